@@ -1,0 +1,1 @@
+"""Kasa: the point-of-sale core. Nothing under this package imports Qt."""

@@ -1,0 +1,1 @@
+"""Pure shop rules: no I/O, no database, no Qt."""

@@ -1,0 +1,98 @@
+"""What a product's SKU, barcode, name and tax rate may be, and how names are searched."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_NAME_LENGTH = 200
+MAX_TAX_RATE_BP = 10_000
+"""Tax rates are basis points: 2000 is 20 %."""
+
+_SKU = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_BARCODE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,31}")
+_GTIN_LENGTHS = (8, 12, 13, 14)
+
+
+def clean_sku(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    sku = value.strip()
+    return sku if _SKU.fullmatch(sku) else None
+
+
+def gtin_check_digit_ok(code: str) -> bool:
+    """The GS1 mod-10 check digit of an EAN-8, UPC-A, EAN-13 or GTIN-14."""
+    body, check = code[:-1], int(code[-1])
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10 == check
+
+
+def clean_barcode(value: object) -> str | None:
+    """A GS1 number with a valid check digit, or an in-store Code 128 label.
+
+    Purely numeric codes of a GTIN length must carry a correct check digit: a
+    scanner misread or a typo must not silently match another product.
+    """
+    if not isinstance(value, str):
+        return None
+    code = value.strip().upper()
+    if not _BARCODE.fullmatch(code):
+        return None
+    if code.isdigit() and len(code) in _GTIN_LENGTHS and not gtin_check_digit_ok(code):
+        return None
+    return code
+
+
+def clean_name(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    name = " ".join(value.split())
+    if not 1 <= len(name) <= MAX_NAME_LENGTH:
+        return None
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        return None
+    return name
+
+
+def valid_tax_rate(value: object) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 <= value <= MAX_TAX_RATE_BP else None
+
+
+# Turkish letters fold to their Latin base so "seker" finds "Şeker" and "ICEC" finds
+# "İçecek"; the dotless ı and dotted İ need their own entries before lower().
+_FOLD = str.maketrans(
+    {
+        "İ": "i",
+        "I": "i",
+        "ı": "i",
+        "ş": "s",
+        "Ş": "s",
+        "ğ": "g",
+        "Ğ": "g",
+        "ü": "u",
+        "Ü": "u",
+        "ö": "o",
+        "Ö": "o",
+        "ç": "c",
+        "Ç": "c",
+    }
+)
+_WORD = re.compile(r"[^\W_]+")
+
+MAX_SEARCH_WORDS = 8
+MAX_WORD_LENGTH = 40
+
+
+def search_words(text: str) -> list[str]:
+    """The folded words of ``text`` as the name search indexes and matches them."""
+    folded = unicodedata.normalize("NFKD", text.translate(_FOLD).lower())
+    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    words: list[str] = []
+    for word in _WORD.findall(plain):
+        word = word[:MAX_WORD_LENGTH]
+        if word not in words:
+            words.append(word)
+    return words

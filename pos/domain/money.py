@@ -1,0 +1,59 @@
+"""Money is an integer count of minor units (kuruş, cents) in an ISO 4217 currency.
+
+Decimal appears only while a typed or imported amount is turned into minor units.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from babel.numbers import format_currency, get_currency_precision
+
+MAX_PRICE_MINOR = 10_000_000_00
+"""Ten million in major units: a till's single price above this is a typo."""
+
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_AMOUNT = re.compile(r"[0-9]{1,12}([.,][0-9]{1,4})?")
+
+
+def is_currency(code: object) -> bool:
+    if not isinstance(code, str) or not _CURRENCY.fullmatch(code):
+        return False
+    try:
+        get_currency_precision(code)
+    except KeyError:
+        return False
+    return True
+
+
+def minor_digits(currency: str) -> int:
+    return int(get_currency_precision(currency))
+
+
+def parse_price(text: object, currency: str) -> int | None:
+    """Minor units for a price typed as ``12,50`` or ``12.50``; None if it is not one.
+
+    Refuses negatives, signs, thousands separators, more decimals than the currency
+    has and anything above ``MAX_PRICE_MINOR``.
+    """
+    if isinstance(text, bool) or not isinstance(text, str | int):
+        return None
+    raw = str(text).strip()
+    if not _AMOUNT.fullmatch(raw):
+        return None
+    digits = minor_digits(currency)
+    try:
+        amount = Decimal(raw.replace(",", "."))
+    except InvalidOperation:  # pragma: no cover - the pattern already excludes it
+        return None
+    if amount.as_tuple().exponent < -digits:  # type: ignore[operator]
+        return None
+    minor = int((amount * 10**digits).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return minor if 0 <= minor <= MAX_PRICE_MINOR else None
+
+
+def format_money(minor: int, currency: str, locale: str) -> str:
+    """``₺1.234,56`` in Turkish, ``TRY 1,234.56``-style in English, as Babel says."""
+    amount = Decimal(minor).scaleb(-minor_digits(currency))
+    return str(format_currency(amount, currency, locale=locale))

@@ -1,0 +1,46 @@
+"""What counts as a quantity a cashier can sell."""
+
+from __future__ import annotations
+
+import re
+
+MAX_QUANTITY = 1_000_000
+"""No till line is larger than this; bigger numbers are typos or hostile input."""
+
+_DIGITS = re.compile(r"[0-9]{1,7}")
+
+
+def parse_quantity(value: object, *, allow_zero: bool = False) -> int | None:
+    """The quantity ``value`` stands for, or None if it is not a whole number of units.
+
+    Accepts an ``int`` or a string of ASCII digits (what a keypad sends). Booleans,
+    floats, fractions, signs, blanks inside and anything above ``MAX_QUANTITY`` are
+    refused: a till never guesses what a malformed quantity meant.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        quantity = value
+    elif isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+        quantity = int(value.strip())
+    else:
+        return None
+    lowest = 0 if allow_zero else 1
+    if not lowest <= quantity <= MAX_QUANTITY:
+        return None
+    return quantity
+
+
+def parse_delta(value: object) -> int | None:
+    """A signed, non-zero stock adjustment no larger than ``MAX_QUANTITY`` either way."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        sign = -1 if text.startswith("-") else 1
+        magnitude = parse_quantity(text.lstrip("+-")) if text[:1] in "+-" else parse_quantity(text)
+        return None if magnitude is None else sign * magnitude
+    if isinstance(value, int):
+        magnitude = parse_quantity(abs(value))
+        return None if magnitude is None else value
+    return None

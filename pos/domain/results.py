@@ -1,0 +1,99 @@
+"""Typed results of the use cases.
+
+Every service returns one of ``Ok``, ``Warn`` or ``Err``. The UI turns the code and
+parameters into text in the cashier's language (see ``pos.domain.messages``); nothing
+below the UI builds a sentence.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Code(enum.StrEnum):
+    """Every message a result can carry. The texts live in ``pos.domain.messages``."""
+
+    INVALID_QUANTITY = "invalid_quantity"
+    PRODUCT_UNAVAILABLE = "product_unavailable"
+    INSUFFICIENT_STOCK = "insufficient_stock"
+    ADDED_UNVERIFIED = "added_unverified"
+    CART_NOT_FOUND = "cart_not_found"
+    CART_NOT_OPEN = "cart_not_open"
+    LINE_NOT_FOUND = "line_not_found"
+    CURRENCY_MISMATCH = "currency_mismatch"
+    INVALID_SKU = "invalid_sku"
+    INVALID_BARCODE = "invalid_barcode"
+    INVALID_NAME = "invalid_name"
+    INVALID_PRICE = "invalid_price"
+    INVALID_TAX_RATE = "invalid_tax_rate"
+    INVALID_CURRENCY = "invalid_currency"
+    DUPLICATE_SKU = "duplicate_sku"
+    DUPLICATE_BARCODE = "duplicate_barcode"
+    INVALID_REASON = "invalid_reason"
+    USER_NOT_FOUND = "user_not_found"
+    NOT_PERMITTED = "not_permitted"
+    ADJUSTMENT_BELOW_ZERO = "adjustment_below_zero"
+    IMPORT_REJECTED = "import_rejected"
+    IMPORT_BAD_ROW = "import_bad_row"
+    IMPORT_BAD_HEADER = "import_bad_header"
+    INVALID_USERNAME = "invalid_username"
+    INVALID_PIN = "invalid_pin"
+    DUPLICATE_USERNAME = "duplicate_username"
+
+
+class Changed(enum.Flag):
+    """What a use case changed, so every open view can refresh what it shows."""
+
+    NOTHING = 0
+    CART = enum.auto()
+    STOCK = enum.auto()
+    CATALOGUE = enum.auto()
+    USERS = enum.auto()
+
+
+@dataclass(frozen=True)
+class Ok(Generic[T]):
+    value: T
+    changed: Changed = Changed.NOTHING
+
+    ok = True
+
+
+@dataclass(frozen=True)
+class Warn(Generic[T]):
+    """Done, but the cashier must be told something."""
+
+    value: T
+    code: Code
+    params: Mapping[str, object] = field(default_factory=dict)
+    changed: Changed = Changed.NOTHING
+
+    ok = True
+
+
+@dataclass(frozen=True)
+class Err:
+    """Refused: nothing in the store changed."""
+
+    code: Code
+    params: Mapping[str, object] = field(default_factory=dict)
+    details: tuple[Err, ...] = ()
+
+    ok = False
+    changed = Changed.NOTHING
+
+
+Result = Ok[T] | Warn[T] | Err
+
+
+class Refused(Exception):
+    """Raised inside a use case to roll its transaction back and answer ``Err``."""
+
+    def __init__(self, code: Code, details: tuple[Err, ...] = (), **params: object) -> None:
+        super().__init__(code.value, params)
+        self.error = Err(code, params, details)

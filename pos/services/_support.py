@@ -1,0 +1,59 @@
+"""What every use case shares: turning refusals into results, and the audit trail."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import ParamSpec, TypeVar
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from pos.domain.results import Refused, Result
+from pos.store.models import AuditEntry
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def use_case(fn: Callable[P, Result[T]]) -> Callable[P, Result[T]]:
+    """A ``Refused`` raised inside the use case has already rolled its unit of work back
+    (the ``with`` block ended on it); here it becomes the ``Err`` the caller receives."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Result[T]:
+        try:
+            return fn(*args, **kwargs)
+        except Refused as refusal:
+            return refusal.error
+
+    return wrapper
+
+
+def audit(
+    session: Session,
+    *,
+    at: datetime,
+    user_id: int | None,
+    action: str,
+    entity: str,
+    entity_id: object,
+    **details: object,
+) -> None:
+    session.execute(
+        insert(AuditEntry).values(
+            at=at,
+            user_id=user_id,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            details=json.dumps(details, ensure_ascii=False, sort_keys=True, default=str),
+        )
+    )
+
+
+def is_id(value: object) -> bool:
+    """A row id a caller may pass: a positive int that fits the database's integers."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63

@@ -1,0 +1,73 @@
+"""The unit of work: one transaction per use case, rolled back unless committed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from pos.domain.clock import Clock, system_clock
+from pos.store.engine import READ_ONLY
+
+
+class UnitOfWork:
+    """Opens a session in one transaction; ``commit()`` keeps it, anything else rolls back.
+
+    ``clock`` is the store's clock. Left out, it is the database's ``now()`` on
+    PostgreSQL, so every till sharing the store agrees on when a reservation
+    expires, and the machine's clock on SQLite, where the store is local.
+    """
+
+    session: Session
+
+    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
+        self.engine = engine
+        self.clock = clock
+        self._now: datetime | None = None
+        self._read_only = False
+
+    def reading(self) -> Self:
+        """Enter for a transaction that only reads: on SQLite it takes no write lock."""
+        self._read_only = True
+        return self
+
+    def __enter__(self) -> Self:
+        bind = self.engine
+        if self._read_only:
+            bind = bind.execution_options(**{READ_ONLY: True})
+        self.session = Session(bind, expire_on_commit=False)
+        self.session.begin()
+        self._now = None
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.rollback()
+        finally:
+            self.session.close()
+            self._read_only = False
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    def now(self) -> datetime:
+        """The current instant, the same for the whole transaction."""
+        if self._now is None:
+            if self.clock is not None:
+                self._now = self.clock()
+            elif self.engine.dialect.name == "postgresql":
+                self._now = self.session.execute(select(func.now())).scalar_one()
+            else:
+                self._now = system_clock()
+        return self._now

@@ -1,0 +1,1 @@
+"""Icons, stylesheet, translations and the demo catalogue, shipped with the till."""

@@ -1,0 +1,1 @@
+"""The PySide6 till and back office. Talks to ``pos.services`` only."""
