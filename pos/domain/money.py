@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TypeGuard
 
 from babel.numbers import format_currency, get_currency_precision
 
@@ -17,7 +18,7 @@ _CURRENCY = re.compile(r"[A-Z]{3}")
 _AMOUNT = re.compile(r"[0-9]{1,12}([.,][0-9]{1,4})?")
 
 
-def is_currency(code: object) -> bool:
+def is_currency(code: object) -> TypeGuard[str]:
     if not isinstance(code, str) or not _CURRENCY.fullmatch(code):
         return False
     try:

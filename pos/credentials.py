@@ -1,0 +1,71 @@
+"""The central store's password, kept in the OS keyring and nowhere else.
+
+On a machine without an OS keyring (a headless server, CI) Kasa says so and
+stores nothing. The documented fallbacks are ones the operator sets up knowingly:
+libpq's own password file (``~/.pgpass``, mode 0600, which psycopg reads) or the
+``POS_DATABASE_PASSWORD`` variable handed in by a service manager or CI secret.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import keyring
+import keyring.errors
+from keyring.backends import fail
+from sqlalchemy import URL, make_url
+
+SERVICE = "kasa"
+
+NO_KEYRING = (
+    "No OS keyring is available on this machine ({backend}), so Kasa will not store "
+    "the database password: it never writes a secret in plain text. Either put it in "
+    "libpq's password file (~/.pgpass, chmod 600; see the README) or pass it in the "
+    "POS_DATABASE_PASSWORD environment variable from your service manager or CI secrets."
+)
+
+
+class NoKeyringError(RuntimeError):
+    pass
+
+
+def keyring_backend_name() -> str:
+    backend = keyring.get_keyring()
+    return f"{type(backend).__module__}.{type(backend).__name__}"
+
+
+def keyring_available() -> bool:
+    backend = keyring.get_keyring()
+    return not isinstance(backend, fail.Keyring) and getattr(backend, "priority", 0) > 0
+
+
+def credential_name(url: URL) -> str:
+    """The keyring entry for one login on one server and database."""
+    return f"{url.username or ''}@{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+
+
+def store_password(url: str | URL, password: str) -> None:
+    """Keep ``password`` for ``url`` in the OS keyring; refuse if there is none."""
+    if not keyring_available():
+        raise NoKeyringError(NO_KEYRING.format(backend=keyring_backend_name()))
+    keyring.set_password(SERVICE, credential_name(make_url(url)), password)
+
+
+def with_password(url: str | URL, environ: Mapping[str, str] = os.environ) -> URL:
+    """``url`` with the password a PostgreSQL store needs, from the keyring or the fallback.
+
+    A URL that already carries a password (from ``POS_DATABASE_URL``) keeps it. With
+    none found, the URL goes out without one and libpq looks in ``~/.pgpass``.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql" or parsed.password is not None:
+        return parsed
+    password = None
+    if keyring_available():
+        try:
+            password = keyring.get_password(SERVICE, credential_name(parsed))
+        except keyring.errors.KeyringError:
+            password = None
+    password = password or environ.get("POS_DATABASE_PASSWORD") or None
+    return parsed.set(password=password) if password else parsed

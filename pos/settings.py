@@ -1,0 +1,109 @@
+"""Where the store is and how the till behaves, from the environment or the settings file.
+
+The default store is a SQLite file in the user's data directory. ``POS_DATABASE_URL``
+or ``[database] url`` in the settings file points the till at a central PostgreSQL
+store instead; its password lives in the OS keyring (see ``pos.credentials``), never
+in the settings file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import platformdirs
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError
+
+from pos.domain.messages import LOCALES
+from pos.domain.money import is_currency
+from pos.services.reservations import RESERVATION_TTL
+
+APP_NAME = "kasa"
+
+
+class SettingsError(Exception):
+    """The settings cannot be used; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    reservation_ttl: timedelta = RESERVATION_TTL
+    locale: str = "tr"
+    currency: str = "TRY"
+
+
+def settings_path(environ: Mapping[str, str] = os.environ) -> Path:
+    override = environ.get("POS_SETTINGS_FILE")
+    if override:
+        return Path(override)
+    return platformdirs.user_config_path(APP_NAME) / "settings.toml"
+
+
+def data_dir() -> Path:
+    return platformdirs.user_data_path(APP_NAME)
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{data_dir() / 'kasa.sqlite3'}"
+
+
+def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = None) -> Settings:
+    """Settings from the file at ``path`` (or the default place), then the environment."""
+    path = path or settings_path(environ)
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise SettingsError(f"cannot read {path}: {error}") from error
+
+    database = _table(document, "database", path)
+    till = _table(document, "till", path)
+
+    file_url = database.get("url")
+    if file_url is not None and _has_password(file_url, path):
+        raise SettingsError(
+            f"{path} holds a database password. Remove it from the URL and run "
+            "`pos db set-password` to keep it in the OS keyring instead."
+        )
+    url = str(environ.get("POS_DATABASE_URL") or file_url or default_database_url())
+    _has_password(url, "POS_DATABASE_URL")  # validates the URL's form
+
+    minutes = till.get("reservation_ttl_minutes", int(RESERVATION_TTL.total_seconds() // 60))
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 24 * 60:
+        raise SettingsError(f"{path}: till.reservation_ttl_minutes must be 1-1440 minutes")
+    locale = environ.get("POS_LOCALE") or till.get("locale", "tr")
+    if locale not in LOCALES:
+        raise SettingsError(f"locale must be one of {', '.join(LOCALES)}, not {locale!r}")
+    currency = till.get("currency", "TRY")
+    if not is_currency(currency):
+        raise SettingsError(f"{path}: till.currency {currency!r} is not an ISO 4217 code")
+    return Settings(
+        database_url=url,
+        reservation_ttl=timedelta(minutes=minutes),
+        locale=locale,
+        currency=currency,
+    )
+
+
+def _table(document: Mapping[str, object], name: str, path: Path) -> Mapping[str, object]:
+    table = document.get(name, {})
+    if not isinstance(table, dict):
+        raise SettingsError(f"{path}: [{name}] must be a table")
+    return table
+
+
+def _has_password(url: object, where: object) -> bool:
+    if not isinstance(url, str):
+        raise SettingsError(f"{where}: the database URL must be a string")
+    try:
+        parsed = make_url(url)
+    except ArgumentError as error:
+        raise SettingsError(f"{where}: {url!r} is not a database URL") from error
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise SettingsError(f"{where}: Kasa runs on SQLite or PostgreSQL, not {parsed.drivername}")
+    return parsed.password is not None

@@ -1,0 +1,178 @@
+"""Fixtures shared by the whole suite.
+
+Integration tests run on SQLite always and on PostgreSQL when
+``POS_TEST_DATABASE_URL`` names a server. Each run creates its own PostgreSQL
+database (dropped at the end) and each test starts from an empty, migrated store.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+from sqlalchemy import URL, Engine, create_engine, make_url, text
+
+from pos.domain.results import Err, Ok, Result, Warn
+from pos.services.catalogue import ProductDraft, create_product
+from pos.services.stock import receive_stock
+from pos.services.users import UserView, create_user
+from pos.store.engine import make_engine
+from pos.store.migrate import upgrade
+from pos.store.models import Base, Role
+from pos.store.uow import UnitOfWork
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+T = TypeVar("T")
+PG_ENV = "POS_TEST_DATABASE_URL"
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime = START) -> None:
+        self.current = start
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+def value(result: Result[T]) -> T:
+    """The value of a result the test expects to succeed."""
+    assert isinstance(result, Ok | Warn), f"expected success, got {result!r}"
+    return result.value
+
+
+def error(result: Result[object]) -> Err:
+    assert isinstance(result, Err), f"expected an error, got {result!r}"
+    return result
+
+
+# -- PostgreSQL: one database per run ---------------------------------------------
+
+
+def _admin_engine(url: URL) -> Engine:
+    return create_engine(url, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[URL]:
+    server = os.environ.get(PG_ENV)
+    if not server:
+        pytest.skip(f"{PG_ENV} is not set")
+    base = make_url(server)
+    name = f"kasa_test_{uuid.uuid4().hex[:12]}"
+    admin = _admin_engine(base)
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _empty_postgres(engine: Engine) -> None:
+    tables = [t.name for t in Base.metadata.sorted_tables if t.name != "locations"]
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+# -- SQLite: a migrated template copied for each test -------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "store.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()  # the last connection to close checkpoints the WAL into the file
+    return path
+
+
+@dataclass(frozen=True)
+class Store:
+    """An empty, migrated store for one test."""
+
+    dialect: str
+    url: URL
+    engine: Engine
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        path = tmp_path / "store.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        url = make_url(f"sqlite:///{path}")
+        engine = make_engine(url)
+    else:
+        url = request.getfixturevalue("postgres_url")
+        engine = make_engine(url)
+        _empty_postgres(engine)
+    try:
+        yield Store(request.param, url, engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def uow(store: Store, clock: FakeClock) -> UnitOfWork:
+    return UnitOfWork(store.engine, clock)
+
+
+@pytest.fixture
+def manager(uow: UnitOfWork) -> UserView:
+    return value(create_user(uow, "mudur", "Ayşe Yılmaz", Role.MANAGER, "4321"))
+
+
+@pytest.fixture
+def cashier(uow: UnitOfWork) -> UserView:
+    return value(create_user(uow, "kasiyer", "Mehmet Demir", Role.CASHIER, "1234"))
+
+
+@dataclass
+class Shelf:
+    """Puts products with stock into the test's store."""
+
+    uow: UnitOfWork
+    manager: UserView
+    count: int = 0
+
+    def product(self, stock: int = 0, *, price_minor: int = 1250, name: str = "") -> int:
+        self.count += 1
+        draft = ProductDraft(
+            sku=f"SKU-{self.count:04d}",
+            name=name or f"Ürün {self.count}",
+            price_minor=price_minor,
+        )
+        product_id = value(create_product(self.uow, draft)).id
+        if stock:
+            value(receive_stock(self.uow, product_id, stock, user_id=self.manager.id))
+        return product_id
+
+
+@pytest.fixture
+def shelf(uow: UnitOfWork, manager: UserView) -> Shelf:
+    return Shelf(uow, manager)

@@ -1,0 +1,298 @@
+"""AddToCart as the seed has it, corrected: every message and every branch."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from pos.domain.messages import render
+from pos.domain.results import Changed, Code, Ok
+from pos.services.cart import add_to_cart, cart_summary, open_cart, remove_line, set_quantity
+from pos.services.catalogue import deactivate_product
+from pos.services.reservations import release_expired
+from pos.store.uow import UnitOfWork
+from tests.conftest import FakeClock, Shelf, error, value
+from tests.invariants import assert_stock_invariant, stock_books
+
+
+def new_cart(uow: UnitOfWork) -> int:
+    return value(open_cart(uow)).cart_id
+
+
+def test_adding_reserves_the_units_and_returns_the_cart_summary(uow, shelf: Shelf, store):
+    product = shelf.product(stock=10, price_minor=1250)
+    cart = new_cart(uow)
+
+    result = add_to_cart(uow, cart, product, 3)
+
+    assert isinstance(result, Ok)
+    assert result.changed == Changed.CART | Changed.STOCK
+    summary = result.value
+    assert [(line.product_id, line.quantity, line.reserved) for line in summary.lines] == [
+        (product, 3, 3)
+    ]
+    assert summary.subtotal_minor == 3750
+    assert summary.item_count == 3
+    assert stock_books(store.engine)[product][:2] == (7, 3)
+    assert_stock_invariant(store.engine)
+
+
+@pytest.mark.parametrize(
+    "quantity",
+    [
+        0,
+        -1,
+        -100,
+        1_000_001,
+        10**30,
+        1.5,
+        2.0,
+        "2.5",
+        "abc",
+        "",
+        " ",
+        None,
+        True,
+        "1 OR 1=1",
+        "-3",
+        [1],
+        "١",
+    ],
+)
+def test_a_quantity_that_is_not_a_positive_whole_number_is_refused(uow, shelf, store, quantity):
+    product = shelf.product(stock=10)
+    cart = new_cart(uow)
+    before = stock_books(store.engine)
+
+    refused = error(add_to_cart(uow, cart, product, quantity))
+
+    assert refused.code is Code.INVALID_QUANTITY
+    assert render(refused, "tr") == "Geçersiz adet"
+    assert stock_books(store.engine) == before
+    assert value(cart_summary(uow, cart)).lines == ()
+
+
+def test_a_quantity_typed_on_the_keypad_is_accepted(uow, shelf):
+    product = shelf.product(stock=10)
+    cart = new_cart(uow)
+
+    assert value(add_to_cart(uow, cart, product, " 4 ")).lines[0].quantity == 4
+
+
+@pytest.mark.parametrize("product", [999_999, 0, -1, "1", "1; DROP TABLE products", None, 2**70])
+def test_an_unknown_product_is_refused(uow, shelf, store, product):
+    shelf.product(stock=10)
+    cart = new_cart(uow)
+    before = stock_books(store.engine)
+
+    refused = error(add_to_cart(uow, cart, product, 1))
+
+    assert refused.code is Code.PRODUCT_UNAVAILABLE
+    assert render(refused, "tr") == "Ürün mevcut değil"
+    assert stock_books(store.engine) == before
+
+
+def test_an_inactive_product_is_refused(uow, shelf, store):
+    product = shelf.product(stock=10)
+    value(deactivate_product(uow, product))
+    cart = new_cart(uow)
+
+    refused = error(add_to_cart(uow, cart, product, 1))
+
+    assert render(refused, "tr") == "Ürün mevcut değil"
+    assert stock_books(store.engine)[product][:2] == (10, 0)
+
+
+def test_a_shortage_is_refused_with_the_true_available_count(uow, shelf, store):
+    product = shelf.product(stock=5)
+    first, second = new_cart(uow), new_cart(uow)
+    value(add_to_cart(uow, first, product, 3))
+
+    refused = error(add_to_cart(uow, second, product, 3))
+
+    assert refused.code is Code.INSUFFICIENT_STOCK
+    assert render(refused, "tr") == "Yeterli stok yok - mevcut: 2"
+    assert render(refused, "en") == "Not enough stock - available: 2"
+    assert value(cart_summary(uow, second)).lines == ()
+    assert stock_books(store.engine)[product][:2] == (2, 3)
+
+
+def test_a_product_never_received_has_nothing_available(uow, shelf):
+    product = shelf.product(stock=0)
+
+    refused = error(add_to_cart(uow, new_cart(uow), product, 1))
+
+    assert render(refused, "tr") == "Yeterli stok yok - mevcut: 0"
+
+
+def test_adding_a_product_already_in_the_cart_grows_its_line_and_reserves_the_difference(
+    uow, shelf, store
+):
+    product = shelf.product(stock=10)
+    cart = new_cart(uow)
+    value(add_to_cart(uow, cart, product, 2))
+
+    summary = value(add_to_cart(uow, cart, product, 3))
+
+    assert [(line.quantity, line.reserved) for line in summary.lines] == [(5, 5)]
+    assert stock_books(store.engine)[product][:2] == (5, 5)
+    assert_stock_invariant(store.engine)
+
+
+def test_growing_a_line_beyond_the_stock_keeps_what_it_had(uow, shelf, store):
+    product = shelf.product(stock=4)
+    cart = new_cart(uow)
+    value(add_to_cart(uow, cart, product, 3))
+
+    refused = error(add_to_cart(uow, cart, product, 2))
+
+    assert render(refused, "tr") == "Yeterli stok yok - mevcut: 1"
+    assert value(cart_summary(uow, cart)).lines[0].quantity == 3
+    assert stock_books(store.engine)[product][:2] == (1, 3)
+
+
+def test_a_line_keeps_the_price_it_was_rung_up_at(uow, shelf):
+    product = shelf.product(stock=10, price_minor=1000)
+    cart = new_cart(uow)
+    value(add_to_cart(uow, cart, product, 1))
+
+    line = value(add_to_cart(uow, cart, product, 1)).lines[0]
+
+    assert (line.unit_price_minor, line.line_total_minor) == (1000, 2000)
+
+
+@pytest.mark.parametrize("cart", [424242, 0, -5, "1", None, 1.0])
+def test_an_unknown_cart_is_refused(uow, shelf, store, cart):
+    product = shelf.product(stock=10)
+    before = stock_books(store.engine)
+
+    assert error(add_to_cart(uow, cart, product, 1)).code is Code.CART_NOT_FOUND
+    assert error(set_quantity(uow, cart, product, 1)).code is Code.CART_NOT_FOUND
+    assert error(remove_line(uow, cart, product)).code is Code.CART_NOT_FOUND
+    assert error(cart_summary(uow, cart)).code is Code.CART_NOT_FOUND
+    assert stock_books(store.engine) == before
+
+
+def test_set_quantity_reserves_more_or_releases_the_difference(uow, shelf, store):
+    product = shelf.product(stock=10)
+    cart = new_cart(uow)
+    value(add_to_cart(uow, cart, product, 2))
+
+    assert value(set_quantity(uow, cart, product, 7)).lines[0].reserved == 7
+    assert stock_books(store.engine)[product][:2] == (3, 7)
+    assert value(set_quantity(uow, cart, product, 4)).lines[0].reserved == 4
+    assert stock_books(store.engine)[product][:2] == (6, 4)
+    assert_stock_invariant(store.engine)
+
+
+def test_set_quantity_beyond_the_stock_is_refused_and_changes_nothing(uow, shelf, store):
+    product = shelf.product(stock=5)
+    cart = new_cart(uow)
+    value(add_to_cart(uow, cart, product, 2))
+
+    refused = error(set_quantity(uow, cart, product, 8))
+
+    assert render(refused, "tr") == "Yeterli stok yok - mevcut: 3"
+    assert value(cart_summary(uow, cart)).lines[0].quantity == 2
+    assert stock_books(store.engine)[product][:2] == (3, 2)
+
+
+def test_set_quantity_to_zero_removes_the_line(uow, shelf, store):
+    product = shelf.product(stock=5)
+    cart = new_cart(uow)
+    value(add_to_cart(uow, cart, product, 2))
+
+    assert value(set_quantity(uow, cart, product, 0)).lines == ()
+    assert stock_books(store.engine)[product][:2] == (5, 0)
+
+
+@pytest.mark.parametrize("quantity", [-1, 1_000_001, "x", 0.5, None])
+def test_set_quantity_refuses_bad_quantities(uow, shelf, store, quantity):
+    product = shelf.product(stock=5)
+    cart = new_cart(uow)
+    value(add_to_cart(uow, cart, product, 2))
+    before = stock_books(store.engine)
+
+    assert error(set_quantity(uow, cart, product, quantity)).code is Code.INVALID_QUANTITY
+    assert stock_books(store.engine) == before
+
+
+def test_changing_a_product_that_is_not_in_the_cart_is_refused(uow, shelf):
+    product, other = shelf.product(stock=5), shelf.product(stock=5)
+    cart = new_cart(uow)
+    value(add_to_cart(uow, cart, product, 1))
+
+    assert error(set_quantity(uow, cart, other, 2)).code is Code.LINE_NOT_FOUND
+    assert error(remove_line(uow, cart, other)).code is Code.LINE_NOT_FOUND
+    assert error(remove_line(uow, cart, "x")).code is Code.LINE_NOT_FOUND
+
+
+def test_removing_a_line_releases_its_units(uow, shelf, store):
+    product, other = shelf.product(stock=5), shelf.product(stock=5)
+    cart = new_cart(uow)
+    value(add_to_cart(uow, cart, product, 2))
+    value(add_to_cart(uow, cart, other, 1))
+
+    summary = value(remove_line(uow, cart, product))
+
+    assert [line.product_id for line in summary.lines] == [other]
+    assert stock_books(store.engine)[product][:2] == (5, 0)
+    assert_stock_invariant(store.engine)
+
+
+def test_an_expired_line_is_reserved_again_in_full_when_the_cashier_adds_to_it(
+    uow, shelf, store, clock: FakeClock
+):
+    product = shelf.product(stock=10)
+    cart = new_cart(uow)
+    value(add_to_cart(uow, cart, product, 4))
+    clock.advance(minutes=16)
+    assert value(release_expired(uow)).expired == 1
+    assert value(cart_summary(uow, cart)).lines[0].reserved == 0
+
+    summary = value(add_to_cart(uow, cart, product, 1))
+
+    assert [(line.quantity, line.reserved) for line in summary.lines] == [(5, 5)]
+    assert stock_books(store.engine)[product][:2] == (5, 5)
+    assert_stock_invariant(store.engine)
+
+
+def test_working_on_a_cart_keeps_all_of_its_lines_held(uow, shelf, clock: FakeClock):
+    first, second = shelf.product(stock=3), shelf.product(stock=3)
+    cart = new_cart(uow)
+    value(add_to_cart(uow, cart, first, 1))
+    clock.advance(minutes=10)
+    value(add_to_cart(uow, cart, second, 1))
+    clock.advance(minutes=10)
+
+    assert value(release_expired(uow)).expired == 0
+    lines = value(cart_summary(uow, cart)).lines
+    assert [line.reserved for line in lines] == [1, 1]
+
+
+def test_the_reservation_ttl_is_configurable(uow, shelf, clock: FakeClock):
+    product = shelf.product(stock=3)
+    cart = new_cart(uow)
+    value(add_to_cart(uow, cart, product, 1, ttl=timedelta(minutes=2)))
+
+    clock.advance(minutes=1)
+    assert value(release_expired(uow)).expired == 0
+    clock.advance(minutes=1)
+    assert value(release_expired(uow)).expired == 1
+
+
+def test_reservations_expire_after_fifteen_minutes_by_default(uow, shelf, store, clock):
+    product = shelf.product(stock=3)
+    cart = new_cart(uow)
+    value(add_to_cart(uow, cart, product, 2))
+
+    clock.advance(minutes=14, seconds=59)
+    assert value(release_expired(uow)).expired == 0
+    clock.advance(seconds=1)
+    report = value(release_expired(uow))
+
+    assert (report.expired, report.units_returned) == (1, 2)
+    assert stock_books(store.engine)[product][:2] == (3, 0)
+    assert value(release_expired(uow)).expired == 0
+    assert_stock_invariant(store.engine)
