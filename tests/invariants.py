@@ -35,6 +35,7 @@ def stock_books(engine: Engine) -> dict[int, tuple[int, int, int, int]]:
 
 def assert_stock_invariant(engine: Engine) -> None:
     for product_id, (available, reserved, moved, held) in stock_books(engine).items():
-        assert available >= 0 and reserved >= 0, product_id
+        assert available >= 0, product_id
+        assert reserved >= 0, product_id
         assert available + reserved == moved, (product_id, available, reserved, moved)
         assert reserved == held, (product_id, reserved, held)
