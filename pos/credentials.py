@@ -40,6 +40,11 @@ def keyring_available() -> bool:
     return not isinstance(backend, fail.Keyring) and getattr(backend, "priority", 0) > 0
 
 
+def require_keyring() -> None:
+    if not keyring_available():
+        raise NoKeyringError(NO_KEYRING.format(backend=keyring_backend_name()))
+
+
 def credential_name(url: URL) -> str:
     """The keyring entry for one login on one server and database."""
     return f"{url.username or ''}@{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
@@ -47,8 +52,7 @@ def credential_name(url: URL) -> str:
 
 def store_password(url: str | URL, password: str) -> None:
     """Keep ``password`` for ``url`` in the OS keyring; refuse if there is none."""
-    if not keyring_available():
-        raise NoKeyringError(NO_KEYRING.format(backend=keyring_backend_name()))
+    require_keyring()
     keyring.set_password(SERVICE, credential_name(make_url(url)), password)
 
 

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TypeGuard
 
 from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import is_currency as babel_is_currency
 
 MAX_PRICE_MINOR = 10_000_000_00
 """Ten million in major units: a till's single price above this is a typo."""
@@ -19,13 +20,7 @@ _AMOUNT = re.compile(r"[0-9]{1,12}([.,][0-9]{1,4})?")
 
 
 def is_currency(code: object) -> TypeGuard[str]:
-    if not isinstance(code, str) or not _CURRENCY.fullmatch(code):
-        return False
-    try:
-        get_currency_precision(code)
-    except KeyError:
-        return False
-    return True
+    return isinstance(code, str) and bool(_CURRENCY.fullmatch(code)) and babel_is_currency(code)
 
 
 def minor_digits(currency: str) -> int:

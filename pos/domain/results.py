@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-T = TypeVar("T")
+T = TypeVar("T", covariant=True)
 
 
 class Code(enum.StrEnum):
@@ -89,6 +89,7 @@ class Err:
 
 
 Result = Ok[T] | Warn[T] | Err
+V = TypeVar("V")
 
 
 class Refused(Exception):
@@ -97,3 +98,10 @@ class Refused(Exception):
     def __init__(self, code: Code, details: tuple[Err, ...] = (), **params: object) -> None:
         super().__init__(code.value, params)
         self.error = Err(code, params, details)
+
+
+def unwrap(result: Result[V]) -> V:
+    """The value of a result, or its refusal raised again (for use cases built of others)."""
+    if isinstance(result, Err):
+        raise Refused(result.code, result.details, **result.params)
+    return result.value

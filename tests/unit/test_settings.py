@@ -1,0 +1,154 @@
+"""Settings and the central store's password: keyring only, never a file."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.backends import fail
+
+from pos.credentials import NoKeyringError, credential_name, store_password, with_password
+from pos.settings import SettingsError, default_database_url, load_settings
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring backend that lives in memory, as an OS keyring would for the test."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[service, username] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.secrets.pop((service, username), None)
+
+
+@pytest.fixture
+def os_keyring():
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def no_keyring():
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "settings.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_default_store_is_a_sqlite_file_in_the_user_data_directory(tmp_path):
+    settings = load_settings({}, tmp_path / "missing.toml")
+
+    assert settings.database_url == default_database_url()
+    assert settings.database_url.startswith("sqlite:///")
+    assert settings.database_url.endswith("kasa.sqlite3")
+    assert settings.reservation_ttl == timedelta(minutes=15)
+
+
+def test_the_settings_file_points_the_till_at_postgresql(tmp_path):
+    path = write(
+        tmp_path,
+        '[database]\nurl = "postgresql+psycopg://kasa@db.shop/kasa"\n'
+        '[till]\nreservation_ttl_minutes = 20\nlocale = "en"\n',
+    )
+
+    settings = load_settings({}, path)
+
+    assert settings.database_url == "postgresql+psycopg://kasa@db.shop/kasa"
+    assert settings.reservation_ttl == timedelta(minutes=20)
+    assert settings.locale == "en"
+
+
+def test_the_environment_overrides_the_settings_file(tmp_path):
+    path = write(tmp_path, '[database]\nurl = "postgresql://kasa@db.shop/kasa"\n')
+
+    settings = load_settings({"POS_DATABASE_URL": "sqlite:////tmp/other.sqlite3"}, path)
+
+    assert settings.database_url == "sqlite:////tmp/other.sqlite3"
+
+
+def test_a_password_in_the_settings_file_is_refused(tmp_path):
+    path = write(tmp_path, '[database]\nurl = "postgresql://kasa:s3cret@db.shop/kasa"\n')
+
+    with pytest.raises(SettingsError, match="keyring"):
+        load_settings({}, path)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[database\nurl=",
+        '[database]\nurl = "mysql://x@y/z"\n',
+        '[database]\nurl = "not a url"\n',
+        "[database]\nurl = 42\n",
+        "[till]\nreservation_ttl_minutes = 0\n",
+        '[till]\nreservation_ttl_minutes = "15"\n',
+        '[till]\nlocale = "de"\n',
+        '[till]\ncurrency = "XXQ"\n',
+        'till = "x"\n',
+    ],
+)
+def test_malformed_settings_are_refused_with_a_clear_error(tmp_path, text):
+    with pytest.raises(SettingsError):
+        load_settings({}, write(tmp_path, text))
+
+
+def test_the_password_comes_from_the_os_keyring(os_keyring):
+    url = "postgresql+psycopg://kasa@db.shop:5432/kasa"
+    store_password(url, "s3cret")
+
+    assert os_keyring.secrets == {("kasa", "kasa@db.shop:5432/kasa"): "s3cret"}
+    assert with_password(url, {}).password == "s3cret"
+
+
+def test_each_server_and_login_has_its_own_keyring_entry(os_keyring):
+    store_password("postgresql://kasa@db.shop/kasa", "one")
+    store_password("postgresql://kasa@db.shop:5433/kasa", "two")
+
+    assert with_password("postgresql://kasa@db.shop/kasa", {}).password == "one"
+    assert with_password("postgresql://kasa@db.shop:5433/kasa", {}).password == "two"
+    assert with_password("postgresql://other@db.shop/kasa", {}).password is None
+
+
+def test_without_an_os_keyring_nothing_is_stored_and_the_user_is_told_what_to_do(
+    no_keyring, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(NoKeyringError, match=r"No OS keyring.*pgpass.*POS_DATABASE_PASSWORD"):
+        store_password("postgresql://kasa@db.shop/kasa", "s3cret")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_without_an_os_keyring_the_documented_fallback_is_used(no_keyring):
+    url = with_password("postgresql://kasa@db.shop/kasa", {"POS_DATABASE_PASSWORD": "env"})
+
+    assert url.password == "env"
+
+
+def test_without_any_password_libpq_is_left_to_find_one_in_pgpass(no_keyring):
+    assert with_password("postgresql://kasa@db.shop/kasa", {}).password is None
+
+
+def test_sqlite_needs_no_password(os_keyring):
+    assert with_password("sqlite:////tmp/x.sqlite3", {}).password is None
+    assert credential_name(with_password("postgresql://a@b/c", {})) == "a@b:5432/c"
