@@ -37,8 +37,8 @@ def parse_delta(value: object) -> int | None:
         return None
     if isinstance(value, str):
         text = value.strip()
-        sign = -1 if text.startswith("-") else 1
-        magnitude = parse_quantity(text.lstrip("+-")) if text[:1] in "+-" else parse_quantity(text)
+        sign, digits = (-1, text[1:]) if text[:1] == "-" else (1, text.removeprefix("+"))
+        magnitude = parse_quantity(digits) if digits[:1].isdigit() else None
         return None if magnitude is None else sign * magnitude
     if isinstance(value, int):
         magnitude = parse_quantity(abs(value))
