@@ -45,14 +45,14 @@ def clean_barcode(value: object) -> str | None:
 
 
 def clean_name(value: object) -> str | None:
+    """The name with its spaces tidied, or None if it is empty, too long or holds a
+    control or format character (tabs and line breaks included: a receipt prints one line)."""
     if not isinstance(value, str):
         return None
+    if any(unicodedata.category(ch).startswith("C") or ch in "\u2028\u2029" for ch in value):
+        return None
     name = " ".join(value.split())
-    if not 1 <= len(name) <= MAX_NAME_LENGTH:
-        return None
-    if any(unicodedata.category(ch).startswith("C") for ch in name):
-        return None
-    return name
+    return name if 1 <= len(name) <= MAX_NAME_LENGTH else None
 
 
 def valid_tax_rate(value: object) -> int | None:

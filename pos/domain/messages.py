@@ -109,6 +109,10 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "CSV başlığı eksik sütunlar içeriyor: {missing}",
         "en": "The CSV header lacks columns: {missing}",
     },
+    Code.IMPORT_EXTRA_CELLS: {
+        "tr": "Satırda başlıktaki sütunlardan fazla hücre var",
+        "en": "The row has more cells than the header has columns",
+    },
     Code.INVALID_USERNAME: {
         "tr": "Geçersiz kullanıcı adı",
         "en": "Invalid user name",

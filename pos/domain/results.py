@@ -41,6 +41,7 @@ class Code(enum.StrEnum):
     IMPORT_REJECTED = "import_rejected"
     IMPORT_BAD_ROW = "import_bad_row"
     IMPORT_BAD_HEADER = "import_bad_header"
+    IMPORT_EXTRA_CELLS = "import_extra_cells"
     INVALID_USERNAME = "invalid_username"
     INVALID_PIN = "invalid_pin"
     DUPLICATE_USERNAME = "duplicate_username"

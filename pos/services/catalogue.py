@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TextIO
 
-from sqlalchemy import ColumnElement, and_, delete, exists, insert, select
+from sqlalchemy import ColumnElement, and_, delete, exists, insert, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from pos.domain.catalogue import (
@@ -69,7 +69,8 @@ def validate_draft(draft: ProductDraft) -> ProductDraft | Err:
     if name is None:
         return Err(Code.INVALID_NAME)
     barcode = None
-    if draft.barcode is not None and draft.barcode.strip():
+    blank = isinstance(draft.barcode, str) and not draft.barcode.strip()
+    if draft.barcode is not None and not blank:
         barcode = clean_barcode(draft.barcode)
         if barcode is None:
             return Err(Code.INVALID_BARCODE)
@@ -191,7 +192,7 @@ def search_products(
     limit = max(1, min(limit, 200))
     lead, *others = sorted(words, key=len, reverse=True)
     query = (
-        select(Product)
+        select(Product, ProductWord.word)
         .join(ProductWord, ProductWord.product_id == Product.id)
         .where(_prefix(ProductWord.word, lead))
     )
@@ -202,14 +203,27 @@ def search_products(
         )
     if not include_inactive:
         query = query.where(Product.active.is_(True))
-    # Walk the (word, product) index in order and stop at the limit: no sort of all hits.
-    query = query.order_by(ProductWord.word, ProductWord.product_id).limit(limit * 2)
+    # Walk the (word, product) index in order, a page at a time, until ``limit`` distinct
+    # products are found: no sort of all hits, and a product matching by several of its
+    # words still counts once.
+    query = query.order_by(ProductWord.word, ProductWord.product_id)
+    page_size = limit * 2
     with uow.reading():
         seen: dict[int, ProductView] = {}
-        for product in uow.session.execute(query).scalars():
-            seen.setdefault(product.id, _view(product))
-            if len(seen) == limit:
+        after: tuple[str, int] | None = None
+        while len(seen) < limit:
+            page = query
+            if after is not None:
+                page = page.where(tuple_(ProductWord.word, ProductWord.product_id) > after)
+            rows = uow.session.execute(page.limit(page_size)).all()
+            for product, _word in rows:
+                seen.setdefault(product.id, _view(product))
+                if len(seen) == limit:
+                    break
+            if len(rows) < page_size:
                 break
+            last_product, last_word = rows[-1]
+            after = (last_word, last_product.id)
         return Ok(tuple(seen.values()))
 
 
@@ -298,8 +312,8 @@ def _read_csv(source: TextIO) -> _ImportBatch:
 
 
 def _draft_from_row(row: dict[str | None, str | None]) -> ProductDraft | Err:
-    if None in row:  # more cells than the header has columns
-        return Err(Code.IMPORT_BAD_HEADER, {"missing": "-"})
+    if None in row:
+        return Err(Code.IMPORT_EXTRA_CELLS)
     currency = (row.get("currency") or "TRY").strip().upper()
     if not is_currency(currency):
         return Err(Code.INVALID_CURRENCY)

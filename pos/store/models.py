@@ -174,8 +174,8 @@ class Inventory(Base):
 
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
-    available: Mapped[int] = mapped_column(Integer, default=0)
-    reserved: Mapped[int] = mapped_column(Integer, default=0)
+    available: Mapped[int] = mapped_column(BigInteger, default=0)
+    reserved: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class StockMove(Base):

@@ -122,8 +122,8 @@ def upgrade() -> None:
         "inventory",
         sa.Column("location_id", sa.Integer(), nullable=False),
         sa.Column("product_id", sa.Integer(), nullable=False),
-        sa.Column("available", sa.Integer(), nullable=False),
-        sa.Column("reserved", sa.Integer(), nullable=False),
+        sa.Column("available", sa.BigInteger(), nullable=False),
+        sa.Column("reserved", sa.BigInteger(), nullable=False),
         sa.CheckConstraint("available >= 0", name=op.f("ck_inventory_available_not_negative")),
         sa.CheckConstraint("reserved >= 0", name=op.f("ck_inventory_reserved_not_negative")),
         sa.ForeignKeyConstraint(
