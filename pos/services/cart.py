@@ -4,6 +4,9 @@ This is the seed's AddToCart, corrected (DESIGN.md §3, §6.2 and §6.12): the
 quantity is validated, the conditional UPDATE on the inventory is the stock check,
 a shortage is refused with the true available count, and a product already in the
 cart grows its line and reserves only what was added.
+
+Ringing up is what a till does all day, so these use cases run statements built
+once at import on the unit of work's connection, without the ORM.
 """
 
 from __future__ import annotations
@@ -11,16 +14,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
 
 from pos.domain.money import is_currency
 from pos.domain.quantities import MAX_QUANTITY, parse_quantity
 from pos.domain.results import Changed, Code, Ok, Refused, Result
 from pos.services._support import is_id, use_case
 from pos.services.reservations import (
+    IS_ACTIVE,
     RESERVATION_TTL,
+    CartRow,
     hold_cart_reservations,
+    reservations,
     reserve_line,
 )
 from pos.store.models import (
@@ -29,13 +34,76 @@ from pos.store.models import (
     CartItem,
     CartStatus,
     Product,
-    Reservation,
-    ReservationStatus,
     User,
+    table_of,
 )
 from pos.store.uow import UnitOfWork
 
 SHOP_CURRENCY = "TRY"
+
+carts = table_of(Cart)
+cart_items = table_of(CartItem)
+products = table_of(Product)
+
+_PRODUCT = select(
+    products.c.id,
+    products.c.active,
+    products.c.currency,
+    products.c.price_minor,
+    products.c.tax_rate_bp,
+).where(products.c.id == bindparam("b_product"))
+# Touching the cart locks its row: every change to one cart queues behind the one
+# before it, and rows are always locked in the same order (cart, reservations,
+# inventory), so two tills cannot deadlock.
+_TOUCH_CART = (
+    update(carts)
+    .where(carts.c.id == bindparam("b_cart"))
+    .values(updated_at=bindparam("b_now"))
+    .returning(carts.c.status, carts.c.currency, carts.c.location_id)
+)
+_CART = select(carts.c.id, carts.c.status, carts.c.currency).where(
+    carts.c.id == bindparam("b_cart")
+)
+_LINE = select(cart_items.c.id, cart_items.c.product_id, cart_items.c.quantity).where(
+    cart_items.c.cart_id == bindparam("b_cart"), cart_items.c.product_id == bindparam("b_product")
+)
+_ADD_LINE = insert(cart_items).values(
+    cart_id=bindparam("b_cart"),
+    product_id=bindparam("b_product"),
+    quantity=bindparam("b_quantity"),
+    unit_price_minor=bindparam("b_price"),
+    tax_rate_bp=bindparam("b_tax_rate"),
+    added_at=bindparam("b_now"),
+)
+_SET_LINE = (
+    update(cart_items)
+    .where(cart_items.c.id == bindparam("b_line"))
+    .values(quantity=bindparam("b_quantity"))
+)
+_DROP_LINE = delete(cart_items).where(cart_items.c.id == bindparam("b_line"))
+_LINES = (
+    select(
+        cart_items.c.product_id,
+        products.c.sku,
+        products.c.name,
+        cart_items.c.quantity,
+        cart_items.c.unit_price_minor,
+        cart_items.c.tax_rate_bp,
+        reservations.c.quantity.label("reserved"),
+        reservations.c.expires_at,
+    )
+    .join(products, products.c.id == cart_items.c.product_id)
+    .outerjoin(
+        reservations,
+        and_(
+            reservations.c.cart_id == cart_items.c.cart_id,
+            reservations.c.product_id == cart_items.c.product_id,
+            IS_ACTIVE,
+        ),
+    )
+    .where(cart_items.c.cart_id == bindparam("b_cart"))
+    .order_by(cart_items.c.id)
+)
 
 
 @dataclass(frozen=True)
@@ -62,6 +130,11 @@ class CartSummary:
     subtotal_minor: int
 
 
+@dataclass(frozen=True)
+class _OpenCart(CartRow):
+    currency: str
+
+
 @use_case
 def open_cart(
     uow: UnitOfWork,
@@ -77,17 +150,19 @@ def open_cart(
         if cashier_id is not None and uow.session.get(User, cashier_id) is None:
             raise Refused(Code.USER_NOT_FOUND)
         now = uow.now()
-        cart = Cart(
-            status=CartStatus.OPEN,
-            currency=currency,
-            location_id=location_id,
-            cashier_id=cashier_id,
-            created_at=now,
-            updated_at=now,
-        )
-        uow.session.add(cart)
-        uow.session.flush()
-        summary = _summary(uow.session, cart)
+        cart_id = uow.connection.execute(
+            insert(carts)
+            .values(
+                status=CartStatus.OPEN,
+                currency=currency,
+                location_id=location_id,
+                cashier_id=cashier_id,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(carts.c.id)
+        ).scalar_one()
+        summary = CartSummary(cart_id, CartStatus.OPEN, currency, (), 0, 0)
         uow.commit()
     return Ok(summary, Changed.CART)
 
@@ -106,22 +181,26 @@ def add_to_cart(
     if added is None:
         raise Refused(Code.INVALID_QUANTITY)
     with uow:
-        now = uow.now()
-        product = _sellable_product(uow.session, product_id)
-        cart = _open_cart_for_update(uow.session, cart_id, now)
+        connection, now = uow.connection, uow.now()
+        product = connection.execute(
+            _PRODUCT, {"b_product": product_id if is_id(product_id) else 0}
+        ).first()
+        if product is None or not product.active:
+            raise Refused(Code.PRODUCT_UNAVAILABLE)
+        cart = _open_cart_for_update(connection, cart_id, now)
         if product.currency != cart.currency:
             raise Refused(
                 Code.CURRENCY_MISMATCH,
                 product_currency=product.currency,
                 cart_currency=cart.currency,
             )
-        held = hold_cart_reservations(uow.session, cart.id, now + ttl)
-        line = _line(uow.session, cart.id, product.id)
+        held = hold_cart_reservations(connection, cart.id, now + ttl)
+        line = connection.execute(_LINE, {"b_cart": cart.id, "b_product": product.id}).first()
         total = added + (line.quantity if line else 0)
         if total > MAX_QUANTITY:
             raise Refused(Code.INVALID_QUANTITY)
         reserve_line(
-            uow.session,
+            connection,
             cart=cart,
             product_id=product.id,
             quantity=total,
@@ -130,20 +209,20 @@ def add_to_cart(
             ttl=ttl,
         )
         if line is None:
-            uow.session.add(
-                CartItem(
-                    cart_id=cart.id,
-                    product_id=product.id,
-                    quantity=total,
-                    unit_price_minor=product.price_minor,
-                    tax_rate_bp=product.tax_rate_bp,
-                    added_at=now,
-                )
+            connection.execute(
+                _ADD_LINE,
+                {
+                    "b_cart": cart.id,
+                    "b_product": product.id,
+                    "b_quantity": total,
+                    "b_price": product.price_minor,
+                    "b_tax_rate": product.tax_rate_bp,
+                    "b_now": now,
+                },
             )
         else:
-            line.quantity = total
-        uow.session.flush()
-        summary = _summary(uow.session, cart)
+            connection.execute(_SET_LINE, {"b_line": line.id, "b_quantity": total})
+        summary = _summary(connection, cart.id, CartStatus.OPEN, cart.currency)
         uow.commit()
     return Ok(summary, Changed.CART | Changed.STOCK)
 
@@ -174,14 +253,18 @@ def _change_line(
     uow: UnitOfWork, cart_id: object, product_id: object, quantity: int, ttl: timedelta
 ) -> Result[CartSummary]:
     with uow:
-        now = uow.now()
-        cart = _open_cart_for_update(uow.session, cart_id, now)
-        line = _line(uow.session, cart.id, product_id) if is_id(product_id) else None
+        connection, now = uow.connection, uow.now()
+        cart = _open_cart_for_update(connection, cart_id, now)
+        line = (
+            connection.execute(_LINE, {"b_cart": cart.id, "b_product": product_id}).first()
+            if is_id(product_id)
+            else None
+        )
         if line is None:
             raise Refused(Code.LINE_NOT_FOUND)
-        held = hold_cart_reservations(uow.session, cart.id, now + ttl)
+        held = hold_cart_reservations(connection, cart.id, now + ttl)
         reserve_line(
-            uow.session,
+            connection,
             cart=cart,
             product_id=line.product_id,
             quantity=quantity,
@@ -190,11 +273,10 @@ def _change_line(
             ttl=ttl,
         )
         if quantity == 0:
-            uow.session.execute(delete(CartItem).where(CartItem.id == line.id))
+            connection.execute(_DROP_LINE, {"b_line": line.id})
         else:
-            line.quantity = quantity
-        uow.session.flush()
-        summary = _summary(uow.session, cart)
+            connection.execute(_SET_LINE, {"b_line": line.id, "b_quantity": quantity})
+        summary = _summary(connection, cart.id, CartStatus.OPEN, cart.currency)
         uow.commit()
     return Ok(summary, Changed.CART | Changed.STOCK)
 
@@ -203,26 +285,17 @@ def _change_line(
 def cart_summary(uow: UnitOfWork, cart_id: object) -> Result[CartSummary]:
     """The sale as the till shows it: lines, prices as rung up, what is still held."""
     with uow.reading():
-        cart = uow.session.get(Cart, cart_id) if is_id(cart_id) else None
+        cart = (
+            uow.connection.execute(_CART, {"b_cart": cart_id}).first() if is_id(cart_id) else None
+        )
         if cart is None:
             raise Refused(Code.CART_NOT_FOUND)
-        return Ok(_summary(uow.session, cart))
+        return Ok(_summary(uow.connection, cart.id, cart.status, cart.currency))
 
 
-def _sellable_product(session: Session, product_id: object) -> Product:
-    product = session.get(Product, product_id) if is_id(product_id) else None
-    if product is None or not product.active:
-        raise Refused(Code.PRODUCT_UNAVAILABLE)
-    return product
-
-
-def _open_cart_for_update(session: Session, cart_id: object, now: datetime) -> Cart:
-    """Lock the cart row first: every change to one cart queues behind the one before it,
-    and rows are always locked in the same order (cart, reservations, inventory)."""
+def _open_cart_for_update(connection: Connection, cart_id: object, now: datetime) -> _OpenCart:
     cart = (
-        session.execute(select(Cart).where(Cart.id == cart_id).with_for_update())
-        .scalars()
-        .one_or_none()
+        connection.execute(_TOUCH_CART, {"b_cart": cart_id, "b_now": now}).first()
         if is_id(cart_id)
         else None
     )
@@ -230,40 +303,13 @@ def _open_cart_for_update(session: Session, cart_id: object, now: datetime) -> C
         raise Refused(Code.CART_NOT_FOUND)
     if cart.status != CartStatus.OPEN:
         raise Refused(Code.CART_NOT_OPEN)
-    cart.updated_at = now
-    return cart
+    assert isinstance(cart_id, int)
+    return _OpenCart(id=cart_id, location_id=cart.location_id, currency=cart.currency)
 
 
-def _line(session: Session, cart_id: int, product_id: object) -> CartItem | None:
-    return session.execute(
-        select(CartItem).where(CartItem.cart_id == cart_id, CartItem.product_id == product_id)
-    ).scalar_one_or_none()
-
-
-def _summary(session: Session, cart: Cart) -> CartSummary:
-    rows = session.execute(
-        select(
-            CartItem.product_id,
-            Product.sku,
-            Product.name,
-            CartItem.quantity,
-            CartItem.unit_price_minor,
-            CartItem.tax_rate_bp,
-            Reservation.quantity.label("reserved"),
-            Reservation.expires_at,
-        )
-        .join(Product, Product.id == CartItem.product_id)
-        .outerjoin(
-            Reservation,
-            and_(
-                Reservation.cart_id == CartItem.cart_id,
-                Reservation.product_id == CartItem.product_id,
-                Reservation.status == ReservationStatus.ACTIVE,
-            ),
-        )
-        .where(CartItem.cart_id == cart.id)
-        .order_by(CartItem.id)
-    ).all()
+def _summary(
+    connection: Connection, cart_id: int, status: CartStatus, currency: str
+) -> CartSummary:
     lines = tuple(
         CartLine(
             product_id=row.product_id,
@@ -276,24 +322,13 @@ def _summary(session: Session, cart: Cart) -> CartSummary:
             reserved=row.reserved or 0,
             reserved_until=row.expires_at,
         )
-        for row in rows
+        for row in connection.execute(_LINES, {"b_cart": cart_id})
     )
     return CartSummary(
-        cart_id=cart.id,
-        status=cart.status,
-        currency=cart.currency,
+        cart_id=cart_id,
+        status=status,
+        currency=currency,
         lines=lines,
         item_count=sum(line.quantity for line in lines),
         subtotal_minor=sum(line.line_total_minor for line in lines),
     )
-
-
-__all__ = [
-    "CartLine",
-    "CartSummary",
-    "add_to_cart",
-    "cart_summary",
-    "open_cart",
-    "remove_line",
-    "set_quantity",
-]

@@ -199,7 +199,11 @@ def search_products(
     for word in others:
         other = ProductWord.__table__.alias()
         query = query.where(
-            exists().where(other.c.product_id == Product.id, _prefix(other.c.word, word))
+            # Correlated with the index row, not the product, so it is checked before
+            # the product row is read.
+            exists().where(
+                other.c.product_id == ProductWord.product_id, _prefix(other.c.word, word)
+            )
         )
     if not include_inactive:
         query = query.where(Product.active.is_(True))

@@ -4,6 +4,9 @@ Every transition out of ``active`` is a conditional UPDATE ``... AND status =
 'active'`` with RETURNING, and the inventory changes only for the rows it
 returned. Whoever races for a reservation (the cashier, a sweeper, later a
 payment), exactly one of them moves it and the stock changes exactly once.
+
+The statements are built once at import and run on the unit of work's connection:
+they are the till's hot path.
 """
 
 from __future__ import annotations
@@ -11,16 +14,84 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, insert, literal_column, select, update
 
 from pos.domain.results import Changed, Code, Ok, Refused, Result
 from pos.services._support import use_case
-from pos.store.models import Cart, CartStatus, Inventory, Reservation, ReservationStatus
+from pos.store.models import (
+    Cart,
+    CartStatus,
+    Inventory,
+    Reservation,
+    ReservationStatus,
+    table_of,
+)
 from pos.store.uow import UnitOfWork
 
 RESERVATION_TTL = timedelta(minutes=15)
 SWEEP_BATCH = 500
+
+reservations = table_of(Reservation)
+inventory = table_of(Inventory)
+carts = table_of(Cart)
+
+# A literal, not a bound value, so both dialects can use the partial index on active rows.
+IS_ACTIVE = reservations.c.status == literal_column("'active'")
+
+_AVAILABLE = select(inventory.c.available).where(
+    inventory.c.location_id == bindparam("b_location"),
+    inventory.c.product_id == bindparam("b_product"),
+)
+_TAKE = (
+    update(inventory)
+    .where(
+        inventory.c.location_id == bindparam("b_location"),
+        inventory.c.product_id == bindparam("b_product"),
+        inventory.c.available >= bindparam("b_quantity"),
+    )
+    .values(
+        available=inventory.c.available - bindparam("b_quantity"),
+        reserved=inventory.c.reserved + bindparam("b_quantity"),
+    )
+    .returning(inventory.c.product_id)
+)
+_RETURN = (
+    update(inventory)
+    .where(
+        inventory.c.location_id == bindparam("b_location"),
+        inventory.c.product_id == bindparam("b_product"),
+    )
+    .values(
+        available=inventory.c.available + bindparam("b_quantity"),
+        reserved=inventory.c.reserved - bindparam("b_quantity"),
+    )
+)
+_HOLD = (
+    update(reservations)
+    .where(reservations.c.cart_id == bindparam("b_cart"), IS_ACTIVE)
+    .values(expires_at=bindparam("b_expires"))
+    .returning(reservations.c.id, reservations.c.product_id, reservations.c.quantity)
+)
+_END = (
+    update(reservations)
+    .where(reservations.c.id == bindparam("b_id"), IS_ACTIVE)
+    .values(status=bindparam("b_status"), ended_at=bindparam("b_now"))
+    .returning(reservations.c.location_id, reservations.c.product_id, reservations.c.quantity)
+)
+_RESIZE = (
+    update(reservations)
+    .where(reservations.c.id == bindparam("b_id"))
+    .values(quantity=bindparam("b_quantity"))
+)
+_CREATE = insert(reservations).values(
+    cart_id=bindparam("b_cart"),
+    product_id=bindparam("b_product"),
+    location_id=bindparam("b_location"),
+    quantity=bindparam("b_quantity"),
+    status=ReservationStatus.ACTIVE,
+    expires_at=bindparam("b_expires"),
+    created_at=bindparam("b_now"),
+)
 
 
 @dataclass(frozen=True)
@@ -32,79 +103,67 @@ class Held:
     quantity: int
 
 
-def available_now(session: Session, location_id: int, product_id: int) -> int:
+@dataclass(frozen=True)
+class CartRow:
+    """The columns of a cart that reserving needs."""
+
+    id: int
+    location_id: int
+
+
+def available_now(connection: Connection, location_id: int, product_id: int) -> int:
     """Units free to sell right now: for messages only, never as the stock check."""
-    available = session.execute(
-        select(Inventory.available).where(
-            Inventory.location_id == location_id, Inventory.product_id == product_id
-        )
+    available = connection.execute(
+        _AVAILABLE, {"b_location": location_id, "b_product": product_id}
     ).scalar_one_or_none()
-    return available or 0
+    return int(available or 0)
 
 
-def take_stock(session: Session, location_id: int, product_id: int, quantity: int) -> bool:
+def take_stock(connection: Connection, location_id: int, product_id: int, quantity: int) -> bool:
     """Move ``quantity`` from available to reserved if that many are free; the only
     stock check that counts."""
-    taken = session.execute(
-        update(Inventory)
-        .where(
-            Inventory.location_id == location_id,
-            Inventory.product_id == product_id,
-            Inventory.available >= quantity,
-        )
-        .values(available=Inventory.available - quantity, reserved=Inventory.reserved + quantity)
-        .returning(Inventory.product_id)
-    ).first()
-    return taken is not None
+    params = {"b_location": location_id, "b_product": product_id, "b_quantity": quantity}
+    return connection.execute(_TAKE, params).first() is not None
 
 
-def return_stock(session: Session, location_id: int, product_id: int, quantity: int) -> None:
+def return_stock(connection: Connection, location_id: int, product_id: int, quantity: int) -> None:
     """Move ``quantity`` back from reserved to available (CHECK reserved >= 0 guards it)."""
-    session.execute(
-        update(Inventory)
-        .where(Inventory.location_id == location_id, Inventory.product_id == product_id)
-        .values(available=Inventory.available + quantity, reserved=Inventory.reserved - quantity)
-    )
+    params = {"b_location": location_id, "b_product": product_id, "b_quantity": quantity}
+    connection.execute(_RETURN, params)
 
 
-def hold_cart_reservations(session: Session, cart_id: int, expires_at: datetime) -> dict[int, Held]:
+def hold_cart_reservations(
+    connection: Connection, cart_id: int, expires_at: datetime
+) -> dict[int, Held]:
     """Lock the cart's active reservations and give them a fresh expiry.
 
     A cashier working on a sale keeps the whole sale held. On PostgreSQL the UPDATE
     waits for a sweeper that is expiring one of these rows, then skips it because its
     status is no longer 'active'; the line is then reserved afresh.
     """
-    rows = session.execute(
-        update(Reservation)
-        .where(Reservation.cart_id == cart_id, Reservation.status == ReservationStatus.ACTIVE)
-        .values(expires_at=expires_at)
-        .returning(Reservation.id, Reservation.product_id, Reservation.quantity)
-    ).all()
+    rows = connection.execute(_HOLD, {"b_cart": cart_id, "b_expires": expires_at})
     return {row.product_id: Held(row.id, row.product_id, row.quantity) for row in rows}
 
 
 def end_reservation(
-    session: Session, reservation_id: int, status: ReservationStatus, now: datetime
+    connection: Connection, reservation_id: int, status: ReservationStatus, now: datetime
 ) -> int:
     """Move one reservation out of 'active' and give its units back; 0 if someone else did."""
     # "AND status = 'active'" is the whole guarantee: of all racers, one UPDATE hits.
-    ended = session.execute(
-        update(Reservation)
-        .where(Reservation.id == reservation_id, Reservation.status == ReservationStatus.ACTIVE)
-        .values(status=status, ended_at=now)
-        .returning(Reservation.location_id, Reservation.product_id, Reservation.quantity)
+    ended = connection.execute(
+        _END, {"b_id": reservation_id, "b_status": status, "b_now": now}
     ).first()
     if ended is None:
         return 0
     quantity: int = ended.quantity
-    return_stock(session, ended.location_id, ended.product_id, quantity)
+    return_stock(connection, ended.location_id, ended.product_id, quantity)
     return quantity
 
 
 def reserve_line(
-    session: Session,
+    connection: Connection,
     *,
-    cart: Cart,
+    cart: CartRow,
     product_id: int,
     quantity: int,
     held: Held | None,
@@ -118,36 +177,32 @@ def reserve_line(
     """
     if quantity == 0:
         if held is not None:
-            end_reservation(session, held.reservation_id, ReservationStatus.RELEASED, now)
+            end_reservation(connection, held.reservation_id, ReservationStatus.RELEASED, now)
         return
     already = held.quantity if held is not None else 0
     difference = quantity - already
-    if difference > 0 and not take_stock(session, cart.location_id, product_id, difference):
+    if difference > 0 and not take_stock(connection, cart.location_id, product_id, difference):
         raise Refused(
             Code.INSUFFICIENT_STOCK,
-            available=available_now(session, cart.location_id, product_id),
+            available=available_now(connection, cart.location_id, product_id),
         )
     if difference < 0:
-        return_stock(session, cart.location_id, product_id, -difference)
+        return_stock(connection, cart.location_id, product_id, -difference)
     if held is not None:
-        session.execute(
-            update(Reservation)
-            .where(Reservation.id == held.reservation_id)
-            .values(quantity=quantity)
-        )
-    else:
-        session.add(
-            Reservation(
-                cart_id=cart.id,
-                product_id=product_id,
-                location_id=cart.location_id,
-                quantity=quantity,
-                status=ReservationStatus.ACTIVE,
-                expires_at=now + ttl,
-                created_at=now,
-            )
-        )
-        session.flush()
+        if difference:
+            connection.execute(_RESIZE, {"b_id": held.reservation_id, "b_quantity": quantity})
+        return
+    connection.execute(
+        _CREATE,
+        {
+            "b_cart": cart.id,
+            "b_product": product_id,
+            "b_location": cart.location_id,
+            "b_quantity": quantity,
+            "b_expires": now + ttl,
+            "b_now": now,
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -163,28 +218,29 @@ def release_expired(uow: UnitOfWork, now: datetime | None = None) -> Result[Swee
     Carts in the middle of a payment are left alone: stock is never released while
     a payment's outcome is unknown. On PostgreSQL rows another transaction holds are
     skipped (SKIP LOCKED) and picked up by the next sweep, so the sweeper never
-    waits on a cashier.
+    waits on a cashier. Units go back in product order, so two sweepers never
+    deadlock on inventory rows.
     """
     expired = units = 0
     while True:
         with uow:
             at = now or uow.now()
             due = (
-                select(Reservation.id)
-                .join(Cart, Cart.id == Reservation.cart_id)
+                select(reservations.c.id)
+                .join(carts, carts.c.id == reservations.c.cart_id)
                 .where(
-                    Reservation.status == ReservationStatus.ACTIVE,
-                    Reservation.expires_at <= at,
-                    Cart.status != CartStatus.CHECKING_OUT,
+                    IS_ACTIVE,
+                    reservations.c.expires_at <= at,
+                    carts.c.status != CartStatus.CHECKING_OUT,
                 )
-                .order_by(Reservation.product_id, Reservation.id)
+                .order_by(reservations.c.product_id, reservations.c.id)
                 .limit(SWEEP_BATCH)
-                .with_for_update(of=Reservation, skip_locked=True)
+                .with_for_update(of=reservations, skip_locked=True)
             )
-            ids = uow.session.execute(due).scalars().all()
+            ids = uow.connection.execute(due).scalars().all()
             for reservation_id in ids:
                 returned = end_reservation(
-                    uow.session, reservation_id, ReservationStatus.EXPIRED, at
+                    uow.connection, reservation_id, ReservationStatus.EXPIRED, at
                 )
                 if returned:
                     expired += 1

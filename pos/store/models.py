@@ -23,6 +23,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -162,7 +163,13 @@ class ProductWord(Base):
         ForeignKey("products.id", ondelete="CASCADE"), primary_key=True
     )
 
-    __table_args__ = (Index("ix_product_words_product_id", "product_id"),)
+    __table_args__ = (
+        # (product, word) answers "does this product also have a word starting with…"
+        # for the second and later words of a search, from the index alone.
+        Index("ix_product_words_product_id_word", "product_id", "word"),
+        # The rows are their own key: no rowid table beside the primary-key index.
+        {"sqlite_with_rowid": False},
+    )
 
 
 class Inventory(Base):
@@ -272,3 +279,10 @@ class AuditEntry(Base):
     entity: Mapped[str] = mapped_column(String(64))
     entity_id: Mapped[str] = mapped_column(String(64))
     details: Mapped[str] = mapped_column(Text)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table behind a model, for the hot paths that skip the ORM."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

@@ -6,7 +6,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, RootTransaction, func, select
 from sqlalchemy.orm import Session
 
 from pos.domain.clock import Clock, system_clock
@@ -14,20 +14,25 @@ from pos.store.engine import READ_ONLY
 
 
 class UnitOfWork:
-    """Opens a session in one transaction; ``commit()`` keeps it, anything else rolls back.
+    """One connection in one transaction; ``commit()`` keeps it, anything else rolls back.
+
+    Hot paths (the cart, reservations) run prepared Core statements on ``connection``;
+    the ORM ``session`` is made on first use and shares the same transaction.
 
     ``clock`` is the store's clock. Left out, it is the database's ``now()`` on
     PostgreSQL, so every till sharing the store agrees on when a reservation
     expires, and the machine's clock on SQLite, where the store is local.
     """
 
-    session: Session
+    connection: Connection
 
     def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
         self.engine = engine
         self.clock = clock
         self._now: datetime | None = None
         self._read_only = False
+        self._session: Session | None = None
+        self._transaction: RootTransaction | None = None
 
     def reading(self) -> Self:
         """Enter for a transaction that only reads: on SQLite it takes no write lock."""
@@ -38,8 +43,9 @@ class UnitOfWork:
         bind = self.engine
         if self._read_only:
             bind = bind.execution_options(**{READ_ONLY: True})
-        self.session = Session(bind, expire_on_commit=False)
-        self.session.begin()
+        self.connection = bind.connect()
+        self._transaction = self.connection.begin()
+        self._session = None
         self._now = None
         return self
 
@@ -52,14 +58,27 @@ class UnitOfWork:
         try:
             self.rollback()
         finally:
-            self.session.close()
+            if self._session is not None:
+                self._session.close()
+                self._session = None
+            self.connection.close()
             self._read_only = False
 
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = Session(bind=self.connection, expire_on_commit=False)
+        return self._session
+
     def commit(self) -> None:
-        self.session.commit()
+        if self._session is not None:
+            self._session.flush()
+        assert self._transaction is not None
+        self._transaction.commit()
 
     def rollback(self) -> None:
-        self.session.rollback()
+        if self._transaction is not None and self._transaction.is_active:
+            self._transaction.rollback()
 
     def now(self) -> datetime:
         """The current instant, the same for the whole transaction."""
@@ -67,7 +86,7 @@ class UnitOfWork:
             if self.clock is not None:
                 self._now = self.clock()
             elif self.engine.dialect.name == "postgresql":
-                self._now = self.session.execute(select(func.now())).scalar_one()
+                self._now = self.connection.execute(select(func.now())).scalar_one()
             else:
                 self._now = system_clock()
         return self._now

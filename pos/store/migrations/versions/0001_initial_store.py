@@ -149,8 +149,11 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("word", "product_id", name=op.f("pk_product_words")),
+        sqlite_with_rowid=False,
     )
-    op.create_index("ix_product_words_product_id", "product_words", ["product_id"], unique=False)
+    op.create_index(
+        "ix_product_words_product_id_word", "product_words", ["product_id", "word"], unique=False
+    )
 
     op.create_table(
         "stock_moves",
@@ -275,7 +278,7 @@ def downgrade() -> None:
     op.drop_index("ix_stock_moves_product_id_created_at", table_name="stock_moves")
 
     op.drop_table("stock_moves")
-    op.drop_index("ix_product_words_product_id", table_name="product_words")
+    op.drop_index("ix_product_words_product_id_word", table_name="product_words")
 
     op.drop_table("product_words")
     op.drop_table("inventory")
