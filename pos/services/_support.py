@@ -11,8 +11,8 @@ from typing import ParamSpec, TypeVar
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from pos.domain.results import Refused, Result
-from pos.store.models import AuditEntry
+from pos.domain.results import Code, Refused, Result
+from pos.store.models import AuditEntry, Product
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -57,3 +57,11 @@ def audit(
 def is_id(value: object) -> bool:
     """A row id a caller may pass: a positive int that fits the database's integers."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
+def product_or_refuse(session: Session, product_id: object) -> Product:
+    """The product with this id, active or not; refused if there is none."""
+    product = session.get(Product, product_id) if is_id(product_id) else None
+    if product is None:
+        raise Refused(Code.PRODUCT_UNAVAILABLE)
+    return product

@@ -20,7 +20,7 @@ from pos.domain.catalogue import (
 )
 from pos.domain.money import MAX_PRICE_MINOR, is_currency, parse_price
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
-from pos.services._support import audit, is_id, use_case
+from pos.services._support import audit, product_or_refuse, use_case
 from pos.store.models import DEFAULT_LOCATION_ID, Inventory, Product, ProductWord
 from pos.store.uow import UnitOfWork
 
@@ -113,7 +113,7 @@ def update_product(
     """Replace a product's SKU, barcode, name, price and tax rate with the draft's."""
     clean = _valid(draft)
     with uow:
-        product = _product(uow.session, product_id)
+        product = product_or_refuse(uow.session, product_id)
         _refuse_duplicates(uow.session, clean, product.id)
         before = _view(product)
         _apply(uow.session, product, clean, uow)
@@ -138,7 +138,7 @@ def deactivate_product(
 ) -> Result[ProductView]:
     """Stop selling a product; it stays for history and can be found again by a manager."""
     with uow:
-        product = _product(uow.session, product_id)
+        product = product_or_refuse(uow.session, product_id)
         if product.active:
             product.active = False
             product.updated_at = uow.now()
@@ -348,13 +348,6 @@ def _valid(draft: ProductDraft) -> ProductDraft:
     if isinstance(clean, Err):
         raise Refused(clean.code, clean.details, **clean.params)
     return clean
-
-
-def _product(session: Session, product_id: object) -> Product:
-    product = session.get(Product, product_id) if is_id(product_id) else None
-    if product is None:
-        raise Refused(Code.PRODUCT_UNAVAILABLE)
-    return product
 
 
 def _refuse_duplicates(session: Session, draft: ProductDraft, owner_id: int | None) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from pos.domain.quantities import parse_delta, parse_quantity
 from pos.domain.results import Changed, Code, Ok, Refused, Result
-from pos.services._support import audit, is_id, use_case
+from pos.services._support import audit, is_id, product_or_refuse, use_case
 from pos.services.users import acting_user
 from pos.store.models import (
     DEFAULT_LOCATION_ID,
@@ -57,7 +57,7 @@ def receive_stock(
     note = _reason(reason)
     with uow:
         user = acting_user(uow.session, user_id)
-        product = _product(uow.session, product_id)
+        product = product_or_refuse(uow.session, product_id)
         _move(uow, product, location_id, MoveKind.RECEIVE, received, note, user.id)
         level = _level(uow.session, product, location_id)
         uow.commit()
@@ -85,7 +85,7 @@ def adjust_stock(
     note = _reason(reason)
     with uow:
         user = acting_user(uow.session, user_id, role=Role.MANAGER)
-        product = _product(uow.session, product_id)
+        product = product_or_refuse(uow.session, product_id)
         _move(uow, product, location_id, MoveKind.ADJUST, change, note, user.id)
         level = _level(uow.session, product, location_id)
         uow.commit()
@@ -121,13 +121,6 @@ def _reason(reason: object) -> str:
     if not 1 <= len(text) <= MAX_REASON_LENGTH:
         raise Refused(Code.INVALID_REASON)
     return text
-
-
-def _product(session: Session, product_id: object) -> Product:
-    product = session.get(Product, product_id) if is_id(product_id) else None
-    if product is None:
-        raise Refused(Code.PRODUCT_UNAVAILABLE)
-    return product
 
 
 def _move(
