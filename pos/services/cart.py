@@ -37,6 +37,7 @@ from pos.store.models import (
     User,
     table_of,
 )
+from pos.store.prepared import Prepared
 from pos.store.uow import UnitOfWork
 
 SHOP_CURRENCY = "TRY"
@@ -45,43 +46,50 @@ carts = table_of(Cart)
 cart_items = table_of(CartItem)
 products = table_of(Product)
 
-_PRODUCT = select(
-    products.c.id,
-    products.c.active,
-    products.c.currency,
-    products.c.price_minor,
-    products.c.tax_rate_bp,
-).where(products.c.id == bindparam("b_product"))
+_PRODUCT = Prepared(
+    select(
+        products.c.id,
+        products.c.active,
+        products.c.currency,
+        products.c.price_minor,
+        products.c.tax_rate_bp,
+    ).where(products.c.id == bindparam("b_product"))
+)
 # Touching the cart locks its row: every change to one cart queues behind the one
 # before it, and rows are always locked in the same order (cart, reservations,
 # inventory), so two tills cannot deadlock.
-_TOUCH_CART = (
+_TOUCH_CART = Prepared(
     update(carts)
     .where(carts.c.id == bindparam("b_cart"))
     .values(updated_at=bindparam("b_now"))
     .returning(carts.c.status, carts.c.currency, carts.c.location_id)
 )
-_CART = select(carts.c.id, carts.c.status, carts.c.currency).where(
-    carts.c.id == bindparam("b_cart")
+_CART = Prepared(
+    select(carts.c.id, carts.c.status, carts.c.currency).where(carts.c.id == bindparam("b_cart"))
 )
-_LINE = select(cart_items.c.id, cart_items.c.product_id, cart_items.c.quantity).where(
-    cart_items.c.cart_id == bindparam("b_cart"), cart_items.c.product_id == bindparam("b_product")
+_LINE = Prepared(
+    select(cart_items.c.id, cart_items.c.product_id, cart_items.c.quantity).where(
+        cart_items.c.cart_id == bindparam("b_cart"),
+        cart_items.c.product_id == bindparam("b_product"),
+    )
 )
-_ADD_LINE = insert(cart_items).values(
-    cart_id=bindparam("b_cart"),
-    product_id=bindparam("b_product"),
-    quantity=bindparam("b_quantity"),
-    unit_price_minor=bindparam("b_price"),
-    tax_rate_bp=bindparam("b_tax_rate"),
-    added_at=bindparam("b_now"),
+_ADD_LINE = Prepared(
+    insert(cart_items).values(
+        cart_id=bindparam("b_cart"),
+        product_id=bindparam("b_product"),
+        quantity=bindparam("b_quantity"),
+        unit_price_minor=bindparam("b_price"),
+        tax_rate_bp=bindparam("b_tax_rate"),
+        added_at=bindparam("b_now"),
+    )
 )
-_SET_LINE = (
+_SET_LINE = Prepared(
     update(cart_items)
     .where(cart_items.c.id == bindparam("b_line"))
     .values(quantity=bindparam("b_quantity"))
 )
-_DROP_LINE = delete(cart_items).where(cart_items.c.id == bindparam("b_line"))
-_LINES = (
+_DROP_LINE = Prepared(delete(cart_items).where(cart_items.c.id == bindparam("b_line")))
+_LINES = Prepared(
     select(
         cart_items.c.product_id,
         products.c.sku,
@@ -182,9 +190,7 @@ def add_to_cart(
         raise Refused(Code.INVALID_QUANTITY)
     with uow:
         connection, now = uow.connection, uow.now()
-        product = connection.execute(
-            _PRODUCT, {"b_product": product_id if is_id(product_id) else 0}
-        ).first()
+        product = _PRODUCT.first(connection, {"b_product": product_id if is_id(product_id) else 0})
         if product is None or not product.active:
             raise Refused(Code.PRODUCT_UNAVAILABLE)
         cart = _open_cart_for_update(connection, cart_id, now)
@@ -195,7 +201,7 @@ def add_to_cart(
                 cart_currency=cart.currency,
             )
         held = hold_cart_reservations(connection, cart.id, now + ttl)
-        line = connection.execute(_LINE, {"b_cart": cart.id, "b_product": product.id}).first()
+        line = _LINE.first(connection, {"b_cart": cart.id, "b_product": product.id})
         total = added + (line.quantity if line else 0)
         if total > MAX_QUANTITY:
             raise Refused(Code.INVALID_QUANTITY)
@@ -209,8 +215,8 @@ def add_to_cart(
             ttl=ttl,
         )
         if line is None:
-            connection.execute(
-                _ADD_LINE,
+            _ADD_LINE.execute(
+                connection,
                 {
                     "b_cart": cart.id,
                     "b_product": product.id,
@@ -221,7 +227,7 @@ def add_to_cart(
                 },
             )
         else:
-            connection.execute(_SET_LINE, {"b_line": line.id, "b_quantity": total})
+            _SET_LINE.execute(connection, {"b_line": line.id, "b_quantity": total})
         summary = _summary(connection, cart.id, CartStatus.OPEN, cart.currency)
         uow.commit()
     return Ok(summary, Changed.CART | Changed.STOCK)
@@ -256,7 +262,7 @@ def _change_line(
         connection, now = uow.connection, uow.now()
         cart = _open_cart_for_update(connection, cart_id, now)
         line = (
-            connection.execute(_LINE, {"b_cart": cart.id, "b_product": product_id}).first()
+            _LINE.first(connection, {"b_cart": cart.id, "b_product": product_id})
             if is_id(product_id)
             else None
         )
@@ -273,9 +279,9 @@ def _change_line(
             ttl=ttl,
         )
         if quantity == 0:
-            connection.execute(_DROP_LINE, {"b_line": line.id})
+            _DROP_LINE.execute(connection, {"b_line": line.id})
         else:
-            connection.execute(_SET_LINE, {"b_line": line.id, "b_quantity": quantity})
+            _SET_LINE.execute(connection, {"b_line": line.id, "b_quantity": quantity})
         summary = _summary(connection, cart.id, CartStatus.OPEN, cart.currency)
         uow.commit()
     return Ok(summary, Changed.CART | Changed.STOCK)
@@ -285,9 +291,7 @@ def _change_line(
 def cart_summary(uow: UnitOfWork, cart_id: object) -> Result[CartSummary]:
     """The sale as the till shows it: lines, prices as rung up, what is still held."""
     with uow.reading():
-        cart = (
-            uow.connection.execute(_CART, {"b_cart": cart_id}).first() if is_id(cart_id) else None
-        )
+        cart = _CART.first(uow.connection, {"b_cart": cart_id}) if is_id(cart_id) else None
         if cart is None:
             raise Refused(Code.CART_NOT_FOUND)
         return Ok(_summary(uow.connection, cart.id, cart.status, cart.currency))
@@ -295,9 +299,7 @@ def cart_summary(uow: UnitOfWork, cart_id: object) -> Result[CartSummary]:
 
 def _open_cart_for_update(connection: Connection, cart_id: object, now: datetime) -> _OpenCart:
     cart = (
-        connection.execute(_TOUCH_CART, {"b_cart": cart_id, "b_now": now}).first()
-        if is_id(cart_id)
-        else None
+        _TOUCH_CART.first(connection, {"b_cart": cart_id, "b_now": now}) if is_id(cart_id) else None
     )
     if cart is None:
         raise Refused(Code.CART_NOT_FOUND)
@@ -322,7 +324,7 @@ def _summary(
             reserved=row.reserved or 0,
             reserved_until=row.expires_at,
         )
-        for row in connection.execute(_LINES, {"b_cart": cart_id})
+        for row in _LINES.execute(connection, {"b_cart": cart_id})
     )
     return CartSummary(
         cart_id=cart_id,

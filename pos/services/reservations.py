@@ -26,6 +26,7 @@ from pos.store.models import (
     ReservationStatus,
     table_of,
 )
+from pos.store.prepared import Prepared
 from pos.store.uow import UnitOfWork
 
 RESERVATION_TTL = timedelta(minutes=15)
@@ -38,11 +39,13 @@ carts = table_of(Cart)
 # A literal, not a bound value, so both dialects can use the partial index on active rows.
 IS_ACTIVE = reservations.c.status == literal_column("'active'")
 
-_AVAILABLE = select(inventory.c.available).where(
-    inventory.c.location_id == bindparam("b_location"),
-    inventory.c.product_id == bindparam("b_product"),
+_AVAILABLE = Prepared(
+    select(inventory.c.available).where(
+        inventory.c.location_id == bindparam("b_location"),
+        inventory.c.product_id == bindparam("b_product"),
+    )
 )
-_TAKE = (
+_TAKE = Prepared(
     update(inventory)
     .where(
         inventory.c.location_id == bindparam("b_location"),
@@ -55,7 +58,7 @@ _TAKE = (
     )
     .returning(inventory.c.product_id)
 )
-_RETURN = (
+_RETURN = Prepared(
     update(inventory)
     .where(
         inventory.c.location_id == bindparam("b_location"),
@@ -66,31 +69,33 @@ _RETURN = (
         reserved=inventory.c.reserved - bindparam("b_quantity"),
     )
 )
-_HOLD = (
+_HOLD = Prepared(
     update(reservations)
     .where(reservations.c.cart_id == bindparam("b_cart"), IS_ACTIVE)
     .values(expires_at=bindparam("b_expires"))
     .returning(reservations.c.id, reservations.c.product_id, reservations.c.quantity)
 )
-_END = (
+_END = Prepared(
     update(reservations)
     .where(reservations.c.id == bindparam("b_id"), IS_ACTIVE)
     .values(status=bindparam("b_status"), ended_at=bindparam("b_now"))
     .returning(reservations.c.location_id, reservations.c.product_id, reservations.c.quantity)
 )
-_RESIZE = (
+_RESIZE = Prepared(
     update(reservations)
     .where(reservations.c.id == bindparam("b_id"))
     .values(quantity=bindparam("b_quantity"))
 )
-_CREATE = insert(reservations).values(
-    cart_id=bindparam("b_cart"),
-    product_id=bindparam("b_product"),
-    location_id=bindparam("b_location"),
-    quantity=bindparam("b_quantity"),
-    status=ReservationStatus.ACTIVE,
-    expires_at=bindparam("b_expires"),
-    created_at=bindparam("b_now"),
+_CREATE = Prepared(
+    insert(reservations).values(
+        cart_id=bindparam("b_cart"),
+        product_id=bindparam("b_product"),
+        location_id=bindparam("b_location"),
+        quantity=bindparam("b_quantity"),
+        status=ReservationStatus.ACTIVE,
+        expires_at=bindparam("b_expires"),
+        created_at=bindparam("b_now"),
+    )
 )
 
 
@@ -113,23 +118,21 @@ class CartRow:
 
 def available_now(connection: Connection, location_id: int, product_id: int) -> int:
     """Units free to sell right now: for messages only, never as the stock check."""
-    available = connection.execute(
-        _AVAILABLE, {"b_location": location_id, "b_product": product_id}
-    ).scalar_one_or_none()
-    return int(available or 0)
+    row = _AVAILABLE.first(connection, {"b_location": location_id, "b_product": product_id})
+    return int(row.available) if row else 0
 
 
 def take_stock(connection: Connection, location_id: int, product_id: int, quantity: int) -> bool:
     """Move ``quantity`` from available to reserved if that many are free; the only
     stock check that counts."""
     params = {"b_location": location_id, "b_product": product_id, "b_quantity": quantity}
-    return connection.execute(_TAKE, params).first() is not None
+    return _TAKE.first(connection, params) is not None
 
 
 def return_stock(connection: Connection, location_id: int, product_id: int, quantity: int) -> None:
     """Move ``quantity`` back from reserved to available (CHECK reserved >= 0 guards it)."""
     params = {"b_location": location_id, "b_product": product_id, "b_quantity": quantity}
-    connection.execute(_RETURN, params)
+    _RETURN.execute(connection, params)
 
 
 def hold_cart_reservations(
@@ -141,7 +144,7 @@ def hold_cart_reservations(
     waits for a sweeper that is expiring one of these rows, then skips it because its
     status is no longer 'active'; the line is then reserved afresh.
     """
-    rows = connection.execute(_HOLD, {"b_cart": cart_id, "b_expires": expires_at})
+    rows = _HOLD.execute(connection, {"b_cart": cart_id, "b_expires": expires_at})
     return {row.product_id: Held(row.id, row.product_id, row.quantity) for row in rows}
 
 
@@ -150,9 +153,7 @@ def end_reservation(
 ) -> int:
     """Move one reservation out of 'active' and give its units back; 0 if someone else did."""
     # "AND status = 'active'" is the whole guarantee: of all racers, one UPDATE hits.
-    ended = connection.execute(
-        _END, {"b_id": reservation_id, "b_status": status, "b_now": now}
-    ).first()
+    ended = _END.first(connection, {"b_id": reservation_id, "b_status": status, "b_now": now})
     if ended is None:
         return 0
     quantity: int = ended.quantity
@@ -190,10 +191,10 @@ def reserve_line(
         return_stock(connection, cart.location_id, product_id, -difference)
     if held is not None:
         if difference:
-            connection.execute(_RESIZE, {"b_id": held.reservation_id, "b_quantity": quantity})
+            _RESIZE.execute(connection, {"b_id": held.reservation_id, "b_quantity": quantity})
         return
-    connection.execute(
-        _CREATE,
+    _CREATE.execute(
+        connection,
         {
             "b_cart": cart.id,
             "b_product": product_id,

@@ -12,7 +12,7 @@ from pos.services.cart import add_to_cart, cart_summary, open_cart, remove_line,
 from pos.services.catalogue import deactivate_product
 from pos.services.reservations import release_expired
 from pos.store.uow import UnitOfWork
-from tests.conftest import FakeClock, Shelf, error, value
+from tests.conftest import START, FakeClock, Shelf, error, value
 from tests.invariants import assert_stock_invariant, stock_books
 
 
@@ -34,6 +34,8 @@ def test_adding_reserves_the_units_and_returns_the_cart_summary(uow, shelf: Shel
     ]
     assert summary.subtotal_minor == 3750
     assert summary.item_count == 3
+    # The instant goes to the store and comes back aware, in UTC, to the microsecond.
+    assert summary.lines[0].reserved_until == START + timedelta(minutes=15)
     assert stock_books(store.engine)[product][:2] == (7, 3)
     assert_stock_invariant(store.engine)
 
