@@ -712,3 +712,17 @@ def test_a_header_without_the_required_columns_is_refused(uow, store, header, mi
 def test_an_empty_file_with_a_header_imports_nothing(uow, store):
     assert value(import_products_csv(uow, csv_file("sku,name,price"))) == ImportReport(0, 0)
     assert product_count(store) == 0
+
+
+def test_a_name_that_reads_like_sql_is_only_ever_text(uow, store):
+    # Shop names carry quotes, semicolons and dashes; parameters keep them inert, so the
+    # name is stored as typed instead of being refused.
+    hostile = "Robert'); DROP TABLE products;-- Çay"
+    draft = ProductDraft(sku="SQL-1", name=hostile, price_minor=100)
+
+    created = value(create_product(uow, draft))
+
+    assert created.name == hostile
+    assert value(find_product(uow, "SQL-1")).name == hostile
+    assert [p.name for p in value(search_products(uow, "drop table"))] == [hostile]
+    assert product_count(store) == 1
