@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import URL, Engine, create_engine, event, make_url
 
 BUSY_TIMEOUT_MS = 10_000
-MMAP_BYTES = 1 << 30
+MMAP_BYTES = 256 << 20
 READ_ONLY = "kasa_read_only"
 """Execution option: the transaction only reads, so SQLite need not take the write lock."""
 
