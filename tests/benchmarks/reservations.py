@@ -8,11 +8,18 @@ the same two transactions, touching the same rows, without SQLAlchemy or the ser
 around them.
 
 The work the services do is captured during two iterations before the measurement: the
-statements handed to the driver (a ``before_cursor_execute`` listener, with their
-parameters) and the transactions (the engine's ``begin``, ``commit`` and ``rollback``
-events, since on SQLite ``make_engine`` issues ``BEGIN IMMEDIATE`` in its ``begin`` hook
-straight on the driver connection, where no cursor event sees it). The floor is written
-out by hand below and checked against that capture, or the script stops:
+statements handed to the driver, with their parameters, and the transactions. The cart
+and reservation statements run through ``pos.store.prepared.Prepared``, compiled once by
+SQLAlchemy and executed straight on the driver's cursor, where SQLAlchemy's events do not
+see them: for those two iterations only, ``Prepared.execute`` is wrapped so that the
+driver cursor it uses records each ``execute(sql, arguments)`` (the SQL and the final,
+processed arguments, exactly as the driver gets them). Whatever still goes through
+SQLAlchemy (PostgreSQL's ``now()``) is seen by a ``before_cursor_execute`` listener, and
+the transactions by the engine's ``begin``, ``commit`` and ``rollback`` events (on SQLite
+``make_engine`` issues ``BEGIN IMMEDIATE`` in its ``begin`` hook straight on the driver
+connection, where no cursor event sees it). The timed iterations run with none of this
+installed. The floor is written out by hand below and checked against that capture, or
+the script stops:
 
 * the same kinds of statements in the same order, one BEGIN and one COMMIT per unit of
   work; where SQLAlchemy renders a statement differently from the text below (a cast
@@ -67,7 +74,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import psycopg
-from sqlalchemy import URL, Engine, create_engine, event, make_url, text
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
 
 try:
     import pos  # noqa: F401
@@ -84,6 +91,7 @@ from pos.services.users import create_user
 from pos.store.engine import BUSY_TIMEOUT_MS, MMAP_BYTES, make_engine
 from pos.store.migrate import upgrade
 from pos.store.models import DEFAULT_LOCATION_ID, Role
+from pos.store.prepared import Prepared
 from pos.store.uow import UnitOfWork
 
 TARGET_RATIO = 3.0
@@ -322,6 +330,8 @@ class Trace:
     steps: list[Step] = field(default_factory=list)
     driver: list[str] | None = None
     pings: int = 0
+    prepared: int = 0
+    """How many of ``steps`` ran through ``Prepared`` on the driver's cursor."""
 
     @property
     def statements(self) -> list[str]:
@@ -662,8 +672,93 @@ def services_iteration(store: Store) -> None:
         raise SystemExit(f"services refused: {added!r} / {removed!r}")
 
 
+PREPARED_EXECUTE = Prepared.__dict__["execute"]
+"""``Prepared.execute`` as the services define it: what the timed iterations run."""
+
+
+class _Through:
+    """Stands in for an object, passing on every attribute it does not override."""
+
+    def __init__(self, inner: Any, steps: list[Step]) -> None:
+        self._inner = inner
+        self._steps = steps
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class _RecordingCursor(_Through):
+    """A driver cursor that records each statement with the arguments it is handed."""
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        statement: str = args[0] if args else kwargs["query"]
+        params = args[1] if len(args) > 1 else kwargs.get("params")
+        if isinstance(params, Mapping):
+            params = dict(params)
+        elif params is not None:
+            params = list(params)
+        self._steps.append((statement, params))
+        return self._inner.execute(*args, **kwargs)
+
+
+class _RecordingDriverConnection(_Through):
+    def cursor(self, *args: Any, **kwargs: Any) -> _RecordingCursor:
+        return _RecordingCursor(self._inner.cursor(*args, **kwargs), self._steps)
+
+
+class _RecordingPoolConnection(_Through):
+    @property
+    def driver_connection(self) -> _RecordingDriverConnection:
+        return _RecordingDriverConnection(self._inner.driver_connection, self._steps)
+
+
+class _RecordingConnection(_Through):
+    """The unit of work's connection, as ``Prepared.execute`` reaches its driver cursor."""
+
+    @property
+    def connection(self) -> _RecordingPoolConnection:
+        return _RecordingPoolConnection(self._inner.connection, self._steps)
+
+
+@contextmanager
+def recording_prepared(trace: Trace) -> Iterator[None]:
+    """Record what ``Prepared`` hands the driver's cursor, for the calls inside the block.
+
+    ``Prepared.execute`` is replaced on the class by a wrapper that runs the real method
+    on a stand-in for the connection whose driver cursor records ``execute(sql,
+    arguments)``: the SQL and the final, processed arguments exactly as the driver gets
+    them. The real method is put back afterwards.
+    """
+
+    def recording_execute(
+        self: Prepared, connection: Connection, params: Mapping[str, Any]
+    ) -> list[Any]:
+        before = len(trace.steps)
+        result: list[Any] = PREPARED_EXECUTE(
+            self, _RecordingConnection(connection, trace.steps), params
+        )
+        if len(trace.steps) != before + 1:
+            raise SystemExit(f"Prepared.execute ran {len(trace.steps) - before} statements, not 1")
+        trace.prepared += 1
+        return result
+
+    if Prepared.__dict__["execute"] is not PREPARED_EXECUTE:
+        raise SystemExit("Prepared.execute is already wrapped")
+    setattr(Prepared, "execute", recording_execute)  # noqa: B010
+    try:
+        yield
+    finally:
+        setattr(Prepared, "execute", PREPARED_EXECUTE)  # noqa: B010
+
+
 def capture_services(store: Store) -> Trace:
-    """The work of one services iteration: statements, transactions, driver trace, pings."""
+    """The work of one services iteration: statements, transactions, driver trace, pings.
+
+    Statements reach the driver two ways: through SQLAlchemy (``before_cursor_execute``
+    sees them, with their parameters) and, for the cart and reservation statements,
+    through ``Prepared`` straight on the driver's cursor (``recording_prepared``). Both
+    append to the same list, so the order is the order they ran in.
+    """
     trace = Trace()
     engine = store.engine
     if engine.dialect.name == "sqlite":
@@ -716,7 +811,8 @@ def capture_services(store: Store) -> Trace:
         event.listen(engine, name, listener)
     dialect.do_ping = counting_ping
     try:
-        services_iteration(store)
+        with recording_prepared(trace):
+            services_iteration(store)
     finally:
         for name, listener in listeners:
             event.remove(engine, name, listener)
@@ -823,11 +919,14 @@ def same_work(
             run()
     identical = sum(a == b for a, b in zip(first.statements, trace.statements, strict=False))
     transactions = first.statements.count(BEGIN)
+    markers = sum(params is None and s in (BEGIN, COMMIT, ROLLBACK) for s, params in first.steps)
     print(
         f"  statements per iteration: services {len(first.steps)}, floor {len(trace.steps)} "
         f"(incl. {transactions} BEGIN/COMMIT pairs); same kinds in order: {same_kinds}; "
         f"identical SQL text: {identical}/{len(first.steps)}"
         + (f" ({adopted} adopted from the capture)" if adopted else "")
+        + f"\n  services ran {first.prepared} prepared on the driver's cursor, "
+        f"{len(first.steps) - first.prepared - markers} through SQLAlchemy"
     )
     if not same_kinds:
         for index in range(max(len(services_kinds), len(trace.steps))):
@@ -919,6 +1018,11 @@ def measure(store: Store, floor: Floor, iterations: int, warm_up: int) -> Figure
     first, second = capture_services(store), capture_services(store)
     if not same_work(store, first, second, floor, floor_step):
         raise SystemExit(f"{floor.dialect}: the floor does not do the services' work")
+    # The timed iterations run the services as the till does: nothing of the capture left.
+    if Prepared.__dict__["execute"] is not PREPARED_EXECUTE or "do_ping" in vars(
+        store.engine.dialect
+    ):
+        raise SystemExit(f"{floor.dialect}: the capture's wrappers are still installed")
 
     scratch: list[float] = []
     timed(service_step, warm_up, scratch)
