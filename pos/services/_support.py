@@ -55,8 +55,8 @@ def audit(
 
 
 def is_id(value: object) -> bool:
-    """A row id a caller may pass: a positive int that fits the database's integers."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+    """A row id a caller may pass: a positive int that fits the ids' 32-bit column."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
 
 
 def product_or_refuse(session: Session, product_id: object) -> Product:

@@ -28,13 +28,13 @@ from pos.services.reservations import (
     reservations,
     reserve_line,
 )
+from pos.services.users import acting_user
 from pos.store.models import (
     DEFAULT_LOCATION_ID,
     Cart,
     CartItem,
     CartStatus,
     Product,
-    User,
     table_of,
 )
 from pos.store.prepared import Prepared
@@ -155,8 +155,8 @@ def open_cart(
     if not is_currency(currency):
         raise Refused(Code.INVALID_CURRENCY)
     with uow:
-        if cashier_id is not None and uow.session.get(User, cashier_id) is None:
-            raise Refused(Code.USER_NOT_FOUND)
+        if cashier_id is not None:
+            acting_user(uow.session, cashier_id)
         now = uow.now()
         cart_id = uow.connection.execute(
             insert(carts)

@@ -82,7 +82,9 @@ def test_a_quantity_typed_on_the_keypad_is_accepted(uow, shelf):
     assert value(add_to_cart(uow, cart, product, " 4 ")).lines[0].quantity == 4
 
 
-@pytest.mark.parametrize("product", [999_999, 0, -1, "1", "1; DROP TABLE products", None, 2**70])
+@pytest.mark.parametrize(
+    "product", [999_999, 0, -1, "1", "1; DROP TABLE products", None, 2**31, 2**70]
+)
 def test_an_unknown_product_is_refused(uow, shelf, store, product):
     shelf.product(stock=10)
     cart = new_cart(uow)
@@ -164,7 +166,7 @@ def test_a_line_keeps_the_price_it_was_rung_up_at(uow, shelf):
     assert (line.unit_price_minor, line.line_total_minor) == (1000, 2000)
 
 
-@pytest.mark.parametrize("cart", [424242, 0, -5, "1", None, 1.0])
+@pytest.mark.parametrize("cart", [424242, 0, -5, "1", None, 1.0, 2**40])
 def test_an_unknown_cart_is_refused(uow, shelf, store, cart):
     product = shelf.product(stock=10)
     before = stock_books(store.engine)
@@ -298,3 +300,12 @@ def test_reservations_expire_after_fifteen_minutes_by_default(uow, shelf, store,
     assert stock_books(store.engine)[product][:2] == (3, 0)
     assert value(release_expired(uow)).expired == 0
     assert_stock_invariant(store.engine)
+
+
+@pytest.mark.parametrize("cashier", [4242, 0, -1, 2**40, "1"])
+def test_a_sale_for_an_unknown_cashier_is_refused(uow, store, cashier):
+    assert error(open_cart(uow, cashier_id=cashier)).code is Code.USER_NOT_FOUND
+
+
+def test_a_sale_in_an_unknown_currency_is_refused(uow):
+    assert error(open_cart(uow, currency="XXQ")).code is Code.INVALID_CURRENCY
