@@ -59,3 +59,27 @@ def test_the_console_script_runs(home):
     )
     assert "run" in done.stdout
     assert "db" in done.stdout
+
+
+def test_stock_and_sweep_work_on_the_store_named_by_url(home, tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'shop.sqlite3'}"
+    csv_file = tmp_path / "products.csv"
+    csv_file.write_text("sku,name,price\nELMA-1,Amasya Elması,12.50\n", encoding="utf-8")
+    assert main(["import-products", str(csv_file), "--url", url]) == 0
+    assert capsys.readouterr().out.strip() == "1 created, 0 updated"
+
+    assert main(["stock", "--url", url]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[1].split() == ["ELMA-1", "Amasya", "Elması", "0", "0"]
+
+    assert main(["sweep", "--url", url]) == 0
+    assert capsys.readouterr().out.strip() == "0 reservations expired, 0 units returned"
+
+
+def test_a_password_in_the_settings_file_stops_the_till(home, capsys):
+    settings = home / "config" / "kasa" / "settings.toml"
+    settings.parent.mkdir(parents=True)
+    settings.write_text('[database]\nurl = "postgresql://kasa:hunter2@db/kasa"\n')
+
+    assert main(["stock"]) == 2
+    assert "keyring" in capsys.readouterr().err
