@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pos.domain.messages import render
 from pos.domain.results import Err, Result
-from pos.services.cart import add_to_cart, open_cart, remove_line
+from pos.services.cart import add_to_cart, cart_summary, open_cart, remove_line
 from pos.services.reservations import release_expired
 from pos.store.engine import make_engine
 from pos.store.models import Inventory, Reservation, ReservationStatus
@@ -203,3 +203,30 @@ def test_the_database_refuses_negative_stock_whatever_the_code_does(store, shelf
             Inventory.__table__.update().values(reserved=-1).where(Inventory.product_id == product)
         )
     assert stock_books(store.engine)[product][:2] == (1, 0)
+
+
+def test_two_scans_of_one_product_into_one_cart_at_once_make_one_line(
+    uow, shelf: Shelf, store, clock: FakeClock
+):
+    product = shelf.product(stock=50)
+    engine = make_engine(store.url, pool_size=4, max_overflow=0)
+    for _ in range(10):
+        cart = value(open_cart(uow)).cart_id
+
+        first, second = run_together(
+            lambda cart=cart: add_to_cart(UnitOfWork(engine, clock), cart, product, 2),
+            lambda cart=cart: add_to_cart(UnitOfWork(engine, clock), cart, product, 3),
+        )
+
+        assert {value(first).lines[0].quantity, value(second).lines[0].quantity} >= {5}
+        line = value(cart_summary(uow, cart)).lines[0]
+        assert (line.quantity, line.reserved) == (5, 5)
+        with store.engine.connect() as connection:
+            active = connection.execute(
+                select(Reservation.quantity).where(
+                    Reservation.cart_id == cart, Reservation.status == ReservationStatus.ACTIVE
+                )
+            ).scalars()
+            assert list(active) == [5]
+        assert_stock_invariant(store.engine)
+    engine.dispose()
