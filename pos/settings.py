@@ -20,7 +20,7 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
 
 from pos.domain.messages import LOCALES
-from pos.domain.money import is_currency
+from pos.domain.money import DEFAULT_CURRENCY, is_currency
 from pos.services.reservations import RESERVATION_TTL
 
 APP_NAME = "kasa"
@@ -35,7 +35,7 @@ class Settings:
     database_url: str
     reservation_ttl: timedelta = RESERVATION_TTL
     locale: str = "tr"
-    currency: str = "TRY"
+    currency: str = DEFAULT_CURRENCY
 
 
 def settings_path(environ: Mapping[str, str] = os.environ) -> Path:
@@ -79,7 +79,7 @@ def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = N
     locale = environ.get("POS_LOCALE") or till.get("locale", "tr")
     if locale not in LOCALES:
         raise SettingsError(f"locale must be one of {', '.join(LOCALES)}, not {locale!r}")
-    currency = till.get("currency", "TRY")
+    currency = till.get("currency", DEFAULT_CURRENCY)
     if not is_currency(currency):
         raise SettingsError(f"{path}: till.currency {currency!r} is not an ISO 4217 code")
     return Settings(

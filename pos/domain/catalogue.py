@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from pos.domain.money import parse_scaled
+
 MAX_NAME_LENGTH = 200
 MAX_TAX_RATE_BP = 10_000
 """Tax rates are basis points: 2000 is 20 %."""
+DEFAULT_TAX_RATE_BP = 2000
+"""Turkey's general KDV rate, for a product whose rate is not given."""
 
 _SKU = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _BARCODE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,31}")
@@ -53,6 +57,11 @@ def clean_name(value: object) -> str | None:
         return None
     name = " ".join(value.split())
     return name if 1 <= len(name) <= MAX_NAME_LENGTH else None
+
+
+def parse_tax_rate(text: object) -> int | None:
+    """Basis points for a rate typed as a percentage: ``20`` is 2000, ``8,5`` is 850."""
+    return valid_tax_rate(parse_scaled(text, 2))
 
 
 def valid_tax_rate(value: object) -> int | None:

@@ -12,6 +12,9 @@ from typing import TypeGuard
 from babel.numbers import format_currency, get_currency_precision
 from babel.numbers import is_currency as babel_is_currency
 
+DEFAULT_CURRENCY = "TRY"
+"""The shop's currency unless its settings name another."""
+
 MAX_PRICE_MINOR = 10_000_000_00
 """Ten million in major units: a till's single price above this is a typo."""
 
@@ -33,20 +36,28 @@ def parse_price(text: object, currency: str) -> int | None:
     Refuses negatives, signs, thousands separators, more decimals than the currency
     has and anything above ``MAX_PRICE_MINOR``.
     """
+    minor = parse_scaled(text, minor_digits(currency))
+    return minor if minor is not None and minor <= MAX_PRICE_MINOR else None
+
+
+def parse_scaled(text: object, digits: int) -> int | None:
+    """``text`` as a whole number of 10**-digits units (``12,5`` with 2 digits is 1250).
+
+    The one parser of typed decimals: no signs, no thousands separators, and no more
+    decimals than ``digits``; None for anything else.
+    """
     if isinstance(text, bool) or not isinstance(text, str | int):
         return None
     raw = str(text).strip()
     if not _AMOUNT.fullmatch(raw):
         return None
-    digits = minor_digits(currency)
     try:
         amount = Decimal(raw.replace(",", "."))
     except InvalidOperation:  # pragma: no cover - the pattern already excludes it
         return None
     if amount.as_tuple().exponent < -digits:  # type: ignore[operator]
         return None
-    minor = int((amount * 10**digits).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    return minor if 0 <= minor <= MAX_PRICE_MINOR else None
+    return int((amount * 10**digits).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def format_money(minor: int, currency: str, locale: str) -> str:

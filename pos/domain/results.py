@@ -100,9 +100,13 @@ class Refused(Exception):
         super().__init__(code.value, params)
         self.error = Err(code, params, details)
 
+    @classmethod
+    def because(cls, error: Err) -> Refused:
+        return cls(error.code, error.details, **error.params)
+
 
 def unwrap(result: Result[V]) -> V:
     """The value of a result, or its refusal raised again (for use cases built of others)."""
     if isinstance(result, Err):
-        raise Refused(result.code, result.details, **result.params)
+        raise Refused.because(result)
     return result.value

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
 
-from pos.domain.money import is_currency
+from pos.domain.money import DEFAULT_CURRENCY, is_currency
 from pos.domain.quantities import MAX_QUANTITY, parse_quantity
 from pos.domain.results import Changed, Code, Ok, Refused, Result
 from pos.services._support import is_id, use_case
@@ -39,8 +39,6 @@ from pos.store.models import (
 )
 from pos.store.prepared import Prepared
 from pos.store.uow import UnitOfWork
-
-SHOP_CURRENCY = "TRY"
 
 carts = table_of(Cart)
 cart_items = table_of(CartItem)
@@ -148,7 +146,7 @@ def open_cart(
     uow: UnitOfWork,
     *,
     cashier_id: int | None = None,
-    currency: str = SHOP_CURRENCY,
+    currency: str = DEFAULT_CURRENCY,
     location_id: int = DEFAULT_LOCATION_ID,
 ) -> Result[CartSummary]:
     """Start a new sale at the till."""

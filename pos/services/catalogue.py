@@ -11,17 +11,19 @@ from sqlalchemy import ColumnElement, and_, delete, exists, insert, select, tupl
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from pos.domain.catalogue import (
+    DEFAULT_TAX_RATE_BP,
     MAX_SEARCH_WORDS,
     clean_barcode,
     clean_name,
     clean_sku,
+    parse_tax_rate,
     search_words,
     valid_tax_rate,
 )
-from pos.domain.money import MAX_PRICE_MINOR, is_currency, parse_price
+from pos.domain.money import DEFAULT_CURRENCY, MAX_PRICE_MINOR, is_currency, parse_price
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
 from pos.services._support import audit, product_or_refuse, use_case
-from pos.store.models import DEFAULT_LOCATION_ID, Inventory, Product, ProductWord
+from pos.store.models import DEFAULT_LOCATION_ID, Inventory, Product, ProductWord, table_of
 from pos.store.uow import UnitOfWork
 
 SEARCH_LIMIT = 50
@@ -38,8 +40,8 @@ class ProductDraft:
     name: str
     price_minor: int
     barcode: str | None = None
-    tax_rate_bp: int = 2000
-    currency: str = "TRY"
+    tax_rate_bp: int = DEFAULT_TAX_RATE_BP
+    currency: str = DEFAULT_CURRENCY
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,7 @@ def search_products(
         .where(_prefix(ProductWord.word, lead))
     )
     for word in others:
-        other = ProductWord.__table__.alias()
+        other = table_of(ProductWord).alias()
         query = query.where(
             # Correlated with the index row, not the product, so it is checked before
             # the product row is read.
@@ -318,14 +320,14 @@ def _read_csv(source: TextIO) -> _ImportBatch:
 def _draft_from_row(row: dict[str | None, str | None]) -> ProductDraft | Err:
     if None in row:
         return Err(Code.IMPORT_EXTRA_CELLS)
-    currency = (row.get("currency") or "TRY").strip().upper()
+    currency = (row.get("currency") or DEFAULT_CURRENCY).strip().upper()
     if not is_currency(currency):
         return Err(Code.INVALID_CURRENCY)
     price = parse_price(row.get("price") or "", currency)
     if price is None:
         return Err(Code.INVALID_PRICE)
-    tax_text = (row.get("tax_rate") or "20").strip()
-    tax_rate = parse_price(tax_text, "EUR")  # a percentage with up to two decimals
+    tax_text = row.get("tax_rate") or ""
+    tax_rate = parse_tax_rate(tax_text) if tax_text.strip() else DEFAULT_TAX_RATE_BP
     if tax_rate is None:
         return Err(Code.INVALID_TAX_RATE)
     draft = ProductDraft(
@@ -346,7 +348,7 @@ def _row_error(line: int, error: Err) -> Err:
 def _valid(draft: ProductDraft) -> ProductDraft:
     clean = validate_draft(draft)
     if isinstance(clean, Err):
-        raise Refused(clean.code, clean.details, **clean.params)
+        raise Refused.because(clean)
     return clean
 
 

@@ -13,6 +13,7 @@ from pos.domain.catalogue import (
     clean_name,
     clean_sku,
     gtin_check_digit_ok,
+    parse_tax_rate,
     search_words,
     valid_tax_rate,
 )
@@ -422,3 +423,16 @@ def test_counts_are_written_the_way_the_locale_writes_numbers():
 
 def test_an_unknown_locale_falls_back_to_turkish():
     assert render(Err(Code.INVALID_QUANTITY), "de") == "Geçersiz adet"
+
+
+@pytest.mark.parametrize(
+    ("typed", "basis_points"),
+    [("20", 2000), ("8,5", 850), ("0", 0), ("100", 10_000), ("1.25", 125)],
+)
+def test_a_tax_rate_is_typed_as_a_percentage(typed, basis_points):
+    assert parse_tax_rate(typed) == basis_points
+
+
+@pytest.mark.parametrize("typed", ["", "-1", "100.01", "8,555", "20%", "abc", None, True])
+def test_a_tax_rate_outside_0_to_100_percent_or_malformed_is_refused(typed):
+    assert parse_tax_rate(typed) is None
