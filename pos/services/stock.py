@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from pos.domain.quantities import parse_delta, parse_quantity
 from pos.domain.results import Changed, Code, Ok, Refused, Result
 from pos.services._support import audit, is_id, product_or_refuse, use_case
+from pos.services.reservations import available_now
 from pos.services.users import acting_user
 from pos.store.models import (
     DEFAULT_LOCATION_ID,
@@ -146,12 +147,10 @@ def _move(
         .returning(Inventory.available)
     ).first()
     if moved is None:
-        available = session.execute(
-            select(Inventory.available).where(
-                Inventory.location_id == location_id, Inventory.product_id == product.id
-            )
-        ).scalar_one()
-        raise Refused(Code.ADJUSTMENT_BELOW_ZERO, available=available)
+        raise Refused(
+            Code.ADJUSTMENT_BELOW_ZERO,
+            available=available_now(uow.connection, location_id, product.id),
+        )
     now = uow.now()
     session.execute(
         insert(StockMove).values(
