@@ -92,6 +92,7 @@ def _empty_postgres(engine: Engine) -> None:
     tables = [t.name for t in Base.metadata.sorted_tables if t.name != "locations"]
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        connection.execute(text("DELETE FROM locations WHERE code <> 'main'"))
 
 
 # -- SQLite: a migrated template copied for each test -------------------------------

@@ -28,9 +28,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_locations")),
         sa.UniqueConstraint("code", name=op.f("uq_locations_code")),
     )
+    # The first row of an empty table: id 1 (DEFAULT_LOCATION_ID) on both dialects, and
+    # PostgreSQL's sequence moves past it, so the next location gets 2.
     op.bulk_insert(
-        sa.table("locations", sa.column("id"), sa.column("code"), sa.column("name")),
-        [{"id": 1, "code": "main", "name": "Shop floor"}],
+        sa.table("locations", sa.column("code"), sa.column("name")),
+        [{"code": "main", "name": "Shop floor"}],
     )
     op.create_table(
         "products",
