@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from babel.numbers import format_decimal
 
+from pos.domain.money import Money, format_money
 from pos.domain.results import Code, Err, Warn
 
 LOCALES = ("tr", "en")
@@ -125,12 +126,110 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "Bu kullanıcı adı kullanılıyor: {username}",
         "en": "This user name is taken: {username}",
     },
+    Code.COUPON_INVALID: {
+        "tr": "Kupon geçersiz",
+        "en": "Invalid coupon",
+    },
+    Code.COUPON_BELOW_MINIMUM: {
+        "tr": "Sepet tutarı kupon için yetersiz",
+        "en": "The cart total is too low for this coupon",
+    },
+    Code.COUPON_LIMIT_REACHED: {
+        "tr": "Kupon kullanım limiti dolmuş",
+        "en": "This coupon has no uses left",
+    },
+    Code.COUPON_CODE_MALFORMED: {
+        "tr": "Kupon kodu 1-32 harf, rakam, '-' veya '_' olmalı",
+        "en": "A coupon code is 1-32 letters, digits, '-' or '_'",
+    },
+    Code.INVALID_COUPON_VALUE: {
+        "tr": "Geçersiz kupon değeri: yüzde 0-100 arası, tutar sıfırdan büyük olmalı",
+        "en": "Invalid coupon value: a percentage lies in 0-100, an amount above zero",
+    },
+    Code.INVALID_COUPON_DATES: {
+        "tr": "Kuponun bitiş tarihi başlangıcından sonra olmalı",
+        "en": "The coupon must end after it starts",
+    },
+    Code.DUPLICATE_COUPON: {
+        "tr": "Bu kupon kodu kullanılıyor: {code}",
+        "en": "This coupon code is taken: {code}",
+    },
+    Code.CART_EMPTY: {
+        "tr": "Sepet boş",
+        "en": "The cart is empty",
+    },
+    Code.PRICE_CHANGED: {
+        "tr": "Fiyat veya stok değişti, lütfen tekrar kontrol et",
+        "en": "Prices or stock changed, please check again",
+    },
+    Code.OUT_OF_STOCK_AT_CHECKOUT: {
+        "tr": "Stok yetersiz: {name}",
+        "en": "Out of stock: {name}",
+    },
+    Code.INVALID_IDEMPOTENCY_KEY: {
+        "tr": "Geçersiz işlem anahtarı: 1-255 yazdırılabilir karakter olmalı",
+        "en": "Invalid request key: 1-255 printable characters",
+    },
+    Code.IDEMPOTENCY_KEY_REUSED: {
+        "tr": "Bu işlem anahtarı başka bir satışta kullanıldı",
+        "en": "This request key was already used for a different sale",
+    },
+    Code.INVALID_AMOUNT: {
+        "tr": "Geçersiz tutar",
+        "en": "Invalid amount",
+    },
+    Code.CASH_SHORT: {
+        "tr": "Verilen tutar yetersiz - toplam: {total}",
+        "en": "Not enough cash given - total: {total}",
+    },
+    Code.INVALID_TENDER: {
+        "tr": "Geçersiz ödeme şekli",
+        "en": "Invalid payment method",
+    },
+    Code.INVALID_DETAILS: {
+        "tr": "Geçersiz müşteri veya adres bilgisi: {field}",
+        "en": "Invalid customer or address details: {field}",
+    },
+    Code.TILL_NOT_FOUND: {
+        "tr": "Kasa bulunamadı",
+        "en": "Till not found",
+    },
+    Code.ORDER_NOT_FOUND: {
+        "tr": "Satış bulunamadı",
+        "en": "Sale not found",
+    },
+    Code.ORDER_NOT_PAID: {
+        "tr": "Satış ödenmedi: fiş yok",
+        "en": "The sale is not paid: there is no receipt",
+    },
+    Code.PAYMENT_NOT_FOUND: {
+        "tr": "Ödeme bulunamadı",
+        "en": "Payment not found",
+    },
+    Code.PAYMENT_TRANSITION_FORBIDDEN: {
+        "tr": "Ödeme durumu değiştirilemez: {current} → {target}",
+        "en": "The payment cannot move from {current} to {target}",
+    },
+    Code.PAYMENT_IN_PROGRESS: {
+        "tr": "Ödeme sürüyor: önce sonucunu bekleyin",
+        "en": "A payment is in progress: wait for its outcome first",
+    },
+    Code.PAYMENT_FAILED: {
+        "tr": "Ödeme başarısız",
+        "en": "Payment failed",
+    },
+    Code.PAYMENT_COMPLETED: {
+        "tr": "Ödeme tamamlandı",
+        "en": "Payment completed",
+    },
 }
 
 
 def _param_text(value: object, locale: str) -> str:
     if isinstance(value, Err):
         return render(value, locale)
+    if isinstance(value, Money):
+        return format_money(value.minor, value.currency, locale)
     if isinstance(value, int) and not isinstance(value, bool):
         return format_decimal(value, locale=locale)
     return str(value)

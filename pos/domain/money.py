@@ -6,6 +6,7 @@ Decimal appears only while a typed or imported amount is turned into minor units
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TypeGuard
 
@@ -20,6 +21,14 @@ MAX_PRICE_MINOR = 10_000_000_00
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _AMOUNT = re.compile(r"[0-9]{1,12}([.,][0-9]{1,4})?")
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount as a message parameter, so each locale writes it its own way."""
+
+    minor: int
+    currency: str
 
 
 def is_currency(code: object) -> TypeGuard[str]:

@@ -45,6 +45,30 @@ class Code(enum.StrEnum):
     INVALID_USERNAME = "invalid_username"
     INVALID_PIN = "invalid_pin"
     DUPLICATE_USERNAME = "duplicate_username"
+    COUPON_INVALID = "coupon_invalid"
+    COUPON_BELOW_MINIMUM = "coupon_below_minimum"
+    COUPON_LIMIT_REACHED = "coupon_limit_reached"
+    COUPON_CODE_MALFORMED = "coupon_code_malformed"
+    INVALID_COUPON_VALUE = "invalid_coupon_value"
+    INVALID_COUPON_DATES = "invalid_coupon_dates"
+    DUPLICATE_COUPON = "duplicate_coupon"
+    CART_EMPTY = "cart_empty"
+    PRICE_CHANGED = "price_changed"
+    OUT_OF_STOCK_AT_CHECKOUT = "out_of_stock_at_checkout"
+    INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    INVALID_AMOUNT = "invalid_amount"
+    CASH_SHORT = "cash_short"
+    INVALID_TENDER = "invalid_tender"
+    INVALID_DETAILS = "invalid_details"
+    TILL_NOT_FOUND = "till_not_found"
+    ORDER_NOT_FOUND = "order_not_found"
+    ORDER_NOT_PAID = "order_not_paid"
+    PAYMENT_NOT_FOUND = "payment_not_found"
+    PAYMENT_TRANSITION_FORBIDDEN = "payment_transition_forbidden"
+    PAYMENT_IN_PROGRESS = "payment_in_progress"
+    PAYMENT_FAILED = "payment_failed"
+    PAYMENT_COMPLETED = "payment_completed"
 
 
 class Changed(enum.Flag):
@@ -55,6 +79,8 @@ class Changed(enum.Flag):
     STOCK = enum.auto()
     CATALOGUE = enum.auto()
     USERS = enum.auto()
+    COUPONS = enum.auto()
+    ORDERS = enum.auto()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,155 @@
+"""What a sale costs: line totals, the coupon's discount spread over the lines, tax per rate.
+
+Everything is integer minor units. The one rounding rule of the shop is
+:func:`round_half_up`; it is applied once per tax rate and once to a percentage
+discount, never line by line, so a receipt's figures always add up.
+
+Two ways to read a shelf price, chosen per store:
+
+- tax-inclusive (the default, and what Turkish shops print on the shelf): the line
+  totals are what the customer pays and the tax is the part of them that is KDV;
+- tax-exclusive: the line totals are net and the tax is added on top.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+BASIS_POINTS = 10_000
+"""Rates are basis points: 2000 is 20 %."""
+
+
+def round_half_up(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` to the nearest integer, halves away from zero.
+
+    The shop's only rounding rule. Integers throughout, so no float or Decimal
+    context can change an answer.
+    """
+    if denominator <= 0:
+        raise ValueError("the denominator must be positive")
+    quotient, remainder = divmod(abs(numerator), denominator)
+    if 2 * remainder >= denominator:
+        quotient += 1
+    return quotient if numerator >= 0 else -quotient
+
+
+def allocate(amount: int, weights: Sequence[int]) -> tuple[int, ...]:
+    """Split ``amount`` over ``weights`` in proportion, by largest remainder.
+
+    The shares add up to ``amount`` exactly. Each share is the floor of its exact
+    part, and the units left over go to the largest fractional parts (earlier
+    weights first on a tie). With ``0 <= amount <= sum(weights)`` no share exceeds
+    its weight.
+    """
+    if amount < 0 or any(w < 0 for w in weights):
+        raise ValueError("amount and weights must not be negative")
+    total = sum(weights)
+    if total == 0:
+        if amount:
+            raise ValueError("cannot spread an amount over nothing")
+        return tuple(0 for _ in weights)
+    exact = [divmod(amount * w, total) for w in weights]
+    shares = [floor for floor, _ in exact]
+    left = amount - sum(shares)
+    by_remainder = sorted(range(len(weights)), key=lambda i: (-exact[i][1], i))
+    for i in by_remainder[:left]:
+        shares[i] += 1
+    return tuple(shares)
+
+
+@dataclass(frozen=True)
+class PriceLine:
+    """One line to price: ``quantity`` units at ``unit_price_minor`` each."""
+
+    unit_price_minor: int
+    quantity: int
+    tax_rate_bp: int
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    unit_price_minor: int
+    quantity: int
+    tax_rate_bp: int
+    gross_minor: int
+    """Unit price times quantity, before the discount."""
+    discount_minor: int
+    """This line's share of the sale's discount."""
+    total_minor: int
+    """``gross_minor - discount_minor``: with tax in tax-inclusive mode, net otherwise."""
+
+
+@dataclass(frozen=True)
+class TaxLine:
+    """The tax at one rate: ``base_minor`` is the net amount it is charged on."""
+
+    rate_bp: int
+    base_minor: int
+    tax_minor: int
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A whole sale's figures, the same on the screen, in the order and on the receipt."""
+
+    lines: tuple[PricedLine, ...]
+    prices_include_tax: bool
+    subtotal_minor: int
+    discount_minor: int
+    taxes: tuple[TaxLine, ...]
+    tax_minor: int
+    total_minor: int
+    """What the customer pays."""
+
+
+def quote(
+    lines: Sequence[PriceLine], *, discount_minor: int = 0, prices_include_tax: bool = True
+) -> Quote:
+    """Price a sale. ``discount_minor`` is capped at the subtotal."""
+    for line in lines:
+        if line.unit_price_minor < 0 or line.quantity < 0:
+            raise ValueError("prices and quantities must not be negative")
+        if not 0 <= line.tax_rate_bp <= BASIS_POINTS:
+            raise ValueError("tax rates lie between 0 and 100 %")
+    gross = [line.unit_price_minor * line.quantity for line in lines]
+    subtotal = sum(gross)
+    discount = min(max(discount_minor, 0), subtotal)
+    shares = allocate(discount, gross)
+    priced = tuple(
+        PricedLine(
+            unit_price_minor=line.unit_price_minor,
+            quantity=line.quantity,
+            tax_rate_bp=line.tax_rate_bp,
+            gross_minor=g,
+            discount_minor=share,
+            total_minor=g - share,
+        )
+        for line, g, share in zip(lines, gross, shares, strict=True)
+    )
+    per_rate: dict[int, int] = {}
+    for priced_line in priced:
+        rate = priced_line.tax_rate_bp
+        per_rate[rate] = per_rate.get(rate, 0) + priced_line.total_minor
+    taxes = tuple(
+        _tax_at(rate, amount, prices_include_tax) for rate, amount in sorted(per_rate.items())
+    )
+    tax = sum(t.tax_minor for t in taxes)
+    lines_total = subtotal - discount
+    return Quote(
+        lines=priced,
+        prices_include_tax=prices_include_tax,
+        subtotal_minor=subtotal,
+        discount_minor=discount,
+        taxes=taxes,
+        tax_minor=tax,
+        total_minor=lines_total if prices_include_tax else lines_total + tax,
+    )
+
+
+def _tax_at(rate_bp: int, amount: int, prices_include_tax: bool) -> TaxLine:
+    if prices_include_tax:
+        # amount = base * (1 + rate): the tax is the rate's share of the gross.
+        tax = round_half_up(amount * rate_bp, BASIS_POINTS + rate_bp)
+        return TaxLine(rate_bp, amount - tax, tax)
+    return TaxLine(rate_bp, amount, round_half_up(amount * rate_bp, BASIS_POINTS))
