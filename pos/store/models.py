@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import (
     BigInteger,
@@ -27,9 +28,13 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    Uuid,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from pos.domain.coupons import CouponKind
+from pos.domain.payments import PaymentMethod, PaymentStatus
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -40,6 +45,7 @@ NAMING_CONVENTION = {
 }
 
 DEFAULT_LOCATION_ID = 1
+DEFAULT_TILL_ID = 1
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -102,6 +108,20 @@ class ReservationStatus(enum.StrEnum):
     EXPIRED = "expired"
 
 
+class OrderStatus(enum.StrEnum):
+    PENDING = "pending"
+    PAID = "paid"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class RedemptionState(enum.StrEnum):
+    HELD = "held"
+    """Claimed at checkout while the payment is in flight: it counts as a use."""
+    CONFIRMED = "confirmed"
+    RELEASED = "released"
+
+
 class MoveKind(enum.StrEnum):
     RECEIVE = "receive"
     ADJUST = "adjust"
@@ -113,6 +133,21 @@ class Location(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    prices_include_tax: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    """The store's setting: shelf prices include tax (the default) or tax comes on top."""
+    receipt_header: Mapped[str] = mapped_column(Text, server_default="")
+    """The shop's name, address and tax number, printed at the top of each receipt."""
+
+
+class Till(Base):
+    """A checkout counter. Its paid sales are numbered without gaps."""
+
+    __tablename__ = "tills"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    last_receipt_number: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class User(Base):
@@ -212,6 +247,11 @@ class Cart(Base):
     currency: Mapped[str] = mapped_column(String(3))
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
     cashier_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    till_id: Mapped[int | None] = mapped_column(ForeignKey("tills.id"))
+    """Set on every new cart; empty only on carts older than tills."""
+    prices_include_tax: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    """The store's setting when the sale began; it holds for the whole sale."""
+    coupon_id: Mapped[int | None] = mapped_column(ForeignKey("coupons.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -263,9 +303,177 @@ class Reservation(Base):
     status: Mapped[ReservationStatus] = mapped_column(
         _enum(ReservationStatus, "reservation_status")
     )
+    order_id: Mapped[UUID | None] = mapped_column(ForeignKey("orders.id"))
+    """The order whose payment is in flight for this cart, while there is one."""
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Coupon(Base):
+    __tablename__ = "coupons"
+    __table_args__ = (
+        CheckConstraint("value > 0", name="value_positive"),
+        CheckConstraint("kind <> 'percent' OR value <= 10000", name="percent_at_most_100"),
+        CheckConstraint("min_cart_minor >= 0", name="min_cart_not_negative"),
+        CheckConstraint("cap_minor IS NULL OR cap_minor > 0", name="cap_positive"),
+        CheckConstraint("times_used >= 0", name="times_used_not_negative"),
+        CheckConstraint(
+            "usage_limit IS NULL OR times_used <= usage_limit", name="within_usage_limit"
+        ),
+        CheckConstraint(
+            "valid_from IS NULL OR valid_to IS NULL OR valid_from < valid_to", name="valid_dates"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    """Canonical: trimmed and upper case (``pos.domain.coupons.clean_coupon_code``)."""
+    kind: Mapped[CouponKind] = mapped_column(_enum(CouponKind, "coupon_kind"))
+    value: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    min_cart_minor: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    cap_minor: Mapped[int | None] = mapped_column(BigInteger)
+    valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    valid_to: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    usage_limit: Mapped[int | None] = mapped_column(Integer)
+    times_used: Mapped[int] = mapped_column(Integer, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Order(Base):
+    """A sale put through checkout. Its id is made by the till, so it syncs without clashes."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("till_id", "receipt_number"),
+        CheckConstraint("total_minor >= 0", name="total_not_negative"),
+        CheckConstraint("discount_minor >= 0", name="discount_not_negative"),
+    )
+
+    id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    cart_id: Mapped[int] = mapped_column(ForeignKey("carts.id"))
+    till_id: Mapped[int] = mapped_column(ForeignKey("tills.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    cashier_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus, "order_status"))
+    idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
+    request_digest: Mapped[str] = mapped_column(String(64))
+    """What the request asked for, so a reused key with another request is caught."""
+    currency: Mapped[str] = mapped_column(String(3))
+    prices_include_tax: Mapped[bool] = mapped_column(Boolean)
+    subtotal_minor: Mapped[int] = mapped_column(BigInteger)
+    discount_minor: Mapped[int] = mapped_column(BigInteger)
+    tax_minor: Mapped[int] = mapped_column(BigInteger)
+    total_minor: Mapped[int] = mapped_column(BigInteger)
+    coupon_id: Mapped[int | None] = mapped_column(ForeignKey("coupons.id"))
+    coupon_code: Mapped[str | None] = mapped_column(String(32))
+    customer: Mapped[str | None] = mapped_column(Text)
+    billing_address: Mapped[str | None] = mapped_column(Text)
+    shipping_address: Mapped[str | None] = mapped_column(Text)
+    shipping_method: Mapped[str | None] = mapped_column(String(64))
+    receipt_number: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class OrderItem(Base):
+    """A line of an order as it was sold: nothing here follows later catalogue changes."""
+
+    __tablename__ = "order_items"
+    __table_args__ = (UniqueConstraint("order_id", "line_no"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[UUID] = mapped_column(ForeignKey("orders.id"))
+    line_no: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    sku: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    unit_price_minor: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(Integer)
+    tax_rate_bp: Mapped[int] = mapped_column(Integer)
+    discount_minor: Mapped[int] = mapped_column(BigInteger)
+    total_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+    __table_args__ = (
+        CheckConstraint("amount_minor >= 0", name="amount_not_negative"),
+        Index("ix_payments_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[UUID] = mapped_column(ForeignKey("orders.id"), index=True)
+    method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "payment_method"))
+    provider: Mapped[str | None] = mapped_column(String(32))
+    provider_payment_id: Mapped[str | None] = mapped_column(String(128))
+    idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
+    status: Mapped[PaymentStatus] = mapped_column(_enum(PaymentStatus, "payment_status"))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    tendered_minor: Mapped[int | None] = mapped_column(BigInteger)
+    """Cash handed over."""
+    change_minor: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CouponRedemption(Base):
+    """One use of a coupon by one order: held while paying, then confirmed or released."""
+
+    __tablename__ = "coupon_redemptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    coupon_id: Mapped[int] = mapped_column(ForeignKey("coupons.id"), index=True)
+    order_id: Mapped[UUID] = mapped_column(ForeignKey("orders.id"), unique=True)
+    state: Mapped[RedemptionState] = mapped_column(_enum(RedemptionState, "redemption_state"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Receipt(Base):
+    """The numbers a till has given out: one per paid sale, from 1, with no gaps."""
+
+    __tablename__ = "receipts"
+
+    till_id: Mapped[int] = mapped_column(ForeignKey("tills.id"), primary_key=True)
+    number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    order_id: Mapped[UUID] = mapped_column(ForeignKey("orders.id"), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OutboxMessage(Base):
+    """What must leave this till: paid sales to publish, fulfilment requests."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_sent_at_id", "sent_at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Oversell(Base):
+    """Units a paid sale took that the shelf no longer had: for a manager to sort out."""
+
+    __tablename__ = "oversells"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[UUID] = mapped_column(ForeignKey("orders.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class AuditEntry(Base):
