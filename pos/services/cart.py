@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, delete, insert, select, update
 
 from pos.domain.money import DEFAULT_CURRENCY, is_currency
+from pos.domain.pricing import PriceLine, Quote
 from pos.domain.quantities import MAX_QUANTITY, parse_quantity
 from pos.domain.results import Changed, Code, Ok, Refused, Result
+from pos.services._pricing import load_coupon, price_sale
 from pos.services._support import is_id, use_case
 from pos.services.reservations import (
     IS_ACTIVE,
@@ -30,11 +33,13 @@ from pos.services.reservations import (
 )
 from pos.services.users import acting_user
 from pos.store.models import (
-    DEFAULT_LOCATION_ID,
+    DEFAULT_TILL_ID,
     Cart,
     CartItem,
     CartStatus,
+    Location,
     Product,
+    Till,
     table_of,
 )
 from pos.store.prepared import Prepared
@@ -43,6 +48,17 @@ from pos.store.uow import UnitOfWork
 carts = table_of(Cart)
 cart_items = table_of(CartItem)
 products = table_of(Product)
+tills = table_of(Till)
+locations = table_of(Location)
+
+CART_COLUMNS = (
+    carts.c.id,
+    carts.c.status,
+    carts.c.currency,
+    carts.c.location_id,
+    carts.c.prices_include_tax,
+    carts.c.coupon_id,
+)
 
 _PRODUCT = Prepared(
     select(
@@ -60,11 +76,9 @@ _TOUCH_CART = Prepared(
     update(carts)
     .where(carts.c.id == bindparam("b_cart"))
     .values(updated_at=bindparam("b_now"))
-    .returning(carts.c.status, carts.c.currency, carts.c.location_id)
+    .returning(*CART_COLUMNS)
 )
-_CART = Prepared(
-    select(carts.c.id, carts.c.status, carts.c.currency).where(carts.c.id == bindparam("b_cart"))
-)
+_CART = Prepared(select(*CART_COLUMNS).where(carts.c.id == bindparam("b_cart")))
 _LINE = Prepared(
     select(cart_items.c.id, cart_items.c.product_id, cart_items.c.quantity).where(
         cart_items.c.cart_id == bindparam("b_cart"),
@@ -133,12 +147,29 @@ class CartSummary:
     currency: str
     lines: tuple[CartLine, ...]
     item_count: int
-    subtotal_minor: int
+    quote: Quote
+    """Subtotal, discount, tax per rate and total, as checkout will charge them."""
+    coupon_code: str | None = None
+    coupon_problem: Code | None = None
+    """Why the cart's coupon takes nothing off now (its minimum, its dates); None if it does."""
+
+    @property
+    def subtotal_minor(self) -> int:
+        return self.quote.subtotal_minor
+
+    @property
+    def total_minor(self) -> int:
+        return self.quote.total_minor
 
 
 @dataclass(frozen=True)
-class _OpenCart(CartRow):
+class CartState(CartRow):
+    """A cart's row as the use cases read it."""
+
+    status: CartStatus
     currency: str
+    prices_include_tax: bool
+    coupon_id: int | None
 
 
 @use_case
@@ -147,28 +178,54 @@ def open_cart(
     *,
     cashier_id: int | None = None,
     currency: str = DEFAULT_CURRENCY,
-    location_id: int = DEFAULT_LOCATION_ID,
+    till_id: int = DEFAULT_TILL_ID,
 ) -> Result[CartSummary]:
-    """Start a new sale at the till."""
+    """Start a new sale at the till, priced the way its store prices (with tax or without)."""
     if not is_currency(currency):
         raise Refused(Code.INVALID_CURRENCY)
     with uow:
         if cashier_id is not None:
             acting_user(uow.session, cashier_id)
+        till = (
+            uow.connection.execute(
+                select(tills.c.location_id, locations.c.prices_include_tax)
+                .join(locations, locations.c.id == tills.c.location_id)
+                .where(tills.c.id == till_id)
+            ).first()
+            if is_id(till_id)
+            else None
+        )
+        if till is None:
+            raise Refused(Code.TILL_NOT_FOUND)
         now = uow.now()
         cart_id = uow.connection.execute(
             insert(carts)
             .values(
                 status=CartStatus.OPEN,
                 currency=currency,
-                location_id=location_id,
+                location_id=till.location_id,
+                till_id=till_id,
+                prices_include_tax=till.prices_include_tax,
                 cashier_id=cashier_id,
                 created_at=now,
                 updated_at=now,
             )
             .returning(carts.c.id)
         ).scalar_one()
-        summary = CartSummary(cart_id, CartStatus.OPEN, currency, (), 0, 0)
+        summary = CartSummary(
+            cart_id,
+            CartStatus.OPEN,
+            currency,
+            (),
+            0,
+            price_sale(
+                (),
+                None,
+                currency=currency,
+                prices_include_tax=till.prices_include_tax,
+                now=now,
+            ).quote,
+        )
         uow.commit()
     return Ok(summary, Changed.CART)
 
@@ -226,7 +283,7 @@ def add_to_cart(
             )
         else:
             _SET_LINE.execute(connection, {"b_line": line.id, "b_quantity": total})
-        summary = _summary(connection, cart.id, CartStatus.OPEN, cart.currency)
+        summary = summarise(connection, cart, now)
         uow.commit()
     return Ok(summary, Changed.CART | Changed.STOCK)
 
@@ -280,7 +337,7 @@ def _change_line(
             _DROP_LINE.execute(connection, {"b_line": line.id})
         else:
             _SET_LINE.execute(connection, {"b_line": line.id, "b_quantity": quantity})
-        summary = _summary(connection, cart.id, CartStatus.OPEN, cart.currency)
+        summary = summarise(connection, cart, now)
         uow.commit()
     return Ok(summary, Changed.CART | Changed.STOCK)
 
@@ -289,27 +346,42 @@ def _change_line(
 def cart_summary(uow: UnitOfWork, cart_id: object) -> Result[CartSummary]:
     """The sale as the till shows it: lines, prices as rung up, what is still held."""
     with uow.reading():
-        cart = _CART.first(uow.connection, {"b_cart": cart_id}) if is_id(cart_id) else None
-        if cart is None:
+        row = _CART.first(uow.connection, {"b_cart": cart_id}) if is_id(cart_id) else None
+        if row is None:
             raise Refused(Code.CART_NOT_FOUND)
-        return Ok(_summary(uow.connection, cart.id, cart.status, cart.currency))
+        return Ok(summarise(uow.connection, _state(row), uow.now()))
 
 
-def _open_cart_for_update(connection: Connection, cart_id: object, now: datetime) -> _OpenCart:
-    cart = (
+def lock_cart(connection: Connection, cart_id: object, now: datetime) -> CartState:
+    """The cart's row, locked until the transaction ends (every change to a cart starts here)."""
+    row = (
         _TOUCH_CART.first(connection, {"b_cart": cart_id, "b_now": now}) if is_id(cart_id) else None
     )
-    if cart is None:
+    if row is None:
         raise Refused(Code.CART_NOT_FOUND)
-    if cart.status != CartStatus.OPEN:
+    return _state(row)
+
+
+def _open_cart_for_update(connection: Connection, cart_id: object, now: datetime) -> CartState:
+    cart = lock_cart(connection, cart_id, now)
+    if cart.status is not CartStatus.OPEN:
         raise Refused(Code.CART_NOT_OPEN)
-    assert isinstance(cart_id, int)
-    return _OpenCart(id=cart_id, location_id=cart.location_id, currency=cart.currency)
+    return cart
 
 
-def _summary(
-    connection: Connection, cart_id: int, status: CartStatus, currency: str
-) -> CartSummary:
+def _state(row: Row[Any]) -> CartState:
+    return CartState(
+        id=row.id,
+        location_id=row.location_id,
+        status=CartStatus(row.status),
+        currency=row.currency,
+        prices_include_tax=row.prices_include_tax,
+        coupon_id=row.coupon_id,
+    )
+
+
+def summarise(connection: Connection, cart: CartState, now: datetime) -> CartSummary:
+    """The cart as the till shows it, priced as checkout would price it ``now``."""
     lines = tuple(
         CartLine(
             product_id=row.product_id,
@@ -322,13 +394,24 @@ def _summary(
             reserved=row.reserved or 0,
             reserved_until=row.expires_at,
         )
-        for row in _LINES.execute(connection, {"b_cart": cart_id})
+        for row in _LINES.execute(connection, {"b_cart": cart.id})
+    )
+    coupon = load_coupon(connection, cart.coupon_id) if cart.coupon_id is not None else None
+    priced = price_sale(
+        [PriceLine(line.unit_price_minor, line.quantity, line.tax_rate_bp) for line in lines],
+        coupon,
+        currency=cart.currency,
+        prices_include_tax=cart.prices_include_tax,
+        now=now,
+        use_claimed=cart.status is not CartStatus.OPEN,
     )
     return CartSummary(
-        cart_id=cart_id,
-        status=status,
-        currency=currency,
+        cart_id=cart.id,
+        status=cart.status,
+        currency=cart.currency,
         lines=lines,
         item_count=sum(line.quantity for line in lines),
-        subtotal_minor=sum(line.line_total_minor for line in lines),
+        quote=priced.quote,
+        coupon_code=coupon.terms.code if coupon else None,
+        coupon_problem=priced.coupon_problem,
     )
