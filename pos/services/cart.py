@@ -22,11 +22,12 @@ from pos.domain.pricing import PriceLine, Quote
 from pos.domain.quantities import MAX_QUANTITY, parse_quantity
 from pos.domain.results import Changed, Code, Ok, Refused, Result
 from pos.services._pricing import load_coupon, price_sale
-from pos.services._support import is_id, use_case
+from pos.services._support import audit, is_id, use_case
 from pos.services.reservations import (
     IS_ACTIVE,
     RESERVATION_TTL,
     CartRow,
+    end_reservation,
     hold_cart_reservations,
     reservations,
     reserve_line,
@@ -39,6 +40,7 @@ from pos.store.models import (
     CartStatus,
     Location,
     Product,
+    ReservationStatus,
     Till,
     table_of,
 )
@@ -58,6 +60,8 @@ CART_COLUMNS = (
     carts.c.location_id,
     carts.c.prices_include_tax,
     carts.c.coupon_id,
+    carts.c.till_id,
+    carts.c.cashier_id,
 )
 
 _PRODUCT = Prepared(
@@ -170,6 +174,8 @@ class CartState(CartRow):
     currency: str
     prices_include_tax: bool
     coupon_id: int | None
+    till_id: int | None
+    cashier_id: int | None
 
 
 @use_case
@@ -377,6 +383,8 @@ def _state(row: Row[Any]) -> CartState:
         currency=row.currency,
         prices_include_tax=row.prices_include_tax,
         coupon_id=row.coupon_id,
+        till_id=row.till_id,
+        cashier_id=row.cashier_id,
     )
 
 
@@ -415,3 +423,50 @@ def summarise(connection: Connection, cart: CartState, now: datetime) -> CartSum
         coupon_code=coupon.terms.code if coupon else None,
         coupon_problem=priced.coupon_problem,
     )
+
+
+@dataclass(frozen=True)
+class VoidReport:
+    cart_id: int
+    units_released: int
+
+
+@use_case
+def void_sale(
+    uow: UnitOfWork, cart_id: object, *, user_id: int | None = None
+) -> Result[VoidReport]:
+    """Abandon an open sale: release every unit it holds, once, and close it.
+
+    Refused while a payment is in flight: stock is never released while a payment's
+    outcome is unknown.
+    """
+    with uow:
+        connection, now = uow.connection, uow.now()
+        cart = lock_cart(connection, cart_id, now)
+        if cart.status is CartStatus.CHECKING_OUT:
+            raise Refused(Code.PAYMENT_IN_PROGRESS)
+        if cart.status is not CartStatus.OPEN:
+            raise Refused(Code.CART_NOT_OPEN)
+        held = connection.execute(
+            select(reservations.c.id)
+            .where(reservations.c.cart_id == cart.id, IS_ACTIVE)
+            .order_by(reservations.c.product_id)
+        ).scalars()
+        units = sum(
+            end_reservation(connection, reservation_id, ReservationStatus.RELEASED, now)
+            for reservation_id in list(held)
+        )
+        connection.execute(
+            update(carts).where(carts.c.id == cart.id).values(status=CartStatus.CLOSED)
+        )
+        audit(
+            uow.session,
+            at=now,
+            user_id=user_id,
+            action="sale.voided",
+            entity="cart",
+            entity_id=cart.id,
+            units_released=units,
+        )
+        uow.commit()
+    return Ok(VoidReport(cart.id, units), Changed.CART | Changed.STOCK)

@@ -303,7 +303,7 @@ class Reservation(Base):
     status: Mapped[ReservationStatus] = mapped_column(
         _enum(ReservationStatus, "reservation_status")
     )
-    order_id: Mapped[UUID | None] = mapped_column(ForeignKey("orders.id"))
+    order_id: Mapped[UUID | None] = mapped_column(ForeignKey("orders.id"), index=True)
     """The order whose payment is in flight for this cart, while there is one."""
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -76,6 +76,12 @@ class Prepared:
         rows = self.execute(connection, params)
         return rows[0] if rows else None
 
+    def one(self, connection: Connection, params: Mapping[str, Any]) -> Any:
+        """The single row a statement must return (its row exists and is locked by now)."""
+        rows = self.execute(connection, params)
+        assert len(rows) == 1, f"expected one row, got {len(rows)}"
+        return rows[0]
+
     def _plan(self, dialect: Dialect) -> _Plan:
         compiled = self.statement.compile(dialect=dialect)
         assert isinstance(compiled, SQLCompiler)

@@ -345,6 +345,7 @@ def upgrade() -> None:
     _add_reference("carts", "till_id", "tills")
     _add_reference("carts", "coupon_id", "coupons")
     _add_reference("reservations", "order_id", "orders", sa.Uuid())
+    op.create_index(op.f("ix_reservations_order_id"), "reservations", ["order_id"])
     op.add_column(
         "carts",
         sa.Column(
@@ -370,6 +371,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Back to 0001. The sales tables, and every sale in them, are dropped."""
+    op.drop_index(op.f("ix_reservations_order_id"), "reservations")
     if op.get_bind().dialect.name == "sqlite":
         _drop_sqlite_columns()
     else:

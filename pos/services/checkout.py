@@ -1,0 +1,450 @@
+"""Checkout: the seed's Checkout, corrected (DESIGN.md §3, §4, §6).
+
+The store prices the sale again and compares it with what the cashier's screen
+showed. Then, in one transaction: the cart is locked (``checking_out``), its
+reservations are stretched over the payment window and any that lapsed are taken
+again, all lines or none, in product order; the coupon's use is claimed; the order,
+its snapshot lines and the payment (``initiated``, with the idempotency key) are
+written. Cash is then settled at once by the same ``mark_paid`` a card's success
+goes through.
+
+The idempotency key, made when Pay is pressed, is unique on the order: pressing
+again, a retry after a lost answer, or eight threads at once give one order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from pos.domain.money import MAX_PRICE_MINOR, Money
+from pos.domain.payments import PaymentMethod, PaymentStatus
+from pos.domain.pricing import PriceLine
+from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn
+from pos.services._pricing import coupons, load_coupon, price_sale
+from pos.services._support import is_id, use_case
+from pos.services.cart import CartState, cart_items, carts, lock_cart, products
+from pos.services.payments import (
+    Settlement,
+    mark_paid,
+    orders,
+    payments,
+    receipt_of,
+    redemptions,
+)
+from pos.services.reservations import (
+    IS_ACTIVE,
+    hold_cart_reservations,
+    reservations,
+    reserve_line,
+)
+from pos.store.models import CartStatus, OrderItem, OrderStatus, RedemptionState, table_of
+from pos.store.prepared import Prepared
+from pos.store.uow import UnitOfWork
+
+order_items = table_of(OrderItem)
+
+PAYMENT_WINDOW = timedelta(minutes=15)
+"""How long a sale's goods stay held once Pay is pressed; the sweeper leaves carts in
+checkout alone in any case, so this only matters if a till dies mid-payment."""
+MAX_KEY_LENGTH = 255
+MAX_TENDERED_MINOR = 100 * MAX_PRICE_MINOR
+MAX_DETAIL_LENGTH = 1000
+
+
+@dataclass(frozen=True)
+class Cash:
+    given_minor: int
+    """What the customer handed over."""
+
+
+@dataclass(frozen=True)
+class Card:
+    provider: str = "terminal"
+
+
+Tender = Cash | Card
+
+
+@dataclass(frozen=True)
+class SaleDetails:
+    """Optional details of the customer, for an invoice or a delivery."""
+
+    customer: str | None = None
+    billing_address: str | None = None
+    shipping_address: str | None = None
+    shipping_method: str | None = None
+
+
+@dataclass(frozen=True)
+class Sale:
+    """What checkout answers: the order, its payment and where it stands."""
+
+    order_id: UUID
+    payment_id: int
+    status: PaymentStatus
+    total_minor: int
+    currency: str
+    change_minor: int | None = None
+    receipt: str | None = None
+
+
+_LINES = Prepared(
+    select(
+        cart_items.c.id,
+        cart_items.c.product_id,
+        cart_items.c.quantity,
+        cart_items.c.unit_price_minor,
+        cart_items.c.tax_rate_bp,
+        products.c.price_minor,
+        products.c.tax_rate_bp.label("current_tax_rate_bp"),
+        products.c.active,
+        products.c.sku,
+        products.c.name,
+    )
+    .join(products, products.c.id == cart_items.c.product_id)
+    .where(cart_items.c.cart_id == bindparam("b_cart"))
+    .order_by(cart_items.c.product_id)
+)
+_START_CHECKOUT = Prepared(
+    update(carts)
+    .where(carts.c.id == bindparam("b_cart"))
+    .values(status=CartStatus.CHECKING_OUT, updated_at=bindparam("b_now"))
+)
+_CLAIM_COUPON = Prepared(
+    update(coupons)
+    .where(
+        coupons.c.id == bindparam("b_coupon"),
+        or_(coupons.c.usage_limit.is_(None), coupons.c.times_used < coupons.c.usage_limit),
+    )
+    .values(times_used=coupons.c.times_used + 1, updated_at=bindparam("b_now"))
+    .returning(coupons.c.id)
+)
+_ATTACH = Prepared(
+    update(reservations)
+    .where(reservations.c.cart_id == bindparam("b_cart"), IS_ACTIVE)
+    .values(order_id=bindparam("b_order"))
+)
+_BY_KEY = Prepared(
+    select(
+        orders.c.id,
+        orders.c.request_digest,
+        orders.c.total_minor,
+        orders.c.currency,
+        payments.c.id.label("payment_id"),
+        payments.c.method,
+        payments.c.status,
+        payments.c.change_minor,
+    )
+    .join(payments, payments.c.order_id == orders.c.id)
+    .where(orders.c.idempotency_key == bindparam("b_key"))
+)
+
+
+@use_case
+def checkout(
+    uow: UnitOfWork,
+    cart_id: object,
+    *,
+    shown_total_minor: object,
+    tender: object,
+    idempotency_key: object,
+    details: SaleDetails | None = None,
+    payment_window: timedelta = PAYMENT_WINDOW,
+) -> Result[Sale]:
+    """Put an open sale through checkout; a cash sale comes back paid, with its change."""
+    key = _clean_key(idempotency_key)
+    shown = _amount(shown_total_minor)
+    if not isinstance(tender, Cash | Card):
+        raise Refused(Code.INVALID_TENDER)
+    if isinstance(tender, Cash):
+        _amount(tender.given_minor)
+    extra = _clean_details(details or SaleDetails())
+    digest = _digest(cart_id, shown, tender, extra)
+    try:
+        sale = _checkout_once(uow, cart_id, shown, tender, key, digest, extra, payment_window)
+    except IntegrityError:
+        # Another request with this key (for another cart) won the insert: answer as a
+        # retry would, which refuses a key reused for a different request.
+        with uow.reading():
+            replayed = _replay(uow.connection, key, digest)
+        if replayed is None:
+            raise
+        sale = replayed
+    if isinstance(sale, Err):
+        return sale
+    if isinstance(tender, Cash) and sale.status is not PaymentStatus.PAID:
+        return _settle_cash(uow, sale)
+    return Ok(sale, Changed.CART | Changed.STOCK | Changed.ORDERS | Changed.COUPONS)
+
+
+def _checkout_once(
+    uow: UnitOfWork,
+    cart_id: object,
+    shown: int,
+    tender: Tender,
+    key: str,
+    digest: str,
+    extra: dict[str, str | None],
+    payment_window: timedelta,
+) -> Sale | Err:
+    with uow:
+        connection, now = uow.connection, uow.now()
+        replayed = _replay(connection, key, digest)
+        if replayed is not None:
+            return replayed
+        cart = lock_cart(connection, cart_id, now)
+        if cart.till_id is None:
+            raise Refused(Code.TILL_NOT_FOUND)
+        if cart.status is not CartStatus.OPEN:
+            # Waiting for the lock may have been waiting for this very key's checkout.
+            replayed = _replay(connection, key, digest)
+            if replayed is not None:
+                return replayed
+            raise Refused(Code.CART_NOT_OPEN)
+        lines = _LINES.execute(connection, {"b_cart": cart.id})
+        if not lines:
+            raise Refused(Code.CART_EMPTY)
+        for line in lines:
+            if not line.active:
+                raise Refused(Code.PRODUCT_UNAVAILABLE)
+        coupon = load_coupon(connection, cart.coupon_id) if cart.coupon_id is not None else None
+        priced = price_sale(
+            [
+                PriceLine(line.price_minor, line.quantity, line.current_tax_rate_bp)
+                for line in lines
+            ],
+            coupon,
+            currency=cart.currency,
+            prices_include_tax=cart.prices_include_tax,
+            now=now,
+        )
+        stale = [
+            line
+            for line in lines
+            if (line.price_minor, line.current_tax_rate_bp)
+            != (line.unit_price_minor, line.tax_rate_bp)
+        ]
+        if stale or priced.quote.total_minor != shown:
+            # The cart takes the store's prices, so its summary shows what will be charged.
+            _refresh_prices(connection, stale)
+            uow.commit()
+            return Err(Code.PRICE_CHANGED)
+        if coupon is not None and priced.coupon_problem is not None:
+            raise Refused(priced.coupon_problem)
+        total = priced.quote.total_minor
+        change = None
+        if isinstance(tender, Cash):
+            if tender.given_minor < total:
+                raise Refused(Code.CASH_SHORT, total=Money(total, cart.currency))
+            change = tender.given_minor - total
+        _START_CHECKOUT.execute(connection, {"b_cart": cart.id, "b_now": now})
+        _hold_every_line(connection, cart, lines, now, payment_window)
+        if coupon is not None and not _CLAIM_COUPON.first(
+            connection, {"b_coupon": coupon.id, "b_now": now}
+        ):
+            raise Refused(Code.COUPON_LIMIT_REACHED)
+        order_id = uuid.uuid4()
+        connection.execute(
+            insert(orders).values(
+                id=order_id,
+                cart_id=cart.id,
+                till_id=cart.till_id,  # checked above
+                location_id=cart.location_id,
+                cashier_id=cart.cashier_id,
+                status=OrderStatus.PENDING,
+                idempotency_key=key,
+                request_digest=digest,
+                currency=cart.currency,
+                prices_include_tax=cart.prices_include_tax,
+                subtotal_minor=priced.quote.subtotal_minor,
+                discount_minor=priced.quote.discount_minor,
+                tax_minor=priced.quote.tax_minor,
+                total_minor=total,
+                coupon_id=coupon.id if coupon else None,
+                coupon_code=coupon.terms.code if coupon else None,
+                created_at=now,
+                **extra,
+            )
+        )
+        connection.execute(
+            insert(order_items),
+            [
+                {
+                    "order_id": order_id,
+                    "line_no": number,
+                    "product_id": line.product_id,
+                    "sku": line.sku,
+                    "name": line.name,
+                    "unit_price_minor": line.price_minor,
+                    "quantity": line.quantity,
+                    "tax_rate_bp": line.current_tax_rate_bp,
+                    "discount_minor": priced_line.discount_minor,
+                    "total_minor": priced_line.total_minor,
+                }
+                for number, (line, priced_line) in enumerate(
+                    zip(lines, priced.quote.lines, strict=True), start=1
+                )
+            ],
+        )
+        if coupon is not None:
+            connection.execute(
+                insert(redemptions).values(
+                    coupon_id=coupon.id,
+                    order_id=order_id,
+                    state=RedemptionState.HELD,
+                    created_at=now,
+                )
+            )
+        payment_id = connection.execute(
+            insert(payments)
+            .values(
+                order_id=order_id,
+                method=PaymentMethod.CASH if isinstance(tender, Cash) else PaymentMethod.CARD,
+                provider=tender.provider if isinstance(tender, Card) else None,
+                idempotency_key=key,
+                status=PaymentStatus.INITIATED,
+                amount_minor=total,
+                currency=cart.currency,
+                tendered_minor=tender.given_minor if isinstance(tender, Cash) else None,
+                change_minor=change,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(payments.c.id)
+        ).scalar_one()
+        _ATTACH.execute(connection, {"b_cart": cart.id, "b_order": order_id})
+        uow.commit()
+    return Sale(order_id, payment_id, PaymentStatus.INITIATED, total, cart.currency, change)
+
+
+def _hold_every_line(
+    connection: Connection,
+    cart: CartState,
+    lines: list[Any],
+    now: datetime,
+    window: timedelta,
+) -> None:
+    """Cover every line over the payment window, or refuse the lot (lines in product order)."""
+    held = hold_cart_reservations(connection, cart.id, now + window)
+    for line in lines:
+        try:
+            reserve_line(
+                connection,
+                cart=cart,
+                product_id=line.product_id,
+                quantity=line.quantity,
+                held=held.get(line.product_id),
+                now=now,
+                ttl=window,
+            )
+        except Refused as refusal:
+            if refusal.error.code is Code.INSUFFICIENT_STOCK:
+                raise Refused(Code.OUT_OF_STOCK_AT_CHECKOUT, name=line.name) from None
+            raise
+
+
+def _refresh_prices(connection: Connection, stale: list[Any]) -> None:
+    for line in stale:
+        connection.execute(
+            update(cart_items)
+            .where(cart_items.c.id == line.id)
+            .values(unit_price_minor=line.price_minor, tax_rate_bp=line.current_tax_rate_bp)
+        )
+
+
+def _replay(connection: Connection, key: str, digest: str) -> Sale | Err | None:
+    """The sale this key already made, if any; refused if the key came with another request."""
+    row = _BY_KEY.first(connection, {"b_key": key})
+    if row is None:
+        return None
+    if row.request_digest != digest:
+        return Err(Code.IDEMPOTENCY_KEY_REUSED)
+    status = PaymentStatus(row.status)
+    receipt = None
+    if status is PaymentStatus.PAID:
+        receipt = receipt_of(connection, row.id)
+    return Sale(
+        row.id, row.payment_id, status, row.total_minor, row.currency, row.change_minor, receipt
+    )
+
+
+def _settle_cash(uow: UnitOfWork, sale: Sale) -> Result[Sale]:
+    """Cash is in the drawer: the sale is paid, through the same finalisation as a card."""
+    settled = mark_paid(uow, sale.payment_id)
+    if isinstance(settled, Err):
+        return settled
+    result: Settlement = settled.value
+    paid = Sale(
+        sale.order_id,
+        sale.payment_id,
+        result.status,
+        sale.total_minor,
+        sale.currency,
+        result.change_minor,
+        result.receipt,
+    )
+    changed = Changed.CART | Changed.STOCK | Changed.ORDERS | Changed.COUPONS
+    if result.oversold:
+        return Warn(paid, Code.PAYMENT_COMPLETED, changed=changed)
+    return Ok(paid, changed)
+
+
+def _clean_key(value: object) -> str:
+    if (
+        not isinstance(value, str)
+        or not 0 < len(value) <= MAX_KEY_LENGTH
+        or not value.isprintable()
+        or value != value.strip()
+    ):
+        raise Refused(Code.INVALID_IDEMPOTENCY_KEY)
+    return value
+
+
+def _amount(value: object) -> int:
+    if (
+        not isinstance(value, int)
+        or isinstance(value, bool)
+        or not 0 <= value <= MAX_TENDERED_MINOR
+    ):
+        raise Refused(Code.INVALID_AMOUNT)
+    return value
+
+
+def _clean_details(details: object) -> dict[str, str | None]:
+    if not isinstance(details, SaleDetails):
+        raise Refused(Code.INVALID_DETAILS, field="details")
+    cleaned: dict[str, str | None] = {}
+    limits = {"shipping_method": 64}
+    for field, value in vars(details).items():
+        if value is None:
+            cleaned[field] = None
+            continue
+        if not isinstance(value, str):
+            raise Refused(Code.INVALID_DETAILS, field=field)
+        text = value.strip()
+        printable = all(ch.isprintable() or ch == "\n" for ch in text)
+        if not printable or len(text) > limits.get(field, MAX_DETAIL_LENGTH):
+            raise Refused(Code.INVALID_DETAILS, field=field)
+        cleaned[field] = text or None
+    return cleaned
+
+
+def _digest(cart_id: object, shown: int, tender: Tender, extra: Mapping[str, str | None]) -> str:
+    request = {
+        "cart": cart_id if is_id(cart_id) else repr(cart_id),
+        "total": shown,
+        "tender": type(tender).__name__,
+        "given": tender.given_minor if isinstance(tender, Cash) else None,
+        "details": extra,
+    }
+    return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()

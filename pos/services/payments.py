@@ -1,0 +1,387 @@
+"""Finalising a payment: the one place a sale becomes paid, failed or cancelled.
+
+Cash at the till, a terminal's webhook, the poller and a manager resolving by hand
+all end here. Each outcome is one conditional UPDATE on the payment
+(``... WHERE status IN (<the states the machine allows it from>)``); only the
+caller whose UPDATE hit the row goes on to move stock, coupons and the cart, so
+whoever calls and however often, each of these happens exactly once. A move the
+state machine forbids (a late "failed" after "paid") changes nothing and is logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy import Connection, bindparam, insert, literal_column, select, update
+
+from pos.domain.payments import PaymentMethod, PaymentStatus, sources_of
+from pos.domain.receipt import receipt_label
+from pos.domain.results import Changed, Code, Err, Ok, Result, Warn
+from pos.services._support import is_id, use_case
+from pos.services.reservations import (
+    IS_ACTIVE,
+    RESERVATION_TTL,
+    inventory,
+    reservations,
+)
+from pos.store.models import (
+    Cart,
+    CartStatus,
+    Coupon,
+    CouponRedemption,
+    Order,
+    OrderItem,
+    OrderStatus,
+    OutboxMessage,
+    Oversell,
+    Payment,
+    Receipt,
+    RedemptionState,
+    ReservationStatus,
+    Till,
+    table_of,
+)
+from pos.store.prepared import Prepared
+from pos.store.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+payments = table_of(Payment)
+orders = table_of(Order)
+order_items = table_of(OrderItem)
+carts = table_of(Cart)
+coupons = table_of(Coupon)
+redemptions = table_of(CouponRedemption)
+receipts = table_of(Receipt)
+tills = table_of(Till)
+outbox = table_of(OutboxMessage)
+oversells = table_of(Oversell)
+
+TOPIC_ORDER_PAID = "order.paid"
+TOPIC_FULFILMENT = "fulfilment.requested"
+
+_ORDER_STATUS = {
+    PaymentStatus.PAID: OrderStatus.PAID,
+    PaymentStatus.FAILED: OrderStatus.FAILED,
+    PaymentStatus.CANCELLED: OrderStatus.CANCELLED,
+}
+
+
+def _move_payment(target: PaymentStatus) -> Prepared:
+    # The states are literals, so the statement is the same text every time it runs.
+    allowed = sorted(state.value for state in sources_of(target))
+    return Prepared(
+        update(payments)
+        .where(
+            payments.c.id == bindparam("b_payment"),
+            payments.c.status.in_([literal_column(f"'{state}'") for state in allowed]),
+        )
+        .values(status=target, updated_at=bindparam("b_now"))
+        .returning(payments.c.order_id)
+    )
+
+
+_MOVE = {target: _move_payment(target) for target in _ORDER_STATUS}
+_PAYMENT = Prepared(
+    select(payments.c.status, payments.c.order_id, payments.c.change_minor).where(
+        payments.c.id == bindparam("b_payment")
+    )
+)
+_ORDER = Prepared(
+    select(
+        orders.c.cart_id,
+        orders.c.till_id,
+        orders.c.location_id,
+        orders.c.total_minor,
+        orders.c.currency,
+        orders.c.shipping_address,
+        orders.c.shipping_method,
+        orders.c.receipt_number,
+    ).where(orders.c.id == bindparam("b_order"))
+)
+_CONSUME = Prepared(
+    update(reservations)
+    .where(reservations.c.order_id == bindparam("b_order"), IS_ACTIVE)
+    .values(status=ReservationStatus.CONSUMED, ended_at=bindparam("b_now"))
+    .returning(reservations.c.location_id, reservations.c.product_id, reservations.c.quantity)
+)
+_SELL_HELD = Prepared(
+    update(inventory)
+    .where(
+        inventory.c.location_id == bindparam("b_location"),
+        inventory.c.product_id == bindparam("b_product"),
+    )
+    .values(reserved=inventory.c.reserved - bindparam("b_quantity"))
+)
+_ITEMS = Prepared(
+    select(order_items.c.product_id, order_items.c.quantity).where(
+        order_items.c.order_id == bindparam("b_order")
+    )
+)
+_NEXT_RECEIPT = Prepared(
+    update(tills)
+    .where(tills.c.id == bindparam("b_till"))
+    .values(last_receipt_number=tills.c.last_receipt_number + 1)
+    .returning(tills.c.last_receipt_number, tills.c.code)
+)
+_ISSUE_RECEIPT = Prepared(
+    insert(receipts).values(
+        till_id=bindparam("b_till"),
+        number=bindparam("b_number"),
+        order_id=bindparam("b_order"),
+        issued_at=bindparam("b_now"),
+    )
+)
+_ORDER_PAID = Prepared(
+    update(orders)
+    .where(orders.c.id == bindparam("b_order"))
+    .values(
+        status=OrderStatus.PAID,
+        receipt_number=bindparam("b_number"),
+        paid_at=bindparam("b_now"),
+        ended_at=bindparam("b_now"),
+    )
+)
+_CONFIRM_COUPON = Prepared(
+    update(redemptions)
+    .where(
+        redemptions.c.order_id == bindparam("b_order"),
+        redemptions.c.state == literal_column("'held'"),
+    )
+    .values(state=RedemptionState.CONFIRMED, ended_at=bindparam("b_now"))
+)
+_OUTBOX = Prepared(
+    insert(outbox).values(
+        topic=bindparam("b_topic"),
+        key=bindparam("b_key"),
+        payload=bindparam("b_payload"),
+        created_at=bindparam("b_now"),
+    )
+)
+_CLOSE_CART = Prepared(
+    update(carts)
+    .where(carts.c.id == bindparam("b_cart"))
+    .values(status=CartStatus.CLOSED, updated_at=bindparam("b_now"))
+)
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """Where a payment ended up, and whether this call is what put it there."""
+
+    payment_id: int
+    order_id: UUID
+    status: PaymentStatus
+    applied: bool
+    """False when the payment was already in this state: nothing changed."""
+    receipt: str | None = None
+    """The paid sale's receipt number, ``T01-000042``."""
+    change_minor: int | None = None
+    oversold: int = 0
+    """Units sold that the shelf no longer had (recorded for a manager)."""
+
+
+@use_case
+def mark_paid(uow: UnitOfWork, payment_id: object) -> Result[Settlement]:
+    """The payment succeeded: consume the stock, number the receipt, close the sale."""
+    with uow:
+        connection, now = uow.connection, uow.now()
+        moved = _move(connection, payment_id, PaymentStatus.PAID, now)
+        if isinstance(moved, Settlement):
+            return Ok(moved)
+        if isinstance(moved, Err):
+            return moved
+        assert isinstance(payment_id, int)
+        order = _ORDER.one(connection, {"b_order": moved})
+        oversold = _consume_stock(connection, moved, order.location_id, now)
+        number, till_code = _NEXT_RECEIPT.one(connection, {"b_till": order.till_id})
+        _ISSUE_RECEIPT.execute(
+            connection,
+            {"b_till": order.till_id, "b_number": number, "b_order": moved, "b_now": now},
+        )
+        _ORDER_PAID.execute(connection, {"b_order": moved, "b_number": number, "b_now": now})
+        _CONFIRM_COUPON.execute(connection, {"b_order": moved, "b_now": now})
+        label = receipt_label(till_code, number)
+        _publish(connection, TOPIC_ORDER_PAID, moved, now, receipt=label, total=order.total_minor)
+        if order.shipping_address:
+            _publish(
+                connection,
+                TOPIC_FULFILMENT,
+                moved,
+                now,
+                address=order.shipping_address,
+                method=order.shipping_method,
+            )
+        _CLOSE_CART.execute(connection, {"b_cart": order.cart_id, "b_now": now})
+        change = _PAYMENT.one(connection, {"b_payment": payment_id}).change_minor
+        uow.commit()
+    settlement = Settlement(payment_id, moved, PaymentStatus.PAID, True, label, change, oversold)
+    return Ok(settlement, Changed.ORDERS | Changed.STOCK | Changed.CART | Changed.COUPONS)
+
+
+@use_case
+def mark_failed(
+    uow: UnitOfWork,
+    payment_id: object,
+    *,
+    status: PaymentStatus = PaymentStatus.FAILED,
+    ttl: timedelta = RESERVATION_TTL,
+) -> Result[Settlement]:
+    """The payment failed or was cancelled: the customer still stands at the till.
+
+    The sale goes back to the cashier as it was, its goods held again for a fresh
+    ``ttl`` (DESIGN.md §6, item 13) and its coupon use given back, so another tender
+    can be tried. The answer carries the seed's "Ödeme başarısız".
+    """
+    if status not in (PaymentStatus.FAILED, PaymentStatus.CANCELLED):
+        raise ValueError("mark_failed ends a payment as failed or cancelled")
+    with uow:
+        connection, now = uow.connection, uow.now()
+        moved = _move(connection, payment_id, status, now)
+        if isinstance(moved, Settlement):
+            return Warn(moved, Code.PAYMENT_FAILED)
+        if isinstance(moved, Err):
+            return moved
+        assert isinstance(payment_id, int)
+        connection.execute(
+            update(orders)
+            .where(orders.c.id == moved)
+            .values(status=_ORDER_STATUS[status], ended_at=now)
+        )
+        cart_id = connection.execute(
+            select(orders.c.cart_id).where(orders.c.id == moved)
+        ).scalar_one()
+        connection.execute(
+            update(reservations)
+            .where(reservations.c.order_id == moved, IS_ACTIVE)
+            .values(order_id=None, expires_at=now + ttl)
+        )
+        _release_coupon(connection, moved, now)
+        connection.execute(
+            update(carts)
+            .where(carts.c.id == cart_id, carts.c.status == CartStatus.CHECKING_OUT)
+            .values(status=CartStatus.OPEN, updated_at=now)
+        )
+        uow.commit()
+    settlement = Settlement(payment_id, moved, status, True)
+    return Warn(
+        settlement, Code.PAYMENT_FAILED, changed=Changed.ORDERS | Changed.CART | Changed.COUPONS
+    )
+
+
+def _move(
+    connection: Connection, payment_id: object, target: PaymentStatus, now: datetime
+) -> UUID | Settlement | Err:
+    """Move the payment to ``target`` if the machine allows it: the order's id if this call
+    moved it; otherwise what to answer (already there, refused, or no such payment)."""
+    if not is_id(payment_id):
+        return Err(Code.PAYMENT_NOT_FOUND)
+    assert isinstance(payment_id, int)
+    row = _MOVE[target].first(connection, {"b_payment": payment_id, "b_now": now})
+    if row is not None:
+        order_id: UUID = row.order_id
+        return order_id
+    current = _PAYMENT.first(connection, {"b_payment": payment_id})
+    if current is None:
+        return Err(Code.PAYMENT_NOT_FOUND)
+    status = PaymentStatus(current.status)
+    if status is target:
+        receipt = None
+        if status is PaymentStatus.PAID:
+            receipt = receipt_of(connection, current.order_id)
+        return Settlement(
+            payment_id, current.order_id, status, False, receipt, current.change_minor
+        )
+    log.warning("payment %s: %s -> %s refused by the state machine", payment_id, status, target)
+    return Err(Code.PAYMENT_TRANSITION_FORBIDDEN, {"current": status, "target": target})
+
+
+def receipt_of(connection: Connection, order_id: UUID) -> str | None:
+    row = connection.execute(
+        select(tills.c.code, orders.c.receipt_number)
+        .join(orders, orders.c.till_id == tills.c.id)
+        .where(orders.c.id == order_id)
+    ).first()
+    if row is None or row.receipt_number is None:
+        return None
+    return receipt_label(row.code, row.receipt_number)
+
+
+def _consume_stock(connection: Connection, order_id: UUID, location_id: int, now: datetime) -> int:
+    """Turn the order's held units into sold ones; take lapsed ones again, or record them.
+
+    Returns the units sold that were not on the shelf: a paid sale is never refused.
+    """
+    held: dict[int, int] = defaultdict(int)
+    consumed = sorted(_CONSUME.execute(connection, {"b_order": order_id, "b_now": now}))
+    for location, product_id, quantity in consumed:
+        _SELL_HELD.execute(
+            connection, {"b_location": location, "b_product": product_id, "b_quantity": quantity}
+        )
+        held[product_id] += quantity
+    oversold = 0
+    for product_id, quantity in sorted(_ITEMS.execute(connection, {"b_order": order_id})):
+        missing = quantity - held[product_id]
+        if missing <= 0:
+            continue
+        taken = _take_what_is_there(connection, location_id, product_id, missing)
+        if taken < missing:
+            oversold += missing - taken
+            connection.execute(
+                insert(oversells).values(
+                    order_id=order_id,
+                    product_id=product_id,
+                    location_id=location_id,
+                    quantity=missing - taken,
+                    created_at=now,
+                )
+            )
+    return oversold
+
+
+def _take_what_is_there(
+    connection: Connection, location_id: int, product_id: int, wanted: int
+) -> int:
+    where = (inventory.c.location_id == location_id, inventory.c.product_id == product_id)
+    available = connection.execute(
+        select(inventory.c.available).where(*where).with_for_update()
+    ).scalar_one_or_none()
+    taken = min(wanted, available or 0)
+    if taken:
+        connection.execute(
+            update(inventory).where(*where).values(available=inventory.c.available - taken)
+        )
+    return taken
+
+
+def _release_coupon(connection: Connection, order_id: UUID, now: datetime) -> None:
+    """Give the order's coupon use back, once."""
+    released = connection.execute(
+        update(redemptions)
+        .where(redemptions.c.order_id == order_id, redemptions.c.state == RedemptionState.HELD)
+        .values(state=RedemptionState.RELEASED, ended_at=now)
+        .returning(redemptions.c.coupon_id)
+    ).first()
+    if released is not None:
+        connection.execute(
+            update(coupons)
+            .where(coupons.c.id == released.coupon_id)
+            .values(times_used=coupons.c.times_used - 1, updated_at=now)
+        )
+
+
+def _publish(
+    connection: Connection, topic: str, order_id: UUID, now: datetime, **payload: object
+) -> None:
+    body = json.dumps({"order_id": str(order_id), **payload}, ensure_ascii=False, default=str)
+    _OUTBOX.execute(
+        connection, {"b_topic": topic, "b_key": str(order_id), "b_payload": body, "b_now": now}
+    )
+
+
+__all__ = ["PaymentMethod", "Settlement", "mark_failed", "mark_paid"]
