@@ -151,8 +151,8 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "en": "The coupon must end after it starts",
     },
     Code.DUPLICATE_COUPON: {
-        "tr": "Bu kupon kodu kullanılıyor: {code}",
-        "en": "This coupon code is taken: {code}",
+        "tr": "Bu kupon kodu kullanılıyor: {coupon}",
+        "en": "This coupon code is taken: {coupon}",
     },
     Code.CART_EMPTY: {
         "tr": "Sepet boş",
@@ -193,6 +193,14 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
     Code.TILL_NOT_FOUND: {
         "tr": "Kasa bulunamadı",
         "en": "Till not found",
+    },
+    Code.LOCATION_NOT_FOUND: {
+        "tr": "Mağaza bulunamadı",
+        "en": "Shop not found",
+    },
+    Code.INVALID_SETTING: {
+        "tr": "Geçersiz ayar: {setting}",
+        "en": "Invalid setting: {setting}",
     },
     Code.ORDER_NOT_FOUND: {
         "tr": "Satış bulunamadı",

@@ -62,6 +62,8 @@ class Code(enum.StrEnum):
     INVALID_TENDER = "invalid_tender"
     INVALID_DETAILS = "invalid_details"
     TILL_NOT_FOUND = "till_not_found"
+    LOCATION_NOT_FOUND = "location_not_found"
+    INVALID_SETTING = "invalid_setting"
     ORDER_NOT_FOUND = "order_not_found"
     ORDER_NOT_PAID = "order_not_paid"
     PAYMENT_NOT_FOUND = "payment_not_found"

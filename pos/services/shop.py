@@ -1,0 +1,101 @@
+"""The store's own settings: how shelf prices are read, and the receipt's header."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from pos.domain.results import Changed, Code, Ok, Refused, Result
+from pos.services._support import audit, is_id, use_case
+from pos.services.users import acting_user
+from pos.store.models import DEFAULT_LOCATION_ID, Location, Role, table_of
+from pos.store.uow import UnitOfWork
+
+locations = table_of(Location)
+
+MAX_HEADER_LINES = 8
+MAX_HEADER_LINE_LENGTH = 48
+
+
+@dataclass(frozen=True)
+class ShopSettings:
+    location_id: int
+    name: str
+    prices_include_tax: bool
+    """True: shelf prices include tax (KDV dahil). False: tax is added at the till."""
+    receipt_header: str
+
+
+@use_case
+def shop_settings(uow: UnitOfWork, location_id: int = DEFAULT_LOCATION_ID) -> Result[ShopSettings]:
+    with uow.reading():
+        return Ok(read_settings(uow, location_id))
+
+
+@use_case
+def update_shop_settings(
+    uow: UnitOfWork,
+    *,
+    user_id: int,
+    location_id: int = DEFAULT_LOCATION_ID,
+    prices_include_tax: bool | None = None,
+    receipt_header: str | None = None,
+) -> Result[ShopSettings]:
+    """Change the store's settings (managers only). Sales already begun keep their tax mode."""
+    changes: dict[str, object] = {}
+    if prices_include_tax is not None:
+        if not isinstance(prices_include_tax, bool):
+            raise Refused(Code.INVALID_SETTING, setting="prices_include_tax")
+        changes["prices_include_tax"] = prices_include_tax
+    if receipt_header is not None:
+        changes["receipt_header"] = _clean_header(receipt_header)
+    with uow:
+        user = acting_user(uow.session, user_id, role=Role.MANAGER)
+        before = read_settings(uow, location_id)
+        if changes:
+            uow.connection.execute(
+                update(locations).where(locations.c.id == before.location_id).values(**changes)
+            )
+        audit(
+            uow.session,
+            at=uow.now(),
+            user_id=user.id,
+            action="shop.settings_changed",
+            entity="location",
+            entity_id=before.location_id,
+            before={k: getattr(before, k) for k in changes},
+            after=changes,
+        )
+        after = read_settings(uow, location_id)
+        uow.commit()
+    return Ok(after, Changed.CATALOGUE)
+
+
+def read_settings(uow: UnitOfWork, location_id: object) -> ShopSettings:
+    row = (
+        uow.connection.execute(
+            select(
+                locations.c.id,
+                locations.c.name,
+                locations.c.prices_include_tax,
+                locations.c.receipt_header,
+            ).where(locations.c.id == location_id)
+        ).first()
+        if is_id(location_id)
+        else None
+    )
+    if row is None:
+        raise Refused(Code.LOCATION_NOT_FOUND)
+    return ShopSettings(*row)
+
+
+def _clean_header(text: object) -> str:
+    if not isinstance(text, str):
+        raise Refused(Code.INVALID_SETTING, setting="receipt_header")
+    lines = [line.strip() for line in text.strip().splitlines()]
+    if len(lines) > MAX_HEADER_LINES or any(
+        len(line) > MAX_HEADER_LINE_LENGTH or not line.isprintable() for line in lines
+    ):
+        raise Refused(Code.INVALID_SETTING, setting="receipt_header")
+    return "\n".join(lines)
