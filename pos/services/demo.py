@@ -1,4 +1,4 @@
-"""A demo shop: the catalogue in ``resources/demo_catalogue.csv``, stocked and ready to sell."""
+"""A demo shop: the catalogue in ``resources/demo_catalogue.csv``, stocked, with coupons."""
 
 from __future__ import annotations
 
@@ -8,15 +8,25 @@ from importlib import resources
 
 from sqlalchemy import func, select
 
+from pos.domain.coupons import CouponKind
 from pos.domain.results import Changed, Ok, Result, unwrap
 from pos.services._support import use_case
 from pos.services.catalogue import find_product, import_products_csv
+from pos.services.coupons import CouponDraft, create_coupon
 from pos.services.stock import receive_stock
 from pos.services.users import create_user
 from pos.store.models import Product, Role
 from pos.store.uow import UnitOfWork
 
 DEMO_MANAGER = ("mudur", "Demo Müdür", "0000")
+DEMO_COUPONS = (
+    # 10 % off a basket of 100 TL or more, at most 50 TL off.
+    CouponDraft("HOSGELDIN10", CouponKind.PERCENT, 1000, min_cart_minor=100_00, cap_minor=50_00),
+    # 25 TL off 250 TL, for the first hundred customers.
+    CouponDraft("YAZ25", CouponKind.FIXED, 25_00, min_cart_minor=250_00, usage_limit=100),
+    # One customer only: shows "Kupon kullanım limiti dolmuş" on its second use.
+    CouponDraft("TEKSEFER", CouponKind.PERCENT, 2000, usage_limit=1),
+)
 
 
 def demo_catalogue() -> str:
@@ -36,4 +46,6 @@ def load_demo_store(uow: UnitOfWork) -> Result[int]:
     for row in csv.DictReader(io.StringIO(text)):
         product = unwrap(find_product(uow, row["sku"]))
         unwrap(receive_stock(uow, product.id, row["stock"], user_id=manager.id, reason="demo"))
-    return Ok(report.created, Changed.CATALOGUE | Changed.STOCK | Changed.USERS)
+    for coupon in DEMO_COUPONS:
+        unwrap(create_coupon(uow, coupon, user_id=manager.id))
+    return Ok(report.created, Changed.CATALOGUE | Changed.STOCK | Changed.USERS | Changed.COUPONS)

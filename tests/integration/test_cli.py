@@ -9,6 +9,10 @@ from pathlib import Path
 import pytest
 
 from pos.cli import main
+from pos.services.coupons import find_coupon
+from pos.store.engine import make_engine
+from pos.store.uow import UnitOfWork
+from tests.conftest import value
 
 
 @pytest.fixture
@@ -30,6 +34,19 @@ def test_run_demo_creates_the_demo_shop_and_prints_its_stock(home, capsys):
     assert (home / "data" / "kasa" / "demo.sqlite3").exists()
     assert main(["run", "--demo"]) == 0  # a second start leaves the shop as it is
     assert capsys.readouterr().out == out
+
+
+def test_the_demo_shop_has_coupons_to_try(home):
+    assert main(["run", "--demo"]) == 0
+    engine = make_engine(f"sqlite:///{home / 'data' / 'kasa' / 'demo.sqlite3'}")
+    try:
+        uow = UnitOfWork(engine)
+        welcome = value(find_coupon(uow, "hosgeldin10"))
+        once = value(find_coupon(uow, "TEKSEFER"))
+    finally:
+        engine.dispose()
+    assert welcome.terms.min_cart_minor == 100_00
+    assert once.terms.usage_limit == 1
 
 
 def test_db_upgrade_migrates_the_store_named_by_url(home, tmp_path, capsys):
