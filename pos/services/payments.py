@@ -315,17 +315,26 @@ def receipt_of(connection: Connection, order_id: UUID) -> str | None:
 def _consume_stock(connection: Connection, order_id: UUID, location_id: int, now: datetime) -> int:
     """Turn the order's held units into sold ones; take lapsed ones again, or record them.
 
-    Returns the units sold that were not on the shelf: a paid sale is never refused.
+    Inventory rows are touched in product order, as everywhere else, so this never
+    deadlocks with a checkout or the sweeper. Returns the units sold that were not on
+    the shelf: a paid sale is never refused.
     """
     held: dict[int, int] = defaultdict(int)
-    consumed = sorted(_CONSUME.execute(connection, {"b_order": order_id, "b_now": now}))
-    for location, product_id, quantity in consumed:
-        _SELL_HELD.execute(
-            connection, {"b_location": location, "b_product": product_id, "b_quantity": quantity}
-        )
+    for _location, product_id, quantity in _CONSUME.execute(
+        connection, {"b_order": order_id, "b_now": now}
+    ):
         held[product_id] += quantity
     oversold = 0
     for product_id, quantity in sorted(_ITEMS.execute(connection, {"b_order": order_id})):
+        if held[product_id]:
+            _SELL_HELD.execute(
+                connection,
+                {
+                    "b_location": location_id,
+                    "b_product": product_id,
+                    "b_quantity": held[product_id],
+                },
+            )
         missing = quantity - held[product_id]
         if missing <= 0:
             continue
