@@ -35,7 +35,9 @@ def clean_coupon_code(value: object) -> str | None:
     """The canonical form of a coupon code (trimmed, upper case), or None if it is not one."""
     if not isinstance(value, str) or len(value) > 4 * MAX_CODE_LENGTH:
         return None
-    code = unicodedata.normalize("NFKC", value).strip().upper().translate(_TURKISH_CAPITALS)
+    # Normalised again after upper-casing: "i" + combining dot becomes one "İ".
+    upper = unicodedata.normalize("NFKC", value).strip().upper()
+    code = unicodedata.normalize("NFKC", upper).translate(_TURKISH_CAPITALS)
     return code if _CODE.fullmatch(code) else None
 
 
@@ -66,6 +68,8 @@ def terms_problem(terms: CouponTerms) -> Code | None:
         return Code.INVALID_COUPON_VALUE
     if terms.min_cart_minor < 0 or (terms.cap_minor is not None and terms.cap_minor <= 0):
         return Code.INVALID_COUPON_VALUE
+    if terms.kind is CouponKind.FIXED and terms.cap_minor is not None:
+        return Code.INVALID_COUPON_VALUE  # a fixed amount is its own cap
     if terms.usage_limit is not None and terms.usage_limit < 0:
         return Code.INVALID_COUPON_VALUE
     if terms.valid_from and terms.valid_to and terms.valid_to <= terms.valid_from:
