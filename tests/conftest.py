@@ -88,11 +88,21 @@ def postgres_url() -> Iterator[URL]:
         admin.dispose()
 
 
+KEPT = ("locations", "tills")
+"""Rows the migrations create: the shop floor (location 1) and its first till (T01)."""
+
+
 def _empty_postgres(engine: Engine) -> None:
-    tables = [t.name for t in Base.metadata.sorted_tables if t.name != "locations"]
+    """Back to what the migrations leave: emptied tables, the first location and till reset."""
+    tables = [t.name for t in Base.metadata.sorted_tables if t.name not in KEPT]
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        connection.execute(text("DELETE FROM tills WHERE code <> 'T01'"))
+        connection.execute(text("UPDATE tills SET last_receipt_number = 0"))
         connection.execute(text("DELETE FROM locations WHERE code <> 'main'"))
+        connection.execute(
+            text("UPDATE locations SET prices_include_tax = true, receipt_header = ''")
+        )
 
 
 # -- SQLite: a migrated template copied for each test -------------------------------
