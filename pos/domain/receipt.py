@@ -1,8 +1,311 @@
-"""The printed receipt of a paid sale."""
+"""The printed receipt of a paid sale.
+
+:class:`ReceiptData` is what a receipt shows, taken from the order as it was sold
+(its snapshot lines and stored totals, never today's catalogue). :func:`render_receipt`
+lays it out for an 80 mm thermal printer: 42 fixed-width columns, every line at most
+``width`` characters, money in the locale's own way (``₺1.234,56`` in Turkish).
+"""
 
 from __future__ import annotations
+
+import textwrap
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from babel.dates import format_datetime, get_timezone
+from babel.numbers import format_decimal
+
+from pos.domain.money import format_money
+from pos.domain.payments import PaymentMethod
+from pos.domain.pricing import PriceLine, TaxLine, quote
+
+RECEIPT_WIDTH = 42
+"""Characters per line on 80 mm paper with the printer's standard font."""
+MIN_WIDTH = 24
+SHOP_TIME_ZONE = "Europe/Istanbul"
+MAX_NAME_LINES = 2
+"""A product name longer than this many lines is cut short with an ellipsis."""
+ELLIPSIS = "…"
+
+# The receipt's own labels (not result messages): Turkish as a Turkish fiş prints
+# them, and English. ``{rate}`` is the tax rate already written as a percentage.
+LABELS: Mapping[str, Mapping[str, str]] = {
+    "tr": {
+        "number": "Fiş No",
+        "date": "Tarih",
+        "cashier": "Kasiyer",
+        "subtotal": "Ara toplam",
+        "discount": "İndirim",
+        "net_total": "KDV hariç toplam",
+        "base": "Matrah",
+        "tax": "KDV",
+        "tax_rate": "KDV {rate}",
+        "tax_total": "TOPKDV",
+        "total": "TOPLAM",
+        "cash": "Nakit",
+        "card": "Kart",
+        "change": "Para üstü",
+        "thanks": "Teşekkür ederiz",
+        "percent": "%{n}",
+    },
+    "en": {
+        "number": "Receipt No",
+        "date": "Date",
+        "cashier": "Cashier",
+        "subtotal": "Subtotal",
+        "discount": "Discount",
+        "net_total": "Total excl. VAT",
+        "base": "Base",
+        "tax": "VAT",
+        "tax_rate": "VAT {rate}",
+        "tax_total": "Total VAT",
+        "total": "TOTAL",
+        "cash": "Cash",
+        "card": "Card",
+        "change": "Change",
+        "thanks": "Thank you",
+        "percent": "{n}%",
+    },
+}
+DEFAULT_LOCALE = "tr"
+
+# Babel writes some spaces as no-break ones ("12:00\u202fPM"); a printer wants plain ones.
+_PLAIN_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2007": " "})
 
 
 def receipt_label(till_code: str, number: int) -> str:
     """A receipt's number as printed: the till, then its sequence (``T01-000042``)."""
     return f"{till_code}-{number:06d}"
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    """One line of the sale as it was sold."""
+
+    name: str
+    quantity: int
+    unit_price_minor: int
+    tax_rate_bp: int
+    discount_minor: int
+    """This line's share of the sale's discount."""
+    total_minor: int
+    """What the line came to after its share of the discount."""
+
+    @property
+    def gross_minor(self) -> int:
+        """Quantity times unit price: what the line shows before the discount."""
+        return self.quantity * self.unit_price_minor
+
+
+@dataclass(frozen=True)
+class ReceiptData:
+    """Everything a receipt prints, from the order as stored."""
+
+    header: tuple[str, ...]
+    """The shop's name, address and tax number, one printed line each."""
+    till_code: str
+    receipt_number: int
+    issued_at: datetime
+    cashier: str | None
+    currency: str
+    prices_include_tax: bool
+    lines: tuple[ReceiptLine, ...]
+    subtotal_minor: int
+    discount_minor: int
+    coupon_code: str | None
+    taxes: tuple[TaxLine, ...]
+    """The tax per rate, rates ascending; they add up to ``tax_minor``."""
+    tax_minor: int
+    total_minor: int
+    tender: PaymentMethod
+    tendered_minor: int | None
+    """Cash handed over; None for a card."""
+    change_minor: int | None
+
+    def __post_init__(self) -> None:
+        if self.issued_at.tzinfo is None:
+            raise ValueError("a receipt's time must be an aware instant")
+        if sum(t.tax_minor for t in self.taxes) != self.tax_minor:
+            raise ValueError("the taxes per rate do not add up to the sale's tax")
+
+    @property
+    def number_label(self) -> str:
+        return receipt_label(self.till_code, self.receipt_number)
+
+
+def tax_summary(
+    lines: Sequence[ReceiptLine],
+    *,
+    prices_include_tax: bool,
+    subtotal_minor: int,
+    discount_minor: int,
+    tax_minor: int,
+    total_minor: int,
+) -> tuple[TaxLine, ...]:
+    """The tax per rate of a stored sale, from its lines' stored totals.
+
+    Each line's total already has its share of the discount taken off, so the sale
+    is priced again with those totals and no further discount: the same rounding,
+    once per rate, as when it was sold. The stored figures are what the receipt
+    prints; if they do not agree with the lines, the order is damaged and this
+    raises ``ValueError`` rather than print a receipt that does not add up.
+    """
+    priced = quote(
+        [PriceLine(line.total_minor, 1, line.tax_rate_bp) for line in lines],
+        prices_include_tax=prices_include_tax,
+    )
+    if (
+        any(line.total_minor != line.gross_minor - line.discount_minor for line in lines)
+        or sum(line.gross_minor for line in lines) != subtotal_minor
+        or sum(line.discount_minor for line in lines) != discount_minor
+        or priced.subtotal_minor != subtotal_minor - discount_minor
+        or priced.tax_minor != tax_minor
+        or priced.total_minor != total_minor
+    ):
+        raise ValueError("the order's stored totals do not match its lines")
+    return priced.taxes
+
+
+def render_receipt(
+    data: ReceiptData,
+    locale: str = DEFAULT_LOCALE,
+    width: int = RECEIPT_WIDTH,
+    *,
+    tz: str = SHOP_TIME_ZONE,
+) -> str:
+    """The receipt as fixed-width text, one printer line per text line."""
+    if width < MIN_WIDTH:
+        raise ValueError(f"a receipt needs at least {MIN_WIDTH} columns")
+    return _Layout(data, locale, width, tz).render()
+
+
+class _Layout:
+    def __init__(self, data: ReceiptData, locale: str, width: int, tz: str) -> None:
+        self.data = data
+        self.locale = locale
+        self.width = width
+        self.tz = tz
+        self.text = _labels(locale)
+        self.out: list[str] = []
+
+    def money(self, minor: int) -> str:
+        return format_money(minor, self.data.currency, self.locale).translate(_PLAIN_SPACES)
+
+    def percent(self, rate_bp: int) -> str:
+        number = format_decimal(Decimal(rate_bp) / 100, locale=self.locale)
+        return self.text["percent"].format(n=number)
+
+    def render(self) -> str:
+        data, text = self.data, self.text
+        for heading in data.header:
+            self.centred(heading)
+        if data.header:
+            self.rule("-")
+        self.columns(text["number"], data.number_label)
+        issued = format_datetime(
+            data.issued_at, "medium", tzinfo=get_timezone(self.tz), locale=self.locale
+        )
+        self.columns(text["date"], issued.translate(_PLAIN_SPACES))
+        if data.cashier:
+            self.columns(text["cashier"], data.cashier)
+        self.rule("-")
+        for item in data.lines:
+            self.out.extend(_wrapped(item.name, self.width))
+            self.columns(
+                f"  {item.quantity} x {self.money(item.unit_price_minor)}",
+                f"{self.percent(item.tax_rate_bp)} {self.money(item.gross_minor)}",
+            )
+        self.rule("-")
+        self.columns(text["subtotal"], self.money(data.subtotal_minor))
+        if data.discount_minor:
+            label = text["discount"]
+            if data.coupon_code:
+                label = f"{label} ({data.coupon_code})"
+            self.columns(label, self.money(-data.discount_minor))
+        if not data.prices_include_tax:
+            net = data.subtotal_minor - data.discount_minor
+            self.columns(text["net_total"], self.money(net))
+        self.taxes()
+        self.rule("=")
+        self.columns(text["total"], self.money(data.total_minor))
+        self.rule("=")
+        self.tender()
+        self.rule("-")
+        self.centred(text["thanks"])
+        return "\n".join(self.out) + "\n"
+
+    def taxes(self) -> None:
+        data, text = self.data, self.text
+        if data.taxes:
+            self.three("", text["base"], text["tax"])
+        for tax in data.taxes:
+            self.three(
+                text["tax_rate"].format(rate=self.percent(tax.rate_bp)),
+                self.money(tax.base_minor),
+                self.money(tax.tax_minor),
+            )
+        added = "" if data.prices_include_tax else "+"
+        self.columns(text["tax_total"], added + self.money(data.tax_minor))
+
+    def tender(self) -> None:
+        data, text = self.data, self.text
+        if data.tender is PaymentMethod.CASH:
+            given = data.tendered_minor if data.tendered_minor is not None else data.total_minor
+            self.columns(text["cash"], self.money(given))
+            self.columns(text["change"], self.money(data.change_minor or 0))
+        else:
+            self.columns(text["card"], self.money(data.total_minor))
+
+    # -- layout -----------------------------------------------------------------
+
+    def rule(self, char: str) -> None:
+        self.out.append(char * self.width)
+
+    def centred(self, line: str) -> None:
+        for piece in _wrapped(line, self.width, max_lines=None):
+            self.out.append(piece.center(self.width).rstrip())
+
+    def columns(self, left: str, right: str) -> None:
+        """``left`` at the margin and ``right`` against the right edge, on one line if
+        they fit, else ``left`` on its own line(s) and ``right`` below it."""
+        room = self.width - len(right) - 1
+        if len(left) <= room:
+            self.out.append(left + right.rjust(self.width - len(left)))
+            return
+        self.out.extend(_wrapped(left, self.width))
+        self.out.append(_clip(right, self.width).rjust(self.width))
+
+    def three(self, label: str, middle: str, right: str) -> None:
+        """A tax line: the rate, then base and tax in two right-aligned columns."""
+        column = self.width // 3
+        first = self.width - 2 * column
+        if len(label) < first and len(middle) < column and len(right) < column:
+            self.out.append(f"{label:<{first}}{middle:>{column}}{right:>{column}}".rstrip())
+            return
+        if label:
+            self.out.extend(_wrapped(label, self.width))
+        self.columns(middle, right)
+
+
+def _labels(locale: str) -> Mapping[str, str]:
+    """The labels in ``locale``, its language's, or Turkish (as messages fall back)."""
+    return LABELS.get(locale) or LABELS.get(locale.split("_")[0]) or LABELS[DEFAULT_LOCALE]
+
+
+def _wrapped(text: str, width: int, max_lines: int | None = MAX_NAME_LINES) -> list[str]:
+    """``text`` broken into lines of at most ``width``; beyond ``max_lines`` it is cut
+    short with an ellipsis."""
+    clean = " ".join(unicodedata.normalize("NFC", text).split())
+    pieces = textwrap.wrap(clean, width) or [""]
+    if max_lines is None or len(pieces) <= max_lines:
+        return pieces
+    kept = pieces[:max_lines]
+    kept[-1] = kept[-1][: width - len(ELLIPSIS)].rstrip() + ELLIPSIS
+    return kept
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - len(ELLIPSIS)] + ELLIPSIS

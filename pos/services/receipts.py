@@ -1,0 +1,173 @@
+"""The receipt of a paid sale, as data and as printable text.
+
+Read only. Everything printed comes from the order as it was sold: its snapshot
+lines (name, price, tax rate, discount share) and its stored totals, so renaming or
+repricing a product later never changes a receipt. The shop's header is the
+store's current one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from uuid import UUID
+
+from sqlalchemy import Connection, select
+
+from pos.domain.payments import PaymentMethod, PaymentStatus
+from pos.domain.receipt import (
+    DEFAULT_LOCALE,
+    SHOP_TIME_ZONE,
+    ReceiptData,
+    ReceiptLine,
+    render_receipt,
+    tax_summary,
+)
+from pos.domain.results import Code, Err, Ok, Refused, Result
+from pos.services._support import use_case
+from pos.store.models import (
+    Location,
+    Order,
+    OrderItem,
+    OrderStatus,
+    Payment,
+    Receipt,
+    Till,
+    User,
+    table_of,
+)
+from pos.store.uow import UnitOfWork
+
+orders = table_of(Order)
+order_items = table_of(OrderItem)
+payments = table_of(Payment)
+receipts = table_of(Receipt)
+tills = table_of(Till)
+locations = table_of(Location)
+users = table_of(User)
+
+MAX_ID_LENGTH = 64
+"""Longer than any way of writing a UUID: anything longer is not one."""
+_SETTLED = (PaymentStatus.PAID, PaymentStatus.REFUNDED)
+
+
+@use_case
+def receipt_data(uow: UnitOfWork, order_id: object) -> Result[ReceiptData]:
+    """What the paid sale's receipt shows; ORDER_NOT_FOUND / ORDER_NOT_PAID otherwise."""
+    key = _order_key(order_id)
+    with uow.reading():
+        return Ok(_load(uow.connection, key))
+
+
+@use_case
+def receipt_text(
+    uow: UnitOfWork,
+    order_id: object,
+    *,
+    locale: str = DEFAULT_LOCALE,
+    tz: str = SHOP_TIME_ZONE,
+) -> Result[str]:
+    """The paid sale's receipt laid out for the till's printer, in ``locale``."""
+    data = receipt_data(uow, order_id)
+    if isinstance(data, Err):
+        return data
+    return Ok(render_receipt(data.value, locale, tz=tz))
+
+
+def _order_key(order_id: object) -> UUID:
+    if isinstance(order_id, UUID):
+        return order_id
+    if isinstance(order_id, str) and len(order_id) <= MAX_ID_LENGTH:
+        try:
+            return uuid.UUID(order_id)
+        except ValueError:
+            pass
+    raise Refused(Code.ORDER_NOT_FOUND)
+
+
+def _load(connection: Connection, order_id: UUID) -> ReceiptData:
+    order = connection.execute(
+        select(
+            orders.c.status,
+            orders.c.currency,
+            orders.c.prices_include_tax,
+            orders.c.subtotal_minor,
+            orders.c.discount_minor,
+            orders.c.tax_minor,
+            orders.c.total_minor,
+            orders.c.coupon_code,
+            orders.c.receipt_number,
+            orders.c.paid_at,
+            tills.c.code.label("till_code"),
+            locations.c.receipt_header,
+            users.c.display_name.label("cashier"),
+            receipts.c.issued_at,
+        )
+        .join(tills, tills.c.id == orders.c.till_id)
+        .join(locations, locations.c.id == orders.c.location_id)
+        .outerjoin(users, users.c.id == orders.c.cashier_id)
+        .outerjoin(receipts, receipts.c.order_id == orders.c.id)
+        .where(orders.c.id == order_id)
+    ).first()
+    if order is None:
+        raise Refused(Code.ORDER_NOT_FOUND)
+    issued_at = order.issued_at or order.paid_at
+    if OrderStatus(order.status) is not OrderStatus.PAID or order.receipt_number is None:
+        raise Refused(Code.ORDER_NOT_PAID)
+    payment = connection.execute(
+        select(payments.c.method, payments.c.tendered_minor, payments.c.change_minor)
+        .where(payments.c.order_id == order_id, payments.c.status.in_(_SETTLED))
+        .order_by(payments.c.id.desc())
+        .limit(1)
+    ).first()
+    if payment is None or issued_at is None:
+        raise Refused(Code.ORDER_NOT_PAID)
+    lines = tuple(
+        ReceiptLine(
+            name=row.name,
+            quantity=row.quantity,
+            unit_price_minor=row.unit_price_minor,
+            tax_rate_bp=row.tax_rate_bp,
+            discount_minor=row.discount_minor,
+            total_minor=row.total_minor,
+        )
+        for row in connection.execute(
+            select(
+                order_items.c.name,
+                order_items.c.quantity,
+                order_items.c.unit_price_minor,
+                order_items.c.tax_rate_bp,
+                order_items.c.discount_minor,
+                order_items.c.total_minor,
+            )
+            .where(order_items.c.order_id == order_id)
+            .order_by(order_items.c.line_no)
+        )
+    )
+    taxes = tax_summary(
+        lines,
+        prices_include_tax=order.prices_include_tax,
+        subtotal_minor=order.subtotal_minor,
+        discount_minor=order.discount_minor,
+        tax_minor=order.tax_minor,
+        total_minor=order.total_minor,
+    )
+    method = PaymentMethod(payment.method)
+    return ReceiptData(
+        header=tuple(order.receipt_header.splitlines()) if order.receipt_header else (),
+        till_code=order.till_code,
+        receipt_number=order.receipt_number,
+        issued_at=issued_at,
+        cashier=order.cashier,
+        currency=order.currency,
+        prices_include_tax=order.prices_include_tax,
+        lines=lines,
+        subtotal_minor=order.subtotal_minor,
+        discount_minor=order.discount_minor,
+        coupon_code=order.coupon_code,
+        taxes=taxes,
+        tax_minor=order.tax_minor,
+        total_minor=order.total_minor,
+        tender=method,
+        tendered_minor=payment.tendered_minor if method is PaymentMethod.CASH else None,
+        change_minor=payment.change_minor if method is PaymentMethod.CASH else None,
+    )
