@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select
+from sqlalchemy import Engine, create_engine, inspect, make_url, select, text
 
+from pos.store.engine import make_engine
 from pos.store.migrate import alembic_config, upgrade
 from pos.store.models import DEFAULT_LOCATION_ID, Base, Location
-from tests.conftest import Store
+from tests.conftest import PG_ENV, Store
 
 
 def schema_differences(store: Store) -> list[object]:
@@ -40,3 +47,92 @@ def test_downgrading_to_base_and_upgrading_again_rebuilds_the_same_schema(store:
     upgrade(store.engine)
 
     assert schema_differences(store) == []
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgresql", marks=pytest.mark.postgres),
+    ]
+)
+def bare_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database with no schema at all, for migrating step by step."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'bare.sqlite3'}")
+        yield engine
+        engine.dispose()
+        return
+    server = os.environ.get(PG_ENV)
+    if not server:
+        pytest.skip(f"{PG_ENV} is not set")
+    admin = create_engine(make_url(server), isolation_level="AUTOCOMMIT")
+    name = f"kasa_migrate_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(make_url(server).set(database=name))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _migrate(engine: Engine, direction: str, revision: str) -> None:
+    config = alembic_config(engine)
+    with engine.connect() as connection:
+        config.attributes["connection"] = connection
+        getattr(command, direction)(config, revision)
+        connection.commit()
+
+
+def test_an_open_cart_survives_upgrading_to_tills_and_downgrading_again(bare_engine: Engine):
+    _migrate(bare_engine, "upgrade", "0001")
+    at = "'2026-03-02 09:00:00'"
+    with bare_engine.begin() as connection:
+        for statement in (
+            "INSERT INTO products (id, sku, name, price_minor, currency, tax_rate_bp, active,"
+            f" created_at, updated_at) VALUES (1, 'CAY-1', 'Çay', 1250, 'TRY', 2000, true, {at},"
+            f" {at})",
+            "INSERT INTO inventory (location_id, product_id, available, reserved)"
+            " VALUES (1, 1, 4, 1)",
+            "INSERT INTO carts (id, status, currency, location_id, created_at, updated_at)"
+            f" VALUES (1, 'open', 'TRY', 1, {at}, {at})",
+            "INSERT INTO cart_items (id, cart_id, product_id, quantity, unit_price_minor,"
+            f" tax_rate_bp, added_at) VALUES (1, 1, 1, 1, 1250, 2000, {at})",
+            "INSERT INTO reservations (id, cart_id, product_id, location_id, quantity, status,"
+            f" expires_at, created_at) VALUES (1, 1, 1, 1, 1, 'active', {at}, {at})",
+        ):
+            connection.execute(text(statement))
+
+    def kept() -> tuple[object, ...]:
+        with bare_engine.connect() as connection:
+            return (
+                connection.execute(text("SELECT id, status FROM carts")).all(),
+                connection.execute(
+                    text("SELECT cart_id, product_id, quantity FROM cart_items")
+                ).all(),
+                connection.execute(
+                    text("SELECT cart_id, product_id, quantity, status FROM reservations")
+                ).all(),
+                connection.execute(text("SELECT available, reserved FROM inventory")).all(),
+            )
+
+    before = kept()
+    assert before[0] == [(1, "open")]
+
+    _migrate(bare_engine, "upgrade", "head")
+
+    assert kept() == before
+    with bare_engine.connect() as connection:
+        till_id, include_tax, coupon = connection.execute(
+            text("SELECT till_id, prices_include_tax, coupon_id FROM carts")
+        ).one()
+    assert (till_id, bool(include_tax), coupon) == (1, True, None)
+
+    _migrate(bare_engine, "downgrade", "0001")
+
+    assert kept() == before
+    columns = {column["name"] for column in inspect(bare_engine).get_columns("carts")}
+    assert "till_id" not in columns

@@ -43,22 +43,26 @@ def _add_reference(
 
 
 def _drop_sqlite_columns() -> None:
-    """SQLite cannot drop a referencing column in place: copy the two tables instead.
+    """SQLite: rebuild carts without the new columns, its lines and holds kept aside.
 
-    Dropping the old carts table would cascade to its lines, so they are kept aside
-    and put back; the check of the reservations' references waits for the commit,
-    when the new carts table stands under the old name.
+    Dropping the old carts table deletes its rows first: the lines would cascade away
+    and every row still pointing at a cart would count as a broken reference until the
+    commit, which renaming the new table does not undo. So nothing may point at the
+    carts while the table is swapped: the sales tables are gone by now, and the lines
+    and reservations are kept aside and put back.
     """
-    op.execute("PRAGMA defer_foreign_keys = ON")
     op.execute("CREATE TEMP TABLE kept_cart_items AS SELECT * FROM cart_items")
-    with op.batch_alter_table("reservations", recreate="always") as batch:
-        batch.drop_column("order_id")
+    op.execute("CREATE TEMP TABLE kept_reservations AS SELECT * FROM reservations")
+    op.execute("DELETE FROM reservations")
+    op.execute("DELETE FROM cart_items")
     with op.batch_alter_table("carts", recreate="always") as batch:
         batch.drop_column("coupon_id")
         batch.drop_column("till_id")
         batch.drop_column("prices_include_tax")
     op.execute("INSERT INTO cart_items SELECT * FROM kept_cart_items")
+    op.execute("INSERT INTO reservations SELECT * FROM kept_reservations")
     op.execute("DROP TABLE kept_cart_items")
+    op.execute("DROP TABLE kept_reservations")
 
 
 def upgrade() -> None:
@@ -372,17 +376,13 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Back to 0001. The sales tables, and every sale in them, are dropped."""
     op.drop_index(op.f("ix_reservations_order_id"), "reservations")
-    if op.get_bind().dialect.name == "sqlite":
-        _drop_sqlite_columns()
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        with op.batch_alter_table("reservations", recreate="always") as batch:
+            batch.drop_column("order_id")
     else:
-        for table, column, target in (
-            ("reservations", "order_id", "orders"),
-            ("carts", "coupon_id", "coupons"),
-            ("carts", "till_id", "tills"),
-        ):
-            op.drop_constraint(f"fk_{table}_{column}_{target}", table, type_="foreignkey")
-            op.drop_column(table, column)
-        op.drop_column("carts", "prices_include_tax")
+        op.drop_constraint("fk_reservations_order_id_orders", "reservations", type_="foreignkey")
+        op.drop_column("reservations", "order_id")
     op.drop_column("locations", "receipt_header")
     op.drop_column("locations", "prices_include_tax")
     op.drop_table("receipts")
@@ -401,6 +401,13 @@ def downgrade() -> None:
 
     op.drop_table("coupon_redemptions")
     op.drop_table("orders")
+    if sqlite:
+        _drop_sqlite_columns()
+    else:
+        for column, target in (("coupon_id", "coupons"), ("till_id", "tills")):
+            op.drop_constraint(f"fk_carts_{column}_{target}", "carts", type_="foreignkey")
+            op.drop_column("carts", column)
+        op.drop_column("carts", "prices_include_tax")
     op.drop_table("tills")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_sent_at_id")
