@@ -214,6 +214,10 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "Ödeme bulunamadı",
         "en": "Payment not found",
     },
+    Code.INVALID_PROVIDER_ID: {
+        "tr": "Geçersiz ödeme sağlayıcı numarası",
+        "en": "Invalid payment provider reference",
+    },
     Code.PAYMENT_TRANSITION_FORBIDDEN: {
         "tr": "Ödeme durumu değiştirilemez: {current} → {target}",
         "en": "The payment cannot move from {current} to {target}",

@@ -67,6 +67,7 @@ class Code(enum.StrEnum):
     ORDER_NOT_FOUND = "order_not_found"
     ORDER_NOT_PAID = "order_not_paid"
     PAYMENT_NOT_FOUND = "payment_not_found"
+    INVALID_PROVIDER_ID = "invalid_provider_id"
     PAYMENT_TRANSITION_FORBIDDEN = "payment_transition_forbidden"
     PAYMENT_IN_PROGRESS = "payment_in_progress"
     PAYMENT_FAILED = "payment_failed"

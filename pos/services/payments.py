@@ -21,7 +21,7 @@ from sqlalchemy import Connection, bindparam, insert, literal_column, select, up
 
 from pos.domain.payments import PaymentMethod, PaymentStatus, sources_of
 from pos.domain.receipt import receipt_label
-from pos.domain.results import Changed, Code, Err, Ok, Result, Warn
+from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn
 from pos.services._support import is_id, use_case
 from pos.services.reservations import (
     IS_ACTIVE,
@@ -70,6 +70,7 @@ _ORDER_STATUS = {
     PaymentStatus.FAILED: OrderStatus.FAILED,
     PaymentStatus.CANCELLED: OrderStatus.CANCELLED,
 }
+MAX_PROVIDER_ID_LENGTH = 128
 
 
 def _move_payment(target: PaymentStatus) -> Prepared:
@@ -86,7 +87,7 @@ def _move_payment(target: PaymentStatus) -> Prepared:
     )
 
 
-_MOVE = {target: _move_payment(target) for target in _ORDER_STATUS}
+_MOVE = {target: _move_payment(target) for target in (*_ORDER_STATUS, PaymentStatus.PENDING)}
 _PAYMENT = Prepared(
     select(payments.c.status, payments.c.order_id, payments.c.change_minor).where(
         payments.c.id == bindparam("b_payment")
@@ -184,6 +185,46 @@ class Settlement:
     change_minor: int | None = None
     oversold: int = 0
     """Units sold that the shelf no longer had (recorded for a manager)."""
+
+
+@use_case
+def mark_pending(
+    uow: UnitOfWork, payment_id: object, *, provider_payment_id: object = None
+) -> Result[Settlement]:
+    """The terminal took the payment on: it is in flight, and the terminal's id is kept.
+
+    Nothing else moves: the goods stay held and the cart stays in checkout until the
+    outcome arrives. Pending again is a no-op; after an outcome it is refused.
+    """
+    provider_id = _clean_provider_id(provider_payment_id)
+    with uow:
+        connection, now = uow.connection, uow.now()
+        moved = _move(connection, payment_id, PaymentStatus.PENDING, now)
+        if isinstance(moved, Settlement):
+            return Ok(moved)
+        if isinstance(moved, Err):
+            return moved
+        assert isinstance(payment_id, int)
+        if provider_id is not None:
+            connection.execute(
+                update(payments)
+                .where(payments.c.id == payment_id)
+                .values(provider_payment_id=provider_id)
+            )
+        uow.commit()
+    return Ok(Settlement(payment_id, moved, PaymentStatus.PENDING, True), Changed.ORDERS)
+
+
+def _clean_provider_id(value: object) -> str | None:
+    if value is None:
+        return None
+    if (
+        not isinstance(value, str)
+        or not 0 < len(value) <= MAX_PROVIDER_ID_LENGTH
+        or not value.isprintable()
+    ):
+        raise Refused(Code.INVALID_PROVIDER_ID)
+    return value
 
 
 @use_case
@@ -393,4 +434,4 @@ def _publish(
     )
 
 
-__all__ = ["PaymentMethod", "Settlement", "mark_failed", "mark_paid"]
+__all__ = ["PaymentMethod", "Settlement", "mark_failed", "mark_paid", "mark_pending"]

@@ -18,7 +18,7 @@ from pos.domain.results import Code, Ok, Warn
 from pos.services.cart import add_to_cart, cart_summary, open_cart, set_quantity, void_sale
 from pos.services.checkout import Card, Cash, checkout
 from pos.services.coupons import CouponDraft, apply_coupon, create_coupon
-from pos.services.payments import mark_failed, mark_paid
+from pos.services.payments import mark_failed, mark_paid, mark_pending
 from pos.services.reservations import RESERVATION_TTL, end_reservation, release_expired
 from pos.store.models import (
     AuditEntry,
@@ -539,3 +539,55 @@ def test_an_unknown_payment_is_not_found(uow, shelf, store, payment):
     assert error(cancelled).code is Code.PAYMENT_NOT_FOUND
     assert render(error(mark_paid(uow, payment)), "tr") == "Ödeme bulunamadı"
     assert everything(uow, store, cart) == before
+
+
+# -- pending -----------------------------------------------------------------------------
+
+
+def test_a_payment_the_terminal_took_on_is_pending_and_keeps_the_terminals_id(uow, shelf, store):
+    cart, _, _ = ring_up(uow, shelf)
+    sale = pay_by_card(uow, cart)
+    books = stock_books(store.engine)
+
+    pending = value(mark_pending(uow, sale.payment_id, provider_payment_id="pi_3Nx81"))
+
+    assert (pending.status, pending.applied) == (PaymentStatus.PENDING, True)
+    payment = rows(store, Payment, Payment.id == sale.payment_id)[0]
+    assert (payment.status, payment.provider_payment_id) == (PaymentStatus.PENDING, "pi_3Nx81")
+    assert value(cart_summary(uow, cart)).status is CartStatus.CHECKING_OUT
+    assert stock_books(store.engine) == books
+    assert value(mark_paid(uow, sale.payment_id)).status is PaymentStatus.PAID
+
+
+def test_pending_twice_is_a_no_op_and_pending_after_an_outcome_is_refused(
+    uow, shelf, store, caplog
+):
+    cart, _, _ = ring_up(uow, shelf)
+    sale = pay_by_card(uow, cart)
+    value(mark_pending(uow, sale.payment_id))
+
+    again = value(mark_pending(uow, sale.payment_id))
+    assert (again.status, again.applied) == (PaymentStatus.PENDING, False)
+
+    value(mark_paid(uow, sale.payment_id))
+    before = everything(uow, store, cart)
+    with caplog.at_level(logging.WARNING, logger="pos.services.payments"):
+        refused = error(mark_pending(uow, sale.payment_id))
+    assert refused.code is Code.PAYMENT_TRANSITION_FORBIDDEN
+    assert "paid -> pending" in caplog.text
+    assert everything(uow, store, cart) == before
+
+
+@pytest.mark.parametrize("reference", ["", "x" * 129, "pi\n1", 42])
+def test_a_malformed_terminal_id_is_refused_and_the_payment_stays_initiated(
+    uow, shelf, store, reference
+):
+    cart, _, _ = ring_up(uow, shelf)
+    sale = pay_by_card(uow, cart)
+
+    refused = error(mark_pending(uow, sale.payment_id, provider_payment_id=reference))
+
+    assert refused.code is Code.INVALID_PROVIDER_ID
+    assert rows(store, Payment, Payment.id == sale.payment_id)[0].status is (
+        PaymentStatus.INITIATED
+    )
