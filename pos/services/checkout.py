@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, bindparam, insert, or_, select, update
+from sqlalchemy import Column, Connection, Integer, Table, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pos.domain.money import MAX_PRICE_MINOR, Money
@@ -134,6 +134,31 @@ _ATTACH = Prepared(
     .where(reservations.c.cart_id == bindparam("b_cart"), IS_ACTIVE)
     .values(order_id=bindparam("b_order"))
 )
+
+
+def _inserting(table: Table, *, returning: Column[Any] | None = None) -> Prepared:
+    """An INSERT of every column of ``table`` but a generated integer id, each bound as
+    ``b_<name>``; a column left out of the parameters is NULL."""
+    statement = insert(table).values(
+        {
+            column.name: bindparam(
+                f"b_{column.name}", value=None, type_=column.type, required=False
+            )
+            for column in table.columns
+            if not (column.primary_key and isinstance(column.type, Integer))
+        }
+    )
+    return Prepared(statement.returning(returning) if returning is not None else statement)
+
+
+def _bound(**values: object) -> dict[str, object]:
+    return {f"b_{name}": value for name, value in values.items()}
+
+
+_INSERT_ORDER = _inserting(orders)
+_INSERT_ITEM = _inserting(order_items)
+_INSERT_REDEMPTION = _inserting(redemptions)
+_INSERT_PAYMENT = _inserting(payments, returning=payments.c.id)
 _BY_KEY = Prepared(
     select(
         orders.c.id,
@@ -234,13 +259,15 @@ def _checkout_once(
             if (line.price_minor, line.current_tax_rate_bp)
             != (line.unit_price_minor, line.tax_rate_bp)
         ]
+        if not stale and coupon is not None and priced.coupon_problem is not None:
+            # The coupon stopped applying since the screen was drawn (another till spent
+            # its last use, its time ran out): say that, not that the price changed.
+            raise Refused(priced.coupon_problem)
         if stale or priced.quote.total_minor != shown:
             # The cart takes the store's prices, so its summary shows what will be charged.
             _refresh_prices(connection, stale)
             uow.commit()
             return Err(Code.PRICE_CHANGED)
-        if coupon is not None and priced.coupon_problem is not None:
-            raise Refused(priced.coupon_problem)
         total = priced.quote.total_minor
         change = None
         if isinstance(tender, Cash):
@@ -254,8 +281,9 @@ def _checkout_once(
         ):
             raise Refused(Code.COUPON_LIMIT_REACHED)
         order_id = uuid.uuid4()
-        connection.execute(
-            insert(orders).values(
+        _INSERT_ORDER.execute(
+            connection,
+            _bound(
                 id=order_id,
                 cart_id=cart.id,
                 till_id=cart.till_id,  # checked above
@@ -274,40 +302,39 @@ def _checkout_once(
                 coupon_code=coupon.terms.code if coupon else None,
                 created_at=now,
                 **extra,
+            ),
+        )
+        for number, (line, priced_line) in enumerate(
+            zip(lines, priced.quote.lines, strict=True), start=1
+        ):
+            _INSERT_ITEM.execute(
+                connection,
+                _bound(
+                    order_id=order_id,
+                    line_no=number,
+                    product_id=line.product_id,
+                    sku=line.sku,
+                    name=line.name,
+                    unit_price_minor=line.price_minor,
+                    quantity=line.quantity,
+                    tax_rate_bp=line.current_tax_rate_bp,
+                    discount_minor=priced_line.discount_minor,
+                    total_minor=priced_line.total_minor,
+                ),
             )
-        )
-        connection.execute(
-            insert(order_items),
-            [
-                {
-                    "order_id": order_id,
-                    "line_no": number,
-                    "product_id": line.product_id,
-                    "sku": line.sku,
-                    "name": line.name,
-                    "unit_price_minor": line.price_minor,
-                    "quantity": line.quantity,
-                    "tax_rate_bp": line.current_tax_rate_bp,
-                    "discount_minor": priced_line.discount_minor,
-                    "total_minor": priced_line.total_minor,
-                }
-                for number, (line, priced_line) in enumerate(
-                    zip(lines, priced.quote.lines, strict=True), start=1
-                )
-            ],
-        )
         if coupon is not None:
-            connection.execute(
-                insert(redemptions).values(
+            _INSERT_REDEMPTION.execute(
+                connection,
+                _bound(
                     coupon_id=coupon.id,
                     order_id=order_id,
                     state=RedemptionState.HELD,
                     created_at=now,
-                )
+                ),
             )
-        payment_id = connection.execute(
-            insert(payments)
-            .values(
+        payment_id = _INSERT_PAYMENT.one(
+            connection,
+            _bound(
                 order_id=order_id,
                 method=PaymentMethod.CASH if isinstance(tender, Cash) else PaymentMethod.CARD,
                 provider=tender.provider if isinstance(tender, Card) else None,
@@ -319,9 +346,8 @@ def _checkout_once(
                 change_minor=change,
                 created_at=now,
                 updated_at=now,
-            )
-            .returning(payments.c.id)
-        ).scalar_one()
+            ),
+        ).id
         _ATTACH.execute(connection, {"b_cart": cart.id, "b_order": order_id})
         uow.commit()
     return Sale(order_id, payment_id, PaymentStatus.INITIATED, total, cart.currency, change)

@@ -83,7 +83,7 @@ def _move_payment(target: PaymentStatus) -> Prepared:
             payments.c.status.in_([literal_column(f"'{state}'") for state in allowed]),
         )
         .values(status=target, updated_at=bindparam("b_now"))
-        .returning(payments.c.order_id)
+        .returning(payments.c.order_id, payments.c.change_minor)
     )
 
 
@@ -103,6 +103,7 @@ _ORDER = Prepared(
         orders.c.shipping_address,
         orders.c.shipping_method,
         orders.c.receipt_number,
+        orders.c.coupon_id,
     ).where(orders.c.id == bindparam("b_order"))
 )
 _CONSUME = Prepared(
@@ -172,6 +173,12 @@ _CLOSE_CART = Prepared(
 
 
 @dataclass(frozen=True)
+class _Moved:
+    order_id: UUID
+    change_minor: int | None
+
+
+@dataclass(frozen=True)
 class Settlement:
     """Where a payment ended up, and whether this call is what put it there."""
 
@@ -212,7 +219,8 @@ def mark_pending(
                 .values(provider_payment_id=provider_id)
             )
         uow.commit()
-    return Ok(Settlement(payment_id, moved, PaymentStatus.PENDING, True), Changed.ORDERS)
+    settlement = Settlement(payment_id, moved.order_id, PaymentStatus.PENDING, True)
+    return Ok(settlement, Changed.ORDERS)
 
 
 def _clean_provider_id(value: object) -> str | None:
@@ -238,30 +246,35 @@ def mark_paid(uow: UnitOfWork, payment_id: object) -> Result[Settlement]:
         if isinstance(moved, Err):
             return moved
         assert isinstance(payment_id, int)
-        order = _ORDER.one(connection, {"b_order": moved})
-        oversold = _consume_stock(connection, moved, order.location_id, now)
+        order_id = moved.order_id
+        order = _ORDER.one(connection, {"b_order": order_id})
+        oversold = _consume_stock(connection, order_id, order.location_id, now)
         number, till_code = _NEXT_RECEIPT.one(connection, {"b_till": order.till_id})
         _ISSUE_RECEIPT.execute(
             connection,
-            {"b_till": order.till_id, "b_number": number, "b_order": moved, "b_now": now},
+            {"b_till": order.till_id, "b_number": number, "b_order": order_id, "b_now": now},
         )
-        _ORDER_PAID.execute(connection, {"b_order": moved, "b_number": number, "b_now": now})
-        _CONFIRM_COUPON.execute(connection, {"b_order": moved, "b_now": now})
+        _ORDER_PAID.execute(connection, {"b_order": order_id, "b_number": number, "b_now": now})
+        if order.coupon_id is not None:
+            _CONFIRM_COUPON.execute(connection, {"b_order": order_id, "b_now": now})
         label = receipt_label(till_code, number)
-        _publish(connection, TOPIC_ORDER_PAID, moved, now, receipt=label, total=order.total_minor)
+        _publish(
+            connection, TOPIC_ORDER_PAID, order_id, now, receipt=label, total=order.total_minor
+        )
         if order.shipping_address:
             _publish(
                 connection,
                 TOPIC_FULFILMENT,
-                moved,
+                order_id,
                 now,
                 address=order.shipping_address,
                 method=order.shipping_method,
             )
         _CLOSE_CART.execute(connection, {"b_cart": order.cart_id, "b_now": now})
-        change = _PAYMENT.one(connection, {"b_payment": payment_id}).change_minor
         uow.commit()
-    settlement = Settlement(payment_id, moved, PaymentStatus.PAID, True, label, change, oversold)
+    settlement = Settlement(
+        payment_id, order_id, PaymentStatus.PAID, True, label, moved.change_minor, oversold
+    )
     return Ok(settlement, Changed.ORDERS | Changed.STOCK | Changed.CART | Changed.COUPONS)
 
 
@@ -289,27 +302,26 @@ def mark_failed(
         if isinstance(moved, Err):
             return moved
         assert isinstance(payment_id, int)
-        connection.execute(
-            update(orders)
-            .where(orders.c.id == moved)
-            .values(status=_ORDER_STATUS[status], ended_at=now)
-        )
+        order_id = moved.order_id
         cart_id = connection.execute(
-            select(orders.c.cart_id).where(orders.c.id == moved)
+            update(orders)
+            .where(orders.c.id == order_id)
+            .values(status=_ORDER_STATUS[status], ended_at=now)
+            .returning(orders.c.cart_id)
         ).scalar_one()
         connection.execute(
             update(reservations)
-            .where(reservations.c.order_id == moved, IS_ACTIVE)
+            .where(reservations.c.order_id == order_id, IS_ACTIVE)
             .values(order_id=None, expires_at=now + ttl)
         )
-        _release_coupon(connection, moved, now)
+        _release_coupon(connection, order_id, now)
         connection.execute(
             update(carts)
             .where(carts.c.id == cart_id, carts.c.status == CartStatus.CHECKING_OUT)
             .values(status=CartStatus.OPEN, updated_at=now)
         )
         uow.commit()
-    settlement = Settlement(payment_id, moved, status, True)
+    settlement = Settlement(payment_id, order_id, status, True)
     return Warn(
         settlement, Code.PAYMENT_FAILED, changed=Changed.ORDERS | Changed.CART | Changed.COUPONS
     )
@@ -317,16 +329,15 @@ def mark_failed(
 
 def _move(
     connection: Connection, payment_id: object, target: PaymentStatus, now: datetime
-) -> UUID | Settlement | Err:
-    """Move the payment to ``target`` if the machine allows it: the order's id if this call
+) -> _Moved | Settlement | Err:
+    """Move the payment to ``target`` if the machine allows it: what moved if this call
     moved it; otherwise what to answer (already there, refused, or no such payment)."""
     if not is_id(payment_id):
         return Err(Code.PAYMENT_NOT_FOUND)
     assert isinstance(payment_id, int)
     row = _MOVE[target].first(connection, {"b_payment": payment_id, "b_now": now})
     if row is not None:
-        order_id: UUID = row.order_id
-        return order_id
+        return _Moved(row.order_id, row.change_minor)
     current = _PAYMENT.first(connection, {"b_payment": payment_id})
     if current is None:
         return Err(Code.PAYMENT_NOT_FOUND)
