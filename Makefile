@@ -28,6 +28,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/reservations.py
 	$(BIN)/python tests/benchmarks/catalogue.py
+	$(BIN)/python tests/benchmarks/checkout.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
