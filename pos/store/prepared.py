@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.selectable import ReturnsRows
@@ -59,6 +60,12 @@ class Prepared:
             if plan.make_row is None:
                 return []
             fetched = cursor.fetchall()
+        except dialect.loaded_dbapi.Error as error:  # looked up only when one is raised
+            # Raised as SQLAlchemy would raise it, so callers catch IntegrityError or
+            # OperationalError whichever way the statement ran.
+            raise DBAPIError.instance(
+                plan.sql, arguments, error, dialect.loaded_dbapi.Error, dialect=dialect
+            ) from error
         finally:
             cursor.close()
         results = plan.results

@@ -5,10 +5,12 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import bindparam, func, insert, select, text
+from sqlalchemy.exc import IntegrityError
 
 from pos.store.engine import BUSY_TIMEOUT_MS
 from pos.store.models import Location
+from pos.store.prepared import Prepared
 from pos.store.uow import UnitOfWork
 from tests.conftest import Store
 
@@ -93,3 +95,13 @@ def test_postgresql_runs_read_committed_and_tells_the_time_from_the_database(sto
         server_now = uow.connection.execute(select(func.now())).scalar_one()
         assert uow.now() == server_now  # the transaction's now(), not this machine's clock
     assert level == "read committed"
+
+
+def test_a_prepared_statement_that_breaks_a_constraint_raises_sqlalchemys_error(uow, store: Store):
+    """Prepared statements run on the driver's cursor, yet callers catch the same
+    IntegrityError as from any other statement (checkout relies on it for its key)."""
+    add_location = Prepared(
+        insert(Location).values(code=bindparam("b_code"), name=bindparam("b_name"))
+    )
+    with uow, pytest.raises(IntegrityError):
+        add_location.execute(uow.connection, {"b_code": "main", "b_name": "Again"})
