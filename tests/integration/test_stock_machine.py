@@ -1,9 +1,11 @@
-"""Random tills: add, set, remove, wait, sweep, receive and adjust, with the books
+"""Random tills: add, set, remove, wait, sweep, receive and adjust; coupons on and off;
+checkout in cash or by card, the card paid or failed, sales voided; with the books
 checked after every step on both databases."""
 
 from __future__ import annotations
 
 import shutil
+import uuid
 from pathlib import Path
 
 from hypothesis import HealthCheck, settings
@@ -14,31 +16,59 @@ from hypothesis.stateful import (
     initialize,
     invariant,
     multiple,
+    precondition,
     rule,
 )
 from sqlalchemy import Engine, make_url
 
-from pos.domain.results import Code, Err, Ok
-from pos.services.cart import add_to_cart, cart_summary, open_cart, remove_line, set_quantity
+from pos.domain.coupons import CouponKind
+from pos.domain.payments import PaymentStatus
+from pos.domain.results import Code, Err, Ok, Result, Warn
+from pos.services.cart import (
+    CartSummary,
+    add_to_cart,
+    cart_summary,
+    open_cart,
+    remove_line,
+    set_quantity,
+    void_sale,
+)
 from pos.services.catalogue import ProductDraft, create_product
+from pos.services.checkout import Card, Cash, Sale, checkout
+from pos.services.coupons import (
+    CouponDraft,
+    apply_coupon,
+    create_coupon,
+    find_coupon,
+    remove_coupon,
+)
+from pos.services.payments import mark_failed, mark_paid
 from pos.services.reservations import release_expired
 from pos.services.stock import adjust_stock, receive_stock
 from pos.services.users import create_user
 from pos.store.engine import make_engine
-from pos.store.models import Role
+from pos.store.models import CartStatus, Role
 from pos.store.uow import UnitOfWork
 from tests.conftest import FakeClock, Store, _empty_postgres, value
-from tests.invariants import assert_stock_invariant
+from tests.invariants import assert_invariants
 
 PRODUCTS = 3
 CARTS = 3
+PRICE = 100
+ONCE, ALWAYS = "ONCE", "ALWAYS"
+"""ONCE: 10 % off from 2 units up, for the first one or two sales; ALWAYS: 1.50 off, no limits."""
+OPEN, CHECKING_OUT, CLOSED = CartStatus.OPEN, CartStatus.CHECKING_OUT, CartStatus.CLOSED
+INITIATED, PAID = PaymentStatus.INITIATED, PaymentStatus.PAID
 
 
 class Tills(RuleBasedStateMachine):
-    """Several carts over a few products; the model keeps only each line's quantity."""
+    """Several carts over a few products. The model keeps each line's quantity, each
+    cart's state, coupon and card payment, every payment's state, the coupons' uses and
+    how many receipts were printed."""
 
     products = Bundle("products")
     carts = Bundle("carts")
+    payments = Bundle("payments")
     new_store: staticmethod  # set by the test: returns a fresh, empty, migrated engine
 
     def __init__(self) -> None:
@@ -47,57 +77,94 @@ class Tills(RuleBasedStateMachine):
         self.clock = FakeClock()
         self.uow = UnitOfWork(self.engine, self.clock)
         self.lines: dict[tuple[int, int], int] = {}
+        self.status: dict[int, CartStatus] = {}
+        self.coupon_on: dict[int, str] = {}
+        self.paying: dict[int, tuple[int, PaymentStatus]] = {}
+        """Card payment id: (its cart, its state)."""
+        self.receipt_of: dict[int, str] = {}
+        self.limits: dict[str, tuple[int, int | None]] = {}
+        """Coupon code: (minimum subtotal, usage limit)."""
+        self.used: dict[str, int] = {}
+        self.receipts = 0
 
     def teardown(self) -> None:
         self.engine.dispose()
 
     @initialize(
-        target=products, stocks=st.lists(st.integers(0, 8), min_size=PRODUCTS, max_size=PRODUCTS)
+        target=products,
+        stocks=st.lists(st.integers(0, 15), min_size=PRODUCTS, max_size=PRODUCTS),
+        limit=st.integers(1, 2),
     )
-    def stock_the_shelves(self, stocks: list[int]):
+    def stock_the_shelves(self, stocks: list[int], limit: int):
         self.manager = value(create_user(self.uow, "mudur", "Müdür", Role.MANAGER, "9999")).id
         ids = []
         for number, stock in enumerate(stocks):
-            draft = ProductDraft(sku=f"P{number}", name=f"Ürün {number}", price_minor=100)
+            draft = ProductDraft(sku=f"P{number}", name=f"Ürün {number}", price_minor=PRICE)
             product = value(create_product(self.uow, draft)).id
             if stock:
                 value(receive_stock(self.uow, product, stock, user_id=self.manager))
             ids.append(product)
+        for draft in (
+            CouponDraft(
+                ONCE, CouponKind.PERCENT, 1000, min_cart_minor=2 * PRICE, usage_limit=limit
+            ),
+            CouponDraft(ALWAYS, CouponKind.FIXED, 150),
+        ):
+            value(create_coupon(self.uow, draft, user_id=self.manager))
+            self.limits[draft.code] = (draft.min_cart_minor, draft.usage_limit)
+            self.used[draft.code] = 0
         return multiple(*ids)
 
     @initialize(target=carts)
     def open_the_tills(self):
-        return multiple(*(value(open_cart(self.uow)).cart_id for _ in range(CARTS)))
+        return multiple(*(self.new_cart() for _ in range(CARTS)))
+
+    # -- ringing up -----------------------------------------------------------------
 
     @rule(cart=carts, product=products, quantity=st.integers(1, 4))
     def add(self, cart: int, product: int, quantity: int) -> None:
         result = add_to_cart(self.uow, cart, product, quantity)
-        if isinstance(result, Ok):
+        if self.status[cart] is not OPEN:
+            self.expect_refusal(result, Code.CART_NOT_OPEN)
+        elif isinstance(result, Ok):
             self.lines[cart, product] = self.lines.get((cart, product), 0) + quantity
         else:
-            assert result.code is Code.INSUFFICIENT_STOCK
+            self.expect_refusal(result, Code.INSUFFICIENT_STOCK)
         self.check_cart(cart)
+
+    @rule(
+        cart=carts,
+        basket=st.lists(st.tuples(products, st.integers(1, 2)), min_size=2, max_size=4),
+    )
+    def ring_up(self, cart: int, basket: list[tuple[int, int]]) -> None:
+        """A customer's basket scanned item after item (and enough of them to sell)."""
+        for product, quantity in basket:
+            self.add(cart, product, quantity)
 
     @rule(cart=carts, product=products, quantity=st.integers(0, 6))
     def set(self, cart: int, product: int, quantity: int) -> None:
         result = set_quantity(self.uow, cart, product, quantity)
-        if (cart, product) not in self.lines:
-            assert isinstance(result, Err)
-            assert result.code is Code.LINE_NOT_FOUND
+        if self.status[cart] is not OPEN:
+            self.expect_refusal(result, Code.CART_NOT_OPEN)
+        elif (cart, product) not in self.lines:
+            self.expect_refusal(result, Code.LINE_NOT_FOUND)
         elif isinstance(result, Ok):
             if quantity:
                 self.lines[cart, product] = quantity
             else:
                 del self.lines[cart, product]
         else:
-            assert result.code is Code.INSUFFICIENT_STOCK
+            self.expect_refusal(result, Code.INSUFFICIENT_STOCK)
         self.check_cart(cart)
 
     @rule(cart=carts, product=products)
     def remove(self, cart: int, product: int) -> None:
         result = remove_line(self.uow, cart, product)
-        assert isinstance(result, Ok) == ((cart, product) in self.lines)
-        self.lines.pop((cart, product), None)
+        if self.status[cart] is not OPEN:
+            self.expect_refusal(result, Code.CART_NOT_OPEN)
+        else:
+            assert isinstance(result, Ok) == ((cart, product) in self.lines)
+            self.lines.pop((cart, product), None)
         self.check_cart(cart)
 
     @rule(minutes=st.integers(1, 20))
@@ -117,16 +184,240 @@ class Tills(RuleBasedStateMachine):
         result = adjust_stock(self.uow, product, delta, reason="count", user_id=self.manager)
         assert isinstance(result, Ok) or result.code is Code.ADJUSTMENT_BELOW_ZERO
 
-    def check_cart(self, cart: int) -> None:
+    # -- coupons --------------------------------------------------------------------
+
+    @rule(data=st.data(), code=st.sampled_from([ONCE, ONCE, ALWAYS, "YOK"]))
+    def apply(self, data: st.DataObject, code: str) -> None:
+        cart = data.draw(self.a_sale(), label="cart")
+        result = apply_coupon(self.uow, cart, code)
+        if self.status[cart] is not OPEN:
+            self.expect_refusal(result, Code.CART_NOT_OPEN)
+        elif code not in self.limits:
+            self.expect_refusal(result, Code.COUPON_INVALID)
+        elif (problem := self.coupon_problem(cart, code)) is not None:
+            self.expect_refusal(result, problem)
+        else:
+            assert value(result).new_total_minor == value(cart_summary(self.uow, cart)).total_minor
+            self.coupon_on[cart] = code
+        self.check_cart(cart)
+
+    @rule(cart=carts)
+    def drop_coupon(self, cart: int) -> None:
+        result = remove_coupon(self.uow, cart)
+        if self.status[cart] is not OPEN:
+            self.expect_refusal(result, Code.CART_NOT_OPEN)
+        else:
+            value(result)
+            self.coupon_on.pop(cart, None)
+        self.check_cart(cart)
+
+    # -- paying ---------------------------------------------------------------------
+
+    @precondition(lambda self: self.something_to_sell())
+    @rule(target=carts, data=st.data(), extra=st.sampled_from([0, 0, 35, -1]))
+    def checkout_cash(self, data: st.DataObject, extra: int):
+        """Cash for the total on the screen, with change (35) or one kuruş short (-1)."""
+        cart = data.draw(self.a_sale(), label="cart")
+        summary = value(cart_summary(self.uow, cart))
+        short = extra < 0 and summary.total_minor > 0
+        given = max(summary.total_minor + extra, 0)
+        result = checkout(
+            self.uow,
+            cart,
+            shown_total_minor=summary.total_minor,
+            tender=Cash(given),
+            idempotency_key=uuid.uuid4().hex,
+        )
+        if not self.checkout_went_through(cart, summary, result, short=short):
+            return multiple()
+        sale = value(result)
+        self.receipts += 1
+        assert (sale.status, sale.total_minor) == (PAID, summary.total_minor)
+        assert sale.change_minor == given - summary.total_minor
+        assert sale.receipt == f"T01-{self.receipts:06d}"
+        self.close(cart)
+        return self.new_cart()
+
+    @precondition(lambda self: self.something_to_sell())
+    @rule(target=payments, data=st.data())
+    def checkout_card(self, data: st.DataObject):
+        cart = data.draw(self.a_sale(), label="cart")
+        summary = value(cart_summary(self.uow, cart))
+        result = checkout(
+            self.uow,
+            cart,
+            shown_total_minor=summary.total_minor,
+            tender=Card(),
+            idempotency_key=uuid.uuid4().hex,
+        )
+        if not self.checkout_went_through(cart, summary, result, short=False):
+            return multiple()
+        sale = value(result)
+        assert (sale.status, sale.total_minor, sale.receipt) == (
+            INITIATED,
+            summary.total_minor,
+            None,
+        )
+        self.status[cart] = CHECKING_OUT
+        self.paying[sale.payment_id] = (cart, INITIATED)
+        self.check_cart(cart)
+        return sale.payment_id
+
+    @rule(target=carts, payment=payments)
+    def pay(self, payment: int):
+        cart, state = self.paying[payment]
+        result = mark_paid(self.uow, payment)
+        if state is PaymentStatus.FAILED or state is PaymentStatus.CANCELLED:
+            self.expect_refusal(result, Code.PAYMENT_TRANSITION_FORBIDDEN)
+            return multiple()
+        settled = value(result)
+        assert (settled.status, settled.oversold) == (PAID, 0)
+        if state is PAID:
+            assert not settled.applied
+            assert settled.receipt == self.receipt_of[payment]
+            return multiple()
+        assert settled.applied
+        self.receipts += 1
+        assert settled.receipt == f"T01-{self.receipts:06d}"
+        self.receipt_of[payment] = settled.receipt
+        self.paying[payment] = (cart, PAID)
+        self.close(cart)
+        return self.new_cart()
+
+    @rule(
+        payment=payments,
+        outcome=st.sampled_from([PaymentStatus.FAILED, PaymentStatus.CANCELLED]),
+    )
+    def fail(self, payment: int, outcome: PaymentStatus) -> None:
+        cart, state = self.paying[payment]
+        result = mark_failed(self.uow, payment, status=outcome)
+        if state is not INITIATED and state is not outcome:
+            self.expect_refusal(result, Code.PAYMENT_TRANSITION_FORBIDDEN)
+            return
+        assert isinstance(result, Warn), result
+        assert result.code is Code.PAYMENT_FAILED
+        assert result.value.status is outcome
+        assert result.value.applied is (state is INITIATED)
+        if state is INITIATED:
+            # The customer is still at the till: the sale is open again, its goods held.
+            self.paying[payment] = (cart, outcome)
+            self.status[cart] = OPEN
+            if cart in self.coupon_on:
+                self.used[self.coupon_on[cart]] -= 1
+            summary = self.check_cart(cart)
+            assert all(line.reserved == line.quantity for line in summary.lines)
+
+    @rule(target=carts, cart=carts)
+    def void(self, cart: int):
+        before = value(cart_summary(self.uow, cart))
+        result = void_sale(self.uow, cart)
+        if self.status[cart] is CHECKING_OUT:
+            self.expect_refusal(result, Code.PAYMENT_IN_PROGRESS)
+            return multiple()
+        if self.status[cart] is CLOSED:
+            self.expect_refusal(result, Code.CART_NOT_OPEN)
+            return multiple()
+        assert value(result).units_released == sum(line.reserved for line in before.lines)
+        self.status[cart] = CLOSED
+        self.check_cart(cart)
+        return self.new_cart()
+
+    # -- the model --------------------------------------------------------------------
+
+    def something_to_sell(self) -> bool:
+        return any(self.status[cart] is OPEN for cart, _ in self.lines)
+
+    def a_sale(self) -> st.SearchStrategy[int]:
+        """Mostly an open cart with something in it, sometimes any cart at all: most
+        coupons and presses of Pay should have a sale to work on."""
+        every = st.sampled_from(sorted(self.status))
+        ringing = sorted({cart for cart, _ in self.lines if self.status[cart] is OPEN})
+        if not ringing:
+            return every
+        return st.one_of(*[st.sampled_from(ringing)] * 3, every)
+
+    def new_cart(self) -> int:
+        cart = value(open_cart(self.uow)).cart_id
+        self.status[cart] = OPEN
+        return cart
+
+    def close(self, cart: int) -> None:
+        """The sale is paid: its coupon's use stays spent and its cart closes."""
+        self.status[cart] = CLOSED
+        self.check_cart(cart)
+
+    def subtotal(self, cart: int) -> int:
+        return PRICE * sum(qty for (owner, _), qty in self.lines.items() if owner == cart)
+
+    def coupon_problem(self, cart: int, code: str | None) -> Code | None:
+        """Why ``code`` takes nothing off this cart now, as the seed's ApplyCoupon says it."""
+        if code is None:
+            return None
+        minimum, limit = self.limits[code]
+        if self.subtotal(cart) < minimum:
+            return Code.COUPON_BELOW_MINIMUM
+        # A sale in payment (or paid) already holds its use: the limit no longer bars it.
+        if self.status[cart] is OPEN and limit is not None and self.used[code] >= limit:
+            return Code.COUPON_LIMIT_REACHED
+        return None
+
+    def checkout_went_through(
+        self, cart: int, summary: CartSummary, result: Result[Sale], *, short: bool
+    ) -> bool:
+        """Check checkout's answer against the model; True if it made a sale."""
+        problem = self.coupon_problem(cart, self.coupon_on.get(cart))
+        if self.status[cart] is not OPEN:
+            self.expect_refusal(result, Code.CART_NOT_OPEN)
+        elif not summary.lines:
+            self.expect_refusal(result, Code.CART_EMPTY)
+        elif problem is not None:
+            self.expect_refusal(result, problem)
+        elif short:
+            self.expect_refusal(result, Code.CASH_SHORT)
+        elif isinstance(result, Err):
+            # Only a line whose hold lapsed (and was swept) can find the shelf empty.
+            assert any(line.reserved < line.quantity for line in summary.lines), result
+            self.expect_refusal(result, Code.OUT_OF_STOCK_AT_CHECKOUT)
+        else:
+            if cart in self.coupon_on:
+                self.used[self.coupon_on[cart]] += 1
+            return True
+        assert value(cart_summary(self.uow, cart)) == summary, "a refused checkout changed the cart"
+        return False
+
+    def expect_refusal(self, result: Result[object], code: Code) -> None:
+        assert isinstance(result, Err), f"expected {code}, got {result!r}"
+        assert result.code is code, f"expected {code}, got {result!r}"
+
+    def check_cart(self, cart: int) -> CartSummary:
         summary = value(cart_summary(self.uow, cart))
         shown = {(cart, line.product_id): line.quantity for line in summary.lines}
         assert shown == {key: qty for key, qty in self.lines.items() if key[0] == cart}
-        assert all(0 <= line.reserved <= line.quantity for line in summary.lines)
+        assert summary.status is self.status[cart]
+        assert summary.coupon_code == self.coupon_on.get(cart)
+        assert summary.coupon_problem == self.coupon_problem(cart, self.coupon_on.get(cart))
+        assert summary.subtotal_minor == self.subtotal(cart)
+        held = [line.reserved for line in summary.lines]
+        if summary.status is CHECKING_OUT:
+            assert held == [line.quantity for line in summary.lines]
+        elif summary.status is CLOSED:
+            assert not any(held)
+        else:
+            assert all(
+                reserved in (0, line.quantity)
+                for reserved, line in zip(held, summary.lines, strict=True)
+            )
+        return summary
 
     @invariant()
     def books_balance(self) -> None:
         if hasattr(self, "manager"):
-            assert_stock_invariant(self.engine)
+            assert_invariants(self.engine)
+
+    @invariant()
+    def coupon_uses_are_counted(self) -> None:
+        for code, used in self.used.items():
+            assert value(find_coupon(self.uow, code)).terms.times_used == used, code
 
 
 def test_random_tills_keep_the_stock_books_balanced(store: Store, tmp_path: Path, request):
