@@ -115,7 +115,7 @@ def quote(
     gross = [line.unit_price_minor * line.quantity for line in lines]
     subtotal = sum(gross)
     discount = min(max(discount_minor, 0), subtotal)
-    shares = allocate(discount, gross)
+    shares = allocate(discount, gross) if discount else (0,) * len(gross)
     priced = tuple(
         PricedLine(
             unit_price_minor=line.unit_price_minor,

@@ -355,7 +355,7 @@ def cart_summary(uow: UnitOfWork, cart_id: object) -> Result[CartSummary]:
         row = _CART.first(uow.connection, {"b_cart": cart_id}) if is_id(cart_id) else None
         if row is None:
             raise Refused(Code.CART_NOT_FOUND)
-        return Ok(summarise(uow.connection, _state(row), uow.now()))
+        return Ok(summarise(uow.connection, cart_state(row), uow.now()))
 
 
 def lock_cart(connection: Connection, cart_id: object, now: datetime) -> CartState:
@@ -365,7 +365,7 @@ def lock_cart(connection: Connection, cart_id: object, now: datetime) -> CartSta
     )
     if row is None:
         raise Refused(Code.CART_NOT_FOUND)
-    return _state(row)
+    return cart_state(row)
 
 
 def _open_cart_for_update(connection: Connection, cart_id: object, now: datetime) -> CartState:
@@ -375,7 +375,8 @@ def _open_cart_for_update(connection: Connection, cart_id: object, now: datetime
     return cart
 
 
-def _state(row: Row[Any]) -> CartState:
+def cart_state(row: Row[Any]) -> CartState:
+    """A cart's row (its ``CART_COLUMNS``) as the use cases read it."""
     return CartState(
         id=row.id,
         location_id=row.location_id,

@@ -23,7 +23,18 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Column, Connection, Integer, Table, bindparam, insert, or_, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    Table,
+    bindparam,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from pos.domain.money import MAX_PRICE_MINOR, Money
@@ -32,7 +43,15 @@ from pos.domain.pricing import PriceLine
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn
 from pos.services._pricing import coupons, load_coupon, price_sale
 from pos.services._support import is_id, use_case
-from pos.services.cart import CartState, cart_items, carts, lock_cart, products
+from pos.services.cart import (
+    CART_COLUMNS,
+    CartState,
+    cart_items,
+    cart_state,
+    carts,
+    lock_cart,
+    products,
+)
 from pos.services.payments import (
     Settlement,
     mark_paid,
@@ -42,9 +61,7 @@ from pos.services.payments import (
     redemptions,
 )
 from pos.services.reservations import (
-    IS_ACTIVE,
     hold_cart_reservations,
-    reservations,
     reserve_line,
 )
 from pos.store.models import CartStatus, OrderItem, OrderStatus, RedemptionState, table_of
@@ -115,10 +132,15 @@ _LINES = Prepared(
     .where(cart_items.c.cart_id == bindparam("b_cart"))
     .order_by(cart_items.c.product_id)
 )
-_START_CHECKOUT = Prepared(
+# Locks the cart and starts its checkout in one statement; no row if it is not open.
+_BEGIN_CHECKOUT = Prepared(
     update(carts)
-    .where(carts.c.id == bindparam("b_cart"))
+    .where(carts.c.id == bindparam("b_cart"), carts.c.status == literal_column("'open'"))
     .values(status=CartStatus.CHECKING_OUT, updated_at=bindparam("b_now"))
+    .returning(*CART_COLUMNS)
+)
+_REOPEN = Prepared(
+    update(carts).where(carts.c.id == bindparam("b_cart")).values(status=CartStatus.OPEN)
 )
 _CLAIM_COUPON = Prepared(
     update(coupons)
@@ -128,11 +150,6 @@ _CLAIM_COUPON = Prepared(
     )
     .values(times_used=coupons.c.times_used + 1, updated_at=bindparam("b_now"))
     .returning(coupons.c.id)
-)
-_ATTACH = Prepared(
-    update(reservations)
-    .where(reservations.c.cart_id == bindparam("b_cart"), IS_ACTIVE)
-    .values(order_id=bindparam("b_order"))
 )
 
 
@@ -224,18 +241,17 @@ def _checkout_once(
 ) -> Sale | Err:
     with uow:
         connection, now = uow.connection, uow.now()
-        replayed = _replay(connection, key, digest)
-        if replayed is not None:
-            return replayed
-        cart = lock_cart(connection, cart_id, now)
-        if cart.till_id is None:
-            raise Refused(Code.TILL_NOT_FOUND)
-        if cart.status is not CartStatus.OPEN:
-            # Waiting for the lock may have been waiting for this very key's checkout.
+        cart = _begin_checkout(connection, cart_id, now)
+        if cart is None:
+            # A cart already past checkout: this very request again (a retry, a second
+            # press, another thread that waited for the lock), or a refusal.
             replayed = _replay(connection, key, digest)
             if replayed is not None:
                 return replayed
+            lock_cart(connection, cart_id, now)  # refuses an unknown cart
             raise Refused(Code.CART_NOT_OPEN)
+        if cart.till_id is None:
+            raise Refused(Code.TILL_NOT_FOUND)
         lines = _LINES.execute(connection, {"b_cart": cart.id})
         if not lines:
             raise Refused(Code.CART_EMPTY)
@@ -266,6 +282,7 @@ def _checkout_once(
         if stale or priced.quote.total_minor != shown:
             # The cart takes the store's prices, so its summary shows what will be charged.
             _refresh_prices(connection, stale)
+            _REOPEN.execute(connection, {"b_cart": cart.id})
             uow.commit()
             return Err(Code.PRICE_CHANGED)
         total = priced.quote.total_minor
@@ -274,12 +291,6 @@ def _checkout_once(
             if tender.given_minor < total:
                 raise Refused(Code.CASH_SHORT, total=Money(total, cart.currency))
             change = tender.given_minor - total
-        _START_CHECKOUT.execute(connection, {"b_cart": cart.id, "b_now": now})
-        _hold_every_line(connection, cart, lines, now, payment_window)
-        if coupon is not None and not _CLAIM_COUPON.first(
-            connection, {"b_coupon": coupon.id, "b_now": now}
-        ):
-            raise Refused(Code.COUPON_LIMIT_REACHED)
         order_id = uuid.uuid4()
         _INSERT_ORDER.execute(
             connection,
@@ -304,11 +315,14 @@ def _checkout_once(
                 **extra,
             ),
         )
-        for number, (line, priced_line) in enumerate(
-            zip(lines, priced.quote.lines, strict=True), start=1
+        _hold_every_line(connection, cart, lines, now, payment_window, order_id)
+        if coupon is not None and not _CLAIM_COUPON.first(
+            connection, {"b_coupon": coupon.id, "b_now": now}
         ):
-            _INSERT_ITEM.execute(
-                connection,
+            raise Refused(Code.COUPON_LIMIT_REACHED)
+        _INSERT_ITEM.execute_many(
+            connection,
+            [
                 _bound(
                     order_id=order_id,
                     line_no=number,
@@ -320,8 +334,12 @@ def _checkout_once(
                     tax_rate_bp=line.current_tax_rate_bp,
                     discount_minor=priced_line.discount_minor,
                     total_minor=priced_line.total_minor,
-                ),
-            )
+                )
+                for number, (line, priced_line) in enumerate(
+                    zip(lines, priced.quote.lines, strict=True), start=1
+                )
+            ],
+        )
         if coupon is not None:
             _INSERT_REDEMPTION.execute(
                 connection,
@@ -348,9 +366,15 @@ def _checkout_once(
                 updated_at=now,
             ),
         ).id
-        _ATTACH.execute(connection, {"b_cart": cart.id, "b_order": order_id})
         uow.commit()
     return Sale(order_id, payment_id, PaymentStatus.INITIATED, total, cart.currency, change)
+
+
+def _begin_checkout(connection: Connection, cart_id: object, now: datetime) -> CartState | None:
+    if not is_id(cart_id):
+        return None
+    row = _BEGIN_CHECKOUT.first(connection, {"b_cart": cart_id, "b_now": now})
+    return cart_state(row) if row is not None else None
 
 
 def _hold_every_line(
@@ -359,9 +383,11 @@ def _hold_every_line(
     lines: list[Any],
     now: datetime,
     window: timedelta,
+    order_id: UUID,
 ) -> None:
-    """Cover every line over the payment window, or refuse the lot (lines in product order)."""
-    held = hold_cart_reservations(connection, cart.id, now + window)
+    """Cover every line over the payment window for the order, or refuse the lot (lines in
+    product order)."""
+    held = hold_cart_reservations(connection, cart.id, now + window, order_id)
     for line in lines:
         try:
             reserve_line(
@@ -372,6 +398,7 @@ def _hold_every_line(
                 held=held.get(line.product_id),
                 now=now,
                 ttl=window,
+                order_id=order_id,
             )
         except Refused as refusal:
             if refusal.error.code is Code.INSUFFICIENT_STOCK:

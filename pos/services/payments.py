@@ -93,6 +93,7 @@ _PAYMENT = Prepared(
         payments.c.id == bindparam("b_payment")
     )
 )
+# The order with its lines, one row per line (the order's columns repeat).
 _ORDER = Prepared(
     select(
         orders.c.cart_id,
@@ -104,7 +105,12 @@ _ORDER = Prepared(
         orders.c.shipping_method,
         orders.c.receipt_number,
         orders.c.coupon_id,
-    ).where(orders.c.id == bindparam("b_order"))
+        order_items.c.product_id,
+        order_items.c.quantity,
+    )
+    .join(order_items, order_items.c.order_id == orders.c.id)
+    .where(orders.c.id == bindparam("b_order"))
+    .order_by(order_items.c.product_id)
 )
 _CONSUME = Prepared(
     update(reservations)
@@ -119,11 +125,6 @@ _SELL_HELD = Prepared(
         inventory.c.product_id == bindparam("b_product"),
     )
     .values(reserved=inventory.c.reserved - bindparam("b_quantity"))
-)
-_ITEMS = Prepared(
-    select(order_items.c.product_id, order_items.c.quantity).where(
-        order_items.c.order_id == bindparam("b_order")
-    )
 )
 _NEXT_RECEIPT = Prepared(
     update(tills)
@@ -247,8 +248,10 @@ def mark_paid(uow: UnitOfWork, payment_id: object) -> Result[Settlement]:
             return moved
         assert isinstance(payment_id, int)
         order_id = moved.order_id
-        order = _ORDER.one(connection, {"b_order": order_id})
-        oversold = _consume_stock(connection, order_id, order.location_id, now)
+        lines = _ORDER.execute(connection, {"b_order": order_id})
+        order = lines[0]
+        items = [(line.product_id, line.quantity) for line in lines]
+        oversold = _consume_stock(connection, order_id, order.location_id, items, now)
         number, till_code = _NEXT_RECEIPT.one(connection, {"b_till": order.till_id})
         _ISSUE_RECEIPT.execute(
             connection,
@@ -364,7 +367,13 @@ def receipt_of(connection: Connection, order_id: UUID) -> str | None:
     return receipt_label(row.code, row.receipt_number)
 
 
-def _consume_stock(connection: Connection, order_id: UUID, location_id: int, now: datetime) -> int:
+def _consume_stock(
+    connection: Connection,
+    order_id: UUID,
+    location_id: int,
+    items: list[tuple[int, int]],
+    now: datetime,
+) -> int:
     """Turn the order's held units into sold ones; take lapsed ones again, or record them.
 
     Inventory rows are touched in product order, as everywhere else, so this never
@@ -377,7 +386,7 @@ def _consume_stock(connection: Connection, order_id: UUID, location_id: int, now
     ):
         held[product_id] += quantity
     oversold = 0
-    for product_id, quantity in sorted(_ITEMS.execute(connection, {"b_order": order_id})):
+    for product_id, quantity in items:  # in product order
         if held[product_id]:
             _SELL_HELD.execute(
                 connection,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from uuid import UUID
 
 from sqlalchemy import Connection, bindparam, insert, literal_column, select, update
 
@@ -86,16 +87,25 @@ _RESIZE = Prepared(
     .where(reservations.c.id == bindparam("b_id"))
     .values(quantity=bindparam("b_quantity"))
 )
-_CREATE = Prepared(
-    insert(reservations).values(
-        cart_id=bindparam("b_cart"),
-        product_id=bindparam("b_product"),
-        location_id=bindparam("b_location"),
-        quantity=bindparam("b_quantity"),
-        status=ReservationStatus.ACTIVE,
-        expires_at=bindparam("b_expires"),
-        created_at=bindparam("b_now"),
-    )
+_NEW_RESERVATION = dict(
+    cart_id=bindparam("b_cart"),
+    product_id=bindparam("b_product"),
+    location_id=bindparam("b_location"),
+    quantity=bindparam("b_quantity"),
+    status=ReservationStatus.ACTIVE,
+    expires_at=bindparam("b_expires"),
+    created_at=bindparam("b_now"),
+)
+_CREATE = Prepared(insert(reservations).values(**_NEW_RESERVATION))
+# At checkout the cart's holds belong to the order whose payment is in flight.
+_CREATE_FOR_ORDER = Prepared(
+    insert(reservations).values(**_NEW_RESERVATION, order_id=bindparam("b_order"))
+)
+_HOLD_FOR_ORDER = Prepared(
+    update(reservations)
+    .where(reservations.c.cart_id == bindparam("b_cart"), IS_ACTIVE)
+    .values(expires_at=bindparam("b_expires"), order_id=bindparam("b_order"))
+    .returning(reservations.c.id, reservations.c.product_id, reservations.c.quantity)
 )
 
 
@@ -136,15 +146,20 @@ def return_stock(connection: Connection, location_id: int, product_id: int, quan
 
 
 def hold_cart_reservations(
-    connection: Connection, cart_id: int, expires_at: datetime
+    connection: Connection, cart_id: int, expires_at: datetime, order_id: UUID | None = None
 ) -> dict[int, Held]:
     """Lock the cart's active reservations and give them a fresh expiry.
 
     A cashier working on a sale keeps the whole sale held. On PostgreSQL the UPDATE
     waits for a sweeper that is expiring one of these rows, then skips it because its
-    status is no longer 'active'; the line is then reserved afresh.
+    status is no longer 'active'; the line is then reserved afresh. At checkout,
+    ``order_id`` ties the holds to the order being paid.
     """
-    rows = _HOLD.execute(connection, {"b_cart": cart_id, "b_expires": expires_at})
+    params = {"b_cart": cart_id, "b_expires": expires_at}
+    if order_id is None:
+        rows = _HOLD.execute(connection, params)
+    else:
+        rows = _HOLD_FOR_ORDER.execute(connection, {**params, "b_order": order_id})
     return {row.product_id: Held(row.id, row.product_id, row.quantity) for row in rows}
 
 
@@ -170,6 +185,7 @@ def reserve_line(
     held: Held | None,
     now: datetime,
     ttl: timedelta,
+    order_id: UUID | None = None,
 ) -> None:
     """Make the line's active reservation cover exactly ``quantity`` units.
 
@@ -193,17 +209,18 @@ def reserve_line(
         if difference:
             _RESIZE.execute(connection, {"b_id": held.reservation_id, "b_quantity": quantity})
         return
-    _CREATE.execute(
-        connection,
-        {
-            "b_cart": cart.id,
-            "b_product": product_id,
-            "b_location": cart.location_id,
-            "b_quantity": quantity,
-            "b_expires": now + ttl,
-            "b_now": now,
-        },
-    )
+    params = {
+        "b_cart": cart.id,
+        "b_product": product_id,
+        "b_location": cart.location_id,
+        "b_quantity": quantity,
+        "b_expires": now + ttl,
+        "b_now": now,
+    }
+    if order_id is None:
+        _CREATE.execute(connection, params)
+    else:
+        _CREATE_FOR_ORDER.execute(connection, {**params, "b_order": order_id})
 
 
 @dataclass(frozen=True)

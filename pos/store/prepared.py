@@ -48,12 +48,7 @@ class Prepared:
     def execute(self, connection: Connection, params: Mapping[str, Any]) -> list[Any]:
         dialect = connection.dialect
         plan = self._plans.get(dialect.name) or self._plan(dialect)
-        values = {**plan.defaults, **params}
-        for name, process in plan.binds.items():
-            if process is not None:
-                values[name] = process(values[name])
-        arguments: Sequence[Any] | Mapping[str, Any]
-        arguments = values if plan.names is None else [values[name] for name in plan.names]
+        arguments = self._arguments(plan, params)
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(plan.sql, arguments)
@@ -61,11 +56,7 @@ class Prepared:
                 return []
             fetched = cursor.fetchall()
         except dialect.loaded_dbapi.Error as error:  # looked up only when one is raised
-            # Raised as SQLAlchemy would raise it, so callers catch IntegrityError or
-            # OperationalError whichever way the statement ran.
-            raise DBAPIError.instance(
-                plan.sql, arguments, error, dialect.loaded_dbapi.Error, dialect=dialect
-            ) from error
+            raise _as_sqlalchemy_error(plan, arguments, error, dialect) from error
         finally:
             cursor.close()
         results = plan.results
@@ -78,6 +69,29 @@ class Prepared:
             )
             for row in fetched
         ]
+
+    def execute_many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run a statement without RETURNING once per parameter set, in one driver call
+        (psycopg pipelines them into one round trip)."""
+        dialect = connection.dialect
+        plan = self._plans.get(dialect.name) or self._plan(dialect)
+        assert plan.make_row is None, "execute_many returns no rows"
+        arguments = [self._arguments(plan, params) for params in rows]
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(plan.sql, arguments)
+        except dialect.loaded_dbapi.Error as error:
+            raise _as_sqlalchemy_error(plan, arguments, error, dialect) from error
+        finally:
+            cursor.close()
+
+    @staticmethod
+    def _arguments(plan: _Plan, params: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
+        values = {**plan.defaults, **params}
+        for name, process in plan.binds.items():
+            if process is not None:
+                values[name] = process(values[name])
+        return values if plan.names is None else [values[name] for name in plan.names]
 
     def first(self, connection: Connection, params: Mapping[str, Any]) -> Any | None:
         rows = self.execute(connection, params)
@@ -113,3 +127,11 @@ class Prepared:
         )
         self._plans[dialect.name] = plan
         return plan
+
+
+def _as_sqlalchemy_error(plan: _Plan, arguments: Any, error: Exception, dialect: Dialect) -> Any:
+    """A driver error as SQLAlchemy raises it, so callers catch IntegrityError or
+    OperationalError whichever way the statement ran."""
+    return DBAPIError.instance(
+        plan.sql, arguments, error, dialect.loaded_dbapi.Error, dialect=dialect
+    )

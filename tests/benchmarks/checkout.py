@@ -22,13 +22,13 @@ carts rung up the same way, as the issue lists it, and nothing more:
   quantity``; the till's receipt counter (``RETURNING`` the number); the receipt; order ->
   paid; cart -> closed; the ``order.paid`` outbox message; COMMIT.
 
-That is 28 statements in 2 transactions (18 with ``--held``). The services run 37 (27),
-and on PostgreSQL two ``SELECT now()`` and two pool pre-pings: they also look the
-idempotency key up before anything else, touch the cart before moving it to
-``checking_out``, attach the reservations with an UPDATE of their own, insert the 5 order
-items one statement each, and the payment's finalisation, which is also a card's and a
-webhook's, reads the order and its items back. The script counts both sides' statements on
-one sale before measuring and prints them (``--show-statements`` lists them).
+That is 28 statements in 2 transactions (18 with ``--held``), counting the 5 order items
+as one ``executemany``. The services run the same count, and on PostgreSQL two ``SELECT
+now()`` and two pool pre-pings: their finalisation, which is also a card's and a webhook's,
+reads the order and its lines back where the floor carries them over from checkout, and a
+key they have seen before is looked up only when the cart is already past checkout. The
+script counts both sides' statements on one sale before measuring and prints them
+(``--show-statements`` lists them).
 
 Reservations. The issue's floor reserves every line at checkout (the conditional UPDATE and
 the reservation insert). The services do that only for a line whose reservation has lapsed:
