@@ -65,8 +65,14 @@ def create_coupon(uow: UnitOfWork, draft: CouponDraft, *, user_id: int) -> Resul
     if not is_currency(draft.currency):
         raise Refused(Code.INVALID_CURRENCY)
     for bound in (draft.valid_from, draft.valid_to):
-        if bound is not None and bound.tzinfo is None:
+        if bound is not None and (not isinstance(bound, datetime) or bound.tzinfo is None):
             raise Refused(Code.INVALID_COUPON_DATES)
+    if draft.kind not in tuple(CouponKind) or not isinstance(draft.active, bool):
+        raise Refused(Code.INVALID_COUPON_VALUE)
+    amounts = (draft.value, draft.min_cart_minor)
+    optional = (draft.cap_minor, draft.usage_limit)
+    if not all(_whole(n) for n in amounts) or not all(n is None or _whole(n) for n in optional):
+        raise Refused(Code.INVALID_COUPON_VALUE)
     terms = CouponTerms(
         code=code,
         kind=CouponKind(draft.kind),
@@ -121,6 +127,11 @@ def create_coupon(uow: UnitOfWork, draft: CouponDraft, *, user_id: int) -> Resul
         )
         uow.commit()
     return Ok(CouponView(coupon_id, draft.currency, terms), Changed.COUPONS)
+
+
+def _whole(value: object) -> bool:
+    """A whole number a coupon can hold: no bools, floats or text, within 64 bits."""
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**62
 
 
 @use_case

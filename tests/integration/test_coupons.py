@@ -162,6 +162,28 @@ def test_a_coupon_code_is_taken_whatever_its_case(uow, manager, store):
             ),
             Code.INVALID_COUPON_DATES,
         ),
+        # What a form might hand over unconverted: text, fractions, flags, huge numbers.
+        (CouponDraft("YAZI", CouponKind.FIXED, "500"), Code.INVALID_COUPON_VALUE),  # type: ignore[arg-type]
+        (CouponDraft("KESIR", CouponKind.PERCENT, 12.5), Code.INVALID_COUPON_VALUE),  # type: ignore[arg-type]
+        (CouponDraft("BAYRAK", CouponKind.FIXED, True), Code.INVALID_COUPON_VALUE),
+        (CouponDraft("DEV", CouponKind.FIXED, 10**30), Code.INVALID_COUPON_VALUE),
+        (CouponDraft("TUR", "bogo", 500), Code.INVALID_COUPON_VALUE),  # type: ignore[arg-type]
+        (
+            CouponDraft("LIMIT", CouponKind.FIXED, 500, usage_limit="10"),  # type: ignore[arg-type]
+            Code.INVALID_COUPON_VALUE,
+        ),
+        (
+            CouponDraft("TAVAN", CouponKind.PERCENT, 500, cap_minor=-1),
+            Code.INVALID_COUPON_VALUE,
+        ),
+        (
+            CouponDraft("SAAT", CouponKind.FIXED, 500, valid_to=START.replace(tzinfo=None)),
+            Code.INVALID_COUPON_DATES,
+        ),
+        (
+            CouponDraft("GUN", CouponKind.FIXED, 500, valid_from="2026-01-01"),  # type: ignore[arg-type]
+            Code.INVALID_COUPON_DATES,
+        ),
     ],
 )
 def test_a_coupon_with_impossible_terms_is_refused_and_nothing_is_stored(
