@@ -76,6 +76,7 @@ checkout alone in any case, so this only matters if a till dies mid-payment."""
 MAX_KEY_LENGTH = 255
 MAX_TENDERED_MINOR = 100 * MAX_PRICE_MINOR
 MAX_DETAIL_LENGTH = 1000
+MAX_PROVIDER_LENGTH = 32
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,9 @@ def checkout(
     """Put an open sale through checkout; a cash sale comes back paid, with its change."""
     key = _clean_key(idempotency_key)
     shown = _amount(shown_total_minor)
-    if not isinstance(tender, Cash | Card):
+    if not isinstance(tender, Cash | Card) or (
+        isinstance(tender, Card) and not _is_provider(tender.provider)
+    ):
         raise Refused(Code.INVALID_TENDER)
     if isinstance(tender, Cash):
         _amount(tender.given_minor)
@@ -450,6 +453,11 @@ def _settle_cash(uow: UnitOfWork, sale: Sale) -> Result[Sale]:
     if result.oversold:
         return Warn(paid, Code.PAYMENT_COMPLETED, changed=changed)
     return Ok(paid, changed)
+
+
+def _is_provider(value: object) -> bool:
+    """A card provider's name as the payments table keeps it."""
+    return isinstance(value, str) and 0 < len(value) <= MAX_PROVIDER_LENGTH and value.isprintable()
 
 
 def _clean_key(value: object) -> str:

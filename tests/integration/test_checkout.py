@@ -676,7 +676,10 @@ def test_an_idempotency_key_of_255_characters_is_accepted(uow, shelf, store):
     assert order.idempotency_key == "ğ" * 255
 
 
-@pytest.mark.parametrize("tender", ["cash", None, 5500, PaymentMethod.CARD, Cash])
+@pytest.mark.parametrize(
+    "tender",
+    ["cash", None, 5500, PaymentMethod.CARD, Cash, Card(""), Card("x" * 33), Card("pos\n")],
+)
 def test_a_tender_that_is_neither_cash_nor_card_is_refused(uow, shelf, store, tender):
     cart, _, _ = two_line_cart(uow, shelf)
     before = records(uow, store, cart)
