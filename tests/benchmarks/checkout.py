@@ -90,7 +90,6 @@ import pstats
 import queue
 import random
 import re
-import secrets
 import sqlite3
 import statistics
 import sys
@@ -108,7 +107,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import psycopg
-from sqlalchemy import URL, Engine, create_engine, event, insert, make_url, select, text
+from sqlalchemy import Engine, event, insert, make_url, select, text
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # for tests.invariants, and pos without `pip install -e .`
@@ -129,6 +128,7 @@ from pos.store.migrate import upgrade  # noqa: E402
 from pos.store.models import DEFAULT_LOCATION_ID, Role, Till, table_of  # noqa: E402
 from pos.store.prepared import Prepared  # noqa: E402
 from pos.store.uow import UnitOfWork  # noqa: E402
+from tests.benchmarks.scratch import scratch_postgres_database  # noqa: E402
 from tests.invariants import assert_invariants  # noqa: E402
 
 TARGET = 0.50
@@ -1164,26 +1164,6 @@ def report(figures: Figures) -> None:
         )
     verdict = "ok" if figures.ratio >= TARGET else f"BELOW the target of {TARGET:.0%}"
     print(f"    services reach {figures.ratio:.0%} of the floor's throughput: {verdict}")
-
-
-@contextmanager
-def scratch_postgres_database(server_url: str) -> Iterator[URL]:
-    """A fresh database on the server of ``server_url``, dropped afterwards."""
-    url = make_url(server_url)
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    name = f"kasa_bench_{secrets.token_hex(4)}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        try:
-            yield url.set(database=name)
-        finally:
-            with admin.connect() as connection:
-                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        admin.dispose()
 
 
 def run_dialect(dialect: str, url: str, args: argparse.Namespace) -> Figures:

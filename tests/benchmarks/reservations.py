@@ -60,7 +60,6 @@ import argparse
 import gc
 import os
 import re
-import secrets
 import sqlite3
 import statistics
 import sys
@@ -74,12 +73,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import psycopg
-from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy import URL, Connection, Engine, event, text
 
-try:
-    import pos  # noqa: F401
-except ModuleNotFoundError:  # a checkout without `pip install -e .`
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # for tests.benchmarks, and pos without `pip install -e .`
+    sys.path.insert(0, str(ROOT))
 
 from pos.domain.quantities import MAX_QUANTITY
 from pos.domain.results import Err, Result
@@ -93,6 +91,7 @@ from pos.store.migrate import upgrade
 from pos.store.models import DEFAULT_LOCATION_ID, Role
 from pos.store.prepared import Prepared
 from pos.store.uow import UnitOfWork
+from tests.benchmarks.scratch import scratch_postgres_database
 
 TARGET_RATIO = 3.0
 STOCK = 1_000_000
@@ -1112,26 +1111,6 @@ def run_sqlite(iterations: int, warm_up: int) -> Figures:
             engine.dispose()
     report(figures)
     return figures
-
-
-@contextmanager
-def scratch_postgres_database(server_url: str) -> Iterator[URL]:
-    """A fresh database on the server of ``server_url``, dropped afterwards."""
-    url = make_url(server_url)
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    name = f"kasa_bench_{secrets.token_hex(4)}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        try:
-            yield url.set(database=name)
-        finally:
-            with admin.connect() as connection:
-                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        admin.dispose()
 
 
 def run_postgres(server_url: str, iterations: int, warm_up: int) -> Figures:
