@@ -75,9 +75,8 @@ from typing import Any, Protocol
 import psycopg
 from sqlalchemy import URL, Connection, Engine, event, text
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # for tests.benchmarks, and pos without `pip install -e .`
-    sys.path.insert(0, str(ROOT))
+# The repository, for tests.benchmarks, and for pos without `pip install -e .`
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from pos.domain.quantities import MAX_QUANTITY
 from pos.domain.results import Err, Result
