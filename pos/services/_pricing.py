@@ -15,10 +15,8 @@ from sqlalchemy import Connection, bindparam, select
 from pos.domain.coupons import CouponTerms, coupon_problem, discount_for
 from pos.domain.pricing import PriceLine, Quote, quote
 from pos.domain.results import Code
-from pos.store.models import Coupon, table_of
 from pos.store.prepared import Prepared
-
-coupons = table_of(Coupon)
+from pos.store.tables import coupons
 
 _COUPON = Prepared(
     select(

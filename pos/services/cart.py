@@ -29,29 +29,17 @@ from pos.services.reservations import (
     CartRow,
     end_reservation,
     hold_cart_reservations,
-    reservations,
     reserve_line,
 )
 from pos.services.users import acting_user
 from pos.store.models import (
     DEFAULT_TILL_ID,
-    Cart,
-    CartItem,
     CartStatus,
-    Location,
-    Product,
     ReservationStatus,
-    Till,
-    table_of,
 )
 from pos.store.prepared import Prepared
+from pos.store.tables import cart_items, carts, locations, products, reservations, tills
 from pos.store.uow import UnitOfWork
-
-carts = table_of(Cart)
-cart_items = table_of(CartItem)
-products = table_of(Product)
-tills = table_of(Till)
-locations = table_of(Location)
 
 CART_COLUMNS = (
     carts.c.id,

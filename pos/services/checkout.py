@@ -41,34 +41,24 @@ from pos.domain.money import MAX_PRICE_MINOR, Money
 from pos.domain.payments import PaymentMethod, PaymentStatus
 from pos.domain.pricing import PriceLine
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn
-from pos.services._pricing import coupons, load_coupon, price_sale
+from pos.services._pricing import load_coupon, price_sale
 from pos.services._support import is_id, use_case
-from pos.services.cart import (
-    CART_COLUMNS,
-    CartState,
+from pos.services.cart import CART_COLUMNS, CartState, cart_state, lock_cart
+from pos.services.payments import Settlement, mark_paid, receipt_of
+from pos.services.reservations import hold_cart_reservations, reserve_line
+from pos.store.models import CartStatus, OrderStatus, RedemptionState
+from pos.store.prepared import Prepared
+from pos.store.tables import (
     cart_items,
-    cart_state,
     carts,
-    lock_cart,
-    products,
-)
-from pos.services.payments import (
-    Settlement,
-    mark_paid,
+    coupons,
+    order_items,
     orders,
     payments,
-    receipt_of,
+    products,
     redemptions,
 )
-from pos.services.reservations import (
-    hold_cart_reservations,
-    reserve_line,
-)
-from pos.store.models import CartStatus, OrderItem, OrderStatus, RedemptionState, table_of
-from pos.store.prepared import Prepared
 from pos.store.uow import UnitOfWork
-
-order_items = table_of(OrderItem)
 
 PAYMENT_WINDOW = timedelta(minutes=15)
 """How long a sale's goods stay held once Pay is pressed; the sweeper leaves carts in

@@ -17,11 +17,12 @@ from sqlalchemy.exc import IntegrityError
 from pos.domain.coupons import CouponKind, CouponTerms, clean_coupon_code, terms_problem
 from pos.domain.money import DEFAULT_CURRENCY, is_currency
 from pos.domain.results import Changed, Code, Ok, Refused, Result
-from pos.services._pricing import coupons, load_coupon
+from pos.services._pricing import load_coupon
 from pos.services._support import audit, use_case
-from pos.services.cart import CartSummary, carts, lock_cart, summarise
+from pos.services.cart import CartSummary, lock_cart, summarise
 from pos.services.users import acting_user
 from pos.store.models import CartStatus, Role
+from pos.store.tables import carts, coupons
 from pos.store.uow import UnitOfWork
 
 

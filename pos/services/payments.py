@@ -23,44 +23,32 @@ from pos.domain.payments import PaymentMethod, PaymentStatus, sources_of
 from pos.domain.receipt import receipt_label
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn
 from pos.services._support import is_id, use_case
-from pos.services.reservations import (
-    IS_ACTIVE,
-    RESERVATION_TTL,
-    inventory,
-    reservations,
-)
+from pos.services.reservations import IS_ACTIVE, RESERVATION_TTL
 from pos.store.models import (
-    Cart,
     CartStatus,
-    Coupon,
-    CouponRedemption,
-    Order,
-    OrderItem,
     OrderStatus,
-    OutboxMessage,
-    Oversell,
-    Payment,
-    Receipt,
     RedemptionState,
     ReservationStatus,
-    Till,
-    table_of,
 )
 from pos.store.prepared import Prepared
+from pos.store.tables import (
+    carts,
+    coupons,
+    inventory,
+    order_items,
+    orders,
+    outbox,
+    oversells,
+    payments,
+    receipts,
+    redemptions,
+    reservations,
+    tills,
+)
 from pos.store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-payments = table_of(Payment)
-orders = table_of(Order)
-order_items = table_of(OrderItem)
-carts = table_of(Cart)
-coupons = table_of(Coupon)
-redemptions = table_of(CouponRedemption)
-receipts = table_of(Receipt)
-tills = table_of(Till)
-outbox = table_of(OutboxMessage)
-oversells = table_of(Oversell)
 
 TOPIC_ORDER_PAID = "order.paid"
 TOPIC_FULFILMENT = "fulfilment.requested"

@@ -24,26 +24,9 @@ from pos.domain.receipt import (
 )
 from pos.domain.results import Code, Err, Ok, Refused, Result
 from pos.services._support import use_case
-from pos.store.models import (
-    Location,
-    Order,
-    OrderItem,
-    OrderStatus,
-    Payment,
-    Receipt,
-    Till,
-    User,
-    table_of,
-)
+from pos.store.models import OrderStatus
+from pos.store.tables import locations, order_items, orders, payments, receipts, tills, users
 from pos.store.uow import UnitOfWork
-
-orders = table_of(Order)
-order_items = table_of(OrderItem)
-payments = table_of(Payment)
-receipts = table_of(Receipt)
-tills = table_of(Till)
-locations = table_of(Location)
-users = table_of(User)
 
 MAX_ID_LENGTH = 64
 """Longer than any way of writing a UUID: anything longer is not one."""

@@ -20,22 +20,16 @@ from sqlalchemy import Connection, bindparam, insert, literal_column, select, up
 from pos.domain.results import Changed, Code, Ok, Refused, Result
 from pos.services._support import use_case
 from pos.store.models import (
-    Cart,
     CartStatus,
-    Inventory,
-    Reservation,
     ReservationStatus,
-    table_of,
 )
 from pos.store.prepared import Prepared
+from pos.store.tables import carts, inventory, reservations
 from pos.store.uow import UnitOfWork
 
 RESERVATION_TTL = timedelta(minutes=15)
 SWEEP_BATCH = 500
 
-reservations = table_of(Reservation)
-inventory = table_of(Inventory)
-carts = table_of(Cart)
 
 # A literal, not a bound value, so both dialects can use the partial index on active rows.
 IS_ACTIVE = reservations.c.status == literal_column("'active'")

@@ -9,10 +9,9 @@ from sqlalchemy import select, update
 from pos.domain.results import Changed, Code, Ok, Refused, Result
 from pos.services._support import audit, is_id, use_case
 from pos.services.users import acting_user
-from pos.store.models import DEFAULT_LOCATION_ID, Location, Role, table_of
+from pos.store.models import DEFAULT_LOCATION_ID, Role
+from pos.store.tables import locations
 from pos.store.uow import UnitOfWork
-
-locations = table_of(Location)
 
 MAX_HEADER_LINES = 8
 MAX_HEADER_LINE_LENGTH = 48

@@ -1,0 +1,40 @@
+"""The Core tables behind the models, for the statements that skip the ORM."""
+
+from __future__ import annotations
+
+from pos.store.models import (
+    Cart,
+    CartItem,
+    Coupon,
+    CouponRedemption,
+    Inventory,
+    Location,
+    Order,
+    OrderItem,
+    OutboxMessage,
+    Oversell,
+    Payment,
+    Product,
+    Receipt,
+    Reservation,
+    Till,
+    User,
+    table_of,
+)
+
+carts = table_of(Cart)
+cart_items = table_of(CartItem)
+coupons = table_of(Coupon)
+redemptions = table_of(CouponRedemption)
+inventory = table_of(Inventory)
+locations = table_of(Location)
+orders = table_of(Order)
+order_items = table_of(OrderItem)
+outbox = table_of(OutboxMessage)
+oversells = table_of(Oversell)
+payments = table_of(Payment)
+products = table_of(Product)
+receipts = table_of(Receipt)
+reservations = table_of(Reservation)
+tills = table_of(Till)
+users = table_of(User)
