@@ -5,8 +5,9 @@ showed. Then, in one transaction: the cart is locked (``checking_out``), its
 reservations are stretched over the payment window and any that lapsed are taken
 again, all lines or none, in product order; the coupon's use is claimed; the order,
 its snapshot lines and the payment (``initiated``, with the idempotency key) are
-written. Cash is then settled at once by the same ``mark_paid`` a card's success
-goes through.
+written. A cash sale is then paid in that same transaction, by the finalisation a
+card's success goes through (``finalise_paid``), so a crash leaves either an open
+cart or a paid sale, never a cash sale halfway.
 
 The idempotency key, made when Pay is pressed, is unique on the order: pressing
 again, a retry after a lost answer, or eight threads at once give one order.
@@ -18,7 +19,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -40,11 +41,11 @@ from sqlalchemy.exc import IntegrityError
 from pos.domain.money import MAX_PRICE_MINOR, Money
 from pos.domain.payments import PaymentMethod, PaymentStatus
 from pos.domain.pricing import PriceLine
-from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn
+from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
 from pos.services._pricing import load_coupon, price_sale
 from pos.services._support import is_id, use_case
 from pos.services.cart import CART_COLUMNS, CartState, cart_state, lock_cart
-from pos.services.payments import Settlement, mark_paid, receipt_of
+from pos.services.payments import Settlement, finalise_paid, receipt_of
 from pos.services.reservations import hold_cart_reservations, reserve_line
 from pos.store.models import CartStatus, OrderStatus, RedemptionState
 from pos.store.prepared import Prepared
@@ -217,8 +218,6 @@ def checkout(
         sale = replayed
     if isinstance(sale, Err):
         return sale
-    if isinstance(tender, Cash) and sale.status is not PaymentStatus.PAID:
-        return _settle_cash(uow, sale)
     return Ok(sale, Changed.CART | Changed.STOCK | Changed.ORDERS | Changed.COUPONS)
 
 
@@ -359,8 +358,15 @@ def _checkout_once(
                 updated_at=now,
             ),
         ).id
+        sale = Sale(order_id, payment_id, PaymentStatus.INITIATED, total, cart.currency, change)
+        if isinstance(tender, Cash):
+            # The cash is in the drawer: paid now, in this same transaction, through the
+            # finalisation a card's success goes through, so no cash sale is left halfway.
+            settled = finalise_paid(connection, payment_id, now)
+            assert isinstance(settled, Settlement), settled  # it was made initiated above
+            sale = replace(sale, status=PaymentStatus.PAID, receipt=settled.receipt)
         uow.commit()
-    return Sale(order_id, payment_id, PaymentStatus.INITIATED, total, cart.currency, change)
+    return sale
 
 
 def _begin_checkout(connection: Connection, cart_id: object, now: datetime) -> CartState | None:
@@ -422,27 +428,6 @@ def _replay(connection: Connection, key: str, digest: str) -> Sale | Err | None:
     return Sale(
         row.id, row.payment_id, status, row.total_minor, row.currency, row.change_minor, receipt
     )
-
-
-def _settle_cash(uow: UnitOfWork, sale: Sale) -> Result[Sale]:
-    """Cash is in the drawer: the sale is paid, through the same finalisation as a card."""
-    settled = mark_paid(uow, sale.payment_id)
-    if isinstance(settled, Err):
-        return settled
-    result: Settlement = settled.value
-    paid = Sale(
-        sale.order_id,
-        sale.payment_id,
-        result.status,
-        sale.total_minor,
-        sale.currency,
-        result.change_minor,
-        result.receipt,
-    )
-    changed = Changed.CART | Changed.STOCK | Changed.ORDERS | Changed.COUPONS
-    if result.oversold:
-        return Warn(paid, Code.PAYMENT_COMPLETED, changed=changed)
-    return Ok(paid, changed)
 
 
 def _is_provider(value: object) -> bool:

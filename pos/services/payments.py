@@ -228,45 +228,53 @@ def _clean_provider_id(value: object) -> str | None:
 def mark_paid(uow: UnitOfWork, payment_id: object) -> Result[Settlement]:
     """The payment succeeded: consume the stock, number the receipt, close the sale."""
     with uow:
-        connection, now = uow.connection, uow.now()
-        moved = _move(connection, payment_id, PaymentStatus.PAID, now)
-        if isinstance(moved, Settlement):
-            return Ok(moved)
-        if isinstance(moved, Err):
-            return moved
-        assert isinstance(payment_id, int)
-        order_id = moved.order_id
-        lines = _ORDER.execute(connection, {"b_order": order_id})
-        order = lines[0]
-        items = [(line.product_id, line.quantity) for line in lines]
-        oversold = _consume_stock(connection, order_id, order.location_id, items, now)
-        number, till_code = _NEXT_RECEIPT.one(connection, {"b_till": order.till_id})
-        _ISSUE_RECEIPT.execute(
-            connection,
-            {"b_till": order.till_id, "b_number": number, "b_order": order_id, "b_now": now},
-        )
-        _ORDER_PAID.execute(connection, {"b_order": order_id, "b_number": number, "b_now": now})
-        if order.coupon_id is not None:
-            _CONFIRM_COUPON.execute(connection, {"b_order": order_id, "b_now": now})
-        label = receipt_label(till_code, number)
-        _publish(
-            connection, TOPIC_ORDER_PAID, order_id, now, receipt=label, total=order.total_minor
-        )
-        if order.shipping_address:
-            _publish(
-                connection,
-                TOPIC_FULFILMENT,
-                order_id,
-                now,
-                address=order.shipping_address,
-                method=order.shipping_method,
-            )
-        _CLOSE_CART.execute(connection, {"b_cart": order.cart_id, "b_now": now})
+        settled = finalise_paid(uow.connection, payment_id, uow.now())
+        if isinstance(settled, Err):
+            return settled
+        if not settled.applied:
+            return Ok(settled)
         uow.commit()
-    settlement = Settlement(
+    return Ok(settled, Changed.ORDERS | Changed.STOCK | Changed.CART | Changed.COUPONS)
+
+
+def finalise_paid(connection: Connection, payment_id: object, now: datetime) -> Settlement | Err:
+    """Make the payment's sale paid, inside the caller's transaction; exactly once.
+
+    ``mark_paid`` runs it in a unit of work of its own; a cash checkout runs it in
+    the checkout's, so a cash sale is never left half-finished.
+    """
+    moved = _move(connection, payment_id, PaymentStatus.PAID, now)
+    if isinstance(moved, Settlement | Err):
+        return moved
+    assert isinstance(payment_id, int)
+    order_id = moved.order_id
+    lines = _ORDER.execute(connection, {"b_order": order_id})
+    order = lines[0]
+    items = [(line.product_id, line.quantity) for line in lines]
+    oversold = _consume_stock(connection, order_id, order.location_id, items, now)
+    number, till_code = _NEXT_RECEIPT.one(connection, {"b_till": order.till_id})
+    _ISSUE_RECEIPT.execute(
+        connection,
+        {"b_till": order.till_id, "b_number": number, "b_order": order_id, "b_now": now},
+    )
+    _ORDER_PAID.execute(connection, {"b_order": order_id, "b_number": number, "b_now": now})
+    if order.coupon_id is not None:
+        _CONFIRM_COUPON.execute(connection, {"b_order": order_id, "b_now": now})
+    label = receipt_label(till_code, number)
+    _publish(connection, TOPIC_ORDER_PAID, order_id, now, receipt=label, total=order.total_minor)
+    if order.shipping_address:
+        _publish(
+            connection,
+            TOPIC_FULFILMENT,
+            order_id,
+            now,
+            address=order.shipping_address,
+            method=order.shipping_method,
+        )
+    _CLOSE_CART.execute(connection, {"b_cart": order.cart_id, "b_now": now})
+    return Settlement(
         payment_id, order_id, PaymentStatus.PAID, True, label, moved.change_minor, oversold
     )
-    return Ok(settlement, Changed.ORDERS | Changed.STOCK | Changed.CART | Changed.COUPONS)
 
 
 @use_case
@@ -442,4 +450,11 @@ def _publish(
     )
 
 
-__all__ = ["PaymentMethod", "Settlement", "mark_failed", "mark_paid", "mark_pending"]
+__all__ = [
+    "PaymentMethod",
+    "Settlement",
+    "finalise_paid",
+    "mark_failed",
+    "mark_paid",
+    "mark_pending",
+]

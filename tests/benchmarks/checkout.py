@@ -1,10 +1,11 @@
 """Benchmark: a 5-line cash sale through checkout, against the bare driver, at 4 tills at once.
 
 What is timed is one sale's checkout plus its cash payment: ``checkout(uow, cart,
-shown_total_minor=..., tender=Cash(...), idempotency_key=...)``, which commits the order and
-its payment ``initiated`` and then settles the cash with ``mark_paid`` in a second
-transaction. Ringing the sale up is not timed: every cart is opened and rung up (five lines,
-one to three units each) through ``open_cart`` and ``add_to_cart`` before the clock starts.
+shown_total_minor=..., tender=Cash(...), idempotency_key=...)``, which writes the order and
+its payment ``initiated`` and settles the cash with ``finalise_paid`` (what ``mark_paid``
+runs) in the same transaction. Ringing the sale up is not timed: every cart is opened and
+rung up (five lines, one to three units each) through ``open_cart`` and ``add_to_cart``
+before the clock starts.
 
 The "floor" is the same sale done with the bare DB-API driver (``sqlite3``, ``psycopg``) on
 carts rung up the same way, as the issue lists it, and nothing more:
@@ -23,8 +24,10 @@ carts rung up the same way, as the issue lists it, and nothing more:
   paid; cart -> closed; the ``order.paid`` outbox message; COMMIT.
 
 That is 28 statements in 2 transactions (18 with ``--held``), counting the 5 order items
-as one ``executemany``. The services run the same count, and on PostgreSQL two ``SELECT
-now()`` and two pool pre-pings: their finalisation, which is also a card's and a webhook's,
+as one ``executemany``, as the issue describes the floor. The services run the same
+statements in one transaction (a crash must not leave a cash sale halfway), so they commit
+once where the floor commits twice, and on PostgreSQL they add one ``SELECT now()`` and one
+pool pre-ping. Their finalisation, which is also a card's and a webhook's,
 reads the order and its lines back where the floor carries them over from checkout, and a
 key they have seen before is looked up only when the cart is already past checkout. The
 script counts both sides' statements on one sale before measuring and prints them
