@@ -4,18 +4,16 @@ lines or none, and a cash sale paid at once through the same finalisation as a c
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import func, select
 
 from pos.domain.coupons import CouponKind
 from pos.domain.messages import render
 from pos.domain.money import Money
 from pos.domain.payments import PaymentMethod, PaymentStatus
 from pos.domain.results import Changed, Code, Ok
-from pos.services.cart import add_to_cart, cart_summary, open_cart, void_sale
+from pos.services.cart import add_to_cart, cart_summary, void_sale
 from pos.services.catalogue import ProductDraft, update_product
 from pos.services.checkout import PAYMENT_WINDOW, Card, Cash, SaleDetails, checkout
 from pos.services.coupons import CouponDraft, apply_coupon, create_coupon
@@ -36,68 +34,19 @@ from pos.store.models import (
     Till,
 )
 from pos.store.uow import UnitOfWork
-from tests.conftest import START, FakeClock, Shelf, error, value
+from tests.conftest import START, FakeClock, error, value
 from tests.invariants import assert_invariants, assert_stock_invariant, stock_books
+from tests.sales import (
+    count,
+    new_cart,
+    pay_by_card,
+    pay_cash,
+    rows,
+    two_line_cart,
+)
 
 # 2 x 12,50 + 1 x 30,00 at the default 20 % KDV, tax included: 55,00, of which 9,17 is tax.
 SUBTOTAL = 5500
-
-
-def count(store, table) -> int:
-    with store.engine.connect() as connection:
-        return connection.execute(select(func.count()).select_from(table)).scalar_one()
-
-
-def rows(store, model, *where, order_by=None) -> list:
-    with store.engine.connect() as connection:
-        query = select(model).where(*where)
-        if order_by is not None:
-            query = query.order_by(order_by)
-        return list(connection.execute(query))
-
-
-def new_cart(uow: UnitOfWork) -> int:
-    return value(open_cart(uow)).cart_id
-
-
-def key() -> str:
-    return str(uuid.uuid4())
-
-
-def two_line_cart(uow: UnitOfWork, shelf: Shelf) -> tuple[int, int, int]:
-    first = shelf.product(stock=10, price_minor=1250, name="Ayran 300 ml")
-    second = shelf.product(stock=5, price_minor=3000, name="Beyaz Peynir 500 g")
-    cart = new_cart(uow)
-    value(add_to_cart(uow, cart, first, 2))
-    value(add_to_cart(uow, cart, second, 1))
-    return cart, first, second
-
-
-def shown(uow: UnitOfWork, cart: int) -> int:
-    return value(cart_summary(uow, cart)).total_minor
-
-
-def pay_cash(uow: UnitOfWork, cart: int, given: int | None = None, **kwargs):
-    total = shown(uow, cart)
-    return checkout(
-        uow,
-        cart,
-        shown_total_minor=total,
-        tender=Cash(total if given is None else given),
-        idempotency_key=kwargs.pop("idempotency_key", key()),
-        **kwargs,
-    )
-
-
-def pay_by_card(uow: UnitOfWork, cart: int, **kwargs):
-    return checkout(
-        uow,
-        cart,
-        shown_total_minor=shown(uow, cart),
-        tender=Card(),
-        idempotency_key=kwargs.pop("idempotency_key", key()),
-        **kwargs,
-    )
 
 
 def edit_product(uow: UnitOfWork, store, product_id: int, **changes) -> None:

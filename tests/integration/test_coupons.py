@@ -4,18 +4,17 @@ cashier, re-priced every time the sale is shown, and claimed only at checkout.""
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from pos.domain.coupons import CouponKind
 from pos.domain.messages import render
 from pos.domain.payments import PaymentStatus
 from pos.domain.results import Changed, Code, Ok
-from pos.services.cart import add_to_cart, cart_summary, open_cart, remove_line, void_sale
-from pos.services.checkout import Card, Cash, checkout
+from pos.services.cart import cart_summary, remove_line, void_sale
+from pos.services.checkout import Cash, checkout
 from pos.services.coupons import CouponDraft, apply_coupon, create_coupon, remove_coupon
 from pos.services.payments import mark_failed, mark_paid
 from pos.store.models import (
@@ -28,15 +27,11 @@ from pos.store.models import (
     RedemptionState,
 )
 from pos.store.uow import UnitOfWork
-from tests.conftest import START, FakeClock, Shelf, error, value
+from tests.conftest import START, FakeClock, error, value
 from tests.invariants import assert_coupon_invariant, assert_invariants, stock_books
+from tests.sales import count, pay_by_card, pay_cash, two_line_cart
 
 TEN_PERCENT = CouponDraft(code="YAZ10", kind=CouponKind.PERCENT, value=1000)
-
-
-def count(store, table) -> int:
-    with store.engine.connect() as connection:
-        return connection.execute(select(func.count()).select_from(table)).scalar_one()
 
 
 def coupon_row(store, code: str) -> Coupon:
@@ -53,51 +48,8 @@ def redemptions(store) -> list[tuple[str, RedemptionState]]:
         return [(str(order_id), RedemptionState(state)) for order_id, state in rows]
 
 
-def new_cart(uow: UnitOfWork) -> int:
-    return value(open_cart(uow)).cart_id
-
-
-def two_line_cart(uow: UnitOfWork, shelf: Shelf) -> tuple[int, int, int]:
-    """A cart of 2 x 12,50 and 1 x 30,00: a subtotal of 55,00."""
-    first = shelf.product(stock=10, price_minor=1250)
-    second = shelf.product(stock=10, price_minor=3000)
-    cart = new_cart(uow)
-    value(add_to_cart(uow, cart, first, 2))
-    value(add_to_cart(uow, cart, second, 1))
-    return cart, first, second
-
-
 def coupon(uow: UnitOfWork, manager, draft: CouponDraft = TEN_PERCENT) -> int:
     return value(create_coupon(uow, draft, user_id=manager.id)).id
-
-
-def total(uow: UnitOfWork, cart: int) -> int:
-    return value(cart_summary(uow, cart)).total_minor
-
-
-def pay_cash(uow: UnitOfWork, cart: int):
-    shown = total(uow, cart)
-    return value(
-        checkout(
-            uow,
-            cart,
-            shown_total_minor=shown,
-            tender=Cash(shown),
-            idempotency_key=str(uuid.uuid4()),
-        )
-    )
-
-
-def pay_by_card(uow: UnitOfWork, cart: int):
-    return value(
-        checkout(
-            uow,
-            cart,
-            shown_total_minor=total(uow, cart),
-            tender=Card(),
-            idempotency_key=str(uuid.uuid4()),
-        )
-    )
 
 
 # -- create_coupon -------------------------------------------------------------------
@@ -330,7 +282,7 @@ def test_a_coupon_whose_uses_are_spent_is_refused(uow, shelf, manager, store):
     coupon(uow, manager, CouponDraft("TEK", CouponKind.PERCENT, 1000, usage_limit=1))
     first, _, _ = two_line_cart(uow, shelf)
     value(apply_coupon(uow, first, "TEK"))
-    assert pay_cash(uow, first).status is PaymentStatus.PAID
+    assert value(pay_cash(uow, first)).status is PaymentStatus.PAID
     assert coupon_row(store, "TEK").times_used == 1
     second, _, _ = two_line_cart(uow, shelf)
 
@@ -390,7 +342,7 @@ def test_a_coupon_for_an_unknown_cart_is_refused(uow, manager, cart):
 def test_a_coupon_cannot_go_on_a_closed_sale(uow, shelf, manager, store):
     cart, _, _ = two_line_cart(uow, shelf)
     coupon(uow, manager)
-    pay_cash(uow, cart)
+    value(pay_cash(uow, cart))
 
     assert error(apply_coupon(uow, cart, "YAZ10")).code is Code.CART_NOT_OPEN
     assert error(remove_coupon(uow, cart)).code is Code.CART_NOT_OPEN
@@ -400,7 +352,7 @@ def test_a_coupon_cannot_go_on_a_closed_sale(uow, shelf, manager, store):
 def test_a_coupon_cannot_go_on_a_sale_whose_payment_is_in_flight(uow, shelf, manager, store):
     cart, _, _ = two_line_cart(uow, shelf)
     coupon(uow, manager)
-    pay_by_card(uow, cart)
+    value(pay_by_card(uow, cart))
 
     assert error(apply_coupon(uow, cart, "YAZ10")).code is Code.CART_NOT_OPEN
     assert value(cart_summary(uow, cart)).coupon_code is None
@@ -504,7 +456,7 @@ def test_a_discounted_cash_sale_records_the_discount_on_the_order(uow, shelf, ma
     coupon(uow, manager)
     value(apply_coupon(uow, cart, "YAZ10"))
 
-    sale = pay_cash(uow, cart)
+    sale = value(pay_cash(uow, cart))
 
     assert sale.total_minor == 4950
     with store.engine.connect() as connection:
@@ -526,7 +478,7 @@ def test_a_redemption_is_held_at_checkout_released_on_failure_and_confirmed_when
     coupon(uow, manager, CouponDraft("TEK", CouponKind.PERCENT, 1000, usage_limit=1))
     value(apply_coupon(uow, cart, "TEK"))
 
-    first = pay_by_card(uow, cart)
+    first = value(pay_by_card(uow, cart))
     assert first.total_minor == 4950
     assert redemptions(store) == [(str(first.order_id), RedemptionState.HELD)]
     assert coupon_row(store, "TEK").times_used == 1
@@ -544,7 +496,7 @@ def test_a_redemption_is_held_at_checkout_released_on_failure_and_confirmed_when
         4950,
     )
 
-    second = pay_by_card(uow, cart)
+    second = value(pay_by_card(uow, cart))
     assert second.order_id != first.order_id
     assert redemptions(store) == [
         (str(first.order_id), RedemptionState.RELEASED),
@@ -566,7 +518,7 @@ def test_a_held_use_counts_against_the_limit_for_other_carts(uow, shelf, manager
     coupon(uow, manager, CouponDraft("TEK", CouponKind.PERCENT, 1000, usage_limit=1))
     first, _, _ = two_line_cart(uow, shelf)
     value(apply_coupon(uow, first, "TEK"))
-    pay_by_card(uow, first)
+    value(pay_by_card(uow, first))
     second, _, _ = two_line_cart(uow, shelf)
 
     assert render(error(apply_coupon(uow, second, "TEK")), "tr") == "Kupon kullanım limiti dolmuş"
@@ -578,7 +530,7 @@ def test_voiding_after_a_failed_payment_leaves_the_use_released(uow, shelf, mana
     cart, _, _ = two_line_cart(uow, shelf)
     coupon(uow, manager, CouponDraft("TEK", CouponKind.PERCENT, 1000, usage_limit=1))
     value(apply_coupon(uow, cart, "TEK"))
-    sale = pay_by_card(uow, cart)
+    sale = value(pay_by_card(uow, cart))
     value(mark_failed(uow, sale.payment_id))
 
     value(void_sale(uow, cart))

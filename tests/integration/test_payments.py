@@ -5,18 +5,17 @@ a paid sale is never lost even when its stock is gone."""
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from pos.domain.coupons import CouponKind
 from pos.domain.messages import render
 from pos.domain.payments import PaymentStatus
 from pos.domain.results import Code, Ok, Warn
-from pos.services.cart import add_to_cart, cart_summary, open_cart, set_quantity, void_sale
-from pos.services.checkout import Card, Cash, checkout
+from pos.services.cart import add_to_cart, cart_summary, set_quantity, void_sale
+from pos.services.checkout import Cash, checkout
 from pos.services.coupons import CouponDraft, apply_coupon, create_coupon
 from pos.services.payments import mark_failed, mark_paid, mark_pending
 from pos.services.reservations import RESERVATION_TTL, end_reservation, release_expired
@@ -37,18 +36,17 @@ from pos.store.models import (
     Till,
 )
 from pos.store.uow import UnitOfWork
-from tests.conftest import START, FakeClock, Shelf, error, value
+from tests.conftest import START, FakeClock, error, value
 from tests.invariants import assert_invariants, stock_books
-
-
-def count(store, table) -> int:
-    with store.engine.connect() as connection:
-        return connection.execute(select(func.count()).select_from(table)).scalar_one()
-
-
-def rows(store, model, *where) -> list:
-    with store.engine.connect() as connection:
-        return list(connection.execute(select(model).where(*where)))
+from tests.sales import (
+    count,
+    new_cart,
+    pay_by_card,
+    pay_cash,
+    rows,
+    shown_total,
+    two_line_cart,
+)
 
 
 def reservations_of(store, cart: int) -> list[tuple[object, ...]]:
@@ -83,49 +81,6 @@ def everything(uow: UnitOfWork, store, cart: int) -> tuple[object, ...]:
     )
 
 
-def new_cart(uow: UnitOfWork) -> int:
-    return value(open_cart(uow)).cart_id
-
-
-def ring_up(uow: UnitOfWork, shelf: Shelf) -> tuple[int, int, int]:
-    """A cart of 2 x 12,50 and 1 x 30,00 (55,00)."""
-    first = shelf.product(stock=10, price_minor=1250, name="Ayran 300 ml")
-    second = shelf.product(stock=5, price_minor=3000, name="Beyaz Peynir 500 g")
-    cart = new_cart(uow)
-    value(add_to_cart(uow, cart, first, 2))
-    value(add_to_cart(uow, cart, second, 1))
-    return cart, first, second
-
-
-def shown(uow: UnitOfWork, cart: int) -> int:
-    return value(cart_summary(uow, cart)).total_minor
-
-
-def pay_by_card(uow: UnitOfWork, cart: int):
-    return value(
-        checkout(
-            uow,
-            cart,
-            shown_total_minor=shown(uow, cart),
-            tender=Card(),
-            idempotency_key=str(uuid.uuid4()),
-        )
-    )
-
-
-def pay_cash(uow: UnitOfWork, cart: int):
-    total = shown(uow, cart)
-    return value(
-        checkout(
-            uow,
-            cart,
-            shown_total_minor=total,
-            tender=Cash(total),
-            idempotency_key=str(uuid.uuid4()),
-        )
-    )
-
-
 def lapse(uow: UnitOfWork, cart: int) -> None:
     """End the cart's active reservations as expired, giving their units back.
 
@@ -152,8 +107,8 @@ def lapse(uow: UnitOfWork, cart: int) -> None:
 
 
 def test_a_card_payment_marked_paid_finalises_the_sale(uow, shelf, store):
-    cart, first, second = ring_up(uow, shelf)
-    sale = pay_by_card(uow, cart)
+    cart, first, second = two_line_cart(uow, shelf)
+    sale = value(pay_by_card(uow, cart))
     assert (sale.status, sale.receipt) == (PaymentStatus.INITIATED, None)
 
     settled = value(mark_paid(uow, sale.payment_id))
@@ -174,8 +129,8 @@ def test_a_card_payment_marked_paid_finalises_the_sale(uow, shelf, store):
 
 
 def test_a_payment_marked_paid_twice_moves_stock_and_numbers_the_receipt_once(uow, shelf, store):
-    cart, _, _ = ring_up(uow, shelf)
-    sale = pay_by_card(uow, cart)
+    cart, _, _ = two_line_cart(uow, shelf)
+    sale = value(pay_by_card(uow, cart))
     first = value(mark_paid(uow, sale.payment_id))
     before = everything(uow, store, cart)
 
@@ -193,7 +148,7 @@ def test_a_payment_marked_paid_twice_moves_stock_and_numbers_the_receipt_once(uo
 
 
 def test_a_cash_sale_marked_paid_again_answers_its_receipt_and_change(uow, shelf, store):
-    cart, _, _ = ring_up(uow, shelf)
+    cart, _, _ = two_line_cart(uow, shelf)
     sale = value(
         checkout(uow, cart, shown_total_minor=5500, tender=Cash(10_000), idempotency_key="n-1")
     )
@@ -204,8 +159,8 @@ def test_a_cash_sale_marked_paid_again_answers_its_receipt_and_change(uow, shelf
 
 
 def test_a_late_failure_never_undoes_a_paid_sale_and_is_logged(uow, shelf, store, caplog):
-    cart, _, _ = ring_up(uow, shelf)
-    sale = pay_by_card(uow, cart)
+    cart, _, _ = two_line_cart(uow, shelf)
+    sale = value(pay_by_card(uow, cart))
     value(mark_paid(uow, sale.payment_id))
     before = everything(uow, store, cart)
 
@@ -221,8 +176,8 @@ def test_a_late_failure_never_undoes_a_paid_sale_and_is_logged(uow, shelf, store
 
 
 def test_a_cancellation_after_paid_is_refused_too(uow, shelf, store, caplog):
-    cart, _, _ = ring_up(uow, shelf)
-    sale = pay_by_card(uow, cart)
+    cart, _, _ = two_line_cart(uow, shelf)
+    sale = value(pay_by_card(uow, cart))
     value(mark_paid(uow, sale.payment_id))
     before = everything(uow, store, cart)
 
@@ -240,8 +195,8 @@ def test_a_cancellation_after_paid_is_refused_too(uow, shelf, store, caplog):
 def test_a_failed_card_payment_gives_the_sale_back_to_the_cashier(
     uow, shelf, store, clock: FakeClock
 ):
-    cart, first, second = ring_up(uow, shelf)
-    sale = pay_by_card(uow, cart)
+    cart, first, second = two_line_cart(uow, shelf)
+    sale = value(pay_by_card(uow, cart))
     books = stock_books(store.engine)
     clock.advance(minutes=3)
 
@@ -276,21 +231,21 @@ def test_a_failed_card_payment_gives_the_sale_back_to_the_cashier(
 def test_after_a_failed_payment_the_cashier_edits_the_sale_and_takes_cash(
     uow, shelf, store, manager
 ):
-    cart, first, second = ring_up(uow, shelf)
+    cart, first, second = two_line_cart(uow, shelf)
     value(
         create_coupon(
             uow, CouponDraft("TEK", CouponKind.FIXED, 500, usage_limit=1), user_id=manager.id
         )
     )
     value(apply_coupon(uow, cart, "TEK"))
-    failed = pay_by_card(uow, cart)
+    failed = value(pay_by_card(uow, cart))
     value(mark_failed(uow, failed.payment_id))
     [coupon] = rows(store, Coupon)
     assert coupon.times_used == 0
 
     value(set_quantity(uow, cart, first, 3))
-    assert shown(uow, cart) == 3 * 1250 + 3000 - 500
-    paid = pay_cash(uow, cart)
+    assert shown_total(uow, cart) == 3 * 1250 + 3000 - 500
+    paid = value(pay_cash(uow, cart))
 
     assert paid.order_id != failed.order_id
     assert (paid.status, paid.receipt, paid.total_minor) == (
@@ -310,8 +265,8 @@ def test_after_a_failed_payment_the_cashier_edits_the_sale_and_takes_cash(
 
 
 def test_a_payment_marked_failed_twice_fails_once(uow, shelf, store, clock: FakeClock):
-    cart, _, _ = ring_up(uow, shelf)
-    sale = pay_by_card(uow, cart)
+    cart, _, _ = two_line_cart(uow, shelf)
+    sale = value(pay_by_card(uow, cart))
     value(mark_failed(uow, sale.payment_id))
     clock.advance(minutes=5)
     before = everything(uow, store, cart)
@@ -326,8 +281,8 @@ def test_a_payment_marked_failed_twice_fails_once(uow, shelf, store, clock: Fake
 
 
 def test_a_failed_payment_cannot_be_marked_paid_afterwards(uow, shelf, store, caplog):
-    cart, _, _ = ring_up(uow, shelf)
-    sale = pay_by_card(uow, cart)
+    cart, _, _ = two_line_cart(uow, shelf)
+    sale = value(pay_by_card(uow, cart))
     value(mark_failed(uow, sale.payment_id))
     before = everything(uow, store, cart)
 
@@ -342,8 +297,8 @@ def test_a_failed_payment_cannot_be_marked_paid_afterwards(uow, shelf, store, ca
 
 
 def test_a_cancelled_payment_behaves_like_a_failed_one(uow, shelf, store):
-    cart, _, _ = ring_up(uow, shelf)
-    sale = pay_by_card(uow, cart)
+    cart, _, _ = two_line_cart(uow, shelf)
+    sale = value(pay_by_card(uow, cart))
 
     result = mark_failed(uow, sale.payment_id, status=PaymentStatus.CANCELLED)
 
@@ -362,13 +317,13 @@ def test_a_cancelled_payment_behaves_like_a_failed_one(uow, shelf, store):
     assert again.value.applied is False
     assert error(mark_failed(uow, sale.payment_id)).code is Code.PAYMENT_TRANSITION_FORBIDDEN
     assert error(mark_paid(uow, sale.payment_id)).code is Code.PAYMENT_TRANSITION_FORBIDDEN
-    assert pay_cash(uow, cart).receipt == "T01-000001"
+    assert value(pay_cash(uow, cart)).receipt == "T01-000001"
     assert_invariants(store.engine)
 
 
 def test_a_failed_sale_left_alone_is_released_by_the_sweeper(uow, shelf, store, clock):
-    cart, first, second = ring_up(uow, shelf)
-    value(mark_failed(uow, pay_by_card(uow, cart).payment_id))
+    cart, first, second = two_line_cart(uow, shelf)
+    value(mark_failed(uow, value(pay_by_card(uow, cart)).payment_id))
 
     clock.advance(minutes=15)
     report = value(release_expired(uow))
@@ -383,8 +338,8 @@ def test_a_failed_sale_left_alone_is_released_by_the_sweeper(uow, shelf, store, 
 
 
 def test_a_payment_that_succeeds_after_its_holds_lapsed_takes_the_stock_again(uow, shelf, store):
-    cart, first, second = ring_up(uow, shelf)
-    sale = pay_by_card(uow, cart)
+    cart, first, second = two_line_cart(uow, shelf)
+    sale = value(pay_by_card(uow, cart))
     lapse(uow, cart)
     books = stock_books(store.engine)
     assert (books[first][:2], books[second][:2]) == ((10, 0), (5, 0))
@@ -405,7 +360,7 @@ def test_a_payment_that_succeeds_when_the_stock_is_gone_is_still_a_paid_sale_wit
     product = shelf.product(stock=3, price_minor=1000, name="Son Simit")
     cart = new_cart(uow)
     value(add_to_cart(uow, cart, product, 2))
-    sale = pay_by_card(uow, cart)
+    sale = value(pay_by_card(uow, cart))
     lapse(uow, cart)
     other = new_cart(uow)
     value(add_to_cart(uow, other, product, 2))  # only one unit is left on the shelf
@@ -435,7 +390,7 @@ def test_a_payment_that_succeeds_with_nothing_left_oversells_every_unit(uow, she
     product = shelf.product(stock=2, price_minor=1000)
     cart = new_cart(uow)
     value(add_to_cart(uow, cart, product, 2))
-    sale = pay_by_card(uow, cart)
+    sale = value(pay_by_card(uow, cart))
     lapse(uow, cart)
     other = new_cart(uow)
     value(add_to_cart(uow, other, product, 2))
@@ -450,7 +405,7 @@ def test_a_payment_that_succeeds_with_nothing_left_oversells_every_unit(uow, she
 
 
 def test_voiding_a_sale_releases_what_it_holds_once_and_closes_it(uow, shelf, store, manager):
-    cart, first, second = ring_up(uow, shelf)
+    cart, first, second = two_line_cart(uow, shelf)
 
     report = value(void_sale(uow, cart, user_id=manager.id))
 
@@ -487,8 +442,8 @@ def test_voiding_does_not_give_back_a_line_the_sweeper_already_expired(
 
 
 def test_a_sale_whose_card_payment_is_in_flight_cannot_be_voided(uow, shelf, store):
-    cart, _, _ = ring_up(uow, shelf)
-    pay_by_card(uow, cart)
+    cart, _, _ = two_line_cart(uow, shelf)
+    value(pay_by_card(uow, cart))
     before = everything(uow, store, cart)
 
     refused = error(void_sale(uow, cart))
@@ -500,8 +455,8 @@ def test_a_sale_whose_card_payment_is_in_flight_cannot_be_voided(uow, shelf, sto
 
 
 def test_a_sale_whose_payment_failed_can_be_voided(uow, shelf, store):
-    cart, first, second = ring_up(uow, shelf)
-    value(mark_failed(uow, pay_by_card(uow, cart).payment_id))
+    cart, first, second = two_line_cart(uow, shelf)
+    value(mark_failed(uow, value(pay_by_card(uow, cart)).payment_id))
 
     assert value(void_sale(uow, cart)).units_released == 3
     books = stock_books(store.engine)
@@ -511,8 +466,8 @@ def test_a_sale_whose_payment_failed_can_be_voided(uow, shelf, store):
 
 
 def test_a_paid_sale_cannot_be_voided(uow, shelf, store):
-    cart, _, _ = ring_up(uow, shelf)
-    pay_cash(uow, cart)
+    cart, _, _ = two_line_cart(uow, shelf)
+    value(pay_cash(uow, cart))
     before = everything(uow, store, cart)
 
     assert error(void_sale(uow, cart)).code is Code.CART_NOT_OPEN
@@ -529,8 +484,8 @@ def test_voiding_an_unknown_cart_is_refused(uow, cart):
 
 @pytest.mark.parametrize("payment", [424242, 0, -1, "1", None, 2**40, 1.0, True, "1 OR 1=1"])
 def test_an_unknown_payment_is_not_found(uow, shelf, store, payment):
-    cart, _, _ = ring_up(uow, shelf)
-    pay_by_card(uow, cart)
+    cart, _, _ = two_line_cart(uow, shelf)
+    value(pay_by_card(uow, cart))
     before = everything(uow, store, cart)
 
     assert error(mark_paid(uow, payment)).code is Code.PAYMENT_NOT_FOUND
@@ -545,8 +500,8 @@ def test_an_unknown_payment_is_not_found(uow, shelf, store, payment):
 
 
 def test_a_payment_the_terminal_took_on_is_pending_and_keeps_the_terminals_id(uow, shelf, store):
-    cart, _, _ = ring_up(uow, shelf)
-    sale = pay_by_card(uow, cart)
+    cart, _, _ = two_line_cart(uow, shelf)
+    sale = value(pay_by_card(uow, cart))
     books = stock_books(store.engine)
 
     pending = value(mark_pending(uow, sale.payment_id, provider_payment_id="pi_3Nx81"))
@@ -562,8 +517,8 @@ def test_a_payment_the_terminal_took_on_is_pending_and_keeps_the_terminals_id(uo
 def test_pending_twice_is_a_no_op_and_pending_after_an_outcome_is_refused(
     uow, shelf, store, caplog
 ):
-    cart, _, _ = ring_up(uow, shelf)
-    sale = pay_by_card(uow, cart)
+    cart, _, _ = two_line_cart(uow, shelf)
+    sale = value(pay_by_card(uow, cart))
     value(mark_pending(uow, sale.payment_id))
 
     again = value(mark_pending(uow, sale.payment_id))
@@ -582,8 +537,8 @@ def test_pending_twice_is_a_no_op_and_pending_after_an_outcome_is_refused(
 def test_a_malformed_terminal_id_is_refused_and_the_payment_stays_initiated(
     uow, shelf, store, reference
 ):
-    cart, _, _ = ring_up(uow, shelf)
-    sale = pay_by_card(uow, cart)
+    cart, _, _ = two_line_cart(uow, shelf)
+    sale = value(pay_by_card(uow, cart))
 
     refused = error(mark_pending(uow, sale.payment_id, provider_payment_id=reference))
 

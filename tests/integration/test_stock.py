@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from pos.domain.messages import render
 from pos.domain.results import Changed, Code, Ok
@@ -14,11 +14,7 @@ from pos.services.stock import adjust_stock, receive_stock, stock_levels
 from pos.store.models import AuditEntry, MoveKind, StockMove, User
 from tests.conftest import Shelf, error, value
 from tests.invariants import assert_stock_invariant, stock_books
-
-
-def count(store, table) -> int:
-    with store.engine.connect() as connection:
-        return connection.execute(select(func.count()).select_from(table)).scalar_one()
+from tests.sales import count
 
 
 def records(store) -> tuple[object, ...]:
