@@ -7,6 +7,8 @@ import json
 from dataclasses import replace
 
 import pytest
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
 from pos.domain.coupons import CouponKind
 from pos.domain.messages import render
@@ -681,3 +683,24 @@ def test_addresses_may_span_lines_and_details_are_trimmed(uow, shelf, store):
         "kargo",
         None,
     )
+
+
+def test_a_cash_sale_that_cannot_be_finished_leaves_the_cart_as_it_was(uow, shelf, store):
+    """Cash is paid in checkout's own transaction: if finalising fails, nothing of the
+    sale stays behind, neither an order in checkout nor a half-paid one.
+
+    The failure is a real one: the till's receipt counter is put back to 0 after a
+    first sale, so the next receipt number clashes with the one already issued."""
+    first, _, _ = two_line_cart(uow, shelf)
+    value(pay_cash(uow, first))
+    with store.engine.begin() as connection:
+        connection.execute(update(Till).values(last_receipt_number=0))
+    cart, _, _ = two_line_cart(uow, shelf)
+    before = records(uow, store, cart)
+
+    with pytest.raises(IntegrityError):
+        pay_cash(uow, cart)
+
+    assert records(uow, store, cart) == before
+    assert value(cart_summary(uow, cart)).status is CartStatus.OPEN
+    assert_invariants(store.engine)
