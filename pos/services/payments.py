@@ -19,7 +19,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, bindparam, insert, literal_column, select, update
 
-from pos.domain.payments import PaymentMethod, PaymentStatus, sources_of
+from pos.domain.payments import PaymentStatus, sources_of
 from pos.domain.receipt import receipt_label
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn
 from pos.services._support import is_id, use_case
@@ -448,13 +448,3 @@ def _publish(
     _OUTBOX.execute(
         connection, {"b_topic": topic, "b_key": str(order_id), "b_payload": body, "b_now": now}
     )
-
-
-__all__ = [
-    "PaymentMethod",
-    "Settlement",
-    "finalise_paid",
-    "mark_failed",
-    "mark_paid",
-    "mark_pending",
-]
