@@ -160,6 +160,9 @@ class User(Base):
     pin_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    failed_pin_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Wrong PINs in a row; the fifth locks the user until ``locked_until``."""
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Product(Base):
@@ -420,6 +423,48 @@ class Payment(Base):
     change_minor: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    settled_by: Mapped[str | None] = mapped_column(String(16))
+    """How the outcome arrived: cash, webhook, poll or manager."""
+    review_reason: Mapped[str | None] = mapped_column(String(32))
+    """Set when an event disagreed with the payment (amount, currency): a manager looks."""
+    cancel_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class EventOutcome(enum.StrEnum):
+    APPLIED = "applied"
+    """It moved the payment."""
+    IGNORED = "ignored"
+    """The payment was already there, or the state machine refused the move."""
+    UNMATCHED = "unmatched"
+    """No such payment (yet): kept, and matched when it appears."""
+    MISMATCH = "mismatch"
+    """Its amount or currency differs from the payment's: not applied, flagged."""
+    PENDING = "pending"
+    """Not final: the terminal still waits for the card."""
+
+
+class PaymentEvent(Base):
+    """Every result a terminal reported, by webhook or to the poller, stored once."""
+
+    __tablename__ = "payment_events"
+    __table_args__ = (
+        UniqueConstraint("provider", "event_id"),
+        Index("ix_payment_events_outcome", "outcome"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[str] = mapped_column(String(255))
+    type: Mapped[str] = mapped_column(String(64))
+    terminal_payment_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), index=True)
+    amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    source: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[EventOutcome] = mapped_column(_enum(EventOutcome, "event_outcome"))
+    payload: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class CouponRedemption(Base):

@@ -14,6 +14,7 @@ from pos.store.models import (
     OutboxMessage,
     Oversell,
     Payment,
+    PaymentEvent,
     Product,
     Receipt,
     Reservation,
@@ -33,6 +34,7 @@ order_items = table_of(OrderItem)
 outbox = table_of(OutboxMessage)
 oversells = table_of(Oversell)
 payments = table_of(Payment)
+payment_events = table_of(PaymentEvent)
 products = table_of(Product)
 receipts = table_of(Receipt)
 reservations = table_of(Reservation)
