@@ -234,6 +234,58 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "Ödeme tamamlandı",
         "en": "Payment completed",
     },
+    Code.PAYMENT_NOT_CARD: {
+        "tr": "Bu ödeme kartla değil",
+        "en": "This is not a card payment",
+    },
+    Code.TERMINAL_BUSY: {
+        "tr": "Terminal başka bir ödemeyi bekliyor: önce onu sonuçlandırın",
+        "en": "The terminal is waiting for another payment: settle that one first",
+    },
+    Code.TERMINAL_UNREACHABLE: {
+        "tr": "Terminale ulaşılamıyor; ödeme sonucu sorulmaya devam edilecek",
+        "en": "The terminal cannot be reached; it will be asked again for the outcome",
+    },
+    Code.TERMINAL_REFUSED: {
+        "tr": "Terminal isteği reddetti: {reason}",
+        "en": "The terminal refused the request: {reason}",
+    },
+    Code.PAYMENT_STATE_UNKNOWN: {
+        "tr": "Ödemenin durumu henüz bilinmiyor; ürünler ayrılmış kalıyor",
+        "en": "The payment's outcome is not known yet; the goods stay held",
+    },
+    Code.PAYMENT_PENDING: {
+        "tr": "Kart bekleniyor",
+        "en": "Waiting for the card",
+    },
+    Code.PAYMENT_UNDER_REVIEW: {
+        "tr": "Ödeme tutarı veya para birimi uyuşmuyor: yönetici incelemeli",
+        "en": "The payment's amount or currency does not match: a manager must review it",
+    },
+    Code.INVALID_OUTCOME: {
+        "tr": "Geçersiz ödeme sonucu",
+        "en": "Invalid payment outcome",
+    },
+    Code.INVALID_NOTE: {
+        "tr": "Bir açıklama yazın (en çok 500 karakter)",
+        "en": "Write a note (500 characters at most)",
+    },
+    Code.WRONG_PIN: {
+        "tr": "Yanlış PIN. Kalan deneme: {remaining}",
+        "en": "Wrong PIN. Attempts left: {remaining}",
+    },
+    Code.USER_LOCKED: {
+        "tr": "Kullanıcı kilitli: {minutes} dakika sonra tekrar deneyin",
+        "en": "User locked: try again in {minutes} minutes",
+    },
+    Code.USER_INACTIVE: {
+        "tr": "Kullanıcı etkin değil",
+        "en": "User is not active",
+    },
+    Code.BARCODE_NOT_FOUND: {
+        "tr": "Barkod bulunamadı: {code}",
+        "en": "Barcode not found: {code}",
+    },
 }
 
 

@@ -72,6 +72,19 @@ class Code(enum.StrEnum):
     PAYMENT_IN_PROGRESS = "payment_in_progress"
     PAYMENT_FAILED = "payment_failed"
     PAYMENT_COMPLETED = "payment_completed"
+    PAYMENT_NOT_CARD = "payment_not_card"
+    TERMINAL_BUSY = "terminal_busy"
+    TERMINAL_UNREACHABLE = "terminal_unreachable"
+    TERMINAL_REFUSED = "terminal_refused"
+    PAYMENT_STATE_UNKNOWN = "payment_state_unknown"
+    PAYMENT_PENDING = "payment_pending"
+    PAYMENT_UNDER_REVIEW = "payment_under_review"
+    INVALID_OUTCOME = "invalid_outcome"
+    INVALID_NOTE = "invalid_note"
+    WRONG_PIN = "wrong_pin"
+    USER_LOCKED = "user_locked"
+    USER_INACTIVE = "user_inactive"
+    BARCODE_NOT_FOUND = "barcode_not_found"
 
 
 class Changed(enum.Flag):
