@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 
 class PaymentStatus(enum.StrEnum):
@@ -57,3 +58,44 @@ def can_move(current: PaymentStatus, target: PaymentStatus) -> bool:
 def sources_of(target: PaymentStatus) -> frozenset[PaymentStatus]:
     """Every state a payment may reach ``target`` from: the WHERE of its conditional UPDATE."""
     return frozenset(state for state, targets in TRANSITIONS.items() if target in targets)
+
+
+class Settler(enum.StrEnum):
+    """How a payment's outcome reached the store."""
+
+    CASH = "cash"
+    WEBHOOK = "webhook"
+    POLL = "poll"
+    MANAGER = "manager"
+
+
+EVENT_OUTCOMES: Mapping[str, PaymentStatus] = {
+    "payment.pending": PaymentStatus.PENDING,
+    "payment.succeeded": PaymentStatus.PAID,
+    "payment.failed": PaymentStatus.FAILED,
+    "payment.cancelled": PaymentStatus.CANCELLED,
+}
+"""The event types a terminal reports, and the state each asks the payment to take."""
+
+
+@dataclass(frozen=True)
+class TerminalEvent:
+    """What a terminal reported about one payment, pushed (webhook) or pulled (poll)."""
+
+    provider: str
+    event_id: str
+    """Unique per provider: a re-delivery carries the same id and is applied once."""
+    type: str
+    """One of ``EVENT_OUTCOMES``."""
+    terminal_payment_id: str
+    payment_id: int | None
+    """Ours, from the metadata the till sent with the payment; None if absent."""
+    amount_minor: int
+    currency: str
+    source: Settler
+    payload: str
+    """The event as received, kept for a manager to read."""
+
+    @property
+    def target(self) -> PaymentStatus:
+        return EVENT_OUTCOMES[self.type]

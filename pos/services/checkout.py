@@ -39,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from pos.domain.money import MAX_PRICE_MINOR, Money
-from pos.domain.payments import PaymentMethod, PaymentStatus
+from pos.domain.payments import PaymentMethod, PaymentStatus, Settler
 from pos.domain.pricing import PriceLine
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
 from pos.services._pricing import load_coupon, price_sale
@@ -362,7 +362,7 @@ def _checkout_once(
         if isinstance(tender, Cash):
             # The cash is in the drawer: paid now, in this same transaction, through the
             # finalisation a card's success goes through, so no cash sale is left halfway.
-            settled = finalise_paid(connection, payment_id, now)
+            settled = finalise_paid(connection, payment_id, now, Settler.CASH)
             assert isinstance(settled, Settlement), settled  # it was made initiated above
             sale = replace(sale, status=PaymentStatus.PAID, receipt=settled.receipt)
         uow.commit()

@@ -15,11 +15,12 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Connection, bindparam, insert, literal_column, select, update
 
-from pos.domain.payments import PaymentStatus, sources_of
+from pos.domain.payments import PaymentStatus, Settler, sources_of
 from pos.domain.receipt import receipt_label
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn
 from pos.services._support import is_id, use_case
@@ -64,13 +65,16 @@ MAX_PROVIDER_ID_LENGTH = 128
 def _move_payment(target: PaymentStatus) -> Prepared:
     # The states are literals, so the statement is the same text every time it runs.
     allowed = sorted(state.value for state in sources_of(target))
+    settled: dict[str, Any] = {}
+    if target is not PaymentStatus.PENDING:
+        settled["settled_by"] = bindparam("b_settler")
     return Prepared(
         update(payments)
         .where(
             payments.c.id == bindparam("b_payment"),
             payments.c.status.in_([literal_column(f"'{state}'") for state in allowed]),
         )
-        .values(status=target, updated_at=bindparam("b_now"))
+        .values(status=target, updated_at=bindparam("b_now"), **settled)
         .returning(payments.c.order_id, payments.c.change_minor)
     )
 
@@ -225,10 +229,12 @@ def _clean_provider_id(value: object) -> str | None:
 
 
 @use_case
-def mark_paid(uow: UnitOfWork, payment_id: object) -> Result[Settlement]:
+def mark_paid(
+    uow: UnitOfWork, payment_id: object, *, settler: Settler | None = None
+) -> Result[Settlement]:
     """The payment succeeded: consume the stock, number the receipt, close the sale."""
     with uow:
-        settled = finalise_paid(uow.connection, payment_id, uow.now())
+        settled = finalise_paid(uow.connection, payment_id, uow.now(), settler)
         if isinstance(settled, Err):
             return settled
         if not settled.applied:
@@ -237,13 +243,15 @@ def mark_paid(uow: UnitOfWork, payment_id: object) -> Result[Settlement]:
     return Ok(settled, Changed.ORDERS | Changed.STOCK | Changed.CART | Changed.COUPONS)
 
 
-def finalise_paid(connection: Connection, payment_id: object, now: datetime) -> Settlement | Err:
+def finalise_paid(
+    connection: Connection, payment_id: object, now: datetime, settler: Settler | None = None
+) -> Settlement | Err:
     """Make the payment's sale paid, inside the caller's transaction; exactly once.
 
     ``mark_paid`` runs it in a unit of work of its own; a cash checkout runs it in
     the checkout's, so a cash sale is never left half-finished.
     """
-    moved = _move(connection, payment_id, PaymentStatus.PAID, now)
+    moved = _move(connection, payment_id, PaymentStatus.PAID, now, settler)
     if isinstance(moved, Settlement | Err):
         return moved
     assert isinstance(payment_id, int)
@@ -284,6 +292,7 @@ def mark_failed(
     *,
     status: PaymentStatus = PaymentStatus.FAILED,
     ttl: timedelta = RESERVATION_TTL,
+    settler: Settler | None = None,
 ) -> Result[Settlement]:
     """The payment failed or was cancelled: the customer still stands at the till.
 
@@ -291,50 +300,69 @@ def mark_failed(
     ``ttl`` (DESIGN.md §6, item 13) and its coupon use given back, so another tender
     can be tried. The answer carries the seed's "Ödeme başarısız".
     """
-    if status not in (PaymentStatus.FAILED, PaymentStatus.CANCELLED):
-        raise ValueError("mark_failed ends a payment as failed or cancelled")
     with uow:
-        connection, now = uow.connection, uow.now()
-        moved = _move(connection, payment_id, status, now)
-        if isinstance(moved, Settlement):
-            return Warn(moved, Code.PAYMENT_FAILED)
-        if isinstance(moved, Err):
-            return moved
-        assert isinstance(payment_id, int)
-        order_id = moved.order_id
-        cart_id = connection.execute(
-            update(orders)
-            .where(orders.c.id == order_id)
-            .values(status=_ORDER_STATUS[status], ended_at=now)
-            .returning(orders.c.cart_id)
-        ).scalar_one()
-        connection.execute(
-            update(reservations)
-            .where(reservations.c.order_id == order_id, IS_ACTIVE)
-            .values(order_id=None, expires_at=now + ttl)
-        )
-        _release_coupon(connection, order_id, now)
-        connection.execute(
-            update(carts)
-            .where(carts.c.id == cart_id, carts.c.status == CartStatus.CHECKING_OUT)
-            .values(status=CartStatus.OPEN, updated_at=now)
-        )
+        settled = finalise_failed(uow.connection, payment_id, uow.now(), status, ttl, settler)
+        if isinstance(settled, Err):
+            return settled
+        if not settled.applied:
+            return Warn(settled, Code.PAYMENT_FAILED)
         uow.commit()
-    settlement = Settlement(payment_id, order_id, status, True)
     return Warn(
-        settlement, Code.PAYMENT_FAILED, changed=Changed.ORDERS | Changed.CART | Changed.COUPONS
+        settled, Code.PAYMENT_FAILED, changed=Changed.ORDERS | Changed.CART | Changed.COUPONS
     )
 
 
+def finalise_failed(
+    connection: Connection,
+    payment_id: object,
+    now: datetime,
+    status: PaymentStatus = PaymentStatus.FAILED,
+    ttl: timedelta = RESERVATION_TTL,
+    settler: Settler | None = None,
+) -> Settlement | Err:
+    """End the payment failed or cancelled inside the caller's transaction; exactly once."""
+    if status not in (PaymentStatus.FAILED, PaymentStatus.CANCELLED):
+        raise ValueError("a payment fails as failed or cancelled")
+    moved = _move(connection, payment_id, status, now, settler)
+    if isinstance(moved, Settlement | Err):
+        return moved
+    order_id = moved.order_id
+    cart_id = connection.execute(
+        update(orders)
+        .where(orders.c.id == order_id)
+        .values(status=_ORDER_STATUS[status], ended_at=now)
+        .returning(orders.c.cart_id)
+    ).scalar_one()
+    connection.execute(
+        update(reservations)
+        .where(reservations.c.order_id == order_id, IS_ACTIVE)
+        .values(order_id=None, expires_at=now + ttl)
+    )
+    _release_coupon(connection, order_id, now)
+    connection.execute(
+        update(carts)
+        .where(carts.c.id == cart_id, carts.c.status == CartStatus.CHECKING_OUT)
+        .values(status=CartStatus.OPEN, updated_at=now)
+    )
+    assert isinstance(payment_id, int)
+    return Settlement(payment_id, order_id, status, True)
+
+
 def _move(
-    connection: Connection, payment_id: object, target: PaymentStatus, now: datetime
+    connection: Connection,
+    payment_id: object,
+    target: PaymentStatus,
+    now: datetime,
+    settler: Settler | None = None,
 ) -> _Moved | Settlement | Err:
     """Move the payment to ``target`` if the machine allows it: what moved if this call
     moved it; otherwise what to answer (already there, refused, or no such payment)."""
     if not is_id(payment_id):
         return Err(Code.PAYMENT_NOT_FOUND)
     assert isinstance(payment_id, int)
-    row = _MOVE[target].first(connection, {"b_payment": payment_id, "b_now": now})
+    row = _MOVE[target].first(
+        connection, {"b_payment": payment_id, "b_now": now, "b_settler": settler}
+    )
     if row is not None:
         return _Moved(row.order_id, row.change_minor)
     current = _PAYMENT.first(connection, {"b_payment": payment_id})
