@@ -1,0 +1,1 @@
+"""Card terminals: the protocol, the HTTP adapter, the simulator and webhook signatures."""
