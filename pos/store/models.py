@@ -458,6 +458,8 @@ class PaymentEvent(Base):
     type: Mapped[str] = mapped_column(String(64))
     terminal_payment_id: Mapped[str | None] = mapped_column(String(128), index=True)
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), index=True)
+    claimed_payment_id: Mapped[int | None] = mapped_column(BigInteger)
+    """The till's payment id the event names; no reference, as it may be one not known here."""
     amount_minor: Mapped[int | None] = mapped_column(BigInteger)
     currency: Mapped[str | None] = mapped_column(String(3))
     source: Mapped[str] = mapped_column(String(16))

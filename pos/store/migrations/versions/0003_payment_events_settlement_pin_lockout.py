@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("type", sa.String(length=64), nullable=False),
         sa.Column("terminal_payment_id", sa.String(length=128), nullable=True),
         sa.Column("payment_id", sa.Integer(), nullable=True),
+        sa.Column("claimed_payment_id", sa.BigInteger(), nullable=True),
         sa.Column("amount_minor", sa.BigInteger(), nullable=True),
         sa.Column("currency", sa.String(length=3), nullable=True),
         sa.Column("source", sa.String(length=16), nullable=False),

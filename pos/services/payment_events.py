@@ -1,0 +1,308 @@
+"""The one reconciler: every result a terminal reports ends here (DESIGN.md §4).
+
+A webhook pushed to the listener and a status pulled by the poller both become a
+``TerminalEvent`` and go through ``apply_payment_event``. In one transaction the event
+is stored under its unique (provider, event id) and then applied through the payment
+state machine (``finalise_paid`` / ``finalise_failed``), whose conditional UPDATEs make
+each effect happen once however many deliveries race. A re-delivery hits the unique
+key and changes nothing; an event for a payment the store does not know is kept as
+unmatched and applied when the payment appears; one whose amount or currency differs
+from the payment's is kept, not applied, and the payment is flagged for a manager.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from pos.domain.money import is_currency
+from pos.domain.payments import (
+    EVENT_OUTCOMES,
+    PaymentMethod,
+    PaymentStatus,
+    Settler,
+    TerminalEvent,
+)
+from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
+from pos.services._support import use_case
+from pos.services.payments import Settlement, finalise_failed, finalise_paid
+from pos.store.models import EventOutcome
+from pos.store.tables import payment_events, payments
+from pos.store.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+MAX_EVENT_ID = 255
+MAX_TERMINAL_ID = 128
+MAX_PROVIDER = 32
+MAX_PAYLOAD = 64 * 1024
+MAX_AMOUNT_MINOR = 10**15
+_PRINTABLE_ID = re.compile(r"[\x21-\x7e]+")
+
+REVIEW_AMOUNT = "amount_mismatch"
+REVIEW_CURRENCY = "currency_mismatch"
+REVIEW_TERMINAL_ID = "terminal_id_mismatch"
+
+
+@dataclass(frozen=True)
+class EventReceipt:
+    """What became of one reported event."""
+
+    event_id: str
+    outcome: EventOutcome
+    duplicate: bool
+    """True when this event was stored before: nothing was done this time."""
+    payment_id: int | None
+    status: PaymentStatus | None
+    """The payment's status after the event, if the payment is known."""
+
+
+@use_case
+def apply_payment_event(uow: UnitOfWork, event: object) -> Result[EventReceipt]:
+    """Store a terminal's event once and apply it to its payment, exactly once."""
+    checked = _checked(event)
+    try:
+        with uow:
+            connection, now = uow.connection, uow.now()
+            event_row = connection.execute(
+                insert(payment_events)
+                .values(
+                    provider=checked.provider,
+                    event_id=checked.event_id,
+                    type=checked.type,
+                    terminal_payment_id=checked.terminal_payment_id,
+                    payment_id=None,
+                    claimed_payment_id=checked.payment_id,
+                    amount_minor=checked.amount_minor,
+                    currency=checked.currency,
+                    source=checked.source,
+                    outcome=EventOutcome.UNMATCHED,
+                    payload=checked.payload,
+                    received_at=now,
+                )
+                .returning(payment_events.c.id)
+            ).scalar_one()
+            receipt, changed = _apply(connection, event_row, checked, now)
+            uow.commit()
+    except IntegrityError:
+        # Stored before (a re-delivery, or the same event racing in on another thread):
+        # the first one did whatever it does.
+        stored = _already_stored(uow, checked)
+        if stored is None:
+            raise
+        return Ok(stored)
+    return Ok(receipt, changed)
+
+
+@use_case
+def match_unmatched_events(uow: UnitOfWork) -> Result[int]:
+    """Apply the kept events whose payment has appeared since; how many were matched."""
+    with uow.reading():
+        waiting = uow.connection.execute(
+            select(payment_events.c.id)
+            .join(payments, _event_payment_join())
+            .where(payment_events.c.outcome == EventOutcome.UNMATCHED)
+            .order_by(payment_events.c.id)
+        ).scalars()
+        event_ids = list(waiting)
+    matched = 0
+    for event_row in event_ids:
+        with uow:
+            connection, now = uow.connection, uow.now()
+            row = connection.execute(
+                select(payment_events)
+                .where(
+                    payment_events.c.id == event_row,
+                    payment_events.c.outcome == EventOutcome.UNMATCHED,
+                )
+                .with_for_update()
+            ).first()
+            if row is None:  # another reconciler got there first
+                continue
+            _apply(connection, event_row, _stored_event(row), now)
+            uow.commit()
+            matched += 1
+    return Ok(matched, Changed.ORDERS if matched else Changed.NOTHING)
+
+
+@use_case
+def last_event_at(uow: UnitOfWork) -> Result[datetime | None]:
+    """When the store last received an event from a terminal (for the status bar)."""
+    with uow.reading():
+        return Ok(
+            uow.connection.execute(select(func.max(payment_events.c.received_at))).scalar_one()
+        )
+
+
+def _event_payment_join() -> Any:
+    return and_(
+        payments.c.provider == payment_events.c.provider,
+        or_(
+            payments.c.id == payment_events.c.claimed_payment_id,
+            payments.c.provider_payment_id == payment_events.c.terminal_payment_id,
+        ),
+    )
+
+
+def _apply(
+    connection: Connection, event_row: int, event: TerminalEvent, now: datetime
+) -> tuple[EventReceipt, Changed]:
+    payment = _find_payment(connection, event)
+    outcome, status, changed = EventOutcome.UNMATCHED, None, Changed.NOTHING
+    if payment is not None:
+        outcome, status, changed = _settle(connection, payment, event, now)
+    connection.execute(
+        update(payment_events)
+        .where(payment_events.c.id == event_row)
+        .values(
+            outcome=outcome,
+            payment_id=payment.id if payment is not None else None,
+            applied_at=now if outcome is EventOutcome.APPLIED else None,
+        )
+    )
+    if outcome is EventOutcome.UNMATCHED:
+        log.warning("event %s: no payment %s here; kept", event.event_id, event.payment_id)
+    receipt = EventReceipt(
+        event.event_id, outcome, False, payment.id if payment is not None else None, status
+    )
+    return receipt, changed
+
+
+def _find_payment(connection: Connection, event: TerminalEvent) -> Any:
+    columns = (
+        payments.c.id,
+        payments.c.status,
+        payments.c.method,
+        payments.c.amount_minor,
+        payments.c.currency,
+        payments.c.provider_payment_id,
+    )
+    if event.payment_id is not None:
+        row = connection.execute(
+            select(*columns).where(
+                payments.c.id == event.payment_id, payments.c.provider == event.provider
+            )
+        ).first()
+        if row is not None:
+            return row
+    return connection.execute(
+        select(*columns).where(
+            payments.c.provider == event.provider,
+            payments.c.provider_payment_id == event.terminal_payment_id,
+        )
+    ).first()
+
+
+def _settle(
+    connection: Connection, payment: Any, event: TerminalEvent, now: datetime
+) -> tuple[EventOutcome, PaymentStatus, Changed]:
+    current = PaymentStatus(payment.status)
+    review = None
+    if payment.provider_payment_id not in (None, event.terminal_payment_id):
+        review = REVIEW_TERMINAL_ID
+    elif event.currency != payment.currency:
+        review = REVIEW_CURRENCY
+    elif event.amount_minor != payment.amount_minor:
+        review = REVIEW_AMOUNT
+    if payment.method != PaymentMethod.CARD:
+        return EventOutcome.IGNORED, current, Changed.NOTHING
+    if review is not None:
+        log.warning("payment %s flagged: %s in event %s", payment.id, review, event.event_id)
+        connection.execute(
+            update(payments)
+            .where(payments.c.id == payment.id)
+            .values(review_reason=review, updated_at=now)
+        )
+        return EventOutcome.MISMATCH, current, Changed.ORDERS
+    if payment.provider_payment_id is None:
+        connection.execute(
+            update(payments)
+            .where(payments.c.id == payment.id)
+            .values(provider_payment_id=event.terminal_payment_id)
+        )
+    target = event.target
+    settled: Settlement | Err
+    if target is PaymentStatus.PENDING:
+        moved = connection.execute(
+            update(payments)
+            .where(payments.c.id == payment.id, payments.c.status == PaymentStatus.INITIATED)
+            .values(status=PaymentStatus.PENDING, updated_at=now)
+        ).rowcount
+        if moved:
+            return EventOutcome.APPLIED, PaymentStatus.PENDING, Changed.ORDERS
+        return EventOutcome.PENDING, current, Changed.NOTHING
+    if target is PaymentStatus.PAID:
+        settled = finalise_paid(connection, payment.id, now, event.source)
+        changed = Changed.ORDERS | Changed.STOCK | Changed.CART | Changed.COUPONS
+    else:
+        settled = finalise_failed(connection, payment.id, now, target, settler=event.source)
+        changed = Changed.ORDERS | Changed.CART | Changed.COUPONS
+    if isinstance(settled, Err) or not settled.applied:
+        # Already there, or a move the machine forbids (a late "failed" after "paid").
+        return EventOutcome.IGNORED, current, Changed.NOTHING
+    return EventOutcome.APPLIED, settled.status, changed
+
+
+def _already_stored(uow: UnitOfWork, event: TerminalEvent) -> EventReceipt | None:
+    with uow.reading():
+        row = uow.connection.execute(
+            select(payment_events.c.outcome, payment_events.c.payment_id, payments.c.status)
+            .outerjoin(payments, payments.c.id == payment_events.c.payment_id)
+            .where(
+                payment_events.c.provider == event.provider,
+                payment_events.c.event_id == event.event_id,
+            )
+        ).first()
+    if row is None:
+        return None
+    status = PaymentStatus(row.status) if row.status is not None else None
+    return EventReceipt(event.event_id, EventOutcome(row.outcome), True, row.payment_id, status)
+
+
+def _stored_event(row: Any) -> TerminalEvent:
+    return TerminalEvent(
+        provider=row.provider,
+        event_id=row.event_id,
+        type=row.type,
+        terminal_payment_id=row.terminal_payment_id,
+        payment_id=row.claimed_payment_id,
+        amount_minor=row.amount_minor,
+        currency=row.currency,
+        source=Settler(row.source),
+        payload=row.payload,
+    )
+
+
+def _checked(event: object) -> TerminalEvent:
+    """The event if every field is one the store can hold; refused otherwise."""
+    if not isinstance(event, TerminalEvent):
+        raise Refused(Code.INVALID_DETAILS)
+    fine = (
+        _is_id(event.provider, MAX_PROVIDER)
+        and _is_id(event.event_id, MAX_EVENT_ID)
+        and _is_id(event.terminal_payment_id, MAX_TERMINAL_ID)
+        and event.type in EVENT_OUTCOMES
+        and (
+            event.payment_id is None
+            or (type(event.payment_id) is int and 0 < event.payment_id < 2**63)
+        )
+        and type(event.amount_minor) is int
+        and 0 <= event.amount_minor <= MAX_AMOUNT_MINOR
+        and isinstance(event.currency, str)
+        and is_currency(event.currency)
+        and isinstance(event.payload, str)
+        and len(event.payload) <= MAX_PAYLOAD
+    )
+    if not fine:
+        raise Refused(Code.INVALID_DETAILS)
+    return event
+
+
+def _is_id(value: object, longest: int) -> bool:
+    return isinstance(value, str) and len(value) <= longest and bool(_PRINTABLE_ID.fullmatch(value))

@@ -1,0 +1,255 @@
+"""Benchmark: signed ``payment.succeeded`` webhooks through the listener, 8 senders at once.
+
+Before the clock starts, N card sales are rung up and checked out through the services
+(``open_cart``, ``add_to_cart``, ``checkout`` with ``Card()``, ``mark_pending`` with the
+terminal's id), so each has a pending payment with two lines of held stock. Then 8 sender
+threads, each with its own ``requests.Session`` (kept-alive connections, as a terminal
+gateway keeps them), take the sales' events from one queue and post them, signed with
+``Pos-Signature``, to a ``WebhookListener`` on 127.0.0.1 (waitress, 8 threads). The
+senders run in a process of their own, like the gateway they stand for, so they do not
+take the interpreter lock from the listener's threads. Each event is verified, parsed,
+stored once and applied (payment paid, stock consumed, receipt numbered, outbox message)
+in its own transaction.
+
+Printed per database: events applied per second (all events / wall time from the first
+post to the last answer) and the p50 / p99 of one post's round trip. Checked afterwards,
+or the script stops: every answer was 200 "applied", every payment is paid, the till's
+receipts run 1..N, and the stock books balance (``tests/invariants.py``).
+
+SQLite: a fresh file in a temporary directory. PostgreSQL: a fresh database on the server
+of ``POS_TEST_DATABASE_URL`` (``tests/benchmarks/scratch.py``), dropped at the end; skipped
+with a note when the variable is unset.
+
+Run::
+
+    .venv/bin/python tests/benchmarks/webhooks.py [--events 1000] [--senders 8]
+    POS_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
+        .venv/bin/python tests/benchmarks/webhooks.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import multiprocessing
+import os
+import queue
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+from sqlalchemy import URL, Engine, func, select
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # for tests.invariants, and pos without `pip install -e .`
+    sys.path.insert(0, str(ROOT))
+
+from pos.domain.payments import PaymentStatus  # noqa: E402
+from pos.domain.results import Err, Result  # noqa: E402
+from pos.payments.listener import WebhookListener  # noqa: E402
+from pos.payments.signatures import sign  # noqa: E402
+from pos.services.cart import add_to_cart, cart_summary, open_cart  # noqa: E402
+from pos.services.catalogue import ProductDraft, create_product  # noqa: E402
+from pos.services.checkout import Card, checkout  # noqa: E402
+from pos.services.payments import mark_pending  # noqa: E402
+from pos.services.stock import receive_stock  # noqa: E402
+from pos.services.users import create_user  # noqa: E402
+from pos.store.engine import make_engine  # noqa: E402
+from pos.store.migrate import upgrade  # noqa: E402
+from pos.store.models import Payment, Receipt, Role  # noqa: E402
+from pos.store.uow import UnitOfWork  # noqa: E402
+from tests.benchmarks.scratch import scratch_postgres_database  # noqa: E402
+from tests.invariants import assert_invariants  # noqa: E402
+
+PG_ENV = "POS_TEST_DATABASE_URL"
+SECRET = "whsec_benchmark"
+PRODUCTS = 50
+STOCK = 1_000_000
+
+
+APPLIED = {"received": True, "outcome": "applied", "duplicate": False}
+
+
+@dataclass(frozen=True)
+class Figures:
+    events: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def per_second(self) -> float:
+        return self.events / self.seconds
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def ok(result: Result[Any]) -> Any:
+    if isinstance(result, Err):
+        raise SystemExit(f"the set-up was refused: {result}")
+    return result.value
+
+
+def event(n: int, terminal_id: str, sale: Any) -> bytes:
+    now = int(time.time())
+    payment = {
+        "id": terminal_id,
+        "object": "payment",
+        "status": "succeeded",
+        "amount": sale.total_minor,
+        "currency": sale.currency,
+        "idempotency_key": f"bench-{n}",
+        "metadata": {"payment_id": str(sale.payment_id), "order_id": str(sale.order_id)},
+        "decline_code": None,
+        "created": now,
+    }
+    document = {
+        "id": f"evt_bench_{n:06d}",
+        "type": "payment.succeeded",
+        "created": now,
+        "data": {"object": payment},
+    }
+    return json.dumps(document).encode()
+
+
+def pending_card_sales(engine: Engine, count: int) -> list[bytes]:
+    """Ring up ``count`` card sales whose payments wait for the terminal; their events."""
+    uow = UnitOfWork(engine)
+    manager = ok(create_user(uow, "mudur", "Ayşe Yılmaz", Role.MANAGER, "4321"))
+    products = []
+    for n in range(PRODUCTS):
+        draft = ProductDraft(sku=f"SKU-{n:04d}", name=f"Ürün {n}", price_minor=1000 + 7 * n)
+        product = ok(create_product(uow, draft)).id
+        ok(receive_stock(uow, product, STOCK, user_id=manager.id))
+        products.append(product)
+    bodies = []
+    for n in range(count):
+        cart = ok(open_cart(uow)).cart_id
+        ok(add_to_cart(uow, cart, products[n % PRODUCTS], 1))
+        ok(add_to_cart(uow, cart, products[(n * 7 + 3) % PRODUCTS], 2))
+        total = ok(cart_summary(uow, cart)).total_minor
+        sale = ok(
+            checkout(
+                uow, cart, shown_total_minor=total, tender=Card(), idempotency_key=f"bench-{n}"
+            )
+        )
+        terminal_id = f"pay_bench_{n:06d}"
+        ok(mark_pending(uow, sale.payment_id, provider_payment_id=terminal_id))
+        bodies.append(event(n, terminal_id, sale))
+    return bodies
+
+
+def send_all(url: str, bodies: list[bytes], senders: int) -> Figures:
+    """Post every body from ``senders`` threads at once; the wall time and each post's."""
+    work: queue.SimpleQueue[bytes] = queue.SimpleQueue()
+    for body in bodies:
+        work.put(body)
+    latencies: list[float] = []
+    failures: list[str] = []
+    start = threading.Barrier(senders + 1)
+
+    def sender() -> None:
+        mine: list[float] = []
+        with requests.Session() as session:
+            start.wait()
+            while True:
+                try:
+                    body = work.get_nowait()
+                except queue.Empty:
+                    break
+                headers = {"Pos-Signature": sign(body, SECRET), "Content-Type": "application/json"}
+                began = time.perf_counter()
+                answer = session.post(url, data=body, headers=headers, timeout=60)
+                mine.append((time.perf_counter() - began) * 1000)
+                if answer.status_code != 200 or answer.json() != APPLIED:
+                    failures.append(f"{answer.status_code} {answer.text}")
+        latencies.extend(mine)
+
+    threads = [threading.Thread(target=sender) for _ in range(senders)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - began
+    if failures:
+        raise SystemExit(f"{len(failures)} events were not applied, e.g. {failures[0]}")
+    return Figures(len(bodies), seconds, latencies)
+
+
+def check(engine: Engine, events: int) -> None:
+    with engine.connect() as connection:
+        statuses = dict(
+            connection.execute(select(Payment.status, func.count()).group_by(Payment.status)).all()
+        )
+        numbers = list(
+            connection.execute(select(Receipt.number).order_by(Receipt.number)).scalars()
+        )
+    if statuses != {PaymentStatus.PAID: events}:
+        raise SystemExit(f"payments are not all paid: {statuses}")
+    if numbers != list(range(1, events + 1)):
+        raise SystemExit("the receipts are not numbered 1..N without gaps")
+    assert_invariants(engine)
+
+
+def run(name: str, url: str | URL, events: int, senders: int) -> Figures:
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        prepared = time.perf_counter()
+        bodies = pending_card_sales(engine, events)
+        print(
+            f"{name}: {events} pending card sales rung up in "
+            f"{time.perf_counter() - prepared:.1f} s",
+            flush=True,
+        )
+        with (
+            WebhookListener(lambda: UnitOfWork(engine), lambda: [SECRET]) as listener,
+            ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as terminal,
+        ):
+            # The senders are another program, as a terminal gateway is: in this one
+            # they would take the interpreter's lock from the listener's threads.
+            figures = terminal.submit(send_all, listener.url, bodies, senders).result()
+        check(engine, events)
+    finally:
+        engine.dispose()
+    print(
+        f"{name}: {figures.per_second:,.0f} events applied/s "
+        f"({events} in {figures.seconds:.2f} s, {senders} senders); "
+        f"latency p50 {figures.percentile(0.50):.1f} ms, p99 {figures.percentile(0.99):.1f} ms, "
+        f"mean {statistics.fmean(figures.latencies_ms):.1f} ms",
+        flush=True,
+    )
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=1000, help="events (and sales), default 1000")
+    parser.add_argument("--senders", type=int, default=8, help="sender threads, default 8")
+    parser.add_argument("--pg-url", default=os.environ.get(PG_ENV), help=f"default ${PG_ENV}")
+    args = parser.parse_args(argv)
+    # Eight senders keep waitress's queue a little deep, as intended; it warns each time.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    with tempfile.TemporaryDirectory() as directory:
+        run("sqlite", f"sqlite:///{directory}/store.sqlite3", args.events, args.senders)
+    if not args.pg_url:
+        print(f"postgresql: skipped ({PG_ENV} is not set)")
+        return 0
+    with scratch_postgres_database(args.pg_url) as url:
+        run("postgresql", url, args.events, args.senders)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
