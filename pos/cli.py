@@ -1,11 +1,18 @@
-"""The ``pos`` command: run the till, migrate the store, keep its password, load stock."""
+"""The ``pos`` command: run the till, migrate the store, keep its secrets, load stock,
+serve webhooks for the whole shop, and simulate a card terminal.
+
+The till's window lives in ``ui``, which the core never imports: the console script
+(``ui.launcher``) hands ``main`` a function that opens it. Without one, ``pos run``
+prints the store's stock instead.
+"""
 
 from __future__ import annotations
 
 import argparse
 import getpass
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
@@ -13,9 +20,18 @@ from typing import TypeVar
 from sqlalchemy.exc import OperationalError
 
 from pos.bootstrap import Till, bootstrap
-from pos.credentials import NoKeyringError, require_keyring, store_password
+from pos.credentials import (
+    SECRET_ENVIRONMENT,
+    NoKeyringError,
+    require_keyring,
+    secrets_for,
+    store_password,
+    store_secret,
+)
 from pos.domain.messages import render
 from pos.domain.results import Err, Result
+from pos.payments.listener import WebhookListener
+from pos.payments.simulator import TerminalSimulator
 from pos.services.catalogue import import_products_csv
 from pos.services.demo import load_demo_store
 from pos.services.reservations import release_expired
@@ -31,14 +47,21 @@ HEADINGS = {
 }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+OpenWindow = Callable[[Till, bool], int]
+"""Opens the till's window on a started till; its argument says whether it is the demo."""
+
+
+def main(argv: Sequence[str] | None = None, *, open_window: OpenWindow | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if getattr(args, "command", None) is None:  # plain `pos` or `pos --demo`: the till
+        args.command = _run
+    args.open_window = open_window
     try:
         settings = load_settings()
         if getattr(args, "url", None):
             settings = replace(settings, database_url=args.url)
-        if getattr(args, "demo", False):
+        if args.demo:
             demo_url = f"sqlite:///{data_dir() / 'demo.sqlite3'}"
             settings = replace(settings, database_url=demo_url)
         code: int = args.command(args, settings)
@@ -55,12 +78,48 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pos", description="Kasa point of sale")
-    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    parser = argparse.ArgumentParser(
+        prog="pos", description="Kasa point of sale. Without a command: open the till."
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="open the demo shop, with a simulated card terminal (nothing to set up)",
+    )
+    commands = parser.add_subparsers(metavar="COMMAND")
 
-    run = commands.add_parser("run", help="start the till (for now: show the store's stock)")
+    run = commands.add_parser("run", help="open the till (the same as plain `pos`)")
     run.add_argument("--demo", action="store_true", help="use a demo shop in the data directory")
     run.set_defaults(command=_run)
+
+    sim = commands.add_parser(
+        "terminal-sim", help="serve a simulated card terminal (see pos/payments/README.md)"
+    )
+    sim.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    sim.add_argument("--port", type=int, default=8780, help="port to listen on (0: any free)")
+    sim.add_argument("--webhook-url", help="where to post signed payment webhooks")
+    sim.add_argument("--delay", type=float, default=1.5, help="seconds before a payment is decided")
+    sim.set_defaults(command=_terminal_sim)
+
+    serve = commands.add_parser(
+        "serve-webhooks", help="receive card terminals' webhooks for every till of a store"
+    )
+    serve.add_argument("--url", help="database URL (default: from the settings)")
+    serve.add_argument("--host", help="address to listen on (default: from the settings)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: from the settings)")
+    serve.set_defaults(command=_serve_webhooks)
+
+    keep = commands.add_parser("secrets", help="keep the card terminal's secrets in the keyring")
+    keep_commands = keep.add_subparsers(required=True, metavar="ACTION")
+    keep_set = keep_commands.add_parser(
+        "set", help="store a secret; the one it replaces stays valid beside it"
+    )
+    keep_set.add_argument(
+        "name",
+        choices=sorted(SECRET_ENVIRONMENT),
+        help="webhook: the webhook signing secret; terminal: the terminal's API key",
+    )
+    keep_set.set_defaults(command=_set_secret)
 
     db = commands.add_parser("db", help="the store's schema and password")
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
@@ -99,9 +158,83 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.demo and _value(load_demo_store(till.uow()), settings) is None:
             return 1
-        return _print_stock(till)
+        if args.open_window is None:
+            return _print_stock(till)
+        code: int = args.open_window(till, args.demo)
+        return code
     finally:
         till.close()
+
+
+def _terminal_sim(args: argparse.Namespace, settings: Settings) -> int:
+    api_keys, webhook_secrets = secrets_for("terminal"), secrets_for("webhook")
+    if not api_keys or (args.webhook_url and not webhook_secrets):
+        print(
+            "pos: the simulator needs the terminal's API key and the webhook secret the "
+            "till knows: run `pos secrets set terminal` and `pos secrets set webhook` "
+            "(or set POS_TERMINAL_API_KEY and POS_WEBHOOK_SECRET)",
+            file=sys.stderr,
+        )
+        return 2
+    simulator = TerminalSimulator(
+        args.host,
+        args.port,
+        api_key=api_keys[0],
+        webhook_url=args.webhook_url,
+        webhook_secret=webhook_secrets[0] if webhook_secrets else None,
+        decision_delay=args.delay,
+    ).start()
+    print(f"Terminal simulator on {simulator.url}; Ctrl+C stops it.", flush=True)
+    return _serve_until_interrupted(simulator.wait, simulator.stop)
+
+
+def _serve_webhooks(args: argparse.Namespace, settings: Settings) -> int:
+    if not secrets_for("webhook"):
+        print(
+            "pos: no webhook secret: run `pos secrets set webhook` (or set POS_WEBHOOK_SECRET)",
+            file=sys.stderr,
+        )
+        return 2
+    till = _open(settings)
+    host = args.host or settings.listener_host
+    port = settings.listener_port if args.port is None else args.port
+    listener = WebhookListener(
+        till.uow,
+        lambda: secrets_for("webhook"),
+        provider=settings.terminal_provider,
+        host=host,
+        port=max(port, 0),
+    ).start()
+    print(f"Listening for payment webhooks on {listener.url}; Ctrl+C stops it.", flush=True)
+    stopped = threading.Event()
+    try:
+        return _serve_until_interrupted(stopped.wait, listener.stop)
+    finally:
+        till.close()
+
+
+def _serve_until_interrupted(wait: Callable[[], object], stop: Callable[[], None]) -> int:
+    try:
+        wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+    return 0
+
+
+def _set_secret(args: argparse.Namespace, settings: Settings) -> int:
+    require_keyring()  # before asking: never take a secret we cannot keep safely
+    try:
+        secret = getpass.getpass(f"{args.name} secret: ")
+    except EOFError:
+        secret = ""
+    if not secret.strip():
+        print("pos: no secret given; nothing stored", file=sys.stderr)
+        return 2
+    store_secret(args.name, secret.strip())
+    print(f"The {args.name} secret is in the OS keyring.")
+    return 0
 
 
 def _upgrade(args: argparse.Namespace, settings: Settings) -> int:

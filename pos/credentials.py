@@ -73,3 +73,46 @@ def with_password(url: str | URL, environ: Mapping[str, str] = os.environ) -> UR
             password = None
     password = password or environ.get("POS_DATABASE_PASSWORD") or None
     return parsed.set(password=password) if password else parsed
+
+
+# -- the card terminal's secrets ------------------------------------------------------
+
+SECRET_ENVIRONMENT = {"webhook": "POS_WEBHOOK_SECRET", "terminal": "POS_TERMINAL_API_KEY"}
+"""The secrets ``pos secrets set`` keeps, and the variable a headless service may use."""
+PREVIOUS = ".previous"
+
+
+def store_secret(name: str, value: str) -> None:
+    """Keep a terminal secret in the keyring; the one it replaces stays valid beside it.
+
+    The webhook signer and the listener then both accept the old and the new secret
+    while the terminal's side is switched over (rotation).
+    """
+    if name not in SECRET_ENVIRONMENT:
+        raise ValueError(f"unknown secret {name!r}")
+    require_keyring()
+    old = keyring.get_password(SERVICE, f"secret:{name}")
+    if old and old != value:
+        keyring.set_password(SERVICE, f"secret:{name}{PREVIOUS}", old)
+    keyring.set_password(SERVICE, f"secret:{name}", value)
+
+
+def secrets_for(name: str, environ: Mapping[str, str] = os.environ) -> list[str]:
+    """The current secret first, then the one it replaced; from the keyring or the variable.
+
+    The variable may hold several, comma-separated, newest first.
+    """
+    if name not in SECRET_ENVIRONMENT:
+        raise ValueError(f"unknown secret {name!r}")
+    found: list[str] = []
+    if keyring_available():
+        try:
+            for entry in (f"secret:{name}", f"secret:{name}{PREVIOUS}"):
+                value = keyring.get_password(SERVICE, entry)
+                if value:
+                    found.append(value)
+        except keyring.errors.KeyringError:
+            found = []
+    if not found:
+        found = [part for part in environ.get(SECRET_ENVIRONMENT[name], "").split(",") if part]
+    return found

@@ -36,6 +36,13 @@ class Settings:
     reservation_ttl: timedelta = RESERVATION_TTL
     locale: str = "tr"
     currency: str = DEFAULT_CURRENCY
+    terminal_url: str | None = None
+    """The card terminal's gateway; None: no card terminal at this till."""
+    terminal_provider: str = "terminal"
+    listener_host: str = "127.0.0.1"
+    listener_port: int = 8765
+    """Where the till hears webhooks; 0 takes any free port, -1 runs no listener."""
+    payment_window: timedelta = timedelta(minutes=5)
 
 
 def settings_path(environ: Mapping[str, str] = os.environ) -> Path:
@@ -82,11 +89,37 @@ def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = N
     currency = till.get("currency", DEFAULT_CURRENCY)
     if not is_currency(currency):
         raise SettingsError(f"{path}: till.currency {currency!r} is not an ISO 4217 code")
+    terminal = _table(document, "terminal", path)
+    terminal_url = environ.get("POS_TERMINAL_URL") or terminal.get("url")
+    if terminal_url is not None and (
+        not isinstance(terminal_url, str) or not terminal_url.startswith(("http://", "https://"))
+    ):
+        raise SettingsError(f"{path}: terminal.url must be an http(s) URL")
+    provider = terminal.get("provider", "terminal")
+    if not isinstance(provider, str) or not 0 < len(provider) <= 32:
+        raise SettingsError(f"{path}: terminal.provider must be a name of 1-32 characters")
+    window = terminal.get("payment_window_minutes", 5)
+    if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 60:
+        raise SettingsError(f"{path}: terminal.payment_window_minutes must be 1-60 minutes")
+    listener = _table(document, "listener", path)
+    listener_host = listener.get("host", "127.0.0.1")
+    if not isinstance(listener_host, str) or not listener_host:
+        raise SettingsError(f"{path}: listener.host must be a host name or address")
+    listener_port = listener.get("port", 8765)
+    if isinstance(listener_port, bool) or not isinstance(listener_port, int):
+        raise SettingsError(f"{path}: listener.port must be a port number")
+    if not -1 <= listener_port <= 65535:
+        raise SettingsError(f"{path}: listener.port must be 0-65535 (or -1: no listener)")
     return Settings(
         database_url=url,
         reservation_ttl=timedelta(minutes=minutes),
         locale=locale,
         currency=currency,
+        terminal_url=terminal_url,
+        terminal_provider=provider,
+        listener_host=listener_host,
+        listener_port=listener_port,
+        payment_window=timedelta(minutes=window),
     )
 
 
