@@ -1,0 +1,45 @@
+"""The ``pos`` console script: the core's command line, able to open the till's window.
+
+``pos.cli`` never imports the UI; this module gives it the function that does, and
+starts the card-payment machinery (the demo's simulated terminal, or the configured
+one) beside the window.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+
+from pos.bootstrap import Till
+from pos.cli import main as cli_main
+from pos.payments.runtime import PaymentRuntime, PaymentsNotConfigured, payment_runtime
+
+log = logging.getLogger(__name__)
+
+
+def open_window(till: Till, demo: bool) -> int:
+    from ui.app import run_till  # Qt loads only when a window is wanted
+
+    runtime: PaymentRuntime | None
+    try:
+        runtime = payment_runtime(till, demo=demo)
+    except PaymentsNotConfigured as reason:
+        log.warning("card payments are off: %s", reason)
+        runtime = None
+    if runtime is not None:
+        runtime.start()
+    try:
+        return run_till(till, demo=demo, runtime=runtime)
+    finally:
+        if runtime is not None:
+            runtime.stop()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    return cli_main(sys.argv[1:] if argv is None else argv, open_window=open_window)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
