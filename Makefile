@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/pos run --demo
+	$(BIN)/pos --demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -29,6 +29,8 @@ bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/reservations.py
 	$(BIN)/python tests/benchmarks/catalogue.py
 	$(BIN)/python tests/benchmarks/checkout.py
+	$(BIN)/python tests/benchmarks/webhooks.py
+	$(BIN)/python tests/benchmarks/till.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

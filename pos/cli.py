@@ -224,7 +224,7 @@ def _serve_until_interrupted(wait: Callable[[], object], stop: Callable[[], None
 
 
 def _set_secret(args: argparse.Namespace, settings: Settings) -> int:
-    require_keyring()  # before asking: never take a secret we cannot keep safely
+    require_keyring(args.name)  # before asking: never take a secret we cannot keep safely
     try:
         secret = getpass.getpass(f"{args.name} secret: ")
     except EOFError:

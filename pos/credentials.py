@@ -40,9 +40,25 @@ def keyring_available() -> bool:
     return not isinstance(backend, fail.Keyring) and getattr(backend, "priority", 0) > 0
 
 
-def require_keyring() -> None:
-    if not keyring_available():
-        raise NoKeyringError(NO_KEYRING.format(backend=keyring_backend_name()))
+NO_KEYRING_FOR_SECRET = (
+    "No OS keyring is available on this machine ({backend}), so Kasa will not store "
+    "the {name} secret: it never writes a secret in plain text. Pass it in the {variable} "
+    "environment variable from your service manager or CI secrets instead."
+)
+
+
+def require_keyring(secret: str | None = None) -> None:
+    """Refuse unless a keyring can keep the database password, or the named secret."""
+    if keyring_available():
+        return
+    backend = keyring_backend_name()
+    if secret is None:
+        raise NoKeyringError(NO_KEYRING.format(backend=backend))
+    raise NoKeyringError(
+        NO_KEYRING_FOR_SECRET.format(
+            backend=backend, name=secret, variable=SECRET_ENVIRONMENT[secret]
+        )
+    )
 
 
 def credential_name(url: URL) -> str:
@@ -90,7 +106,7 @@ def store_secret(name: str, value: str) -> None:
     """
     if name not in SECRET_ENVIRONMENT:
         raise ValueError(f"unknown secret {name!r}")
-    require_keyring()
+    require_keyring(name)
     old = keyring.get_password(SERVICE, f"secret:{name}")
     if old and old != value:
         keyring.set_password(SERVICE, f"secret:{name}{PREVIOUS}", old)

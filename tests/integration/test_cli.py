@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import signal
 import subprocess
 import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import requests
+from sqlalchemy import select
 
 from pos.cli import main
+from pos.payments.http import HttpTerminal
+from pos.payments.signatures import sign
+from pos.payments.terminal import TerminalStatus
 from pos.services.coupons import find_coupon
 from pos.store.engine import make_engine
+from pos.store.models import PaymentEvent
 from pos.store.uow import UnitOfWork
 from tests.conftest import value
 
@@ -100,3 +113,96 @@ def test_a_password_in_the_settings_file_stops_the_till(home, capsys):
 
     assert main(["stock"]) == 2
     assert "keyring" in capsys.readouterr().err
+
+
+# -- the card terminal's commands --------------------------------------------------------
+
+
+@pytest.fixture
+def served(home: Path) -> Iterator[Callable[..., tuple[subprocess.Popen[str], str]]]:
+    """Start a ``pos`` server command; answers the process and the first line it printed."""
+    children: list[subprocess.Popen[str]] = []
+
+    def start(*argv: str) -> tuple[subprocess.Popen[str], str]:
+        env = {**os.environ, "POS_TERMINAL_API_KEY": "sk_cli", "POS_WEBHOOK_SECRET": "whsec_cli"}
+        child = subprocess.Popen(
+            [sys.executable, "-m", "pos", *argv],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        children.append(child)
+        assert child.stdout is not None
+        return child, child.stdout.readline()
+
+    yield start
+    for child in children:
+        child.send_signal(signal.SIGINT)
+        child.wait(timeout=10)
+
+
+def test_terminal_sim_serves_the_terminal_protocol_until_interrupted(served):
+    child, line = served("terminal-sim", "--port", "0", "--delay", "0.05")
+    url = re.search(r"http://127\.0\.0\.1:\d+", line)
+    assert url, line
+    terminal = HttpTerminal(url.group(0), "sk_cli", retries=0)
+    started = terminal.start_payment(
+        amount_minor=1000,
+        currency="TRY",
+        idempotency_key="cli-1",
+        payment_id=1,
+        order_id=uuid.uuid4(),
+    )
+    assert started.status is TerminalStatus.PENDING
+    child.send_signal(signal.SIGINT)
+    assert child.wait(timeout=10) == 0
+
+
+def test_serve_webhooks_stores_signed_events_for_the_store_named_by_url(served, tmp_path):
+    url = f"sqlite:///{tmp_path / 'office.sqlite3'}"
+    _child, line = served("serve-webhooks", "--url", url, "--port", "0")
+    address = re.search(r"http://127\.0\.0\.1:\d+/webhook/payment", line)
+    assert address, line
+    body = json.dumps(
+        {
+            "id": "evt_cli",
+            "type": "payment.succeeded",
+            "created": int(time.time()),
+            "data": {
+                "object": {
+                    "id": "pay_cli",
+                    "object": "payment",
+                    "status": "succeeded",
+                    "amount": 1000,
+                    "currency": "TRY",
+                    "metadata": {},
+                }
+            },
+        }
+    ).encode()
+    unsigned = requests.post(address.group(0), data=body, timeout=5)
+    signed = requests.post(
+        address.group(0),
+        data=body,
+        headers={"Pos-Signature": sign(body, "whsec_cli")},
+        timeout=5,
+    )
+    assert unsigned.status_code == 400
+    assert signed.status_code == 200
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            kept = connection.execute(select(PaymentEvent.event_id, PaymentEvent.outcome)).all()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in kept] == [("evt_cli", "unmatched")]
+
+
+def test_servers_refuse_to_start_without_their_secrets(home, capsys, monkeypatch):
+    monkeypatch.delenv("POS_WEBHOOK_SECRET", raising=False)
+    monkeypatch.delenv("POS_TERMINAL_API_KEY", raising=False)
+    assert main(["serve-webhooks", "--port", "0"]) == 2
+    assert "pos secrets set webhook" in capsys.readouterr().err
+    assert main(["terminal-sim", "--port", "0"]) == 2
+    assert "pos secrets set terminal" in capsys.readouterr().err

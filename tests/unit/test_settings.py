@@ -10,7 +10,14 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
-from pos.credentials import NoKeyringError, credential_name, store_password, with_password
+from pos.credentials import (
+    NoKeyringError,
+    credential_name,
+    secrets_for,
+    store_password,
+    store_secret,
+    with_password,
+)
 from pos.settings import SettingsError, default_database_url, load_settings
 
 
@@ -152,3 +159,57 @@ def test_without_any_password_libpq_is_left_to_find_one_in_pgpass(no_keyring):
 def test_sqlite_needs_no_password(os_keyring):
     assert with_password("sqlite:////tmp/x.sqlite3", {}).password is None
     assert credential_name(with_password("postgresql://a@b/c", {})) == "a@b:5432/c"
+
+
+# -- the card terminal's settings and secrets -----------------------------------------
+
+
+def test_the_terminal_and_listener_come_from_the_settings(tmp_path):
+    path = write(
+        tmp_path,
+        '[terminal]\nurl = "https://gateway.example/pos"\npayment_window_minutes = 3\n'
+        '[listener]\nhost = "0.0.0.0"\nport = 9100\n',
+    )
+    settings = load_settings({}, path)
+    assert settings.terminal_url == "https://gateway.example/pos"
+    assert settings.payment_window == timedelta(minutes=3)
+    assert (settings.listener_host, settings.listener_port) == ("0.0.0.0", 9100)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[terminal]\nurl = "ftp://gateway"\n',
+        "[terminal]\nurl = 5\n",
+        "[terminal]\npayment_window_minutes = 0\n",
+        '[terminal]\npayment_window_minutes = "5"\n',
+        '[terminal]\nprovider = ""\n',
+        "[listener]\nport = 70000\n",
+        "[listener]\nport = true\n",
+        '[listener]\nhost = ""\n',
+        'terminal = "x"\n',
+    ],
+)
+def test_bad_terminal_or_listener_settings_are_refused_with_the_setting_named(tmp_path, text):
+    with pytest.raises(SettingsError) as refused:
+        load_settings({}, write(tmp_path, text))
+    assert "terminal" in str(refused.value) or "listener" in str(refused.value)
+
+
+def test_a_new_secret_keeps_the_one_it_replaces_valid_for_the_rotation(os_keyring):
+    store_secret("webhook", "whsec_old")
+    store_secret("webhook", "whsec_new")
+    assert secrets_for("webhook", {}) == ["whsec_new", "whsec_old"]
+
+
+def test_without_a_keyring_secrets_come_from_the_environment_and_are_never_stored(no_keyring):
+    assert secrets_for("webhook", {"POS_WEBHOOK_SECRET": "a,b"}) == ["a", "b"]
+    assert secrets_for("terminal", {}) == []
+    with pytest.raises(NoKeyringError) as refused:
+        store_secret("terminal", "sk_live")
+    assert "POS_TERMINAL_API_KEY" in str(refused.value)
+
+
+def test_only_the_terminal_secrets_are_kept(os_keyring):
+    with pytest.raises(ValueError, match="unknown secret"):
+        store_secret("database", "x")
