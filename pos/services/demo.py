@@ -1,4 +1,5 @@
-"""A demo shop: the catalogue in ``resources/demo_catalogue.csv``, stocked, with coupons."""
+"""A demo corner shop: the catalogue in ``resources/demo_catalogue.csv``, stocked, with a
+cashier, a manager and coupons to try."""
 
 from __future__ import annotations
 
@@ -15,14 +16,16 @@ from pos.services.catalogue import find_product, import_products_csv
 from pos.services.coupons import CouponDraft, create_coupon
 from pos.services.stock import receive_stock
 from pos.services.users import create_user
-from pos.store.models import Product, Role
+from pos.store.models import Product, Role, User
 from pos.store.uow import UnitOfWork
 
-DEMO_MANAGER = ("mudur", "Demo Müdür", "0000")
+DEMO_CASHIER = ("kasiyer", "Ayşe Kasiyer", "1111")
+DEMO_MANAGER = ("mudur", "Mehmet Müdür", "9999")
+"""(username, display name, PIN) of the demo shop's two users."""
 DEMO_COUPONS = (
-    # 10 % off a basket of 100 TL or more, at most 50 TL off.
+    # 10 % off a basket of 100 TL or more, at most 50 TL off: a week's shopping, not a simit.
     CouponDraft("HOSGELDIN10", CouponKind.PERCENT, 1000, min_cart_minor=100_00, cap_minor=50_00),
-    # 25 TL off 250 TL, for the first hundred customers.
+    # 25 TL off 250 TL (a nappy pack or olive oil gets there), for the first hundred customers.
     CouponDraft("YAZ25", CouponKind.FIXED, 25_00, min_cart_minor=250_00, usage_limit=100),
     # One customer only: shows "Kupon kullanım limiti dolmuş" on its second use.
     CouponDraft("TEKSEFER", CouponKind.PERCENT, 2000, usage_limit=1),
@@ -35,17 +38,36 @@ def demo_catalogue() -> str:
 
 @use_case
 def load_demo_store(uow: UnitOfWork) -> Result[int]:
-    """Fill an empty store with the demo shop; a store that has products is left alone."""
+    """Fill an empty store with the demo shop; a store that has products is left alone.
+
+    Answers how many products it created (0 for a store left alone).
+    """
     with uow.reading():
         if uow.session.execute(select(func.count()).select_from(Product)).scalar_one():
             return Ok(0)
-    username, display_name, pin = DEMO_MANAGER
-    manager = unwrap(create_user(uow, username, display_name, Role.MANAGER, pin))
+    manager_id = _demo_user(uow, DEMO_MANAGER, Role.MANAGER, by_user_id=None)
+    _demo_user(uow, DEMO_CASHIER, Role.CASHIER, by_user_id=manager_id)
     text = demo_catalogue()
-    report = unwrap(import_products_csv(uow, io.StringIO(text), user_id=manager.id))
+    report = unwrap(import_products_csv(uow, io.StringIO(text), user_id=manager_id))
     for row in csv.DictReader(io.StringIO(text)):
+        if int(row["stock"]) == 0:
+            continue  # sold out: shows the till's "out of stock" answer
         product = unwrap(find_product(uow, row["sku"]))
-        unwrap(receive_stock(uow, product.id, row["stock"], user_id=manager.id, reason="demo"))
+        unwrap(receive_stock(uow, product.id, row["stock"], user_id=manager_id, reason="demo"))
     for coupon in DEMO_COUPONS:
-        unwrap(create_coupon(uow, coupon, user_id=manager.id))
+        unwrap(create_coupon(uow, coupon, user_id=manager_id))
     return Ok(report.created, Changed.CATALOGUE | Changed.STOCK | Changed.USERS | Changed.COUPONS)
+
+
+def _demo_user(
+    uow: UnitOfWork, user: tuple[str, str, str], role: Role, *, by_user_id: int | None
+) -> int:
+    """The demo user's id, created unless an earlier, interrupted load already made it."""
+    username, display_name, pin = user
+    with uow.reading():
+        existing = uow.session.execute(
+            select(User.id).where(User.username == username)
+        ).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    return unwrap(create_user(uow, username, display_name, role, pin, by_user_id=by_user_id)).id

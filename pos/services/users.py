@@ -4,22 +4,31 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, NoReturn
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Row, case, literal, or_, select, update
 from sqlalchemy.orm import Session
 
-from pos.domain.results import Changed, Code, Ok, Refused, Result
+from pos.domain.catalogue import search_words
+from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
 from pos.services._support import audit, is_id, use_case
 from pos.store.models import Role, User
+from pos.store.tables import users
 from pos.store.uow import UnitOfWork
 
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 _PIN = re.compile(r"[0-9]{4,8}")
 # scrypt: memory-hard, in the standard library; a short PIN needs a slow hash.
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+MAX_PIN_ATTEMPTS = 5
+"""Wrong PINs in a row that lock the user out for ``LOCKOUT``."""
+LOCKOUT = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -92,6 +101,62 @@ def create_user(
     return Ok(view, Changed.USERS)
 
 
+@use_case
+def list_users(uow: UnitOfWork) -> Result[tuple[UserView, ...]]:
+    """The active users for the login picker, by display name."""
+    with uow.reading():
+        found = uow.session.execute(select(User).where(User.active.is_(True))).scalars().all()
+        views = [_view(user) for user in found]
+    # Sorted here, not by the database: SQLite and PostgreSQL collate "Ç" and "Ş" differently.
+    views.sort(key=lambda u: (search_words(u.display_name), u.display_name, u.id))
+    return Ok(tuple(views))
+
+
+@use_case
+def sign_in(uow: UnitOfWork, user_id: object, pin: object) -> Result[UserView]:
+    """The user at the till, if the PIN is theirs.
+
+    A wrong PIN is counted and committed (the answer is still an ``Err``); the
+    ``MAX_PIN_ATTEMPTS``-th in a row locks the user for ``LOCKOUT``, and while locked
+    no PIN is even checked. A right PIN clears the count.
+    """
+    with uow:
+        now = uow.now()
+        user = _user_row(uow, user_id)
+        if not user.active:
+            raise Refused(Code.USER_INACTIVE)
+        _refuse_if_locked(user.locked_until, now)
+        # A malformed PIN is a wrong PIN: refusing it uncounted would give guesses for free.
+        if isinstance(pin, str) and _PIN.fullmatch(pin) and pin_matches(pin, user.pin_hash):
+            return _signed_in(uow, user, now)
+        return _wrong_pin(uow, user, now)
+
+
+@use_case
+def unlock_user(uow: UnitOfWork, user_id: object, *, manager_id: object) -> Result[UserView]:
+    """A manager lifts a user's lockout and clears the count of wrong PINs."""
+    with uow:
+        manager = acting_user(uow.session, manager_id, role=Role.MANAGER)
+        user = uow.session.get(User, user_id) if is_id(user_id) else None
+        if user is None:
+            raise Refused(Code.USER_NOT_FOUND)
+        audit(
+            uow.session,
+            at=uow.now(),
+            user_id=manager.id,
+            action="user.unlock",
+            entity="user",
+            entity_id=user.id,
+            failed_pin_attempts=user.failed_pin_attempts,
+            locked_until=user.locked_until,
+        )
+        user.failed_pin_attempts = 0
+        user.locked_until = None
+        view = _view(user)
+        uow.commit()
+    return Ok(view, Changed.USERS)
+
+
 def acting_user(session: Session, user_id: object, *, role: Role | None = None) -> User:
     """The active user doing something, refused if unknown or lacking ``role``."""
     user = session.get(User, user_id) if is_id(user_id) else None
@@ -104,3 +169,93 @@ def acting_user(session: Session, user_id: object, *, role: Role | None = None) 
 
 def _view(user: User) -> UserView:
     return UserView(user.id, user.username, user.display_name, user.role, user.active)
+
+
+def _user_row(uow: UnitOfWork, user_id: object) -> Row[Any]:
+    if not is_id(user_id):
+        raise Refused(Code.USER_NOT_FOUND)
+    row: Row[Any] | None = uow.connection.execute(
+        select(users).where(users.c.id == user_id)
+    ).first()
+    if row is None:
+        raise Refused(Code.USER_NOT_FOUND)
+    return row
+
+
+def _refuse_if_locked(locked_until: datetime | None, now: datetime) -> None:
+    if locked_until is not None and locked_until > now:
+        left = math.ceil((locked_until - now).total_seconds() / 60)
+        raise Refused(Code.USER_LOCKED, minutes=max(1, left))
+
+
+def _not_locked(now: datetime) -> ColumnElement[bool]:
+    return or_(users.c.locked_until.is_(None), users.c.locked_until <= now)
+
+
+def _signed_in(uow: UnitOfWork, user: Row[Any], now: datetime) -> Result[UserView]:
+    # Conditional: another till may have locked the user since the row was read.
+    cleared = uow.connection.execute(
+        update(users)
+        .where(users.c.id == user.id, _not_locked(now))
+        .values(failed_pin_attempts=0, locked_until=None)
+        .returning(users.c.id)
+    ).first()
+    if cleared is None:
+        _locked_meanwhile(uow, user.id, now)
+    audit(
+        uow.session,
+        at=now,
+        user_id=user.id,
+        action="user.sign_in",
+        entity="user",
+        entity_id=user.id,
+    )
+    uow.commit()
+    return Ok(UserView(user.id, user.username, user.display_name, user.role, user.active))
+
+
+def _wrong_pin(uow: UnitOfWork, user: Row[Any], now: datetime) -> Result[UserView]:
+    # One UPDATE counts the attempt and locks on the last one, so tills racing with
+    # wrong PINs each count once and none counts past the lock. A lock that has run
+    # out starts a fresh count.
+    lapsed = users.c.locked_until.is_not(None)
+    failed = case((lapsed, 1), else_=users.c.failed_pin_attempts + 1)
+    locked_until = now + LOCKOUT
+    counted = uow.connection.execute(
+        update(users)
+        .where(users.c.id == user.id, _not_locked(now))
+        .values(
+            failed_pin_attempts=failed,
+            locked_until=case(
+                (failed >= MAX_PIN_ATTEMPTS, literal(locked_until, users.c.locked_until.type)),
+                else_=None,
+            ),
+        )
+        .returning(users.c.failed_pin_attempts)
+    ).scalar_one_or_none()
+    if counted is None:
+        _locked_meanwhile(uow, user.id, now)
+    if counted < MAX_PIN_ATTEMPTS:
+        uow.commit()
+        return Err(Code.WRONG_PIN, {"remaining": MAX_PIN_ATTEMPTS - counted})
+    audit(
+        uow.session,
+        at=now,
+        user_id=user.id,
+        action="user.locked",
+        entity="user",
+        entity_id=user.id,
+        failed_pin_attempts=counted,
+        locked_until=locked_until,
+    )
+    uow.commit()
+    return Err(Code.USER_LOCKED, {"minutes": math.ceil(LOCKOUT.total_seconds() / 60)})
+
+
+def _locked_meanwhile(uow: UnitOfWork, user_id: int, now: datetime) -> NoReturn:
+    """Another till locked the user between our read and our conditional UPDATE."""
+    locked_until = uow.connection.execute(
+        select(users.c.locked_until).where(users.c.id == user_id)
+    ).scalar_one_or_none()
+    _refuse_if_locked(locked_until, now)
+    raise Refused(Code.USER_LOCKED, minutes=1)  # pragma: no cover - the UPDATE saw a lock

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections import Counter
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from pos.domain.messages import render
-from pos.domain.results import Changed, Code, Ok
-from pos.services.users import create_user, pin_matches
+from pos.domain.results import Changed, Code, Err, Ok, Result
+from pos.services.users import (
+    LOCKOUT,
+    MAX_PIN_ATTEMPTS,
+    create_user,
+    list_users,
+    pin_matches,
+    sign_in,
+    unlock_user,
+)
+from pos.store.engine import make_engine
 from pos.store.models import AuditEntry, Role, User
+from pos.store.uow import UnitOfWork
 from tests.conftest import error, value
 
 
@@ -164,3 +177,237 @@ def test_a_taken_username_is_refused_whatever_its_case(uow, store, manager, user
     assert users(store) == before
     assert audit_count(store) == audited
     assert pin_matches("4321", pin_hash(store, manager.id))
+
+
+# -- signing in at the till ---------------------------------------------------------
+
+
+def pin_state(store, user_id: int) -> tuple[int, object]:
+    with store.engine.connect() as connection:
+        row = connection.execute(
+            select(User.failed_pin_attempts, User.locked_until).where(User.id == user_id)
+        ).one()
+    return row.failed_pin_attempts, row.locked_until
+
+
+def actions(store, user_id: int) -> list[str]:
+    with store.engine.connect() as connection:
+        return list(
+            connection.execute(
+                select(AuditEntry.action)
+                .where(AuditEntry.entity == "user", AuditEntry.entity_id == str(user_id))
+                .order_by(AuditEntry.id)
+            ).scalars()
+        )
+
+
+def answer(result: Result[object]) -> tuple[Code, dict[str, object]]:
+    refused = error(result)
+    return refused.code, dict(refused.params)
+
+
+def lock_out(uow, user_id: int) -> None:
+    for _ in range(MAX_PIN_ATTEMPTS):
+        error(sign_in(uow, user_id, "0000"))
+
+
+def test_the_right_pin_signs_the_user_in(uow, store, cashier):
+    result = sign_in(uow, cashier.id, "1234")
+
+    assert isinstance(result, Ok)
+    assert result.value == cashier
+    assert pin_state(store, cashier.id) == (0, None)
+    assert actions(store, cashier.id)[-1] == "user.sign_in"
+
+
+def test_wrong_pins_count_down_then_lock_the_user(uow, store, clock, cashier):
+    answers = [answer(sign_in(uow, cashier.id, "0000")) for _ in range(MAX_PIN_ATTEMPTS)]
+
+    assert answers == [
+        (Code.WRONG_PIN, {"remaining": 4}),
+        (Code.WRONG_PIN, {"remaining": 3}),
+        (Code.WRONG_PIN, {"remaining": 2}),
+        (Code.WRONG_PIN, {"remaining": 1}),
+        (Code.USER_LOCKED, {"minutes": 5}),
+    ]
+    assert render(error(sign_in(uow, cashier.id, "0000")), "tr") == (
+        "Kullanıcı kilitli: 5 dakika sonra tekrar deneyin"
+    )
+    assert pin_state(store, cashier.id) == (MAX_PIN_ATTEMPTS, clock.current + LOCKOUT)
+    assert actions(store, cashier.id).count("user.locked") == 1
+
+
+def test_the_count_is_kept_although_the_answer_is_an_error(uow, store, cashier):
+    assert render(error(sign_in(uow, cashier.id, "4321")), "tr") == "Yanlış PIN. Kalan deneme: 4"
+
+    assert pin_state(store, cashier.id) == (1, None)
+
+
+def test_a_locked_user_is_refused_even_with_the_right_pin(uow, store, clock, cashier):
+    lock_out(uow, cashier.id)
+    clock.advance(minutes=3, seconds=30)
+
+    assert answer(sign_in(uow, cashier.id, "1234")) == (Code.USER_LOCKED, {"minutes": 2})
+    assert pin_state(store, cashier.id) == (MAX_PIN_ATTEMPTS, clock.current + timedelta(seconds=90))
+
+
+def test_the_minutes_left_round_up_and_never_show_zero(uow, clock, cashier):
+    lock_out(uow, cashier.id)
+    clock.advance(minutes=4, seconds=59)
+
+    assert answer(sign_in(uow, cashier.id, "1234")) == (Code.USER_LOCKED, {"minutes": 1})
+
+
+def test_after_the_lockout_the_right_pin_signs_in_and_clears_the_count(uow, store, clock, cashier):
+    lock_out(uow, cashier.id)
+    clock.advance(minutes=5)
+
+    assert value(sign_in(uow, cashier.id, "1234")) == cashier
+    assert pin_state(store, cashier.id) == (0, None)
+    assert answer(sign_in(uow, cashier.id, "0000")) == (Code.WRONG_PIN, {"remaining": 4})
+
+
+def test_a_wrong_pin_after_the_lockout_starts_a_fresh_count(uow, store, clock, cashier):
+    lock_out(uow, cashier.id)
+    clock.advance(minutes=6)
+
+    assert answer(sign_in(uow, cashier.id, "0000")) == (Code.WRONG_PIN, {"remaining": 4})
+    assert pin_state(store, cashier.id) == (1, None)
+
+
+def test_the_right_pin_clears_earlier_wrong_ones(uow, store, cashier):
+    for _ in range(MAX_PIN_ATTEMPTS - 1):
+        error(sign_in(uow, cashier.id, "0000"))
+
+    value(sign_in(uow, cashier.id, "1234"))
+
+    assert pin_state(store, cashier.id) == (0, None)
+    assert answer(sign_in(uow, cashier.id, "0000")) == (Code.WRONG_PIN, {"remaining": 4})
+
+
+@pytest.mark.parametrize(
+    "pin",
+    ["", "12ab", "9" * 10_000, None, 1234, "1234 ", "\u0661\u0662\u0663\u0664", b"1234"],
+)
+def test_a_malformed_pin_is_refused_and_counted(uow, store, cashier, pin):
+    assert answer(sign_in(uow, cashier.id, pin)) == (Code.WRONG_PIN, {"remaining": 4})
+    assert pin_state(store, cashier.id) == (1, None)
+
+
+def test_malformed_pins_lock_the_user_like_wrong_ones(uow, store, cashier):
+    for pin in ["", None, 1234, "x" * 100_000]:
+        error(sign_in(uow, cashier.id, pin))
+
+    assert answer(sign_in(uow, cashier.id, "12ab")) == (Code.USER_LOCKED, {"minutes": 5})
+    assert answer(sign_in(uow, cashier.id, "1234")) == (Code.USER_LOCKED, {"minutes": 5})
+
+
+def test_an_inactive_user_cannot_sign_in(uow, store, cashier):
+    with store.engine.begin() as connection:
+        connection.execute(update(User).where(User.id == cashier.id).values(active=False))
+
+    assert answer(sign_in(uow, cashier.id, "1234")) == (Code.USER_INACTIVE, {})
+    assert pin_state(store, cashier.id) == (0, None)
+
+
+@pytest.mark.parametrize("user_id", [999, 0, -1, "1", None, True, 2**40, 1.0])
+def test_an_unknown_user_cannot_sign_in(uow, store, cashier, user_id):
+    assert answer(sign_in(uow, user_id, "1234")) == (Code.USER_NOT_FOUND, {})
+    assert pin_state(store, cashier.id) == (0, None)
+
+
+def test_signing_in_changes_no_pin_hash_and_stores_no_pin(uow, store, cashier):
+    before = pin_hash(store, cashier.id)
+    error(sign_in(uow, cashier.id, "5678"))
+    value(sign_in(uow, cashier.id, "1234"))
+
+    stored = pin_hash(store, cashier.id)
+    scheme, salt, digest = stored.split("$")
+    assert stored == before
+    assert (scheme, len(bytes.fromhex(salt)), len(bytes.fromhex(digest))) == ("scrypt", 16, 64)
+    with store.engine.connect() as connection:
+        details = connection.execute(select(AuditEntry.details)).scalars().all()
+    assert not any("1234" in d or "5678" in d for d in details)
+
+
+def test_wrong_pins_from_racing_tills_each_count_and_stop_at_the_lock(uow, store, clock, cashier):
+    tills = 8
+    engine = make_engine(store.url, pool_size=tills, max_overflow=0)
+    start = threading.Barrier(tills)
+    answers: list[Code] = []
+
+    def till() -> None:
+        start.wait()
+        result = sign_in(UnitOfWork(engine, clock), cashier.id, "0000")
+        answers.append(result.code if isinstance(result, Err) else Code.USER_NOT_FOUND)
+
+    threads = [threading.Thread(target=till) for _ in range(tills)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    engine.dispose()
+
+    assert Counter(answers) == {
+        Code.WRONG_PIN: MAX_PIN_ATTEMPTS - 1,
+        Code.USER_LOCKED: tills - MAX_PIN_ATTEMPTS + 1,
+    }
+    assert pin_state(store, cashier.id) == (min(tills, MAX_PIN_ATTEMPTS), clock.current + LOCKOUT)
+    assert actions(store, cashier.id).count("user.locked") == 1
+
+
+# -- the login picker and the manager's unlock --------------------------------------
+
+
+def test_the_login_picker_lists_active_users_by_display_name(uow, store):
+    ids = {
+        name: value(create_user(uow, name, shown, Role.CASHIER, "1234")).id
+        for name, shown in [
+            ("zeynep", "Zeynep Kaya"),
+            ("seda", "Şeyma Demir"),
+            ("can", "Çağla Öz"),
+            ("cem", "Cem Ak"),
+            ("ayse", "ayşe Yıldız"),
+            ("eski", "Ahmet Eski"),
+        ]
+    }
+    with store.engine.begin() as connection:
+        connection.execute(update(User).where(User.id == ids["eski"]).values(active=False))
+
+    listed = value(list_users(uow))
+
+    assert [u.username for u in listed] == ["ayse", "can", "cem", "seda", "zeynep"]
+    assert all(u.active for u in listed)
+
+
+def test_a_store_without_users_lists_none(uow):
+    assert value(list_users(uow)) == ()
+
+
+def test_a_manager_unlocks_a_locked_user(uow, store, manager, cashier):
+    lock_out(uow, cashier.id)
+
+    result = unlock_user(uow, cashier.id, manager_id=manager.id)
+
+    assert isinstance(result, Ok)
+    assert (result.value, result.changed) == (cashier, Changed.USERS)
+    assert pin_state(store, cashier.id) == (0, None)
+    assert value(sign_in(uow, cashier.id, "1234")) == cashier
+    with store.engine.connect() as connection:
+        entry = connection.execute(
+            select(AuditEntry).where(AuditEntry.action == "user.unlock")
+        ).one()
+    assert (entry.user_id, entry.entity_id) == (manager.id, str(cashier.id))
+    assert json.loads(entry.details)["failed_pin_attempts"] == MAX_PIN_ATTEMPTS
+
+
+def test_only_a_manager_unlocks(uow, store, manager, cashier):
+    other = value(create_user(uow, "kasiyer2", "Zeynep Kaya", Role.CASHIER, "2468"))
+    lock_out(uow, other.id)
+    audited = audit_count(store)
+
+    assert answer(unlock_user(uow, other.id, manager_id=cashier.id)) == (Code.NOT_PERMITTED, {})
+    assert answer(unlock_user(uow, other.id, manager_id=None)) == (Code.USER_NOT_FOUND, {})
+    assert answer(unlock_user(uow, 999, manager_id=manager.id)) == (Code.USER_NOT_FOUND, {})
+    assert pin_state(store, other.id)[0] == MAX_PIN_ATTEMPTS
+    assert audit_count(store) == audited
