@@ -2,7 +2,7 @@
 
 ``pos.cli`` never imports the UI; this module gives it the function that does, and
 starts the card-payment machinery (the demo's simulated terminal, or the configured
-one) beside the window.
+one) for the window to run.
 """
 
 from __future__ import annotations
@@ -27,13 +27,7 @@ def open_window(till: Till, demo: bool) -> int:
     except PaymentsNotConfigured as reason:
         log.warning("card payments are off: %s", reason)
         runtime = None
-    if runtime is not None:
-        runtime.start()
-    try:
-        return run_till(till, demo=demo, runtime=runtime)
-    finally:
-        if runtime is not None:
-            runtime.stop()
+    return run_till(till, demo=demo, runtime=runtime)  # which starts and stops the runtime
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,71 @@
+"""Start the till: one QApplication, the stylesheet, the language, the window."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from importlib import resources
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from pos.bootstrap import Till
+from pos.domain.messages import LOCALES
+from ui.i18n import set_language
+
+if TYPE_CHECKING:
+    from pos.payments.runtime import PaymentRuntime
+
+EXIT_WHEN_SHOWN = "POS_EXIT_WHEN_SHOWN"
+"""Set to 1, the till quits as soon as its window is on screen (start-up benchmark)."""
+
+
+def stylesheet() -> str:
+    return resources.files("resources").joinpath("style.qss").read_text("utf-8")
+
+
+def application() -> QApplication:
+    """The running QApplication, made (with the till's stylesheet) if there is none."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("Kasa")
+        app.setOrganizationName("Kasa")
+    app.setStyleSheet(stylesheet())
+    return app
+
+
+def run_till(till: Till, *, demo: bool, runtime: PaymentRuntime | None) -> int:
+    """Show the login, then the till; returns when the window closes (the exit code).
+
+    ``runtime`` (card payments) is started here, after the window exists to hear from it,
+    and stopped when the till closes.
+    """
+    from ui.till import TillWindow  # after the QApplication exists
+
+    app = application()
+    language = till.settings.locale
+    set_language(language if language in LOCALES else LOCALES[0])
+    window = TillWindow(till, runtime=runtime, demo=demo)
+    if os.environ.get(EXIT_WHEN_SHOWN) == "1":
+        window.shown.connect(lambda: _report_shown(app))
+    window.show()
+    if runtime is not None:
+        runtime.start()
+    try:
+        code = app.exec()
+    finally:
+        if runtime is not None:
+            runtime.stop()
+    return int(code)
+
+
+def _report_shown(app: QApplication) -> None:
+    # Painted once the event loop has run; then stop. The parent measures wall time.
+    def done() -> None:
+        print(f"shown_at={time.time():.6f}", flush=True)
+        app.quit()
+
+    QTimer.singleShot(0, done)

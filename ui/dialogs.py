@@ -1,0 +1,342 @@
+"""The till's dialogs: cash, card, receipt and confirming a void.
+
+They only show and ask; the till window runs the operations and tells them the outcome.
+"""
+
+from __future__ import annotations
+
+from babel.numbers import format_currency
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos.domain.money import format_money, minor_digits, parse_price
+from pos.domain.payments import PaymentStatus
+from ui.i18n import _, language
+
+QUICK_NOTES = (50, 100, 200, 500)
+"""Banknotes a customer commonly hands over, in major units."""
+
+
+def shortcut_text(label: str, key: str) -> str:
+    """A button's text with its key, e.g. "Cash (F9)"."""
+    return f"{label} ({key})"
+
+
+def _button(parent: QWidget, key: str | None, name: str) -> QPushButton:
+    button = QPushButton(parent)
+    button.setObjectName(name)
+    button.setMinimumHeight(56)
+    button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the dialog's entry keeps the keyboard
+    if key:
+        shortcut = QShortcut(QKeySequence(key), parent)
+        shortcut.activated.connect(button.click)
+    return button
+
+
+class CashDialog(QDialog):
+    """Amount given, quick notes, live change; Enter confirms."""
+
+    confirmed = Signal(int)  # minor units given
+
+    def __init__(self, total_minor: int, currency: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("CashDialog")
+        self.setModal(True)
+        self.total_minor, self.currency = total_minor, currency
+        self._busy = False
+        self.total_label = QLabel(objectName="DialogTotal")
+        self.given_caption = QLabel()
+        self.given = QLineEdit(objectName="AmountGiven")
+        self.given.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.given.setMinimumHeight(56)
+        self.given.textChanged.connect(self._update_change)
+        self.given.returnPressed.connect(self._confirm)
+        self.change_label = QLabel(objectName="ChangeDue")
+        self.problem = QLabel(objectName="InlineError")
+        self.problem.setWordWrap(True)
+        self.problem.hide()
+        self.exact = _button(self, "F5", "ExactButton")
+        self.exact.clicked.connect(lambda: self._give(self.total_minor))
+        notes = QGridLayout()
+        notes.addWidget(self.exact, 0, 0, 1, len(QUICK_NOTES))
+        self.note_buttons: list[QPushButton] = []
+        for column, (note, key) in enumerate(
+            zip(QUICK_NOTES, ("F6", "F7", "F8", "F11"), strict=True)
+        ):
+            button = _button(self, key, f"Note{note}")
+            button.setProperty("key_name", key)
+            button.clicked.connect(
+                lambda _checked=False, n=note: self._give(n * 10 ** minor_digits(self.currency))
+            )
+            notes.addWidget(button, 1, column)
+            self.note_buttons.append(button)
+        self.confirm_button = _button(self, None, "ConfirmCash")
+        self.confirm_button.setProperty("primary", True)
+        self.confirm_button.clicked.connect(self._confirm)
+        self.cancel_button = _button(self, None, "CancelCash")
+        self.cancel_button.clicked.connect(self.reject)
+        actions = QHBoxLayout()
+        actions.addWidget(self.cancel_button)
+        actions.addWidget(self.confirm_button, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.total_label)
+        layout.addWidget(self.given_caption)
+        layout.addWidget(self.given)
+        layout.addLayout(notes)
+        layout.addWidget(self.change_label)
+        layout.addWidget(self.problem)
+        layout.addLayout(actions)
+        self.setMinimumWidth(640)
+        self.retranslate()
+        self.given.setFocus()
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(_("Cash payment"))
+        self.total_label.setText(_("To pay: {total}").format(total=self._money(self.total_minor)))
+        self.given_caption.setText(_("Amount given"))
+        self.exact.setText(shortcut_text(_("Exact"), "F5"))
+        for button, note in zip(self.note_buttons, QUICK_NOTES, strict=True):
+            # A banknote has no kuruş: "₺50", not "₺50,00".
+            text = format_currency(
+                note, self.currency, format="¤#,##0", locale=language(), currency_digits=False
+            )
+            button.setText(shortcut_text(text, str(button.property("key_name"))))
+        self.confirm_button.setText(shortcut_text(_("Confirm"), "Enter"))
+        self.cancel_button.setText(shortcut_text(_("Back"), "Esc"))
+        self._update_change()
+
+    def given_minor(self) -> int | None:
+        text = self.given.text().strip()
+        if not text:
+            return self.total_minor
+        return parse_price(text, self.currency)
+
+    def show_problem(self, text: str) -> None:
+        self._busy = False
+        self.confirm_button.setEnabled(True)
+        self.problem.setText(text)
+        self.problem.setVisible(bool(text))
+        self.given.setFocus()
+
+    def _money(self, minor: int) -> str:
+        return format_money(minor, self.currency, language())
+
+    def _give(self, minor: int) -> None:
+        digits = minor_digits(self.currency)
+        major, fraction = divmod(minor, 10**digits)
+        text = str(major) if not fraction else f"{major},{fraction:0{digits}d}"
+        self.given.setText(text)
+        self.given.setFocus()
+
+    def _update_change(self) -> None:
+        given = self.given_minor()
+        short = given is not None and given < self.total_minor
+        if given is None:
+            self.change_label.setText(_("Change: -"))
+        elif short:
+            amount = self._money(self.total_minor - given)
+            self.change_label.setText(_("Short by {amount}").format(amount=amount))
+        else:
+            change = self._money(given - self.total_minor)
+            self.change_label.setText(_("Change: {amount}").format(amount=change))
+        self.change_label.setProperty("kind", "short" if short else "")
+        self.change_label.style().unpolish(self.change_label)
+        self.change_label.style().polish(self.change_label)
+
+    def _confirm(self) -> None:
+        if self._busy:
+            return
+        given = self.given_minor()
+        if given is None:
+            self.show_problem(_("Type the amount given, e.g. 150 or 150,50"))
+            return
+        if given < self.total_minor:
+            self.show_problem(_("The amount given is less than the total"))
+            return
+        self._busy = True
+        self.confirm_button.setEnabled(False)
+        self.confirmed.emit(given)
+
+
+class CardDialog(QDialog):
+    """The card payment as the terminal reports it, live; Esc asks to cancel."""
+
+    cancel_requested = Signal()
+
+    def __init__(self, total_minor: int, currency: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("CardDialog")
+        self.setModal(True)
+        self.total_minor, self.currency = total_minor, currency
+        self.status: PaymentStatus | None = None
+        self.settled_by: str | None = None
+        self._note = ""
+        self._cancelling = False
+        self.total_label = QLabel(objectName="DialogTotal")
+        self.state_label = QLabel(objectName="CardState")
+        self.state_label.setWordWrap(True)
+        self.source_label = QLabel(objectName="CardSource")
+        self.note_label = QLabel(objectName="InlineError")
+        self.note_label.setWordWrap(True)
+        self.cancel_button = _button(self, None, "CancelCard")
+        self.cancel_button.clicked.connect(self._cancel_or_close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.total_label)
+        layout.addWidget(self.state_label)
+        layout.addWidget(self.source_label)
+        layout.addWidget(self.note_label)
+        layout.addStretch(1)
+        layout.addWidget(self.cancel_button)
+        self.setMinimumWidth(560)
+        self.retranslate()
+
+    @property
+    def finished_payment(self) -> bool:
+        return self.status in (PaymentStatus.FAILED, PaymentStatus.CANCELLED, PaymentStatus.PAID)
+
+    def show_state(self, status: PaymentStatus | None, settled_by: str | None) -> None:
+        self.status, self.settled_by = status, settled_by
+        if self.finished_payment:
+            self._cancelling = False
+        self.retranslate()
+
+    def show_note(self, text: str) -> None:
+        self._note = text
+        self._cancelling = False
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(_("Card payment"))
+        total = format_money(self.total_minor, self.currency, language())
+        self.total_label.setText(_("To pay: {total}").format(total=total))
+        states = {
+            None: _("Contacting the terminal…"),
+            PaymentStatus.INITIATED: _("Contacting the terminal…"),
+            PaymentStatus.PENDING: _("Waiting for the card…"),
+            PaymentStatus.PAID: _("Approved"),
+            PaymentStatus.FAILED: _("Declined"),
+            PaymentStatus.CANCELLED: _("Cancelled"),
+            PaymentStatus.REFUNDED: _("Refunded"),
+        }
+        text = states.get(self.status, str(self.status))
+        if self._cancelling and not self.finished_payment:
+            text = _("Cancelling: waiting for the terminal's answer…")
+        self.state_label.setText(text)
+        self.state_label.setProperty("outcome", str(self.status or ""))
+        self.state_label.style().unpolish(self.state_label)
+        self.state_label.style().polish(self.state_label)
+        sources = {
+            "webhook": _("Result received from the terminal (webhook)"),
+            "poll": _("Result fetched from the terminal (polling)"),
+            "manager": _("Resolved by a manager"),
+        }
+        self.source_label.setText(sources.get(self.settled_by or "", ""))
+        self.note_label.setText(self._note)
+        self.note_label.setVisible(bool(self._note))
+        if self.finished_payment:
+            self.cancel_button.setText(shortcut_text(_("Close"), "Esc"))
+        else:
+            self.cancel_button.setText(shortcut_text(_("Cancel payment"), "Esc"))
+        self.cancel_button.setEnabled(not self._cancelling or self.finished_payment)
+
+    def reject(self) -> None:
+        """Esc and the close button: a payment still in flight is asked to cancel instead."""
+        self._cancel_or_close()
+
+    def _cancel_or_close(self) -> None:
+        if self.finished_payment:
+            super().reject()
+        elif not self._cancelling:
+            self._cancelling = True
+            self.retranslate()
+            self.cancel_requested.emit()
+
+    def close_now(self) -> None:
+        super().reject()
+
+
+class ReceiptDialog(QDialog):
+    """The paid sale's receipt; Enter starts the next sale."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ReceiptDialog")
+        self.setModal(True)
+        self.text = QPlainTextEdit(objectName="ReceiptText")
+        self.text.setReadOnly(True)
+        self.text.setPlainText(text)
+        self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.text.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.change_label = QLabel(objectName="ChangeDue")
+        self.change_label.hide()
+        self.next_button = _button(self, None, "NextSale")
+        self.next_button.setProperty("primary", True)
+        self.next_button.setDefault(True)
+        self.next_button.clicked.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.change_label)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.next_button)
+        self.resize(600, 720)
+        self.retranslate()
+
+    def show_change(self, text: str) -> None:
+        self.change_label.setText(text)
+        self.change_label.setVisible(bool(text))
+
+    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.accept()
+            return
+        super().keyPressEvent(event)
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(_("Receipt"))
+        self.next_button.setText(shortcut_text(_("New sale"), "Enter"))
+
+
+class ConfirmDialog(QDialog):
+    """A yes/no question with the keys on its buttons (Enter: yes, Esc: no)."""
+
+    def __init__(self, question: str, yes: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ConfirmDialog")
+        self.setModal(True)
+        self._question, self._yes = question, yes
+        self.label = QLabel(objectName="Question")
+        self.label.setWordWrap(True)
+        self.yes_button = _button(self, None, "Yes")
+        self.yes_button.setProperty("danger", True)
+        self.yes_button.clicked.connect(self.accept)
+        self.no_button = _button(self, None, "No")
+        self.no_button.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.no_button)
+        buttons.addWidget(self.yes_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.label)
+        layout.addLayout(buttons)
+        self.setMinimumWidth(480)
+        self.retranslate()
+
+    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.accept()
+            return
+        super().keyPressEvent(event)
+
+    def retranslate(self) -> None:
+        self.label.setText(_(self._question))
+        self.yes_button.setText(shortcut_text(_(self._yes), "Enter"))
+        self.no_button.setText(shortcut_text(_("No"), "Esc"))

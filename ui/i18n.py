@@ -1,0 +1,72 @@
+"""The till's own words in the cashier's language (gettext catalogues read with Babel).
+
+Texts are written in English in the code, wrapped in ``_()``; the catalogues under
+``resources/locale/<lang>/LC_MESSAGES/kasa.po`` give each language's text. They are
+read as ``.po`` at start-up, so there is no compile step. Messages of the core
+(stock, coupons, payments) come from ``pos.domain.messages`` instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import resources
+
+from babel.messages.pofile import read_po
+
+from pos.domain.messages import DEFAULT_LOCALE, LOCALES
+
+DOMAIN = "kasa"
+
+_catalogues: dict[str, dict[str, str]] = {}
+_language = DEFAULT_LOCALE
+_listeners: list[Callable[[], None]] = []
+
+
+def _catalogue(language: str) -> dict[str, str]:
+    if language not in _catalogues:
+        path = resources.files("resources").joinpath(
+            "locale", language, "LC_MESSAGES", f"{DOMAIN}.po"
+        )
+        texts: dict[str, str] = {}
+        if path.is_file():
+            with path.open("rb") as source:
+                for message in read_po(source, locale=language):
+                    if message.id and isinstance(message.id, str) and message.string:
+                        texts[message.id] = str(message.string)
+        _catalogues[language] = texts
+    return _catalogues[language]
+
+
+def _(text: str) -> str:
+    """``text`` (English) in the till's current language."""
+    return _catalogue(_language).get(text) or text
+
+
+def language() -> str:
+    return _language
+
+
+def set_language(language: str) -> None:
+    """Switch the till's language; views retranslate through ``on_language_changed``."""
+    global _language
+    if language not in LOCALES:
+        raise ValueError(f"unsupported language {language!r}")
+    _language = language
+    _catalogue(language)
+    for listener in list(_listeners):
+        listener()
+
+
+def on_language_changed(listener: Callable[[], None]) -> Callable[[], None]:
+    """Call ``listener`` after every switch; returns a function that stops it."""
+    _listeners.append(listener)
+    return lambda: _listeners.remove(listener) if listener in _listeners else None
+
+
+def other_language() -> str:
+    return next(code for code in LOCALES if code != _language)
+
+
+def N_(text: str) -> str:
+    """Marks ``text`` for the catalogues; it is translated later, where it is shown."""
+    return text

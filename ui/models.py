@@ -1,0 +1,187 @@
+"""Qt models over what the services answer: the sale's lines and the search's hits."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+
+from pos.domain.money import format_money
+from pos.services.cart import CartLine, CartSummary
+from pos.services.catalogue import ProductView
+from ui.i18n import _, language
+
+Index = QModelIndex | QPersistentModelIndex
+_NO_INDEX = QModelIndex()
+MAX_TYPED_QUANTITY = 9999
+
+
+class CartModel(QAbstractTableModel):
+    """The sale's lines: name, quantity, unit price, line total.
+
+    Editing a quantity asks for the change (``quantity_requested``); the store's answer
+    comes back as a new summary through ``show``, which also undoes a refused edit.
+    """
+
+    NAME, QUANTITY, UNIT_PRICE, LINE_TOTAL = range(4)
+    quantity_requested = Signal(int, int)  # product id, wanted quantity
+
+    def __init__(self, currency: str = "TRY") -> None:
+        super().__init__()
+        self._lines: tuple[CartLine, ...] = ()
+        self._currency = currency
+
+    @property
+    def lines(self) -> tuple[CartLine, ...]:
+        return self._lines
+
+    def show(self, summary: CartSummary) -> None:
+        """Show the sale as the store answered it, touching only the rows that changed."""
+        old, new = self._lines, summary.lines
+        self._currency = summary.currency
+        old_ids = [line.product_id for line in old]
+        new_ids = [line.product_id for line in new]
+        if new_ids == old_ids:
+            self._lines = new
+            changed = [row for row, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
+            if changed:
+                self.dataChanged.emit(
+                    self.index(min(changed), 0), self.index(max(changed), self.LINE_TOTAL)
+                )
+        elif new_ids[: len(old_ids)] == old_ids:
+            self.beginInsertRows(_NO_INDEX, len(old), len(new) - 1)
+            self._lines = new
+            self.endInsertRows()
+            if old != new[: len(old)] and old:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(old) - 1, self.LINE_TOTAL))
+        elif len(new_ids) == len(old_ids) - 1 and _one_removed(old_ids, new_ids) is not None:
+            row = _one_removed(old_ids, new_ids)
+            assert row is not None
+            self.beginRemoveRows(_NO_INDEX, row, row)
+            self._lines = new
+            self.endRemoveRows()
+            if new and tuple(x for i, x in enumerate(old) if i != row) != new:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(new) - 1, self.LINE_TOTAL))
+        else:
+            self.beginResetModel()
+            self._lines = new
+            self.endResetModel()
+
+    def refresh_texts(self) -> None:
+        """The language changed: headers and money are written anew."""
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.LINE_TOTAL)
+        if self._lines:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._lines) - 1, self.LINE_TOTAL)
+            )
+
+    def line(self, row: int) -> CartLine | None:
+        return self._lines[row] if 0 <= row < len(self._lines) else None
+
+    def row_of(self, product_id: int) -> int:
+        return next(
+            (row for row, line in enumerate(self._lines) if line.product_id == product_id), -1
+        )
+
+    # -- QAbstractTableModel -------------------------------------------------------
+
+    def rowCount(self, parent: Index = _NO_INDEX) -> int:
+        return 0 if parent.isValid() else len(self._lines)
+
+    def columnCount(self, parent: Index = _NO_INDEX) -> int:
+        return 0 if parent.isValid() else 4
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self._lines):
+            return None
+        line, column = self._lines[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == self.NAME:
+                return line.name
+            if column == self.QUANTITY:
+                return str(line.quantity)
+            minor = line.unit_price_minor if column == self.UNIT_PRICE else line.line_total_minor
+            return format_money(minor, self._currency, language())
+        if role == Qt.ItemDataRole.EditRole and column == self.QUANTITY:
+            return line.quantity
+        if role == Qt.ItemDataRole.TextAlignmentRole and column != self.NAME:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.NAME:
+            return line.sku
+        return None
+
+    def setData(self, index: Index, value: object, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid():
+            return False
+        if index.column() != self.QUANTITY or not 0 <= index.row() < len(self._lines):
+            return False
+        try:
+            quantity = int(str(value).strip())
+        except ValueError:
+            return False
+        if not 0 <= quantity <= MAX_TYPED_QUANTITY:
+            return False
+        line = self._lines[index.row()]
+        if quantity == line.quantity:
+            return True
+        self.dataChanged.emit(index, index, [role])
+        self.quantity_requested.emit(line.product_id, quantity)
+        return True
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() == self.QUANTITY:
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        titles = (_("Product"), _("Qty"), _("Unit price"), _("Total"))
+        return titles[section] if 0 <= section < len(titles) else None
+
+
+def _one_removed(old: list[int], new: list[int]) -> int | None:
+    for row in range(len(old)):
+        if old[:row] + old[row + 1 :] == new:
+            return row
+    return None
+
+
+class SearchModel(QAbstractListModel):
+    """The products a name search found, one line each: name, SKU and price."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._products: tuple[ProductView, ...] = ()
+
+    def show(self, products: tuple[ProductView, ...]) -> None:
+        self.beginResetModel()
+        self._products = products
+        self.endResetModel()
+
+    def product(self, row: int) -> ProductView | None:
+        return self._products[row] if 0 <= row < len(self._products) else None
+
+    def rowCount(self, parent: Index = _NO_INDEX) -> int:
+        return 0 if parent.isValid() else len(self._products)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self._products):
+            return None
+        product = self._products[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            price = format_money(product.price_minor, product.currency, language())
+            return f"{product.name}  ·  {product.sku}  ·  {price}"
+        if role == Qt.ItemDataRole.UserRole:
+            return product.id
+        return None

@@ -1,0 +1,128 @@
+"""Service calls off the GUI thread, results back on it (Anki's ``operations``/``taskman``).
+
+``Operations.run(fn, on_success, on_failure)`` queues ``fn`` on the store's one worker
+thread, so the till's use cases run one after another in the order the cashier asked
+for them. ``fn`` never touches a widget; its return value (or the exception it raised)
+comes back to ``on_success`` (or ``on_failure``) on the GUI thread through a queued
+signal. Calls that may wait on the network (the terminal's status) go to a second
+worker so they never hold up the store's queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+Success = Callable[[Any], None]
+Failure = Callable[[BaseException], None]
+
+
+class _Delivery(QObject):
+    """Lives on the GUI thread: signals emitted from a worker reach it queued."""
+
+    delivered = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.delivered.connect(self._deliver)
+
+    @Slot(object)
+    def _deliver(self, outcome: object) -> None:
+        callback, value = outcome  # type: ignore[misc]
+        callback(value)
+
+
+class _Job(QRunnable):
+    def __init__(
+        self, fn: Callable[[], Any], on_success: Success, on_failure: Failure, delivery: _Delivery
+    ) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._fn, self._ok, self._fail, self._delivery = fn, on_success, on_failure, delivery
+
+    def run(self) -> None:
+        try:
+            value = self._fn()
+        except Exception as error:  # handed to the GUI's failure callback
+            log.exception("background operation failed")
+            self._delivery.delivered.emit((self._fail, error))
+        else:
+            self._delivery.delivered.emit((self._ok, value))
+
+
+def _log_failure(error: BaseException) -> None:
+    log.error("operation failed: %s", error)
+
+
+class Operations(QObject):
+    """The till's background workers: one for the store, one for the network."""
+
+    busy_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._store = QThreadPool(self)
+        self._store.setMaxThreadCount(1)  # the store's use cases run one at a time, in order
+        self._network = QThreadPool(self)
+        self._network.setMaxThreadCount(1)
+        self._delivery = _Delivery()
+        self._pending = 0
+        self._closed = False
+        self.gui_thread = threading.get_ident()
+
+    def run(
+        self,
+        fn: Callable[[], Any],
+        on_success: Success,
+        on_failure: Failure | None = None,
+        *,
+        network: bool = False,
+    ) -> None:
+        """Run ``fn`` on a worker; ``on_success(value)`` or ``on_failure(error)`` on the GUI."""
+        if self._closed:
+            return
+        self._pending += 1
+        if self._pending == 1:
+            self.busy_changed.emit(True)
+
+        def finished(callback: Callable[[Any], None]) -> Callable[[Any], None]:
+            def deliver(value: Any) -> None:
+                self._pending -= 1
+                if self._pending == 0:
+                    self.busy_changed.emit(False)
+                if not self._closed:
+                    callback(value)
+
+            return deliver
+
+        job = _Job(fn, finished(on_success), finished(on_failure or _log_failure), self._delivery)
+        (self._network if network else self._store).start(job)
+
+    @property
+    def idle(self) -> bool:
+        return self._pending == 0
+
+    def close(self, timeout_ms: int = 5000) -> None:
+        """Stop taking work and wait for what is running (the store must not be cut off)."""
+        self._closed = True
+        self._store.waitForDone(timeout_ms)
+        self._network.waitForDone(timeout_ms)
+
+
+_default: Operations | None = None
+
+
+def run_in_background(
+    fn: Callable[[], Any], on_success: Success, on_failure: Failure | None = None
+) -> None:
+    """``Operations.run`` on the application's shared workers."""
+    global _default
+    if _default is None:
+        _default = Operations()
+    _default.run(fn, on_success, on_failure)
