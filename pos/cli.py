@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -167,6 +168,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _terminal_sim(args: argparse.Namespace, settings: Settings) -> int:
+    logging.getLogger("pos").setLevel(logging.INFO)  # a line per request and event
     api_keys, webhook_secrets = secrets_for("terminal"), secrets_for("webhook")
     if not api_keys or (args.webhook_url and not webhook_secrets):
         print(
@@ -189,6 +191,7 @@ def _terminal_sim(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve_webhooks(args: argparse.Namespace, settings: Settings) -> int:
+    logging.getLogger("pos").setLevel(logging.INFO)  # a line per request and event
     if not secrets_for("webhook"):
         print(
             "pos: no webhook secret: run `pos secrets set webhook` (or set POS_WEBHOOK_SECRET)",

@@ -19,7 +19,7 @@ import platformdirs
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
 
-from pos.domain.messages import LOCALES
+from pos.domain.messages import DEFAULT_LOCALE, LOCALES
 from pos.domain.money import DEFAULT_CURRENCY, is_currency
 from pos.services.reservations import RESERVATION_TTL
 
@@ -83,7 +83,7 @@ def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = N
     minutes = till.get("reservation_ttl_minutes", int(RESERVATION_TTL.total_seconds() // 60))
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 24 * 60:
         raise SettingsError(f"{path}: till.reservation_ttl_minutes must be 1-1440 minutes")
-    locale = environ.get("POS_LOCALE") or till.get("locale", "tr")
+    locale = environ.get("POS_LOCALE") or till.get("locale") or system_locale(environ)
     if locale not in LOCALES:
         raise SettingsError(f"locale must be one of {', '.join(LOCALES)}, not {locale!r}")
     currency = till.get("currency", DEFAULT_CURRENCY)
@@ -121,6 +121,16 @@ def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = N
         listener_port=listener_port,
         payment_window=timedelta(minutes=window),
     )
+
+
+def system_locale(environ: Mapping[str, str] = os.environ) -> str:
+    """The operating system's language if Kasa speaks it, else Turkish."""
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(variable, "")
+        if value:
+            language = value.split("_")[0].split(".")[0].lower()
+            return language if language in LOCALES else DEFAULT_LOCALE
+    return DEFAULT_LOCALE
 
 
 def _table(document: Mapping[str, object], name: str, path: Path) -> Mapping[str, object]:

@@ -31,7 +31,7 @@ def open_window(till: Till, demo: bool) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
     return cli_main(sys.argv[1:] if argv is None else argv, open_window=open_window)
 
 

@@ -213,3 +213,23 @@ def test_without_a_keyring_secrets_come_from_the_environment_and_are_never_store
 def test_only_the_terminal_secrets_are_kept(os_keyring):
     with pytest.raises(ValueError, match="unknown secret"):
         store_secret("database", "x")
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"LANG": "en_GB.UTF-8"}, "en"),
+        ({"LANG": "tr_TR.UTF-8"}, "tr"),
+        ({"LC_ALL": "en_US.UTF-8", "LANG": "tr_TR.UTF-8"}, "en"),
+        ({"LANG": "de_DE.UTF-8"}, "tr"),
+        ({}, "tr"),
+        ({"LANG": "en_US.UTF-8", "POS_LOCALE": "tr"}, "tr"),
+    ],
+)
+def test_the_language_follows_the_operating_system_unless_set(tmp_path, environ, expected):
+    assert load_settings(environ, tmp_path / "missing.toml").locale == expected
+
+
+def test_the_settings_file_language_wins_over_the_operating_systems(tmp_path):
+    path = write(tmp_path, '[till]\nlocale = "tr"\n')
+    assert load_settings({"LANG": "en_US.UTF-8"}, path).locale == "tr"
