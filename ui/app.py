@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from pos.bootstrap import Till
 from pos.domain.messages import LOCALES
+from pos.sweeper import Sweeper
 from ui.i18n import set_language
 
 if TYPE_CHECKING:
@@ -52,11 +53,14 @@ def run_till(till: Till, *, demo: bool, runtime: PaymentRuntime | None) -> int:
     if os.environ.get(EXIT_WHEN_SHOWN) == "1":
         window.shown.connect(lambda: _report_shown(app))
     window.show()
+    # The sweeper's thread tells the window through the queued signal.
+    sweeper = Sweeper(till.uow, on_swept=window.stock_swept.emit).start()
     if runtime is not None:
         runtime.start()
     try:
         code = app.exec()
     finally:
+        sweeper.stop()
         if runtime is not None:
             runtime.stop()
     return int(code)

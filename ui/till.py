@@ -104,6 +104,7 @@ class TillWindow(QMainWindow):
     cart_changed = Signal(object)  # CartSummary
     sale_paid = Signal(object)  # order id
     payment_settled = Signal(int)  # payment id, from the runtime's threads (queued)
+    stock_swept = Signal(object)  # SweepReport, from the sweeper's thread (queued)
     shown = Signal()
 
     def __init__(
@@ -155,6 +156,7 @@ class TillWindow(QMainWindow):
         self.status_timer = QTimer(self, interval=status_interval_ms)
         self.status_timer.timeout.connect(self.refresh_status)
         self.payment_settled.connect(self._payment_settled)
+        self.stock_swept.connect(lambda _report: self._reload_cart())
         if runtime is not None:
             # Called on the listener's and poller's threads: the signal hops to this one.
             runtime.on_change = self.payment_settled.emit

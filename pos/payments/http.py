@@ -149,7 +149,8 @@ class HttpTerminal:
                 continue
             if 400 <= status <= 499:
                 reason = _reason(content, response.reason)
-                log.warning("%s %s refused: %s %s", method, path, status, reason)
+                # The caller gets TerminalRejected and decides; a status probe expects a 404.
+                log.info("%s %s refused: %s %s", method, path, status, reason)
                 if status == 409:
                     raise TerminalConflict(status, reason)
                 raise TerminalRejected(status, reason)
