@@ -20,12 +20,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos.domain.money import format_money, minor_digits, parse_price
+from pos.domain.money import format_money, minor_digits, parse_price, quick_cash
 from pos.domain.payments import PaymentStatus
 from ui.i18n import _, language
 
-QUICK_NOTES = (50, 100, 200, 500)
-"""Banknotes a customer commonly hands over, in major units."""
+QUICK_KEYS = ("F6", "F7", "F8", "F11")
+"""The keys of the quick-cash buttons: the total rounded up to round sums."""
 
 
 def shortcut_text(label: str, key: str) -> str:
@@ -69,16 +69,15 @@ class CashDialog(QDialog):
         self.exact = _button(self, "F5", "ExactButton")
         self.exact.clicked.connect(lambda: self._give(self.total_minor))
         notes = QGridLayout()
-        notes.addWidget(self.exact, 0, 0, 1, len(QUICK_NOTES))
+        notes.addWidget(self.exact, 0, 0, 1, len(QUICK_KEYS))
+        self.quick_amounts = quick_cash(total_minor, currency, len(QUICK_KEYS))
         self.note_buttons: list[QPushButton] = []
-        for column, (note, key) in enumerate(
-            zip(QUICK_NOTES, ("F6", "F7", "F8", "F11"), strict=True)
-        ):
-            button = _button(self, key, f"Note{note}")
+        # A large total may have fewer round sums above it than there are keys.
+        pairs = zip(self.quick_amounts, QUICK_KEYS, strict=False)
+        for column, (amount, key) in enumerate(pairs):
+            button = _button(self, key, f"Quick{column + 1}")
             button.setProperty("key_name", key)
-            button.clicked.connect(
-                lambda _checked=False, n=note: self._give(n * 10 ** minor_digits(self.currency))
-            )
+            button.clicked.connect(lambda _checked=False, given=amount: self._give(given))
             notes.addWidget(button, 1, column)
             self.note_buttons.append(button)
         self.confirm_button = _button(self, None, "ConfirmCash")
@@ -106,10 +105,11 @@ class CashDialog(QDialog):
         self.total_label.setText(_("To pay: {total}").format(total=self._money(self.total_minor)))
         self.given_caption.setText(_("Amount given"))
         self.exact.setText(shortcut_text(_("Exact"), "F5"))
-        for button, note in zip(self.note_buttons, QUICK_NOTES, strict=True):
-            # A banknote has no kuruş: "₺50", not "₺50,00".
+        for button, amount in zip(self.note_buttons, self.quick_amounts, strict=True):
+            # A round sum has no kuruş: "₺2.250", not "₺2.250,00".
+            major = amount // 10 ** minor_digits(self.currency)
             text = format_currency(
-                note, self.currency, format="¤#,##0", locale=language(), currency_digits=False
+                major, self.currency, format="¤#,##0", locale=language(), currency_digits=False
             )
             button.setText(shortcut_text(text, str(button.property("key_name"))))
         self.confirm_button.setText(shortcut_text(_("Confirm"), "Enter"))

@@ -73,3 +73,25 @@ def format_money(minor: int, currency: str, locale: str) -> str:
     """``₺1.234,56`` in Turkish, ``TRY 1,234.56``-style in English, as Babel says."""
     amount = Decimal(minor).scaleb(-minor_digits(currency))
     return str(format_currency(amount, currency, locale=locale))
+
+
+ROUND_SUMS = (5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+"""Round sums, in major units, a customer's cash usually comes to (the lira's notes, and
+multiples of them)."""
+
+
+def quick_cash(total_minor: int, currency: str, count: int = 4) -> tuple[int, ...]:
+    """The amounts a customer is likely to hand over for ``total_minor``, smallest first.
+
+    Each is the total rounded up to one of ``ROUND_SUMS`` (₺32,50: ₺35, ₺40, ₺50, ₺100;
+    ₺2.246,55: ₺2.250, ₺2.260, ₺2.300, ₺2.400), so one key press fills in the cash given
+    whatever the sale comes to. The exact total is not among them.
+    """
+    unit = 10 ** minor_digits(currency)
+    amounts: list[int] = []
+    for step in ROUND_SUMS:
+        size = step * unit
+        amount = -(-max(total_minor, 1) // size) * size  # round up to the step
+        if amount > total_minor and amount not in amounts:
+            amounts.append(amount)
+    return tuple(sorted(amounts)[:count])
