@@ -13,18 +13,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from pos.domain.coupons import CouponKind
-from pos.domain.payments import PaymentStatus
+from pos.domain.payments import PaymentStatus, Settler, TerminalEvent
 from pos.payments.http import HttpTerminal
 from pos.payments.listener import WebhookListener
 from pos.payments.poller import Poller
 from pos.payments.simulator import TerminalSimulator
 from pos.services.card_payments import CardPaymentView, card_payment
 from pos.services.cart import add_to_cart
-from pos.services.checkout import Card, Sale, checkout
+from pos.services.checkout import Sale
 from pos.services.coupons import CouponDraft, apply_coupon, create_coupon
 from pos.store.uow import UnitOfWork
 from tests.conftest import FakeClock, Shelf, Store, value
-from tests.sales import key, new_cart, shown_total
+from tests.sales import new_cart, pay_by_card
 
 SECRET = "whsec_test_0123456789abcdef"
 API_KEY = "sk_test_till"
@@ -106,17 +106,28 @@ def card_sale(
     value(add_to_cart(uow, cart, product, quantity))
     if coupon is not None:
         value(apply_coupon(uow, cart, coupon))
-    sale = value(
-        checkout(
-            uow,
-            cart,
-            shown_total_minor=shown_total(uow, cart),
-            tender=Card(),
-            idempotency_key=key(),
-        )
-    )
+    sale = value(pay_by_card(uow, cart))
     assert sale.status is PaymentStatus.INITIATED
     return sale, cart, product
+
+
+def terminal_event(event_id: str, terminal_payment_id: str, **fields: object) -> TerminalEvent:
+    """A terminal's report that a payment of ₺10,00 succeeded; ``fields`` change it."""
+    reported: dict[str, object] = {
+        "provider": "terminal",
+        "type": "payment.succeeded",
+        "payment_id": None,
+        "amount_minor": 1000,
+        "currency": "TRY",
+        "source": Settler.WEBHOOK,
+        "payload": "{}",
+        **fields,
+    }
+    return TerminalEvent(
+        event_id=event_id,
+        terminal_payment_id=terminal_payment_id,
+        **reported,  # type: ignore[arg-type]
+    )
 
 
 def fixed_coupon(uow: UnitOfWork, manager_id: int, code: str, off_minor: int) -> str:

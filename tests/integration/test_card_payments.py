@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from pos.domain.payments import PaymentStatus, Settler, TerminalEvent
+from pos.domain.payments import PaymentStatus, Settler
 from pos.domain.results import Code, Err, Warn
 from pos.payments.http import HttpTerminal
 from pos.services.card_payments import (
@@ -41,7 +41,7 @@ from pos.store.models import (
 from pos.store.uow import UnitOfWork
 from tests.conftest import FakeClock, Shelf, Store, error, value
 from tests.invariants import assert_invariants, stock_books
-from tests.payments import API_KEY, card_sale, fixed_coupon, terminal_rig
+from tests.payments import API_KEY, card_sale, fixed_coupon, terminal_event, terminal_rig
 from tests.sales import new_cart, pay_cash, rows
 
 pytestmark = pytest.mark.usefixtures("manager")
@@ -320,17 +320,7 @@ def test_an_event_for_a_payment_not_known_yet_is_kept_and_matched_when_it_appear
     store: Store, uow: UnitOfWork, shelf: Shelf
 ) -> None:
     sale, _cart, product = card_sale(uow, shelf, 1000)
-    early = TerminalEvent(
-        provider="terminal",
-        event_id="evt_early",
-        type="payment.succeeded",
-        terminal_payment_id="pay_later",
-        payment_id=None,
-        amount_minor=1000,
-        currency="TRY",
-        source=Settler.WEBHOOK,
-        payload="{}",
-    )
+    early = terminal_event("evt_early", "pay_later")
     kept = value(apply_payment_event(uow, early))
     assert kept.outcome is EventOutcome.UNMATCHED
     assert value(match_unmatched_events(uow)) == 0
@@ -347,17 +337,7 @@ def test_an_event_whose_amount_differs_is_not_applied_and_flags_the_payment(
     store: Store, uow: UnitOfWork, shelf: Shelf
 ) -> None:
     sale, _cart, product = card_sale(uow, shelf, 1000)
-    wrong = TerminalEvent(
-        provider="terminal",
-        event_id="evt_wrong",
-        type="payment.succeeded",
-        terminal_payment_id="pay_x",
-        payment_id=sale.payment_id,
-        amount_minor=1,
-        currency="TRY",
-        source=Settler.WEBHOOK,
-        payload="{}",
-    )
+    wrong = terminal_event("evt_wrong", "pay_x", payment_id=sale.payment_id, amount_minor=1)
     assert value(apply_payment_event(uow, wrong)).outcome is EventOutcome.MISMATCH
     (payment,) = rows(store, Order.status, Order.id == sale.order_id)
     assert payment.status == OrderStatus.PENDING
