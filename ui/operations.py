@@ -114,15 +114,3 @@ class Operations(QObject):
         self._store.waitForDone(timeout_ms)
         self._network.waitForDone(timeout_ms)
 
-
-_default: Operations | None = None
-
-
-def run_in_background(
-    fn: Callable[[], Any], on_success: Success, on_failure: Failure | None = None
-) -> None:
-    """``Operations.run`` on the application's shared workers."""
-    global _default
-    if _default is None:
-        _default = Operations()
-    _default.run(fn, on_success, on_failure)
