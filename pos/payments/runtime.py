@@ -145,11 +145,14 @@ class PaymentRuntime:
             self._changed(receipt.payment_id)
 
 
-def payment_runtime(till: Till, *, demo: bool) -> PaymentRuntime:
-    """The till's card payments as the settings describe them, or the demo's. Not started."""
+def payment_runtime(
+    till: Till, *, demo: bool, decision_delay: float = DEMO_DECISION_SECONDS
+) -> PaymentRuntime:
+    """The till's card payments as the settings describe them, or the demo's. Not started
+    (the demo's simulated terminal, deciding after ``decision_delay``, already serves)."""
     settings = till.settings
     if demo:
-        return _demo_runtime(till)
+        return _demo_runtime(till, decision_delay)
     if settings.terminal_url is None:
         raise PaymentsNotConfigured("no card terminal: set [terminal] url in the settings")
     keys = secrets_for("terminal")
@@ -168,7 +171,7 @@ def payment_runtime(till: Till, *, demo: bool) -> PaymentRuntime:
     return PaymentRuntime(till, settings.terminal_url, keys[0], listener=listener, heard=heard)
 
 
-def _demo_runtime(till: Till) -> PaymentRuntime:
+def _demo_runtime(till: Till, decision_delay: float) -> PaymentRuntime:
     """A simulated terminal on loopback posting signed webhooks to an in-process listener."""
     webhook_secret = secrets.token_hex(32)
     api_key = secrets.token_hex(16)
@@ -185,7 +188,7 @@ def _demo_runtime(till: Till) -> PaymentRuntime:
         api_key=api_key,
         webhook_url=listener.url,
         webhook_secret=webhook_secret,
-        decision_delay=DEMO_DECISION_SECONDS,
+        decision_delay=decision_delay,
     ).start()
     return PaymentRuntime(
         till, simulator.url, api_key, listener=listener, heard=heard, simulator=simulator

@@ -3,7 +3,6 @@ when ``POS_TEST_DATABASE_URL`` is set), driven with key presses through pytest-q
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -15,9 +14,7 @@ from pytestqt.qtbot import QtBot
 from pos.bootstrap import Till
 from pos.domain.catalogue import gtin_check_digit_ok
 from pos.domain.coupons import CouponKind
-from pos.payments.listener import WebhookListener
-from pos.payments.runtime import EventRelay, PaymentRuntime
-from pos.payments.simulator import TerminalSimulator
+from pos.payments.runtime import PaymentRuntime, payment_runtime
 from pos.services.catalogue import ProductDraft, create_product
 from pos.services.coupons import CouponDraft, create_coupon
 from pos.services.stock import receive_stock
@@ -104,20 +101,7 @@ def decision_delay() -> float:
 @pytest.fixture
 def runtime(shop: Shop, decision_delay: float) -> Iterator[PaymentRuntime]:
     """The demo's card payments with a quick simulator: terminal and listener on loopback."""
-    webhook_secret, api_key = secrets.token_hex(32), secrets.token_hex(16)
-    heard = EventRelay()
-    listener = WebhookListener(
-        shop.till.uow, lambda: [webhook_secret], host="127.0.0.1", port=0, on_event=heard
-    ).start()
-    simulator = TerminalSimulator(
-        api_key=api_key,
-        webhook_url=listener.url,
-        webhook_secret=webhook_secret,
-        decision_delay=decision_delay,
-    ).start()
-    payments = PaymentRuntime(
-        shop.till, simulator.url, api_key, listener=listener, heard=heard, simulator=simulator
-    )
+    payments = payment_runtime(shop.till, demo=True, decision_delay=decision_delay)
     payments.start()
     yield payments
     payments.stop()
