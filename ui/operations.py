@@ -113,4 +113,3 @@ class Operations(QObject):
         self._closed = True
         self._store.waitForDone(timeout_ms)
         self._network.waitForDone(timeout_ms)
-
