@@ -18,8 +18,10 @@ or ``cancelled``.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeGuard
 
 
 class PaymentStatus(enum.StrEnum):
@@ -76,6 +78,19 @@ EVENT_OUTCOMES: Mapping[str, PaymentStatus] = {
     "payment.cancelled": PaymentStatus.CANCELLED,
 }
 """The event types a terminal reports, and the state each asks the payment to take."""
+
+
+MAX_PROVIDER_LENGTH = 32
+MAX_EVENT_ID_LENGTH = 255
+MAX_TERMINAL_ID_LENGTH = 128
+MAX_EVENT_AMOUNT_MINOR = 10**15
+"""Ten trillion lira: no sale comes near it, and the store holds no more."""
+_IDENTIFIER = re.compile(r"[\x21-\x7e]+")
+
+
+def is_identifier(value: object, longest: int) -> TypeGuard[str]:
+    """An id as the store keeps a terminal's: 1 to ``longest`` printable ASCII, no spaces."""
+    return isinstance(value, str) and len(value) <= longest and bool(_IDENTIFIER.fullmatch(value))
 
 
 @dataclass(frozen=True)

@@ -14,21 +14,23 @@ import re
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
-from pos.domain.payments import EVENT_OUTCOMES, Settler, TerminalEvent
+from pos.domain.payments import (
+    EVENT_OUTCOMES,
+    MAX_EVENT_AMOUNT_MINOR,
+    MAX_EVENT_ID_LENGTH,
+    MAX_TERMINAL_ID_LENGTH,
+    Settler,
+    TerminalEvent,
+    is_identifier,
+)
 from pos.payments.terminal import TerminalPayment, TerminalStatus
 
-MAX_EVENT_ID_LENGTH = 255
-MAX_TERMINAL_ID_LENGTH = 128
-MAX_AMOUNT_MINOR = 10**15
-"""Ten trillion lira: no sale comes near it, and the store holds no more."""
 MAX_TIMESTAMP = 2**53 - 1
 MAX_PAYMENT_ID = 2**31 - 1
 """Our payment ids are 32-bit."""
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _DECIMAL_ID = re.compile(r"[1-9][0-9]{0,9}")
-# Ids are printable ASCII without spaces, as the store keeps them.
-_ID = re.compile(r"[\x21-\x7e]+")
 
 
 class EventFormatError(ValueError):
@@ -78,7 +80,7 @@ def _object(value: object, where: str) -> Mapping[str, object]:
 
 
 def _identifier(value: object, where: str, longest: int) -> str:
-    if not isinstance(value, str) or len(value) > longest or not _ID.fullmatch(value):
+    if not is_identifier(value, longest):
         _refuse(f"{where} must be 1 to {longest} printable ASCII characters without spaces")
     return value
 
@@ -133,7 +135,9 @@ def parse_webhook(body: bytes, *, provider: str) -> TerminalEvent:
         payment_id=payment_id_of(
             {} if metadata is None else _object(metadata, "data.object.metadata")
         ),
-        amount_minor=_whole(payment.get("amount"), "data.object.amount", largest=MAX_AMOUNT_MINOR),
+        amount_minor=_whole(
+            payment.get("amount"), "data.object.amount", largest=MAX_EVENT_AMOUNT_MINOR
+        ),
         currency=_currency(payment.get("currency")),
         source=Settler.WEBHOOK,
         payload=text,
@@ -165,7 +169,7 @@ def event_from_terminal(payment: TerminalPayment, *, provider: str) -> TerminalE
         type=f"payment.{status.value}",
         terminal_payment_id=_identifier(payment.id, "the payment id", MAX_TERMINAL_ID_LENGTH),
         payment_id=payment_id_of(payment.metadata),
-        amount_minor=_whole(payment.amount_minor, "the amount", largest=MAX_AMOUNT_MINOR),
+        amount_minor=_whole(payment.amount_minor, "the amount", largest=MAX_EVENT_AMOUNT_MINOR),
         currency=_currency(payment.currency),
         source=Settler.POLL,
         payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),

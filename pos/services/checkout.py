@@ -39,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from pos.domain.money import MAX_PRICE_MINOR, Money
-from pos.domain.payments import PaymentMethod, PaymentStatus, Settler
+from pos.domain.payments import MAX_PROVIDER_LENGTH, PaymentMethod, PaymentStatus, Settler
 from pos.domain.pricing import PriceLine
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
 from pos.services._pricing import load_coupon, price_sale
@@ -67,7 +67,6 @@ checkout alone in any case, so this only matters if a till dies mid-payment."""
 MAX_KEY_LENGTH = 255
 MAX_TENDERED_MINOR = 100 * MAX_PRICE_MINOR
 MAX_DETAIL_LENGTH = 1000
-MAX_PROVIDER_LENGTH = 32
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from the payment's is kept, not applied, and the payment is flagged for a manage
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,10 +23,15 @@ from sqlalchemy.exc import IntegrityError
 from pos.domain.money import is_currency
 from pos.domain.payments import (
     EVENT_OUTCOMES,
+    MAX_EVENT_AMOUNT_MINOR,
+    MAX_EVENT_ID_LENGTH,
+    MAX_PROVIDER_LENGTH,
+    MAX_TERMINAL_ID_LENGTH,
     PaymentMethod,
     PaymentStatus,
     Settler,
     TerminalEvent,
+    is_identifier,
 )
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
 from pos.services._support import use_case
@@ -38,12 +42,7 @@ from pos.store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-MAX_EVENT_ID = 255
-MAX_TERMINAL_ID = 128
-MAX_PROVIDER = 32
 MAX_PAYLOAD = 64 * 1024
-MAX_AMOUNT_MINOR = 10**15
-_PRINTABLE_ID = re.compile(r"[\x21-\x7e]+")
 
 REVIEW_AMOUNT = "amount_mismatch"
 REVIEW_CURRENCY = "currency_mismatch"
@@ -284,16 +283,16 @@ def _checked(event: object) -> TerminalEvent:
     if not isinstance(event, TerminalEvent):
         raise Refused(Code.INVALID_DETAILS)
     fine = (
-        _is_id(event.provider, MAX_PROVIDER)
-        and _is_id(event.event_id, MAX_EVENT_ID)
-        and _is_id(event.terminal_payment_id, MAX_TERMINAL_ID)
+        is_identifier(event.provider, MAX_PROVIDER_LENGTH)
+        and is_identifier(event.event_id, MAX_EVENT_ID_LENGTH)
+        and is_identifier(event.terminal_payment_id, MAX_TERMINAL_ID_LENGTH)
         and event.type in EVENT_OUTCOMES
         and (
             event.payment_id is None
             or (type(event.payment_id) is int and 0 < event.payment_id < 2**63)
         )
         and type(event.amount_minor) is int
-        and 0 <= event.amount_minor <= MAX_AMOUNT_MINOR
+        and 0 <= event.amount_minor <= MAX_EVENT_AMOUNT_MINOR
         and isinstance(event.currency, str)
         and is_currency(event.currency)
         and isinstance(event.payload, str)
@@ -302,7 +301,3 @@ def _checked(event: object) -> TerminalEvent:
     if not fine:
         raise Refused(Code.INVALID_DETAILS)
     return event
-
-
-def _is_id(value: object, longest: int) -> bool:
-    return isinstance(value, str) and len(value) <= longest and bool(_PRINTABLE_ID.fullmatch(value))

@@ -20,7 +20,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, bindparam, insert, literal_column, select, update
 
-from pos.domain.payments import PaymentStatus, Settler, sources_of
+from pos.domain.payments import MAX_TERMINAL_ID_LENGTH, PaymentStatus, Settler, sources_of
 from pos.domain.receipt import receipt_label
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn
 from pos.services._support import is_id, use_case
@@ -59,7 +59,6 @@ _ORDER_STATUS = {
     PaymentStatus.FAILED: OrderStatus.FAILED,
     PaymentStatus.CANCELLED: OrderStatus.CANCELLED,
 }
-MAX_PROVIDER_ID_LENGTH = 128
 
 
 def _move_payment(target: PaymentStatus) -> Prepared:
@@ -221,7 +220,7 @@ def _clean_provider_id(value: object) -> str | None:
         return None
     if (
         not isinstance(value, str)
-        or not 0 < len(value) <= MAX_PROVIDER_ID_LENGTH
+        or not 0 < len(value) <= MAX_TERMINAL_ID_LENGTH
         or not value.isprintable()
     ):
         raise Refused(Code.INVALID_PROVIDER_ID)
