@@ -12,13 +12,13 @@ from PySide6.QtCore import (
 )
 
 from pos.domain.money import format_money
+from pos.domain.quantities import parse_quantity
 from pos.services.cart import CartLine, CartSummary
 from pos.services.catalogue import ProductView
 from ui.i18n import _, language
 
 Index = QModelIndex | QPersistentModelIndex
 _NO_INDEX = QModelIndex()
-MAX_TYPED_QUANTITY = 9999
 
 
 class CartModel(QAbstractTableModel):
@@ -120,11 +120,8 @@ class CartModel(QAbstractTableModel):
             return False
         if index.column() != self.QUANTITY or not 0 <= index.row() < len(self._lines):
             return False
-        try:
-            quantity = int(str(value).strip())
-        except ValueError:
-            return False
-        if not 0 <= quantity <= MAX_TYPED_QUANTITY:
+        quantity = parse_quantity(str(value), allow_zero=True)
+        if quantity is None:
             return False
         line = self._lines[index.row()]
         if quantity == line.quantity:

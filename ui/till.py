@@ -38,6 +38,7 @@ from pos.bootstrap import Till
 from pos.domain.messages import render
 from pos.domain.money import format_money
 from pos.domain.payments import PaymentStatus
+from pos.domain.quantities import parse_quantity, split_quantity_prefix
 from pos.domain.results import Code, Err, Ok, Result, Warn
 from pos.services.cart import CartSummary
 from pos.services.users import UserView, list_users, sign_in
@@ -449,7 +450,7 @@ class TillWindow(QMainWindow):
         self.scan.clear()
         if not text or self.cart is None:
             return
-        quantity, code = sale_ops.split_quantity(text)
+        quantity, code = split_quantity_prefix(text)
         quantity = quantity or self.pending_quantity or 1
         self.pending_quantity = None
         self._show_pending_quantity()
@@ -463,8 +464,9 @@ class TillWindow(QMainWindow):
     def take_quantity(self) -> None:
         """F2: the digits in the scan field become how many units the next scan adds."""
         text = self.scan.text().strip().rstrip("*")
-        if text.isdigit() and 0 < int(text) <= 9999:
-            self.pending_quantity = int(text)
+        quantity = parse_quantity(text)
+        if quantity is not None:
+            self.pending_quantity = quantity
             self.scan.clear()
             self._show_pending_quantity()
         else:
@@ -1029,15 +1031,12 @@ class TillWindow(QMainWindow):
 
     def refresh_status(self) -> None:
         """Ask the store and the payments runtime how they are, on the workers."""
-        cart_id = self.cart.cart_id if self.cart else None
 
         def store(ok: bool) -> None:
             self._status["store"] = ok
             self._show_status()
 
-        self.ops.run(
-            lambda: sale_ops.store_answers(self.till, cart_id), store, lambda _e: store(False)
-        )
+        self.ops.run(lambda: sale_ops.store_answers(self.till), store, lambda _e: store(False))
         if self.runtime is not None:
             runtime = self.runtime
 

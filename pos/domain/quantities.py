@@ -8,6 +8,7 @@ MAX_QUANTITY = 1_000_000
 """No till line is larger than this; bigger numbers are typos or hostile input."""
 
 _DIGITS = re.compile(r"[0-9]{1,7}")
+_QUANTITY_PREFIX = re.compile(r"\s*([0-9]{1,7})\s*[*xX]\s*(\S.*?)\s*")
 
 
 def parse_quantity(value: object, *, allow_zero: bool = False) -> int | None:
@@ -44,3 +45,17 @@ def parse_delta(value: object) -> int | None:
         magnitude = parse_quantity(abs(value))
         return None if magnitude is None else value
     return None
+
+
+def split_quantity_prefix(text: str) -> tuple[int | None, str]:
+    """What the scan field holds: ``"3*8690504000014"`` is 3 of that code.
+
+    Without a prefix, or with one that is not a quantity (``0*``), the quantity is None
+    and the whole text is the code, so a mistyped prefix is refused as an unknown code
+    rather than guessed at.
+    """
+    match = _QUANTITY_PREFIX.fullmatch(text)
+    quantity = parse_quantity(match.group(1)) if match is not None else None
+    if match is None or quantity is None:
+        return None, text.strip()
+    return quantity, match.group(2)

@@ -20,9 +20,10 @@ from sqlalchemy import Connection, Row, and_, bindparam, delete, insert, select,
 from pos.domain.money import DEFAULT_CURRENCY, is_currency
 from pos.domain.pricing import PriceLine, Quote
 from pos.domain.quantities import MAX_QUANTITY, parse_quantity
-from pos.domain.results import Changed, Code, Ok, Refused, Result
+from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
 from pos.services._pricing import load_coupon, price_sale
 from pos.services._support import audit, is_id, use_case
+from pos.services.catalogue import find_product
 from pos.services.reservations import (
     IS_ACTIVE,
     RESERVATION_TTL,
@@ -222,6 +223,21 @@ def open_cart(
         )
         uow.commit()
     return Ok(summary, Changed.CART)
+
+
+@use_case
+def add_scanned(
+    uow: UnitOfWork, cart_id: object, code: object, quantity: object
+) -> Result[CartSummary]:
+    """Ring up what the scanner (or the cashier) typed: a barcode or a SKU.
+
+    A code that names no product on sale is refused with the code itself, so the
+    cashier sees what was read.
+    """
+    found = find_product(uow, code)
+    if isinstance(found, Err):
+        return Err(Code.BARCODE_NOT_FOUND, {"code": str(code)[:64]})
+    return add_to_cart(uow, cart_id, found.value.id, quantity)
 
 
 @use_case

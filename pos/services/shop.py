@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import literal, select, update
 
 from pos.domain.results import Changed, Code, Ok, Refused, Result
 from pos.services._support import audit, is_id, use_case
@@ -98,3 +98,14 @@ def _clean_header(text: object) -> str:
     ):
         raise Refused(Code.INVALID_SETTING, setting="receipt_header")
     return "\n".join(lines)
+
+
+@use_case
+def check_store(uow: UnitOfWork) -> Result[bool]:
+    """Whether the store answers: one round trip, nothing read (the till's status bar).
+
+    An unreachable store raises the driver's error, as every use case does.
+    """
+    with uow.reading():
+        uow.connection.execute(select(literal(1)))
+    return Ok(True)

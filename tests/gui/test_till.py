@@ -303,7 +303,7 @@ def test_service_calls_run_off_the_gui_thread(
         return call
 
     monkeypatch.setattr(till_module, "sign_in", recorded("sign_in", till_module.sign_in))
-    for name in ("find_product", "add_to_cart", "checkout", "receipt_text", "open_cart"):
+    for name in ("add_scanned", "checkout", "receipt_text", "open_cart"):
         monkeypatch.setattr(sale_ops, name, recorded(name, getattr(sale_ops, name)))
     sign_in(qtbot, window, shop.cashier, "1111")
     scan(qtbot, window, AYRAN)
@@ -317,8 +317,7 @@ def test_service_calls_run_off_the_gui_thread(
     gui = threading.get_ident()
     assert set(threads) == {
         "sign_in",
-        "find_product",
-        "add_to_cart",
+        "add_scanned",
         "checkout",
         "receipt_text",
         "open_cart",

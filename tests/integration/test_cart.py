@@ -8,7 +8,14 @@ import pytest
 
 from pos.domain.messages import render
 from pos.domain.results import Changed, Code, Ok
-from pos.services.cart import add_to_cart, cart_summary, open_cart, remove_line, set_quantity
+from pos.services.cart import (
+    add_scanned,
+    add_to_cart,
+    cart_summary,
+    open_cart,
+    remove_line,
+    set_quantity,
+)
 from pos.services.catalogue import deactivate_product
 from pos.services.reservations import release_expired
 from pos.store.uow import UnitOfWork
@@ -309,3 +316,25 @@ def test_a_sale_for_an_unknown_cashier_is_refused(uow, store, cashier):
 
 def test_a_sale_in_an_unknown_currency_is_refused(uow):
     assert error(open_cart(uow, currency="XXQ")).code is Code.INVALID_CURRENCY
+
+
+def test_a_scanned_barcode_or_sku_rings_up_its_product(uow, shelf: Shelf, store):
+    product = shelf.product(stock=5)  # SKU-0001
+    cart = value(open_cart(uow)).cart_id
+
+    summary = value(add_scanned(uow, cart, " SKU-0001 ", 2))
+
+    assert [(line.product_id, line.quantity) for line in summary.lines] == [(product, 2)]
+    assert stock_books(store.engine)[product][:2] == (3, 2)
+
+
+@pytest.mark.parametrize("code", ["8690000000999", "", "x" * 10_000, None, 42])
+def test_a_code_that_names_no_product_is_refused_with_the_code(uow, shelf, store, code):
+    product = shelf.product(stock=5)
+    cart = value(open_cart(uow)).cart_id
+
+    refused = error(add_scanned(uow, cart, code, 1))
+
+    assert refused.code is Code.BARCODE_NOT_FOUND
+    assert render(refused) == f"Barkod bulunamadı: {str(code)[:64]}"
+    assert stock_books(store.engine)[product][:2] == (5, 0)

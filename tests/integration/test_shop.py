@@ -6,11 +6,14 @@ import json
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from pos.domain.messages import render
 from pos.domain.results import Changed, Code, Ok
-from pos.services.shop import ShopSettings, shop_settings, update_shop_settings
+from pos.services.shop import ShopSettings, check_store, shop_settings, update_shop_settings
+from pos.store.engine import make_engine
 from pos.store.models import AuditEntry, Location
+from pos.store.uow import UnitOfWork
 from tests.conftest import error, value
 
 HEADER = "Kasa Market\nAtatürk Cd. No: 5 Kadıköy\nVKN 1234567890"
@@ -163,3 +166,16 @@ def test_the_settings_of_an_unknown_shop_are_not_found(uow, manager, location):
         ).code
         is Code.LOCATION_NOT_FOUND
     )
+
+
+def test_the_store_says_it_answers(uow):
+    assert value(check_store(uow)) is True
+
+
+def test_an_unreachable_store_raises_the_drivers_error():
+    engine = make_engine("postgresql+psycopg://kasa@127.0.0.1:1/kasa")  # nothing listens
+    try:
+        with pytest.raises(OperationalError):
+            check_store(UnitOfWork(engine))
+    finally:
+        engine.dispose()

@@ -25,7 +25,12 @@ from pos.domain.money import (
     minor_digits,
     parse_price,
 )
-from pos.domain.quantities import MAX_QUANTITY, parse_delta, parse_quantity
+from pos.domain.quantities import (
+    MAX_QUANTITY,
+    parse_delta,
+    parse_quantity,
+    split_quantity_prefix,
+)
 from pos.domain.results import Code, Err, Warn
 
 # -- quantities ---------------------------------------------------------------------
@@ -436,3 +441,20 @@ def test_a_tax_rate_is_typed_as_a_percentage(typed, basis_points):
 @pytest.mark.parametrize("typed", ["", "-1", "100.01", "8,555", "20%", "abc", None, True])
 def test_a_tax_rate_outside_0_to_100_percent_or_malformed_is_refused(typed):
     assert parse_tax_rate(typed) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("8690504000014", (None, "8690504000014")),
+        ("3*8690504000014", (3, "8690504000014")),
+        (" 12 x SUT-1L ", (12, "SUT-1L")),
+        ("2X8690504000014", (2, "8690504000014")),
+        ("0*8690504000014", (None, "0*8690504000014")),
+        ("99999999*8690504000014", (None, "99999999*8690504000014")),
+        ("3*", (None, "3*")),
+        ("*8690504000014", (None, "*8690504000014")),
+    ],
+)
+def test_the_scan_fields_quantity_prefix_is_read_or_left_in_the_code(typed, expected):
+    assert split_quantity_prefix(typed) == expected
