@@ -64,7 +64,6 @@ class Poller:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.rounds = 0
 
     def start(self) -> Poller:
         if self._thread is not None:
@@ -104,7 +103,6 @@ class Poller:
             if after is not None and after.status is not view.status and self.on_change:
                 self.on_change(view.payment_id)
         match_unmatched_events(self._uow())
-        self.rounds += 1
         return still
 
     def _reconcile(self, view: CardPaymentView) -> CardPaymentView | None:

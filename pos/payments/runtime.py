@@ -23,7 +23,7 @@ from pos.payments.poller import Poller
 from pos.payments.simulator import TerminalSimulator
 from pos.payments.terminal import TerminalRejected, TerminalUnavailable
 from pos.services.card_payments import unresolved_card_payments
-from pos.services.payment_events import EventReceipt, last_event_at
+from pos.services.payment_events import EventReceipt
 from pos.store.models import DEFAULT_TILL_ID
 
 log = logging.getLogger(__name__)
@@ -127,12 +127,12 @@ class PaymentRuntime:
         except TerminalUnavailable:
             answers = False
         unresolved = unresolved_card_payments(self.till.uow(), self._till_id)
-        last = last_event_at(self.till.uow())
         return PaymentsStatus(
             terminal_url=self.terminal.base_url,
             terminal_answers=answers,
             listener_url=self.listener.url if self.listener is not None else None,
-            last_event_at=None if isinstance(last, Err) else last.value,
+            # The listener's own: a poller's answer is not an event it heard.
+            last_event_at=self.listener.last_event_at if self.listener is not None else None,
             unresolved=0 if isinstance(unresolved, Err) else len(unresolved.value),
         )
 

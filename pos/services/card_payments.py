@@ -81,7 +81,6 @@ _VIEW_COLUMNS = (
     orders.c.till_id,
     payments.c.status,
     payments.c.method,
-    payments.c.provider,
     payments.c.amount_minor,
     payments.c.currency,
     payments.c.idempotency_key,

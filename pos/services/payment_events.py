@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pos.domain.money import is_currency
@@ -128,15 +128,6 @@ def match_unmatched_events(uow: UnitOfWork) -> Result[int]:
             uow.commit()
             matched += 1
     return Ok(matched, Changed.ORDERS if matched else Changed.NOTHING)
-
-
-@use_case
-def last_event_at(uow: UnitOfWork) -> Result[datetime | None]:
-    """When the store last received an event from a terminal (for the status bar)."""
-    with uow.reading():
-        return Ok(
-            uow.connection.execute(select(func.max(payment_events.c.received_at))).scalar_one()
-        )
 
 
 def _event_payment_join() -> Any:

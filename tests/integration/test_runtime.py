@@ -73,6 +73,7 @@ def test_the_poller_of_a_started_runtime_settles_a_payment_and_tells_the_window(
         runtime.stop()
     assert changed == [sale.payment_id]
     assert status.unresolved == 0
+    assert status.last_event_at is None  # the poller found it: the listener heard nothing
     assert status.terminal_answers
 
 
