@@ -7,6 +7,7 @@ checkout to a paid or failed order, and checks the stock and coupon books.
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from pos.domain.payments import PaymentStatus, Settler
 from pos.domain.results import Code, Err, Warn
 from pos.payments.http import HttpTerminal
+from pos.payments.poller import Poller
 from pos.services.card_payments import (
     cancel_card_payment,
     check_card_payment,
@@ -412,3 +414,28 @@ def test_a_cash_sale_says_it_was_settled_in_cash(
     sale = value(pay_cash(uow, cart))
     (payment,) = rows(store, Payment.settled_by, Payment.id == sale.payment_id)
     assert payment.settled_by == Settler.CASH
+
+
+def test_the_poller_asks_often_while_a_payment_is_in_flight_and_rarely_otherwise(
+    store: Store, clock: FakeClock, uow: UnitOfWork, shelf: Shelf
+) -> None:
+    looked: list[float] = []
+
+    def counted() -> UnitOfWork:  # the poller opens one to list the unresolved payments
+        looked.append(time.monotonic())
+        return rig.uow()
+
+    with terminal_rig(store, clock) as rig:
+        poller = Poller(counted, rig.terminal, fast=0.05, slow=30.0, clock=clock).start()
+        try:
+            time.sleep(0.5)  # nothing in flight: one round at start, then the slow pace
+            idle = len(looked)
+            sale, _cart, _product = card_sale(uow, shelf, 1292)  # waits until cancelled
+            started(uow, rig.terminal, sale.payment_id)
+            poller.wake()
+            time.sleep(0.5)
+            busy = len(looked) - idle
+        finally:
+            poller.stop()
+    assert idle <= 3  # the first round's reads, then nothing for 30 s
+    assert busy >= 8  # a round every 0.05 s while the payment is in flight
