@@ -286,6 +286,90 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "Barkod bulunamadı: {code}",
         "en": "Barcode not found: {code}",
     },
+    Code.MANAGER_ONLY: {
+        "tr": "Bu ekran yalnızca mağaza müdürlerine açıktır",
+        "en": "Only store managers can open this screen",
+    },
+    Code.APPROVAL_REQUIRED: {
+        "tr": "Bu işlem için müdür onayı gerekli",
+        "en": "This needs a manager's approval",
+    },
+    Code.CANNOT_CHANGE_SELF: {
+        "tr": "Kendi hesabınızı devre dışı bırakamazsınız",
+        "en": "You cannot deactivate your own account",
+    },
+    Code.LAST_MANAGER: {
+        "tr": "Son etkin müdür devre dışı bırakılamaz",
+        "en": "The last active manager cannot be deactivated",
+    },
+    Code.INVALID_MINIMUM: {
+        "tr": "Geçersiz asgari stok: 0 veya daha büyük bir tam sayı girin",
+        "en": "Invalid minimum stock: enter a whole number, 0 or more",
+    },
+    Code.INVALID_DATE_RANGE: {
+        "tr": "Geçersiz tarih aralığı: bitiş tarihi başlangıçtan önce olamaz",
+        "en": "Invalid date range: the end cannot come before the start",
+    },
+    Code.INVALID_FILTER: {
+        "tr": "Geçersiz filtre",
+        "en": "Invalid filter",
+    },
+    Code.DELIVERY_EMPTY: {
+        "tr": "Teslimatta hiç satır yok",
+        "en": "The delivery has no lines",
+    },
+    Code.DELIVERY_BAD_LINE: {
+        "tr": "Satır {line}: {problem}",
+        "en": "Line {line}: {problem}",
+    },
+    Code.RESERVATION_NOT_FOUND: {
+        "tr": "Rezervasyon bulunamadı",
+        "en": "Reservation not found",
+    },
+    Code.RESERVATION_NOT_EXPIRED: {
+        "tr": "Rezervasyonun süresi dolmadı: sepet hâlâ kullanımda olabilir",
+        "en": "The reservation has not expired: the cart may still be in use",
+    },
+    Code.OVERSELL_NOT_FOUND: {
+        "tr": "Fazla satış kaydı bulunamadı",
+        "en": "Oversell record not found",
+    },
+    Code.OVERSELL_RESOLVED: {
+        "tr": "Bu fazla satış zaten çözüldü",
+        "en": "This oversell has already been resolved",
+    },
+    Code.COUPON_NOT_FOUND: {
+        "tr": "Kupon bulunamadı",
+        "en": "Coupon not found",
+    },
+    Code.COUPON_IN_USE: {
+        "tr": "Kullanılmış kupon silinemez; devre dışı bırakabilirsiniz",
+        "en": "A coupon that has been used cannot be deleted; deactivate it instead",
+    },
+    Code.IMPORT_BAD_ENCODING: {
+        "tr": "Dosya UTF-8 değil: CSV dosyasını UTF-8 olarak kaydedin",
+        "en": "The file is not UTF-8: save the CSV as UTF-8",
+    },
+    Code.IMPORT_LINE_TOO_LONG: {
+        "tr": "Satır {line} çok uzun (en fazla {limit} bayt)",
+        "en": "Line {line} is too long (at most {limit} bytes)",
+    },
+    Code.IMPORT_TOO_LARGE: {
+        "tr": "Dosya çok büyük (en fazla {limit} satır)",
+        "en": "The file is too large (at most {limit} rows)",
+    },
+    Code.IMPORT_CANCELLED: {
+        "tr": "İçe aktarma iptal edildi; hiçbir ürün değişmedi",
+        "en": "Import cancelled; no product was changed",
+    },
+    Code.EVENT_NOT_FOUND: {
+        "tr": "Ödeme olayı bulunamadı",
+        "en": "Payment event not found",
+    },
+    Code.PAYMENT_NEEDS_NO_ATTENTION: {
+        "tr": "Bu ödeme zaten sonuçlandı",
+        "en": "This payment is already settled",
+    },
 }
 
 

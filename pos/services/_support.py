@@ -40,12 +40,18 @@ def audit(
     action: str,
     entity: str,
     entity_id: object,
+    approved_by: int | None = None,
     **details: object,
 ) -> None:
+    """One row of the audit log: who (and which manager approved it), what, when.
+
+    ``details`` holds what changed, as ``before=`` and ``after=`` where there is a before.
+    """
     session.execute(
         insert(AuditEntry).values(
             at=at,
             user_id=user_id,
+            approved_by=approved_by,
             action=action,
             entity=entity,
             entity_id=str(entity_id),

@@ -96,7 +96,7 @@ def create_user(
             username=name,
             role=user.role.value,
         )
-        view = _view(user)
+        view = user_view(user)
         uow.commit()
     return Ok(view, Changed.USERS)
 
@@ -106,7 +106,7 @@ def list_users(uow: UnitOfWork) -> Result[tuple[UserView, ...]]:
     """The active users for the login picker, by display name."""
     with uow.reading():
         found = uow.session.execute(select(User).where(User.active.is_(True))).scalars().all()
-        views = [_view(user) for user in found]
+        views = [user_view(user) for user in found]
     # Sorted here, not by the database: SQLite and PostgreSQL collate "Ç" and "Ş" differently.
     views.sort(key=lambda u: (search_words(u.display_name), u.display_name, u.id))
     return Ok(tuple(views))
@@ -152,7 +152,7 @@ def unlock_user(uow: UnitOfWork, user_id: object, *, manager_id: object) -> Resu
         )
         user.failed_pin_attempts = 0
         user.locked_until = None
-        view = _view(user)
+        view = user_view(user)
         uow.commit()
     return Ok(view, Changed.USERS)
 
@@ -167,7 +167,7 @@ def acting_user(session: Session, user_id: object, *, role: Role | None = None) 
     return user
 
 
-def _view(user: User) -> UserView:
+def user_view(user: User) -> UserView:
     return UserView(user.id, user.username, user.display_name, user.role, user.active)
 
 

@@ -170,6 +170,7 @@ class Product(Base):
     __table_args__ = (
         CheckConstraint("price_minor >= 0", name="price_not_negative"),
         CheckConstraint("tax_rate_bp >= 0 AND tax_rate_bp <= 10000", name="tax_rate_range"),
+        CheckConstraint("min_stock >= 0", name="min_stock_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -180,6 +181,8 @@ class Product(Base):
     currency: Mapped[str] = mapped_column(String(3))
     tax_rate_bp: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    min_stock: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Below this many units on hand the product shows on the manager's low-stock list."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -238,6 +241,8 @@ class StockMove(Base):
     kind: Mapped[MoveKind] = mapped_column(_enum(MoveKind, "move_kind"))
     quantity: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(200))
+    reason_code: Mapped[str | None] = mapped_column(String(16))
+    """Why an adjustment was made (``pos.domain.stock.AdjustReason``); empty for deliveries."""
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -354,6 +359,7 @@ class Order(Base):
         UniqueConstraint("till_id", "receipt_number"),
         CheckConstraint("total_minor >= 0", name="total_not_negative"),
         CheckConstraint("discount_minor >= 0", name="discount_not_negative"),
+        Index("ix_orders_created_at", "created_at"),
     )
 
     id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
@@ -521,15 +527,24 @@ class Oversell(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+    __table_args__ = (
+        Index("ix_audit_log_entity", "entity", "entity_id"),
+        Index("ix_audit_log_at", "at"),
+        Index("ix_audit_log_user_id_at", "user_id", "at"),
+        Index("ix_audit_log_action_at", "action", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    """Who did it: at the till, the cashier, even when a manager approved it."""
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    """The manager whose PIN approved a cashier's action at the till."""
     action: Mapped[str] = mapped_column(String(64))
     entity: Mapped[str] = mapped_column(String(64))
     entity_id: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,1 @@
+"""The store manager's window: products, stock, coupons, users, payments, orders."""

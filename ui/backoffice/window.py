@@ -1,0 +1,83 @@
+"""The back office: one window with a tab per kind of work, opened by a manager from
+the till. It shares the till's workers, so its service calls queue with the sale's."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QMainWindow, QTabWidget
+
+from ui.backoffice.audit import AuditPage
+from ui.backoffice.common import Context, Page
+from ui.backoffice.coupons import CouponsPage
+from ui.backoffice.orders import OrdersPage
+from ui.backoffice.payments import PaymentsPage
+from ui.backoffice.products import ProductsPage
+from ui.backoffice.stock import StockPage
+from ui.backoffice.users import UsersPage
+from ui.i18n import _, on_language_changed, other_language, set_language
+
+PAGES: tuple[type[Page], ...] = (
+    ProductsPage,
+    StockPage,
+    CouponsPage,
+    UsersPage,
+    AuditPage,
+    PaymentsPage,
+    OrdersPage,
+)
+
+
+class BackOfficeWindow(QMainWindow):
+    closed = Signal()
+
+    def __init__(self, context: Context) -> None:
+        super().__init__()
+        self.setObjectName("BackOfficeWindow")
+        self.context = context
+        self.tabs = QTabWidget(objectName="BackOfficeTabs")
+        self.pages: dict[type[Page], Page] = {}
+        for page_type in PAGES:
+            page = page_type(context)
+            self.pages[page_type] = page
+            self.tabs.addTab(page, "")
+        self.tabs.currentChanged.connect(self._tab_shown)
+        self.setCentralWidget(self.tabs)
+        QShortcut(QKeySequence("F7"), self).activated.connect(self.switch_language)
+        QShortcut(QKeySequence("F5"), self).activated.connect(self.refresh_current)
+        self._stop_listening = on_language_changed(self.retranslate)
+        self.resize(1100, 720)
+        self.retranslate()
+        self.refresh_current()
+
+    def page(self, page_type: type[Page]) -> Page:
+        return self.pages[page_type]
+
+    def show_page(self, page_type: type[Page]) -> Page:
+        page = self.pages[page_type]
+        self.tabs.setCurrentWidget(page)
+        return page
+
+    def refresh_current(self) -> None:
+        current = self.tabs.currentWidget()
+        if isinstance(current, Page):
+            current.refresh()
+
+    def _tab_shown(self, _index: int) -> None:
+        self.refresh_current()
+
+    def switch_language(self) -> None:
+        set_language(other_language())  # every view hears it through on_language_changed
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(
+            _("Kasa — back office — {name}").format(name=self.context.manager.display_name)
+        )
+        for index, page in enumerate(self.pages.values()):
+            self.tabs.setTabText(index, _(page.title))
+            page.retranslate()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._stop_listening()
+        self.closed.emit()
+        super().closeEvent(event)
