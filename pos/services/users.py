@@ -120,6 +120,20 @@ def sign_in(uow: UnitOfWork, user_id: object, pin: object) -> Result[UserView]:
     ``MAX_PIN_ATTEMPTS``-th in a row locks the user for ``LOCKOUT``, and while locked
     no PIN is even checked. A right PIN clears the count.
     """
+    return check_pin(uow, user_id, pin)
+
+
+def check_pin(
+    uow: UnitOfWork, user_id: object, pin: object, *, role: Role | None = None, **audited: object
+) -> Result[UserView]:
+    """``sign_in``'s PIN check, for any use that asks for a PIN (a manager's approval).
+
+    The same count of wrong PINs and the same lockout apply, so a PIN cannot be
+    guessed at the approval dialog any faster than at the login. A right PIN of a user
+    without ``role`` is refused with ``NOT_PERMITTED`` and not counted as wrong.
+    ``audited`` overrides the audit row of a right PIN (``action``, ``user_id``,
+    ``approved_by`` and details).
+    """
     with uow:
         now = uow.now()
         user = _user_row(uow, user_id)
@@ -128,7 +142,9 @@ def sign_in(uow: UnitOfWork, user_id: object, pin: object) -> Result[UserView]:
         _refuse_if_locked(user.locked_until, now)
         # A malformed PIN is a wrong PIN: refusing it uncounted would give guesses for free.
         if isinstance(pin, str) and _PIN.fullmatch(pin) and pin_matches(pin, user.pin_hash):
-            return _signed_in(uow, user, now)
+            if role is not None and user.role != role:
+                raise Refused(Code.NOT_PERMITTED)
+            return _signed_in(uow, user, now, audited)
         return _wrong_pin(uow, user, now)
 
 
@@ -192,7 +208,9 @@ def _not_locked(now: datetime) -> ColumnElement[bool]:
     return or_(users.c.locked_until.is_(None), users.c.locked_until <= now)
 
 
-def _signed_in(uow: UnitOfWork, user: Row[Any], now: datetime) -> Result[UserView]:
+def _signed_in(
+    uow: UnitOfWork, user: Row[Any], now: datetime, audited: dict[str, object]
+) -> Result[UserView]:
     # Conditional: another till may have locked the user since the row was read.
     cleared = uow.connection.execute(
         update(users)
@@ -202,14 +220,14 @@ def _signed_in(uow: UnitOfWork, user: Row[Any], now: datetime) -> Result[UserVie
     ).first()
     if cleared is None:
         _locked_meanwhile(uow, user.id, now)
-    audit(
-        uow.session,
-        at=now,
-        user_id=user.id,
-        action="user.sign_in",
-        entity="user",
-        entity_id=user.id,
-    )
+    row: dict[str, Any] = {
+        "user_id": user.id,
+        "action": "user.sign_in",
+        "entity": "user",
+        "entity_id": user.id,
+        **audited,
+    }
+    audit(uow.session, at=now, **row)
     uow.commit()
     return Ok(UserView(user.id, user.username, user.display_name, user.role, user.active))
 

@@ -171,6 +171,13 @@ class Product(Base):
         CheckConstraint("price_minor >= 0", name="price_not_negative"),
         CheckConstraint("tax_rate_bp >= 0 AND tax_rate_bp <= 10000", name="tax_rate_range"),
         CheckConstraint("min_stock >= 0", name="min_stock_not_negative"),
+        # Only products with a minimum can run low: the low-stock list reads this index.
+        Index(
+            "ix_products_min_stock",
+            "min_stock",
+            sqlite_where=text("min_stock > 0"),
+            postgresql_where=text("min_stock > 0"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

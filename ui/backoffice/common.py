@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from babel.dates import format_datetime
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -25,6 +25,9 @@ from pos.store.uow import UnitOfWork
 from ui.i18n import _, language
 from ui.operations import Operations
 
+if TYPE_CHECKING:
+    from pos.payments.runtime import PaymentRuntime
+
 Row = TypeVar("Row")
 Index = QModelIndex | QPersistentModelIndex
 _NO_INDEX = QModelIndex()
@@ -37,6 +40,8 @@ class Context:
     till: Till
     ops: Operations
     manager: UserView
+    runtime: PaymentRuntime | None = None
+    """The till's card machinery, for asking the terminal again; None without a terminal."""
 
     def uow(self) -> UnitOfWork:
         return self.till.uow()

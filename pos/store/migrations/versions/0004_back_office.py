@@ -41,6 +41,14 @@ def upgrade() -> None:
         op.create_foreign_key(
             op.f("fk_audit_log_approved_by_users"), "audit_log", "users", ["approved_by"], ["id"]
         )
+    op.create_index(
+        "ix_products_min_stock",
+        "products",
+        ["min_stock"],
+        unique=False,
+        sqlite_where=sa.text("min_stock > 0"),
+        postgresql_where=sa.text("min_stock > 0"),
+    )
     op.add_column("stock_moves", sa.Column("reason_code", sa.String(length=16), nullable=True))
     op.add_column("oversells", sa.Column("resolution_note", sa.Text(), nullable=True))
     op.create_index("ix_orders_created_at", "orders", ["created_at"], unique=False)
@@ -57,6 +65,7 @@ def downgrade() -> None:
     op.drop_index("ix_orders_created_at", table_name="orders")
     op.drop_column("oversells", "resolution_note")
     op.drop_column("stock_moves", "reason_code")
+    op.drop_index("ix_products_min_stock", table_name="products")
     if op.get_bind().dialect.name != "sqlite":
         op.drop_constraint(op.f("fk_audit_log_approved_by_users"), "audit_log", type_="foreignkey")
         op.drop_constraint(op.f("ck_products_min_stock_not_negative"), "products", type_="check")
