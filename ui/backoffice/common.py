@@ -193,7 +193,9 @@ class Page(QWidget):
         )
 
     def _failed(self, error: BaseException) -> None:
-        self.message.say("error", lambda: _("The store did not answer: {error}").format(error=error))
+        self.message.say(
+            "error", lambda: _("The store did not answer: {error}").format(error=error)
+        )
 
     def refresh(self) -> None:
         """Ask the store again for what the page shows (called when the page is shown)."""
