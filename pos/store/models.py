@@ -287,6 +287,8 @@ class CartItem(Base):
     unit_price_minor: Mapped[int] = mapped_column(BigInteger)
     tax_rate_bp: Mapped[int] = mapped_column(Integer)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    price_overridden_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    """The manager who approved a price typed at the till; checkout keeps such a price."""
 
 
 class Reservation(Base):

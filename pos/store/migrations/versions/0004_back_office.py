@@ -32,6 +32,10 @@ def upgrade() -> None:
             "ALTER TABLE audit_log ADD COLUMN approved_by INTEGER"
             " CONSTRAINT fk_audit_log_approved_by_users REFERENCES users (id)"
         )
+        op.execute(
+            "ALTER TABLE cart_items ADD COLUMN price_overridden_by INTEGER"
+            " CONSTRAINT fk_cart_items_price_overridden_by_users REFERENCES users (id)"
+        )
     else:
         op.add_column(
             "products", sa.Column("min_stock", sa.Integer(), server_default="0", nullable=False)
@@ -40,6 +44,14 @@ def upgrade() -> None:
         op.add_column("audit_log", sa.Column("approved_by", sa.Integer(), nullable=True))
         op.create_foreign_key(
             op.f("fk_audit_log_approved_by_users"), "audit_log", "users", ["approved_by"], ["id"]
+        )
+        op.add_column("cart_items", sa.Column("price_overridden_by", sa.Integer(), nullable=True))
+        op.create_foreign_key(
+            op.f("fk_cart_items_price_overridden_by_users"),
+            "cart_items",
+            "users",
+            ["price_overridden_by"],
+            ["id"],
         )
     op.create_index(
         "ix_products_min_stock",
@@ -68,6 +80,10 @@ def downgrade() -> None:
     op.drop_index("ix_products_min_stock", table_name="products")
     if op.get_bind().dialect.name != "sqlite":
         op.drop_constraint(op.f("fk_audit_log_approved_by_users"), "audit_log", type_="foreignkey")
+        op.drop_constraint(
+            op.f("fk_cart_items_price_overridden_by_users"), "cart_items", type_="foreignkey"
+        )
         op.drop_constraint(op.f("ck_products_min_stock_not_negative"), "products", type_="check")
+    op.drop_column("cart_items", "price_overridden_by")
     op.drop_column("audit_log", "approved_by")
     op.drop_column("products", "min_stock")
