@@ -20,10 +20,13 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
 
 from pos.domain.messages import DEFAULT_LOCALE, LOCALES
-from pos.domain.money import DEFAULT_CURRENCY, is_currency
+from pos.domain.money import DEFAULT_CURRENCY, is_currency, minor_digits, parse_price
 from pos.services.reservations import RESERVATION_TTL
 
 APP_NAME = "kasa"
+VOID_APPROVAL_AMOUNT = 500
+"""Voiding a sale over this, in the till's currency, needs a manager's PIN unless the
+settings say otherwise."""
 
 
 class SettingsError(Exception):
@@ -43,6 +46,8 @@ class Settings:
     listener_port: int = 8765
     """Where the till hears webhooks; 0 takes any free port, -1 runs no listener."""
     payment_window: timedelta = timedelta(minutes=5)
+    void_approval_minor: int = VOID_APPROVAL_AMOUNT * 100  # kuruş: the default currency is TRY
+    """Voiding a sale whose total is over this needs a manager's PIN; 0: every void does."""
 
 
 def settings_path(environ: Mapping[str, str] = os.environ) -> Path:
@@ -89,6 +94,7 @@ def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = N
     currency = till.get("currency", DEFAULT_CURRENCY)
     if not is_currency(currency):
         raise SettingsError(f"{path}: till.currency {currency!r} is not an ISO 4217 code")
+    void_approval = _void_approval_minor(till, currency, path)
     terminal = _table(document, "terminal", path)
     terminal_url = environ.get("POS_TERMINAL_URL") or terminal.get("url")
     if terminal_url is not None and (
@@ -120,6 +126,7 @@ def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = N
         listener_host=listener_host,
         listener_port=listener_port,
         payment_window=timedelta(minutes=window),
+        void_approval_minor=void_approval,
     )
 
 
@@ -131,6 +138,22 @@ def system_locale(environ: Mapping[str, str] = os.environ) -> str:
             language = value.split("_")[0].split(".")[0].lower()
             return language if language in LOCALES else DEFAULT_LOCALE
     return DEFAULT_LOCALE
+
+
+def _void_approval_minor(till: Mapping[str, object], currency: str, path: Path) -> int:
+    """``void_approval_amount`` in minor units: a TOML number or a typed amount ("500,00")."""
+    amount = till.get("void_approval_amount")
+    if amount is None:
+        return VOID_APPROVAL_AMOUNT * int(10 ** minor_digits(currency))
+    minor = None
+    if isinstance(amount, str | int | float) and not isinstance(amount, bool):
+        minor = parse_price(str(amount), currency)
+    if minor is None:
+        raise SettingsError(
+            f"{path}: till.void_approval_amount must be an amount in {currency} such as "
+            f'500 or "500,00", not {amount!r} (0: every void needs a manager)'
+        )
+    return minor
 
 
 def _table(document: Mapping[str, object], name: str, path: Path) -> Mapping[str, object]:

@@ -6,8 +6,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pos.bootstrap import Till
+from pos.domain.payments import PaymentStatus
 from pos.domain.results import Err, Result
-from pos.services.card_payments import cancel_card_payment, card_payment, start_card_payment
+from pos.services.card_payments import (
+    cancel_card_payment,
+    card_payment,
+    force_resolve,
+    start_card_payment,
+)
 from pos.services.checkout import Card, checkout
 
 if TYPE_CHECKING:
@@ -45,6 +51,20 @@ def card_state(till: Till, payment_id: int) -> Result[Any]:
 
 def cancel_card(till: Till, runtime: PaymentRuntime, payment_id: int) -> Result[Any]:
     return cancel_card_payment(till.uow(), runtime.terminal, payment_id)
+
+
+def resolve_by_hand(
+    till: Till,
+    payment_id: int,
+    outcome: PaymentStatus,
+    *,
+    manager_id: int,
+    cashier_id: int,
+    note: str,
+) -> Result[Any]:
+    return force_resolve(
+        till.uow(), payment_id, outcome, manager_id=manager_id, cashier_id=cashier_id, note=note
+    )
 
 
 def payments_status(runtime: PaymentRuntime) -> Any:

@@ -169,10 +169,19 @@ class CashDialog(QDialog):
         self.confirmed.emit(given)
 
 
+MANAGER_KEY = "F11"
+"""The card dialog's key for a manager to resolve a stuck payment by hand."""
+
+
 class CardDialog(QDialog):
-    """The card payment as the terminal reports it, live; Esc asks to cancel."""
+    """The card payment as the terminal reports it, live; Esc asks to cancel.
+
+    When the outcome cannot be learnt (the cancel was not confirmed, the terminal does
+    not answer), the till offers a manager to resolve it by hand (``manager_requested``).
+    """
 
     cancel_requested = Signal()
+    manager_requested = Signal()
 
     def __init__(self, total_minor: int, currency: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -183,6 +192,7 @@ class CardDialog(QDialog):
         self.settled_by: str | None = None
         self._note = ""
         self._cancelling = False
+        self._manager_offered = False
         self.total_label = QLabel(objectName="DialogTotal")
         self.state_label = QLabel(objectName="CardState")
         self.state_label.setWordWrap(True)
@@ -191,14 +201,21 @@ class CardDialog(QDialog):
         self.note_label.setWordWrap(True)
         self.cancel_button = _button(self, None, "CancelCard")
         self.cancel_button.clicked.connect(self._cancel_or_close)
+        self.manager_button = _button(self, MANAGER_KEY, "ResolveByManager")
+        self.manager_button.clicked.connect(self._manager_clicked)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.manager_button)
+        buttons.addWidget(self.cancel_button, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.total_label)
         layout.addWidget(self.state_label)
         layout.addWidget(self.source_label)
         layout.addWidget(self.note_label)
         layout.addStretch(1)
-        layout.addWidget(self.cancel_button)
+        layout.addLayout(buttons)
         self.setMinimumWidth(560)
+        # Room for a note and the manager's button from the start: the dialog never jumps.
+        self.setMinimumHeight(340)
         self.retranslate()
 
     @property
@@ -215,6 +232,19 @@ class CardDialog(QDialog):
         self._note = text
         self._cancelling = False
         self.retranslate()
+
+    def offer_manager(self) -> None:
+        """The payment is stuck: a manager may resolve it by hand while it is unresolved."""
+        self._manager_offered = True
+        self.retranslate()
+
+    @property
+    def manager_offered(self) -> bool:
+        return self._manager_offered and not self.finished_payment
+
+    def _manager_clicked(self) -> None:
+        if self.manager_offered:
+            self.manager_requested.emit()
 
     def retranslate(self) -> None:
         self.setWindowTitle(_("Card payment"))
@@ -249,6 +279,8 @@ class CardDialog(QDialog):
         else:
             self.cancel_button.setText(shortcut_text(_("Cancel payment"), "Esc"))
         self.cancel_button.setEnabled(not self._cancelling or self.finished_payment)
+        self.manager_button.setText(shortcut_text(_("Manager…"), MANAGER_KEY))
+        self.manager_button.setVisible(self.manager_offered)
 
     def reject(self) -> None:
         """Esc and the close button: a payment still in flight is asked to cancel instead."""

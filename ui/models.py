@@ -106,13 +106,17 @@ class CartModel(QAbstractTableModel):
             if column == self.QUANTITY:
                 return str(line.quantity)
             minor = line.unit_price_minor if column == self.UNIT_PRICE else line.line_total_minor
-            return format_money(minor, self._currency, language())
+            money = format_money(minor, self._currency, language())
+            # A price a manager set at the till is marked, so the cashier sees why it differs.
+            return f"* {money}" if column == self.UNIT_PRICE and line.price_overridden else money
         if role == Qt.ItemDataRole.EditRole and column == self.QUANTITY:
             return line.quantity
         if role == Qt.ItemDataRole.TextAlignmentRole and column != self.NAME:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and column == self.NAME:
             return line.sku
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.UNIT_PRICE:
+            return _("Price set by a manager") if line.price_overridden else None
         return None
 
     def setData(self, index: Index, value: object, role: int = Qt.ItemDataRole.EditRole) -> bool:

@@ -18,6 +18,7 @@ from pos.services.cart import (
     add_to_cart,
     cart_summary,
     open_cart,
+    override_price,
     remove_line,
     set_quantity,
     void_sale,
@@ -69,8 +70,24 @@ def drop_coupon(till: Till, cart_id: int) -> Result[CartSummary]:
     return remove_coupon(till.uow(), cart_id)
 
 
-def void(till: Till, cart_id: int, user_id: int | None) -> Result[Any]:
-    return void_sale(till.uow(), cart_id, user_id=user_id)
+def void(
+    till: Till, cart_id: int, user_id: int | None, approved_by: int | None = None
+) -> Result[Any]:
+    return void_sale(
+        till.uow(),
+        cart_id,
+        user_id=user_id,
+        approved_by=approved_by,
+        approval_limit_minor=till.settings.void_approval_minor,
+    )
+
+
+def set_price(
+    till: Till, cart_id: int, product_id: int, price_minor: int, user_id: int, approved_by: int
+) -> Result[CartSummary]:
+    return override_price(
+        till.uow(), cart_id, product_id, price_minor, user_id=user_id, approved_by=approved_by
+    )
 
 
 @dataclass(frozen=True)

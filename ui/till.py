@@ -40,11 +40,13 @@ from pos.domain.money import format_money
 from pos.domain.payments import PaymentStatus
 from pos.domain.quantities import parse_quantity, split_quantity_prefix
 from pos.domain.results import Code, Err, Ok, Result, Warn
-from pos.services.cart import CartSummary
+from pos.services.backoffice import enter_back_office
+from pos.services.cart import CartSummary, void_needs_approval
 from pos.services.users import UserView, list_users, sign_in
 from pos.store.models import CartStatus
 from ui import card as card_ops
 from ui import sale as sale_ops
+from ui.approval import Approved, ManagerApprovalDialog, PriceAsked
 from ui.dialogs import CardDialog, CashDialog, ConfirmDialog, ReceiptDialog, shortcut_text
 from ui.i18n import N_, _, language, other_language, set_language
 from ui.login import LoginWidget
@@ -69,10 +71,12 @@ ACTIONS = (
     Action("plus", N_("One more"), "+"),
     Action("minus", N_("One less"), "-"),
     Action("remove", N_("Remove line"), "Del"),
+    Action("price", N_("Price"), "F6"),
     Action("cash", N_("Cash"), "F9"),
     Action("card", N_("Card"), "F10"),
     Action("void", N_("Void sale"), "F12"),
     Action("language", N_("Language"), "F7"),
+    Action("back_office", N_("Back office"), "F11"),
     Action("sign_out", N_("Switch cashier"), "Ctrl+L"),
 )
 KEYS_TYPED_IN_SCAN_FIELD = {"plus", "minus", "remove"}
@@ -138,6 +142,8 @@ class TillWindow(QMainWindow):
         self.card_dialog: CardDialog | None = None
         self.receipt_dialog: ReceiptDialog | None = None
         self.confirm_dialog: ConfirmDialog | None = None
+        self.approval_dialog: ManagerApprovalDialog | None = None
+        self.back_office: QMainWindow | None = None
 
         self.stack = QStackedWidget()
         self.login = LoginWidget(demo_hint=demo)
@@ -257,16 +263,18 @@ class TillWindow(QMainWindow):
 
         self.buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()
-        layout_of = {
-            "quantity": (0, 0),
-            "search": (0, 1),
-            "coupon": (0, 2),
-            "plus": (1, 0),
-            "minus": (1, 1),
-            "remove": (1, 2),
-            "void": (2, 0),
-            "language": (2, 1),
-            "sign_out": (2, 2),
+        layout_of = {  # row, column, columns spanned
+            "quantity": (0, 0, 1),
+            "search": (0, 1, 1),
+            "coupon": (0, 2, 1),
+            "plus": (1, 0, 1),
+            "minus": (1, 1, 1),
+            "remove": (1, 2, 1),
+            "price": (2, 0, 1),
+            "void": (2, 1, 1),
+            "language": (2, 2, 1),
+            "back_office": (3, 0, 2),
+            "sign_out": (3, 2, 1),
         }
         for action in ACTIONS:
             button = QPushButton(objectName=f"Action_{action.name}")
@@ -276,8 +284,8 @@ class TillWindow(QMainWindow):
             self.buttons[action.name] = button
             if action.name in layout_of:
                 button.setProperty("grid", True)
-                row, column = layout_of[action.name]
-                grid.addWidget(button, row, column)
+                row, column, span = layout_of[action.name]
+                grid.addWidget(button, row, column, 1, span)
         self.buttons["cash"].setProperty("primary", True)
         self.buttons["card"].setProperty("primary", True)
         self.buttons["void"].setProperty("danger", True)
@@ -363,6 +371,7 @@ class TillWindow(QMainWindow):
             self.card_dialog,
             self.receipt_dialog,
             self.confirm_dialog,
+            self.approval_dialog,
         ):
             if dialog is not None:
                 dialog.retranslate()
@@ -410,6 +419,8 @@ class TillWindow(QMainWindow):
     def sign_out(self) -> None:
         if self.card_dialog is not None:
             return  # never walk away from a card payment in flight
+        if self.back_office is not None:
+            self.back_office.close()  # the next cashier must not find it open
         self.user = None
         self.clear_banner()
         self.stack.setCurrentWidget(self.login)
@@ -437,10 +448,12 @@ class TillWindow(QMainWindow):
             "plus": lambda: self.step_quantity(+1),
             "minus": lambda: self.step_quantity(-1),
             "remove": self.remove_selected_line,
+            "price": self.change_line_price,
             "cash": self.pay_cash,
             "card": self.pay_card,
             "void": self.void_sale,
             "language": self.switch_language,
+            "back_office": self.open_back_office,
             "sign_out": self.sign_out,
         }
         handlers[name]()
@@ -709,7 +722,7 @@ class TillWindow(QMainWindow):
     def _payable(self) -> CartSummary | None:
         if self.cart is None or self.cart.status is not CartStatus.OPEN:
             return None
-        if self.cash_dialog or self.card_dialog or self.receipt_dialog or self.confirm_dialog:
+        if self.dialog_open():
             return None
         if not self.cart.lines:
             self.show_result(Err(Code.CART_EMPTY))
@@ -815,6 +828,7 @@ class TillWindow(QMainWindow):
         runtime = self.runtime
         self.card_dialog = CardDialog(cart.total_minor, cart.currency, self)
         self.card_dialog.cancel_requested.connect(self._cancel_card)
+        self.card_dialog.manager_requested.connect(self._ask_to_resolve)
         self.card_dialog.finished.connect(self._card_dialog_closed)
         self.card_dialog.open()
         key = self._key_for("card", None)
@@ -842,6 +856,7 @@ class TillWindow(QMainWindow):
         waiting = isinstance(result, Warn) and result.code is Code.PAYMENT_PENDING
         if isinstance(result, Err | Warn) and dialog is not None and not waiting:
             dialog.show_note(render(result, language()))
+            dialog.offer_manager()  # the terminal cannot say how it went: a manager may
         if not isinstance(result, Err):
             self._card_view(result)
         self.card_timer.start()
@@ -849,6 +864,7 @@ class TillWindow(QMainWindow):
     def _card_failed(self, error: BaseException) -> None:
         if self.card_dialog is not None:
             self.card_dialog.show_note(self._failure_text(error))
+            self.card_dialog.offer_manager()
         if self.card_payment_id is not None:
             self.card_timer.start()
 
@@ -915,11 +931,55 @@ class TillWindow(QMainWindow):
             if isinstance(result, Err):
                 if self.card_dialog is not None:
                     self.card_dialog.show_note(render(result, language()))
+                    self.card_dialog.offer_manager()
                 return
             self._card_view(result)
 
         self.ops.run(
             lambda: card_ops.cancel_card(self.till, runtime, payment_id),
+            answered,
+            self._card_failed,
+        )
+
+    def _ask_to_resolve(self) -> None:
+        """A manager settles the stuck payment by hand, with the cashier still signed in."""
+        payment_id, dialog = self.card_payment_id, self.card_dialog
+        if payment_id is None or dialog is None or self.approval_dialog is not None:
+            return
+        approval = self._ask_manager(
+            "payment.force_resolve",
+            lambda: _(
+                "Resolving this card payment by hand needs a manager: say how it ended and why."
+            ),
+            details={"payment": payment_id},
+            resolve=True,
+            parent=dialog,
+        )
+        approval.approved.connect(lambda answer: self._resolve_approved(payment_id, answer))
+
+    def _resolve_approved(self, payment_id: int, answer: Approved) -> None:
+        assert answer.outcome is not None
+        assert answer.note is not None
+        outcome, note = answer.outcome, answer.note
+        manager_id, cashier_id = answer.approval.manager.id, answer.approval.cashier_id
+
+        def answered(result: Result[Any]) -> None:
+            if isinstance(result, Err):
+                if self.card_dialog is not None:
+                    self.card_dialog.show_note(render(result, language()))
+                return
+            if payment_id == self.card_payment_id:
+                self._card_view(result)
+
+        self.ops.run(
+            lambda: card_ops.resolve_by_hand(
+                self.till,
+                payment_id,
+                outcome,
+                manager_id=manager_id,
+                cashier_id=cashier_id,
+                note=note,
+            ),
             answered,
             self._card_failed,
         )
@@ -944,17 +1004,32 @@ class TillWindow(QMainWindow):
         self.after_queued_work(self._ask_to_void)
 
     def _ask_to_void(self) -> None:
-        if self.confirm_dialog is not None:
+        if self.dialog_open():
             return
         if self.cart is None or not self.cart.lines:
             self.show_result(Err(Code.CART_EMPTY))
             return
+        cart_id, total, currency = self.cart.cart_id, self.cart.total_minor, self.cart.currency
+        role = self.user.role if self.user else None
+        if not void_needs_approval(total, self.till.settings.void_approval_minor, role):
+            self._confirm_void(None)
+            return
+        approval = self._ask_manager(
+            "sale.void",
+            lambda: _("Voiding this sale of {total} needs a manager's approval.").format(
+                total=format_money(total, currency, language())
+            ),
+            details={"cart": cart_id, "total_minor": total},
+        )
+        approval.approved.connect(lambda answer: self._confirm_void(answer.approval.manager.id))
+
+    def _confirm_void(self, approved_by: int | None) -> None:
         self.confirm_dialog = ConfirmDialog(
             N_("Void this sale? Every line is removed and its stock released."),
             N_("Void sale"),
             self,
         )
-        self.confirm_dialog.accepted.connect(self._void_confirmed)
+        self.confirm_dialog.accepted.connect(lambda: self._void_confirmed(approved_by))
         self.confirm_dialog.finished.connect(self._confirm_closed)
         self.confirm_dialog.open()
 
@@ -962,7 +1037,7 @@ class TillWindow(QMainWindow):
         self.confirm_dialog = None
         QTimer.singleShot(0, self.focus_scan)  # after Qt gives the window its focus back
 
-    def _void_confirmed(self) -> None:
+    def _void_confirmed(self, approved_by: int | None) -> None:
         if self.cart is None:
             return
         cart_id, user_id = self.cart.cart_id, self.user.id if self.user else None
@@ -975,8 +1050,120 @@ class TillWindow(QMainWindow):
             self.start_new_sale()
 
         self.ops.run(
-            lambda: sale_ops.void(self.till, cart_id, user_id), answered, self._store_failed
+            lambda: sale_ops.void(self.till, cart_id, user_id, approved_by),
+            answered,
+            self._store_failed,
         )
+
+    # -- a manager's approval ----------------------------------------------------------
+
+    def _ask_manager(
+        self,
+        action: str,
+        question: Callable[[], str],
+        *,
+        details: dict[str, object],
+        price: PriceAsked | None = None,
+        resolve: bool = False,
+        parent: QWidget | None = None,
+    ) -> ManagerApprovalDialog:
+        """Open the PIN dialog for ``action``; the caller connects what follows approval."""
+        assert self.user is not None  # the sale page is only shown to a signed-in user
+        dialog = ManagerApprovalDialog(
+            self.till,
+            self.ops,
+            cashier_id=self.user.id,
+            action=action,
+            question=question,
+            details=details,
+            price=price,
+            resolve=resolve,
+            parent=parent or self,
+        )
+        dialog.finished.connect(self._approval_closed)
+        self.approval_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _approval_closed(self) -> None:
+        self.approval_dialog = None
+        QTimer.singleShot(0, self.focus_scan)  # after Qt gives the window its focus back
+
+    def change_line_price(self) -> None:
+        self.after_queued_work(self._ask_for_price)
+
+    def _ask_for_price(self) -> None:
+        """F6: a new unit price for the selected line, approved by a manager."""
+        if self.dialog_open() or self.cart is None or self.user is None:
+            return
+        line = self.cart_model.line(self.selected_line_row())
+        if line is None:
+            self.show_result(Err(Code.CART_EMPTY))
+            return
+        cart_id, product_id, name = self.cart.cart_id, line.product_id, line.name
+        user_id = self.user.id
+        approval = self._ask_manager(
+            "cart.price_override",
+            lambda: _("A new price for {name} needs a manager's approval.").format(name=name),
+            details={"cart": cart_id, "product_id": product_id},
+            price=PriceAsked(name, line.unit_price_minor, self.cart.currency),
+        )
+
+        def approved(answer: Approved) -> None:
+            assert answer.price_minor is not None
+            price, manager_id = answer.price_minor, answer.approval.manager.id
+            self.ops.run(
+                lambda: sale_ops.set_price(
+                    self.till, cart_id, product_id, price, user_id, manager_id
+                ),
+                lambda result: self._price_answer(name, result),
+                self._store_failed,
+            )
+
+        approval.approved.connect(approved)
+
+    def _price_answer(self, name: str, result: Result[CartSummary]) -> None:
+        self._cart_answer(result)
+        if not isinstance(result, Err):
+            self.show_banner("info", lambda: _("Manager's price set for {name}").format(name=name))
+
+    # -- the back office -----------------------------------------------------------------
+
+    def open_back_office(self) -> None:
+        """F11: the back office for a manager; a cashier is told it is not theirs."""
+        if self.user is None:
+            return
+        if self.back_office is not None:
+            self.back_office.raise_()
+            self.back_office.activateWindow()
+            return
+        user_id = self.user.id
+        self.ops.run(
+            lambda: enter_back_office(self.till.uow(), user_id),
+            self._back_office_answer,
+            self._store_failed,
+        )
+
+    def _back_office_answer(self, result: Result[UserView]) -> None:
+        if isinstance(result, Err):
+            self.show_result(result)
+            return
+        if self.user is None or self.user.id != result.value.id or self.back_office is not None:
+            return  # signed out (or opened) while the store answered
+        # Loaded on first use: a cashier's till never needs the back office's pages.
+        from ui.backoffice.common import Context
+        from ui.backoffice.window import BackOfficeWindow
+
+        window = BackOfficeWindow(Context(self.till, self.ops, result.value, self.runtime))
+        window.closed.connect(self._back_office_closed)
+        self.back_office = window
+        window.show()
+
+    def _back_office_closed(self) -> None:
+        window, self.back_office = self.back_office, None
+        if window is not None:
+            # Its pages may still wait for the store's answers: it goes once they came.
+            self.after_queued_work(window.deleteLater)
 
     # -- messages ------------------------------------------------------------------
 
@@ -1004,19 +1191,23 @@ class TillWindow(QMainWindow):
         self._show_status()
         self.show_banner("error", lambda: self._failure_text(error))
 
-    def focus_scan(self) -> None:
-        if self.stack.currentWidget() is not self.sale_page:
-            self.login.pin.setFocus()
-            return
-        if any(
+    def dialog_open(self) -> bool:
+        return any(
             dialog is not None
             for dialog in (
                 self.cash_dialog,
                 self.card_dialog,
                 self.receipt_dialog,
                 self.confirm_dialog,
+                self.approval_dialog,
             )
-        ):
+        )
+
+    def focus_scan(self) -> None:
+        if self.stack.currentWidget() is not self.sale_page:
+            self.login.pin.setFocus()
+            return
+        if self.dialog_open():
             return
         focused = self.focusWidget()
         if focused is self.search and self.search.text():
@@ -1138,6 +1329,8 @@ class TillWindow(QMainWindow):
         if self.card_dialog is not None:
             event.ignore()  # a card payment in flight must end first
             return
+        if self.back_office is not None:
+            self.back_office.close()
         for timer in (self.status_timer, self.card_timer, self.search_timer):
             timer.stop()
         if self.runtime is not None:

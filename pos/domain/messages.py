@@ -370,6 +370,38 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "Bu ödeme zaten sonuçlandı",
         "en": "This payment is already settled",
     },
+    Code.COUPON_TERMS_IN_USE: {
+        "tr": "Kullanılmış kuponun kodu, türü ve değeri değiştirilemez; yeni bir kupon oluşturun",
+        "en": "A coupon that has been used keeps its code, kind and value; create a new one",
+    },
+    Code.COUPON_LIMIT_BELOW_USES: {
+        "tr": "Kullanım limiti, kuponun kullanım sayısının ({used}) altına inemez",
+        "en": "The usage limit cannot go below the times the coupon was used ({used})",
+    },
+    Code.INVALID_ROLE: {
+        "tr": "Geçersiz rol: kasiyer veya müdür olmalı",
+        "en": "Invalid role: cashier or manager",
+    },
+    Code.DELIVERY_REJECTED: {
+        "tr": "Teslimat alınmadı: {count} satır hatalı",
+        "en": "Nothing was received: {count} lines have errors",
+    },
+    Code.DELIVERY_TOO_LARGE: {
+        "tr": "Bir teslimatta en fazla {limit} satır olabilir",
+        "en": "A delivery has at most {limit} lines",
+    },
+    Code.INVALID_STOCK_NOTE: {
+        "tr": "Geçersiz not: en fazla 200 karakter, kontrol karakteri olmadan",
+        "en": "Invalid note: up to 200 characters, no control characters",
+    },
+    Code.IMPORT_UNREADABLE: {
+        "tr": "Dosya okunamadı: {path}",
+        "en": "The file cannot be read: {path}",
+    },
+    Code.INVALID_ACTIVE_FLAG: {
+        "tr": "Ürünün satışta olup olmadığı geçersiz belirtilmiş",
+        "en": "Whether the product is on sale is given wrongly",
+    },
 }
 
 

@@ -106,6 +106,14 @@ class Code(enum.StrEnum):
     IMPORT_CANCELLED = "import_cancelled"
     EVENT_NOT_FOUND = "event_not_found"
     PAYMENT_NEEDS_NO_ATTENTION = "payment_needs_no_attention"
+    COUPON_TERMS_IN_USE = "coupon_terms_in_use"
+    COUPON_LIMIT_BELOW_USES = "coupon_limit_below_uses"
+    INVALID_ROLE = "invalid_role"
+    DELIVERY_REJECTED = "delivery_rejected"
+    DELIVERY_TOO_LARGE = "delivery_too_large"
+    INVALID_STOCK_NOTE = "invalid_stock_note"
+    IMPORT_UNREADABLE = "import_unreadable"
+    INVALID_ACTIVE_FLAG = "invalid_active_flag"
 
 
 class Changed(enum.Flag):

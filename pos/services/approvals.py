@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from pos.domain.results import Code, Ok, Refused, Result, unwrap
 from pos.services._support import use_case
-from pos.services.users import UserView, check_pin
+from pos.services.users import UserView, acting_user, check_pin
 from pos.store.models import Role
 from pos.store.uow import UnitOfWork
 
@@ -39,8 +39,11 @@ def approve(
     **details: object,
 ) -> Result[Approval]:
     """The manager ``manager_id`` approves ``action`` (e.g. ``"sale.void"``) for the cashier."""
-    if not action or len(action) > MAX_ACTION_LENGTH:
+    if not isinstance(action, str) or not 0 < len(action) <= MAX_ACTION_LENGTH:
         raise Refused(Code.INVALID_FILTER)
+    with uow.reading():
+        # Before the PIN: the approval is written for this cashier, who must exist.
+        acting_user(uow.session, cashier_id)
     manager = unwrap(
         check_pin(
             uow,

@@ -208,8 +208,13 @@ def force_resolve(
     *,
     manager_id: object,
     note: object,
+    cashier_id: object = None,
 ) -> Result[CardPaymentView]:
-    """A manager settles a stuck payment by hand: paid, failed or cancelled. Audited."""
+    """A manager settles a stuck payment by hand: paid, failed or cancelled. Audited.
+
+    From the back office the manager acts; from the till (``cashier_id``) the cashier
+    acts with the manager's approval, and the audit row names both.
+    """
     if not isinstance(outcome, PaymentStatus) or outcome not in (
         PaymentStatus.PAID,
         PaymentStatus.FAILED,
@@ -222,6 +227,7 @@ def force_resolve(
     with uow:
         connection, now = uow.connection, uow.now()
         manager = acting_user(uow.session, manager_id, role=Role.MANAGER)
+        cashier = acting_user(uow.session, cashier_id) if cashier_id is not None else None
         before = _card_view(connection, payment_id)
         settled = _finalise(connection, before.payment_id, outcome, now, Settler.MANAGER)
         if isinstance(settled, Err):
@@ -230,7 +236,8 @@ def force_resolve(
             audit(
                 uow.session,
                 at=now,
-                user_id=manager.id,
+                user_id=cashier.id if cashier else manager.id,
+                approved_by=manager.id if cashier else None,
                 action="payment.force_resolve",
                 entity="payment",
                 entity_id=before.payment_id,

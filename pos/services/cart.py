@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, and_, bindparam, delete, insert, select, update
 
-from pos.domain.money import DEFAULT_CURRENCY, is_currency
+from pos.domain.money import DEFAULT_CURRENCY, MAX_PRICE_MINOR, is_currency
 from pos.domain.pricing import PriceLine, Quote
 from pos.domain.quantities import MAX_QUANTITY, parse_quantity
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
@@ -37,6 +37,7 @@ from pos.store.models import (
     DEFAULT_TILL_ID,
     CartStatus,
     ReservationStatus,
+    Role,
 )
 from pos.store.prepared import Prepared
 from pos.store.tables import cart_items, carts, locations, products, reservations, tills
@@ -102,6 +103,7 @@ _LINES = Prepared(
         cart_items.c.quantity,
         cart_items.c.unit_price_minor,
         cart_items.c.tax_rate_bp,
+        cart_items.c.price_overridden_by,
         reservations.c.quantity.label("reserved"),
         reservations.c.expires_at,
     )
@@ -131,6 +133,8 @@ class CartLine:
     reserved: int
     """Units held for this line; less than ``quantity`` once its reservation expired."""
     reserved_until: datetime | None
+    price_overridden: bool = False
+    """A manager approved this line's price at the till; checkout keeps it."""
 
 
 @dataclass(frozen=True)
@@ -406,6 +410,7 @@ def summarise(connection: Connection, cart: CartState, now: datetime) -> CartSum
             line_total_minor=row.quantity * row.unit_price_minor,
             reserved=row.reserved or 0,
             reserved_until=row.expires_at,
+            price_overridden=row.price_overridden_by is not None,
         )
         for row in _LINES.execute(connection, {"b_cart": cart.id})
     )
@@ -434,16 +439,35 @@ def summarise(connection: Connection, cart: CartState, now: datetime) -> CartSum
 class VoidReport:
     cart_id: int
     units_released: int
+    approved_by: int | None = None
+
+
+def void_needs_approval(total_minor: int, limit_minor: int | None, role: Role | None) -> bool:
+    """Whether voiding a sale of ``total_minor`` needs a manager's PIN at the till.
+
+    Over the till's limit it does (a limit of 0: always), unless the one voiding is a
+    manager; no limit (None) means no approval, as for the store's own tools.
+    """
+    if limit_minor is None or role is Role.MANAGER:
+        return False
+    return limit_minor == 0 or total_minor > limit_minor
 
 
 @use_case
 def void_sale(
-    uow: UnitOfWork, cart_id: object, *, user_id: int | None = None
+    uow: UnitOfWork,
+    cart_id: object,
+    *,
+    user_id: int | None = None,
+    approved_by: object = None,
+    approval_limit_minor: int | None = None,
 ) -> Result[VoidReport]:
     """Abandon an open sale: release every unit it holds, once, and close it.
 
     Refused while a payment is in flight: stock is never released while a payment's
-    outcome is unknown.
+    outcome is unknown. A sale over ``approval_limit_minor`` (the till's setting) is
+    refused ``APPROVAL_REQUIRED`` unless ``approved_by`` names an active manager; the
+    audit row then names both the cashier and the manager.
     """
     with uow:
         connection, now = uow.connection, uow.now()
@@ -452,6 +476,16 @@ def void_sale(
             raise Refused(Code.PAYMENT_IN_PROGRESS)
         if cart.status is not CartStatus.OPEN:
             raise Refused(Code.CART_NOT_OPEN)
+        role = acting_user(uow.session, user_id).role if user_id is not None else None
+        # Checked in this transaction: a manager demoted since typing the PIN approves nothing.
+        manager = (
+            acting_user(uow.session, approved_by, role=Role.MANAGER)
+            if approved_by is not None
+            else None
+        )
+        total = summarise(connection, cart, now).total_minor
+        if manager is None and void_needs_approval(total, approval_limit_minor, role):
+            raise Refused(Code.APPROVAL_REQUIRED)
         held = connection.execute(
             select(reservations.c.id)
             .where(reservations.c.cart_id == cart.id, IS_ACTIVE)
@@ -468,10 +502,78 @@ def void_sale(
             uow.session,
             at=now,
             user_id=user_id,
+            approved_by=manager.id if manager else None,
             action="sale.voided",
             entity="cart",
             entity_id=cart.id,
             units_released=units,
+            total_minor=total,
+            currency=cart.currency,
         )
         uow.commit()
-    return Ok(VoidReport(cart.id, units), Changed.CART | Changed.STOCK)
+    return Ok(
+        VoidReport(cart.id, units, manager.id if manager else None), Changed.CART | Changed.STOCK
+    )
+
+
+@use_case
+def override_price(
+    uow: UnitOfWork,
+    cart_id: object,
+    product_id: object,
+    price_minor: object,
+    *,
+    user_id: object,
+    approved_by: object,
+) -> Result[CartSummary]:
+    """Set a line's unit price by hand, approved by a manager (``approved_by``).
+
+    The line keeps the price through quantity changes and checkout (which would
+    otherwise take the catalogue's); what the line holds in stock does not change.
+    Audited with the cashier (``user_id``) and the approving manager.
+    """
+    if (
+        not isinstance(price_minor, int)
+        or isinstance(price_minor, bool)
+        or not 0 <= price_minor <= MAX_PRICE_MINOR
+    ):
+        raise Refused(Code.INVALID_PRICE)
+    with uow:
+        connection, now = uow.connection, uow.now()
+        cart = _open_cart_for_update(connection, cart_id, now)
+        cashier = acting_user(uow.session, user_id)
+        if approved_by is None:
+            raise Refused(Code.APPROVAL_REQUIRED)
+        manager = acting_user(uow.session, approved_by, role=Role.MANAGER)
+        line = (
+            connection.execute(
+                select(cart_items.c.id, cart_items.c.unit_price_minor).where(
+                    cart_items.c.cart_id == cart.id, cart_items.c.product_id == product_id
+                )
+            ).first()
+            if is_id(product_id)
+            else None
+        )
+        if line is None:
+            raise Refused(Code.LINE_NOT_FOUND)
+        connection.execute(
+            update(cart_items)
+            .where(cart_items.c.id == line.id)
+            .values(unit_price_minor=price_minor, price_overridden_by=manager.id)
+        )
+        audit(
+            uow.session,
+            at=now,
+            user_id=cashier.id,
+            approved_by=manager.id,
+            action="cart.price_override",
+            entity="cart",
+            entity_id=cart.id,
+            product_id=product_id,
+            currency=cart.currency,
+            before={"unit_price_minor": line.unit_price_minor},
+            after={"unit_price_minor": price_minor},
+        )
+        summary = summarise(connection, cart, now)
+        uow.commit()
+    return Ok(summary, Changed.CART)

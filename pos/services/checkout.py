@@ -113,6 +113,7 @@ _LINES = Prepared(
         cart_items.c.quantity,
         cart_items.c.unit_price_minor,
         cart_items.c.tax_rate_bp,
+        cart_items.c.price_overridden_by,
         products.c.price_minor,
         products.c.tax_rate_bp.label("current_tax_rate_bp"),
         products.c.active,
@@ -252,7 +253,7 @@ def _checkout_once(
         coupon = load_coupon(connection, cart.coupon_id) if cart.coupon_id is not None else None
         priced = price_sale(
             [
-                PriceLine(line.price_minor, line.quantity, line.current_tax_rate_bp)
+                PriceLine(_unit_price(line), line.quantity, line.current_tax_rate_bp)
                 for line in lines
             ],
             coupon,
@@ -263,7 +264,7 @@ def _checkout_once(
         stale = [
             line
             for line in lines
-            if (line.price_minor, line.current_tax_rate_bp)
+            if (_unit_price(line), line.current_tax_rate_bp)
             != (line.unit_price_minor, line.tax_rate_bp)
         ]
         if not stale and coupon is not None and priced.coupon_problem is not None:
@@ -320,7 +321,7 @@ def _checkout_once(
                     product_id=line.product_id,
                     sku=line.sku,
                     name=line.name,
-                    unit_price_minor=line.price_minor,
+                    unit_price_minor=_unit_price(line),
                     quantity=line.quantity,
                     tax_rate_bp=line.current_tax_rate_bp,
                     discount_minor=priced_line.discount_minor,
@@ -404,12 +405,20 @@ def _hold_every_line(
             raise
 
 
+def _unit_price(line: Any) -> int:
+    """The unit price a line is charged: the catalogue's, unless a manager set one at the
+    till (that one stands; only a changed tax rate still makes the line stale)."""
+    if line.price_overridden_by is not None:
+        return int(line.unit_price_minor)
+    return int(line.price_minor)
+
+
 def _refresh_prices(connection: Connection, stale: list[Any]) -> None:
     for line in stale:
         connection.execute(
             update(cart_items)
             .where(cart_items.c.id == line.id)
-            .values(unit_price_minor=line.price_minor, tax_rate_bp=line.current_tax_rate_bp)
+            .values(unit_price_minor=_unit_price(line), tax_rate_bp=line.current_tax_rate_bp)
         )
 
 

@@ -233,3 +233,50 @@ def test_the_language_follows_the_operating_system_unless_set(tmp_path, environ,
 def test_the_settings_file_language_wins_over_the_operating_systems(tmp_path):
     path = write(tmp_path, '[till]\nlocale = "tr"\n')
     assert load_settings({"LANG": "en_US.UTF-8"}, path).locale == "tr"
+
+
+# -- a manager's approval at the till ---------------------------------------------------
+
+
+def test_voiding_over_500_in_the_tills_currency_needs_a_manager_by_default(tmp_path):
+    assert load_settings({}, tmp_path / "missing.toml").void_approval_minor == 500_00
+    yen = load_settings({}, write(tmp_path, '[till]\ncurrency = "JPY"\n'))
+    assert yen.void_approval_minor == 500  # the yen has no minor unit
+
+
+@pytest.mark.parametrize(
+    ("setting", "minor"),
+    [
+        ('"500,00"', 500_00),
+        ('"750.5"', 750_50),
+        ("250", 250_00),
+        ("99.5", 99_50),
+        ('"0"', 0),
+        ("0", 0),
+    ],
+)
+def test_the_void_approval_amount_is_typed_as_the_till_shows_money(tmp_path, setting, minor):
+    path = write(tmp_path, f"[till]\nvoid_approval_amount = {setting}\n")
+    assert load_settings({}, path).void_approval_minor == minor
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "-1",
+        '"-5"',
+        '"abc"',
+        '""',
+        "true",
+        "inf",
+        "nan",
+        '"1.234,00"',
+        '"12,345"',
+        "[500]",
+        '"99999999999"',
+    ],
+)
+def test_a_bad_void_approval_amount_is_refused_with_the_setting_named(tmp_path, setting):
+    path = write(tmp_path, f"[till]\nvoid_approval_amount = {setting}\n")
+    with pytest.raises(SettingsError, match=r"till\.void_approval_amount must be an amount in TRY"):
+        load_settings({}, path)
