@@ -1,29 +1,46 @@
-"""Coupons: a manager defines them, a cashier puts one on a sale.
+"""Coupons: a manager defines, edits, retires and deletes them; a cashier puts one on a sale.
 
 ``apply_coupon`` is the seed's ApplyCoupon: it answers with the seed's texts and,
 on success, the cart's new total. A coupon on a cart is only a choice: its use is
 claimed at checkout (``pos.services.checkout``), and the cart's summary re-prices
 it every time, so a cart that drops under the minimum shows why the discount went.
+
+A coupon that has been used (it has a redemption, whatever its state) keeps its
+code, kind, value and currency, and cannot be deleted: its redemptions, orders and
+receipts speak of the offer customers were given, and another offer under the same
+row would make that history say something else. Its minimum, cap, dates, usage
+limit and active flag stay editable, so a campaign can be extended, capped or
+stopped; other terms are a new coupon.
+
+The manager's changes lock the coupon's row first. A checkout claiming a use
+updates the same row, so the two take turns and a lowered usage limit is checked
+against a times-used count that no till is moving.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any, TypeGuard
+from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pos.domain.coupons import CouponKind, CouponTerms, clean_coupon_code, terms_problem
 from pos.domain.money import DEFAULT_CURRENCY, is_currency
 from pos.domain.results import Changed, Code, Ok, Refused, Result
 from pos.services._pricing import load_coupon
-from pos.services._support import audit, use_case
+from pos.services._support import audit, is_id, use_case
 from pos.services.cart import CartSummary, lock_cart, summarise
 from pos.services.users import acting_user
-from pos.store.models import CartStatus, Role
-from pos.store.tables import carts, coupons
+from pos.store.models import CartStatus, OrderStatus, RedemptionState, Role
+from pos.store.tables import carts, coupons, orders, redemptions, tills
 from pos.store.uow import UnitOfWork
+
+LIST_LIMIT = 200
+"""Coupons or redemptions a list shows at once unless asked for fewer."""
+MAX_LIST_LIMIT = 500
 
 
 @dataclass(frozen=True)
@@ -57,9 +74,26 @@ class CouponApplied:
     cart: CartSummary
 
 
-@use_case
-def create_coupon(uow: UnitOfWork, draft: CouponDraft, *, user_id: int) -> Result[CouponView]:
-    """Define a coupon (managers only)."""
+@dataclass(frozen=True)
+class RedemptionView:
+    """One use of a coupon: the sale that claimed it and what became of the claim."""
+
+    id: int
+    state: RedemptionState
+    order_id: UUID
+    order_status: OrderStatus
+    till_code: str
+    receipt_number: int | None
+    """The sale's receipt, once it is paid."""
+    total_minor: int
+    discount_minor: int
+    currency: str
+    created_at: datetime
+    ended_at: datetime | None
+
+
+def _checked_terms(draft: CouponDraft) -> CouponTerms:
+    """The terms a manager typed, refused with the first thing wrong with them."""
     code = clean_coupon_code(draft.code)
     if code is None:
         raise Refused(Code.COUPON_CODE_MALFORMED)
@@ -88,6 +122,14 @@ def create_coupon(uow: UnitOfWork, draft: CouponDraft, *, user_id: int) -> Resul
     problem = terms_problem(terms)
     if problem is not None:
         raise Refused(problem)
+    return terms
+
+
+@use_case
+def create_coupon(uow: UnitOfWork, draft: CouponDraft, *, user_id: int) -> Result[CouponView]:
+    """Define a coupon (managers only)."""
+    terms = _checked_terms(draft)
+    code = terms.code
     with uow:
         user = acting_user(uow.session, user_id, role=Role.MANAGER)
         now = uow.now()
@@ -130,9 +172,337 @@ def create_coupon(uow: UnitOfWork, draft: CouponDraft, *, user_id: int) -> Resul
     return Ok(CouponView(coupon_id, draft.currency, terms), Changed.COUPONS)
 
 
+@use_case
+def update_coupon(
+    uow: UnitOfWork, coupon_id: object, draft: CouponDraft, *, manager_id: object
+) -> Result[CouponView]:
+    """Give a coupon the terms of ``draft`` (all of them, as the manager's form holds them).
+
+    A used coupon keeps its code, kind, value and currency (``COUPON_TERMS_IN_USE``),
+    and its usage limit cannot drop below its times used (``COUPON_LIMIT_BELOW_USES``).
+    Nothing to change is answered with the coupon as it is, and not audited.
+    """
+    terms = _checked_terms(draft)
+    with uow:
+        connection, now = uow.connection, uow.now()
+        manager = acting_user(uow.session, manager_id, role=Role.MANAGER)
+        before = _lock_coupon(connection, coupon_id)
+        used = before.terms.times_used
+        after = CouponView(before.id, draft.currency, replace(terms, times_used=used))
+        if _identity(after) != _identity(before) and _used(connection, before):
+            raise Refused(Code.COUPON_TERMS_IN_USE)
+        if terms.usage_limit is not None and terms.usage_limit < used:
+            raise Refused(Code.COUPON_LIMIT_BELOW_USES, used=used)
+        old, new = _terms_of(before), _terms_of(after)
+        changed = [name for name in new if new[name] != old[name]]
+        if not changed:
+            return Ok(before)
+        if terms.code != before.terms.code and _code_taken(connection, terms.code, before.id):
+            raise Refused(Code.DUPLICATE_COUPON, coupon=terms.code)
+        try:
+            with connection.begin_nested():
+                connection.execute(
+                    update(coupons)
+                    .where(coupons.c.id == before.id)
+                    .values(**{name: new[name] for name in changed}, updated_at=now)
+                )
+        except IntegrityError:  # another manager took the code since it was checked
+            raise Refused(Code.DUPLICATE_COUPON, coupon=terms.code) from None
+        audit(
+            uow.session,
+            at=now,
+            user_id=manager.id,
+            action="coupon.updated",
+            entity="coupon",
+            entity_id=before.id,
+            code=terms.code,
+            before={name: old[name] for name in changed},
+            after={name: new[name] for name in changed},
+        )
+        uow.commit()
+    return Ok(after, Changed.COUPONS)
+
+
+@use_case
+def set_coupon_active(
+    uow: UnitOfWork, coupon_id: object, active: bool, *, manager_id: object
+) -> Result[CouponView]:
+    """Retire a coupon (the till then refuses it) or bring it back."""
+    if not isinstance(active, bool):
+        raise Refused(Code.INVALID_COUPON_VALUE)
+    with uow:
+        connection, now = uow.connection, uow.now()
+        manager = acting_user(uow.session, manager_id, role=Role.MANAGER)
+        before = _lock_coupon(connection, coupon_id)
+        if before.terms.active is active:
+            return Ok(before)
+        connection.execute(
+            update(coupons).where(coupons.c.id == before.id).values(active=active, updated_at=now)
+        )
+        audit(
+            uow.session,
+            at=now,
+            user_id=manager.id,
+            action="coupon.reactivated" if active else "coupon.deactivated",
+            entity="coupon",
+            entity_id=before.id,
+            code=before.terms.code,
+            before={"active": not active},
+            after={"active": active},
+        )
+        uow.commit()
+    return Ok(replace(before, terms=replace(before.terms, active=active)), Changed.COUPONS)
+
+
+@use_case
+def delete_coupon(uow: UnitOfWork, coupon_id: object, *, manager_id: object) -> Result[CouponView]:
+    """Delete a coupon no sale ever claimed; a used one is refused (``COUPON_IN_USE``).
+
+    An open sale that has it only chose it: it comes off that sale, as if the cashier
+    had removed it.
+    """
+    with uow:
+        connection, now = uow.connection, uow.now()
+        manager = acting_user(uow.session, manager_id, role=Role.MANAGER)
+        if not is_id(coupon_id):
+            raise Refused(Code.COUPON_NOT_FOUND)
+        # The carts first, then the coupon: the order checkout takes them in, so the two
+        # wait for each other instead of deadlocking.
+        holding = connection.execute(
+            select(carts.c.id)
+            .where(carts.c.coupon_id == coupon_id)
+            .order_by(carts.c.id)
+            .with_for_update()
+        ).all()
+        coupon = _lock_coupon(connection, coupon_id, for_delete=True)
+        if _used(connection, coupon):
+            raise Refused(Code.COUPON_IN_USE)
+        if holding:
+            connection.execute(
+                update(carts).where(carts.c.coupon_id == coupon.id).values(coupon_id=None)
+            )
+        connection.execute(delete(coupons).where(coupons.c.id == coupon.id))
+        audit(
+            uow.session,
+            at=now,
+            user_id=manager.id,
+            action="coupon.deleted",
+            entity="coupon",
+            entity_id=coupon.id,
+            code=coupon.terms.code,
+            before=_terms_of(coupon),
+            carts=[row.id for row in holding],
+        )
+        uow.commit()
+    return Ok(coupon, Changed.COUPONS | Changed.CART)
+
+
+@use_case
+def list_coupons(
+    uow: UnitOfWork,
+    *,
+    manager_id: object,
+    query: object = "",
+    include_inactive: object = True,
+    after: object = None,
+    limit: object = LIST_LIMIT,
+) -> Result[tuple[CouponView, ...]]:
+    """Coupons by code, with their times used, for the manager's list.
+
+    ``query`` finds codes containing it (read as a code is: any case, trimmed);
+    ``after`` is the last code of the previous page.
+    """
+    text = query.strip() if isinstance(query, str) else None
+    needle = clean_coupon_code(text) if text else ""
+    start = clean_coupon_code(after) if after is not None else ""
+    if (
+        text is None
+        or needle is None
+        or start is None
+        or not isinstance(include_inactive, bool)
+        or not _limit_ok(limit)
+    ):
+        raise Refused(Code.INVALID_FILTER)
+    wanted = select(*_COUPON_COLUMNS).order_by(coupons.c.code).limit(limit)
+    if needle:
+        wanted = wanted.where(coupons.c.code.contains(needle, autoescape=True))
+    if start:
+        wanted = wanted.where(coupons.c.code > start)
+    if not include_inactive:
+        wanted = wanted.where(coupons.c.active.is_(True))
+    with uow.reading():
+        acting_user(uow.session, manager_id, role=Role.MANAGER)
+        found = tuple(_coupon_view(row) for row in uow.connection.execute(wanted))
+    return Ok(found)
+
+
+@use_case
+def coupon_redemptions(
+    uow: UnitOfWork,
+    coupon_id: object,
+    *,
+    manager_id: object,
+    before_id: object = None,
+    limit: object = LIST_LIMIT,
+) -> Result[tuple[RedemptionView, ...]]:
+    """A coupon's uses, newest first: held while the sale is paying, then confirmed (paid)
+    or released (the payment failed or the sale was voided). ``before_id`` is the last
+    redemption of the previous page."""
+    if not (before_id is None or is_id(before_id)) or not _limit_ok(limit):
+        raise Refused(Code.INVALID_FILTER)
+    wanted = (
+        select(
+            redemptions.c.id,
+            redemptions.c.state,
+            redemptions.c.order_id,
+            orders.c.status.label("order_status"),
+            tills.c.code.label("till_code"),
+            orders.c.receipt_number,
+            orders.c.total_minor,
+            orders.c.discount_minor,
+            orders.c.currency,
+            redemptions.c.created_at,
+            redemptions.c.ended_at,
+        )
+        .join(orders, orders.c.id == redemptions.c.order_id)
+        .join(tills, tills.c.id == orders.c.till_id)
+        .where(redemptions.c.coupon_id == coupon_id)
+        .order_by(redemptions.c.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        wanted = wanted.where(redemptions.c.id < before_id)
+    with uow.reading():
+        acting_user(uow.session, manager_id, role=Role.MANAGER)
+        known = (
+            is_id(coupon_id)
+            and uow.connection.execute(
+                select(coupons.c.id).where(coupons.c.id == coupon_id)
+            ).first()
+        )
+        if not known:
+            raise Refused(Code.COUPON_NOT_FOUND)
+        found = tuple(
+            RedemptionView(
+                id=row.id,
+                state=RedemptionState(row.state),
+                order_id=row.order_id,
+                order_status=OrderStatus(row.order_status),
+                till_code=row.till_code,
+                receipt_number=row.receipt_number if row.order_status == OrderStatus.PAID else None,
+                total_minor=row.total_minor,
+                discount_minor=row.discount_minor,
+                currency=row.currency,
+                created_at=row.created_at,
+                ended_at=row.ended_at,
+            )
+            for row in uow.connection.execute(wanted)
+        )
+    return Ok(found)
+
+
+_COUPON_COLUMNS = (
+    coupons.c.id,
+    coupons.c.code,
+    coupons.c.kind,
+    coupons.c.value,
+    coupons.c.currency,
+    coupons.c.min_cart_minor,
+    coupons.c.cap_minor,
+    coupons.c.valid_from,
+    coupons.c.valid_to,
+    coupons.c.active,
+    coupons.c.usage_limit,
+    coupons.c.times_used,
+)
+
+
+def _coupon_view(row: Any) -> CouponView:
+    return CouponView(
+        id=row.id,
+        currency=row.currency,
+        terms=CouponTerms(
+            code=row.code,
+            kind=CouponKind(row.kind),
+            value=row.value,
+            min_cart_minor=row.min_cart_minor,
+            cap_minor=row.cap_minor,
+            valid_from=row.valid_from,
+            valid_to=row.valid_to,
+            active=row.active,
+            usage_limit=row.usage_limit,
+            times_used=row.times_used,
+        ),
+    )
+
+
+def _lock_coupon(
+    connection: Connection, coupon_id: object, *, for_delete: bool = False
+) -> CouponView:
+    """The coupon's row, locked until the transaction ends; refused if there is none.
+
+    An edit leaves the key alone, so it takes PostgreSQL's ``FOR NO KEY UPDATE``:
+    a cashier putting the coupon on a cart (a foreign key to it) is not held up.
+    """
+    if not is_id(coupon_id):
+        raise Refused(Code.COUPON_NOT_FOUND)
+    row = connection.execute(
+        select(*_COUPON_COLUMNS)
+        .where(coupons.c.id == coupon_id)
+        .with_for_update(key_share=not for_delete)
+    ).first()
+    if row is None:
+        raise Refused(Code.COUPON_NOT_FOUND)
+    return _coupon_view(row)
+
+
+def _used(connection: Connection, coupon: CouponView) -> bool:
+    """A sale claimed it once, whether or not the use was given back later."""
+    if coupon.terms.times_used > 0:
+        return True
+    return bool(
+        connection.execute(
+            select(exists().where(redemptions.c.coupon_id == coupon.id))
+        ).scalar_one()
+    )
+
+
+def _code_taken(connection: Connection, code: str, owner_id: int) -> bool:
+    taken = connection.execute(
+        select(coupons.c.id).where(coupons.c.code == code, coupons.c.id != owner_id)
+    ).first()
+    return taken is not None
+
+
+def _identity(coupon: CouponView) -> tuple[object, ...]:
+    """What a used coupon keeps: the offer its customers were given."""
+    return (coupon.terms.code, coupon.terms.kind, coupon.terms.value, coupon.currency)
+
+
+def _terms_of(coupon: CouponView) -> dict[str, Any]:
+    """The coupon's columns a manager sets, by name."""
+    terms = coupon.terms
+    return {
+        "code": terms.code,
+        "kind": terms.kind,
+        "value": terms.value,
+        "currency": coupon.currency,
+        "min_cart_minor": terms.min_cart_minor,
+        "cap_minor": terms.cap_minor,
+        "valid_from": terms.valid_from,
+        "valid_to": terms.valid_to,
+        "usage_limit": terms.usage_limit,
+        "active": terms.active,
+    }
+
+
 def _whole(value: object) -> bool:
     """A whole number a coupon can hold: no bools, floats or text, within 64 bits."""
     return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**62
+
+
+def _limit_ok(limit: object) -> TypeGuard[int]:
+    return isinstance(limit, int) and not isinstance(limit, bool) and 0 < limit <= MAX_LIST_LIMIT
 
 
 @use_case
@@ -154,7 +524,12 @@ def apply_coupon(uow: UnitOfWork, cart_id: object, code: object) -> Result[Coupo
         summary = summarise(connection, replace(cart, coupon_id=coupon_id), now)
         if summary.coupon_problem is not None:
             raise Refused(summary.coupon_problem)
-        connection.execute(update(carts).where(carts.c.id == cart.id).values(coupon_id=coupon_id))
+        try:
+            connection.execute(
+                update(carts).where(carts.c.id == cart.id).values(coupon_id=coupon_id)
+            )
+        except IntegrityError:  # a manager deleted the coupon while it was being read
+            raise Refused(Code.COUPON_INVALID) from None
         uow.commit()
     return Ok(CouponApplied(clean, summary.total_minor, summary), Changed.CART)
 

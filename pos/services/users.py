@@ -29,6 +29,8 @@ _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 MAX_PIN_ATTEMPTS = 5
 """Wrong PINs in a row that lock the user out for ``LOCKOUT``."""
 LOCKOUT = timedelta(minutes=5)
+USERS_LIMIT = 500
+"""Users a list shows at once: a shop's staff fits on one page."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,21 @@ class UserView:
     display_name: str
     role: Role
     active: bool
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """A user as the manager's list shows them."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    active: bool
+    failed_pin_attempts: int
+    locked_until: datetime | None
+    """Set while the user is locked out; None once the lock has run out."""
+    created_at: datetime
 
 
 def hash_pin(pin: str) -> str:
@@ -64,6 +81,8 @@ def create_user(
     *,
     by_user_id: int | None = None,
 ) -> Result[UserView]:
+    """A new cashier or manager. ``by_user_id`` is the manager creating them; it is left
+    out only when a store gets its first user (the demo, the set-up command)."""
     name = username.strip().lower() if isinstance(username, str) else ""
     if not _USERNAME.fullmatch(name):
         raise Refused(Code.INVALID_USERNAME)
@@ -72,7 +91,11 @@ def create_user(
         raise Refused(Code.INVALID_USERNAME)
     if not isinstance(pin, str) or not _PIN.fullmatch(pin):
         raise Refused(Code.INVALID_PIN)
+    if role not in tuple(Role):
+        raise Refused(Code.INVALID_ROLE)
     with uow:
+        if by_user_id is not None:
+            acting_user(uow.session, by_user_id, role=Role.MANAGER)
         taken = uow.session.execute(select(User.id).where(User.username == name)).first()
         if taken is not None:
             raise Refused(Code.DUPLICATE_USERNAME, username=name)
@@ -124,7 +147,7 @@ def sign_in(uow: UnitOfWork, user_id: object, pin: object) -> Result[UserView]:
 
 
 def check_pin(
-    uow: UnitOfWork, user_id: object, pin: object, *, role: Role | None = None, **audited: object
+    uow: UnitOfWork, user_id: object, pin: object, /, *, role: Role | None = None, **audited: object
 ) -> Result[UserView]:
     """``sign_in``'s PIN check, for any use that asks for a PIN (a manager's approval).
 
@@ -173,6 +196,111 @@ def unlock_user(uow: UnitOfWork, user_id: object, *, manager_id: object) -> Resu
     return Ok(view, Changed.USERS)
 
 
+@use_case
+def list_all_users(
+    uow: UnitOfWork, *, manager_id: object, after: object = None, limit: object = USERS_LIMIT
+) -> Result[tuple[UserRecord, ...]]:
+    """Every user, inactive ones too, by username, for the manager's list.
+
+    ``after`` is the last username of the previous page. Usernames are plain ASCII,
+    so both dialects order them alike.
+    """
+    if not (after is None or (isinstance(after, str) and len(after) <= 64)):
+        raise Refused(Code.INVALID_FILTER)
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= USERS_LIMIT:
+        raise Refused(Code.INVALID_FILTER)
+    wanted = select(User).order_by(User.username).limit(limit)
+    if after is not None:
+        wanted = wanted.where(User.username > after)
+    with uow.reading():
+        acting_user(uow.session, manager_id, role=Role.MANAGER)
+        now = uow.now()
+        found = tuple(_record(user, now) for user in uow.session.execute(wanted).scalars())
+    return Ok(found)
+
+
+@use_case
+def reset_pin(
+    uow: UnitOfWork, user_id: object, new_pin: object, *, manager_id: object
+) -> Result[UserRecord]:
+    """A manager gives a user a new PIN; it also lifts a lockout and clears the count of
+    wrong PINs. The audit row says that it happened, never what the PIN is."""
+    if not isinstance(new_pin, str) or not _PIN.fullmatch(new_pin):
+        raise Refused(Code.INVALID_PIN)
+    with uow:
+        now = uow.now()
+        manager = acting_user(uow.session, manager_id, role=Role.MANAGER)
+        user = _user_or_refuse(uow.session, user_id)
+        audit(
+            uow.session,
+            at=now,
+            user_id=manager.id,
+            action="user.reset_pin",
+            entity="user",
+            entity_id=user.id,
+            username=user.username,
+            before={
+                "failed_pin_attempts": user.failed_pin_attempts,
+                "locked_until": user.locked_until,
+            },
+            after={"failed_pin_attempts": 0, "locked_until": None},
+        )
+        user.pin_hash = hash_pin(new_pin)
+        user.failed_pin_attempts = 0
+        user.locked_until = None
+        record = _record(user, now)
+        uow.commit()
+    return Ok(record, Changed.USERS)
+
+
+@use_case
+def set_user_active(
+    uow: UnitOfWork, user_id: object, active: bool, *, manager_id: object
+) -> Result[UserRecord]:
+    """Deactivate a user (they can no longer sign in) or bring them back.
+
+    The shop always keeps an active manager: the last one is refused with
+    ``LAST_MANAGER``, and a manager cannot deactivate themselves (``CANNOT_CHANGE_SELF``).
+    """
+    if not isinstance(active, bool):
+        raise Refused(Code.INVALID_FILTER)
+    with uow:
+        now = uow.now()
+        # The active managers are locked before anything is read, so two managers
+        # deactivating each other at once take turns and the second finds itself gone.
+        managers = set(
+            uow.connection.execute(
+                select(users.c.id)
+                .where(users.c.role == Role.MANAGER, users.c.active.is_(True))
+                .order_by(users.c.id)
+                .with_for_update()
+            ).scalars()
+        )
+        manager = acting_user(uow.session, manager_id, role=Role.MANAGER)
+        user = _user_or_refuse(uow.session, user_id)
+        if user.active is active:
+            return Ok(_record(user, now))
+        if not active and user.role is Role.MANAGER and managers <= {user.id}:
+            raise Refused(Code.LAST_MANAGER)
+        if not active and user.id == manager.id:
+            raise Refused(Code.CANNOT_CHANGE_SELF)
+        audit(
+            uow.session,
+            at=now,
+            user_id=manager.id,
+            action="user.reactivate" if active else "user.deactivate",
+            entity="user",
+            entity_id=user.id,
+            username=user.username,
+            before={"active": not active},
+            after={"active": active},
+        )
+        user.active = active
+        record = _record(user, now)
+        uow.commit()
+    return Ok(record, Changed.USERS)
+
+
 def acting_user(session: Session, user_id: object, *, role: Role | None = None) -> User:
     """The active user doing something, refused if unknown or lacking ``role``."""
     user = session.get(User, user_id) if is_id(user_id) else None
@@ -185,6 +313,27 @@ def acting_user(session: Session, user_id: object, *, role: Role | None = None) 
 
 def user_view(user: User) -> UserView:
     return UserView(user.id, user.username, user.display_name, user.role, user.active)
+
+
+def _user_or_refuse(session: Session, user_id: object) -> User:
+    user = session.get(User, user_id) if is_id(user_id) else None
+    if user is None:
+        raise Refused(Code.USER_NOT_FOUND)
+    return user
+
+
+def _record(user: User, now: datetime) -> UserRecord:
+    locked = user.locked_until is not None and user.locked_until > now
+    return UserRecord(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role,
+        active=user.active,
+        failed_pin_attempts=user.failed_pin_attempts,
+        locked_until=user.locked_until if locked else None,
+        created_at=user.created_at,
+    )
 
 
 def _user_row(uow: UnitOfWork, user_id: object) -> Row[Any]:
