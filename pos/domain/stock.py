@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import unicodedata
 
 
 class AdjustReason(enum.StrEnum):
@@ -22,3 +23,25 @@ def parse_adjust_reason(value: object) -> AdjustReason | None:
         return AdjustReason(value) if isinstance(value, str) else None
     except ValueError:
         return None
+
+
+MAX_NOTE_LENGTH = 200
+"""What ``stock_moves.reason`` holds: a line on the history, not a report."""
+
+
+def clean_note(value: object) -> str | None:
+    """A manager's free note on a stock change, its spaces tidied; ``""`` for none.
+
+    None if it is not text, too long, or holds a control or format character once
+    line breaks and tabs have become spaces (a NUL would not even reach PostgreSQL).
+    """
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return None
+    note = " ".join(value.split())
+    if len(note) > MAX_NOTE_LENGTH:
+        return None
+    if any(unicodedata.category(ch).startswith("C") for ch in note):
+        return None
+    return note

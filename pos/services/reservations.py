@@ -223,6 +223,47 @@ class SweepReport:
     units_returned: int
 
 
+@dataclass(frozen=True)
+class Expired:
+    """A reservation a sweep moved to 'expired', its units back on the shelf."""
+
+    reservation_id: int
+    product_id: int
+    quantity: int
+
+
+def expire_due(
+    connection: Connection, at: datetime, *, product_id: int | None = None
+) -> tuple[int, list[Expired]]:
+    """One batch of the sweep: how many due reservations it looked at, and those it expired.
+
+    Due means active, past ``at``, and not held for a payment in flight. Rows another
+    transaction holds are skipped (SKIP LOCKED on PostgreSQL) for the next sweep.
+    ``product_id`` narrows the sweep to one product's reservations.
+    """
+    due = (
+        select(reservations.c.id, reservations.c.product_id)
+        .join(carts, carts.c.id == reservations.c.cart_id)
+        .where(
+            IS_ACTIVE,
+            reservations.c.expires_at <= at,
+            carts.c.status != CartStatus.CHECKING_OUT,
+        )
+        .order_by(reservations.c.product_id, reservations.c.id)
+        .limit(SWEEP_BATCH)
+        .with_for_update(of=reservations, skip_locked=True)
+    )
+    if product_id is not None:
+        due = due.where(reservations.c.product_id == product_id)
+    rows = connection.execute(due).all()
+    expired = []
+    for row in rows:
+        returned = end_reservation(connection, row.id, ReservationStatus.EXPIRED, at)
+        if returned:
+            expired.append(Expired(row.id, row.product_id, returned))
+    return len(rows), expired
+
+
 @use_case
 def release_expired(uow: UnitOfWork, now: datetime | None = None) -> Result[SweepReport]:
     """The sweeper: expire every active reservation past its time, exactly once.
@@ -236,29 +277,11 @@ def release_expired(uow: UnitOfWork, now: datetime | None = None) -> Result[Swee
     expired = units = 0
     while True:
         with uow:
-            at = now or uow.now()
-            due = (
-                select(reservations.c.id)
-                .join(carts, carts.c.id == reservations.c.cart_id)
-                .where(
-                    IS_ACTIVE,
-                    reservations.c.expires_at <= at,
-                    carts.c.status != CartStatus.CHECKING_OUT,
-                )
-                .order_by(reservations.c.product_id, reservations.c.id)
-                .limit(SWEEP_BATCH)
-                .with_for_update(of=reservations, skip_locked=True)
-            )
-            ids = uow.connection.execute(due).scalars().all()
-            for reservation_id in ids:
-                returned = end_reservation(
-                    uow.connection, reservation_id, ReservationStatus.EXPIRED, at
-                )
-                if returned:
-                    expired += 1
-                    units += returned
+            seen, batch = expire_due(uow.connection, now or uow.now())
+            expired += len(batch)
+            units += sum(item.quantity for item in batch)
             uow.commit()
-        if len(ids) < SWEEP_BATCH:
+        if seen < SWEEP_BATCH:
             break
     changed = Changed.STOCK | Changed.CART if expired else Changed.NOTHING
     return Ok(SweepReport(expired, units), changed)

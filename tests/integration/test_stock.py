@@ -135,7 +135,9 @@ def test_a_manager_takes_units_away_with_a_reason(uow, shelf: Shelf, manager, st
     product = shelf.product(stock=10)
     audit_before = count(store, AuditEntry)
 
-    level = value(adjust_stock(uow, product, -3, reason="Kırık şişe", user_id=manager.id))
+    level = value(
+        adjust_stock(uow, product, -3, reason="damage", note="Kırık şişe", user_id=manager.id)
+    )
 
     assert (level.available, level.reserved) == (7, 0)
     assert moves(store, product)[-1] == (MoveKind.ADJUST, -3, "Kırık şişe", manager.id)
@@ -148,7 +150,7 @@ def test_a_manager_takes_units_away_with_a_reason(uow, shelf: Shelf, manager, st
 def test_an_adjustment_is_signed(uow, shelf: Shelf, manager, store, delta, available):
     product = shelf.product(stock=10)
 
-    level = value(adjust_stock(uow, product, delta, reason="Sayım", user_id=manager.id))
+    level = value(adjust_stock(uow, product, delta, reason="count", user_id=manager.id))
 
     assert level.available == available
     assert stock_books(store.engine)[product][0] == available
@@ -159,7 +161,7 @@ def test_a_cashier_may_not_adjust_stock(uow, shelf: Shelf, cashier, store):
     product = shelf.product(stock=10)
     before = records(store)
 
-    refused = error(adjust_stock(uow, product, -1, reason="Sayım", user_id=cashier.id))
+    refused = error(adjust_stock(uow, product, -1, reason="count", user_id=cashier.id))
 
     assert refused.code is Code.NOT_PERMITTED
     assert render(refused, "tr") == "Bu işlem için yetkiniz yok"
@@ -171,7 +173,7 @@ def test_an_adjustment_by_an_unknown_user_is_refused(uow, shelf: Shelf, store, u
     product = shelf.product(stock=10)
     before = records(store)
 
-    refused = error(adjust_stock(uow, product, -1, reason="Sayım", user_id=user))
+    refused = error(adjust_stock(uow, product, -1, reason="count", user_id=user))
 
     assert refused.code is Code.USER_NOT_FOUND
     assert records(store) == before
@@ -183,13 +185,13 @@ def test_a_manager_no_longer_active_may_not_adjust(uow, shelf: Shelf, manager, s
         connection.execute(update(User).where(User.id == manager.id).values(active=False))
     before = records(store)
 
-    refused = error(adjust_stock(uow, product, -1, reason="Sayım", user_id=manager.id))
+    refused = error(adjust_stock(uow, product, -1, reason="count", user_id=manager.id))
 
     assert refused.code is Code.USER_NOT_FOUND
     assert records(store) == before
 
 
-@pytest.mark.parametrize("reason", ["", "   ", "\n\t", None, 42, "x" * 201])
+@pytest.mark.parametrize("reason", ["", "   ", "\n\t", None, 42, "x" * 201, "Sayım", "COUNT"])
 def test_an_adjustment_needs_a_reason(uow, shelf: Shelf, manager, store, reason):
     product = shelf.product(stock=10)
     before = records(store)
@@ -201,10 +203,12 @@ def test_an_adjustment_needs_a_reason(uow, shelf: Shelf, manager, store, reason)
     assert records(store) == before
 
 
-def test_a_reason_has_its_whitespace_collapsed(uow, shelf: Shelf, manager, store):
+def test_a_note_has_its_whitespace_collapsed(uow, shelf: Shelf, manager, store):
     product = shelf.product(stock=10)
 
-    value(adjust_stock(uow, product, -1, reason="  Raf \n sayımı ", user_id=manager.id))
+    value(
+        adjust_stock(uow, product, -1, reason="count", note="  Raf \n sayımı ", user_id=manager.id)
+    )
 
     assert moves(store, product)[-1][2] == "Raf sayımı"
 
@@ -215,7 +219,7 @@ def test_an_adjustment_below_zero_is_refused_with_the_available_count(
     product = shelf.product(stock=3)
     before = records(store)
 
-    refused = error(adjust_stock(uow, product, -4, reason="Sayım", user_id=manager.id))
+    refused = error(adjust_stock(uow, product, -4, reason="count", user_id=manager.id))
 
     assert (refused.code, refused.params) == (Code.ADJUSTMENT_BELOW_ZERO, {"available": 3})
     assert render(refused, "tr") == "Düzeltme stoku sıfırın altına düşürür - mevcut: 3"
@@ -228,11 +232,11 @@ def test_units_held_for_a_cart_cannot_be_adjusted_away(uow, shelf: Shelf, manage
     value(add_to_cart(uow, cart, product, 4))
     before = records(store)
 
-    refused = error(adjust_stock(uow, product, -7, reason="Sayım", user_id=manager.id))
+    refused = error(adjust_stock(uow, product, -7, reason="count", user_id=manager.id))
 
     assert (refused.code, refused.params) == (Code.ADJUSTMENT_BELOW_ZERO, {"available": 6})
     assert records(store) == before
-    level = value(adjust_stock(uow, product, -6, reason="Sayım", user_id=manager.id))
+    level = value(adjust_stock(uow, product, -6, reason="count", user_id=manager.id))
     assert (level.available, level.reserved) == (0, 4)
     assert_stock_invariant(store.engine)
 
@@ -246,7 +250,7 @@ def test_an_adjustment_that_is_not_a_whole_non_zero_number_is_refused(
     product = shelf.product(stock=10)
     before = records(store)
 
-    refused = error(adjust_stock(uow, product, delta, reason="Sayım", user_id=manager.id))
+    refused = error(adjust_stock(uow, product, delta, reason="count", user_id=manager.id))
 
     assert refused.code is Code.INVALID_QUANTITY
     assert records(store) == before
@@ -256,7 +260,7 @@ def test_adjusting_an_unknown_product_is_refused(uow, shelf: Shelf, manager, sto
     shelf.product(stock=10)
     before = records(store)
 
-    refused = error(adjust_stock(uow, 999_999, -1, reason="Sayım", user_id=manager.id))
+    refused = error(adjust_stock(uow, 999_999, -1, reason="count", user_id=manager.id))
 
     assert refused.code is Code.PRODUCT_UNAVAILABLE
     assert records(store) == before
@@ -297,12 +301,14 @@ def test_levels_are_listed_by_sku_up_to_the_limit(uow, shelf: Shelf):
 
 def test_the_books_balance_after_receiving_adjusting_and_reserving(uow, shelf: Shelf, manager):
     product = shelf.product(stock=20)
-    value(adjust_stock(uow, product, -2, reason="Hasarlı", user_id=manager.id))
+    value(adjust_stock(uow, product, -2, reason="damage", user_id=manager.id))
     cart = value(open_cart(uow)).cart_id
     value(add_to_cart(uow, cart, product, 5))
     value(receive_stock(uow, product, 4, user_id=manager.id))
-    value(adjust_stock(uow, product, "+1", reason="Sayım fazlası", user_id=manager.id))
-    error(adjust_stock(uow, product, -100, reason="Hata", user_id=manager.id))
+    value(
+        adjust_stock(uow, product, "+1", reason="found", note="Sayım fazlası", user_id=manager.id)
+    )
+    error(adjust_stock(uow, product, -100, reason="correction", user_id=manager.id))
 
     [level] = value(stock_levels(uow, [product]))
 
