@@ -50,6 +50,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "change": "Para üstü",
         "thanks": "Teşekkür ederiz",
         "percent": "%{n}",
+        "copy": "*** KOPYA ***",
     },
     "en": {
         "number": "Receipt No",
@@ -68,6 +69,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "change": "Change",
         "thanks": "Thank you",
         "percent": "{n}%",
+        "copy": "*** COPY ***",
     },
 }
 DEFAULT_LOCALE = "tr"
@@ -175,19 +177,27 @@ def render_receipt(
     width: int = RECEIPT_WIDTH,
     *,
     tz: str = SHOP_TIME_ZONE,
+    copy: bool = False,
 ) -> str:
-    """The receipt as fixed-width text, one printer line per text line."""
+    """The receipt as fixed-width text, one printer line per text line.
+
+    A ``copy`` (a reprint from the back office) says so above the shop's header and
+    under the last line, so it is never taken for the customer's original.
+    """
     if width < MIN_WIDTH:
         raise ValueError(f"a receipt needs at least {MIN_WIDTH} columns")
-    return _Layout(data, locale, width, tz).render()
+    return _Layout(data, locale, width, tz, copy).render()
 
 
 class _Layout:
-    def __init__(self, data: ReceiptData, locale: str, width: int, tz: str) -> None:
+    def __init__(
+        self, data: ReceiptData, locale: str, width: int, tz: str, copy: bool = False
+    ) -> None:
         self.data = data
         self.locale = locale
         self.width = width
         self.tz = tz
+        self.copy = copy
         self.text = _labels(locale)
         self.out: list[str] = []
 
@@ -200,6 +210,8 @@ class _Layout:
 
     def render(self) -> str:
         data, text = self.data, self.text
+        if self.copy:
+            self.centred(text["copy"])
         for heading in data.header:
             self.centred(heading)
         if data.header:
@@ -235,6 +247,8 @@ class _Layout:
         self.tender()
         self.rule("-")
         self.centred(text["thanks"])
+        if self.copy:
+            self.centred(text["copy"])
         return "\n".join(self.out) + "\n"
 
     def taxes(self) -> None:

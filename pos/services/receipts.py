@@ -36,7 +36,7 @@ _SETTLED = (PaymentStatus.PAID, PaymentStatus.REFUNDED)
 @use_case
 def receipt_data(uow: UnitOfWork, order_id: object) -> Result[ReceiptData]:
     """What the paid sale's receipt shows; ORDER_NOT_FOUND / ORDER_NOT_PAID otherwise."""
-    key = _order_key(order_id)
+    key = order_key(order_id)
     with uow.reading():
         return Ok(_load(uow.connection, key))
 
@@ -48,15 +48,23 @@ def receipt_text(
     *,
     locale: str = DEFAULT_LOCALE,
     tz: str = SHOP_TIME_ZONE,
+    copy: bool = False,
 ) -> Result[str]:
-    """The paid sale's receipt laid out for the till's printer, in ``locale``."""
+    """The paid sale's receipt laid out for the till's printer, in ``locale``; marked
+    as a copy when it is a reprint."""
     data = receipt_data(uow, order_id)
     if isinstance(data, Err):
         return data
-    return Ok(render_receipt(data.value, locale, tz=tz))
+    return Ok(render_receipt(data.value, locale, tz=tz, copy=copy))
 
 
-def _order_key(order_id: object) -> UUID:
+def load_receipt(connection: Connection, order_id: object) -> ReceiptData:
+    """``receipt_data`` inside the caller's transaction (a reprint audits in the same one)."""
+    return _load(connection, order_key(order_id))
+
+
+def order_key(order_id: object) -> UUID:
+    """The order id a caller passed, as a UUID; ``ORDER_NOT_FOUND`` if it cannot be one."""
     if isinstance(order_id, UUID):
         return order_id
     if isinstance(order_id, str) and len(order_id) <= MAX_ID_LENGTH:
