@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/checkout.py
 	$(BIN)/python tests/benchmarks/webhooks.py
 	$(BIN)/python tests/benchmarks/till.py
+	$(BIN)/python tests/benchmarks/backoffice.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -33,7 +33,7 @@ from pos.domain.messages import render
 from pos.domain.results import Err, Result
 from pos.payments.listener import WebhookListener
 from pos.payments.simulator import TerminalSimulator
-from pos.services.catalogue import import_products_csv
+from pos.services.catalogue import import_products
 from pos.services.demo import load_demo_store
 from pos.services.reservations import release_expired
 from pos.services.stock import stock_levels
@@ -137,7 +137,9 @@ def _parser() -> argparse.ArgumentParser:
     stock.add_argument("--url", help="database URL (default: from the settings)")
     stock.set_defaults(command=_stock)
 
-    imports = commands.add_parser("import-products", help="create or update products from CSV")
+    imports = commands.add_parser(
+        "import-products", help="create or update products from a UTF-8 CSV file"
+    )
     imports.add_argument("file", type=Path)
     imports.add_argument("--url", help="database URL (default: from the settings)")
     imports.set_defaults(command=_import)
@@ -275,14 +277,35 @@ def _stock(args: argparse.Namespace, settings: Settings) -> int:
 def _import(args: argparse.Namespace, settings: Settings) -> int:
     till = _open(settings)
     try:
-        with args.file.open(encoding="utf-8-sig", newline="") as source:
-            report = _value(import_products_csv(till.uow(), source), settings)
+        line = _ProgressLine() if sys.stderr.isatty() else None
+        try:
+            result = import_products(till.uow(), args.file, progress=line)
+        finally:
+            if line is not None:
+                line.end()
+        report = _value(result, settings)
         if report is None:
             return 1
         print(f"{report.created} created, {report.updated} updated")
         return 0
     finally:
         till.close()
+
+
+class _ProgressLine:
+    """How far an import has read, on one line of the terminal that it keeps rewriting."""
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        text = f"{done * 100 // total} %" if total else f"{done // 1024:,} KiB"
+        print(f"\r{text}", end="", file=sys.stderr, flush=True)
+        self.shown = True
+
+    def end(self) -> None:
+        if self.shown:
+            print(file=sys.stderr)
 
 
 def _sweep(args: argparse.Namespace, settings: Settings) -> int:

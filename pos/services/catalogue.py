@@ -3,16 +3,40 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from typing import TextIO
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Protocol, TextIO
 
-from sqlalchemy import ColumnElement, and_, delete, exists, insert, select, tuple_
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    String,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from pos.domain.catalogue import (
     DEFAULT_TAX_RATE_BP,
     MAX_SEARCH_WORDS,
+    MAX_WORD_LENGTH,
     clean_barcode,
     clean_name,
     clean_sku,
@@ -20,16 +44,48 @@ from pos.domain.catalogue import (
     search_words,
     valid_tax_rate,
 )
-from pos.domain.money import DEFAULT_CURRENCY, MAX_PRICE_MINOR, is_currency, parse_price
+from pos.domain.money import (
+    DEFAULT_CURRENCY,
+    MAX_PRICE_MINOR,
+    is_currency,
+    minor_digits,
+    parse_scaled,
+)
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
-from pos.services._support import audit, product_or_refuse, use_case
-from pos.store.models import DEFAULT_LOCATION_ID, Inventory, Product, ProductWord, table_of
+from pos.services._support import audit, is_id, product_or_refuse, use_case
+from pos.services.users import acting_user
+from pos.store.models import (
+    DEFAULT_LOCATION_ID,
+    Product,
+    ProductWord,
+    Role,
+    table_of,
+)
+from pos.store.tables import inventory, products
 from pos.store.uow import UnitOfWork
 
 SEARCH_LIMIT = 50
 CSV_COLUMNS = ("sku", "name", "price")
 """Required CSV columns; ``barcode``, ``tax_rate`` (percent) and ``currency`` are optional."""
 MAX_IMPORT_ERRORS = 100
+MAX_IMPORT_ROWS = 250_000
+"""Rows one import may hold: the whole file goes in one transaction, which keeps the
+store's write lock on SQLite for as long as it runs."""
+MAX_LINE_BYTES = 64 * 1024
+"""A product's row is well under a kilobyte; a longer line is a wrong file, not a product."""
+READ_CHUNK = 64 * 1024
+IMPORT_BATCH = 1000
+"""Rows checked against the store and written together."""
+
+LIST_LIMIT = 50
+MAX_LIST_LIMIT = 200
+MAX_QUERY_LENGTH = 200
+
+Progress = Callable[[int, int], None]
+"""Told (bytes read, bytes in the file) every so often; 0 bytes in the file: not known."""
+Cancelled = Callable[[], bool]
+
+product_words = table_of(ProductWord)
 
 
 @dataclass(frozen=True)
@@ -42,6 +98,8 @@ class ProductDraft:
     barcode: str | None = None
     tax_rate_bp: int = DEFAULT_TAX_RATE_BP
     currency: str = DEFAULT_CURRENCY
+    active: bool | None = None
+    """None: a new product goes on sale and an existing one keeps its state."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +112,41 @@ class ProductView:
     currency: str
     tax_rate_bp: int
     active: bool
+
+
+@dataclass(frozen=True)
+class ProductRow:
+    """A product as the back office lists it, with its stock on the shop floor."""
+
+    id: int
+    sku: str
+    barcode: str | None
+    name: str
+    price_minor: int
+    currency: str
+    tax_rate_bp: int
+    active: bool
+    min_stock: int
+    on_hand: int
+    """Units in the shop: free to sell plus held for carts at the tills."""
+
+
+@dataclass(frozen=True)
+class ProductCursor:
+    """Where a page of ``list_products`` ended; handed back as ``after`` for the next."""
+
+    query: str
+    phase: int
+    sku: str = ""
+    word: str = ""
+    product_id: int = 0
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    rows: tuple[ProductRow, ...]
+    next: ProductCursor | None
+    """None on the last page."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +177,15 @@ def validate_draft(draft: ProductDraft) -> ProductDraft | Err:
         return Err(Code.INVALID_TAX_RATE)
     if not is_currency(draft.currency):
         return Err(Code.INVALID_CURRENCY)
+    if draft.active is not None and not isinstance(draft.active, bool):
+        return Err(Code.INVALID_ACTIVE_FLAG)
     return replace(draft, sku=sku, name=name, barcode=barcode, tax_rate_bp=tax_rate)
+
+
+# -- one product at a time ------------------------------------------------------------
+#
+# ``user_id`` is the manager at the back office; None is the store itself (the demo
+# loader, the ``pos`` command), which answers to whoever runs it.
 
 
 @use_case
@@ -93,17 +194,17 @@ def create_product(
 ) -> Result[ProductView]:
     clean = _valid(draft)
     with uow:
-        product = _insert(uow.session, clean, uow)
+        _refuse_unless_manager(uow.session, user_id)
+        view = _insert(uow, clean)
         audit(
             uow.session,
             at=uow.now(),
             user_id=user_id,
             action="product.create",
             entity="product",
-            entity_id=product.id,
-            sku=product.sku,
+            entity_id=view.id,
+            after=_fields(view),
         )
-        view = _view(product)
         uow.commit()
     return Ok(view, Changed.CATALOGUE)
 
@@ -112,21 +213,23 @@ def create_product(
 def update_product(
     uow: UnitOfWork, product_id: object, draft: ProductDraft, *, user_id: int | None = None
 ) -> Result[ProductView]:
-    """Replace a product's SKU, barcode, name, price and tax rate with the draft's."""
+    """Replace a product's SKU, barcode, name, price and tax rate with the draft's (and
+    put it on or off sale if the draft says so)."""
     clean = _valid(draft)
     with uow:
-        product = product_or_refuse(uow.session, product_id)
-        _refuse_duplicates(uow.session, clean, product.id)
-        before = _view(product)
-        _apply(uow.session, product, clean, uow)
-        after = _view(product)
+        _refuse_unless_manager(uow.session, user_id)
+        before = _view(product_or_refuse(uow.session, product_id))
+        _refuse_duplicates(uow.connection, clean, before.id)
+        after = _apply(uow, before, clean)
+        if after == before:
+            return Ok(after)
         audit(
             uow.session,
             at=uow.now(),
             user_id=user_id,
             action="product.update",
             entity="product",
-            entity_id=product.id,
+            entity_id=after.id,
             before=_changed_fields(before, after, old=True),
             after=_changed_fields(before, after, old=False),
         )
@@ -139,18 +242,35 @@ def deactivate_product(
     uow: UnitOfWork, product_id: object, *, user_id: int | None = None
 ) -> Result[ProductView]:
     """Stop selling a product; it stays for history and can be found again by a manager."""
+    return _set_active(uow, product_id, False, user_id)
+
+
+@use_case
+def reactivate_product(
+    uow: UnitOfWork, product_id: object, *, user_id: int | None = None
+) -> Result[ProductView]:
+    """Put a deactivated product on sale again."""
+    return _set_active(uow, product_id, True, user_id)
+
+
+def _set_active(
+    uow: UnitOfWork, product_id: object, active: bool, user_id: int | None
+) -> Result[ProductView]:
     with uow:
+        _refuse_unless_manager(uow.session, user_id)
         product = product_or_refuse(uow.session, product_id)
-        if product.active:
-            product.active = False
+        if product.active is not active:
+            product.active = active
             product.updated_at = uow.now()
             audit(
                 uow.session,
                 at=uow.now(),
                 user_id=user_id,
-                action="product.deactivate",
+                action="product.reactivate" if active else "product.deactivate",
                 entity="product",
                 entity_id=product.id,
+                before={"active": not active},
+                after={"active": active},
             )
         view = _view(product)
         uow.commit()
@@ -233,45 +353,263 @@ def search_products(
         return Ok(tuple(seen.values()))
 
 
-@dataclass
-class _ImportBatch:
-    drafts: list[tuple[int, ProductDraft]] = field(default_factory=list)
-    errors: list[Err] = field(default_factory=list)
+# -- the back office's list -----------------------------------------------------------
+
+_BARCODE, _SKU, _NAME = 0, 1, 2
+"""The parts of a search's answer, in the order they are listed: the product with that
+barcode, the products whose SKU starts with it, the products with name words like it."""
 
 
 @use_case
-def import_products_csv(
-    uow: UnitOfWork, source: TextIO, *, user_id: int | None = None
+def list_products(
+    uow: UnitOfWork,
+    *,
+    manager_id: object,
+    query: object = "",
+    after: object = None,
+    limit: object = LIST_LIMIT,
+    include_inactive: object = True,
+) -> Result[ProductPage]:
+    """A page of the catalogue for a manager: all products by SKU, or those a search finds.
+
+    Pages follow each other by key (the cursor of the last row shown), never by
+    offset, so the thousandth page costs what the first does. A search lists the
+    product whose barcode is the text, then those whose SKU starts with it (as typed),
+    then those with name words starting with its words, each product once.
+    """
+    if not isinstance(query, str) or len(query) > MAX_QUERY_LENGTH:
+        raise Refused(Code.INVALID_FILTER)
+    if not isinstance(limit, int) or not is_id(limit) or limit > MAX_LIST_LIMIT:
+        raise Refused(Code.INVALID_FILTER)
+    if not isinstance(include_inactive, bool):
+        raise Refused(Code.INVALID_FILTER)
+    text = query.strip()
+    phases = _phases(text)
+    if after is not None and not _cursor_fits(after, text, phases):
+        raise Refused(Code.INVALID_FILTER)
+    cursor = after if isinstance(after, ProductCursor) else None
+    with uow.reading():
+        acting_user(uow.session, manager_id, role=Role.MANAGER)
+        found: list[tuple[ProductRow, ProductCursor]] = []
+        for phase in phases:
+            if cursor is not None and phase < cursor.phase:
+                continue
+            start = cursor if cursor is not None and cursor.phase == phase else None
+            wanted = limit + 1 - len(found)  # one more than the page: is there a next?
+            found += _listed(uow.connection, text, phase, start, wanted, include_inactive)
+            if len(found) > limit:
+                break
+    rows = tuple(row for row, _ in found[:limit])
+    following = found[limit - 1][1] if len(found) > limit else None
+    return Ok(ProductPage(rows, following))
+
+
+def _phases(text: str) -> tuple[int, ...]:
+    if not text:
+        return (_SKU,)
+    phases = []
+    if clean_barcode(text) is not None:
+        phases.append(_BARCODE)
+    if clean_sku(text) == text:
+        phases.append(_SKU)
+    if search_words(text):
+        phases.append(_NAME)
+    return tuple(phases)
+
+
+def _cursor_fits(cursor: object, text: str, phases: tuple[int, ...]) -> bool:
+    """A cursor this list gave out for this very search (anything else is refused)."""
+    return (
+        isinstance(cursor, ProductCursor)
+        and cursor.query == text
+        and cursor.phase in phases
+        and isinstance(cursor.sku, str)
+        and len(cursor.sku) <= 64
+        and isinstance(cursor.word, str)
+        and len(cursor.word) <= MAX_WORD_LENGTH
+        and isinstance(cursor.product_id, int)
+        and 0 <= cursor.product_id < 2**31
+    )
+
+
+def _listing() -> Select[Any]:
+    on_hand = func.coalesce(inventory.c.available + inventory.c.reserved, 0)
+    return select(
+        products.c.id,
+        products.c.sku,
+        products.c.barcode,
+        products.c.name,
+        products.c.price_minor,
+        products.c.currency,
+        products.c.tax_rate_bp,
+        products.c.active,
+        products.c.min_stock,
+        on_hand.label("on_hand"),
+    )
+
+
+def _on_hand_join(left: Any) -> Any:
+    return left.outerjoin(
+        inventory,
+        and_(
+            inventory.c.product_id == products.c.id,
+            inventory.c.location_id == DEFAULT_LOCATION_ID,
+        ),
+    )
+
+
+def _listed(
+    connection: Connection,
+    text: str,
+    phase: int,
+    start: ProductCursor | None,
+    wanted: int,
+    include_inactive: bool,
+) -> list[tuple[ProductRow, ProductCursor]]:
+    """Up to ``wanted`` rows of one part of the list, after ``start`` (a cursor in it)."""
+    # A product listed as the barcode's is left out of the later parts.
+    barcode = clean_barcode(text) if _BARCODE in _phases(text) else None
+    if phase == _NAME:
+        return _named(connection, text, start, wanted, include_inactive, barcode)
+    query = _listing().select_from(_on_hand_join(products))
+    if not include_inactive:
+        query = query.where(products.c.active.is_(True))
+    if phase == _BARCODE:
+        if start is not None:
+            return []
+        rows = connection.execute(query.where(products.c.barcode == barcode))
+        return [(_row(row), ProductCursor(text, phase, product_id=row.id)) for row in rows]
+    if text:
+        query = query.where(_prefix(products.c.sku, text))
+    if barcode is not None:
+        query = query.where(or_(products.c.barcode.is_(None), products.c.barcode != barcode))
+    if start is not None:
+        query = query.where(products.c.sku > start.sku)
+    rows = connection.execute(query.order_by(products.c.sku).limit(wanted))
+    return [(_row(row), ProductCursor(text, phase, sku=row.sku)) for row in rows]
+
+
+def _named(
+    connection: Connection,
+    text: str,
+    start: ProductCursor | None,
+    wanted: int,
+    include_inactive: bool,
+    barcode: str | None,
+) -> list[tuple[ProductRow, ProductCursor]]:
+    """The name part: products with a word starting with each typed word, in the order
+    of the (word, product) index at the first of their words the longest typed word starts.
+
+    The index is read by key, in steps that grow while few of its rows qualify, and
+    the other words are checked here on the few products read. One query joining it
+    all would leave the order to PostgreSQL's planner, which misjudges how many names
+    a prefix matches and sorts every one of them before keeping fifty.
+    """
+    words = search_words(text)[:MAX_SEARCH_WORDS]
+    lead, *others = sorted(words, key=len, reverse=True)
+    sku_prefix = text if _SKU in _phases(text) else None
+    after = (start.word, start.product_id) if start is not None else None
+    step = max(2 * wanted, 100)
+    found: list[tuple[ProductRow, ProductCursor]] = []
+    while len(found) < wanted:
+        walk = select(product_words.c.word, product_words.c.product_id).where(
+            _prefix(product_words.c.word, lead)
+        )
+        if after is not None:
+            walk = walk.where(tuple_(product_words.c.word, product_words.c.product_id) > after)
+        hits = connection.execute(
+            walk.order_by(product_words.c.word, product_words.c.product_id).limit(step)
+        ).all()
+        if not hits:
+            break
+        names: dict[int, list[str]] = {}
+        for product_id, name_word in connection.execute(
+            select(product_words.c.product_id, product_words.c.word).where(
+                product_words.c.product_id.in_({product_id for _, product_id in hits})
+            )
+        ):
+            names.setdefault(product_id, []).append(name_word)
+        matched = [
+            (hit_word, product_id)
+            for hit_word, product_id in hits
+            # Each product once: at the first of its words that the lead word starts.
+            if min(w for w in names[product_id] if w.startswith(lead)) == hit_word
+            and all(any(w.startswith(other) for w in names[product_id]) for other in others)
+        ]
+        rows = {}
+        if matched:
+            rows = {
+                row.id: row
+                for row in connection.execute(
+                    _listing()
+                    .select_from(_on_hand_join(products))
+                    .where(products.c.id.in_([product_id for _, product_id in matched]))
+                )
+            }
+        for hit_word, product_id in matched:
+            row = rows[product_id]
+            if not include_inactive and not row.active:
+                continue
+            if barcode is not None and row.barcode == barcode:
+                continue  # listed first, as the barcode's product
+            if sku_prefix is not None and row.sku.startswith(sku_prefix):
+                continue  # listed among the SKUs
+            found.append((_row(row), ProductCursor(text, _NAME, word=hit_word, product_id=row.id)))
+            if len(found) == wanted:
+                break
+        if len(hits) < step:
+            break
+        after = (hits[-1].word, hits[-1].product_id)
+        step = min(2 * step, 5000)
+    return found
+
+
+def _row(row: Any) -> ProductRow:
+    return ProductRow(
+        id=row.id,
+        sku=row.sku,
+        barcode=row.barcode,
+        name=row.name,
+        price_minor=row.price_minor,
+        currency=row.currency,
+        tax_rate_bp=row.tax_rate_bp,
+        active=row.active,
+        min_stock=row.min_stock,
+        on_hand=int(row.on_hand),
+    )
+
+
+# -- CSV import -----------------------------------------------------------------------
+
+
+class ByteSource(Protocol):
+    """What an import reads: an open binary file, or anything with its ``read``."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+@use_case
+def import_products(
+    uow: UnitOfWork,
+    source: str | os.PathLike[str] | ByteSource,
+    *,
+    user_id: int | None = None,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+    max_rows: int = MAX_IMPORT_ROWS,
 ) -> Result[ImportReport]:
-    """Create or update products from CSV; all rows go in, or none do.
+    """Create or update products from a UTF-8 CSV file; all rows go in, or none do.
 
     A half-imported catalogue is worse than none: prices would disagree with the
-    supplier's list and a second run would be needed anyway. So every row is checked
-    first, and one bad row rejects the file with an error for each bad row (up to
-    ``MAX_IMPORT_ERRORS``), its line number and what is wrong.
+    supplier's list and a second run would be needed anyway. So one bad row rejects
+    the file, with an error for each bad row (up to ``MAX_IMPORT_ERRORS``), its line
+    number and what is wrong. The file is read in bounded chunks, so a file that is
+    not a product list (one endless line, another encoding, too many rows) is refused
+    as soon as that shows, and checked and written ``IMPORT_BATCH`` rows at a time.
     """
-    batch = _read_csv(source)
-    if batch.errors:
-        raise Refused(Code.IMPORT_REJECTED, tuple(batch.errors), count=len(batch.errors))
-    created = updated = 0
-    with uow:
-        existing = _existing_by_sku(uow.session, [d.sku for _, d in batch.drafts])
-        for line, draft in batch.drafts:
-            product = existing.get(draft.sku)
-            owner = product.id if product else None
-            try:
-                _refuse_duplicates(uow.session, draft, owner)
-            except Refused as refusal:
-                batch.errors.append(_row_error(line, refusal.error))
-                continue
-            if product is None:
-                existing[draft.sku] = _insert(uow.session, draft, uow)
-                created += 1
-            else:
-                _apply(uow.session, product, draft, uow)
-                updated += 1
-        if batch.errors:
-            raise Refused(Code.IMPORT_REJECTED, tuple(batch.errors), count=len(batch.errors))
+    with _opened(source) as (raw, total, name), uow:
+        _refuse_unless_manager(uow.session, user_id)
+        report = _Import(uow, raw, total, name, progress, cancelled, max_rows).run()
         audit(
             uow.session,
             at=uow.now(),
@@ -279,80 +617,491 @@ def import_products_csv(
             action="product.import",
             entity="product",
             entity_id="*",
-            created=created,
-            updated=updated,
+            created=report.created,
+            updated=report.updated,
         )
         uow.commit()
-    return Ok(ImportReport(created, updated), Changed.CATALOGUE)
+    return Ok(report, Changed.CATALOGUE)
 
 
-def _read_csv(source: TextIO) -> _ImportBatch:
-    batch = _ImportBatch()
-    reader = csv.DictReader(source)
-    header = [name.strip().lower() for name in reader.fieldnames or []]
-    missing = [name for name in CSV_COLUMNS if name not in header]
-    if missing:
-        raise Refused(Code.IMPORT_BAD_HEADER, missing=", ".join(missing))
-    reader.fieldnames = header
-    seen_skus: dict[str, int] = {}
-    seen_barcodes: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num
-        draft = _draft_from_row(row)
-        if isinstance(draft, Err):
-            batch.errors.append(_row_error(line, draft))
-        elif draft.sku in seen_skus:
-            batch.errors.append(_row_error(line, Err(Code.DUPLICATE_SKU, {"sku": draft.sku})))
-        elif draft.barcode is not None and draft.barcode in seen_barcodes:
-            batch.errors.append(
-                _row_error(line, Err(Code.DUPLICATE_BARCODE, {"barcode": draft.barcode}))
+@use_case
+def import_products_csv(
+    uow: UnitOfWork, source: TextIO, *, user_id: int | None = None
+) -> Result[ImportReport]:
+    """``import_products`` for CSV text already in memory (the demo's own catalogue)."""
+    return import_products(uow, _Encoded(source), user_id=user_id)
+
+
+class _Encoded:
+    """A text stream read as the UTF-8 bytes ``import_products`` reads."""
+
+    def __init__(self, text: TextIO) -> None:
+        self.text = text
+        self.name = getattr(text, "name", "")
+
+    def read(self, size: int = -1, /) -> bytes:
+        # A lone surrogate passes as bytes that are not UTF-8, and is refused as such.
+        return self.text.read(size).encode("utf-8", "surrogatepass")
+
+
+@contextmanager
+def _opened(
+    source: str | os.PathLike[str] | ByteSource,
+) -> Iterator[tuple[ByteSource, int, str]]:
+    """The file to read, its size in bytes (0 if not known) and its name for messages."""
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        try:
+            file = path.open("rb")
+            size = os.fstat(file.fileno()).st_size
+        except OSError:
+            raise Refused(Code.IMPORT_UNREADABLE, path=str(path)) from None
+        with file:
+            yield file, size, str(path)
+    else:
+        yield source, _remaining(source), str(getattr(source, "name", ""))
+
+
+def _remaining(stream: Any) -> int:
+    try:
+        return max(0, int(os.fstat(stream.fileno()).st_size) - int(stream.tell()))
+    except (AttributeError, OSError, ValueError):
+        pass
+    try:
+        if stream.seekable():
+            here = stream.tell()
+            end = stream.seek(0, os.SEEK_END)
+            stream.seek(here)
+            return max(0, int(end) - int(here))
+    except (AttributeError, OSError, ValueError):
+        pass
+    return 0
+
+
+class _Lines:
+    """The file's lines as text, each checked for length and encoding as it is read.
+
+    The file is read ``READ_CHUNK`` bytes at a time, so a line that never ends is
+    refused once it passes ``MAX_LINE_BYTES``, not after it filled the memory.
+    A NUL byte is refused as an encoding error: CSV text never holds one, UTF-16 does.
+    """
+
+    def __init__(self, raw: ByteSource, name: str, cancelled: Cancelled) -> None:
+        self.raw, self.name, self.cancelled = raw, name, cancelled
+        self.line = 0
+        self.done = 0
+        """Bytes of the lines handed out so far."""
+
+    def __iter__(self) -> Iterator[str]:
+        carry = b""
+        while True:
+            if self.cancelled():
+                raise Refused(Code.IMPORT_CANCELLED)
+            chunk = self._read()
+            if not chunk:
+                break
+            pieces = (carry + chunk).split(b"\n")
+            carry = pieces.pop()
+            for piece in pieces:
+                yield self._text(piece + b"\n")
+            if len(carry) > MAX_LINE_BYTES:
+                self._too_long(self.line + 1)
+        if carry:
+            yield self._text(carry)
+
+    def _read(self) -> bytes:
+        try:
+            return self.raw.read(READ_CHUNK) or b""
+        except OSError:
+            raise Refused(Code.IMPORT_UNREADABLE, path=self.name) from None
+
+    def _text(self, raw: bytes) -> str:
+        self.line += 1
+        self.done += len(raw)
+        if len(raw.rstrip(b"\r\n")) > MAX_LINE_BYTES:
+            self._too_long(self.line)
+        if b"\x00" in raw:
+            raise Refused(Code.IMPORT_BAD_ENCODING, line=self.line)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise Refused(Code.IMPORT_BAD_ENCODING, line=self.line) from None
+        if self.line == 1 and text.startswith("\ufeff"):  # the byte-order mark Excel writes
+            text = text[1:]
+        return text
+
+    def _too_long(self, line: int) -> None:
+        raise Refused(Code.IMPORT_LINE_TOO_LONG, line=line, limit=MAX_LINE_BYTES)
+
+
+class _Import:
+    """One import: the file's rows checked, then written a batch at a time."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        raw: ByteSource,
+        total: int,
+        name: str,
+        progress: Progress | None,
+        cancelled: Cancelled | None,
+        max_rows: int,
+    ) -> None:
+        self.uow = uow
+        self.total = total
+        self.progress = progress
+        self.cancelled = cancelled or (lambda: False)
+        self.max_rows = max_rows if is_id(max_rows) else MAX_IMPORT_ROWS
+        self.lines = _Lines(raw, name, self.cancelled)
+        self.errors: list[Err] = []
+        self.created = self.updated = 0
+        self.reported = -1
+        self.digits: dict[str, int | None] = {}
+
+    def run(self) -> ImportReport:
+        reader = csv.reader(iter(self.lines))
+        columns = self._columns(self._record(reader) or [])
+        width = len(columns)
+        index = {name: columns.index(name) for name in _ALL_COLUMNS if name in columns}
+        seen_skus: set[str] = set()
+        seen_barcodes: set[str] = set()
+        batch: list[tuple[int, ProductDraft]] = []
+        rows = 0
+        self._report()
+        while len(self.errors) < MAX_IMPORT_ERRORS:
+            cells = self._record(reader)
+            if cells is None:
+                break
+            if not cells:
+                continue  # a blank line
+            rows += 1
+            if rows > self.max_rows:
+                raise Refused(Code.IMPORT_TOO_LARGE, limit=self.max_rows)
+            line = reader.line_num
+            draft = self._draft(cells, width, index)
+            if isinstance(draft, Err):
+                self.errors.append(_row_error(line, draft))
+            elif draft.sku in seen_skus:
+                self.errors.append(_row_error(line, Err(Code.DUPLICATE_SKU, {"sku": draft.sku})))
+            elif draft.barcode is not None and draft.barcode in seen_barcodes:
+                problem = Err(Code.DUPLICATE_BARCODE, {"barcode": draft.barcode})
+                self.errors.append(_row_error(line, problem))
+            else:
+                seen_skus.add(draft.sku)
+                if draft.barcode is not None:
+                    seen_barcodes.add(draft.barcode)
+                batch.append((line, draft))
+            if len(batch) == IMPORT_BATCH:
+                self._write(batch)
+                batch = []
+                self._report()
+        self._write(batch)
+        if self.errors:
+            errors = sorted(self.errors, key=lambda error: int(str(error.params["line"])))
+            errors = errors[:MAX_IMPORT_ERRORS]
+            raise Refused(Code.IMPORT_REJECTED, tuple(errors), count=len(errors))
+        self._report(finished=True)
+        return ImportReport(self.created, self.updated)
+
+    def _record(self, reader: Any) -> list[str] | None:
+        try:
+            cells: list[str] = next(reader)
+        except StopIteration:
+            return None
+        except csv.Error:
+            # A quote left open runs on over the following lines until the csv
+            # module's own field limit stops it: one record far too long.
+            raise Refused(
+                Code.IMPORT_LINE_TOO_LONG, line=self.lines.line, limit=MAX_LINE_BYTES
+            ) from None
+        return cells
+
+    @staticmethod
+    def _columns(header: list[str]) -> list[str]:
+        columns = [name.strip().lower() for name in header]
+        missing = [name for name in CSV_COLUMNS if name not in columns]
+        if missing:
+            raise Refused(Code.IMPORT_BAD_HEADER, missing=", ".join(missing))
+        return columns
+
+    def _draft(self, cells: list[str], width: int, index: dict[str, int]) -> ProductDraft | Err:
+        if len(cells) > width:
+            return Err(Code.IMPORT_EXTRA_CELLS)
+
+        def cell(name: str) -> str:
+            at = index.get(name)
+            return cells[at] if at is not None and at < len(cells) else ""
+
+        currency = cell("currency").strip().upper() or DEFAULT_CURRENCY
+        digits = self._digits(currency)
+        if digits is None:
+            return Err(Code.INVALID_CURRENCY)
+        price = parse_scaled(cell("price"), digits)
+        if price is None or price > MAX_PRICE_MINOR:
+            return Err(Code.INVALID_PRICE)
+        tax_text = cell("tax_rate")
+        tax_rate = parse_tax_rate(tax_text) if tax_text.strip() else DEFAULT_TAX_RATE_BP
+        if tax_rate is None:
+            return Err(Code.INVALID_TAX_RATE)
+        draft = ProductDraft(
+            sku=cell("sku"),
+            name=cell("name"),
+            price_minor=price,
+            barcode=cell("barcode") or None,
+            tax_rate_bp=tax_rate,
+            currency=currency,
+        )
+        return validate_draft(draft)
+
+    def _digits(self, currency: str) -> int | None:
+        """The currency's minor digits, None if it is none; asked of Babel once per file."""
+        if currency not in self.digits:
+            self.digits[currency] = minor_digits(currency) if is_currency(currency) else None
+        return self.digits[currency]
+
+    def _report(self, *, finished: bool = False) -> None:
+        if self.cancelled():
+            raise Refused(Code.IMPORT_CANCELLED)
+        if self.progress is None:
+            return
+        done = self.lines.done
+        total = self.total if self.total >= done else 0
+        if finished:
+            done = total = max(total, done)
+        if done > self.reported:
+            self.reported = done
+            self.progress(done, total)
+
+    def _write(self, batch: Sequence[tuple[int, ProductDraft]]) -> None:
+        """Check a batch of rows against the store and write them, in the file's order.
+
+        A barcode another product holds is refused, unless an earlier row of this
+        file moved it off that product: the rows read as if written one by one.
+        """
+        if not batch:
+            return
+        connection, now = self.uow.connection, self.uow.now()
+        existing = {
+            row.sku: row
+            for row in connection.execute(
+                select(
+                    products.c.id,
+                    products.c.sku,
+                    products.c.barcode,
+                    products.c.name,
+                    products.c.price_minor,
+                    products.c.currency,
+                    products.c.tax_rate_bp,
+                ).where(products.c.sku.in_([draft.sku for _, draft in batch]))
             )
-        else:
-            seen_skus[draft.sku] = line
-            if draft.barcode is not None:
-                seen_barcodes[draft.barcode] = line
-            batch.drafts.append((line, draft))
-        if len(batch.errors) >= MAX_IMPORT_ERRORS:
-            break
-    return batch
+        }
+        codes = [draft.barcode for _, draft in batch if draft.barcode is not None]
+        holders: dict[str, int] = {}
+        if codes:
+            holders = {
+                code: product_id
+                for code, product_id in connection.execute(
+                    select(products.c.barcode, products.c.id).where(products.c.barcode.in_(codes))
+                )
+            }
+        freed: set[str] = set()
+        new: list[ProductDraft] = []
+        recoded: list[dict[str, object]] = []
+        changed: list[dict[str, object]] = []
+        renamed: list[tuple[int, str]] = []
+        for line, draft in batch:
+            current = existing.get(draft.sku)
+            own_id = current.id if current is not None else None
+            holder = holders.get(draft.barcode) if draft.barcode is not None else None
+            if holder is not None and holder != own_id and draft.barcode not in freed:
+                problem = Err(Code.DUPLICATE_BARCODE, {"barcode": draft.barcode})
+                self.errors.append(_row_error(line, problem))
+                continue
+            if current is None:
+                new.append(draft)
+                continue
+            self.updated += 1
+            values = (draft.barcode, draft.name, draft.price_minor, draft.currency)
+            if (*values, draft.tax_rate_bp) == tuple(current[2:]):
+                continue  # the same as in the store: nothing to write
+            row: dict[str, object] = {
+                "id": current.id,
+                "name": draft.name,
+                "price_minor": draft.price_minor,
+                "currency": draft.currency,
+                "tax_rate_bp": draft.tax_rate_bp,
+            }
+            if current.barcode != draft.barcode:
+                if current.barcode is not None:
+                    freed.add(current.barcode)
+                recoded.append({**row, "barcode": draft.barcode})
+            else:
+                changed.append(row)
+            if current.name != draft.name:
+                renamed.append((current.id, draft.name))
+        if recoded:
+            # One by one in the file's order: a barcode moved off one product may be
+            # given to the next, and the UNIQUE index is checked at every row.
+            connection.execute(
+                update(products)
+                .where(products.c.id == bindparam("b_id"))
+                .values(
+                    {name: bindparam(f"b_{name}") for name in recoded[0] if name != "id"}
+                    | {"updated_at": now}
+                ),
+                [{f"b_{name}": value for name, value in row.items()} for row in recoded],
+            )
+        if changed:
+            _update_rows(connection, products, changed, same={"updated_at": now})
+        if renamed:
+            connection.execute(
+                delete(product_words).where(
+                    product_words.c.product_id.in_([product_id for product_id, _ in renamed])
+                )
+            )
+        if new:
+            now_on_sale = {"active": True, "min_stock": 0, "created_at": now, "updated_at": now}
+            made = _insert_rows(
+                connection,
+                products,
+                [_new_row(draft) for draft in new],
+                same=now_on_sale,
+                returning=(products.c.sku, products.c.id),
+            )
+            ids: dict[str, int] = {row.sku: row.id for row in made}
+            created = [(ids[draft.sku], draft.name) for draft in new]
+            stock = {"location_id": DEFAULT_LOCATION_ID, "available": 0, "reserved": 0}
+            _insert_rows(
+                connection,
+                inventory,
+                [{"product_id": product_id} for product_id, _ in created],
+                same=stock,
+            )
+            self.created += len(created)
+            renamed += created
+        words = [
+            {"word": word, "product_id": product_id}
+            for product_id, name in renamed
+            for word in search_words(name)
+        ]
+        if words:
+            _insert_rows(connection, product_words, words)
 
 
-def _draft_from_row(row: dict[str | None, str | None]) -> ProductDraft | Err:
-    if None in row:
-        return Err(Code.IMPORT_EXTRA_CELLS)
-    currency = (row.get("currency") or DEFAULT_CURRENCY).strip().upper()
-    if not is_currency(currency):
-        return Err(Code.INVALID_CURRENCY)
-    price = parse_price(row.get("price") or "", currency)
-    if price is None:
-        return Err(Code.INVALID_PRICE)
-    tax_text = row.get("tax_rate") or ""
-    tax_rate = parse_tax_rate(tax_text) if tax_text.strip() else DEFAULT_TAX_RATE_BP
-    if tax_rate is None:
-        return Err(Code.INVALID_TAX_RATE)
-    draft = ProductDraft(
-        sku=row.get("sku") or "",
-        name=row.get("name") or "",
-        price_minor=price,
-        barcode=row.get("barcode") or None,
-        tax_rate_bp=tax_rate,
-        currency=currency,
+def _insert_rows(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, object]],
+    *,
+    same: Mapping[str, object] | None = None,
+    returning: tuple[ColumnElement[Any], ...] = (),
+) -> list[Row[Any]]:
+    """INSERT ``rows`` (each with the ``same`` values too); the ``returning`` columns of
+    each row inserted, in no particular order."""
+    same = same or {}
+    if connection.dialect.name != "postgresql":
+        # SQLite's driver runs an executemany in a C loop: nothing is faster there.
+        statement = insert(table)
+        if returning:
+            statement = statement.returning(*returning)
+        result = connection.execute(statement, [{**row, **same} for row in rows])
+        return list(result) if returning else []
+    source = _unnested(table, rows)
+    names = list(rows[0])
+    constants = [literal(value, table.c[name].type) for name, value in same.items()]
+    statement = insert(table).from_select(
+        [*names, *same], select(*(source.c[name] for name in names), *constants)
     )
-    return validate_draft(draft)
+    if returning:
+        statement = statement.returning(*returning)
+    result = connection.execute(statement)
+    return list(result) if returning else []
+
+
+def _update_rows(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, object]],
+    *,
+    same: Mapping[str, object],
+) -> None:
+    """UPDATE the rows of ``table`` whose ``id`` each of ``rows`` names to its other values."""
+    names = [name for name in rows[0] if name != "id"]
+    if connection.dialect.name != "postgresql":
+        connection.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values({name: bindparam(f"b_{name}") for name in names} | dict(same)),
+            [{f"b_{name}": value for name, value in row.items()} for row in rows],
+        )
+        return
+    source = _unnested(table, rows)
+    connection.execute(
+        update(table)
+        .where(table.c.id == source.c.id)
+        .values({name: source.c[name] for name in names} | dict(same))
+    )
+
+
+def _unnested(table: Table, rows: Sequence[Mapping[str, object]]) -> Any:
+    """PostgreSQL: ``rows`` as a table, each column sent as one array and unnested.
+
+    One short statement per batch: a thousand-row VALUES list, or a pipelined
+    statement per row, costs the driver several times what the server spends.
+    """
+    arrays = [
+        bindparam(
+            f"unnest_{name}",
+            [row[name] for row in rows],
+            type_=ARRAY(_element_type(table.c[name].type)),
+            unique=True,
+        )
+        for name in rows[0]
+    ]
+    return func.unnest(*arrays).table_valued(*rows[0]).render_derived(name="source")
+
+
+def _element_type(column_type: Any) -> Any:
+    # Plain text arrays: a column's length or collation has no place in an array cast.
+    return String() if isinstance(column_type, String) else column_type
+
+
+_ALL_COLUMNS = (*CSV_COLUMNS, "barcode", "tax_rate", "currency")
+
+
+def _new_row(draft: ProductDraft) -> dict[str, object]:
+    return {
+        "sku": draft.sku,
+        "barcode": draft.barcode,
+        "name": draft.name,
+        "price_minor": draft.price_minor,
+        "currency": draft.currency,
+        "tax_rate_bp": draft.tax_rate_bp,
+    }
 
 
 def _row_error(line: int, error: Err) -> Err:
     return Err(Code.IMPORT_BAD_ROW, {"line": line, "problem": error})
 
 
+# -- shared by the use cases ----------------------------------------------------------
+
+
+def _refuse_unless_manager(session: Session, user_id: object) -> None:
+    if user_id is not None:
+        acting_user(session, user_id, role=Role.MANAGER)
+
+
 def _valid(draft: ProductDraft) -> ProductDraft:
-    clean = validate_draft(draft)
+    clean = validate_draft(draft) if isinstance(draft, ProductDraft) else Err(Code.INVALID_SKU)
     if isinstance(clean, Err):
         raise Refused.because(clean)
     return clean
 
 
-def _refuse_duplicates(session: Session, draft: ProductDraft, owner_id: int | None) -> None:
+def _refuse_duplicates(
+    session: Session | Connection, draft: ProductDraft, owner_id: int | None
+) -> None:
     """Refuse a SKU or barcode that another product already has (the UNIQUE constraint
     would too, but as an exception instead of a message the manager can act on)."""
     other = session.execute(
@@ -370,60 +1119,85 @@ def _refuse_duplicates(session: Session, draft: ProductDraft, owner_id: int | No
             raise Refused(Code.DUPLICATE_BARCODE, barcode=draft.barcode)
 
 
-def _insert(session: Session, draft: ProductDraft, uow: UnitOfWork) -> Product:
-    _refuse_duplicates(session, draft, None)
+def _unique_write(
+    uow: UnitOfWork, draft: ProductDraft, owner_id: int | None, statement: Any
+) -> Any:
+    """Run an INSERT or UPDATE of a product; a SKU or barcode another manager saved a
+    moment ago (after our check, before our write) is refused like any other duplicate."""
+    try:
+        with uow.connection.begin_nested():
+            result = uow.connection.execute(statement)
+            return result.scalar() if result.returns_rows else None
+    except IntegrityError:
+        _refuse_duplicates(uow.connection, draft, owner_id)  # theirs is committed by now
+        raise
+
+
+def _insert(uow: UnitOfWork, draft: ProductDraft) -> ProductView:
+    _refuse_duplicates(uow.connection, draft, None)
     now = uow.now()
-    product = Product(
+    row = {
+        **_new_row(draft),
+        "active": draft.active is not False,
+        "min_stock": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+    product_id = _unique_write(
+        uow, draft, None, insert(products).values(row).returning(products.c.id)
+    )
+    uow.connection.execute(
+        insert(inventory).values(
+            location_id=DEFAULT_LOCATION_ID, product_id=product_id, available=0, reserved=0
+        )
+    )
+    _index_words(uow.connection, product_id, draft.name, replace_old=False)
+    return ProductView(
+        id=product_id,
         sku=draft.sku,
         barcode=draft.barcode,
         name=draft.name,
         price_minor=draft.price_minor,
         currency=draft.currency,
         tax_rate_bp=draft.tax_rate_bp,
-        active=True,
-        created_at=now,
-        updated_at=now,
+        active=bool(row["active"]),
     )
-    session.add(product)
-    session.flush()
-    session.add(
-        Inventory(location_id=DEFAULT_LOCATION_ID, product_id=product.id, available=0, reserved=0)
+
+
+def _apply(uow: UnitOfWork, before: ProductView, draft: ProductDraft) -> ProductView:
+    after = replace(
+        before,
+        sku=draft.sku,
+        barcode=draft.barcode,
+        name=draft.name,
+        price_minor=draft.price_minor,
+        currency=draft.currency,
+        tax_rate_bp=draft.tax_rate_bp,
+        active=before.active if draft.active is None else draft.active,
     )
-    _index_words(session, product.id, product.name, replace_old=False)
-    return product
+    if after == before:
+        return after
+    _unique_write(
+        uow,
+        draft,
+        before.id,
+        update(products)
+        .where(products.c.id == before.id)
+        .values(**_fields(after), updated_at=uow.now()),
+    )
+    if after.name != before.name:
+        _index_words(uow.connection, before.id, after.name, replace_old=True)
+    return after
 
 
-def _apply(session: Session, product: Product, draft: ProductDraft, uow: UnitOfWork) -> None:
-    renamed = product.name != draft.name
-    product.sku = draft.sku
-    product.barcode = draft.barcode
-    product.name = draft.name
-    product.price_minor = draft.price_minor
-    product.currency = draft.currency
-    product.tax_rate_bp = draft.tax_rate_bp
-    product.updated_at = uow.now()
-    session.flush()
-    if renamed:
-        _index_words(session, product.id, product.name, replace_old=True)
-
-
-def _index_words(session: Session, product_id: int, name: str, *, replace_old: bool) -> None:
+def _index_words(connection: Connection, product_id: int, name: str, *, replace_old: bool) -> None:
     if replace_old:
-        session.execute(delete(ProductWord).where(ProductWord.product_id == product_id))
+        connection.execute(delete(product_words).where(product_words.c.product_id == product_id))
     words = search_words(name)
     if words:
-        session.execute(
-            insert(ProductWord), [{"word": word, "product_id": product_id} for word in words]
+        connection.execute(
+            insert(product_words), [{"word": word, "product_id": product_id} for word in words]
         )
-
-
-def _existing_by_sku(session: Session, skus: Sequence[str]) -> dict[str, Product]:
-    found: dict[str, Product] = {}
-    for start in range(0, len(skus), 500):
-        chunk = skus[start : start + 500]
-        for product in session.execute(select(Product).where(Product.sku.in_(chunk))).scalars():
-            found[product.sku] = product
-    return found
 
 
 def _prefix(
@@ -431,8 +1205,8 @@ def _prefix(
 ) -> ColumnElement[bool]:
     """``column`` starts with ``word``, as a range an index can scan (no LIKE escaping).
 
-    Words are folded to lower-case letters and digits, so the range is exact under
-    the byte-wise collation the column has on both dialects.
+    The range is exact under a byte-wise collation, which name words and SKUs have on
+    both dialects (``COLLATE "C"`` on PostgreSQL).
     """
     return and_(column >= word, column < word + "\U0010ffff")
 
@@ -450,10 +1224,17 @@ def _view(product: Product) -> ProductView:
     )
 
 
+_AUDITED = ("sku", "barcode", "name", "price_minor", "currency", "tax_rate_bp", "active")
+
+
+def _fields(view: ProductView) -> dict[str, object]:
+    return {name: getattr(view, name) for name in _AUDITED}
+
+
 def _changed_fields(before: ProductView, after: ProductView, *, old: bool) -> dict[str, object]:
     source = before if old else after
     return {
         name: getattr(source, name)
-        for name in ("sku", "barcode", "name", "price_minor", "currency", "tax_rate_bp")
+        for name in _AUDITED
         if getattr(before, name) != getattr(after, name)
     }

@@ -181,7 +181,10 @@ class Product(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    # Byte-wise on PostgreSQL too, so "SKU starts with" is an exact index range.
+    sku: Mapped[str] = mapped_column(
+        String(64).with_variant(String(64, collation="C"), "postgresql"), unique=True
+    )
     barcode: Mapped[str | None] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     price_minor: Mapped[int] = mapped_column(BigInteger)

@@ -93,7 +93,17 @@ def test_creating_a_product_writes_one_audit_row(uow, store):
 
     [entry] = audit_rows(store, "product.create")
     assert (entry.entity, entry.entity_id) == ("product", str(product))
-    assert json.loads(entry.details) == {"sku": "SEKER-1"}
+    assert json.loads(entry.details) == {
+        "after": {
+            "sku": "SEKER-1",
+            "barcode": "8690000000005",
+            "name": "Toz Şeker 1 kg",
+            "price_minor": 5450,
+            "currency": "TRY",
+            "tax_rate_bp": 2000,
+            "active": True,
+        }
+    }
 
 
 def test_a_product_is_found_by_its_barcode(uow):

@@ -37,6 +37,14 @@ def upgrade() -> None:
             " CONSTRAINT fk_cart_items_price_overridden_by_users REFERENCES users (id)"
         )
     else:
+        # A SKU prefix search is an index range: exact only under byte-wise collation.
+        op.alter_column(
+            "products",
+            "sku",
+            type_=sa.String(length=64, collation="C"),
+            existing_type=sa.String(length=64),
+            existing_nullable=False,
+        )
         op.add_column(
             "products", sa.Column("min_stock", sa.Integer(), server_default="0", nullable=False)
         )
@@ -84,6 +92,13 @@ def downgrade() -> None:
             op.f("fk_cart_items_price_overridden_by_users"), "cart_items", type_="foreignkey"
         )
         op.drop_constraint(op.f("ck_products_min_stock_not_negative"), "products", type_="check")
+        op.alter_column(
+            "products",
+            "sku",
+            type_=sa.String(length=64),
+            existing_type=sa.String(length=64, collation="C"),
+            existing_nullable=False,
+        )
     op.drop_column("cart_items", "price_overridden_by")
     op.drop_column("audit_log", "approved_by")
     op.drop_column("products", "min_stock")
