@@ -250,7 +250,7 @@ def test_a_manager_releases_an_expired_hold_and_a_live_one_is_refused(
     show_tab(qtbot, context, page, page.holds)
     holds = page.holds.model
     assert [(h.quantity, h.expired) for h in holds.rows] == [(3, True), (2, False)]
-    assert holds.data(holds.index(0, 4)) == "Expired"
+    assert holds.data(holds.index(0, 4)) == "Süresi doldu"
     shoot(qtbot, page, "stock-reservations")
 
     click_row(qtbot, page.holds.view, 1)

@@ -1,0 +1,63 @@
+"""The back office as a manager opens it: every page in its tab, in both languages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from tests.gui.backoffice.conftest import settle, shoot
+from ui.backoffice.common import Context, Page
+from ui.backoffice.window import PAGES, BackOfficeWindow
+from ui.i18n import _, language, set_language
+
+
+@pytest.fixture
+def back_office(qtbot: QtBot, context: Context) -> Iterator[BackOfficeWindow]:
+    window = BackOfficeWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    settle(qtbot, context)
+    yield window
+    window.close()
+
+
+def test_every_page_opens_in_its_tab_and_shows_no_refusal(
+    qtbot: QtBot, context: Context, back_office: BackOfficeWindow
+) -> None:
+    assert back_office.tabs.count() == len(PAGES)
+    for page_type in PAGES:
+        page = back_office.show_page(page_type)
+        settle(qtbot, context)
+        assert page.isVisible()
+        assert page.message.kind != "error", page.message.text()
+        shoot(back_office, f"window-{page_type.__name__.removesuffix('Page').lower()}")
+
+
+def test_the_window_names_the_manager_and_switches_language_with_f7(
+    qtbot: QtBot, context: Context, back_office: BackOfficeWindow
+) -> None:
+    assert "Ayşe Yılmaz" in back_office.windowTitle()
+    turkish = [back_office.tabs.tabText(i) for i in range(back_office.tabs.count())]
+    assert turkish[0] == "Ürünler"
+    back_office.switch_language()
+    try:
+        assert language() == "en"
+        english = [back_office.tabs.tabText(i) for i in range(back_office.tabs.count())]
+        assert english == [_(page.title) for page in PAGES]
+        assert english[0] == "Products"
+        assert "back office" in back_office.windowTitle()
+    finally:
+        set_language("tr")
+
+
+def test_closing_the_window_stops_it_hearing_language_switches(
+    qtbot: QtBot, context: Context, back_office: BackOfficeWindow
+) -> None:
+    page: Page = back_office.page(PAGES[0])
+    back_office.close()
+    set_language("en")
+    set_language("tr")  # a closed window's pages are not retranslated: no dangling listener
+    assert page.message.text() == ""
