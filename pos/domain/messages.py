@@ -287,11 +287,11 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "en": "Barcode not found: {code}",
     },
     Code.MANAGER_ONLY: {
-        "tr": "Bu ekran yalnızca mağaza müdürlerine açıktır",
+        "tr": "Bu ekran yalnızca yöneticilere açıktır",
         "en": "Only store managers can open this screen",
     },
     Code.APPROVAL_REQUIRED: {
-        "tr": "Bu işlem için müdür onayı gerekli",
+        "tr": "Bu işlem için yönetici onayı gerekli",
         "en": "This needs a manager's approval",
     },
     Code.CANNOT_CHANGE_SELF: {
@@ -299,7 +299,7 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "en": "You cannot deactivate your own account",
     },
     Code.LAST_MANAGER: {
-        "tr": "Son etkin müdür devre dışı bırakılamaz",
+        "tr": "Son etkin yönetici devre dışı bırakılamaz",
         "en": "The last active manager cannot be deactivated",
     },
     Code.INVALID_MINIMUM: {
@@ -379,7 +379,7 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "en": "The usage limit cannot go below the times the coupon was used ({used})",
     },
     Code.INVALID_ROLE: {
-        "tr": "Geçersiz rol: kasiyer veya müdür olmalı",
+        "tr": "Geçersiz rol: kasiyer veya yönetici olmalı",
         "en": "Invalid role: cashier or manager",
     },
     Code.DELIVERY_REJECTED: {

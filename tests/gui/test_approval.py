@@ -286,7 +286,7 @@ def test_a_cashier_pressing_the_back_office_key_is_refused(
     sign_in(qtbot, window, shop.cashier, "1111")
     press(qtbot, window, Qt.Key.Key_F11)
     settle(qtbot, window)
-    assert window.banner.text() == "Bu ekran yalnızca mağaza müdürlerine açıktır"
+    assert window.banner.text() == "Bu ekran yalnızca yöneticilere açıktır"
     assert window.back_office is None
 
 

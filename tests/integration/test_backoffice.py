@@ -22,7 +22,7 @@ def test_a_cashier_is_told_the_back_office_is_for_managers(
 ) -> None:
     refused = error(enter_back_office(uow, cashier.id))
     assert refused.code is Code.MANAGER_ONLY
-    assert render(refused, "tr") == "Bu ekran yalnızca mağaza müdürlerine açıktır"
+    assert render(refused, "tr") == "Bu ekran yalnızca yöneticilere açıktır"
 
 
 def test_a_manager_demoted_or_deactivated_since_signing_in_is_refused(

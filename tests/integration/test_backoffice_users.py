@@ -84,7 +84,7 @@ def test_a_role_that_is_not_cashier_or_manager_is_refused(uow, store, manager, r
     refused = error(create_user(uow, "zeynep", "Zeynep", role, "2468", by_user_id=manager.id))
 
     assert refused.code is Code.INVALID_ROLE
-    assert render(refused, "tr") == "Geçersiz rol: kasiyer veya müdür olmalı"
+    assert render(refused, "tr") == "Geçersiz rol: kasiyer veya yönetici olmalı"
     assert users(store) == before
 
 
@@ -270,7 +270,7 @@ def test_the_last_active_manager_cannot_be_deactivated(uow, store, manager, cash
     refused = error(set_user_active(uow, manager.id, False, manager_id=manager.id))
 
     assert refused.code is Code.LAST_MANAGER
-    assert render(refused, "tr") == "Son etkin müdür devre dışı bırakılamaz"
+    assert render(refused, "tr") == "Son etkin yönetici devre dışı bırakılamaz"
     assert (users(store), count(store, AuditEntry)) == (before, audited)
 
 

@@ -159,7 +159,7 @@ def test_a_cashier_is_deactivated_and_the_manager_cannot_deactivate_themselves(
     click(qtbot, context, page.active_button)
 
     # The shop's only manager: the last one is never deactivated.
-    assert page.message.text() == "Son etkin müdür devre dışı bırakılamaz"
+    assert page.message.text() == "Son etkin yönetici devre dışı bırakılamaz"
     (manager,) = rows(store, User, User.id == shop.manager.id)
     assert manager.active is True
 
