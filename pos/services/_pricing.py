@@ -9,31 +9,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
-from pos.domain.coupons import CouponTerms, coupon_problem, discount_for
+from pos.domain.coupons import CouponKind, CouponTerms, coupon_problem, discount_for
 from pos.domain.pricing import PriceLine, Quote, quote
 from pos.domain.results import Code
 from pos.store.prepared import Prepared
 from pos.store.tables import coupons
 
-_COUPON = Prepared(
-    select(
-        coupons.c.id,
-        coupons.c.code,
-        coupons.c.kind,
-        coupons.c.value,
-        coupons.c.currency,
-        coupons.c.min_cart_minor,
-        coupons.c.cap_minor,
-        coupons.c.valid_from,
-        coupons.c.valid_to,
-        coupons.c.active,
-        coupons.c.usage_limit,
-        coupons.c.times_used,
-    ).where(coupons.c.id == bindparam("b_coupon"))
+COUPON_COLUMNS = (
+    coupons.c.id,
+    coupons.c.code,
+    coupons.c.kind,
+    coupons.c.value,
+    coupons.c.currency,
+    coupons.c.min_cart_minor,
+    coupons.c.cap_minor,
+    coupons.c.valid_from,
+    coupons.c.valid_to,
+    coupons.c.active,
+    coupons.c.usage_limit,
+    coupons.c.times_used,
 )
+"""A coupon's stored row as ``stored_coupon`` reads it."""
+_COUPON = Prepared(select(*COUPON_COLUMNS).where(coupons.c.id == bindparam("b_coupon")))
 
 
 @dataclass(frozen=True)
@@ -43,16 +44,14 @@ class StoredCoupon:
     terms: CouponTerms
 
 
-def load_coupon(connection: Connection, coupon_id: int) -> StoredCoupon | None:
-    row = _COUPON.first(connection, {"b_coupon": coupon_id})
-    if row is None:
-        return None
+def stored_coupon(row: Any) -> StoredCoupon:
+    """The coupon in a row of ``COUPON_COLUMNS``."""
     return StoredCoupon(
         id=row.id,
         currency=row.currency,
         terms=CouponTerms(
             code=row.code,
-            kind=row.kind,
+            kind=CouponKind(row.kind),
             value=row.value,
             min_cart_minor=row.min_cart_minor,
             cap_minor=row.cap_minor,
@@ -63,6 +62,11 @@ def load_coupon(connection: Connection, coupon_id: int) -> StoredCoupon | None:
             times_used=row.times_used,
         ),
     )
+
+
+def load_coupon(connection: Connection, coupon_id: int) -> StoredCoupon | None:
+    row = _COUPON.first(connection, {"b_coupon": coupon_id})
+    return None if row is None else stored_coupon(row)
 
 
 @dataclass(frozen=True)

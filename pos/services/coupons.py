@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from pos.domain.coupons import CouponKind, CouponTerms, clean_coupon_code, terms_problem
 from pos.domain.money import DEFAULT_CURRENCY, is_currency
 from pos.domain.results import Changed, Code, Ok, Refused, Result
-from pos.services._pricing import load_coupon
+from pos.services._pricing import COUPON_COLUMNS, StoredCoupon, load_coupon, stored_coupon
 from pos.services._support import audit, is_id, use_case
 from pos.services.cart import CartSummary, lock_cart, summarise
 from pos.services.users import acting_user
@@ -60,11 +60,8 @@ class CouponDraft:
     active: bool = True
 
 
-@dataclass(frozen=True)
-class CouponView:
-    id: int
-    currency: str
-    terms: CouponTerms
+CouponView = StoredCoupon
+"""A coupon as the back office and the till see it: its id, currency and terms."""
 
 
 @dataclass(frozen=True)
@@ -323,7 +320,7 @@ def list_coupons(
         or not _limit_ok(limit)
     ):
         raise Refused(Code.INVALID_FILTER)
-    wanted = select(*_COUPON_COLUMNS).order_by(coupons.c.code).limit(limit)
+    wanted = select(*COUPON_COLUMNS).order_by(coupons.c.code).limit(limit)
     if needle:
         wanted = wanted.where(coupons.c.code.contains(needle, autoescape=True))
     if start:
@@ -332,7 +329,7 @@ def list_coupons(
         wanted = wanted.where(coupons.c.active.is_(True))
     with uow.reading():
         acting_user(uow.session, manager_id, role=Role.MANAGER)
-        found = tuple(_coupon_view(row) for row in uow.connection.execute(wanted))
+        found = tuple(stored_coupon(row) for row in uow.connection.execute(wanted))
     return Ok(found)
 
 
@@ -401,41 +398,6 @@ def coupon_redemptions(
     return Ok(found)
 
 
-_COUPON_COLUMNS = (
-    coupons.c.id,
-    coupons.c.code,
-    coupons.c.kind,
-    coupons.c.value,
-    coupons.c.currency,
-    coupons.c.min_cart_minor,
-    coupons.c.cap_minor,
-    coupons.c.valid_from,
-    coupons.c.valid_to,
-    coupons.c.active,
-    coupons.c.usage_limit,
-    coupons.c.times_used,
-)
-
-
-def _coupon_view(row: Any) -> CouponView:
-    return CouponView(
-        id=row.id,
-        currency=row.currency,
-        terms=CouponTerms(
-            code=row.code,
-            kind=CouponKind(row.kind),
-            value=row.value,
-            min_cart_minor=row.min_cart_minor,
-            cap_minor=row.cap_minor,
-            valid_from=row.valid_from,
-            valid_to=row.valid_to,
-            active=row.active,
-            usage_limit=row.usage_limit,
-            times_used=row.times_used,
-        ),
-    )
-
-
 def _lock_coupon(
     connection: Connection, coupon_id: object, *, for_delete: bool = False
 ) -> CouponView:
@@ -447,13 +409,13 @@ def _lock_coupon(
     if not is_id(coupon_id):
         raise Refused(Code.COUPON_NOT_FOUND)
     row = connection.execute(
-        select(*_COUPON_COLUMNS)
+        select(*COUPON_COLUMNS)
         .where(coupons.c.id == coupon_id)
         .with_for_update(key_share=not for_delete)
     ).first()
     if row is None:
         raise Refused(Code.COUPON_NOT_FOUND)
-    return _coupon_view(row)
+    return stored_coupon(row)
 
 
 def _used(connection: Connection, coupon: CouponView) -> bool:
