@@ -3,15 +3,12 @@ hand, a stuck card payment resolved, and the door to the back office."""
 
 from __future__ import annotations
 
-import sys
 import types
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 import shiboken6
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from pos.domain.payments import PaymentStatus
@@ -26,6 +23,7 @@ from tests.gui.test_till import back_at_scan, press, stock
 from tests.sales import rows
 from ui import card as card_ops
 from ui.approval import ManagerApprovalDialog
+from ui.backoffice.window import BackOfficeWindow
 from ui.i18n import _
 from ui.models import CartModel
 from ui.till import TillWindow
@@ -290,37 +288,18 @@ def test_a_cashier_pressing_the_back_office_key_is_refused(
     assert window.back_office is None
 
 
-class FakeBackOffice(QMainWindow):
-    """Stands in for the back office's window: what the till hands it, and that it shows."""
-
-    closed = Signal()
-    made: ClassVar[list[FakeBackOffice]] = []
-
-    def __init__(self, context: Any) -> None:
-        super().__init__()
-        self.context = context
-        FakeBackOffice.made.append(self)
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        self.closed.emit()
-        super().closeEvent(event)
-
-
 def test_a_manager_pressing_the_back_office_key_opens_it_once(
-    qtbot: QtBot, window: TillWindow, shop: Shop, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, window: TillWindow, shop: Shop
 ) -> None:
-    fake = types.ModuleType("ui.backoffice.window")
-    fake.BackOfficeWindow = FakeBackOffice  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "ui.backoffice.window", fake)
-    monkeypatch.setattr(FakeBackOffice, "made", [])
     sign_in(qtbot, window, shop.manager, "9999")
 
     press(qtbot, window, Qt.Key.Key_F11)
     settle(qtbot, window)
 
-    (opened,) = FakeBackOffice.made
-    assert window.back_office is opened
+    opened = window.back_office
+    assert isinstance(opened, BackOfficeWindow)
     assert opened.isVisible()
+    assert opened.tabs.tabText(0) == "Ürünler"
     context = opened.context
     assert (context.till, context.ops, context.manager.id) == (
         shop.till,
@@ -330,7 +309,7 @@ def test_a_manager_pressing_the_back_office_key_opens_it_once(
     window.activateWindow()
     press(qtbot, window, Qt.Key.Key_F11)
     settle(qtbot, window)
-    assert len(FakeBackOffice.made) == 1  # raised again, not opened twice
+    assert window.back_office is opened  # raised again, not opened twice
 
     window.sign_out()  # the next cashier must not find the back office open
     assert not opened.isVisible()
