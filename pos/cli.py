@@ -33,8 +33,10 @@ from pos.domain.messages import render
 from pos.domain.results import Err, Result
 from pos.payments.listener import WebhookListener
 from pos.payments.simulator import TerminalSimulator
-from pos.services.catalogue import import_products
 from pos.services.demo import load_demo_store
+from pos.services.product_import import (
+    import_products,
+)
 from pos.services.reservations import release_expired
 from pos.services.stock import stock_levels
 from pos.settings import Settings, SettingsError, data_dir, load_settings

@@ -12,8 +12,13 @@ from sqlalchemy import func, select
 from pos.domain.coupons import CouponKind
 from pos.domain.results import Changed, Ok, Result, unwrap
 from pos.services._support import use_case
-from pos.services.catalogue import find_product, import_products_csv
+from pos.services.catalogue import (
+    find_product,
+)
 from pos.services.coupons import CouponDraft, create_coupon
+from pos.services.product_import import (
+    import_products_csv,
+)
 from pos.services.stock import receive_stock
 from pos.services.users import create_user
 from pos.store.models import Product, Role, User

@@ -57,11 +57,8 @@ import catalogue  # noqa: E402  (the sibling benchmark builds the million-produc
 
 from pos.domain.catalogue import search_words  # noqa: E402
 from pos.domain.results import Err, Result  # noqa: E402
-from pos.services.catalogue import (  # noqa: E402
-    ProductCursor,
-    import_products,
-    list_products,
-)
+from pos.services.catalogue import ProductCursor, list_products  # noqa: E402
+from pos.services.product_import import import_products  # noqa: E402
 from pos.services.users import create_user  # noqa: E402
 from pos.store.engine import make_engine  # noqa: E402
 from pos.store.migrate import upgrade  # noqa: E402

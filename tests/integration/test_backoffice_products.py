@@ -20,23 +20,25 @@ from pos.cli import main
 from pos.domain.messages import render
 from pos.domain.money import MAX_PRICE_MINOR
 from pos.domain.results import Changed, Code, Err, Ok
-from pos.services import catalogue
+from pos.services import product_import
 from pos.services.cart import add_to_cart
 from pos.services.catalogue import (
-    MAX_IMPORT_ERRORS,
-    MAX_LINE_BYTES,
-    ImportReport,
     ProductCursor,
     ProductDraft,
     ProductPage,
     create_product,
     deactivate_product,
     find_product,
-    import_products,
     list_products,
     reactivate_product,
     search_products,
     update_product,
+)
+from pos.services.product_import import (
+    MAX_IMPORT_ERRORS,
+    MAX_LINE_BYTES,
+    ImportReport,
+    import_products,
 )
 from pos.services.users import UserView, create_user
 from pos.store.models import AuditEntry, Inventory, Product, ProductWord, Role, User
@@ -730,7 +732,7 @@ def test_an_import_keeps_a_deactivated_product_off_sale(uow, manager):
 def test_a_barcode_moved_off_a_product_earlier_in_the_file_may_be_given_to_another(
     uow, store, manager, monkeypatch, batch
 ):
-    monkeypatch.setattr(catalogue, "IMPORT_BATCH", batch)
+    monkeypatch.setattr(product_import, "IMPORT_BATCH", batch)
     add(uow, replace(SUGAR, barcode=EAN_13))
     add(uow, replace(TEA, barcode=EAN_8))
     swap = (
@@ -751,7 +753,7 @@ def test_a_barcode_moved_off_a_product_earlier_in_the_file_may_be_given_to_anoth
 def test_a_barcode_taken_before_its_product_lets_it_go_rejects_the_file(
     uow, store, manager, monkeypatch, batch
 ):
-    monkeypatch.setattr(catalogue, "IMPORT_BATCH", batch)
+    monkeypatch.setattr(product_import, "IMPORT_BATCH", batch)
     add(uow, replace(SUGAR, barcode=EAN_13))
     before = snapshot(store)
     late = (
@@ -1022,7 +1024,7 @@ def test_a_large_import_is_written_in_batches_and_found_afterwards(uow, store, m
 
 def test_the_text_import_of_the_demo_goes_through_the_same_checks(uow, store):
     refused = error(
-        catalogue.import_products_csv(uow, io.StringIO("sku,name,price\nA-1,\ud800,1\n"))
+        product_import.import_products_csv(uow, io.StringIO("sku,name,price\nA-1,\ud800,1\n"))
     )
 
     assert (refused.code, refused.params) == (Code.IMPORT_BAD_ENCODING, {"line": 2})

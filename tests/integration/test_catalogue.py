@@ -13,14 +13,16 @@ from pos.domain.messages import render
 from pos.domain.money import MAX_PRICE_MINOR
 from pos.domain.results import Changed, Code, Err, Ok
 from pos.services.catalogue import (
-    ImportReport,
     ProductDraft,
     create_product,
     deactivate_product,
     find_product,
-    import_products_csv,
     search_products,
     update_product,
+)
+from pos.services.product_import import (
+    ImportReport,
+    import_products_csv,
 )
 from pos.store.models import AuditEntry, Product, ProductWord
 from pos.store.uow import UnitOfWork

@@ -35,7 +35,6 @@ from pos.domain.money import format_money, minor_digits, parse_price
 from pos.domain.results import Code, Err, Result
 from pos.services.catalogue import (
     LIST_LIMIT,
-    ImportReport,
     ProductCursor,
     ProductDraft,
     ProductPage,
@@ -43,10 +42,13 @@ from pos.services.catalogue import (
     ProductView,
     create_product,
     deactivate_product,
-    import_products,
     list_products,
     reactivate_product,
     update_product,
+)
+from pos.services.product_import import (
+    ImportReport,
+    import_products,
 )
 from ui.backoffice.common import Column, Context, MessageLine, Page, RowsModel
 from ui.i18n import N_, _, language
