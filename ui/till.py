@@ -35,15 +35,16 @@ from PySide6.QtWidgets import (
 )
 
 from pos.bootstrap import Till
+from pos.domain.approvals import void_needs_approval
 from pos.domain.messages import render
 from pos.domain.money import format_money
 from pos.domain.payments import PaymentStatus
 from pos.domain.quantities import parse_quantity, split_quantity_prefix
 from pos.domain.results import Code, Err, Ok, Result, Warn
 from pos.services.backoffice import enter_back_office
-from pos.services.cart import CartSummary, void_needs_approval
+from pos.services.cart import CartSummary
 from pos.services.users import UserView, list_users, sign_in
-from pos.store.models import CartStatus
+from pos.store.models import CartStatus, Role
 from ui import card as card_ops
 from ui import sale as sale_ops
 from ui.approval import Approved, ManagerApprovalDialog, PriceAsked
@@ -1010,8 +1011,9 @@ class TillWindow(QMainWindow):
             self.show_result(Err(Code.CART_EMPTY))
             return
         cart_id, total, currency = self.cart.cart_id, self.cart.total_minor, self.cart.currency
-        role = self.user.role if self.user else None
-        if not void_needs_approval(total, self.till.settings.void_approval_minor, role):
+        by_manager = self.user is not None and self.user.role is Role.MANAGER
+        limit = self.till.settings.void_approval_minor
+        if not void_needs_approval(total, limit, by_manager=by_manager):
             self._confirm_void(None)
             return
         approval = self._ask_manager(

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, and_, bindparam, delete, insert, select, update
 
+from pos.domain.approvals import void_needs_approval
 from pos.domain.money import DEFAULT_CURRENCY, MAX_PRICE_MINOR, is_currency
 from pos.domain.pricing import PriceLine, Quote
 from pos.domain.quantities import MAX_QUANTITY, parse_quantity
@@ -442,17 +443,6 @@ class VoidReport:
     approved_by: int | None = None
 
 
-def void_needs_approval(total_minor: int, limit_minor: int | None, role: Role | None) -> bool:
-    """Whether voiding a sale of ``total_minor`` needs a manager's PIN at the till.
-
-    Over the till's limit it does (a limit of 0: always), unless the one voiding is a
-    manager; no limit (None) means no approval, as for the store's own tools.
-    """
-    if limit_minor is None or role is Role.MANAGER:
-        return False
-    return limit_minor == 0 or total_minor > limit_minor
-
-
 @use_case
 def void_sale(
     uow: UnitOfWork,
@@ -484,7 +474,9 @@ def void_sale(
             else None
         )
         total = summarise(connection, cart, now).total_minor
-        if manager is None and void_needs_approval(total, approval_limit_minor, role):
+        if manager is None and void_needs_approval(
+            total, approval_limit_minor, by_manager=role is Role.MANAGER
+        ):
             raise Refused(Code.APPROVAL_REQUIRED)
         held = connection.execute(
             select(reservations.c.id)

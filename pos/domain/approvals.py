@@ -1,0 +1,14 @@
+"""Which actions at the till need a manager's PIN."""
+
+from __future__ import annotations
+
+
+def void_needs_approval(total_minor: int, limit_minor: int | None, *, by_manager: bool) -> bool:
+    """Whether voiding a sale of ``total_minor`` needs a manager's PIN at the till.
+
+    Over the till's limit it does (a limit of 0: always), unless the one voiding is a
+    manager; no limit (None) means no approval, as for the store's own tools.
+    """
+    if limit_minor is None or by_manager:
+        return False
+    return limit_minor == 0 or total_minor > limit_minor
