@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 from pos.bootstrap import Till
 from pos.domain.messages import LOCALES
 from pos.sweeper import Sweeper
+from ui.collector import GuiThreadCollector
 from ui.i18n import set_language
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ def run_till(till: Till, *, demo: bool, runtime: PaymentRuntime | None) -> int:
     app = application()
     language = till.settings.locale
     set_language(language if language in LOCALES else LOCALES[0])
+    collector = GuiThreadCollector(app).start()  # before any worker thread runs
     window = TillWindow(till, runtime=runtime, demo=demo)
     if os.environ.get(EXIT_WHEN_SHOWN) == "1":
         window.shown.connect(lambda: _report_shown(app))
@@ -63,6 +65,7 @@ def run_till(till: Till, *, demo: bool, runtime: PaymentRuntime | None) -> int:
         sweeper.stop()
         if runtime is not None:
             runtime.stop()
+        collector.stop()
     return int(code)
 
 

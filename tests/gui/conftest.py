@@ -3,6 +3,7 @@ when ``POS_TEST_DATABASE_URL`` is set), driven with key presses through pytest-q
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -82,6 +83,18 @@ def shop(store: Store, clock: FakeClock) -> Shop:
     settings = Settings(database_url=store.url.render_as_string(hide_password=False))
     # The till runs on the real clock, like the terminal, listener and poller beside it.
     return Shop(Till(settings, store.engine), cashier, manager, products)
+
+
+@pytest.fixture(autouse=True)
+def collect_on_gui_thread() -> Iterator[None]:
+    """No cyclic collection on a worker while a test runs (a widget freed there crashes
+    Qt): the till's ``GuiThreadCollector`` does the same with a timer."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect()
+        gc.enable()
 
 
 @pytest.fixture(autouse=True)
