@@ -446,6 +446,8 @@ class Payment(Base):
     review_reason: Mapped[str | None] = mapped_column(String(32))
     """Set when an event disagreed with the payment (amount, currency): a manager looks."""
     cancel_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    left_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When its till started again and found it still in flight: left by a restart."""
 
 
 class EventOutcome(enum.StrEnum):
@@ -485,6 +487,32 @@ class PaymentEvent(Base):
     payload: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PaymentConflict(Base):
+    """A terminal says money moved where the payment cannot follow: a manager must look.
+
+    A success after the payment failed or was cancelled, or a success for another
+    amount or currency. The payment is left as it was; this row keeps what the
+    terminal said until a manager marks it handled, with a note.
+    """
+
+    __tablename__ = "payment_conflicts"
+    __table_args__ = (Index("ix_payment_conflicts_handled_at", "handled_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("payment_events.id"), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    payment_status: Mapped[str] = mapped_column(String(16))
+    """The payment's status when the event came."""
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    """What the terminal says it took."""
+    currency: Mapped[str] = mapped_column(String(3))
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    handled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class CouponRedemption(Base):

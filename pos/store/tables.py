@@ -14,6 +14,7 @@ from pos.store.models import (
     OutboxMessage,
     Oversell,
     Payment,
+    PaymentConflict,
     PaymentEvent,
     Product,
     Receipt,
@@ -35,6 +36,7 @@ outbox = table_of(OutboxMessage)
 oversells = table_of(Oversell)
 payments = table_of(Payment)
 payment_events = table_of(PaymentEvent)
+payment_conflicts = table_of(PaymentConflict)
 products = table_of(Product)
 receipts = table_of(Receipt)
 reservations = table_of(Reservation)
