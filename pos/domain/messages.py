@@ -370,6 +370,18 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "Bu ödeme zaten sonuçlandı",
         "en": "This payment is already settled",
     },
+    Code.CONFLICT_NOT_FOUND: {
+        "tr": "Ödeme uyuşmazlığı bulunamadı",
+        "en": "Payment conflict not found",
+    },
+    Code.CONFLICT_ALREADY_HANDLED: {
+        "tr": "Bu uyuşmazlık zaten ele alındı",
+        "en": "This conflict has already been handled",
+    },
+    Code.TERMINAL_NEVER_HAD_PAYMENT: {
+        "tr": "Terminal bu ödemeyi hiç almamış: ödeme başarısız sayıldı, satış kasaya geri döndü",
+        "en": "The terminal never had this payment: it failed, and the sale is back at the till",
+    },
     Code.COUPON_TERMS_IN_USE: {
         "tr": "Kullanılmış kuponun kodu, türü ve değeri değiştirilemez; yeni bir kupon oluşturun",
         "en": "A coupon that has been used keeps its code, kind and value; create a new one",

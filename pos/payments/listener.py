@@ -176,11 +176,20 @@ class WebhookApp:
         receipt = result.value
         self.last_event_at = datetime.fromtimestamp(self._clock(), UTC)
         self._tell(receipt)
+        answer: dict[str, object] = {
+            "received": True,
+            "outcome": receipt.outcome.value,
+            "duplicate": receipt.duplicate,
+        }
+        if receipt.conflict:
+            # The terminal says money moved where the sale cannot follow: kept for a manager.
+            answer["conflict"] = True
         return _Answer(
             200,
-            {"received": True, "outcome": receipt.outcome.value, "duplicate": receipt.duplicate},
+            answer,
             f"{event.event_id!r} {receipt.outcome.value}"
-            + (" duplicate" if receipt.duplicate else ""),
+            + (" duplicate" if receipt.duplicate else "")
+            + (" conflict" if receipt.conflict else ""),
         )
 
     def _body(self, environ: WSGIEnvironment) -> bytes:

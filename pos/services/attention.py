@@ -1,9 +1,13 @@
 """Card payments a manager has to look at, and what a manager can do about them.
 
-Four lists, each newest first and bounded:
+Five lists, each newest first and bounded:
 
+- conflicts: a terminal said the customer's money was taken where the sale cannot
+  follow (a success after the payment failed or was cancelled, or for another amount
+  or currency), until a manager marks each handled with a note;
 - payments still waiting for an outcome past the payment window (the poller has given
-  up on them or cannot reach the terminal);
+  up on them or cannot reach the terminal), and at once those a till found still in
+  flight when it started again (left by a restart);
 - events a terminal reported that matched no payment here;
 - payments flagged because an event disagreed with them (amount, currency, the
   terminal's own id) or because the terminal knows their key for another request,
@@ -28,22 +32,23 @@ from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, or_, select, update
 
 from pos.domain.payments import UNRESOLVED, PaymentMethod, PaymentStatus, Settler
 from pos.domain.receipt import receipt_label
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn, unwrap
 from pos.payments.terminal import PaymentTerminal
-from pos.services._support import audit, use_case
+from pos.services._support import audit, is_id, use_case
 from pos.services.card_payments import (
     CARD_PAYMENT_WINDOW,
     CardPaymentView,
     card_payment,
     check_card_payment,
+    clean_note,
 )
 from pos.services.users import acting_user
 from pos.store.models import AuditEntry, EventOutcome, Role, table_of
-from pos.store.tables import orders, payment_events, payments, tills, users
+from pos.store.tables import orders, payment_conflicts, payment_events, payments, tills, users
 from pos.store.uow import UnitOfWork
 
 T = TypeVar("T")
@@ -53,6 +58,7 @@ ATTENTION_LIMIT = 50
 MAX_ATTENTION_LIMIT = 500
 MAX_WINDOW = timedelta(days=365)
 FORCE_RESOLVE_ACTION = "payment.force_resolve"
+CONFLICT_HANDLED_ACTION = "payment.conflict_handled"
 _OPEN = [state.value for state in UNRESOLVED]
 
 
@@ -78,6 +84,45 @@ class WaitingPayment:
     terminal_payment_id: str | None
     created_at: datetime
     cancel_requested_at: datetime | None
+    left_over_at: datetime | None = None
+    """Set when its till started again and found it still in flight: left by a restart."""
+
+    @property
+    def left_by_restart(self) -> bool:
+        return self.left_over_at is not None
+
+
+@dataclass(frozen=True)
+class PaymentConflictRow:
+    """What a terminal said about a payment that the payment cannot follow."""
+
+    conflict_id: int
+    payment_id: int
+    order_id: UUID
+    till_code: str
+    kind: str
+    """``paid_after_failed``, ``paid_after_cancelled``, ``amount_mismatch``, ..."""
+    status: PaymentStatus
+    """The payment's status now."""
+    amount_minor: int
+    currency: str
+    event_amount_minor: int
+    event_currency: str
+    """What the terminal says it took."""
+    terminal_payment_id: str | None
+    event_id: str
+    detected_at: datetime
+
+
+@dataclass(frozen=True)
+class HandledConflict:
+    """A conflict a manager has marked handled."""
+
+    conflict_id: int
+    payment_id: int
+    handled_at: datetime
+    handled_by: str
+    note: str
 
 
 @dataclass(frozen=True)
@@ -147,6 +192,7 @@ class Attention:
     unmatched: Section[UnmatchedEvent]
     mismatches: Section[Mismatch]
     resolved: Section[ManualResolution]
+    conflicts: Section[PaymentConflictRow]
     window: timedelta
     as_of: datetime
 
@@ -159,7 +205,7 @@ def payments_needing_attention(
     window: object = CARD_PAYMENT_WINDOW,
     limit: object = ATTENTION_LIMIT,
 ) -> Result[Attention]:
-    """The four lists, each at most ``limit`` rows, newest first."""
+    """The five lists, each at most ``limit`` rows, newest first."""
     if not isinstance(window, timedelta) or not timedelta(0) < window <= MAX_WINDOW:
         raise Refused(Code.INVALID_FILTER)
     if type(limit) is not int or not 0 < limit <= MAX_ATTENTION_LIMIT:
@@ -173,10 +219,67 @@ def payments_needing_attention(
                 unmatched=_unmatched(connection, limit),
                 mismatches=_mismatches(connection, limit),
                 resolved=_resolved(connection, limit),
+                conflicts=_conflicts(connection, limit),
                 window=window,
                 as_of=now,
             )
         )
+
+
+@use_case
+def open_conflicts(uow: UnitOfWork) -> Result[int]:
+    """How many conflicts wait for a manager, in the whole store (the till's status bar)."""
+    with uow.reading():
+        total: int = uow.connection.execute(
+            select(func.count())
+            .select_from(payment_conflicts)
+            .where(payment_conflicts.c.handled_at.is_(None))
+        ).scalar_one()
+    return Ok(total)
+
+
+@use_case
+def mark_conflict_handled(
+    uow: UnitOfWork, conflict_id: object, *, manager_id: object, note: object
+) -> Result[HandledConflict]:
+    """A manager has dealt with a conflict outside the till (until refunds through the
+    terminal exist): it leaves the list, with the note kept. Moves no money, no stock.
+    Audited."""
+    text = clean_note(note)
+    if not is_id(conflict_id):
+        raise Refused(Code.CONFLICT_NOT_FOUND)
+    with uow:
+        manager = acting_user(uow.session, manager_id, role=Role.MANAGER)
+        connection, now = uow.connection, uow.now()
+        # Conditional, so two managers marking it at once cannot both be the one who did.
+        row = connection.execute(
+            update(payment_conflicts)
+            .where(payment_conflicts.c.id == conflict_id, payment_conflicts.c.handled_at.is_(None))
+            .values(handled_at=now, handled_by=manager.id, note=text)
+            .returning(payment_conflicts.c.payment_id, payment_conflicts.c.kind)
+        ).first()
+        if row is None:
+            found = connection.execute(
+                select(payment_conflicts.c.id).where(payment_conflicts.c.id == conflict_id)
+            ).first()
+            raise Refused(
+                Code.CONFLICT_ALREADY_HANDLED if found is not None else Code.CONFLICT_NOT_FOUND
+            )
+        audit(
+            uow.session,
+            at=now,
+            user_id=manager.id,
+            action=CONFLICT_HANDLED_ACTION,
+            entity="payment",
+            entity_id=row.payment_id,
+            conflict=conflict_id,
+            kind=row.kind,
+            note=text,
+        )
+        uow.commit()
+    assert isinstance(conflict_id, int)
+    handled = HandledConflict(conflict_id, row.payment_id, now, manager.display_name, text)
+    return Ok(handled, Changed.ORDERS)
 
 
 @use_case
@@ -252,6 +355,7 @@ def _waiting(connection: Connection, cutoff: datetime, limit: int) -> Section[Wa
             payments.c.provider_payment_id,
             payments.c.created_at,
             payments.c.cancel_requested_at,
+            payments.c.left_over_at,
         )
         .join(orders, orders.c.id == payments.c.order_id)
         .join(tills, tills.c.id == orders.c.till_id)
@@ -260,7 +364,8 @@ def _waiting(connection: Connection, cutoff: datetime, limit: int) -> Section[Wa
             payments.c.status.in_(_OPEN),
             payments.c.method == PaymentMethod.CARD,
             payments.c.review_reason.is_(None),
-            payments.c.created_at < cutoff,
+            # A restart's leftover is listed at once: no one is waiting on it at a till.
+            or_(payments.c.created_at < cutoff, payments.c.left_over_at.is_not(None)),
         )
         .order_by(payments.c.created_at.desc(), payments.c.id.desc())
     )
@@ -276,6 +381,52 @@ def _waiting(connection: Connection, cutoff: datetime, limit: int) -> Section[Wa
             terminal_payment_id=row.provider_payment_id,
             created_at=row.created_at,
             cancel_requested_at=row.cancel_requested_at,
+            left_over_at=row.left_over_at,
+        )
+        for row in connection.execute(query.limit(limit))
+    )
+    return Section(rows, _count(connection, query))
+
+
+def _conflicts(connection: Connection, limit: int) -> Section[PaymentConflictRow]:
+    query = (
+        select(
+            payment_conflicts.c.id,
+            payment_conflicts.c.payment_id,
+            payment_conflicts.c.kind,
+            payment_conflicts.c.amount_minor.label("event_amount_minor"),
+            payment_conflicts.c.currency.label("event_currency"),
+            payment_conflicts.c.detected_at,
+            payments.c.order_id,
+            payments.c.status,
+            payments.c.amount_minor,
+            payments.c.currency,
+            payments.c.provider_payment_id,
+            payment_events.c.event_id,
+            tills.c.code,
+        )
+        .join(payments, payments.c.id == payment_conflicts.c.payment_id)
+        .join(payment_events, payment_events.c.id == payment_conflicts.c.event_id)
+        .join(orders, orders.c.id == payments.c.order_id)
+        .join(tills, tills.c.id == orders.c.till_id)
+        .where(payment_conflicts.c.handled_at.is_(None))
+        .order_by(payment_conflicts.c.detected_at.desc(), payment_conflicts.c.id.desc())
+    )
+    rows = tuple(
+        PaymentConflictRow(
+            conflict_id=row.id,
+            payment_id=row.payment_id,
+            order_id=row.order_id,
+            till_code=row.code,
+            kind=row.kind,
+            status=PaymentStatus(row.status),
+            amount_minor=row.amount_minor,
+            currency=row.currency,
+            event_amount_minor=row.event_amount_minor,
+            event_currency=row.event_currency,
+            terminal_payment_id=row.provider_payment_id,
+            event_id=row.event_id,
+            detected_at=row.detected_at,
         )
         for row in connection.execute(query.limit(limit))
     )

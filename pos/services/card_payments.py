@@ -221,9 +221,7 @@ def force_resolve(
         PaymentStatus.CANCELLED,
     ):
         raise Refused(Code.INVALID_OUTCOME)
-    text = note.strip() if isinstance(note, str) else ""
-    if not 0 < len(text) <= MAX_NOTE_LENGTH or not text.replace("\n", " ").isprintable():
-        raise Refused(Code.INVALID_NOTE)
+    text = clean_note(note)
     with uow:
         connection, now = uow.connection, uow.now()
         manager = acting_user(uow.session, manager_id, role=Role.MANAGER)
@@ -249,6 +247,14 @@ def force_resolve(
         after = _card_view(connection, before.payment_id)
         uow.commit()
     return Ok(after, Changed.ORDERS | Changed.STOCK | Changed.CART | Changed.COUPONS)
+
+
+def clean_note(note: object) -> str:
+    """A manager's note as kept: trimmed, 1 to 500 printable characters; refused otherwise."""
+    text = note.strip() if isinstance(note, str) else ""
+    if not 0 < len(text) <= MAX_NOTE_LENGTH or not text.replace("\n", " ").isprintable():
+        raise Refused(Code.INVALID_NOTE)
+    return text
 
 
 # -- the steps ----------------------------------------------------------------------

@@ -8,6 +8,12 @@ each effect happen once however many deliveries race. A re-delivery hits the uni
 key and changes nothing; an event for a payment the store does not know is kept as
 unmatched and applied when the payment appears; one whose amount or currency differs
 from the payment's is kept, not applied, and the payment is flagged for a manager.
+
+A success the state machine cannot follow (after the payment failed or was
+cancelled) or one for another amount or currency says the customer's money was
+taken where the sale does not show it: the move stays refused, and the event is
+kept as a conflict on the payment (``payment_conflicts``) until a manager marks it
+handled. It is never only logged.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
 from pos.services._support import use_case
 from pos.services.payments import Settlement, finalise_failed, finalise_paid
 from pos.store.models import EventOutcome
-from pos.store.tables import payment_events, payments
+from pos.store.tables import payment_conflicts, payment_events, payments
 from pos.store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -47,6 +53,8 @@ MAX_PAYLOAD = 64 * 1024
 REVIEW_AMOUNT = "amount_mismatch"
 REVIEW_CURRENCY = "currency_mismatch"
 REVIEW_TERMINAL_ID = "terminal_id_mismatch"
+CONFLICT_PAID_AFTER = "paid_after_"
+"""A conflict's kind: ``paid_after_failed``, ``paid_after_cancelled``, or a review reason."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,8 @@ class EventReceipt:
     payment_id: int | None
     status: PaymentStatus | None
     """The payment's status after the event, if the payment is known."""
+    conflict: bool = False
+    """The terminal says money moved where the payment cannot follow: kept for a manager."""
 
 
 @use_case
@@ -145,8 +155,12 @@ def _apply(
 ) -> tuple[EventReceipt, Changed]:
     payment = _find_payment(connection, event)
     outcome, status, changed = EventOutcome.UNMATCHED, None, Changed.NOTHING
+    conflict = None
     if payment is not None:
-        outcome, status, changed = _settle(connection, payment, event, now)
+        outcome, status, changed, conflict = _settle(connection, payment, event, now)
+        if conflict is not None:
+            _record_conflict(connection, payment, event_row, event, conflict, now)
+            changed |= Changed.ORDERS
     connection.execute(
         update(payment_events)
         .where(payment_events.c.id == event_row)
@@ -159,7 +173,12 @@ def _apply(
     if outcome is EventOutcome.UNMATCHED:
         log.warning("event %s: no payment %s here; kept", event.event_id, event.payment_id)
     receipt = EventReceipt(
-        event.event_id, outcome, False, payment.id if payment is not None else None, status
+        event.event_id,
+        outcome,
+        False,
+        payment.id if payment is not None else None,
+        status,
+        conflict is not None,
     )
     return receipt, changed
 
@@ -191,7 +210,8 @@ def _find_payment(connection: Connection, event: TerminalEvent) -> Any:
 
 def _settle(
     connection: Connection, payment: Any, event: TerminalEvent, now: datetime
-) -> tuple[EventOutcome, PaymentStatus, Changed]:
+) -> tuple[EventOutcome, PaymentStatus, Changed, str | None]:
+    """What the event did to the payment, and the conflict it raises if it raises one."""
     current = PaymentStatus(payment.status)
     review = None
     if payment.provider_payment_id not in (None, event.terminal_payment_id):
@@ -201,7 +221,7 @@ def _settle(
     elif event.amount_minor != payment.amount_minor:
         review = REVIEW_AMOUNT
     if payment.method != PaymentMethod.CARD:
-        return EventOutcome.IGNORED, current, Changed.NOTHING
+        return EventOutcome.IGNORED, current, Changed.NOTHING, None
     if review is not None:
         log.warning("payment %s flagged: %s in event %s", payment.id, review, event.event_id)
         connection.execute(
@@ -209,7 +229,9 @@ def _settle(
             .where(payments.c.id == payment.id)
             .values(review_reason=review, updated_at=now)
         )
-        return EventOutcome.MISMATCH, current, Changed.ORDERS
+        # A success for another sum says money was taken that the sale does not show.
+        charged = event.target is PaymentStatus.PAID and review != REVIEW_TERMINAL_ID
+        return EventOutcome.MISMATCH, current, Changed.ORDERS, review if charged else None
     if payment.provider_payment_id is None:
         connection.execute(
             update(payments)
@@ -225,8 +247,8 @@ def _settle(
             .values(status=PaymentStatus.PENDING, updated_at=now)
         ).rowcount
         if moved:
-            return EventOutcome.APPLIED, PaymentStatus.PENDING, Changed.ORDERS
-        return EventOutcome.PENDING, current, Changed.NOTHING
+            return EventOutcome.APPLIED, PaymentStatus.PENDING, Changed.ORDERS, None
+        return EventOutcome.PENDING, current, Changed.NOTHING, None
     if target is PaymentStatus.PAID:
         settled = finalise_paid(connection, payment.id, now, event.source)
         changed = Changed.ORDERS | Changed.STOCK | Changed.CART | Changed.COUPONS
@@ -235,15 +257,48 @@ def _settle(
         changed = Changed.ORDERS | Changed.CART | Changed.COUPONS
     if isinstance(settled, Err) or not settled.applied:
         # Already there, or a move the machine forbids (a late "failed" after "paid").
-        return EventOutcome.IGNORED, current, Changed.NOTHING
-    return EventOutcome.APPLIED, settled.status, changed
+        # Only a charge the sale cannot follow is a conflict: a late decline after a
+        # success moved no money.
+        conflict = None
+        if isinstance(settled, Err) and target is PaymentStatus.PAID:
+            conflict = f"{CONFLICT_PAID_AFTER}{current.value}"
+        return EventOutcome.IGNORED, current, Changed.NOTHING, conflict
+    return EventOutcome.APPLIED, settled.status, changed, None
+
+
+def _record_conflict(
+    connection: Connection,
+    payment: Any,
+    event_row: int,
+    event: TerminalEvent,
+    kind: str,
+    now: datetime,
+) -> None:
+    log.warning("payment %s: conflict %s from event %s", payment.id, kind, event.event_id)
+    connection.execute(
+        insert(payment_conflicts).values(
+            payment_id=payment.id,
+            event_id=event_row,
+            kind=kind,
+            payment_status=payment.status,
+            amount_minor=event.amount_minor,
+            currency=event.currency,
+            detected_at=now,
+        )
+    )
 
 
 def _already_stored(uow: UnitOfWork, event: TerminalEvent) -> EventReceipt | None:
     with uow.reading():
         row = uow.connection.execute(
-            select(payment_events.c.outcome, payment_events.c.payment_id, payments.c.status)
+            select(
+                payment_events.c.outcome,
+                payment_events.c.payment_id,
+                payments.c.status,
+                payment_conflicts.c.id.label("conflict_id"),
+            )
             .outerjoin(payments, payments.c.id == payment_events.c.payment_id)
+            .outerjoin(payment_conflicts, payment_conflicts.c.event_id == payment_events.c.id)
             .where(
                 payment_events.c.provider == event.provider,
                 payment_events.c.event_id == event.event_id,
@@ -252,7 +307,14 @@ def _already_stored(uow: UnitOfWork, event: TerminalEvent) -> EventReceipt | Non
     if row is None:
         return None
     status = PaymentStatus(row.status) if row.status is not None else None
-    return EventReceipt(event.event_id, EventOutcome(row.outcome), True, row.payment_id, status)
+    return EventReceipt(
+        event.event_id,
+        EventOutcome(row.outcome),
+        True,
+        row.payment_id,
+        status,
+        row.conflict_id is not None,
+    )
 
 
 def _stored_event(row: Any) -> TerminalEvent:
