@@ -27,6 +27,7 @@ from pos.services.card_payments import (
     CardPaymentView,
     cancel_card_payment,
     check_card_payment,
+    claim_leftover_payments,
     unresolved_card_payments,
 )
 from pos.services.payment_events import match_unmatched_events
@@ -51,6 +52,7 @@ class Poller:
         slow: float = SLOW_SECONDS,
         payment_window: timedelta = CARD_PAYMENT_WINDOW,
         on_change: Callable[[int], None] | None = None,
+        on_leftovers: Callable[[tuple[CardPaymentView, ...]], None] | None = None,
         clock: Clock = system_clock,
     ) -> None:
         self._uow = uow_factory
@@ -60,6 +62,8 @@ class Poller:
         self.slow = slow
         self.payment_window = payment_window
         self.on_change = on_change
+        self.on_leftovers = on_leftovers
+        self._first_round = True
         self._clock = clock
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -91,7 +95,15 @@ class Poller:
         till that stopped, including one whose terminal call never happened, which
         is started again with its own idempotency key.
         """
-        found = unresolved_card_payments(self._uow(), self._till_id)
+        if self._first_round and self._till_id is not None:
+            # Before anything is asked: what this till left in flight when it stopped.
+            found = claim_leftover_payments(self._uow(), self._till_id)
+            if not isinstance(found, Err):
+                self._first_round = False
+                if self.on_leftovers is not None:
+                    self.on_leftovers(found.value)
+        else:
+            found = unresolved_card_payments(self._uow(), self._till_id)
         if isinstance(found, Err):
             log.error("poller: cannot read the unresolved payments: %s", found.code)
             return 0

@@ -22,7 +22,8 @@ from pos.payments.listener import WebhookListener
 from pos.payments.poller import Poller
 from pos.payments.simulator import TerminalSimulator
 from pos.payments.terminal import TerminalRejected, TerminalUnavailable
-from pos.services.card_payments import unresolved_card_payments
+from pos.services.attention import open_conflicts
+from pos.services.card_payments import CardPaymentView, unresolved_card_payments
 from pos.services.payment_events import EventReceipt
 from pos.store.models import DEFAULT_TILL_ID
 
@@ -55,6 +56,8 @@ class PaymentsStatus:
     listener_url: str | None
     last_event_at: datetime | None
     unresolved: int
+    conflicts: int = 0
+    """Charges the sales cannot follow, waiting for a manager (the whole store's)."""
 
 
 class PaymentRuntime:
@@ -77,6 +80,9 @@ class PaymentRuntime:
         self.listener = listener
         self.simulator = simulator
         self.on_change: Callable[[int], None] | None = None
+        self.on_leftovers: Callable[[tuple[int, ...]], None] | None = None
+        self.leftovers: tuple[int, ...] | None = None
+        """The card payments this till found in flight at start-up; None until looked."""
         if heard is not None:
             heard.target = self._heard
         self._listening = listener is not None and simulator is not None  # the demo's runs
@@ -95,6 +101,7 @@ class PaymentRuntime:
             till_id=till_id,
             payment_window=till.settings.payment_window,
             on_change=self._changed,
+            on_leftovers=self._left_over,
         )
         self._till_id = till_id
 
@@ -127,6 +134,7 @@ class PaymentRuntime:
         except TerminalUnavailable:
             answers = False
         unresolved = unresolved_card_payments(self.till.uow(), self._till_id)
+        conflicts = open_conflicts(self.till.uow())
         return PaymentsStatus(
             terminal_url=self.terminal.base_url,
             terminal_answers=answers,
@@ -134,11 +142,17 @@ class PaymentRuntime:
             # The listener's own: a poller's answer is not an event it heard.
             last_event_at=self.listener.last_event_at if self.listener is not None else None,
             unresolved=0 if isinstance(unresolved, Err) else len(unresolved.value),
+            conflicts=0 if isinstance(conflicts, Err) else conflicts.value,
         )
 
     def _changed(self, payment_id: int) -> None:
         if self.on_change is not None:
             self.on_change(payment_id)
+
+    def _left_over(self, found: tuple[CardPaymentView, ...]) -> None:
+        self.leftovers = tuple(view.payment_id for view in found)
+        if self.on_leftovers is not None and self.leftovers:
+            self.on_leftovers(self.leftovers)
 
     def _heard(self, receipt: EventReceipt) -> None:
         if receipt.payment_id is not None and not receipt.duplicate:

@@ -19,6 +19,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from http import HTTPStatus
 from typing import Any
 from uuid import UUID
 
@@ -57,6 +58,7 @@ REVIEW_KEY_CONFLICT = "terminal_key_conflict"
 class CardPaymentView:
     payment_id: int
     order_id: UUID
+    cart_id: int
     till_id: int
     status: PaymentStatus
     amount_minor: int
@@ -69,6 +71,8 @@ class CardPaymentView:
     review_reason: str | None
     created_at: datetime
     cancel_requested_at: datetime | None
+    left_over_at: datetime | None = None
+    """When its till started again and found it still in flight: left by a restart."""
 
     @property
     def unresolved(self) -> bool:
@@ -78,6 +82,7 @@ class CardPaymentView:
 _VIEW_COLUMNS = (
     payments.c.id,
     payments.c.order_id,
+    orders.c.cart_id,
     orders.c.till_id,
     payments.c.status,
     payments.c.method,
@@ -89,6 +94,7 @@ _VIEW_COLUMNS = (
     payments.c.review_reason,
     payments.c.created_at,
     payments.c.cancel_requested_at,
+    payments.c.left_over_at,
 )
 
 
@@ -118,6 +124,35 @@ def unresolved_card_payments(
     with uow.reading():
         ids = uow.connection.execute(query).scalars().all()
         return Ok(tuple(_card_view(uow.connection, payment_id) for payment_id in ids))
+
+
+@use_case
+def claim_leftover_payments(
+    uow: UnitOfWork, till_id: object
+) -> Result[tuple[CardPaymentView, ...]]:
+    """At a till's start-up: its card payments still in flight, marked as left by a restart.
+
+    The till started none of them yet, so each was left by the till that stopped: the
+    cashier is shown them at once, and the back office lists them without waiting for
+    the payment window. A mark already there is kept (the first restart found it).
+    """
+    if not is_id(till_id):
+        raise Refused(Code.TILL_NOT_FOUND)
+    mine = select(orders.c.id).where(orders.c.till_id == till_id).scalar_subquery()
+    with uow:
+        uow.connection.execute(
+            update(payments)
+            .where(
+                payments.c.order_id.in_(mine),
+                payments.c.method == PaymentMethod.CARD,
+                payments.c.status.in_([state.value for state in UNRESOLVED]),
+                payments.c.left_over_at.is_(None),
+            )
+            .values(left_over_at=uow.now())
+        )
+        uow.commit()
+    assert isinstance(till_id, int)
+    return unresolved_card_payments(uow, till_id)
 
 
 @use_case
@@ -153,6 +188,8 @@ def check_card_payment(
     except TerminalUnavailable:
         return Warn(view, Code.TERMINAL_UNREACHABLE)
     except TerminalRejected as refusal:
+        if _never_had(refusal):
+            return _never_started(uow, view)
         return Warn(view, Code.TERMINAL_REFUSED, {"reason": refusal.reason})
     return _reconcile(uow, terminal, view, answer)
 
@@ -189,6 +226,11 @@ def cancel_card_payment(
         while answer.status is TerminalStatus.PENDING and time.monotonic() < deadline:
             time.sleep(poll_every)
             answer = terminal.get_payment(terminal_id)
+    except TerminalRejected as refusal:
+        if _never_had(refusal) and view.terminal_payment_id is not None:
+            return _never_started(uow, view)
+        log.warning("payment %s: cancel not confirmed: %s", view.payment_id, refusal)
+        raise Refused(Code.PAYMENT_STATE_UNKNOWN) from None
     except TerminalError as problem:
         log.warning("payment %s: cancel not confirmed: %s", view.payment_id, problem)
         raise Refused(Code.PAYMENT_STATE_UNKNOWN) from None
@@ -285,6 +327,24 @@ def _start(uow: UnitOfWork, terminal: PaymentTerminal, view: CardPaymentView) ->
         _finish(uow, view.payment_id, PaymentStatus.FAILED, Settler.POLL)
         return Warn(_refreshed(uow, view), Code.TERMINAL_REFUSED, {"reason": refusal.reason})
     return _reconcile(uow, terminal, view, answer)
+
+
+def _never_had(refusal: TerminalRejected) -> bool:
+    return refusal.status_code == HTTPStatus.NOT_FOUND
+
+
+def _never_started(uow: UnitOfWork, view: CardPaymentView) -> Result[CardPaymentView]:
+    """The terminal answered the start with its id, and now says it has no such payment
+    (it was restarted, or replaced): no card can be charged for it there, so it failed
+    for certain and the sale goes back to the cashier with its goods held."""
+    log.warning(
+        "payment %s: the terminal has no payment %s; failed",
+        view.payment_id,
+        view.terminal_payment_id,
+    )
+    _finish(uow, view.payment_id, PaymentStatus.FAILED, Settler.POLL)
+    changed = Changed.ORDERS | Changed.CART | Changed.COUPONS
+    return Warn(_refreshed(uow, view), Code.TERMINAL_NEVER_HAD_PAYMENT, changed=changed)
 
 
 def _ask_to_start(terminal: PaymentTerminal, view: CardPaymentView) -> TerminalPayment:
@@ -397,6 +457,7 @@ def _card_view(connection: Connection, payment_id: object) -> CardPaymentView:
     return CardPaymentView(
         payment_id=row.id,
         order_id=row.order_id,
+        cart_id=row.cart_id,
         till_id=row.till_id,
         status=status,
         amount_minor=row.amount_minor,
@@ -408,4 +469,5 @@ def _card_view(connection: Connection, payment_id: object) -> CardPaymentView:
         review_reason=row.review_reason,
         created_at=row.created_at,
         cancel_requested_at=row.cancel_requested_at,
+        left_over_at=row.left_over_at,
     )
