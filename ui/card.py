@@ -9,10 +9,13 @@ from pos.bootstrap import Till
 from pos.domain.payments import PaymentStatus
 from pos.domain.results import Err, Result
 from pos.services.card_payments import (
+    CardPaymentView,
     cancel_card_payment,
     card_payment,
+    check_card_payment,
     force_resolve,
     start_card_payment,
+    unresolved_card_payments,
 )
 from pos.services.checkout import Card, checkout
 
@@ -47,6 +50,23 @@ def start_card(
 
 def card_state(till: Till, payment_id: int) -> Result[Any]:
     return card_payment(till.uow(), payment_id)
+
+
+def check_card(till: Till, runtime: PaymentRuntime, payment_id: int) -> Result[Any]:
+    return check_card_payment(till.uow(), runtime.terminal, payment_id)
+
+
+def leftover_payments(
+    till: Till, runtime: PaymentRuntime, found: tuple[int, ...]
+) -> tuple[CardPaymentView, ...]:
+    """The payments found at start-up as they stand now, then any other still open here."""
+    views = [card_payment(till.uow(), payment_id) for payment_id in found]
+    shown = [result.value for result in views if not isinstance(result, Err)]
+    still = unresolved_card_payments(till.uow(), runtime.till_id)
+    if not isinstance(still, Err):
+        known = {view.payment_id for view in shown}
+        shown += [view for view in still.value if view.payment_id not in known]
+    return tuple(shown)
 
 
 def cancel_card(till: Till, runtime: PaymentRuntime, payment_id: int) -> Result[Any]:

@@ -50,6 +50,7 @@ from ui import sale as sale_ops
 from ui.approval import Approved, ManagerApprovalDialog, PriceAsked
 from ui.dialogs import CardDialog, CashDialog, ConfirmDialog, ReceiptDialog, shortcut_text
 from ui.i18n import N_, _, language, other_language, set_language
+from ui.leftover import LeftoverPayments
 from ui.login import LoginWidget
 from ui.models import CartModel, SearchModel
 from ui.operations import Operations
@@ -168,6 +169,7 @@ class TillWindow(QMainWindow):
         if runtime is not None:
             # Called on the listener's and poller's threads: the signal hops to this one.
             runtime.on_change = self.payment_settled.emit
+        self.leftover = LeftoverPayments(self)  # card payments a restart left in flight
 
         self.resize(1024, 768)
         self.setMinimumSize(1024, 700)
@@ -416,6 +418,7 @@ class TillWindow(QMainWindow):
             self.start_new_sale()
         self.focus_scan()
         self.signed_in.emit(self.user)
+        self.leftover.signed_in()
 
     def sign_out(self) -> None:
         if self.card_dialog is not None:
@@ -855,6 +858,8 @@ class TillWindow(QMainWindow):
                 self._reload_cart()
             return
         waiting = isinstance(result, Warn) and result.code is Code.PAYMENT_PENDING
+        if isinstance(result, Err) and result.code is Code.TERMINAL_BUSY:
+            self.leftover.show()  # the ways out of the payment the terminal waits on
         if isinstance(result, Err | Warn) and dialog is not None and not waiting:
             dialog.show_note(render(result, language()))
             dialog.offer_manager()  # the terminal cannot say how it went: a manager may
@@ -1278,10 +1283,12 @@ class TillWindow(QMainWindow):
             self.listener_status.setText(text)
         else:
             self.listener_status.setText(_("Listener: off (polling)"))
-        self.unresolved_status.setText(
-            _("Unresolved payments: {count}").format(count=status.unresolved)
-        )
-        self.unresolved_status.setProperty("kind", "warning" if status.unresolved else "")
+        text = _("Unresolved payments: {count}").format(count=status.unresolved)
+        if status.conflicts:
+            text += " · " + _("Charges for a manager: {count}").format(count=status.conflicts)
+        kind = "error" if status.conflicts else "warning" if status.unresolved else ""
+        self.unresolved_status.setText(text)
+        self.unresolved_status.setProperty("kind", kind)
         _repolish(self.unresolved_status)
 
     # -- Qt ------------------------------------------------------------------------

@@ -121,6 +121,10 @@ class PaymentRuntime:
         self.terminal.close()
         self._probe.close()
 
+    @property
+    def till_id(self) -> int:
+        return self._till_id
+
     def wake(self) -> None:
         self.poller.wake()
 

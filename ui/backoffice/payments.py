@@ -1,8 +1,12 @@
-"""Card payments that need a manager: four lists, "check again" and "force resolve".
+"""Card payments that need a manager: five lists, "check again", "force resolve" and
+"mark handled".
 
 The lists come from ``payments_needing_attention``. Asking the terminal again goes
 to the network worker, as it may wait on the terminal; resolving by hand asks for
-the outcome and a note in a small dialog first.
+the outcome and a note in a small dialog first. A conflict (the terminal charged a
+customer where the sale cannot follow) is marked handled with a note in the same
+dialog, without the outcome: until refunds go through the terminal, the manager
+settles it with the customer and writes down how.
 """
 
 from __future__ import annotations
@@ -28,12 +32,15 @@ from PySide6.QtWidgets import (
 from pos.domain.payments import PaymentStatus
 from pos.services.attention import (
     Attention,
+    HandledConflict,
     ManualResolution,
     Mismatch,
+    PaymentConflictRow,
     Section,
     UnmatchedEvent,
     WaitingPayment,
     check_again,
+    mark_conflict_handled,
     payments_needing_attention,
 )
 from pos.services.card_payments import MAX_NOTE_LENGTH, CardPaymentView, force_resolve
@@ -55,6 +62,12 @@ REVIEW_REASONS = {
     "currency_mismatch": N_("Currency differs"),
     "terminal_id_mismatch": N_("Terminal id differs"),
     "terminal_key_conflict": N_("Key used for another payment"),
+}
+CONFLICT_KINDS = {
+    "paid_after_failed": N_("Charged after the payment failed"),
+    "paid_after_cancelled": N_("Charged after the payment was cancelled"),
+    "amount_mismatch": N_("Charged another amount"),
+    "currency_mismatch": N_("Charged in another currency"),
 }
 SETTLERS = {
     "cash": N_("Cash"),
@@ -84,14 +97,40 @@ def review_reason_text(reason: str | None) -> str:
     return _(REVIEW_REASONS[reason]) if reason in REVIEW_REASONS else reason
 
 
+def conflict_text(kind: str) -> str:
+    return _(CONFLICT_KINDS[kind]) if kind in CONFLICT_KINDS else kind
+
+
+def waiting_why(row: WaitingPayment) -> str:
+    if row.left_by_restart:
+        return _("Left by a restart")
+    return _("Past the payment window")
+
+
 def settler_name(settler: str | None) -> str:
     if settler is None:
         return ""
     return _(SETTLERS[settler]) if settler in SETTLERS else settler
 
 
+CONFLICT_COLUMNS: tuple[Column[PaymentConflictRow], ...] = (
+    Column(N_("Received"), lambda row: when(row.detected_at)),
+    Column(N_("Till"), lambda row: row.till_code),
+    Column(N_("No."), lambda row: str(row.payment_id), align_right=True),
+    Column(N_("What happened"), lambda row: conflict_text(row.kind)),
+    Column(N_("Sale now"), lambda row: status_name(row.status)),
+    Column(N_("Sale amount"), lambda row: money(row.amount_minor, row.currency), align_right=True),
+    Column(
+        N_("Charged"),
+        lambda row: money(row.event_amount_minor, row.event_currency),
+        align_right=True,
+    ),
+    Column(N_("Terminal's id"), lambda row: row.terminal_payment_id or ""),
+    Column(N_("Event id"), lambda row: row.event_id),
+)
 WAITING_COLUMNS: tuple[Column[WaitingPayment], ...] = (
     Column(N_("Since"), lambda row: when(row.created_at)),
+    Column(N_("Why listed"), waiting_why),
     Column(N_("Till"), lambda row: row.till_code),
     Column(N_("Cashier"), lambda row: row.cashier or ""),
     Column(N_("Amount"), lambda row: money(row.amount_minor, row.currency), align_right=True),
@@ -168,13 +207,20 @@ class _Section(QGroupBox):
 
 
 class ForceResolveDialog(QDialog):
-    """The outcome a manager settles a payment with, and why; both are required."""
+    """The outcome a manager settles a payment with, and why; both are required.
 
-    chosen = Signal(object, str)  # PaymentStatus, note
+    With ``with_outcome=False`` it only asks why: a conflict is marked handled, and the
+    payment keeps its status.
+    """
 
-    def __init__(self, description: str, parent: QWidget | None = None) -> None:
+    chosen = Signal(object, str)  # PaymentStatus (None without an outcome), note
+
+    def __init__(
+        self, description: str, parent: QWidget | None = None, *, with_outcome: bool = True
+    ) -> None:
         super().__init__(parent)
-        self.setObjectName("ForceResolveDialog")
+        self.with_outcome = with_outcome
+        self.setObjectName("ForceResolveDialog" if with_outcome else "ConflictHandledDialog")
         self.setModal(True)
         self.description = QLabel(description, objectName="ResolveWhat")
         self.description.setWordWrap(True)
@@ -202,9 +248,14 @@ class ForceResolveDialog(QDialog):
         buttons.addWidget(self.resolve_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.description)
-        layout.addWidget(self.outcome_caption)
-        for button in self.buttons.values():
-            layout.addWidget(button)
+        if with_outcome:
+            layout.addWidget(self.outcome_caption)
+            for button in self.buttons.values():
+                layout.addWidget(button)
+        else:
+            self.outcome_caption.hide()
+            for button in self.buttons.values():
+                button.hide()
         layout.addWidget(self.note_caption)
         layout.addWidget(self.note)
         layout.addLayout(buttons)
@@ -219,24 +270,27 @@ class ForceResolveDialog(QDialog):
         return self.note.toPlainText().strip()
 
     def retranslate(self) -> None:
-        self.setWindowTitle(_("Resolve the payment by hand"))
+        if self.with_outcome:
+            self.setWindowTitle(_("Resolve the payment by hand"))
+        else:
+            self.setWindowTitle(_("Mark the conflict handled"))
         self.outcome_caption.setText(_("What became of the payment?"))
         for outcome, text in OUTCOMES:
             self.buttons[outcome].setText(_(text))
         self.note_caption.setText(
             _("Note (required, at most {limit} characters)").format(limit=MAX_NOTE_LENGTH)
         )
-        self.resolve_button.setText(_("Resolve"))
+        self.resolve_button.setText(_("Resolve") if self.with_outcome else _("Mark handled"))
         self.cancel_button.setText(_("Cancel"))
 
     def _update(self, *_args: object) -> None:
         note = self.note_text()
-        ready = self.outcome() is not None and 0 < len(note) <= MAX_NOTE_LENGTH
-        self.resolve_button.setEnabled(ready)
+        chosen = self.outcome() is not None or not self.with_outcome
+        self.resolve_button.setEnabled(chosen and 0 < len(note) <= MAX_NOTE_LENGTH)
 
     def _resolve(self) -> None:
         outcome = self.outcome()
-        if outcome is None or not self.note_text():
+        if (outcome is None and self.with_outcome) or not self.note_text():
             return
         self.chosen.emit(outcome, self.note_text())
         self.accept()
@@ -258,6 +312,8 @@ class PaymentsPage(Page):
         self.check_button.clicked.connect(self.check_selected)
         self.resolve_button = QPushButton(objectName="ForceResolve")
         self.resolve_button.clicked.connect(self.resolve_selected)
+        self.handled_button = QPushButton(objectName="MarkHandled")
+        self.handled_button.clicked.connect(self.handle_selected)
         top = QHBoxLayout()
         top.addWidget(self.heading)
         top.addSpacing(16)
@@ -266,9 +322,15 @@ class PaymentsPage(Page):
         top.addWidget(self.refresh_button)
         top.addWidget(self.check_button)
         top.addWidget(self.resolve_button)
+        top.addWidget(self.handled_button)
 
+        self.conflicts = _Section(
+            N_("Charged where the sale cannot follow"),
+            RowsModel(CONFLICT_COLUMNS),
+            "Conflicts",
+        )
         self.waiting = _Section(
-            N_("Waiting longer than the payment window"),
+            N_("Waiting: past the payment window or left by a restart"),
             RowsModel(WAITING_COLUMNS),
             "Waiting",
         )
@@ -287,7 +349,13 @@ class PaymentsPage(Page):
             RowsModel(RESOLVED_COLUMNS),
             "Resolved",
         )
-        self.sections = (self.waiting, self.mismatches, self.unmatched, self.resolved)
+        self.sections = (
+            self.conflicts,
+            self.waiting,
+            self.mismatches,
+            self.unmatched,
+            self.resolved,
+        )
         splitter = QSplitter(Qt.Orientation.Vertical, objectName="PaymentSections")
         splitter.setChildrenCollapsible(False)
         for section in self.sections:
@@ -321,11 +389,19 @@ class PaymentsPage(Page):
                     return row
         return None
 
+    def selected_conflict(self) -> PaymentConflictRow | None:
+        rows = self.conflicts.view.selectionModel().selectedRows()
+        if not rows:
+            return None
+        row = self.conflicts.model.row_at(rows[0].row())
+        return row if isinstance(row, PaymentConflictRow) else None
+
     def select(self, section: _Section, row: int) -> None:
         section.view.selectRow(row)
 
     def _update_actions(self) -> None:
         chosen = self.selected_payment() is not None
+        self.handled_button.setEnabled(self.selected_conflict() is not None)
         self.resolve_button.setEnabled(chosen)
         self.check_button.setEnabled(chosen and self.context.runtime is not None)
 
@@ -340,6 +416,7 @@ class PaymentsPage(Page):
 
     def _show(self, attention: Attention) -> None:
         self.attention = attention
+        self.conflicts.show_section(attention.conflicts)
         self.waiting.show_section(attention.waiting)
         self.mismatches.show_section(attention.mismatches)
         self.unmatched.show_section(attention.unmatched)
@@ -412,6 +489,46 @@ class PaymentsPage(Page):
         )
         self.refresh()
 
+    def handle_selected(self) -> None:
+        conflict = self.selected_conflict()
+        if conflict is None:
+            return
+        description = _(
+            "Payment {payment} at {till}: {what}. The sale is {status} at {amount}; "
+            "the terminal charged {charged}. Settle it with the customer, then say how."
+        ).format(
+            payment=conflict.payment_id,
+            till=conflict.till_code,
+            what=conflict_text(conflict.kind),
+            status=status_name(conflict.status),
+            amount=money(conflict.amount_minor, conflict.currency),
+            charged=money(conflict.event_amount_minor, conflict.event_currency),
+        )
+        dialog = ForceResolveDialog(description, self, with_outcome=False)
+        conflict_id = conflict.conflict_id
+        dialog.chosen.connect(lambda _outcome, note: self._handle(conflict_id, note))
+        dialog.finished.connect(self._dialog_closed)
+        self.resolve_dialog = dialog
+        dialog.open()
+
+    def _handle(self, conflict_id: int, note: str) -> None:
+        manager_id = self.manager_id
+        self.message.clear_message()
+
+        def handle(uow: UnitOfWork) -> Any:
+            return mark_conflict_handled(uow, conflict_id, manager_id=manager_id, note=note)
+
+        self.call(handle, self._handled)
+
+    def _handled(self, handled: HandledConflict) -> None:
+        self.message.say(
+            "info",
+            lambda: _("Conflict on payment {payment} marked handled").format(
+                payment=handled.payment_id
+            ),
+        )
+        self.refresh()
+
     # -- texts -----------------------------------------------------------------------
 
     def _write_as_of(self) -> None:
@@ -437,6 +554,10 @@ class PaymentsPage(Page):
             else _("No card terminal is connected to this till")
         )
         self.resolve_button.setToolTip(_("Settle the selected payment by hand, with a note"))
+        self.handled_button.setText(_("Mark handled…"))
+        self.handled_button.setToolTip(
+            _("The selected conflict was settled with the customer: say how, for the audit log")
+        )
         for section in self.sections:
             section.retranslate()
         self._write_as_of()
