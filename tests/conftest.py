@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -101,7 +102,10 @@ def _empty_postgres(engine: Engine) -> None:
         connection.execute(text("UPDATE tills SET last_receipt_number = 0"))
         connection.execute(text("DELETE FROM locations WHERE code <> 'main'"))
         connection.execute(
-            text("UPDATE locations SET prices_include_tax = true, receipt_header = ''")
+            text(
+                "UPDATE locations SET prices_include_tax = true, receipt_header = '',"
+                " time_zone = 'Europe/Istanbul'"
+            )
         )
 
 
@@ -146,6 +150,17 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture
+def machine_in_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The machine's clock set to UTC, as many servers and fresh installs are: the shop's
+    own zone must decide every time shown and every day cut, never the machine's."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 @pytest.fixture

@@ -47,6 +47,7 @@ from pos.services.users import UserView, list_users, sign_in
 from pos.store.models import CartStatus, Role
 from ui import card as card_ops
 from ui import sale as sale_ops
+from ui import shop_time
 from ui.approval import Approved, ManagerApprovalDialog, PriceAsked
 from ui.dialogs import CardDialog, CashDialog, ConfirmDialog, ReceiptDialog, shortcut_text
 from ui.i18n import N_, _, language, other_language, set_language
@@ -175,6 +176,7 @@ class TillWindow(QMainWindow):
         self.setMinimumSize(1024, 700)
         self.retranslate()
         self.load_users()
+        shop_time.follow_shop(self.till, self.ops)
         self.status_timer.start()
         QTimer.singleShot(0, self.refresh_status)
 
@@ -1354,4 +1356,4 @@ def _repolish(widget: QWidget) -> None:
 
 
 def _local(at: datetime) -> datetime:
-    return at.astimezone()
+    return shop_time.local(at)

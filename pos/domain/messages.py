@@ -202,6 +202,10 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "Geçersiz ayar: {setting}",
         "en": "Invalid setting: {setting}",
     },
+    Code.UNKNOWN_TIME_ZONE: {
+        "tr": "Bilinmeyen saat dilimi: Europe/Istanbul gibi yazın",
+        "en": "Unknown time zone: write it like Europe/Istanbul",
+    },
     Code.ORDER_NOT_FOUND: {
         "tr": "Satış bulunamadı",
         "en": "Sale not found",

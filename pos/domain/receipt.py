@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from babel.dates import format_datetime, get_timezone
+from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
+from pos.domain.clock import DEFAULT_TIME_ZONE, shop_zone
 from pos.domain.money import format_money
 from pos.domain.payments import PaymentMethod
 from pos.domain.pricing import PriceLine, TaxLine, quote
@@ -25,7 +26,6 @@ from pos.domain.pricing import PriceLine, TaxLine, quote
 RECEIPT_WIDTH = 42
 """Characters per line on 80 mm paper with the printer's standard font."""
 MIN_WIDTH = 24
-SHOP_TIME_ZONE = "Europe/Istanbul"
 MAX_NAME_LINES = 2
 """A product name longer than this many lines is cut short with an ellipsis."""
 ELLIPSIS = "…"
@@ -126,6 +126,8 @@ class ReceiptData:
     tendered_minor: int | None
     """Cash handed over; None for a card."""
     change_minor: int | None
+    time_zone: str = DEFAULT_TIME_ZONE
+    """The shop's zone: the time printed is the shop's, whatever the machine's clock says."""
 
     def __post_init__(self) -> None:
         if self.issued_at.tzinfo is None:
@@ -176,7 +178,6 @@ def render_receipt(
     locale: str = DEFAULT_LOCALE,
     width: int = RECEIPT_WIDTH,
     *,
-    tz: str = SHOP_TIME_ZONE,
     copy: bool = False,
 ) -> str:
     """The receipt as fixed-width text, one printer line per text line.
@@ -186,17 +187,14 @@ def render_receipt(
     """
     if width < MIN_WIDTH:
         raise ValueError(f"a receipt needs at least {MIN_WIDTH} columns")
-    return _Layout(data, locale, width, tz, copy).render()
+    return _Layout(data, locale, width, copy).render()
 
 
 class _Layout:
-    def __init__(
-        self, data: ReceiptData, locale: str, width: int, tz: str, copy: bool = False
-    ) -> None:
+    def __init__(self, data: ReceiptData, locale: str, width: int, copy: bool = False) -> None:
         self.data = data
         self.locale = locale
         self.width = width
-        self.tz = tz
         self.copy = copy
         self.text = _labels(locale)
         self.out: list[str] = []
@@ -218,7 +216,7 @@ class _Layout:
             self.rule("-")
         self.columns(text["number"], data.number_label)
         issued = format_datetime(
-            data.issued_at, "medium", tzinfo=get_timezone(self.tz), locale=self.locale
+            data.issued_at, "medium", tzinfo=shop_zone(data.time_zone), locale=self.locale
         )
         self.columns(text["date"], issued.translate(_PLAIN_SPACES))
         if data.cashier:

@@ -64,6 +64,7 @@ class Code(enum.StrEnum):
     TILL_NOT_FOUND = "till_not_found"
     LOCATION_NOT_FOUND = "location_not_found"
     INVALID_SETTING = "invalid_setting"
+    UNKNOWN_TIME_ZONE = "unknown_time_zone"
     ORDER_NOT_FOUND = "order_not_found"
     ORDER_NOT_PAID = "order_not_paid"
     PAYMENT_NOT_FOUND = "payment_not_found"

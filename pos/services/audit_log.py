@@ -4,23 +4,34 @@ Newest first, a page at a time: each page ends with the id to ask for the next
 (``before_id``), so reading far back costs the same as reading today. Filters
 combine (user, action, a time range). An action ending in a dot names a family:
 ``"stock."`` finds every stock action; any other action is matched exactly.
+
+Each row comes with what :mod:`pos.domain.audit_wording` needs to say it in the shop's
+words: the names of the user or product it concerns, a sale's receipt number, a
+coupon's kind. They are read in the same transaction as the page, one query per kind
+of name for the whole page, so a page costs the same whatever it holds.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import aliased
 
+from pos.domain.audit_wording import DEFAULT_CURRENCY, AuditFacts
+from pos.domain.receipt import receipt_label
 from pos.domain.results import Code, Ok, Refused, Result
 from pos.services._support import is_id, use_case
+from pos.services.shop import zone_of_shop
 from pos.services.users import acting_user
 from pos.store.models import AuditEntry, Role, User
+from pos.store.tables import coupons, orders, payments, products, tills, users
 from pos.store.uow import UnitOfWork
 
 PAGE_SIZE = 100
@@ -44,6 +55,8 @@ class AuditRow:
     entity: str
     entity_id: str
     details: dict[str, Any]
+    facts: AuditFacts
+    """The entry with the names it concerns: ``describe(row.facts, locale)`` says it."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +114,12 @@ def audit_entries(
         wanted = wanted.where(AuditEntry.id < before_id)
     with uow.reading():
         acting_user(uow.session, manager_id, role=Role.MANAGER)
+        entries = [
+            (entry, user_name, approver_name, _decoded(entry.details))
+            for entry, user_name, approver_name in uow.session.execute(wanted)
+        ]
+        names = _Names.read(uow.connection, [(e.entity, e.entity_id, d) for e, _, _, d in entries])
+        zone = zone_of_shop(uow.connection).key
         found = [
             AuditRow(
                 id=entry.id,
@@ -112,9 +131,10 @@ def audit_entries(
                 action=entry.action,
                 entity=entry.entity,
                 entity_id=entry.entity_id,
-                details=_decoded(entry.details),
+                details=details,
+                facts=names.facts(entry, user_name, approver_name, details, zone),
             )
-            for entry, user_name, approver_name in uow.session.execute(wanted)
+            for entry, user_name, approver_name, details in entries
         ]
     more = len(found) > limit
     rows = tuple(found[:limit])
@@ -140,6 +160,146 @@ def audit_actions(uow: UnitOfWork, *, manager_id: object) -> Result[tuple[str, .
         acting_user(uow.session, manager_id, role=Role.MANAGER)
         found = tuple(uow.connection.execute(wanted).scalars())
     return Ok(found)
+
+
+@dataclass(frozen=True)
+class _Names:
+    """The names a page of entries concerns, each kind read in one query."""
+
+    users: dict[int, str]
+    products: dict[int, str]
+    coupons: dict[int, tuple[str, str]]
+    """Kind and currency by coupon id."""
+    receipts: dict[UUID, tuple[str | None, str]]
+    """Receipt number (None before payment) and currency by order id."""
+    payment_orders: dict[int, UUID]
+
+    @classmethod
+    def read(cls, connection: Connection, entries: list[tuple[str, str, dict[str, Any]]]) -> _Names:
+        ids: dict[str, set[int]] = {
+            "user": set(),
+            "product": set(),
+            "coupon": set(),
+            "payment": set(),
+        }
+        order_ids: set[UUID] = set()
+        for entity, entity_id, details in entries:
+            if entity in ids and entity_id.isdigit():
+                ids[entity].add(int(entity_id))
+            if entity == "order":
+                order_ids.update(_uuids([entity_id]))
+            if isinstance(details.get("product_id"), int):
+                ids["product"].add(details["product_id"])
+            order_ids.update(_uuids([details.get("order_id")]))
+        payment_orders = (
+            {
+                row.id: row.order_id
+                for row in connection.execute(
+                    select(payments.c.id, payments.c.order_id).where(
+                        payments.c.id.in_(ids["payment"])
+                    )
+                )
+            }
+            if ids["payment"]
+            else {}
+        )
+        order_ids.update(payment_orders.values())
+        return cls(
+            users=_lookup(connection, users.c.id, users.c.display_name, ids["user"]),
+            products=_lookup(connection, products.c.id, products.c.name, ids["product"]),
+            coupons=(
+                {
+                    row.id: (str(row.kind), row.currency)
+                    for row in connection.execute(
+                        select(coupons.c.id, coupons.c.kind, coupons.c.currency).where(
+                            coupons.c.id.in_(ids["coupon"])
+                        )
+                    )
+                }
+                if ids["coupon"]
+                else {}
+            ),
+            receipts=(
+                {
+                    row.id: (
+                        receipt_label(row.code, row.receipt_number)
+                        if row.receipt_number is not None
+                        else None,
+                        row.currency,
+                    )
+                    for row in connection.execute(
+                        select(
+                            orders.c.id, orders.c.receipt_number, orders.c.currency, tills.c.code
+                        )
+                        .join(tills, tills.c.id == orders.c.till_id)
+                        .where(orders.c.id.in_(order_ids))
+                    )
+                }
+                if order_ids
+                else {}
+            ),
+            payment_orders=payment_orders,
+        )
+
+    def facts(
+        self,
+        entry: AuditEntry,
+        actor: str | None,
+        approver: str | None,
+        details: dict[str, Any],
+        zone: str,
+    ) -> AuditFacts:
+        number = int(entry.entity_id) if entry.entity_id.isdigit() else None
+        subject: str | None = None
+        coupon_kind: str | None = None
+        currency = details.get("currency")
+        if entry.entity == "user" and number is not None:
+            subject = self.users.get(number) or details.get("username")
+        elif entry.entity == "product" and number is not None:
+            subject = self.products.get(number)
+        elif entry.entity == "coupon":
+            subject = details.get("code")
+            if number is not None and number in self.coupons:
+                coupon_kind, coupon_currency = self.coupons[number]
+                currency = currency or coupon_currency
+        order_id: UUID | None = None
+        if entry.entity == "order":
+            order_id = next(iter(_uuids([entry.entity_id])), None)
+        elif entry.entity == "payment" and number is not None:
+            order_id = self.payment_orders.get(number)
+        else:
+            order_id = next(iter(_uuids([details.get("order_id")])), None)
+        receipt, order_currency = (
+            self.receipts.get(order_id, (None, None)) if order_id else (None, None)
+        )
+        product_id = details.get("product_id")
+        return AuditFacts(
+            action=entry.action,
+            actor=actor,
+            approver=approver,
+            details=details,
+            subject=subject if isinstance(subject, str) else None,
+            product=self.products.get(product_id) if isinstance(product_id, int) else None,
+            receipt=receipt,
+            coupon_kind=coupon_kind,
+            currency=currency if isinstance(currency, str) else order_currency or DEFAULT_CURRENCY,
+            time_zone=zone,
+        )
+
+
+def _lookup(connection: Connection, key: Any, name: Any, wanted: set[int]) -> dict[int, str]:
+    if not wanted:
+        return {}
+    return {row[0]: row[1] for row in connection.execute(select(key, name).where(key.in_(wanted)))}
+
+
+def _uuids(values: list[object]) -> list[UUID]:
+    found = []
+    for value in values:
+        if isinstance(value, str) and len(value) == 36:
+            with contextlib.suppress(ValueError):
+                found.append(UUID(value))
+    return found
 
 
 def _action_ok(action: object) -> bool:

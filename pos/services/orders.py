@@ -16,10 +16,11 @@ from sqlalchemy import Connection, and_, exists, or_, select
 
 from pos.domain.messages import LOCALES
 from pos.domain.payments import PaymentMethod, PaymentStatus
-from pos.domain.receipt import DEFAULT_LOCALE, SHOP_TIME_ZONE, receipt_label, render_receipt
+from pos.domain.receipt import DEFAULT_LOCALE, receipt_label, render_receipt
 from pos.domain.results import Code, Ok, Refused, Result
 from pos.services._support import audit, is_id, use_case
 from pos.services.receipts import load_receipt, order_key
+from pos.services.shop import zone_of_shop
 from pos.services.users import acting_user
 from pos.store.models import EventOutcome, OrderStatus, Role
 from pos.store.tables import order_items, orders, payment_events, payments, tills, users
@@ -166,11 +167,11 @@ def orders_of_day(
     after: object = None,
     limit: object = ORDERS_LIMIT,
 ) -> Result[OrdersOfDay]:
-    """The sales begun on ``day`` in ``tz`` (the machine's zone if None), newest first.
+    """The sales begun on ``day`` in ``tz`` (the shop's zone if None), newest first.
 
     Every filter given must hold; ``after`` is the cursor of the page before.
     """
-    start, end = _local_day(day, tz)
+    wanted = _checked_day(day, tz)
     if status is not None and not isinstance(status, OrderStatus):
         raise Refused(Code.INVALID_FILTER)
     if method is not None and not isinstance(method, PaymentMethod):
@@ -205,7 +206,6 @@ def orders_of_day(
         )
         .join(tills, tills.c.id == orders.c.till_id)
         .outerjoin(users, users.c.id == orders.c.cashier_id)
-        .where(orders.c.created_at >= start, orders.c.created_at < end)
         .order_by(orders.c.created_at.desc(), orders.c.id.desc())
         .limit(limit + 1)
     )
@@ -230,6 +230,9 @@ def orders_of_day(
         )
     with uow.reading():
         acting_user(uow.session, manager_id, role=Role.MANAGER)
+        zone = tz if isinstance(tz, tzinfo) else zone_of_shop(uow.connection)
+        start, end = _local_day(wanted, zone)
+        query = query.where(orders.c.created_at >= start, orders.c.created_at < end)
         found = uow.connection.execute(query).all()
         page = found[:limit]
         methods = _methods(uow.connection, [row.id for row in page])
@@ -275,7 +278,6 @@ def reprint_receipt(
     *,
     manager_id: object,
     locale: object = DEFAULT_LOCALE,
-    tz: str = SHOP_TIME_ZONE,
 ) -> Result[str]:
     """The paid sale's receipt again, marked as a copy. Audited; an unpaid sale has none."""
     if not isinstance(locale, str) or locale not in LOCALES:
@@ -284,7 +286,7 @@ def reprint_receipt(
     with uow:
         manager = acting_user(uow.session, manager_id, role=Role.MANAGER)
         data = load_receipt(uow.connection, key)
-        text = render_receipt(data, locale, tz=tz, copy=True)
+        text = render_receipt(data, locale, copy=True)
         audit(
             uow.session,
             at=uow.now(),
@@ -328,21 +330,20 @@ def order_choices(uow: UnitOfWork, *, manager_id: object) -> Result[OrderChoices
 # -- the steps ----------------------------------------------------------------------
 
 
-def _local_day(day: object, tz: object) -> tuple[datetime, datetime]:
-    """Midnight to midnight of ``day`` in ``tz`` (the machine's zone if None), in UTC."""
+def _checked_day(day: object, tz: object) -> date:
     if not isinstance(day, date) or isinstance(day, datetime):
         raise Refused(Code.INVALID_FILTER)
     if tz is not None and not isinstance(tz, tzinfo):
         raise Refused(Code.INVALID_FILTER)
+    return day
+
+
+def _local_day(day: date, zone: tzinfo) -> tuple[datetime, datetime]:
+    """Midnight to midnight of ``day`` in ``zone``, in UTC: never in the machine's zone."""
     try:
         following = day + timedelta(days=1)
-        if tz is None:
-            # A naive time is read in the machine's own zone, daylight saving and all.
-            start = datetime.combine(day, time.min).astimezone(UTC)
-            end = datetime.combine(following, time.min).astimezone(UTC)
-        else:
-            start = datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
-            end = datetime.combine(following, time.min, tzinfo=tz).astimezone(UTC)
+        start = datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+        end = datetime.combine(following, time.min, tzinfo=zone).astimezone(UTC)
     except (OverflowError, OSError, ValueError):
         raise Refused(Code.INVALID_FILTER) from None
     return start, end

@@ -2,8 +2,8 @@
 
 Read only. Everything printed comes from the order as it was sold: its snapshot
 lines (name, price, tax rate, discount share) and its stored totals, so renaming or
-repricing a product later never changes a receipt. The shop's header is the
-store's current one.
+repricing a product later never changes a receipt. The shop's header and time zone
+are the store's current ones.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from sqlalchemy import Connection, select
 from pos.domain.payments import PaymentMethod, PaymentStatus
 from pos.domain.receipt import (
     DEFAULT_LOCALE,
-    SHOP_TIME_ZONE,
     ReceiptData,
     ReceiptLine,
     render_receipt,
@@ -47,15 +46,14 @@ def receipt_text(
     order_id: object,
     *,
     locale: str = DEFAULT_LOCALE,
-    tz: str = SHOP_TIME_ZONE,
     copy: bool = False,
 ) -> Result[str]:
-    """The paid sale's receipt laid out for the till's printer, in ``locale``; marked
-    as a copy when it is a reprint."""
+    """The paid sale's receipt laid out for the till's printer, in ``locale`` and at the
+    shop's time; marked as a copy when it is a reprint."""
     data = receipt_data(uow, order_id)
     if isinstance(data, Err):
         return data
-    return Ok(render_receipt(data.value, locale, tz=tz, copy=copy))
+    return Ok(render_receipt(data.value, locale, copy=copy))
 
 
 def load_receipt(connection: Connection, order_id: object) -> ReceiptData:
@@ -90,6 +88,7 @@ def _load(connection: Connection, order_id: UUID) -> ReceiptData:
             orders.c.paid_at,
             tills.c.code.label("till_code"),
             locations.c.receipt_header,
+            locations.c.time_zone,
             users.c.display_name.label("cashier"),
             receipts.c.issued_at,
         )
@@ -161,4 +160,5 @@ def _load(connection: Connection, order_id: UUID) -> ReceiptData:
         tender=method,
         tendered_minor=payment.tendered_minor if method is PaymentMethod.CASH else None,
         change_minor=payment.change_minor if method is PaymentMethod.CASH else None,
+        time_zone=order.time_zone,
     )

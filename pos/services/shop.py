@@ -1,11 +1,14 @@
-"""The store's own settings: how shelf prices are read, and the receipt's header."""
+"""The store's own settings: how shelf prices are read, the receipt's header, and the
+shop's time zone (its days, its receipts' times, every clock a screen shows)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import literal, select, update
+from sqlalchemy import Connection, literal, select, update
 
+from pos.domain import clock
 from pos.domain.results import Changed, Code, Ok, Refused, Result
 from pos.services._support import audit, is_id, use_case
 from pos.services.users import acting_user
@@ -24,6 +27,12 @@ class ShopSettings:
     prices_include_tax: bool
     """True: shelf prices include tax (KDV dahil). False: tax is added at the till."""
     receipt_header: str
+    time_zone: str
+    """The IANA zone the shop keeps its clocks in (``Europe/Istanbul``)."""
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return clock.shop_zone(self.time_zone)
 
 
 @use_case
@@ -40,6 +49,7 @@ def update_shop_settings(
     location_id: int = DEFAULT_LOCATION_ID,
     prices_include_tax: bool | None = None,
     receipt_header: str | None = None,
+    time_zone: str | None = None,
 ) -> Result[ShopSettings]:
     """Change the store's settings (managers only). Sales already begun keep their tax mode."""
     changes: dict[str, object] = {}
@@ -49,6 +59,10 @@ def update_shop_settings(
         changes["prices_include_tax"] = prices_include_tax
     if receipt_header is not None:
         changes["receipt_header"] = _clean_header(receipt_header)
+    if time_zone is not None:
+        if clock.time_zone(time_zone) is None:
+            raise Refused(Code.UNKNOWN_TIME_ZONE)
+        changes["time_zone"] = time_zone
     with uow:
         user = acting_user(uow.session, user_id, role=Role.MANAGER)
         before = read_settings(uow, location_id)
@@ -79,6 +93,7 @@ def read_settings(uow: UnitOfWork, location_id: object) -> ShopSettings:
                 locations.c.name,
                 locations.c.prices_include_tax,
                 locations.c.receipt_header,
+                locations.c.time_zone,
             ).where(locations.c.id == location_id)
         ).first()
         if is_id(location_id)
@@ -87,6 +102,16 @@ def read_settings(uow: UnitOfWork, location_id: object) -> ShopSettings:
     if row is None:
         raise Refused(Code.LOCATION_NOT_FOUND)
     return ShopSettings(*row)
+
+
+def zone_of_shop(connection: Connection, location_id: int = DEFAULT_LOCATION_ID) -> ZoneInfo:
+    """The shop's zone, read in the caller's transaction: where its days begin and end."""
+    name = connection.execute(
+        select(locations.c.time_zone).where(locations.c.id == location_id)
+    ).scalar()
+    if name is None:
+        raise Refused(Code.LOCATION_NOT_FOUND)
+    return clock.shop_zone(name)
 
 
 def _clean_header(text: object) -> str:

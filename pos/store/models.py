@@ -137,6 +137,8 @@ class Location(Base):
     """The store's setting: shelf prices include tax (the default) or tax comes on top."""
     receipt_header: Mapped[str] = mapped_column(Text, server_default="")
     """The shop's name, address and tax number, printed at the top of each receipt."""
+    time_zone: Mapped[str] = mapped_column(String(64), server_default="Europe/Istanbul")
+    """The IANA zone the shop keeps its clocks in: its days, receipts and screens."""
 
 
 class Till(Base):

@@ -4,9 +4,7 @@ databases."""
 from __future__ import annotations
 
 import json
-import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -78,16 +76,6 @@ def second_till(store: Store) -> int:
     return 2
 
 
-@pytest.fixture
-def local_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The machine set to Istanbul time, as a till in Türkiye is."""
-    monkeypatch.setenv("TZ", "Europe/Istanbul")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
 def test_the_day_is_the_shops_local_day(
     uow: UnitOfWork, clock: FakeClock, shelf: Shelf, manager: UserView
 ) -> None:
@@ -108,8 +96,8 @@ def test_the_day_is_the_shops_local_day(
     assert day_of(uow, manager, tz=timezone(timedelta(hours=3))) == [last, first]
 
 
-@pytest.mark.usefixtures("local_zone")
-def test_without_a_zone_the_day_is_the_machines_local_day(
+@pytest.mark.usefixtures("machine_in_utc")
+def test_without_a_zone_the_day_is_the_shops_day_not_the_machines(
     uow: UnitOfWork, clock: FakeClock, shelf: Shelf, manager: UserView
 ) -> None:
     at_local(clock, 0, 1)

@@ -33,7 +33,11 @@ def test_a_new_store_prices_with_tax_included_and_prints_no_header(uow):
     settings = value(shop_settings(uow))
 
     assert settings == ShopSettings(
-        location_id=1, name="Shop floor", prices_include_tax=True, receipt_header=""
+        location_id=1,
+        name="Shop floor",
+        prices_include_tax=True,
+        receipt_header="",
+        time_zone="Europe/Istanbul",
     )
 
 

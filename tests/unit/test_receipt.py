@@ -182,8 +182,20 @@ def test_every_line_fits_the_80_mm_paper(locale, prices_include_tax):
 
 def test_the_date_is_the_shops_local_time_not_utc():
     assert "12:00:00" in render_receipt(sale(), "tr")
-    assert "09:00:00" in render_receipt(sale(), "tr", tz="UTC")
-    assert "12:00:00" not in render_receipt(sale(), "tr", tz="UTC")
+    assert "09:00:00" in render_receipt(replace(sale(), time_zone="UTC"), "tr")
+    assert "12:00:00" not in render_receipt(replace(sale(), time_zone="UTC"), "tr")
+
+
+@pytest.mark.usefixtures("machine_in_utc")
+def test_the_date_is_the_shops_whatever_zone_the_machine_is_set_to():
+    late = replace(sale(), issued_at=datetime(2026, 12, 5, 22, 1, tzinfo=UTC))
+
+    assert "6 Ara 2026 01:01:00" in render_receipt(late, "tr")
+    assert "5 Ara 2026 17:01:00" in render_receipt(replace(late, time_zone="America/New_York"))
+
+
+def test_a_zone_the_store_does_not_know_prints_the_default_zones_time_not_the_machines():
+    assert "12:00:00" in render_receipt(replace(sale(), time_zone="Mars/Olympus_Mons"), "tr")
 
 
 def test_the_shops_header_is_centred_above_the_sale():

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.domain.audit_wording import describe
 from pos.services.audit_log import AuditPage as EntriesPage
 from pos.services.audit_log import AuditRow, audit_actions, audit_entries
 from pos.services.users import UserRecord, list_all_users
@@ -29,49 +30,17 @@ from ui.backoffice.widgets import DATE_FORMATS, OptionalDate, day_start, table
 from ui.i18n import N_, _, language
 
 PAGE_SIZE = 100
-SUMMARY_LENGTH = 160
-
-
-def details_summary(details: dict[str, Any]) -> str:
-    """The row's details on one line: ``field: old → new`` for what changed, then the rest."""
-    before, after = details.get("before"), details.get("after")
-    parts: list[str] = []
-    if isinstance(before, dict) and isinstance(after, dict):
-        for name in after:
-            parts.append(f"{name}: {_shown(before.get(name))} → {_shown(after[name])}")
-    else:  # made (only an after) or removed (only a before): what it held
-        for side in (after, before):
-            if isinstance(side, dict):
-                parts += [f"{name}: {_shown(held)}" for name, held in side.items()]
-    parts += [
-        f"{name}: {_shown(item)}"
-        for name, item in details.items()
-        if name not in ("before", "after") or not isinstance(item, dict)
-    ]
-    text = "; ".join(parts)
-    return text if len(text) <= SUMMARY_LENGTH else text[: SUMMARY_LENGTH - 1] + "…"
-
-
-def _shown(item: object) -> str:
-    if item is None:
-        return "—"
-    if isinstance(item, str):
-        return item
-    return json.dumps(item, ensure_ascii=False)
 
 
 AUDIT_COLUMNS: tuple[Column[AuditRow], ...] = (
     Column(N_("When"), lambda row: when(row.at)),
-    Column(N_("User"), lambda row: row.user_name or ""),
-    Column(N_("Approved by"), lambda row: row.approver_name or ""),
-    Column(N_("Action"), lambda row: row.action),
-    Column(N_("Entity"), lambda row: f"{row.entity} {row.entity_id}"),
-    Column(N_("Details"), lambda row: details_summary(row.details)),
+    Column(N_("What happened"), lambda row: describe(row.facts, language())),
 )
 
 
 class EntriesModel(RowsModel[AuditRow]):
-    """The log's rows; a row's whole details show as its tooltip, the cell holds a summary."""
+    """The log's rows, each said as a sentence in the manager's language; the row's whole
+    details, as stored, show as its tooltip."""
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.ToolTipRole and index.isValid():

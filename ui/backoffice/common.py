@@ -24,6 +24,7 @@ from pos.services.users import UserView
 from pos.store.uow import UnitOfWork
 from ui.i18n import _, language
 from ui.operations import Operations
+from ui.shop_time import local
 
 if TYPE_CHECKING:
     from pos.payments.runtime import PaymentRuntime
@@ -110,7 +111,7 @@ def when(at: datetime | None) -> str:
     """An instant in the shop's local time, written the manager's way."""
     if at is None:
         return ""
-    return format_datetime(at.astimezone(), "short", locale=language())
+    return format_datetime(local(at), "short", locale=language())
 
 
 class MessageLine(QLabel):

@@ -57,6 +57,7 @@ from ui.backoffice.widgets import (
     table,
 )
 from ui.i18n import N_, _, language
+from ui.shop_time import local
 
 KINDS = {CouponKind.PERCENT: N_("Percent"), CouponKind.FIXED: N_("Fixed amount")}
 STATES = {
@@ -69,12 +70,12 @@ _MAX_LIMIT_DIGITS = 9
 
 def first_day(at: datetime | None) -> date | None:
     """The day a coupon starts, in the shop's time."""
-    return None if at is None else at.astimezone().date()
+    return None if at is None else local(at).date()
 
 
 def last_day(at: datetime | None) -> date | None:
     """The last whole day a coupon works: the day before the instant it stops."""
-    return None if at is None else (at.astimezone() - timedelta(microseconds=1)).date()
+    return None if at is None else (local(at) - timedelta(microseconds=1)).date()
 
 
 def coupon_value(coupon: CouponView) -> str:

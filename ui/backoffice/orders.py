@@ -52,6 +52,7 @@ from ui.backoffice.common import Column, Context, Page, RowsModel, when
 from ui.backoffice.payments import review_reason_text, settler_name, status_name
 from ui.backoffice.widgets import money, percent, table
 from ui.i18n import N_, _, language
+from ui.shop_time import local, today
 
 PAGE_SIZE = 100
 
@@ -83,7 +84,7 @@ def methods_text(methods: tuple[PaymentMethod, ...]) -> str:
 
 
 def clock_time(row: OrderRow) -> str:
-    return str(format_time(row.created_at.astimezone(), "short", locale=language()))
+    return str(format_time(local(row.created_at), "short", locale=language()))
 
 
 ORDER_COLUMNS: tuple[Column[OrderRow], ...] = (
@@ -182,7 +183,7 @@ class OrdersPage(Page):
 
         self.day_caption, self.day = QLabel(), QDateEdit(objectName="Day")
         self.day.setCalendarPopup(True)
-        self.day.setDate(QDate.currentDate())
+        self.day.setDate(QDate(today()))
         self.status_caption, self.status = QLabel(), QComboBox(objectName="StatusFilter")
         self.till_caption, self.till = QLabel(), QComboBox(objectName="TillFilter")
         self.cashier_caption, self.cashier = QLabel(), QComboBox(objectName="CashierFilter")

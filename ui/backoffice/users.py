@@ -32,6 +32,7 @@ from pos.store.uow import UnitOfWork
 from ui.backoffice.common import Column, Context, Page, RowsModel, when
 from ui.backoffice.widgets import day_text, table
 from ui.i18n import N_, _
+from ui.shop_time import local
 
 ROLES = {Role.CASHIER: N_("Cashier"), Role.MANAGER: N_("Manager")}
 PIN_LENGTH = 8
@@ -43,7 +44,7 @@ USER_COLUMNS: tuple[Column[UserRecord], ...] = (
     Column(N_("Active"), lambda u: _("Yes") if u.active else _("No")),
     Column(N_("Locked until"), lambda u: when(u.locked_until)),
     Column(N_("Wrong PINs"), lambda u: str(u.failed_pin_attempts), align_right=True),
-    Column(N_("Created"), lambda u: day_text(u.created_at.astimezone().date())),
+    Column(N_("Created"), lambda u: day_text(local(u.created_at).date())),
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from pos.domain.money import format_money
 from pos.domain.pricing import BASIS_POINTS
+from ui import shop_time
 from ui.backoffice.common import RowsModel
 from ui.i18n import language
 
@@ -75,7 +76,7 @@ def day_text(day: date | None) -> str:
 
 def day_start(day: date) -> datetime:
     """Midnight at the start of ``day`` in the shop's time, as an aware instant."""
-    return datetime.combine(day, time()).astimezone()
+    return shop_time.day_start(day)
 
 
 class OptionalDate(QWidget):
@@ -86,7 +87,7 @@ class OptionalDate(QWidget):
         self.enabled = QCheckBox(objectName=f"{name}Set")
         self.date = QDateEdit(objectName=f"{name}Date")
         self.date.setCalendarPopup(True)
-        self.date.setDate(QDate.currentDate())
+        self.date.setDate(QDate(shop_time.today()))
         self.date.setEnabled(False)
         self.enabled.toggled.connect(self.date.setEnabled)
         layout = QHBoxLayout(self)

@@ -16,6 +16,7 @@ from ui.backoffice.products import ProductsPage
 from ui.backoffice.stock import StockPage
 from ui.backoffice.users import UsersPage
 from ui.i18n import _, on_language_changed, other_language, set_language
+from ui.shop_time import follow_shop
 
 PAGES: tuple[type[Page], ...] = (
     ProductsPage,
@@ -35,6 +36,7 @@ class BackOfficeWindow(QMainWindow):
         super().__init__()
         self.setObjectName("BackOfficeWindow")
         self.context = context
+        follow_shop(context.till, context.ops)  # before any page asks: the same worker
         self.tabs = QTabWidget(objectName="BackOfficeTabs")
         self.pages: dict[type[Page], Page] = {}
         for page_type in PAGES:

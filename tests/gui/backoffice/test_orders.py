@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from pos.domain.clock import DEFAULT_TIME_ZONE
 from pos.domain.payments import PaymentMethod
 from pos.services.cart import add_to_cart, open_cart
 from pos.services.checkout import Sale
 from pos.services.coupons import apply_coupon
 from pos.services.payment_events import apply_payment_event
+from pos.services.receipts import receipt_text
+from pos.services.shop import update_shop_settings
 from pos.services.users import UserView
 from pos.store.models import AuditEntry, EventOutcome, OrderStatus
 from tests.conftest import Store, value
@@ -20,8 +27,10 @@ from tests.gui.backoffice.conftest import settle, shoot
 from tests.gui.conftest import AYRAN, NO_ANSWER, PEYNIR, SUT, Shop
 from tests.payments import terminal_event
 from tests.sales import pay_by_card, pay_cash, rows
+from ui import shop_time
 from ui.backoffice.common import Context
 from ui.backoffice.orders import OrdersPage
+from ui.backoffice.window import BackOfficeWindow
 from ui.i18n import _
 
 
@@ -141,3 +150,33 @@ def test_the_filters_narrow_the_list(qtbot: QtBot, shop: Shop, context: Context)
     settle(qtbot, context)
     assert page.orders.rows == ()
     assert page.count.text() == _("{count} orders").format(count=0)
+
+
+@pytest.fixture
+def shop_in_tokyo(shop: Shop) -> Iterator[ZoneInfo]:
+    """The shop keeps Tokyo time (nine hours from the machine's UTC, so no hour agrees)."""
+    value(update_shop_settings(shop.till.uow(), user_id=shop.manager.id, time_zone="Asia/Tokyo"))
+    yield ZoneInfo("Asia/Tokyo")
+    shop_time.set_zone(DEFAULT_TIME_ZONE)
+
+
+@pytest.mark.usefixtures("machine_in_utc")
+def test_the_orders_page_and_the_receipt_tell_the_same_time_the_shops(
+    qtbot: QtBot, shop: Shop, context: Context, shop_in_tokyo: ZoneInfo
+) -> None:
+    paid = sale(shop, shop.cashier, (AYRAN, 2), (PEYNIR, 1))
+    window = BackOfficeWindow(context)
+    qtbot.addWidget(window)
+    page = window.show_page(OrdersPage)
+    assert isinstance(page, OrdersPage)
+    settle(qtbot, context)
+
+    assert page.day.date().toPython() == datetime.now(shop_in_tokyo).date()
+    [row] = page.orders.rows
+    shown = page.orders.data(page.orders.index(0, 0))
+    in_tokyo = row.created_at.astimezone(shop_in_tokyo)
+    assert shown == in_tokyo.strftime("%H:%M")
+    receipt = value(receipt_text(shop.till.uow(), paid.order_id))
+    [dated] = [line for line in receipt.splitlines() if line.startswith("Tarih")]
+    assert dated.endswith(in_tokyo.strftime("%H:%M:%S"))
+    window.close()
