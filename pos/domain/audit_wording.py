@@ -385,6 +385,11 @@ WORDING: Mapping[str, Wording] = {
         "{who} settled the card payment of {sale} by hand: {state}{note}",
         _params(state=_changes_of_state, note=_note),
     ),
+    "payment.conflict_handled": Wording(
+        "{who}: {sale} için terminalin bildirdiği çekimi ele aldı{note}",
+        "{who} handled the charge the terminal reported for {sale}{note}",
+        _params(note=_note),
+    ),
     "payment.check_again": Wording(
         "{who}: {sale} için kart ödemesini terminale yeniden sordu: {state}",
         "{who} asked the terminal again about the card payment of {sale}: {state}",
