@@ -8,9 +8,12 @@ from collections.abc import Iterator
 from io import StringIO
 
 import pytest
+import requests
 
 from pos.domain.messages import render
+from pos.domain.payments import PaymentStatus
 from pos.domain.results import Code
+from pos.payments.listener import WebhookListener
 from pos.services.cart import add_to_cart, cart_summary, open_cart
 from pos.services.catalogue import ProductDraft, create_product
 from pos.services.product_import import import_products_csv
@@ -18,6 +21,7 @@ from pos.services.stock import stock_levels
 from pos.store.engine import StoreTimeouts, make_engine
 from pos.store.uow import UnitOfWork
 from tests.conftest import Shelf, Store, error, value
+from tests.integration.test_listener import SECRET, card_sale, event_body, payment_row, signed
 from tests.invariants import stock_books
 from tests.lockholder import write_locked
 
@@ -65,3 +69,21 @@ def test_write_services_answer_that_the_store_is_busy_and_change_nothing(
     assert value(cart_summary(impatient, cart)).lines == ()
     # The lock gone, the same request goes through.
     assert value(add_to_cart(impatient, cart, product, 1)).lines[0].quantity == 1
+
+
+def test_a_webhook_for_a_busy_store_is_answered_5xx_so_the_terminal_sends_it_again(
+    store: Store, shelf: Shelf, uow: UnitOfWork, impatient: UnitOfWork
+):
+    sale = card_sale(uow, shelf)
+    body = event_body(sale)
+    listener = WebhookListener(lambda: UnitOfWork(impatient.engine), lambda: [SECRET])
+    with listener, requests.Session() as http:
+        with write_locked(store.url.database or ""):
+            busy = http.post(listener.url, data=body, headers=signed(body))
+        retried = http.post(listener.url, data=body, headers=signed(body))
+
+    # A 4xx would tell the terminal to give the event up: the sale would never be settled.
+    assert busy.status_code == 503
+    assert busy.json()["error"]["type"] == "store_unavailable"
+    assert retried.json() == {"received": True, "outcome": "applied", "duplicate": False}
+    assert payment_row(store, sale.payment_id).status == PaymentStatus.PAID
