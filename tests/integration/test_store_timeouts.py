@@ -17,6 +17,7 @@ from pos.domain.results import Code, Result
 from pos.services.cart import add_to_cart, open_cart
 from pos.services.checkout import Cash, checkout
 from pos.store.engine import StoreTimeouts, make_engine
+from pos.store.migrate import upgrade
 from pos.store.uow import UnitOfWork
 from tests.conftest import Shelf, Store, error, value
 from tests.faultproxy import FaultProxy
@@ -135,3 +136,20 @@ def test_a_till_waiting_on_rows_another_till_holds_hears_the_store_is_busy(
     assert error(added).code is Code.STORE_BUSY
     assert FAST.lock - 0.2 < took < FAST.statement + 1
     assert value(add_to_cart(till, cart, product, 1)).lines[0].quantity == 1
+
+
+def test_the_server_side_timeouts_reach_every_connection_and_migrating_leaves_them(
+    store: Store, remote: Engine
+):
+    upgrade(remote)  # lifts the statement timeout for itself, then puts it back
+
+    with remote.connect() as connection:
+        shown = {
+            name: connection.exec_driver_sql(f"SHOW {name}").scalar_one()
+            for name in ("statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout")
+        }
+    assert shown == {
+        "statement_timeout": "1500ms",
+        "lock_timeout": "1s",
+        "idle_in_transaction_session_timeout": "500ms",
+    }
