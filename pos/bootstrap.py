@@ -37,5 +37,7 @@ def bootstrap(
     environ: Mapping[str, str] = os.environ,
 ) -> Till:
     settings = settings or load_settings(environ)
-    engine = make_engine(with_password(settings.database_url, environ))
+    engine = make_engine(
+        with_password(settings.database_url, environ), timeouts=settings.store_timeouts
+    )
     return Till(settings, engine, clock)

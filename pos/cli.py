@@ -39,7 +39,8 @@ from pos.services.product_import import (
 )
 from pos.services.reservations import release_expired
 from pos.services.stock import stock_levels
-from pos.settings import Settings, SettingsError, data_dir, load_settings
+from pos.settings import Settings, SettingsError, data_dir, load_settings, system_locale
+from pos.store.engine import store_failure
 from pos.store.migrate import upgrade
 
 T = TypeVar("T")
@@ -60,8 +61,10 @@ def main(argv: Sequence[str] | None = None, *, open_window: OpenWindow | None = 
     if getattr(args, "command", None) is None:  # plain `pos` or `pos --demo`: the till
         args.command = _run
     args.open_window = open_window
+    locale = system_locale()
     try:
         settings = load_settings()
+        locale = settings.locale
         if getattr(args, "url", None):
             settings = replace(settings, database_url=args.url)
         if args.demo:
@@ -76,8 +79,15 @@ def main(argv: Sequence[str] | None = None, *, open_window: OpenWindow | None = 
         print(f"pos: {error}", file=sys.stderr)
         return 2
     except OperationalError as error:
-        print(f"pos: cannot reach the store: {error.orig}", file=sys.stderr)
+        failure = store_failure(error)
+        said = render(Err(failure), locale) if failure else "cannot reach the store"
+        print(f"pos: {said} ({_first_line(error.orig)})", file=sys.stderr)
         return 1
+
+
+def _first_line(error: BaseException | None) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0].removeprefix("connection failed: ") if lines else ""
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -8,10 +8,11 @@ in the settings file.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from sqlalchemy.exc import ArgumentError
 from pos.domain.messages import DEFAULT_LOCALE, LOCALES
 from pos.domain.money import DEFAULT_CURRENCY, is_currency, minor_digits, parse_price
 from pos.services.reservations import RESERVATION_TTL
+from pos.store.engine import StoreTimeouts
 
 APP_NAME = "kasa"
 VOID_APPROVAL_AMOUNT = 500
@@ -48,6 +50,7 @@ class Settings:
     payment_window: timedelta = timedelta(minutes=5)
     void_approval_minor: int = VOID_APPROVAL_AMOUNT * 100  # kuruş: the default currency is TRY
     """Voiding a sale whose total is over this needs a manager's PIN; 0: every void does."""
+    store_timeouts: StoreTimeouts = field(default_factory=StoreTimeouts)
 
 
 def settings_path(environ: Mapping[str, str] = os.environ) -> Path:
@@ -72,12 +75,18 @@ def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = N
         document = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise SettingsError(f"cannot read {path}: {error}") from error
+    except UnicodeDecodeError as error:
+        raise SettingsError(
+            f"cannot read {path}: it is not UTF-8 text (byte {error.start}); save it as UTF-8"
+        ) from None
+    except RecursionError:
+        raise SettingsError(f"cannot read {path}: its values are nested too deep") from None
 
     database = _table(document, "database", path)
     till = _table(document, "till", path)
 
     file_url = database.get("url")
-    if file_url is not None and _has_password(file_url, path):
+    if file_url is not None and _has_password(file_url, path, anywhere=True):
         raise SettingsError(
             f"{path} holds a database password. Remove it from the URL and run "
             "`pos db set-password` to keep it in the OS keyring instead."
@@ -127,6 +136,7 @@ def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = N
         listener_port=listener_port,
         payment_window=timedelta(minutes=window),
         void_approval_minor=void_approval,
+        store_timeouts=_store_timeouts(database, path),
     )
 
 
@@ -156,6 +166,37 @@ def _void_approval_minor(till: Mapping[str, object], currency: str, path: Path) 
     return minor
 
 
+_TIMEOUT_SETTINGS = {
+    "connect": "connect_timeout_seconds",
+    "statement": "statement_timeout_seconds",
+    "lock": "lock_timeout_seconds",
+    "idle_in_transaction": "idle_in_transaction_timeout_seconds",
+    "keepalive": "keepalive_seconds",
+    "busy": "busy_timeout_seconds",
+}
+MAX_TIMEOUT_SECONDS = 3600
+
+
+def _store_timeouts(database: Mapping[str, object], path: Path) -> StoreTimeouts:
+    given: dict[str, float] = {}
+    for name, key in _TIMEOUT_SETTINGS.items():
+        seconds = database.get(key)
+        if seconds is None:
+            continue
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or not math.isfinite(seconds)
+            or not 0 < seconds <= MAX_TIMEOUT_SECONDS
+        ):
+            raise SettingsError(
+                f"{path}: database.{key} must be a number of seconds over 0 "
+                f"and up to {MAX_TIMEOUT_SECONDS}, not {seconds!r}"
+            )
+        given[name] = float(seconds)
+    return StoreTimeouts(**given)
+
+
 def _table(document: Mapping[str, object], name: str, path: Path) -> Mapping[str, object]:
     table = document.get(name, {})
     if not isinstance(table, dict):
@@ -163,7 +204,9 @@ def _table(document: Mapping[str, object], name: str, path: Path) -> Mapping[str
     return table
 
 
-def _has_password(url: object, where: object) -> bool:
+def _has_password(url: object, where: object, *, anywhere: bool = False) -> bool:
+    """Whether the URL carries a password; ``anywhere``: in its query or a connection string
+    given as the database's name too, which libpq reads as readily as the user-info."""
     if not isinstance(url, str):
         raise SettingsError(f"{where}: the database URL must be a string")
     try:
@@ -172,4 +215,18 @@ def _has_password(url: object, where: object) -> bool:
         raise SettingsError(f"{where}: {url!r} is not a database URL") from error
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise SettingsError(f"{where}: Kasa runs on SQLite or PostgreSQL, not {parsed.drivername}")
-    return parsed.password is not None
+    if parsed.password is not None:
+        return True
+    if not anywhere:
+        return False
+    if any(key.lower() == "password" for key in parsed.query):
+        return True
+    # libpq takes a database name with "=" in it (or a URI) as a whole connection string.
+    names = [parsed.database or "", *_values(parsed.query.get("dbname"))]
+    return any("password" in name.lower() for name in names if "=" in name or "://" in name)
+
+
+def _values(value: str | tuple[str, ...] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else value

@@ -418,6 +418,14 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "Ürünün satışta olup olmadığı geçersiz belirtilmiş",
         "en": "Whether the product is on sale is given wrongly",
     },
+    Code.STORE_BUSY: {
+        "tr": "Mağaza veritabanı şu an meşgul, biraz sonra tekrar deneyin",
+        "en": "The store is busy right now; try again in a moment",
+    },
+    Code.STORE_UNREACHABLE: {
+        "tr": "Merkezi mağazaya ulaşılamıyor, tekrar deneyin",
+        "en": "The central store cannot be reached; try again",
+    },
 }
 
 

@@ -118,6 +118,13 @@ class Code(enum.StrEnum):
     INVALID_STOCK_NOTE = "invalid_stock_note"
     IMPORT_UNREADABLE = "import_unreadable"
     INVALID_ACTIVE_FLAG = "invalid_active_flag"
+    STORE_BUSY = "store_busy"
+    STORE_UNREACHABLE = "store_unreachable"
+
+
+STORE_FAILURES = frozenset({Code.STORE_BUSY, Code.STORE_UNREACHABLE})
+"""Refusals that say nothing about the request, only that the store could not take it now:
+the same request may succeed when tried again."""
 
 
 class Changed(enum.Flag):

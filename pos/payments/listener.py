@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from pos.domain.results import Err
+from pos.domain.results import STORE_FAILURES, Err
 from pos.payments.events import EventFormatError, parse_webhook
 from pos.payments.server import BackgroundServer
 from pos.payments.signatures import DEFAULT_TOLERANCE, SignatureError, verify
@@ -169,6 +169,14 @@ class WebhookApp:
             raise _refusal(
                 500, "store_unavailable", "the event was not stored; send it again"
             ) from None
+        if isinstance(result, Err) and result.code in STORE_FAILURES:
+            # Busy or unreachable, not a bad event: a 5xx makes the sender try again.
+            raise _refusal(
+                503,
+                "store_unavailable",
+                "the event was not stored; send it again",
+                f"{event.event_id!r} {result.code}",
+            )
         if isinstance(result, Err):
             raise _refusal(
                 400, result.code.value, "the event was refused", f"{event.event_id!r} {result.code}"

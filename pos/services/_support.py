@@ -4,23 +4,33 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import ParamSpec, TypeVar
 
 from sqlalchemy import insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from pos.domain.results import Code, Refused, Result
+from pos.domain.results import Code, Err, Refused, Result
+from pos.store.engine import store_failure
 from pos.store.models import AuditEntry, Product
 
+log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
 
 def use_case(fn: Callable[P, Result[T]]) -> Callable[P, Result[T]]:
     """A ``Refused`` raised inside the use case has already rolled its unit of work back
-    (the ``with`` block ended on it); here it becomes the ``Err`` the caller receives."""
+    (the ``with`` block ended on it); here it becomes the ``Err`` the caller receives.
+
+    So does a store that is busy or cannot be reached (a lock or statement timeout, a
+    connection cut or gone silent, SQLite's file held by another writer): the cashier is
+    told to try again instead of the till showing a traceback. Any other driver error is
+    a fault in the code and is raised.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Result[T]:
@@ -28,6 +38,12 @@ def use_case(fn: Callable[P, Result[T]]) -> Callable[P, Result[T]]:
             return fn(*args, **kwargs)
         except Refused as refusal:
             return refusal.error
+        except DBAPIError as error:
+            code = store_failure(error)
+            if code is None:
+                raise
+            log.warning("%s: %s", fn.__name__, error.orig)
+            return Err(code)
 
     return wrapper
 

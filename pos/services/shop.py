@@ -129,7 +129,7 @@ def _clean_header(text: object) -> str:
 def check_store(uow: UnitOfWork) -> Result[bool]:
     """Whether the store answers: one round trip, nothing read (the till's status bar).
 
-    An unreachable store raises the driver's error, as every use case does.
+    An unreachable store answers ``STORE_UNREACHABLE``, as every use case does.
     """
     with uow.reading():
         uow.connection.execute(select(literal(1)))

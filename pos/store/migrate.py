@@ -22,6 +22,15 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the store's schema up to ``revision`` (the newest by default)."""
     config = alembic_config(engine)
     with engine.connect() as connection:
+        postgresql = connection.dialect.name == "postgresql"
+        if postgresql:
+            # A migration may rebuild a large table: the till's statement timeout is not
+            # meant for it (RESET goes back to the connection's own setting afterwards).
+            connection.exec_driver_sql("SET statement_timeout = 0")
+            connection.commit()
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
         connection.commit()
+        if postgresql:
+            connection.exec_driver_sql("RESET statement_timeout")
+            connection.commit()

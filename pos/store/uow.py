@@ -44,7 +44,14 @@ class UnitOfWork:
         if self._read_only:
             bind = bind.execution_options(**{READ_ONLY: True})
         self.connection = bind.connect()
-        self._transaction = self.connection.begin()
+        try:
+            self._transaction = self.connection.begin()
+        except BaseException:
+            # A refused BEGIN (SQLite's file locked past the busy timeout): ``__exit__``
+            # never runs, so the connection goes back to the pool here.
+            self.connection.close()
+            self._read_only = False
+            raise
         self._session = None
         self._now = None
         return self

@@ -102,6 +102,88 @@ def test_a_password_in_the_settings_file_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://kasa@db.shop/kasa?password=hunter2",
+        "postgresql+psycopg://kasa@db.shop/kasa?sslmode=require&PASSWORD=hunter2",
+        "postgresql+psycopg://kasa@db.shop/host%3Ddb.shop%20password%3Dhunter2",
+        "postgresql+psycopg://kasa@db.shop/kasa?dbname=host%3Ddb%20password%3Dhunter2",
+    ],
+)
+def test_a_password_anywhere_in_the_settings_files_url_is_refused(tmp_path, url):
+    path = write(tmp_path, f'[database]\nurl = "{url}"\n')
+
+    with pytest.raises(SettingsError, match="keyring") as refused:
+        load_settings({}, path)
+    assert "hunter2" not in str(refused.value)
+
+
+def test_a_password_file_in_the_settings_files_url_is_accepted(tmp_path):
+    url = "postgresql+psycopg://kasa@db.shop/kasa?passfile=/etc/kasa/pgpass"
+
+    assert load_settings({}, write(tmp_path, f'[database]\nurl = "{url}"\n')).database_url == url
+
+
+def test_the_stores_timeouts_have_short_defaults(tmp_path):
+    timeouts = load_settings({}, tmp_path / "missing.toml").store_timeouts
+
+    assert 0 < timeouts.connect <= 10
+    assert 0 < timeouts.lock <= timeouts.statement <= 30
+    # A vanished till's locks are freed before a till waiting on them gives up.
+    assert 0 < timeouts.idle_in_transaction < timeouts.lock
+    assert 0 < timeouts.keepalive <= 10
+    assert 0 < timeouts.busy <= 30
+
+
+def test_the_stores_timeouts_come_from_the_settings_file(tmp_path):
+    path = write(
+        tmp_path,
+        "[database]\nconnect_timeout_seconds = 2\nstatement_timeout_seconds = 3\n"
+        "lock_timeout_seconds = 1.5\nidle_in_transaction_timeout_seconds = 1\n"
+        "keepalive_seconds = 4\nbusy_timeout_seconds = 0.25\n",
+    )
+
+    timeouts = load_settings({}, path).store_timeouts
+
+    assert (timeouts.connect, timeouts.statement, timeouts.lock) == (2, 3, 1.5)
+    assert (timeouts.idle_in_transaction, timeouts.keepalive, timeouts.busy) == (1, 4, 0.25)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[database]\nconnect_timeout_seconds = 0\n",
+        "[database]\nstatement_timeout_seconds = -1\n",
+        '[database]\nlock_timeout_seconds = "5"\n',
+        "[database]\nidle_in_transaction_timeout_seconds = true\n",
+        "[database]\nkeepalive_seconds = 100000\n",
+        "[database]\nbusy_timeout_seconds = nan\n",
+        "[database]\nbusy_timeout_seconds = inf\n",
+    ],
+)
+def test_bad_timeouts_are_refused_with_the_setting_named(tmp_path, text):
+    with pytest.raises(SettingsError, match=r"database\.\w+_seconds"):
+        load_settings({}, write(tmp_path, text))
+
+
+def test_a_settings_file_that_is_not_utf8_is_refused_naming_the_file(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_bytes('[till]\nlocale = "tr"  # Türkçe\n'.encode("cp1254"))
+
+    with pytest.raises(SettingsError, match="UTF-8") as refused:
+        load_settings({}, path)
+    assert str(path) in str(refused.value)
+
+
+def test_a_settings_file_nested_too_deep_is_refused_naming_the_file(tmp_path):
+    path = write(tmp_path, "x = " + "[" * 100_000 + "]" * 100_000 + "\n")
+
+    with pytest.raises(SettingsError, match="deep") as refused:
+        load_settings({}, path)
+    assert str(path) in str(refused.value)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "[database\nurl=",
