@@ -15,21 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 from babel.dates import format_time
 from babel.numbers import format_percent
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListView,
     QMainWindow,
     QPushButton,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -39,7 +36,7 @@ from pos.domain.approvals import void_needs_approval
 from pos.domain.messages import render
 from pos.domain.money import format_money
 from pos.domain.payments import PaymentStatus
-from pos.domain.quantities import parse_quantity, split_quantity_prefix
+from pos.domain.quantities import read_quantity, split_quantity_prefix
 from pos.domain.results import Code, Err, Ok, Result, Warn
 from pos.services.backoffice import enter_back_office
 from pos.services.cart import CartSummary
@@ -48,6 +45,7 @@ from pos.store.models import CartStatus, Role
 from ui import card as card_ops
 from ui import sale as sale_ops
 from ui.approval import Approved, ManagerApprovalDialog, PriceAsked
+from ui.cart_table import CartTable
 from ui.dialogs import CardDialog, CashDialog, ConfirmDialog, ReceiptDialog, shortcut_text
 from ui.i18n import N_, _, language, other_language, set_language
 from ui.login import LoginWidget
@@ -204,30 +202,8 @@ class TillWindow(QMainWindow):
 
         self.cart_model = CartModel(self.till.settings.currency)
         self.cart_model.quantity_requested.connect(self.set_line_quantity)
-        self.table = QTableView(objectName="CartTable")
-        self.table.setModel(self.cart_model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(
-            QAbstractItemView.EditTrigger.DoubleClicked
-            | QAbstractItemView.EditTrigger.EditKeyPressed
-        )
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(44)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)  # one line per product; the full name is its tooltip
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(CartModel.NAME, QHeaderView.ResizeMode.Stretch)
-        # Fixed widths: the columns must not jump while the cashier scans.
-        for column, width in (
-            (CartModel.QUANTITY, 64),
-            (CartModel.UNIT_PRICE, 118),
-            (CartModel.LINE_TOTAL, 132),
-        ):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
-            self.table.setColumnWidth(column, width)
-        self.cart_model.rowsInserted.connect(self._select_row_after_insert)
+        self.cart_model.quantity_refused.connect(self.show_result)
+        self.table = CartTable(self.cart_model)
 
         scan_row = QHBoxLayout()
         scan_row.addWidget(self.scan, 1)
@@ -464,8 +440,11 @@ class TillWindow(QMainWindow):
         self.scan.clear()
         if not text or self.cart is None:
             return
-        quantity, code = split_quantity_prefix(text)
-        quantity = quantity or self.pending_quantity or 1
+        prefix, code = split_quantity_prefix(text)
+        if isinstance(prefix, Err):
+            self.show_result(prefix)  # "2,5*code": the quantity is wrong, not the code
+            return
+        quantity = prefix or self.pending_quantity or 1
         self.pending_quantity = None
         self._show_pending_quantity()
         cart_id = self.cart.cart_id
@@ -478,13 +457,15 @@ class TillWindow(QMainWindow):
     def take_quantity(self) -> None:
         """F2: the digits in the scan field become how many units the next scan adds."""
         text = self.scan.text().strip().rstrip("*")
-        quantity = parse_quantity(text)
-        if quantity is not None:
+        quantity = read_quantity(text)
+        if not text:
+            self.show_banner("info", lambda: _("Type the quantity, then press F2 and scan"))
+        elif isinstance(quantity, Err):
+            self.show_result(quantity)
+        else:
             self.pending_quantity = quantity
             self.scan.clear()
             self._show_pending_quantity()
-        else:
-            self.show_banner("info", lambda: _("Type the quantity, then press F2 and scan"))
         self.focus_scan()
 
     def _show_pending_quantity(self) -> None:
@@ -555,9 +536,6 @@ class TillWindow(QMainWindow):
             self.table.scrollTo(self.cart_model.index(changed[-1], 0))
         self._show_totals(summary)
         self.cart_changed.emit(summary)
-
-    def _select_row_after_insert(self, _parent: QModelIndex, _first: int, last: int) -> None:
-        self.table.selectRow(last)
 
     def _show_totals(self, summary: CartSummary) -> None:
         quote, currency = summary.quote, summary.currency
