@@ -736,8 +736,8 @@ class TillWindow(QMainWindow):
     def _cash_confirmed(self, given_minor: int) -> None:
         assert self.cart is not None
         cart_id, total = self.cart.cart_id, self.cart.total_minor
-        key = self._key_for("cash", given_minor)
-        locale = language()
+        key, locale = self._key_for("cash", given_minor), language()
+        cashier = self.user.id if self.user else None  # the sale is whoever takes the cash
         self.ops.run(
             lambda: sale_ops.pay_cash(
                 self.till,
@@ -746,6 +746,7 @@ class TillWindow(QMainWindow):
                 given_minor=given_minor,
                 key=key,
                 locale=locale,
+                cashier_id=cashier,
             ),
             self._cash_answer,
             self._cash_failed,
@@ -812,9 +813,10 @@ class TillWindow(QMainWindow):
         self.card_dialog.open()
         key = self._key_for("card", None)
         cart_id, total = cart.cart_id, cart.total_minor
+        cashier = self.user.id if self.user else None  # the sale is whoever takes the card
         self.ops.run(
             lambda: card_ops.start_card(
-                self.till, runtime, cart_id, shown_total_minor=total, key=key
+                self.till, runtime, cart_id, shown_total_minor=total, key=key, cashier_id=cashier
             ),
             self._card_started,
             self._card_failed,
