@@ -185,10 +185,7 @@ def test_minor_digits_follow_the_currency():
 
 def test_money_is_formatted_for_the_locale():
     assert format_money(123456, "TRY", "tr") == "₺1.234,56"
-    assert format_money(123456, "TRY", "en").replace("\xa0", " ") in {
-        "TRY 1,234.56",
-        "TRY1,234.56",
-    }
+    assert format_money(123456, "TRY", "en") == "₺1,234.56"
     assert format_money(5, "TRY", "tr") == "₺0,05"
 
 
