@@ -123,7 +123,7 @@ _LINES = Prepared(
     )
     .join(products, products.c.id == cart_items.c.product_id)
     .where(cart_items.c.cart_id == bindparam("b_cart"))
-    .order_by(cart_items.c.product_id)
+    .order_by(cart_items.c.id)  # the cart's order, which the receipt keeps
 )
 # Locks the cart and starts its checkout in one statement; no row if it is not open.
 _BEGIN_CHECKOUT = Prepared(
@@ -421,7 +421,7 @@ def _hold_every_line(
     """Cover every line over the payment window for the order, or refuse the lot (lines in
     product order)."""
     held = hold_cart_reservations(connection, cart.id, now + window, order_id)
-    for line in lines:
+    for line in sorted(lines, key=lambda line: line.product_id):
         try:
             reserve_line(
                 connection,

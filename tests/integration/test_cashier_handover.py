@@ -59,3 +59,21 @@ def test_an_unknown_cashier_cannot_take_the_payment(
     assert error(pay_cash(uow, cart, cashier_id=999_999)).code is Code.USER_NOT_FOUND
     assert not rows(store, Order)
     assert value(cart_summary(uow, cart)).lines[0].quantity == 1
+
+
+def test_the_receipt_lists_the_lines_in_the_order_they_were_rung_up(
+    uow: UnitOfWork, shelf: Shelf, cashier: UserView
+) -> None:
+    first = shelf.product(stock=5, name="Ayran 300 ml")
+    second = shelf.product(stock=5, name="Beyaz Peynir 500 g")
+    cart = value(open_cart(uow, cashier_id=cashier.id)).cart_id
+    value(add_to_cart(uow, cart, second, 1))  # the later product is rung up first
+    value(add_to_cart(uow, cart, first, 1))
+    assert [line.name for line in value(cart_summary(uow, cart)).lines] == [
+        "Beyaz Peynir 500 g",
+        "Ayran 300 ml",
+    ]
+
+    receipt = value(receipt_text(uow, value(pay_cash(uow, cart)).order_id))
+
+    assert receipt.index("Beyaz Peynir 500 g") < receipt.index("Ayran 300 ml")
