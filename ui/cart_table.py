@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 
 from ui.models import CartModel, QuantityDelegate
 
-FIXED_WIDTHS = ((CartModel.QUANTITY, 64), (CartModel.UNIT_PRICE, 118), (CartModel.LINE_TOTAL, 132))
+FIXED_WIDTHS = ((CartModel.QUANTITY, 60), (CartModel.UNIT_PRICE, 108), (CartModel.LINE_TOTAL, 120))
 """The numbers' columns keep their widths, so they do not jump while the cashier scans; the
 product's name takes all the rest."""
 
@@ -30,7 +30,9 @@ class CartTable(QTableView):
         self.verticalHeader().hide()
         self.verticalHeader().setDefaultSectionSize(44)
         self.setAlternatingRowColors(True)
-        self.setWordWrap(False)  # one line per product; the full name is its tooltip
+        # A long name takes a second line of its row before it is cut; the whole name is
+        # its tooltip.
+        self.setWordWrap(True)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.horizontalHeader()
         header.setStretchLastSection(False)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from babel.numbers import get_decimal_symbol
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut
+from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut, QTextOption
 from PySide6.QtWidgets import (
     QDialog,
     QGridLayout,
@@ -266,11 +266,15 @@ class CardDialog(QDialog):
         self.state_label.style().unpolish(self.state_label)
         self.state_label.style().polish(self.state_label)
         sources = {
-            "webhook": _("Result received from the terminal (webhook)"),
-            "poll": _("Result fetched from the terminal (polling)"),
+            # How the answer travelled (webhook, polling) is for the back office, not the cashier.
+            "webhook": _("The terminal approved"),
+            "poll": _("The terminal approved"),
             "manager": _("Resolved by a manager"),
         }
-        self.source_label.setText(sources.get(self.settled_by or "", ""))
+        source = sources.get(self.settled_by or "", "")
+        if self.settled_by in ("webhook", "poll") and self.status is not PaymentStatus.PAID:
+            source = ""
+        self.source_label.setText(source)
         self.note_label.setText(self._note)
         self.note_label.setVisible(bool(self._note))
         if self.finished_payment:
@@ -308,6 +312,9 @@ class ReceiptDialog(QDialog):
         self.text.setReadOnly(True)
         self.text.setPlainText(text)
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        # A line wider than the dialog breaks between words ("…Kahvesi" / "100 g"), never
+        # inside one ("…Kahvesi 100" / "g" is worse than "…" / "Kahvesi 100 g").
+        self.text.setWordWrapMode(QTextOption.WrapMode.WordWrap)
         self.text.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.change_label = QLabel(objectName="ChangeDue")
         self.change_label.hide()

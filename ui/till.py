@@ -78,6 +78,10 @@ ACTIONS = (
     Action("back_office", N_("Back office"), "F11"),
     Action("sign_out", N_("Switch cashier"), "Ctrl+L"),
 )
+SIDE_PANEL_WIDTH = 372
+"""Room for the keys' labels in both languages; the rest of a 1024-px screen is the sale's."""
+REMOVE_COUPON_KEY = "Shift+F4"
+"""Takes the coupon off the sale (its own button beside the coupon field, not the grid's)."""
 KEYS_TYPED_IN_SCAN_FIELD = {"plus", "minus", "remove"}
 """Keys that would also be typed into a text field: acted on from the (empty) scan field."""
 
@@ -273,7 +277,7 @@ class TillWindow(QMainWindow):
         pay_row.addWidget(self.buttons["card"])
 
         right_panel = QFrame(objectName="SidePanel")
-        right_panel.setFixedWidth(420)
+        right_panel.setFixedWidth(SIDE_PANEL_WIDTH)
         right = QVBoxLayout(right_panel)
         right.addWidget(self.cashier_label)
         right.addLayout(coupon_row)
@@ -313,6 +317,9 @@ class TillWindow(QMainWindow):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.activated.connect(lambda a=action.name: self.act(a))
             self.shortcuts[action.name] = shortcut
+        remove = QShortcut(QKeySequence(REMOVE_COUPON_KEY), self)
+        remove.activated.connect(lambda: self.act("remove_coupon"))
+        self.shortcuts["remove_coupon"] = remove
 
     # -- texts ---------------------------------------------------------------------
 
@@ -324,7 +331,9 @@ class TillWindow(QMainWindow):
         self.scan.setPlaceholderText(_("Barcode or SKU, then Enter (3*code: 3 units)"))
         self.search.setPlaceholderText(_("Search by name or SKU (F3)"))
         self.coupon.setPlaceholderText(_("Coupon code (F4)"))
-        self.coupon_remove.setText(_("Remove coupon"))
+        self.coupon_remove.setText(
+            shortcut_text(_("Remove coupon"), REMOVE_COUPON_KEY).replace(" (", "\n(")
+        )
         self.cashier_label.setText(_("Cashier: {name}").format(name=name) if name else "")
         for action in ACTIONS:
             text = shortcut_text(_(action.label), action.key)
@@ -432,6 +441,7 @@ class TillWindow(QMainWindow):
             "language": self.switch_language,
             "back_office": self.open_back_office,
             "sign_out": self.sign_out,
+            "remove_coupon": self.remove_coupon,
         }
         handlers[name]()
 
@@ -673,11 +683,17 @@ class TillWindow(QMainWindow):
             return
         self.coupon.clear()
         self.coupon_note.setProperty("kind", "info")
+        replaced = self.cart.coupon_code if self.cart is not None else None
         self.show_cart(result.value.cart)
+        new = result.value.code
+        if replaced and replaced != new:  # a sale has one coupon: say which one went
+            self._set_coupon_message(
+                lambda: _("Coupon {code} applied in place of {old}").format(code=new, old=replaced)
+            )
         self.focus_scan()
 
     def remove_coupon(self) -> None:
-        if self.cart is None:
+        if self.cart is None or not self.cart.coupon_code or self.dialog_open():
             return
         cart_id = self.cart.cart_id
         self.coupon_note.setProperty("kind", "")
@@ -880,8 +896,8 @@ class TillWindow(QMainWindow):
             if dialog is not None:
                 dialog.close_now()
             sources = {
-                "webhook": _("Card approved (webhook)"),
-                "poll": _("Card approved (polling)"),
+                "webhook": _("Card approved by the terminal"),
+                "poll": _("Card approved by the terminal"),
                 "manager": _("Card approved (resolved by a manager)"),
             }
             note = sources.get(view.settled_by or "", _("Card approved"))
