@@ -32,7 +32,13 @@ class CardStart:
 
 
 def start_card(
-    till: Till, runtime: PaymentRuntime, cart_id: int, *, shown_total_minor: int, key: str
+    till: Till,
+    runtime: PaymentRuntime,
+    cart_id: int,
+    *,
+    shown_total_minor: int,
+    key: str,
+    cashier_id: int | None = None,
 ) -> CardStart:
     sale = checkout(
         till.uow(),
@@ -40,6 +46,7 @@ def start_card(
         shown_total_minor=shown_total_minor,
         tender=Card(provider=runtime.terminal.provider),
         idempotency_key=key,
+        cashier_id=cashier_id,
     )
     if isinstance(sale, Err):
         return CardStart(sale)

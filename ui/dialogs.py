@@ -5,9 +5,9 @@ They only show and ask; the till window runs the operations and tells them the o
 
 from __future__ import annotations
 
-from babel.numbers import format_currency
+from babel.numbers import get_decimal_symbol
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut
+from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut, QTextOption
 from PySide6.QtWidgets import (
     QDialog,
     QGridLayout,
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos.domain.money import format_money, minor_digits, parse_price, quick_cash
+from pos.domain.money import format_money, minor_digits, parse_amount, quick_cash
 from pos.domain.payments import PaymentStatus
 from ui.i18n import _, language
 
@@ -107,10 +107,7 @@ class CashDialog(QDialog):
         self.exact.setText(shortcut_text(_("Exact"), "F5"))
         for button, amount in zip(self.note_buttons, self.quick_amounts, strict=True):
             # A round sum has no kuruş: "₺2.250", not "₺2.250,00".
-            major = amount // 10 ** minor_digits(self.currency)
-            text = format_currency(
-                major, self.currency, format="¤#,##0", locale=language(), currency_digits=False
-            )
+            text = format_money(amount, self.currency, language(), whole=True)
             button.setText(shortcut_text(text, str(button.property("key_name"))))
         self.confirm_button.setText(shortcut_text(_("Confirm"), "Enter"))
         self.cancel_button.setText(shortcut_text(_("Back"), "Esc"))
@@ -120,7 +117,8 @@ class CashDialog(QDialog):
         text = self.given.text().strip()
         if not text:
             return self.total_minor
-        return parse_price(text, self.currency)
+        # As the cashier's language writes numbers: "1.000" is a thousand in Turkish.
+        return parse_amount(text, self.currency, language())
 
     def show_problem(self, text: str) -> None:
         self._busy = False
@@ -135,7 +133,8 @@ class CashDialog(QDialog):
     def _give(self, minor: int) -> None:
         digits = minor_digits(self.currency)
         major, fraction = divmod(minor, 10**digits)
-        text = str(major) if not fraction else f"{major},{fraction:0{digits}d}"
+        point = get_decimal_symbol(language())
+        text = str(major) if not fraction else f"{major}{point}{fraction:0{digits}d}"
         self.given.setText(text)
         self.given.setFocus()
 
@@ -267,11 +266,15 @@ class CardDialog(QDialog):
         self.state_label.style().unpolish(self.state_label)
         self.state_label.style().polish(self.state_label)
         sources = {
-            "webhook": _("Result received from the terminal (webhook)"),
-            "poll": _("Result fetched from the terminal (polling)"),
+            # How the answer travelled (webhook, polling) is for the back office, not the cashier.
+            "webhook": _("The terminal approved"),
+            "poll": _("The terminal approved"),
             "manager": _("Resolved by a manager"),
         }
-        self.source_label.setText(sources.get(self.settled_by or "", ""))
+        source = sources.get(self.settled_by or "", "")
+        if self.settled_by in ("webhook", "poll") and self.status is not PaymentStatus.PAID:
+            source = ""
+        self.source_label.setText(source)
         self.note_label.setText(self._note)
         self.note_label.setVisible(bool(self._note))
         if self.finished_payment:
@@ -309,6 +312,9 @@ class ReceiptDialog(QDialog):
         self.text.setReadOnly(True)
         self.text.setPlainText(text)
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        # A line wider than the dialog breaks between words ("…Kahvesi" / "100 g"), never
+        # inside one ("…Kahvesi 100" / "g" is worse than "…" / "Kahvesi 100 g").
+        self.text.setWordWrapMode(QTextOption.WrapMode.WordWrap)
         self.text.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.change_label = QLabel(objectName="ChangeDue")
         self.change_label.hide()

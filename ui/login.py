@@ -102,20 +102,21 @@ class LoginWidget(QWidget):
         return button
 
     def show_users(self, users: tuple[UserView, ...]) -> None:
-        previous = self.selected_user_id()
+        """The users to choose from, none chosen: whoever comes to the till picks their
+        own name, so a PIN is never tried against the last user's account (and its
+        lockout). A shop of one user has them chosen."""
         for button in self.user_group.buttons():
             self.user_group.removeButton(button)
             button.deleteLater()
         self.users = users
-        for number, user in enumerate(users):
+        for user in users:
             button = QPushButton(objectName="UserButton")
             button.setCheckable(True)
             button.setMinimumHeight(64)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             self.user_group.addButton(button, user.id)
             self.user_box.addWidget(button)
-            if user.id == previous or (previous is None and number == 0):
-                button.setChecked(True)
+            button.setChecked(len(users) == 1)
         self.retranslate()
         self.pin.setFocus()
 
@@ -143,8 +144,14 @@ class LoginWidget(QWidget):
         self.pin.setFocus()
 
     def reset(self) -> None:
+        """Empty, for the next person: no PIN, no message, no one chosen (unless alone)."""
         self.pin.clear()
         self.show_problem("")
+        checked = self.user_group.checkedButton()
+        if checked is not None and len(self.users) > 1:
+            self.user_group.setExclusive(False)  # an exclusive group keeps one checked
+            checked.setChecked(False)
+            self.user_group.setExclusive(True)
 
     def retranslate(self) -> None:
         self.title.setText(_("Kasa — sign in"))

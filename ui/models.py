@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QAbstractListModel,
     QAbstractTableModel,
     QModelIndex,
@@ -10,9 +11,11 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtWidgets import QLineEdit, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from pos.domain.money import format_money
-from pos.domain.quantities import parse_quantity
+from pos.domain.quantities import MAX_QUANTITY, read_quantity
+from pos.domain.results import Err
 from pos.services.cart import CartLine, CartSummary
 from pos.services.catalogue import ProductView
 from ui.i18n import _, language
@@ -25,11 +28,13 @@ class CartModel(QAbstractTableModel):
     """The sale's lines: name, quantity, unit price, line total.
 
     Editing a quantity asks for the change (``quantity_requested``); the store's answer
-    comes back as a new summary through ``show``, which also undoes a refused edit.
+    comes back as a new summary through ``show``, which also undoes a refused edit. What
+    is not a quantity (``1,5``) never leaves the cell: it is refused (``quantity_refused``).
     """
 
     NAME, QUANTITY, UNIT_PRICE, LINE_TOTAL = range(4)
     quantity_requested = Signal(int, int)  # product id, wanted quantity
+    quantity_refused = Signal(object)  # Err: why what was typed is not a quantity
 
     def __init__(self, currency: str = "TRY") -> None:
         super().__init__()
@@ -124,8 +129,9 @@ class CartModel(QAbstractTableModel):
             return False
         if index.column() != self.QUANTITY or not 0 <= index.row() < len(self._lines):
             return False
-        quantity = parse_quantity(str(value), allow_zero=True)
-        if quantity is None:
+        quantity = read_quantity(value, allow_zero=True)
+        if isinstance(quantity, Err):
+            self.quantity_refused.emit(quantity)
             return False
         line = self._lines[index.row()]
         if quantity == line.quantity:
@@ -149,6 +155,30 @@ class CartModel(QAbstractTableModel):
             return None
         titles = (_("Product"), _("Qty"), _("Unit price"), _("Total"))
         return titles[section] if 0 <= section < len(titles) else None
+
+
+class QuantityDelegate(QStyledItemDelegate):
+    """Edits a line's quantity as the text typed, so the model's one rule judges all of it.
+
+    Qt's default editor for a number is a spin box that silently drops what it does not
+    take: ``1,5`` became 15. A plain line edit hands ``"1,5"`` over whole, to be refused.
+    """
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
+        editor = QLineEdit(parent)
+        editor.setObjectName("QuantityEditor")
+        editor.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        editor.setMaxLength(len(str(MAX_QUANTITY)) + 4)  # room to type a mistake, and see it
+        return editor
+
+    def setEditorData(self, editor: QWidget, index: Index) -> None:
+        if isinstance(editor, QLineEdit):
+            editor.setText(str(index.data(Qt.ItemDataRole.EditRole)))
+            editor.selectAll()
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: Index) -> None:
+        if isinstance(editor, QLineEdit):
+            model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
 
 
 def _one_removed(old: list[int], new: list[int]) -> int | None:

@@ -99,7 +99,14 @@ class Payment:
 
 
 def pay_cash(
-    till: Till, cart_id: int, *, shown_total_minor: int, given_minor: int, key: str, locale: str
+    till: Till,
+    cart_id: int,
+    *,
+    shown_total_minor: int,
+    given_minor: int,
+    key: str,
+    locale: str,
+    cashier_id: int | None = None,
 ) -> Payment:
     result = checkout(
         till.uow(),
@@ -107,6 +114,7 @@ def pay_cash(
         shown_total_minor=shown_total_minor,
         tender=Cash(given_minor),
         idempotency_key=key,
+        cashier_id=cashier_id,
     )
     if isinstance(result, Err) or result.value.receipt is None:
         return Payment(result)

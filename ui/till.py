@@ -15,21 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 from babel.dates import format_time
 from babel.numbers import format_percent
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListView,
     QMainWindow,
     QPushButton,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -39,7 +36,7 @@ from pos.domain.approvals import void_needs_approval
 from pos.domain.messages import render
 from pos.domain.money import format_money
 from pos.domain.payments import PaymentStatus
-from pos.domain.quantities import parse_quantity, split_quantity_prefix
+from pos.domain.quantities import read_quantity, split_quantity_prefix
 from pos.domain.results import Code, Err, Ok, Result, Warn
 from pos.services.backoffice import enter_back_office
 from pos.services.cart import CartSummary
@@ -49,6 +46,7 @@ from ui import card as card_ops
 from ui import sale as sale_ops
 from ui import shop_time
 from ui.approval import Approved, ManagerApprovalDialog, PriceAsked
+from ui.cart_table import CartTable
 from ui.dialogs import CardDialog, CashDialog, ConfirmDialog, ReceiptDialog, shortcut_text
 from ui.i18n import N_, _, language, other_language, set_language
 from ui.leftover import LeftoverPayments
@@ -82,6 +80,10 @@ ACTIONS = (
     Action("back_office", N_("Back office"), "F11"),
     Action("sign_out", N_("Switch cashier"), "Ctrl+L"),
 )
+SIDE_PANEL_WIDTH = 372
+"""Room for the keys' labels in both languages; the rest of a 1024-px screen is the sale's."""
+REMOVE_COUPON_KEY = "Shift+F4"
+"""Takes the coupon off the sale (its own button beside the coupon field, not the grid's)."""
 KEYS_TYPED_IN_SCAN_FIELD = {"plus", "minus", "remove"}
 """Keys that would also be typed into a text field: acted on from the (empty) scan field."""
 
@@ -208,30 +210,8 @@ class TillWindow(QMainWindow):
 
         self.cart_model = CartModel(self.till.settings.currency)
         self.cart_model.quantity_requested.connect(self.set_line_quantity)
-        self.table = QTableView(objectName="CartTable")
-        self.table.setModel(self.cart_model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(
-            QAbstractItemView.EditTrigger.DoubleClicked
-            | QAbstractItemView.EditTrigger.EditKeyPressed
-        )
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(44)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)  # one line per product; the full name is its tooltip
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(CartModel.NAME, QHeaderView.ResizeMode.Stretch)
-        # Fixed widths: the columns must not jump while the cashier scans.
-        for column, width in (
-            (CartModel.QUANTITY, 64),
-            (CartModel.UNIT_PRICE, 118),
-            (CartModel.LINE_TOTAL, 132),
-        ):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
-            self.table.setColumnWidth(column, width)
-        self.cart_model.rowsInserted.connect(self._select_row_after_insert)
+        self.cart_model.quantity_refused.connect(self.show_result)
+        self.table = CartTable(self.cart_model)
 
         scan_row = QHBoxLayout()
         scan_row.addWidget(self.scan, 1)
@@ -301,7 +281,7 @@ class TillWindow(QMainWindow):
         pay_row.addWidget(self.buttons["card"])
 
         right_panel = QFrame(objectName="SidePanel")
-        right_panel.setFixedWidth(420)
+        right_panel.setFixedWidth(SIDE_PANEL_WIDTH)
         right = QVBoxLayout(right_panel)
         right.addWidget(self.cashier_label)
         right.addLayout(coupon_row)
@@ -341,6 +321,9 @@ class TillWindow(QMainWindow):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.activated.connect(lambda a=action.name: self.act(a))
             self.shortcuts[action.name] = shortcut
+        remove = QShortcut(QKeySequence(REMOVE_COUPON_KEY), self)
+        remove.activated.connect(lambda: self.act("remove_coupon"))
+        self.shortcuts["remove_coupon"] = remove
 
     # -- texts ---------------------------------------------------------------------
 
@@ -352,7 +335,9 @@ class TillWindow(QMainWindow):
         self.scan.setPlaceholderText(_("Barcode or SKU, then Enter (3*code: 3 units)"))
         self.search.setPlaceholderText(_("Search by name or SKU (F3)"))
         self.coupon.setPlaceholderText(_("Coupon code (F4)"))
-        self.coupon_remove.setText(_("Remove coupon"))
+        self.coupon_remove.setText(
+            shortcut_text(_("Remove coupon"), REMOVE_COUPON_KEY).replace(" (", "\n(")
+        )
         self.cashier_label.setText(_("Cashier: {name}").format(name=name) if name else "")
         for action in ACTIONS:
             text = shortcut_text(_(action.label), action.key)
@@ -461,6 +446,7 @@ class TillWindow(QMainWindow):
             "language": self.switch_language,
             "back_office": self.open_back_office,
             "sign_out": self.sign_out,
+            "remove_coupon": self.remove_coupon,
         }
         handlers[name]()
 
@@ -469,8 +455,11 @@ class TillWindow(QMainWindow):
         self.scan.clear()
         if not text or self.cart is None:
             return
-        quantity, code = split_quantity_prefix(text)
-        quantity = quantity or self.pending_quantity or 1
+        prefix, code = split_quantity_prefix(text)
+        if isinstance(prefix, Err):
+            self.show_result(prefix)  # "2,5*code": the quantity is wrong, not the code
+            return
+        quantity = prefix or self.pending_quantity or 1
         self.pending_quantity = None
         self._show_pending_quantity()
         cart_id = self.cart.cart_id
@@ -483,13 +472,15 @@ class TillWindow(QMainWindow):
     def take_quantity(self) -> None:
         """F2: the digits in the scan field become how many units the next scan adds."""
         text = self.scan.text().strip().rstrip("*")
-        quantity = parse_quantity(text)
-        if quantity is not None:
+        quantity = read_quantity(text)
+        if not text:
+            self.show_banner("info", lambda: _("Type the quantity, then press F2 and scan"))
+        elif isinstance(quantity, Err):
+            self.show_result(quantity)
+        else:
             self.pending_quantity = quantity
             self.scan.clear()
             self._show_pending_quantity()
-        else:
-            self.show_banner("info", lambda: _("Type the quantity, then press F2 and scan"))
         self.focus_scan()
 
     def _show_pending_quantity(self) -> None:
@@ -560,9 +551,6 @@ class TillWindow(QMainWindow):
             self.table.scrollTo(self.cart_model.index(changed[-1], 0))
         self._show_totals(summary)
         self.cart_changed.emit(summary)
-
-    def _select_row_after_insert(self, _parent: QModelIndex, _first: int, last: int) -> None:
-        self.table.selectRow(last)
 
     def _show_totals(self, summary: CartSummary) -> None:
         quote, currency = summary.quote, summary.currency
@@ -700,11 +688,17 @@ class TillWindow(QMainWindow):
             return
         self.coupon.clear()
         self.coupon_note.setProperty("kind", "info")
+        replaced = self.cart.coupon_code if self.cart is not None else None
         self.show_cart(result.value.cart)
+        new = result.value.code
+        if replaced and replaced != new:  # a sale has one coupon: say which one went
+            self._set_coupon_message(
+                lambda: _("Coupon {code} applied in place of {old}").format(code=new, old=replaced)
+            )
         self.focus_scan()
 
     def remove_coupon(self) -> None:
-        if self.cart is None:
+        if self.cart is None or not self.cart.coupon_code or self.dialog_open():
             return
         cart_id = self.cart.cart_id
         self.coupon_note.setProperty("kind", "")
@@ -763,8 +757,8 @@ class TillWindow(QMainWindow):
     def _cash_confirmed(self, given_minor: int) -> None:
         assert self.cart is not None
         cart_id, total = self.cart.cart_id, self.cart.total_minor
-        key = self._key_for("cash", given_minor)
-        locale = language()
+        key, locale = self._key_for("cash", given_minor), language()
+        cashier = self.user.id if self.user else None  # the sale is whoever takes the cash
         self.ops.run(
             lambda: sale_ops.pay_cash(
                 self.till,
@@ -773,6 +767,7 @@ class TillWindow(QMainWindow):
                 given_minor=given_minor,
                 key=key,
                 locale=locale,
+                cashier_id=cashier,
             ),
             self._cash_answer,
             self._cash_failed,
@@ -839,9 +834,10 @@ class TillWindow(QMainWindow):
         self.card_dialog.open()
         key = self._key_for("card", None)
         cart_id, total = cart.cart_id, cart.total_minor
+        cashier = self.user.id if self.user else None  # the sale is whoever takes the card
         self.ops.run(
             lambda: card_ops.start_card(
-                self.till, runtime, cart_id, shown_total_minor=total, key=key
+                self.till, runtime, cart_id, shown_total_minor=total, key=key, cashier_id=cashier
             ),
             self._card_started,
             self._card_failed,
@@ -907,8 +903,8 @@ class TillWindow(QMainWindow):
             if dialog is not None:
                 dialog.close_now()
             sources = {
-                "webhook": _("Card approved (webhook)"),
-                "poll": _("Card approved (polling)"),
+                "webhook": _("Card approved by the terminal"),
+                "poll": _("Card approved by the terminal"),
                 "manager": _("Card approved (resolved by a manager)"),
             }
             note = sources.get(view.settled_by or "", _("Card approved"))

@@ -21,6 +21,14 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "Geçersiz adet",
         "en": "Invalid quantity",
     },
+    Code.QUANTITY_NOT_WHOLE: {
+        "tr": "Adet tam sayı olmalı",
+        "en": "Quantity must be a whole number",
+    },
+    Code.QUANTITY_OUT_OF_RANGE: {
+        "tr": "Adet {lowest} ile {highest} arasında olmalı",
+        "en": "Quantity must be between {lowest} and {highest}",
+    },
     Code.PRODUCT_UNAVAILABLE: {
         "tr": "Ürün mevcut değil",
         "en": "Product not available",

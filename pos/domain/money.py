@@ -10,7 +10,16 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TypeGuard
 
-from babel.numbers import format_currency, get_currency_precision
+from babel.core import Locale, UnknownLocaleError
+from babel.numbers import (
+    NumberFormatError,
+    format_currency,
+    get_currency_precision,
+    get_currency_symbol,
+    get_decimal_symbol,
+    get_group_symbol,
+    parse_decimal,
+)
 from babel.numbers import is_currency as babel_is_currency
 
 DEFAULT_CURRENCY = "TRY"
@@ -69,10 +78,64 @@ def parse_scaled(text: object, digits: int) -> int | None:
     return int((amount * 10**digits).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def format_money(minor: int, currency: str, locale: str) -> str:
-    """``₺1.234,56`` in Turkish, ``TRY 1,234.56``-style in English, as Babel says."""
+def parse_amount(text: object, currency: str, locale: str) -> int | None:
+    """Minor units for an amount typed the way ``locale`` writes numbers; None if it is not one.
+
+    In Turkish ``.`` groups thousands and ``,`` marks the decimals: ``1.000`` is a thousand
+    and ``1.000,50`` a thousand and a half; in English the other way round. A separator in
+    the wrong place (``12.50`` in Turkish), signs, more decimals than the currency has and
+    anything above ``MAX_PRICE_MINOR`` are refused rather than guessed at.
+    """
+    if not isinstance(text, str):
+        return None
+    raw = text.strip()
+    allowed = set("0123456789") | {get_decimal_symbol(locale), get_group_symbol(locale)}
+    if not raw or not raw[0].isdigit() or not set(raw) <= allowed or len(raw) > 24:
+        return None
+    try:
+        amount = parse_decimal(raw, locale=locale, strict=True)
+    except NumberFormatError:
+        return None
+    digits = minor_digits(currency)
+    if amount.as_tuple().exponent < -digits:  # type: ignore[operator]
+        return None
+    minor = int(amount.scaleb(digits))
+    return minor if minor <= MAX_PRICE_MINOR else None
+
+
+def format_money(minor: int, currency: str, locale: str, *, whole: bool = False) -> str:
+    """``₺1.234,56`` in Turkish, ``₺1,234.56`` in English: the locale's pattern with the
+    currency's own symbol where the locale has none but the code (``TRY32.50``).
+
+    ``whole`` leaves the minor digits out, for round sums (``₺2.250``).
+    """
     amount = Decimal(minor).scaleb(-minor_digits(currency))
-    return str(format_currency(amount, currency, locale=locale))
+    pattern = Locale.parse(locale).currency_formats["standard"].pattern.split(";")[0]
+    if whole:
+        pattern = pattern.replace("#,##0.00", "#,##0")
+    symbol = _symbol(currency, locale).replace("'", "''")
+    return str(
+        format_currency(
+            amount,
+            currency,
+            format=pattern.replace("¤", f"'{symbol}'"),
+            locale=locale,
+            currency_digits=not whole,
+        )
+    )
+
+
+def _symbol(currency: str, locale: str) -> str:
+    """The locale's symbol for ``currency``, or where it only knows the code, the symbol
+    of the currency's home country (ISO 4217 codes start with it: TR for TRY)."""
+    own = str(get_currency_symbol(currency, locale))
+    if own != currency:
+        return own
+    try:
+        home = Locale.parse(f"und_{currency[:2]}")
+    except (UnknownLocaleError, ValueError):
+        return own
+    return str(home.currency_symbols.get(currency, own))
 
 
 ROUND_SUMS = (5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
@@ -88,6 +151,8 @@ def quick_cash(total_minor: int, currency: str, count: int = 4) -> tuple[int, ..
     whatever the sale comes to. The exact total is not among them.
     """
     unit = 10 ** minor_digits(currency)
+    if total_minor <= 0:
+        return ()  # nothing to pay: no note to hand over
     amounts: list[int] = []
     for step in ROUND_SUMS:
         size = step * unit

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import re
 
+from pos.domain.results import Code, Err
+
 MAX_QUANTITY = 1_000_000
 """No till line is larger than this; bigger numbers are typos or hostile input."""
 
 _DIGITS = re.compile(r"[0-9]{1,7}")
 _QUANTITY_PREFIX = re.compile(r"\s*([0-9]{1,7})\s*[*xX]\s*(\S.*?)\s*")
+# Anything before a star is meant as a quantity ("2,5*code", "0*code", "-1*code"): barcodes
+# and SKUs never hold one, so what stands there is read as a quantity and judged as one.
+_STARRED_PREFIX = re.compile(r"\s*([^*]*?)\s*\*\s*(\S.*?)\s*", re.DOTALL)
+_SIGNED_DIGITS = re.compile(r"[-+]?[0-9]+")
 
 
 def parse_quantity(value: object, *, allow_zero: bool = False) -> int | None:
@@ -32,6 +38,26 @@ def parse_quantity(value: object, *, allow_zero: bool = False) -> int | None:
     return quantity
 
 
+def read_quantity(value: object, *, allow_zero: bool = False) -> int | Err:
+    """The quantity ``value`` stands for, or why it is not one, for the cashier to read.
+
+    The one rule for a quantity typed at the till (the cart's cell, the scan field's
+    ``3*`` prefix) and for what the services accept: whole units only. ``1,5`` and ``1.5``
+    (and ``1.000``, which a Turkish keyboard could mean as a thousand) are refused as not
+    whole, never read as 15 or 1000; a whole number outside the range says the range.
+    """
+    quantity = parse_quantity(value, allow_zero=allow_zero)
+    if quantity is not None:
+        return quantity
+    lowest = 0 if allow_zero else 1
+    out_of_range = Err(Code.QUANTITY_OUT_OF_RANGE, {"lowest": lowest, "highest": MAX_QUANTITY})
+    if isinstance(value, int) and not isinstance(value, bool):
+        return out_of_range
+    if isinstance(value, str) and _SIGNED_DIGITS.fullmatch(value.strip()):
+        return out_of_range
+    return Err(Code.QUANTITY_NOT_WHOLE)
+
+
 def parse_delta(value: object) -> int | None:
     """A signed, non-zero stock adjustment no larger than ``MAX_QUANTITY`` either way."""
     if isinstance(value, bool):
@@ -47,15 +73,17 @@ def parse_delta(value: object) -> int | None:
     return None
 
 
-def split_quantity_prefix(text: str) -> tuple[int | None, str]:
+def split_quantity_prefix(text: str) -> tuple[int | Err | None, str]:
     """What the scan field holds: ``"3*8690504000014"`` is 3 of that code.
 
-    Without a prefix, or with one that is not a quantity (``0*``), the quantity is None
-    and the whole text is the code, so a mistyped prefix is refused as an unknown code
-    rather than guessed at.
+    Without a prefix the quantity is None and the whole text is the code. A prefix
+    before a star that is not a quantity (``2,5*``, ``0*``) comes back as the refusal
+    that says what is wrong with it, never guessed at nor taken for part of the code.
     """
     match = _QUANTITY_PREFIX.fullmatch(text)
-    quantity = parse_quantity(match.group(1)) if match is not None else None
-    if match is None or quantity is None:
+    if match is not None and parse_quantity(match.group(1)) is not None:
+        return parse_quantity(match.group(1)), match.group(2)
+    starred = _STARRED_PREFIX.fullmatch(text)
+    if starred is None:
         return None, text.strip()
-    return quantity, match.group(2)
+    return read_quantity(starred.group(1)), starred.group(2)

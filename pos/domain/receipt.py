@@ -8,6 +8,7 @@ lays it out for an 80 mm thermal printer: 42 fixed-width columns, every line at 
 
 from __future__ import annotations
 
+import re
 import textwrap
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -307,11 +308,16 @@ def _labels(locale: str) -> Mapping[str, str]:
     return LABELS.get(locale) or LABELS.get(locale.split("_")[0]) or LABELS[DEFAULT_LOCALE]
 
 
+_SIZE_AND_UNIT = re.compile(r"(?<=\d) (?=[^\W\d]{1,3}\b)")
+
+
 def _wrapped(text: str, width: int, max_lines: int | None = MAX_NAME_LINES) -> list[str]:
     """``text`` broken into lines of at most ``width``; beyond ``max_lines`` it is cut
     short with an ellipsis."""
     clean = " ".join(unicodedata.normalize("NFC", text).split())
-    pieces = textwrap.wrap(clean, width) or [""]
+    # A size stays with its unit ("100 g", "1 L"): textwrap does not break at a no-break space.
+    bound = _SIZE_AND_UNIT.sub("\u00a0", clean)
+    pieces = [piece.replace("\u00a0", " ") for piece in textwrap.wrap(bound, width)] or [""]
     if max_lines is None or len(pieces) <= max_lines:
         return pieces
     kept = pieces[:max_lines]

@@ -19,6 +19,8 @@ class Code(enum.StrEnum):
     """Every message a result can carry. The texts live in ``pos.domain.messages``."""
 
     INVALID_QUANTITY = "invalid_quantity"
+    QUANTITY_NOT_WHOLE = "quantity_not_whole"
+    QUANTITY_OUT_OF_RANGE = "quantity_out_of_range"
     PRODUCT_UNAVAILABLE = "product_unavailable"
     INSUFFICIENT_STOCK = "insufficient_stock"
     ADDED_UNVERIFIED = "added_unverified"

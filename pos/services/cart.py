@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Row, and_, bindparam, delete, insert, select,
 from pos.domain.approvals import void_needs_approval
 from pos.domain.money import DEFAULT_CURRENCY, MAX_PRICE_MINOR, is_currency
 from pos.domain.pricing import PriceLine, Quote
-from pos.domain.quantities import MAX_QUANTITY, parse_quantity
+from pos.domain.quantities import MAX_QUANTITY, read_quantity
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
 from pos.services._pricing import load_coupon, price_sale
 from pos.services._support import audit, is_id, use_case
@@ -255,9 +255,9 @@ def add_to_cart(
     ttl: timedelta = RESERVATION_TTL,
 ) -> Result[CartSummary]:
     """Ring up ``quantity`` more units of a product, reserving exactly those units."""
-    added = parse_quantity(quantity)
-    if added is None:
-        raise Refused(Code.INVALID_QUANTITY)
+    added = read_quantity(quantity)
+    if isinstance(added, Err):
+        raise Refused.because(added)
     with uow:
         connection, now = uow.connection, uow.now()
         product = _PRODUCT.first(connection, {"b_product": product_id if is_id(product_id) else 0})
@@ -313,9 +313,9 @@ def set_quantity(
     ttl: timedelta = RESERVATION_TTL,
 ) -> Result[CartSummary]:
     """Set a line to ``quantity`` units, reserving or releasing the difference; 0 removes it."""
-    wanted = parse_quantity(quantity, allow_zero=True)
-    if wanted is None:
-        raise Refused(Code.INVALID_QUANTITY)
+    wanted = read_quantity(quantity, allow_zero=True)
+    if isinstance(wanted, Err):
+        raise Refused.because(wanted)
     return _change_line(uow, cart_id, product_id, wanted, ttl)
 
 

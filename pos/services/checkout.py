@@ -43,10 +43,11 @@ from pos.domain.payments import MAX_PROVIDER_LENGTH, PaymentMethod, PaymentStatu
 from pos.domain.pricing import PriceLine
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
 from pos.services._pricing import load_coupon, price_sale
-from pos.services._support import is_id, use_case
+from pos.services._support import audit, is_id, use_case
 from pos.services.cart import CART_COLUMNS, CartState, cart_state, lock_cart
 from pos.services.payments import Settlement, finalise_paid, receipt_of
 from pos.services.reservations import hold_cart_reservations, reserve_line
+from pos.services.users import acting_user
 from pos.store.models import CartStatus, OrderStatus, RedemptionState
 from pos.store.prepared import Prepared
 from pos.store.tables import (
@@ -122,7 +123,7 @@ _LINES = Prepared(
     )
     .join(products, products.c.id == cart_items.c.product_id)
     .where(cart_items.c.cart_id == bindparam("b_cart"))
-    .order_by(cart_items.c.product_id)
+    .order_by(cart_items.c.id)  # the cart's order, which the receipt keeps
 )
 # Locks the cart and starts its checkout in one statement; no row if it is not open.
 _BEGIN_CHECKOUT = Prepared(
@@ -192,10 +193,17 @@ def checkout(
     shown_total_minor: object,
     tender: object,
     idempotency_key: object,
+    cashier_id: object = None,
     details: SaleDetails | None = None,
     payment_window: timedelta = PAYMENT_WINDOW,
 ) -> Result[Sale]:
-    """Put an open sale through checkout; a cash sale comes back paid, with its change."""
+    """Put an open sale through checkout; a cash sale comes back paid, with its change.
+
+    The sale belongs to the cashier who takes the payment (``cashier_id``, the one signed
+    in at the till), not to whoever opened the cart: a sale handed over at a change of
+    cashier carries the new one on its order and receipt, and the audit log keeps who
+    rang it up. Without ``cashier_id`` the cart's cashier stands.
+    """
     key = _clean_key(idempotency_key)
     shown = _amount(shown_total_minor)
     if not isinstance(tender, Cash | Card) or (
@@ -207,7 +215,9 @@ def checkout(
     extra = _clean_details(details or SaleDetails())
     digest = _digest(cart_id, shown, tender, extra)
     try:
-        sale = _checkout_once(uow, cart_id, shown, tender, key, digest, extra, payment_window)
+        sale = _checkout_once(
+            uow, cart_id, shown, tender, key, digest, extra, payment_window, cashier_id
+        )
     except IntegrityError:
         # Another request with this key (for another cart) won the insert: answer as a
         # retry would, which refuses a key reused for a different request.
@@ -230,6 +240,7 @@ def _checkout_once(
     digest: str,
     extra: dict[str, str | None],
     payment_window: timedelta,
+    cashier_id: object,
 ) -> Sale | Err:
     with uow:
         connection, now = uow.connection, uow.now()
@@ -244,6 +255,9 @@ def _checkout_once(
             raise Refused(Code.CART_NOT_OPEN)
         if cart.till_id is None:
             raise Refused(Code.TILL_NOT_FOUND)
+        cashier = cart.cashier_id
+        if cashier_id is not None:
+            cashier = acting_user(uow.session, cashier_id).id
         lines = _LINES.execute(connection, {"b_cart": cart.id})
         if not lines:
             raise Refused(Code.CART_EMPTY)
@@ -291,7 +305,7 @@ def _checkout_once(
                 cart_id=cart.id,
                 till_id=cart.till_id,  # checked above
                 location_id=cart.location_id,
-                cashier_id=cart.cashier_id,
+                cashier_id=cashier,
                 status=OrderStatus.PENDING,
                 idempotency_key=key,
                 request_digest=digest,
@@ -358,6 +372,8 @@ def _checkout_once(
                 updated_at=now,
             ),
         ).id
+        if cashier != cart.cashier_id:
+            _hand_over(uow, cart, cashier, order_id, now)
         sale = Sale(order_id, payment_id, PaymentStatus.INITIATED, total, cart.currency, change)
         if isinstance(tender, Cash):
             # The cash is in the drawer: paid now, in this same transaction, through the
@@ -367,6 +383,24 @@ def _checkout_once(
             sale = replace(sale, status=PaymentStatus.PAID, receipt=settled.receipt)
         uow.commit()
     return sale
+
+
+def _hand_over(
+    uow: UnitOfWork, cart: CartState, cashier: int | None, order_id: UUID, now: datetime
+) -> None:
+    """The cashier taking the payment takes the sale over: the cart is theirs from now on
+    (a failed card gives it back to them), and the log keeps who rang it up."""
+    uow.connection.execute(update(carts).where(carts.c.id == cart.id).values(cashier_id=cashier))
+    audit(
+        uow.session,
+        at=now,
+        user_id=cashier,
+        action="sale.taken_over",
+        entity="order",
+        entity_id=order_id,
+        cart=cart.id,
+        rung_up_by=cart.cashier_id,
+    )
 
 
 def _begin_checkout(connection: Connection, cart_id: object, now: datetime) -> CartState | None:
@@ -387,7 +421,7 @@ def _hold_every_line(
     """Cover every line over the payment window for the order, or refuse the lot (lines in
     product order)."""
     held = hold_cart_reservations(connection, cart.id, now + window, order_id)
-    for line in lines:
+    for line in sorted(lines, key=lambda line: line.product_id):
         try:
             reserve_line(
                 connection,

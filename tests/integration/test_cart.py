@@ -76,8 +76,8 @@ def test_a_quantity_that_is_not_a_positive_whole_number_is_refused(uow, shelf, s
 
     refused = error(add_to_cart(uow, cart, product, quantity))
 
-    assert refused.code is Code.INVALID_QUANTITY
-    assert render(refused, "tr") == "Geçersiz adet"
+    assert refused.code in (Code.QUANTITY_NOT_WHOLE, Code.QUANTITY_OUT_OF_RANGE)
+    assert render(refused, "tr") in ("Adet tam sayı olmalı", "Adet 1 ile 1.000.000 arasında olmalı")
     assert stock_books(store.engine) == before
     assert value(cart_summary(uow, cart)).lines == ()
 
@@ -225,8 +225,28 @@ def test_set_quantity_refuses_bad_quantities(uow, shelf, store, quantity):
     value(add_to_cart(uow, cart, product, 2))
     before = stock_books(store.engine)
 
-    assert error(set_quantity(uow, cart, product, quantity)).code is Code.INVALID_QUANTITY
+    refused = error(set_quantity(uow, cart, product, quantity)).code
+    assert refused in (Code.QUANTITY_NOT_WHOLE, Code.QUANTITY_OUT_OF_RANGE)
     assert stock_books(store.engine) == before
+
+
+@pytest.mark.parametrize("quantity", ["1,5", "1.5", 1.5, "1.000"])
+def test_a_decimal_quantity_is_refused_as_not_whole_never_read_as_another_number(
+    uow, shelf, store, quantity
+):
+    product = shelf.product(stock=50)
+    cart = new_cart(uow)
+    value(add_to_cart(uow, cart, product, 1))
+    before = stock_books(store.engine)
+
+    for refused in (
+        error(set_quantity(uow, cart, product, quantity)),
+        error(add_to_cart(uow, cart, product, quantity)),
+    ):
+        assert refused.code is Code.QUANTITY_NOT_WHOLE
+        assert render(refused, "tr") == "Adet tam sayı olmalı"
+    assert stock_books(store.engine) == before
+    assert value(cart_summary(uow, cart)).lines[0].quantity == 1
 
 
 def test_changing_a_product_that_is_not_in_the_cart_is_refused(uow, shelf):

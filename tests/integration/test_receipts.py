@@ -157,7 +157,7 @@ def test_an_english_receipt_of_the_same_sale_speaks_english(uow, grocery, coupon
 
     text = value(receipt_text(uow, sale.order_id, locale="en"))
 
-    assert line_starting(text, "TOTAL").endswith(" TRY105.73")
+    assert line_starting(text, "TOTAL").endswith(" ₺105.73")
     assert "Mar 2, 2026, 9:00:00 AM" in text
     assert "Thank you" in text
     assert "TOPLAM" not in text

@@ -154,12 +154,12 @@ def test_an_english_receipt_uses_english_labels_and_english_money():
 
     assert line_starting(text, "Receipt No").endswith(" T01-000001")
     assert line_starting(text, "Date").endswith(" Mar 2, 2026, 12:00:00 PM")
-    assert line_starting(text, "Discount (YAZ10)").endswith(" -TRY11.75")
-    assert line_starting(text, "VAT 20%").split() == ["VAT", "20%", "TRY28.97", "TRY5.80"]
-    assert line_starting(text, "Total VAT").endswith(" TRY6.50")
-    assert line_starting(text, "TOTAL").endswith(" TRY105.73")
-    assert line_starting(text, "Cash").endswith(" TRY200.00")
-    assert line_starting(text, "Change").endswith(" TRY94.27")
+    assert line_starting(text, "Discount (YAZ10)").endswith(" -₺11.75")
+    assert line_starting(text, "VAT 20%").split() == ["VAT", "20%", "₺28.97", "₺5.80"]
+    assert line_starting(text, "Total VAT").endswith(" ₺6.50")
+    assert line_starting(text, "TOTAL").endswith(" ₺105.73")
+    assert line_starting(text, "Cash").endswith(" ₺200.00")
+    assert line_starting(text, "Change").endswith(" ₺94.27")
     assert text.splitlines()[-1].strip() == "Thank you"
     for turkish in ("TOPLAM", "KDV", "Nakit", "Teşekkür"):
         assert turkish not in text
@@ -270,8 +270,8 @@ def test_a_tax_exclusive_sale_shows_the_tax_added_on_top():
     assert line_starting(text, "TOPLAM").endswith(" ₺113,39")
     assert line_starting(text, "Para üstü").endswith(" ₺86,61")
     english = render_receipt(data, "en")
-    assert line_starting(english, "Total excl. VAT").endswith(" TRY105.73")
-    assert line_starting(english, "Total VAT").endswith(" +TRY7.66")
+    assert line_starting(english, "Total excl. VAT").endswith(" ₺105.73")
+    assert line_starting(english, "Total VAT").endswith(" +₺7.66")
 
 
 def test_a_tax_inclusive_sale_shows_the_tax_as_part_of_the_total():
@@ -297,7 +297,7 @@ def test_a_sale_without_a_coupon_prints_no_discount_line():
 
 
 def test_a_regional_locale_uses_its_languages_labels():
-    assert line_starting(render_receipt(sale(), "en_GB"), "TOTAL").endswith(" TRY105.73")
+    assert line_starting(render_receipt(sale(), "en_GB"), "TOTAL").endswith(" ₺105.73")
 
 
 def test_the_receipt_number_names_the_till_and_six_digits():

@@ -1,0 +1,46 @@
+"""The sale's lines as the cashier sees them: a table over the ``CartModel``."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from ui.models import CartModel, QuantityDelegate
+
+FIXED_WIDTHS = ((CartModel.QUANTITY, 60), (CartModel.UNIT_PRICE, 108), (CartModel.LINE_TOTAL, 120))
+"""The numbers' columns keep their widths, so they do not jump while the cashier scans; the
+product's name takes all the rest."""
+
+
+class CartTable(QTableView):
+    """One row per line; the quantity is edited in place (double-click or F2 on the row)."""
+
+    def __init__(self, model: CartModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("CartTable")
+        self.setModel(model)
+        self.quantity_delegate = QuantityDelegate(self)
+        self.setItemDelegateForColumn(CartModel.QUANTITY, self.quantity_delegate)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+        self.verticalHeader().hide()
+        self.verticalHeader().setDefaultSectionSize(44)
+        self.setAlternatingRowColors(True)
+        # A long name takes a second line of its row before it is cut; the whole name is
+        # its tooltip.
+        self.setWordWrap(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header = self.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(CartModel.NAME, QHeaderView.ResizeMode.Stretch)
+        for column, width in FIXED_WIDTHS:
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+            self.setColumnWidth(column, width)
+        model.rowsInserted.connect(self._select_row_after_insert)
+
+    def _select_row_after_insert(self, _parent: QModelIndex, _first: int, last: int) -> None:
+        self.selectRow(last)
