@@ -372,6 +372,10 @@ WORDING: Mapping[str, Wording] = {
         "{who} voided the sale ({total}, {units} units back in stock)",
         _params(total=_detail("total_minor", "money"), units=_detail("units_released")),
     ),
+    "sale.taken_over": Wording(
+        "{who}: {subject} kullanıcısının başladığı satışı devraldı: {sale}",
+        "{who} took over the sale {subject} had rung up: {sale}",
+    ),
     "cart.price_override": Wording(
         "{who}: satıştaki {product} ürününün fiyatını {before} yerine {after} yaptı",
         "{who} changed the price of {product} in the sale from {before} to {after}",

@@ -190,6 +190,8 @@ class _Names:
                 order_ids.update(_uuids([entity_id]))
             if isinstance(details.get("product_id"), int):
                 ids["product"].add(details["product_id"])
+            if isinstance(details.get("rung_up_by"), int):
+                ids["user"].add(details["rung_up_by"])
             order_ids.update(_uuids([details.get("order_id")]))
         payment_orders = (
             {
@@ -257,6 +259,8 @@ class _Names:
             subject = self.users.get(number) or details.get("username")
         elif entry.entity == "product" and number is not None:
             subject = self.products.get(number)
+        elif entry.entity == "order" and isinstance(details.get("rung_up_by"), int):
+            subject = self.users.get(details["rung_up_by"])
         elif entry.entity == "coupon":
             subject = details.get("code")
             if number is not None and number in self.coupons:

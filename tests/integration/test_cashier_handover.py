@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pos.domain.audit_wording import describe
 from pos.domain.results import Code
 from pos.services.audit_log import audit_entries
 from pos.services.cart import add_to_cart, cart_summary, open_cart
@@ -33,6 +34,9 @@ def test_the_cashier_who_takes_the_cash_is_on_the_order_and_the_receipt(
     assert [(row.user_id, row.entity_id, row.details) for row in log] == [
         (cashier.id, str(sale.order_id), {"cart": cart, "rung_up_by": ayse.id})
     ]
+    said = describe(log[0].facts, "tr")
+    assert said.startswith("Mehmet Demir: Ayşe Kasiyer kullanıcısının başladığı satışı devraldı")
+    assert str(sale.order_id) not in said
 
 
 def test_the_same_cashier_paying_leaves_no_hand_over_in_the_log(
