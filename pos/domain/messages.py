@@ -402,6 +402,10 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "Ürünün satışta olup olmadığı geçersiz belirtilmiş",
         "en": "Whether the product is on sale is given wrongly",
     },
+    Code.BARCODE_UNREADABLE: {
+        "tr": "Barkod okunamadı: okutulan kodda geçersiz karakter var, tekrar okutun",
+        "en": "Barcode not readable: the scanned code holds an invalid character, scan again",
+    },
 }
 
 

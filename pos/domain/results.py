@@ -114,6 +114,7 @@ class Code(enum.StrEnum):
     INVALID_STOCK_NOTE = "invalid_stock_note"
     IMPORT_UNREADABLE = "import_unreadable"
     INVALID_ACTIVE_FLAG = "invalid_active_flag"
+    BARCODE_UNREADABLE = "barcode_unreadable"
 
 
 class Changed(enum.Flag):

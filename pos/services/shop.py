@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import literal, select, update
 
 from pos.domain.results import Changed, Code, Ok, Refused, Result
+from pos.domain.text import clean_text
 from pos.services._support import audit, is_id, use_case
 from pos.services.users import acting_user
 from pos.store.models import DEFAULT_LOCATION_ID, Role
@@ -90,14 +91,14 @@ def read_settings(uow: UnitOfWork, location_id: object) -> ShopSettings:
 
 
 def _clean_header(text: object) -> str:
-    if not isinstance(text, str):
+    limit = MAX_HEADER_LINES * (MAX_HEADER_LINE_LENGTH + 1)
+    header = clean_text(text, limit, keep_breaks=True)
+    lines = header.splitlines() if header is not None else []
+    if header is None or len(lines) > MAX_HEADER_LINES:
         raise Refused(Code.INVALID_SETTING, setting="receipt_header")
-    lines = [line.strip() for line in text.strip().splitlines()]
-    if len(lines) > MAX_HEADER_LINES or any(
-        len(line) > MAX_HEADER_LINE_LENGTH or not line.isprintable() for line in lines
-    ):
+    if any(len(line) > MAX_HEADER_LINE_LENGTH for line in lines):
         raise Refused(Code.INVALID_SETTING, setting="receipt_header")
-    return "\n".join(lines)
+    return header
 
 
 @use_case
