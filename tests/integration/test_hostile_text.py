@@ -241,6 +241,10 @@ SERVICES: dict[str, tuple[Call, frozenset[Code]]] = {
         ),
         IMPORT_REFUSALS,
     ),
+    "import_path": (
+        lambda s, t: product_import.import_products(s.uow, t, user_id=s.manager.id),
+        frozenset({Code.IMPORT_UNREADABLE}),
+    ),
     # Coupons.
     "create_coupon_code": (
         lambda s, t: coupons.create_coupon(s.uow, coupon(code=t), user_id=s.manager.id),
