@@ -61,7 +61,9 @@ hostile_text = st.one_of(
 HOSTILE = settings(
     max_examples=6,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    # The store is checked unchanged after each example, so the fixture's store serves
+    # them all; a busy CI machine is no reason to fail.
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
 
