@@ -44,7 +44,7 @@ def approve(
     """The manager ``manager_id`` approves ``action`` (e.g. ``"sale.void"``) for the cashier."""
     if not isinstance(action, str) or not 0 < len(action) <= MAX_ACTION_LENGTH:
         raise Refused(Code.INVALID_FILTER)
-    if not readable(action):
+    if not readable(action):  # it is written to the audit log as given
         raise Refused(Code.INVALID_FILTER)
     if any(
         isinstance(detail, str) and clean_text(detail, MAX_DETAIL_LENGTH) is None

@@ -91,12 +91,13 @@ def read_settings(uow: UnitOfWork, location_id: object) -> ShopSettings:
 
 
 def _clean_header(text: object) -> str:
-    limit = MAX_HEADER_LINES * (MAX_HEADER_LINE_LENGTH + 1)
-    header = clean_text(text, limit, keep_breaks=True)
-    lines = header.splitlines() if header is not None else []
-    if header is None or len(lines) > MAX_HEADER_LINES:
-        raise Refused(Code.INVALID_SETTING, setting="receipt_header")
-    if any(len(line) > MAX_HEADER_LINE_LENGTH for line in lines):
+    header = clean_text(text, MAX_HEADER_LINES * (MAX_HEADER_LINE_LENGTH + 1), keep_breaks=True)
+    lines = header.split("\n") if header else []
+    if (
+        header is None
+        or len(lines) > MAX_HEADER_LINES
+        or any(len(line) > MAX_HEADER_LINE_LENGTH for line in lines)
+    ):
         raise Refused(Code.INVALID_SETTING, setting="receipt_header")
     return header
 
