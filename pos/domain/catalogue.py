@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from pos.domain.money import parse_scaled
+from pos.domain.text import clean_line
 
 MAX_NAME_LENGTH = 200
 MAX_TAX_RATE_BP = 10_000
@@ -51,12 +52,7 @@ def clean_barcode(value: object) -> str | None:
 def clean_name(value: object) -> str | None:
     """The name with its spaces tidied, or None if it is empty, too long or holds a
     control or format character (tabs and line breaks included: a receipt prints one line)."""
-    if not isinstance(value, str):
-        return None
-    if any(unicodedata.category(ch).startswith("C") or ch in "\u2028\u2029" for ch in value):
-        return None
-    name = " ".join(value.split())
-    return name if 1 <= len(name) <= MAX_NAME_LENGTH else None
+    return clean_line(value, MAX_NAME_LENGTH)
 
 
 def parse_tax_rate(text: object) -> int | None:

@@ -434,6 +434,10 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "Merkezi mağazaya ulaşılamıyor, tekrar deneyin",
         "en": "The central store cannot be reached; try again",
     },
+    Code.BARCODE_UNREADABLE: {
+        "tr": "Barkod okunamadı: okutulan kodda geçersiz karakter var, tekrar okutun",
+        "en": "Barcode not readable: the scanned code holds an invalid character, scan again",
+    },
 }
 
 

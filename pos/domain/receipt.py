@@ -23,6 +23,7 @@ from pos.domain.clock import DEFAULT_TIME_ZONE, shop_zone
 from pos.domain.money import format_money
 from pos.domain.payments import PaymentMethod
 from pos.domain.pricing import PriceLine, TaxLine, quote
+from pos.domain.text import printable
 
 RECEIPT_WIDTH = 42
 """Characters per line on 80 mm paper with the printer's standard font."""
@@ -184,11 +185,13 @@ def render_receipt(
     """The receipt as fixed-width text, one printer line per text line.
 
     A ``copy`` (a reprint from the back office) says so above the shop's header and
-    under the last line, so it is never taken for the customer's original.
+    under the last line, so it is never taken for the customer's original. Nothing
+    unprintable reaches the printer, whatever the stored rows hold (``ESC p`` in a
+    cashier's name would open the drawer).
     """
     if width < MIN_WIDTH:
         raise ValueError(f"a receipt needs at least {MIN_WIDTH} columns")
-    return _Layout(data, locale, width, copy).render()
+    return printable(_Layout(data, locale, width, copy).render())
 
 
 class _Layout:

@@ -120,6 +120,7 @@ class Code(enum.StrEnum):
     INVALID_STOCK_NOTE = "invalid_stock_note"
     IMPORT_UNREADABLE = "import_unreadable"
     INVALID_ACTIVE_FLAG = "invalid_active_flag"
+    BARCODE_UNREADABLE = "barcode_unreadable"
     STORE_BUSY = "store_busy"
     STORE_UNREACHABLE = "store_unreachable"
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-import unicodedata
+
+from pos.domain.text import clean_text
 
 
 class AdjustReason(enum.StrEnum):
@@ -32,16 +33,7 @@ MAX_NOTE_LENGTH = 200
 def clean_note(value: object) -> str | None:
     """A manager's free note on a stock change, its spaces tidied; ``""`` for none.
 
-    None if it is not text, too long, or holds a control or format character once
-    line breaks and tabs have become spaces (a NUL would not even reach PostgreSQL).
+    None if it is not text, too long, or holds a control or format character other
+    than line breaks and tabs, which become spaces (a NUL would not even reach PostgreSQL).
     """
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        return None
-    note = " ".join(value.split())
-    if len(note) > MAX_NOTE_LENGTH:
-        return None
-    if any(unicodedata.category(ch).startswith("C") for ch in note):
-        return None
-    return note
+    return "" if value is None else clean_text(value, MAX_NOTE_LENGTH)

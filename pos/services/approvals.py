@@ -11,12 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pos.domain.results import Code, Ok, Refused, Result, unwrap
+from pos.domain.text import clean_text, readable
 from pos.services._support import use_case
 from pos.services.users import UserView, acting_user, check_pin
 from pos.store.models import Role
 from pos.store.uow import UnitOfWork
 
 MAX_ACTION_LENGTH = 48
+MAX_DETAIL_LENGTH = 500
+"""A detail the approval records as typed (a reason, a note)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,13 @@ def approve(
     """The manager ``manager_id`` approves ``action`` (e.g. ``"sale.void"``) for the cashier."""
     if not isinstance(action, str) or not 0 < len(action) <= MAX_ACTION_LENGTH:
         raise Refused(Code.INVALID_FILTER)
+    if not readable(action):  # it is written to the audit log as given
+        raise Refused(Code.INVALID_FILTER)
+    if any(
+        isinstance(detail, str) and clean_text(detail, MAX_DETAIL_LENGTH) is None
+        for detail in details.values()
+    ):
+        raise Refused(Code.INVALID_NOTE)
     with uow.reading():
         # Before the PIN: the approval is written for this cashier, who must exist.
         acting_user(uow.session, cashier_id)

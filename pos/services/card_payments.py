@@ -27,6 +27,7 @@ from sqlalchemy import Connection, select, update
 
 from pos.domain.payments import UNRESOLVED, PaymentMethod, PaymentStatus, Settler
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn, unwrap
+from pos.domain.text import clean_text
 from pos.payments.events import EventFormatError, event_from_terminal
 from pos.payments.terminal import (
     PaymentTerminal,
@@ -293,8 +294,8 @@ def force_resolve(
 
 def clean_note(note: object) -> str:
     """A manager's note as kept: trimmed, 1 to 500 printable characters; refused otherwise."""
-    text = note.strip() if isinstance(note, str) else ""
-    if not 0 < len(text) <= MAX_NOTE_LENGTH or not text.replace("\n", " ").isprintable():
+    text = clean_text(note, MAX_NOTE_LENGTH, min_length=1, keep_breaks=True)
+    if text is None:
         raise Refused(Code.INVALID_NOTE)
     return text
 

@@ -240,6 +240,8 @@ def add_scanned(
     cashier sees what was read.
     """
     found = find_product(uow, code)
+    if isinstance(found, Err) and found.code is Code.BARCODE_UNREADABLE:
+        return found
     if isinstance(found, Err):
         return Err(Code.BARCODE_NOT_FOUND, {"code": str(code)[:64]})
     return add_to_cart(uow, cart_id, found.value.id, quantity)

@@ -38,6 +38,7 @@ from pos.domain.money import (
     is_currency,
 )
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
+from pos.domain.text import readable
 from pos.services._support import audit, is_id, product_or_refuse, use_case
 from pos.services.users import acting_user
 from pos.store.models import (
@@ -247,7 +248,9 @@ def find_product(uow: UnitOfWork, code: object) -> Result[ProductView]:
     """The active product whose barcode or SKU is ``code`` (what the scanner or keypad sent)."""
     if not isinstance(code, str) or not code.strip() or len(code) > 64:
         raise Refused(Code.PRODUCT_UNAVAILABLE)
-    text = code.strip()
+    text = code.strip()  # a scanner ends its code with a line break
+    if not readable(text):
+        raise Refused(Code.BARCODE_UNREADABLE)
     with uow.reading():
         product = None
         barcode = clean_barcode(text)
@@ -273,6 +276,8 @@ def search_products(
     "coc col" finds "Coca Cola 1 L"; "seker" finds "Toz Şeker". The longest typed word
     drives an index range scan; the others must match some word of the same product.
     """
+    if isinstance(text, str) and (len(text) > MAX_QUERY_LENGTH or not readable(text)):
+        raise Refused(Code.INVALID_FILTER)
     words = search_words(text)[:MAX_SEARCH_WORDS] if isinstance(text, str) else []
     if not words:
         return Ok(())
@@ -342,7 +347,7 @@ def list_products(
     product whose barcode is the text, then those whose SKU starts with it (as typed),
     then those with name words starting with its words, each product once.
     """
-    if not isinstance(query, str) or len(query) > MAX_QUERY_LENGTH:
+    if not isinstance(query, str) or len(query) > MAX_QUERY_LENGTH or not readable(query):
         raise Refused(Code.INVALID_FILTER)
     if not isinstance(limit, int) or not is_id(limit) or limit > MAX_LIST_LIMIT:
         raise Refused(Code.INVALID_FILTER)

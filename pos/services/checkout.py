@@ -42,6 +42,7 @@ from pos.domain.money import MAX_PRICE_MINOR, Money
 from pos.domain.payments import MAX_PROVIDER_LENGTH, PaymentMethod, PaymentStatus, Settler
 from pos.domain.pricing import PriceLine
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
+from pos.domain.text import clean_text
 from pos.services._pricing import load_coupon, price_sale
 from pos.services._support import audit, is_id, use_case
 from pos.services.cart import CART_COLUMNS, CartState, cart_state, lock_cart
@@ -507,11 +508,8 @@ def _clean_details(details: object) -> dict[str, str | None]:
         if value is None:
             cleaned[field] = None
             continue
-        if not isinstance(value, str):
-            raise Refused(Code.INVALID_DETAILS, field=field)
-        text = value.strip()
-        printable = all(ch.isprintable() or ch == "\n" for ch in text)
-        if not printable or len(text) > limits.get(field, MAX_DETAIL_LENGTH):
+        text = clean_text(value, limits.get(field, MAX_DETAIL_LENGTH), keep_breaks=True)
+        if text is None:
             raise Refused(Code.INVALID_DETAILS, field=field)
         cleaned[field] = text or None
     return cleaned

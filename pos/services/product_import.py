@@ -40,6 +40,7 @@ from pos.domain.money import (
     parse_scaled,
 )
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
+from pos.domain.text import printable
 from pos.services._support import audit, is_id, use_case
 from pos.services.catalogue import (
     ProductDraft,
@@ -149,8 +150,8 @@ def _opened(
         try:
             file = path.open("rb")
             size = os.fstat(file.fileno()).st_size
-        except OSError:
-            raise Refused(Code.IMPORT_UNREADABLE, path=str(path)) from None
+        except (OSError, ValueError):  # ValueError: a NUL or a lone surrogate in the path
+            raise Refused(Code.IMPORT_UNREADABLE, path=printable(str(path))) from None
         with file:
             yield file, size, str(path)
     else:

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, literal, select, update
 
 from pos.domain import clock
 from pos.domain.results import Changed, Code, Ok, Refused, Result
+from pos.domain.text import clean_text
 from pos.services._support import audit, is_id, use_case
 from pos.services.users import acting_user
 from pos.store.models import DEFAULT_LOCATION_ID, Role
@@ -115,14 +116,15 @@ def zone_of_shop(connection: Connection, location_id: int = DEFAULT_LOCATION_ID)
 
 
 def _clean_header(text: object) -> str:
-    if not isinstance(text, str):
-        raise Refused(Code.INVALID_SETTING, setting="receipt_header")
-    lines = [line.strip() for line in text.strip().splitlines()]
-    if len(lines) > MAX_HEADER_LINES or any(
-        len(line) > MAX_HEADER_LINE_LENGTH or not line.isprintable() for line in lines
+    header = clean_text(text, MAX_HEADER_LINES * (MAX_HEADER_LINE_LENGTH + 1), keep_breaks=True)
+    lines = header.split("\n") if header else []
+    if (
+        header is None
+        or len(lines) > MAX_HEADER_LINES
+        or any(len(line) > MAX_HEADER_LINE_LENGTH for line in lines)
     ):
         raise Refused(Code.INVALID_SETTING, setting="receipt_header")
-    return "\n".join(lines)
+    return header
 
 
 @use_case

@@ -23,6 +23,7 @@ from pos.domain.quantities import parse_delta, parse_quantity
 from pos.domain.receipt import receipt_label
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
 from pos.domain.stock import AdjustReason, clean_note, parse_adjust_reason
+from pos.domain.text import clean_line, clean_text, readable
 from pos.services._support import audit, is_id, product_or_refuse, use_case
 from pos.services.reservations import (
     IS_ACTIVE,
@@ -720,8 +721,8 @@ def resolve_oversell(
     It does not touch the stock: the paid sale already took what the shelf had. If
     the shelf's count is wrong, the manager counts it with an adjustment.
     """
-    text = note.strip() if isinstance(note, str) else ""
-    if not 0 < len(text) <= MAX_RESOLUTION_LENGTH or not text.replace("\n", " ").isprintable():
+    text = clean_text(note, MAX_RESOLUTION_LENGTH, min_length=1, keep_breaks=True)
+    if text is None:
         raise Refused(Code.INVALID_NOTE)
     if not is_id(oversell_id):
         raise Refused(Code.OVERSELL_NOT_FOUND)
@@ -763,8 +764,8 @@ def resolve_oversell(
 
 
 def _reason(reason: object) -> str:
-    text = " ".join(reason.split()) if isinstance(reason, str) else ""
-    if not 1 <= len(text) <= MAX_REASON_LENGTH or not text.isprintable():
+    text = clean_line(reason, MAX_REASON_LENGTH)
+    if text is None:
         raise Refused(Code.INVALID_REASON)
     return text
 
@@ -896,7 +897,7 @@ def _product_key(ref: object) -> int | str | None:
     if isinstance(ref, str):
         code = ref.strip()
         # Control characters never name a product (and a NUL would upset PostgreSQL).
-        if 0 < len(code) <= MAX_CODE_LENGTH and code.isprintable():
+        if 0 < len(code) <= MAX_CODE_LENGTH and readable(code):
             return code
     return None
 

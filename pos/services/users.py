@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from pos.domain.catalogue import search_words
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
+from pos.domain.text import clean_line, readable
 from pos.services._support import audit, is_id, use_case
 from pos.store.models import Role, User
 from pos.store.tables import users
@@ -29,6 +30,7 @@ _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 MAX_PIN_ATTEMPTS = 5
 """Wrong PINs in a row that lock the user out for ``LOCKOUT``."""
 LOCKOUT = timedelta(minutes=5)
+MAX_DISPLAY_NAME_LENGTH = 200
 USERS_LIMIT = 500
 """Users a list shows at once: a shop's staff fits on one page."""
 
@@ -86,8 +88,8 @@ def create_user(
     name = username.strip().lower() if isinstance(username, str) else ""
     if not _USERNAME.fullmatch(name):
         raise Refused(Code.INVALID_USERNAME)
-    shown = " ".join(display_name.split()) if isinstance(display_name, str) else ""
-    if not 1 <= len(shown) <= 200:
+    shown = clean_line(display_name, MAX_DISPLAY_NAME_LENGTH)
+    if shown is None:
         raise Refused(Code.INVALID_USERNAME)
     if not isinstance(pin, str) or not _PIN.fullmatch(pin):
         raise Refused(Code.INVALID_PIN)
@@ -157,6 +159,10 @@ def check_pin(
     ``audited`` overrides the audit row of a right PIN (``action``, ``user_id``,
     ``approved_by`` and details).
     """
+    # Control characters are no guess at a PIN (no keypad types them): refused without
+    # counting, so hostile input changes nothing.
+    if isinstance(pin, str) and not readable(pin):
+        raise Refused(Code.INVALID_PIN)
     with uow:
         now = uow.now()
         user = _user_row(uow, user_id)
@@ -205,7 +211,7 @@ def list_all_users(
     ``after`` is the last username of the previous page. Usernames are plain ASCII,
     so both dialects order them alike.
     """
-    if not (after is None or (isinstance(after, str) and len(after) <= 64)):
+    if not (after is None or (isinstance(after, str) and len(after) <= 64 and readable(after))):
         raise Refused(Code.INVALID_FILTER)
     if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= USERS_LIMIT:
         raise Refused(Code.INVALID_FILTER)

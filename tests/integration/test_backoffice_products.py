@@ -240,11 +240,7 @@ TOZ = ["BIS-1", "KEK-1", "TOZ-1", "TOZ-2"]
         ("_", []),
         ("\\", []),
         ("toz%", TOZ),
-        ("\x00", []),
-        ("toz\x00", TOZ),
-        ("\ud800", []),
         ("Robert'); DROP TABLE products;--", []),
-        ("\u202etoz", TOZ),
         ("🍫", []),
     ],
 )
@@ -270,6 +266,11 @@ BAD_LIST_ARGUMENTS = [
     {"query": 42},
     {"query": ["toz"]},
     {"query": "x" * 201},
+    # Control, surrogate and bidi characters: no product name holds them.
+    {"query": "\x00"},
+    {"query": "toz\x00"},
+    {"query": "\ud800"},
+    {"query": "\u202etoz"},
     {"include_inactive": "yes"},
     {"include_inactive": None},
     {"after": "TOZ-1"},
