@@ -3,8 +3,8 @@ the till. It shares the till's workers, so its service calls queue with the sale
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QTabWidget
 
 from ui.backoffice.audit import AuditPage
@@ -45,6 +45,7 @@ class BackOfficeWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         QShortcut(QKeySequence("F7"), self).activated.connect(self.switch_language)
         QShortcut(QKeySequence("F5"), self).activated.connect(self.refresh_current)
+        QShortcut(QKeySequence("Ctrl+W"), self).activated.connect(self.close)
         self._stop_listening = on_language_changed(self.retranslate)
         self.resize(1100, 720)
         self.retranslate()
@@ -76,6 +77,14 @@ class BackOfficeWindow(QMainWindow):
         for index, page in enumerate(self.pages.values()):
             self.tabs.setTabText(index, _(page.title))
             page.retranslate()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Esc reaches the window only when no field wanted it (an open cell editor
+        # takes it back first), as a dialog closes on Esc.
+        if event.key() == Qt.Key.Key_Escape and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            self.close()
+            return
+        super().keyPressEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._stop_listening()

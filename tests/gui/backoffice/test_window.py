@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtGui import QKeySequence
+from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from tests.gui.backoffice.conftest import settle, shoot
@@ -61,3 +63,19 @@ def test_closing_the_window_stops_it_hearing_language_switches(
     set_language("en")
     set_language("tr")  # a closed window's pages are not retranslated: no dangling listener
     assert page.message.text() == ""
+
+
+# -- closing from the keyboard ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("keys", ["Esc", "Ctrl+W"])
+def test_the_window_closes_from_the_keyboard(
+    qtbot: QtBot, context: Context, back_office: BackOfficeWindow, keys: str
+) -> None:
+    page = back_office.show_page(PAGES[0])
+    back_office.activateWindow()
+    qtbot.waitUntil(back_office.isActiveWindow)
+    with qtbot.waitSignal(back_office.closed, timeout=2_000):
+        QTest.keySequence(page, QKeySequence(keys))
+    assert not back_office.isVisible()
+
