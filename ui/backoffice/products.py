@@ -484,12 +484,24 @@ class ImportDialog(QDialog):
         self.retranslate()
         self._show_state()
 
-    def choose_file(self) -> None:
-        chosen, _filter = QFileDialog.getOpenFileName(
+    def file_picker(self) -> QFileDialog:
+        """Qt's own file dialog, not the desktop's: it speaks the manager's language."""
+        picker = QFileDialog(
             self, _("Choose a CSV file"), self.path.text(), _("CSV files (*.csv);;All files (*)")
         )
-        if chosen:
-            self.path.setText(chosen)
+        picker.setOption(QFileDialog.Option.DontUseNativeDialog)
+        picker.setFileMode(QFileDialog.FileMode.ExistingFile)
+        picker.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
+        # Qt's Turkish catalogue leaves these two out.
+        picker.setLabelText(QFileDialog.DialogLabel.LookIn, _("Look in:"))
+        picker.setLabelText(QFileDialog.DialogLabel.FileType, _("Files of type:"))
+        return picker
+
+    def choose_file(self) -> None:
+        picker = self.file_picker()
+        if picker.exec() and picker.selectedFiles():
+            self.path.setText(picker.selectedFiles()[0])
+        picker.deleteLater()
 
     def start(self) -> None:
         path = self.path.text().strip()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
@@ -394,6 +394,21 @@ def test_starting_without_a_file_asks_for_one(qtbot, page, context):
     assert not dialog.running
     assert dialog.summary.kind == "error"
     assert dialog.summary.text() == _("Choose a CSV file first.")
+
+
+def test_the_file_picker_is_qts_own_and_speaks_turkish(qtbot, page, context):
+    dialog = page.open_import()
+    picker = dialog.file_picker()
+    qtbot.addWidget(picker)
+    picker.show()
+
+    assert picker.testOption(QFileDialog.Option.DontUseNativeDialog)
+    buttons = {button.text() for button in picker.findChildren(QPushButton)}
+    assert {"&Aç", "İptal"} <= buttons, buttons
+    labels = {label.text() for label in picker.findChildren(QLabel)}
+    assert {"Dosya a&dı:", "Konum:", "Dosya türü:"} <= labels, labels
+    shoot(picker, "import-file-picker")
+    picker.reject()
 
 
 def test_cancelling_a_running_import_changes_nothing(qtbot, page, context, shop, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
@@ -79,3 +80,16 @@ def test_the_window_closes_from_the_keyboard(
         QTest.keySequence(page, QKeySequence(keys))
     assert not back_office.isVisible()
 
+
+# -- Qt's own words -----------------------------------------------------------------------
+
+
+def test_qts_own_buttons_speak_the_managers_language() -> None:
+    assert QCoreApplication.translate("QPlatformTheme", "&Yes") == "&Evet"
+    assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "İptal"
+    set_language("en")
+    try:
+        assert QCoreApplication.translate("QPlatformTheme", "&Yes") == "&Yes"
+    finally:
+        set_language("tr")
+    assert QCoreApplication.translate("QPlatformTheme", "&Yes") == "&Evet"
