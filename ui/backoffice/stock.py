@@ -63,6 +63,7 @@ from ui.i18n import N_, _
 SEARCH_DELAY_MS = 250
 PAGE_SIZE = 50
 MAX_COLUMN_WIDTH = 220
+LEFT_PANEL_WIDTH = 230
 
 REASONS: dict[AdjustReason, str] = {
     AdjustReason.COUNT: N_("Count"),
@@ -119,7 +120,8 @@ class StockPage(Page):
         self.card.setTextFormat(Qt.TextFormat.PlainText)
 
         left_panel = QFrame(objectName="Panel")
-        left_panel.setFixedWidth(280)
+        # Narrow on a 1024-pixel screen, a quarter of a wide one.
+        left_panel.setMinimumWidth(LEFT_PANEL_WIDTH)
         left = QVBoxLayout(left_panel)
         self.search_caption = QLabel(objectName="Caption")
         left.addWidget(self.search_caption)
@@ -147,8 +149,8 @@ class StockPage(Page):
         self.tabs.currentChanged.connect(lambda _index: self._refresh_section())
 
         row = QHBoxLayout()
-        row.addWidget(left_panel)
-        row.addWidget(self.tabs, 1)
+        row.addWidget(left_panel, 1)
+        row.addWidget(self.tabs, 3)
         self.layout_.addLayout(row, 1)
         self.layout_.addWidget(self.message)
         self.retranslate()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QSize
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QTabWidget, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.gui.backoffice.conftest import settle, shoot
@@ -93,3 +94,52 @@ def test_qts_own_buttons_speak_the_managers_language() -> None:
     finally:
         set_language("tr")
     assert QCoreApplication.translate("QPlatformTheme", "&Yes") == "&Evet"
+
+
+# -- the screen it opens on ---------------------------------------------------------------
+
+SMALL_SCREEN = QSize(1024, 768 - 40 - 30)
+"""A 1024x768 till screen less a taskbar and the window's title bar."""
+
+
+def tabs_of(page: Page) -> list[QWidget]:
+    """The page's own tabs (the stock page has some), or the page alone."""
+    inner = page.findChild(QTabWidget)
+    return [inner.widget(i) for i in range(inner.count())] if inner is not None else [page]
+
+
+@pytest.mark.parametrize("language_code", ["tr", "en"])
+def test_every_tab_fits_a_1024_by_768_screen(
+    qtbot: QtBot, context: Context, back_office: BackOfficeWindow, language_code: str
+) -> None:
+    set_language(language_code)
+    try:
+        back_office.resize(SMALL_SCREEN)
+        for page_type in PAGES:
+            page = back_office.show_page(page_type)
+            settle(qtbot, context)
+            for tab in tabs_of(page):
+                if tab is not page:
+                    page.findChild(QTabWidget).setCurrentWidget(tab)
+                    settle(qtbot, context)
+                hint = back_office.minimumSizeHint()
+                where = f"{page_type.__name__} {type(tab).__name__}: {hint}"
+                assert hint.width() <= SMALL_SCREEN.width(), where
+                assert hint.height() <= SMALL_SCREEN.height(), where
+    finally:
+        set_language("tr")
+
+
+def test_text_grows_with_the_window_on_a_large_screen(
+    qtbot: QtBot, context: Context, back_office: BackOfficeWindow
+) -> None:
+    back_office.resize(SMALL_SCREEN)
+    qtbot.waitUntil(lambda: back_office.scale == 1.0)
+    small = back_office.tabs.widget(0).fontInfo().pixelSize()
+
+    back_office.resize(1920, 1080 - 40 - 30)
+    qtbot.waitUntil(lambda: back_office.scale > 1.0)
+
+    large = back_office.tabs.widget(0).fontInfo().pixelSize()
+    assert large >= small * 1.25
+    shoot(back_office, "window-large")
