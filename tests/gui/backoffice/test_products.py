@@ -346,6 +346,24 @@ def test_a_good_file_is_imported_with_the_progress_filled(qtbot, page, context, 
     assert "ELMA-1" in skus(page)  # the list was asked again
 
 
+def test_a_turkish_excel_file_is_imported_and_the_columns_left_out_are_named(
+    qtbot, page, context, tmp_path
+):
+    path = tmp_path / "excel.csv"
+    path.write_bytes(
+        "\ufeffsku;name;price;tax_rate;stock\r\nELMA-1;Amasya Elması 1 kg;42,90;1;12\r\n".encode()
+    )
+
+    dialog = run_import(qtbot, page, context, path)
+
+    assert dialog.summary.kind == "info"
+    assert dialog.summary.text() == (
+        "İçe aktarıldı: 1 yeni, 0 güncellendi.\nİçe aktarılmayan sütunlar: stock"
+    )
+    assert value(find_product(context.uow(), "ELMA-1")).price_minor == 4290
+    shoot(dialog, "import-excel")
+
+
 def test_a_bad_file_shows_each_bad_row_and_imports_nothing(qtbot, page, context, shop, tmp_path):
     path = tmp_path / "hatali.csv"
     path.write_text(
