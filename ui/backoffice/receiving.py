@@ -51,11 +51,10 @@ class DeliveryGrid(QTableWidget):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.verticalHeader().setDefaultSectionSize(32)
         header = self.horizontalHeader()
-        header.setSectionResizeMode(self.CODE, QHeaderView.ResizeMode.Interactive)
+        # Code and quantity as wide as their headings and what was typed, at any text size.
+        header.setSectionResizeMode(self.CODE, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(self.PRODUCT, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(self.QUANTITY, QHeaderView.ResizeMode.Fixed)
-        self.setColumnWidth(self.CODE, 170)
-        self.setColumnWidth(self.QUANTITY, 90)
+        header.setSectionResizeMode(self.QUANTITY, QHeaderView.ResizeMode.ResizeToContents)
         self._tokens = count(1)
 
     def add_row(self, code: str = "", quantity: str = "") -> int:

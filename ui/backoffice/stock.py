@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QRadioButton,
@@ -103,6 +104,9 @@ class StockPage(Page):
             [Column(N_("SKU"), lambda p: p.sku), Column(N_("Name"), lambda p: p.name)]
         )
         self.results = table(self.hits, "StockResults", fit_to_contents=False)
+        self.results.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.ResizeToContents
+        )
         self.results.clicked.connect(self._hit_clicked)
         self.results.activated.connect(self._hit_clicked)
         self.card = QLabel(objectName="StockCard")
