@@ -6,7 +6,7 @@ They only show and ask; the till window runs the operations and tells them the o
 from __future__ import annotations
 
 from babel.numbers import get_decimal_symbol
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut, QTextOption
 from PySide6.QtWidgets import (
     QDialog,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from pos.domain.money import format_money, minor_digits, parse_amount, quick_cash
 from pos.domain.payments import PaymentStatus
 from ui.i18n import _, language
+from ui.screen import fit_on_screen
 
 QUICK_KEYS = ("F6", "F7", "F8", "F11")
 """The keys of the quick-cash buttons: the total rounded up to round sums."""
@@ -304,6 +305,9 @@ class CardDialog(QDialog):
 class ReceiptDialog(QDialog):
     """The paid sale's receipt; Enter starts the next sale."""
 
+    WANTED_SIZE = QSize(600, 720)
+    """Less on a screen with less room (a 1024x768 till's screen less its taskbar)."""
+
     def __init__(self, text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("ReceiptDialog")
@@ -326,7 +330,7 @@ class ReceiptDialog(QDialog):
         layout.addWidget(self.change_label)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.next_button)
-        self.resize(600, 720)
+        fit_on_screen(self, self.WANTED_SIZE)
         self.retranslate()
 
     def show_change(self, text: str) -> None:

@@ -3,7 +3,9 @@
 Texts are written in English in the code, wrapped in ``_()``; the catalogues under
 ``resources/locale/<lang>/LC_MESSAGES/kasa.po`` give each language's text. They are
 read as ``.po`` at start-up, so there is no compile step. Messages of the core
-(stock, coupons, payments) come from ``pos.domain.messages`` instead.
+(stock, coupons, payments) come from ``pos.domain.messages`` instead. Qt's own words
+(a message box's "Yes", the file dialog's "Open") come from the translations PySide6
+ships, switched with the language.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable
 from importlib import resources
 
 from babel.messages.pofile import read_po
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QTranslator
 
 from pos.domain.messages import DEFAULT_LOCALE, LOCALES
 
@@ -20,6 +23,7 @@ DOMAIN = "kasa"
 _catalogues: dict[str, dict[str, str]] = {}
 _language = DEFAULT_LOCALE
 _listeners: list[Callable[[], None]] = []
+_qt_translator: QTranslator | None = None
 
 
 def _catalogue(language: str) -> dict[str, str]:
@@ -53,8 +57,25 @@ def set_language(language: str) -> None:
         raise ValueError(f"unsupported language {language!r}")
     _language = language
     _catalogue(language)
+    _install_qt_translations(language)
     for listener in list(_listeners):
         listener()
+
+
+def _install_qt_translations(language: str) -> None:
+    """Qt's own dialogs and buttons in ``language``; English is Qt's own."""
+    global _qt_translator
+    app = QCoreApplication.instance()
+    if app is None:
+        return  # no Qt yet: the application's start sets the language again
+    if _qt_translator is not None:
+        app.removeTranslator(_qt_translator)
+        _qt_translator = None
+    translator = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if translator.load(f"qtbase_{language}", folder):
+        app.installTranslator(translator)
+        _qt_translator = translator
 
 
 def on_language_changed(listener: Callable[[], None]) -> Callable[[], None]:

@@ -13,6 +13,9 @@ MAX_TAX_RATE_BP = 10_000
 """Tax rates are basis points: 2000 is 20 %."""
 DEFAULT_TAX_RATE_BP = 2000
 """Turkey's general KDV rate, for a product whose rate is not given."""
+KDV_RATES_BP = (0, 100, 1000, 2000)
+"""The KDV rates a Turkish shop charges (since July 2023): a supplier's list with another
+(the old 8 % or 18 %, a typo's 7 %) is a mistake to fix before it reaches a receipt."""
 
 _SKU = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _BARCODE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,31}")

@@ -78,6 +78,10 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "Geçersiz KDV oranı",
         "en": "Invalid tax rate",
     },
+    Code.TAX_RATE_NOT_USED: {
+        "tr": "KDV oranı %{rate} bu mağazada kullanılmıyor; kullanılan oranlar (%): {rates}",
+        "en": "The tax rate {rate}% is not used in this shop; the rates in use (%): {rates}",
+    },
     Code.INVALID_CURRENCY: {
         "tr": "Geçersiz para birimi",
         "en": "Invalid currency",

@@ -33,6 +33,7 @@ class Code(enum.StrEnum):
     INVALID_NAME = "invalid_name"
     INVALID_PRICE = "invalid_price"
     INVALID_TAX_RATE = "invalid_tax_rate"
+    TAX_RATE_NOT_USED = "tax_rate_not_used"
     INVALID_CURRENCY = "invalid_currency"
     DUPLICATE_SKU = "duplicate_sku"
     DUPLICATE_BARCODE = "duplicate_barcode"

@@ -19,7 +19,7 @@ from pos.services.coupons import CouponDraft, create_coupon
 from pos.services.product_import import (
     import_products_csv,
 )
-from pos.services.stock import receive_stock
+from pos.services.stock import receive_stock, set_min_stock
 from pos.services.users import create_user
 from pos.store.models import Product, Role, User
 from pos.store.uow import UnitOfWork
@@ -55,9 +55,11 @@ def load_demo_store(uow: UnitOfWork) -> Result[int]:
     text = demo_catalogue()
     report = unwrap(import_products_csv(uow, io.StringIO(text), user_id=manager_id))
     for row in csv.DictReader(io.StringIO(text)):
+        product = unwrap(find_product(uow, row["sku"]))
+        if row["min_stock"]:  # a few under their minimum fill the low-stock list
+            unwrap(set_min_stock(uow, product.id, row["min_stock"], user_id=manager_id))
         if int(row["stock"]) == 0:
             continue  # sold out: shows the till's "out of stock" answer
-        product = unwrap(find_product(uow, row["sku"]))
         unwrap(receive_stock(uow, product.id, row["stock"], user_id=manager_id, reason="demo"))
     for coupon in DEMO_COUPONS:
         unwrap(create_coupon(uow, coupon, user_id=manager_id))

@@ -4,7 +4,9 @@ in batches, all or nothing."""
 from __future__ import annotations
 
 import csv
+import itertools
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ from sqlalchemy import (
 
 from pos.domain.catalogue import (
     DEFAULT_TAX_RATE_BP,
+    KDV_RATES_BP,
     parse_tax_rate,
     search_words,
 )
@@ -57,6 +60,11 @@ from pos.store.uow import UnitOfWork
 
 CSV_COLUMNS = ("sku", "name", "price")
 """Required CSV columns; ``barcode``, ``tax_rate`` (percent) and ``currency`` are optional."""
+DELIMITERS = (",", ";", "\t")
+"""Between cells: a comma, or the semicolon a spreadsheet writes where the comma is the
+decimal mark (Excel in Turkish), or a tab."""
+_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d*)?")
+"""``1.234,50``: dots between thousands, as a comma-decimal spreadsheet writes them."""
 MAX_IMPORT_ERRORS = 100
 MAX_IMPORT_ROWS = 250_000
 """Rows one import may hold: the whole file goes in one transaction, which keeps the
@@ -76,6 +84,9 @@ Cancelled = Callable[[], bool]
 class ImportReport:
     created: int
     updated: int
+    ignored_columns: tuple[str, ...] = ()
+    """Columns of the file the import does not read (a ``stock`` column, say): named so
+    the manager knows they did not go in."""
 
 
 class ByteSource(Protocol):
@@ -115,6 +126,7 @@ def import_products(
             entity_id="*",
             created=report.created,
             updated=report.updated,
+            ignored_columns=list(report.ignored_columns),
         )
         uow.commit()
     return Ok(report, Changed.CATALOGUE)
@@ -255,9 +267,13 @@ class _Import:
         self.digits: dict[str, int | None] = {}
 
     def run(self) -> ImportReport:
-        reader = csv.reader(iter(self.lines))
+        lines = iter(self.lines)
+        header = next(lines, "")
+        self.delimiter = _delimiter(header)
+        reader = csv.reader(itertools.chain([header], lines), delimiter=self.delimiter)
         columns = self._columns(self._record(reader) or [])
         width = len(columns)
+        ignored = tuple(name for name in columns if name and name not in _ALL_COLUMNS)
         index = {name: columns.index(name) for name in _ALL_COLUMNS if name in columns}
         seen_skus: set[str] = set()
         seen_barcodes: set[str] = set()
@@ -297,7 +313,7 @@ class _Import:
             errors = errors[:MAX_IMPORT_ERRORS]
             raise Refused(Code.IMPORT_REJECTED, tuple(errors), count=len(errors))
         self._report(finished=True)
-        return ImportReport(self.created, self.updated)
+        return ImportReport(self.created, self.updated, ignored)
 
     def _record(self, reader: Any) -> list[str] | None:
         try:
@@ -332,13 +348,16 @@ class _Import:
         digits = self._digits(currency)
         if digits is None:
             return Err(Code.INVALID_CURRENCY)
-        price = parse_scaled(cell("price"), digits)
+        price = parse_scaled(self._decimal(cell("price")), digits)
         if price is None or price > MAX_PRICE_MINOR:
             return Err(Code.INVALID_PRICE)
-        tax_text = cell("tax_rate")
-        tax_rate = parse_tax_rate(tax_text) if tax_text.strip() else DEFAULT_TAX_RATE_BP
+        tax_text = cell("tax_rate").strip().strip("%").strip()  # "%20" in Turkish, "20%"
+        tax_rate = parse_tax_rate(tax_text) if tax_text else DEFAULT_TAX_RATE_BP
         if tax_rate is None:
             return Err(Code.INVALID_TAX_RATE)
+        if tax_rate not in KDV_RATES_BP:
+            rates = ", ".join(str(rate // 100) for rate in KDV_RATES_BP)
+            return Err(Code.TAX_RATE_NOT_USED, {"rate": tax_text, "rates": rates})
         draft = ProductDraft(
             sku=cell("sku"),
             name=cell("name"),
@@ -348,6 +367,15 @@ class _Import:
             currency=currency,
         )
         return validate_draft(draft)
+
+    def _decimal(self, text: str) -> str:
+        """A number as written in this file: in a semicolon file (a comma-decimal
+        spreadsheet's) ``1.234,50`` loses its thousands dots; elsewhere a dot is the
+        decimal mark and is left for the parser."""
+        text = text.strip()
+        if self.delimiter == ";" and _THOUSANDS.fullmatch(text):
+            return text.replace(".", "")
+        return text
 
     def _digits(self, currency: str) -> int | None:
         """The currency's minor digits, None if it is none; asked of Babel once per file."""
@@ -563,6 +591,18 @@ def _element_type(column_type: Any) -> Any:
 
 
 _ALL_COLUMNS = (*CSV_COLUMNS, "barcode", "tax_rate", "currency")
+
+
+def _delimiter(header: str) -> str:
+    """The delimiter that splits the header into the required columns; a comma if none
+    does (and the header is refused for what it lacks)."""
+    for delimiter in DELIMITERS:
+        names = {
+            name.strip().lower() for name in next(csv.reader([header], delimiter=delimiter), [])
+        }
+        if names.issuperset(CSV_COLUMNS):
+            return delimiter
+    return ","
 
 
 def _row_error(line: int, error: Err) -> Err:

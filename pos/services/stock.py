@@ -429,6 +429,25 @@ def product_stock(
 
 
 @use_case
+def delivery_product(
+    uow: UnitOfWork,
+    code: object,
+    *,
+    manager_id: object,
+    location_id: int = DEFAULT_LOCATION_ID,
+) -> Result[ProductStock]:
+    """The product a delivery line's code names, read as ``receive_delivery`` reads it
+    (a barcode first, then a SKU), with its stock: the manager sees what was typed."""
+    with uow.reading():
+        acting_user(uow.session, manager_id, role=Role.MANAGER)
+        key = _product_key(code)
+        product = _known_products(uow.session, [(code, 0)]).get(key) if key is not None else None
+        if product is None:
+            raise Refused(Code.PRODUCT_UNAVAILABLE)
+        return Ok(_product_stock(uow.session, product, location_id))
+
+
+@use_case
 def stock_history(
     uow: UnitOfWork,
     product_id: object,

@@ -683,7 +683,7 @@ def test_an_import_from_a_file_creates_its_products_and_is_audited(uow, store, m
     assert [p.sku for p in value(search_products(uow, "sampuan"))] == ["LOREAL-1"]
     [entry] = audit_rows(store, "product.import")
     assert entry.user_id == manager.id
-    assert json.loads(entry.details) == {"created": 4, "updated": 0}
+    assert json.loads(entry.details) == {"created": 4, "updated": 0, "ignored_columns": []}
     assert_stock_invariant(store.engine)
 
 
@@ -699,6 +699,60 @@ def test_windows_line_ends_are_read_like_any_other(uow, manager):
 
     assert value(import_products(uow, source, user_id=manager.id)) == ImportReport(4, 0)
     assert value(find_product(uow, "LOREAL-1")).name == "L'Oréal Şampuan"
+
+
+TURKISH_EXCEL_CSV = (
+    "Sku;Name;Price;Barcode;Tax_Rate\r\n"
+    f"CAY-1;Çaykur Rize Çayı 1 kg;189,90;{EAN_13};%20\r\n"
+    f"SEKER-1;Toz Şeker 1 kg;54,5;{EAN_8};1\r\n"
+    "TV-1;Televizyon;1.234,50;;20\r\n"
+    '"KAHVE-1";"Kahve; öğütülmüş";"64,92";;10\r\n'
+)
+"""What Excel in Turkish saves: semicolons, decimal commas, thousands dots, a byte-order mark."""
+
+
+def test_a_turkish_excel_file_with_semicolons_and_decimal_commas_is_imported(uow, manager):
+    source = io.BytesIO(codecs.BOM_UTF8 + TURKISH_EXCEL_CSV.encode())
+
+    assert value(import_products(uow, source, user_id=manager.id)) == ImportReport(4, 0)
+    tea = value(find_product(uow, EAN_13))
+    assert (tea.sku, tea.price_minor, tea.tax_rate_bp) == ("CAY-1", 18990, 2000)
+    assert value(find_product(uow, EAN_8)).price_minor == 5450
+    assert value(find_product(uow, "TV-1")).price_minor == 123450
+    coffee = value(find_product(uow, "KAHVE-1"))
+    assert (coffee.name, coffee.price_minor, coffee.tax_rate_bp) == ("Kahve; öğütülmüş", 6492, 1000)
+
+
+def test_a_thousands_dot_is_not_read_in_a_comma_separated_file(uow, store, manager):
+    source = io.BytesIO(b"sku,name,price\nTV-1,Televizyon,1.234\n")
+
+    refused = error(import_products(uow, source, user_id=manager.id))
+
+    assert bad_rows(refused) == [(2, Code.INVALID_PRICE)]
+
+
+def test_a_kdv_rate_the_shop_does_not_use_is_refused_per_row(uow, store, manager):
+    before = snapshot(store)
+    source = "sku,name,price,tax_rate\nA-1,Bir,1,20\nB-1,İki,1,7\nC-1,Üç,1,8\nD-1,Dört,1,10\n"
+
+    refused = error(import_products(uow, io.BytesIO(source.encode()), user_id=manager.id))
+
+    assert bad_rows(refused) == [(3, Code.TAX_RATE_NOT_USED), (4, Code.TAX_RATE_NOT_USED)]
+    assert render(refused.details[0], "tr") == (
+        "Satır 3: KDV oranı %7 bu mağazada kullanılmıyor; kullanılan oranlar (%): 0, 1, 10, 20"
+    )
+    assert render(refused.details[0], "en") == (
+        "Line 3: The tax rate 7% is not used in this shop; the rates in use (%): 0, 1, 10, 20"
+    )
+    assert snapshot(store) == before
+
+
+def test_columns_the_import_does_not_read_are_named_in_its_report(uow, manager):
+    source = "sku,name,price,stock,Raf\nA-1,Bir,1,12,3\n"
+
+    report = value(import_products(uow, io.BytesIO(source.encode()), user_id=manager.id))
+
+    assert report == ImportReport(1, 0, ignored_columns=("stock", "raf"))
 
 
 def test_importing_again_updates_by_sku_and_reindexes_renamed_products(uow, store, manager):
@@ -831,7 +885,7 @@ def test_the_error_report_stops_at_its_limit(uow, store, manager):
     [
         ("sku,title,cost", "name, price"),
         ("ürün,ad,fiyat", "sku, name, price"),
-        ("sku;name;price", "sku, name, price"),
+        ("sku|name|price", "sku, name, price"),
         ("", "sku, name, price"),
     ],
 )
@@ -920,7 +974,9 @@ def test_a_line_just_within_the_limit_is_read(uow, store, manager):
     source = b"sku,name,price,note\n" + line + b"\n"
     assert len(source.splitlines()[1]) == MAX_LINE_BYTES
 
-    assert value(import_products(uow, io.BytesIO(source), user_id=manager.id)) == ImportReport(1, 0)
+    report = value(import_products(uow, io.BytesIO(source), user_id=manager.id))
+
+    assert report == ImportReport(1, 0, ignored_columns=("note",))
 
 
 def test_a_quote_left_open_is_refused_as_a_line_too_long(uow, store, manager):

@@ -24,6 +24,7 @@ from pos.services.stock import (
     MAX_DELIVERY_LINES,
     adjust_stock,
     count_stock,
+    delivery_product,
     list_oversells,
     low_stock,
     product_reservations,
@@ -143,6 +144,42 @@ def test_a_delivery_of_three_lines_is_received_at_once(uow, shelf: Shelf, manage
     )
     assert received[0][1]["reason"] == "İrsaliye A-17"
     assert_invariants(store.engine)
+
+
+def test_a_delivery_lines_code_shows_its_product_and_stock_as_the_delivery_reads_it(
+    uow, shelf: Shelf, manager, store
+):
+    by_sku = shelf.product(stock=7, name="Tam Yağlı Süt")
+    barcode = ean13("869123400002")
+    by_barcode = value(
+        create_product(uow, ProductDraft("PEYNIR-2", "Beyaz Peynir", 15000, barcode=barcode))
+    ).id
+    before = records(store)
+
+    milk = value(delivery_product(uow, " SKU-0001 ", manager_id=manager.id))
+    cheese = value(delivery_product(uow, barcode, manager_id=manager.id))
+
+    assert (milk.product_id, milk.name, milk.available) == (by_sku, "Tam Yağlı Süt", 7)
+    assert (cheese.product_id, cheese.available) == (by_barcode, 0)
+    assert records(store) == before
+
+
+@pytest.mark.parametrize("code", ["YOK-1", "", "   ", "\x00", "x" * 65, 12])
+def test_a_code_that_names_no_product_is_refused_as_on_the_delivery(uow, shelf, manager, code):
+    shelf.product()
+
+    refused = error(delivery_product(uow, code, manager_id=manager.id))
+
+    assert refused.code is Code.PRODUCT_UNAVAILABLE
+    assert render(refused, "tr") == "Ürün mevcut değil"
+
+
+def test_a_cashier_may_not_look_up_a_delivery_line(uow, shelf, cashier):
+    shelf.product()
+
+    assert error(delivery_product(uow, "SKU-0001", manager_id=cashier.id)).code is (
+        Code.NOT_PERMITTED
+    )
 
 
 def test_a_product_on_two_lines_is_received_once_with_the_quantities_summed(

@@ -585,7 +585,8 @@ def test_an_imported_price_may_use_a_comma_or_a_point(uow, price, minor):
 
 
 @pytest.mark.parametrize(
-    ("rate", "basis_points"), [("20", 2000), ('"8,5"', 850), ("8.5", 850), ("0", 0), ("", 2000)]
+    ("rate", "basis_points"),
+    [("20", 2000), ('"10,0"', 1000), ("1.0", 100), ("%20", 2000), ("0", 0), ("", 2000)],
 )
 def test_an_imported_tax_rate_is_a_percentage(uow, rate, basis_points):
     value(import_products_csv(uow, csv_file("sku,name,price,tax_rate", f"A-1,Ürün,1,{rate}")))
@@ -707,7 +708,7 @@ def test_a_row_with_fewer_cells_than_the_header_lacks_its_price(uow, store):
     [
         ("sku,title,cost", "name, price"),
         ("name,price", "sku"),
-        ("sku;name;price", "sku, name, price"),
+        ("sku|name|price", "sku, name, price"),
         ("", "sku, name, price"),
     ],
 )

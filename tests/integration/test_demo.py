@@ -20,6 +20,7 @@ from pos.services.demo import (
     demo_catalogue,
     load_demo_store,
 )
+from pos.services.stock import low_stock
 from pos.services.users import create_user, list_users, sign_in
 from pos.store.models import (
     AuditEntry,
@@ -68,7 +69,7 @@ def demo(uow, store):
 
 
 def test_the_catalogue_file_keeps_the_import_header():
-    assert demo_catalogue().splitlines()[0] == "sku,barcode,name,price,tax_rate,stock"
+    assert demo_catalogue().splitlines()[0] == "sku,barcode,name,price,tax_rate,stock,min_stock"
     assert 55 <= len(ROWS) <= 70
 
 
@@ -124,6 +125,16 @@ def test_some_demo_products_are_short_to_show_the_limits(demo, uow, store):
     refused = error(add_to_cart(uow, cart, value(find_product(uow, sold_out)).id, 1))
 
     assert refused.code is Code.INSUFFICIENT_STOCK
+
+
+def test_the_demo_low_stock_list_shows_the_products_under_their_minimum(demo, uow):
+    manager = next(u for u in value(list_users(uow)) if u.username == DEMO_MANAGER[0])
+
+    low = value(low_stock(uow, manager_id=manager.id))
+
+    expected = {row["sku"] for row in ROWS if int(row["stock"]) < int(row["min_stock"] or 0)}
+    assert 3 <= len(expected) <= 10  # something to see, not the whole shop
+    assert {product.sku for product in low} == expected
 
 
 @pytest.mark.parametrize(

@@ -423,6 +423,19 @@ def _as_row(product: ProductView, shown: ProductRow | None) -> ProductRow:
     )
 
 
+def _imported_text(report: ImportReport) -> str:
+    lines = [
+        _("Imported: {created} new, {updated} updated.").format(
+            created=format_decimal(report.created, locale=language()),
+            updated=format_decimal(report.updated, locale=language()),
+        )
+    ]
+    if report.ignored_columns:
+        ignored = ", ".join(report.ignored_columns)
+        lines.append(_("Columns not imported: {columns}").format(columns=ignored))
+    return "\n".join(lines)
+
+
 class _Progress(QObject):
     """Lives on the GUI thread; the import's worker emits, the dialog hears it queued."""
 
@@ -484,12 +497,24 @@ class ImportDialog(QDialog):
         self.retranslate()
         self._show_state()
 
-    def choose_file(self) -> None:
-        chosen, _filter = QFileDialog.getOpenFileName(
+    def file_picker(self) -> QFileDialog:
+        """Qt's own file dialog, not the desktop's: it speaks the manager's language."""
+        picker = QFileDialog(
             self, _("Choose a CSV file"), self.path.text(), _("CSV files (*.csv);;All files (*)")
         )
-        if chosen:
-            self.path.setText(chosen)
+        picker.setOption(QFileDialog.Option.DontUseNativeDialog)
+        picker.setFileMode(QFileDialog.FileMode.ExistingFile)
+        picker.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
+        # Qt's Turkish catalogue leaves these two out.
+        picker.setLabelText(QFileDialog.DialogLabel.LookIn, _("Look in:"))
+        picker.setLabelText(QFileDialog.DialogLabel.FileType, _("Files of type:"))
+        return picker
+
+    def choose_file(self) -> None:
+        picker = self.file_picker()
+        if picker.exec() and picker.selectedFiles():
+            self.path.setText(picker.selectedFiles()[0])
+        picker.deleteLater()
 
     def start(self) -> None:
         path = self.path.text().strip()
@@ -540,13 +565,7 @@ class ImportDialog(QDialog):
             report = result.value
             self.progress.setRange(0, 1000)
             self.progress.setValue(1000)
-            self.summary.say(
-                "info",
-                lambda: _("Imported: {created} new, {updated} updated.").format(
-                    created=format_decimal(report.created, locale=language()),
-                    updated=format_decimal(report.updated, locale=language()),
-                ),
-            )
+            self.summary.say("info", lambda: _imported_text(report))
             self.imported.emit(report)
         self._show_errors()
         self._show_state()
@@ -609,8 +628,9 @@ class ImportDialog(QDialog):
         self.setWindowTitle(_("Import products from CSV"))
         self.path_label.setText(
             _(
-                "A UTF-8 CSV file with the columns sku, name and price (barcode, tax_rate and"
-                " currency if you have them). Every row goes in, or none does."
+                "A UTF-8 CSV file, comma or semicolon separated as a spreadsheet saves it, with"
+                " the columns sku, name and price (barcode, tax_rate and currency if you have"
+                " them). Every row goes in, or none does."
             )
         )
         self.path.setPlaceholderText(_("Path of the CSV file"))

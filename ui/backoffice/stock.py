@@ -21,11 +21,8 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPushButton,
     QRadioButton,
     QTableView,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -47,7 +44,6 @@ from pos.services.stock import (
     low_stock,
     product_reservations,
     product_stock,
-    receive_delivery,
     release_expired_reservations,
     release_reservation,
     resolve_oversell,
@@ -57,12 +53,15 @@ from pos.services.stock import (
 from pos.store.models import MoveKind
 from pos.store.uow import UnitOfWork
 from ui.backoffice.common import Column, Context, Page, RowsModel, when
-from ui.backoffice.widgets import selected_row, table
+from ui.backoffice.receiving import ReceiveTab
+from ui.backoffice.sections import Section
+from ui.backoffice.widgets import button, selected_row, table
 from ui.i18n import N_, _
 
 SEARCH_DELAY_MS = 250
 PAGE_SIZE = 50
 MAX_COLUMN_WIDTH = 220
+LEFT_PANEL_WIDTH = 230
 
 REASONS: dict[AdjustReason, str] = {
     AdjustReason.COUNT: N_("Count"),
@@ -88,13 +87,6 @@ def _fit(view: QTableView) -> None:
         view.setColumnWidth(column, min(view.columnWidth(column), MAX_COLUMN_WIDTH))
 
 
-def _button(name: str, *, primary: bool = False) -> QPushButton:
-    button = QPushButton(objectName=name)
-    if primary:
-        button.setProperty("primary", True)
-    return button
-
-
 class StockPage(Page):
     title = N_("Stock")
 
@@ -112,6 +104,9 @@ class StockPage(Page):
             [Column(N_("SKU"), lambda p: p.sku), Column(N_("Name"), lambda p: p.name)]
         )
         self.results = table(self.hits, "StockResults", fit_to_contents=False)
+        self.results.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.ResizeToContents
+        )
         self.results.clicked.connect(self._hit_clicked)
         self.results.activated.connect(self._hit_clicked)
         self.card = QLabel(objectName="StockCard")
@@ -119,7 +114,8 @@ class StockPage(Page):
         self.card.setTextFormat(Qt.TextFormat.PlainText)
 
         left_panel = QFrame(objectName="Panel")
-        left_panel.setFixedWidth(280)
+        # Narrow on a 1024-pixel screen, a quarter of a wide one.
+        left_panel.setMinimumWidth(LEFT_PANEL_WIDTH)
         left = QVBoxLayout(left_panel)
         self.search_caption = QLabel(objectName="Caption")
         left.addWidget(self.search_caption)
@@ -147,8 +143,8 @@ class StockPage(Page):
         self.tabs.currentChanged.connect(lambda _index: self._refresh_section())
 
         row = QHBoxLayout()
-        row.addWidget(left_panel)
-        row.addWidget(self.tabs, 1)
+        row.addWidget(left_panel, 1)
+        row.addWidget(self.tabs, 3)
         self.layout_.addLayout(row, 1)
         self.layout_.addWidget(self.message)
         self.retranslate()
@@ -256,129 +252,6 @@ class StockPage(Page):
             section.retranslate()
 
 
-class Section(QWidget):
-    """One tab of the stock page."""
-
-    title = ""
-
-    def __init__(self, page: StockPage) -> None:
-        super().__init__()
-        self.page = page
-        self.layout_ = QVBoxLayout(self)
-
-    @property
-    def product_id(self) -> int | None:
-        return self.page.product.product_id if self.page.product is not None else None
-
-    def product_changed(self) -> None:
-        """The manager picked another product."""
-
-    def refresh(self) -> None:
-        """Read the store again for what this tab shows."""
-
-    def retranslate(self) -> None:
-        """Write this tab's texts in the current language."""
-
-
-class ReceiveTab(Section):
-    """A delivery: lines of code and quantity, received together or not at all."""
-
-    title = N_("Receive")
-    CODE, QUANTITY = 0, 1
-
-    def __init__(self, page: StockPage) -> None:
-        super().__init__(page)
-        self.lines = QTableWidget(0, 2, objectName="DeliveryLines")
-        self.lines.verticalHeader().setDefaultSectionSize(34)
-        header = self.lines.horizontalHeader()
-        header.setSectionResizeMode(self.CODE, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(self.QUANTITY, QHeaderView.ResizeMode.Fixed)
-        self.lines.setColumnWidth(self.QUANTITY, 120)
-        self.add = _button("AddDeliveryLine")
-        self.add.clicked.connect(lambda: self.add_line())
-        self.remove = _button("RemoveDeliveryLine")
-        self.remove.clicked.connect(self.remove_line)
-        self.note = QLineEdit(objectName="DeliveryNote")
-        self.note.setMaxLength(200)
-        self.note_caption = QLabel()
-        self.submit = _button("ReceiveDelivery", primary=True)
-        self.submit.clicked.connect(self.receive)
-        self.hint = QLabel(objectName="Caption")
-        self.hint.setWordWrap(True)
-
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.add)
-        buttons.addWidget(self.remove)
-        buttons.addStretch(1)
-        note_row = QHBoxLayout()
-        note_row.addWidget(self.note_caption)
-        note_row.addWidget(self.note, 1)
-        note_row.addWidget(self.submit)
-        self.layout_.addWidget(self.hint)
-        self.layout_.addWidget(self.lines, 1)
-        self.layout_.addLayout(buttons)
-        self.layout_.addLayout(note_row)
-        self.add_line("")
-
-    def add_line(self, code: str | None = None, quantity: str = "") -> None:
-        """A new line, for the picked product unless told otherwise."""
-        if code is None:
-            code = self.page.product.sku if self.page.product is not None else ""
-        row = self.lines.rowCount()
-        self.lines.insertRow(row)
-        self.lines.setItem(row, self.CODE, QTableWidgetItem(code))
-        amount = QTableWidgetItem(quantity)
-        amount.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.lines.setItem(row, self.QUANTITY, amount)
-        self.lines.setCurrentCell(row, self.QUANTITY if code else self.CODE)
-
-    def remove_line(self) -> None:
-        row = self.lines.currentRow()
-        if row >= 0:
-            self.lines.removeRow(row)
-
-    def entered(self) -> list[tuple[object, object]]:
-        def cell(row: int, column: int) -> str:
-            item = self.lines.item(row, column)
-            return item.text() if item is not None else ""
-
-        return [
-            (cell(row, self.CODE), cell(row, self.QUANTITY)) for row in range(self.lines.rowCount())
-        ]
-
-    def receive(self) -> None:
-        # Moving off the cell being typed in keeps what was typed there.
-        self.lines.setCurrentIndex(QModelIndex())
-        lines, note = self.entered(), self.note.text()
-        manager = self.page.manager_id
-        self.page.call(
-            lambda uow: receive_delivery(uow, lines, user_id=manager, note=note),
-            self._received,
-        )
-
-    def _received(self, levels: tuple[StockLevel, ...]) -> None:
-        self.lines.setRowCount(0)
-        self.add_line("")
-        self.note.clear()
-        products = len(levels)
-        self.page.say(lambda: _("Delivery received. Products: {count}").format(count=products))
-        self.page.after_change()
-
-    def retranslate(self) -> None:
-        self.lines.setHorizontalHeaderLabels([_("Barcode or SKU"), _("Quantity")])
-        self.add.setText(_("Add line"))
-        self.remove.setText(_("Remove line"))
-        self.note_caption.setText(_("Note"))
-        self.note.setPlaceholderText(_("Delivery note number, supplier…"))
-        self.submit.setText(_("Receive delivery"))
-        self.hint.setText(
-            _(
-                "One line per product on the delivery note. Nothing is received while a"
-                " line is wrong."
-            )
-        )
-
-
 class AdjustTab(Section):
     """Change the picked product's free units by a signed amount, or to what was counted."""
 
@@ -402,7 +275,7 @@ class AdjustTab(Section):
         self.reason.setCurrentIndex(self.reason.findData(AdjustReason.DAMAGE.value))
         self.note = QLineEdit(objectName="AdjustNote")
         self.note.setMaxLength(200)
-        self.submit = _button("ApplyAdjustment", primary=True)
+        self.submit = button("ApplyAdjustment", primary=True)
         self.submit.clicked.connect(self.apply)
         self.hint = QLabel(objectName="Caption")
         self.hint.setWordWrap(True)
@@ -515,7 +388,7 @@ class HistoryTab(Section):
             ]
         )
         self.view = table(self.model, "StockHistory", fit_to_contents=False)
-        self.more = _button("OlderMoves")
+        self.more = button("OlderMoves")
         self.more.clicked.connect(self.load_more)
         self.more.setEnabled(False)
         self.layout_.addWidget(self.view, 1)
@@ -574,11 +447,11 @@ class ReservationsTab(Section):
             ]
         )
         self.view = table(self.model, "StockReservations", fit_to_contents=False)
-        self.release_one = _button("ReleaseReservation")
+        self.release_one = button("ReleaseReservation")
         self.release_one.clicked.connect(self.release_selected)
-        self.release_product = _button("ReleaseExpiredOfProduct", primary=True)
+        self.release_product = button("ReleaseExpiredOfProduct", primary=True)
         self.release_product.clicked.connect(lambda: self.release_expired(whole_shop=False))
-        self.release_shop = _button("ReleaseExpiredInShop")
+        self.release_shop = button("ReleaseExpiredInShop")
         self.release_shop.clicked.connect(lambda: self.release_expired(whole_shop=True))
         buttons = QHBoxLayout()
         buttons.addWidget(self.release_one)
@@ -678,7 +551,7 @@ class LowStockTab(Section):
         )
         self.view = table(self.model, "LowStock", stretch=1, fit_to_contents=False)
         self.view.doubleClicked.connect(self._pick)
-        self.more = _button("MoreLowStock")
+        self.more = button("MoreLowStock")
         self.more.clicked.connect(self.load_more)
         self.more.setEnabled(False)
         self.minimum_caption = QLabel()
@@ -686,7 +559,7 @@ class LowStockTab(Section):
         self.minimum.setMaxLength(9)
         self.minimum.setFixedWidth(120)
         self.minimum.returnPressed.connect(self.set_minimum)
-        self.set_button = _button("SetMinimum", primary=True)
+        self.set_button = button("SetMinimum", primary=True)
         self.set_button.clicked.connect(self.set_minimum)
         minimum_row = QHBoxLayout()
         minimum_row.addWidget(self.minimum_caption)
@@ -777,13 +650,13 @@ class OversellsTab(Section):
         self.view = table(self.model, "Oversells", stretch=self.NOTE, fit_to_contents=False)
         self.show_resolved = QCheckBox(objectName="ShowResolved")
         self.show_resolved.toggled.connect(lambda _on: self.refresh())
-        self.more = _button("MoreOversells")
+        self.more = button("MoreOversells")
         self.more.clicked.connect(self.load_more)
         self.more.setEnabled(False)
         self.note = QLineEdit(objectName="ResolutionNote")
         self.note.setMaxLength(500)
         self.note.returnPressed.connect(self.resolve)
-        self.resolve_button = _button("ResolveOversell", primary=True)
+        self.resolve_button = button("ResolveOversell", primary=True)
         self.resolve_button.clicked.connect(self.resolve)
         self.hint = QLabel(objectName="Caption")
         self.hint.setWordWrap(True)

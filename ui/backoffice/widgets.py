@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QHBoxLayout,
     QHeaderView,
+    QPushButton,
     QTableView,
     QWidget,
 )
@@ -52,6 +53,14 @@ def table(
     if stretch is not None:
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     return view
+
+
+def button(name: str, *, primary: bool = False) -> QPushButton:
+    """A button named for the stylesheet and the tests; ``primary`` for the page's main action."""
+    made = QPushButton(objectName=name)
+    if primary:
+        made.setProperty("primary", True)
+    return made
 
 
 def selected_row(view: QTableView, model: RowsModel[Any]) -> Any:

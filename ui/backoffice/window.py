@@ -3,8 +3,8 @@ the till. It shares the till's workers, so its service calls queue with the sale
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import QMainWindow, QTabWidget
 
 from ui.backoffice.audit import AuditPage
@@ -13,9 +13,11 @@ from ui.backoffice.coupons import CouponsPage
 from ui.backoffice.orders import OrdersPage
 from ui.backoffice.payments import PaymentsPage
 from ui.backoffice.products import ProductsPage
+from ui.backoffice.scaling import SMALLEST, stylesheet, text_scale
 from ui.backoffice.stock import StockPage
 from ui.backoffice.users import UsersPage
 from ui.i18n import _, on_language_changed, other_language, set_language
+from ui.screen import fit_on_screen
 from ui.shop_time import follow_shop
 
 PAGES: tuple[type[Page], ...] = (
@@ -27,6 +29,10 @@ PAGES: tuple[type[Page], ...] = (
     PaymentsPage,
     OrdersPage,
 )
+
+
+RESTYLE_DELAY_MS = 150
+"""The text is resized once the window stops changing size."""
 
 
 class BackOfficeWindow(QMainWindow):
@@ -47,8 +53,13 @@ class BackOfficeWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         QShortcut(QKeySequence("F7"), self).activated.connect(self.switch_language)
         QShortcut(QKeySequence("F5"), self).activated.connect(self.refresh_current)
+        QShortcut(QKeySequence("Ctrl+W"), self).activated.connect(self.close)
         self._stop_listening = on_language_changed(self.retranslate)
-        self.resize(1100, 720)
+        self.scale = 0.0
+        self._restyle = QTimer(self, singleShot=True, interval=RESTYLE_DELAY_MS)
+        self._restyle.timeout.connect(self._follow_size)
+        self._follow_size()
+        fit_on_screen(self, SMALLEST)
         self.retranslate()
         self.refresh_current()
 
@@ -78,6 +89,24 @@ class BackOfficeWindow(QMainWindow):
         for index, page in enumerate(self.pages.values()):
             self.tabs.setTabText(index, _(page.title))
             page.retranslate()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._restyle.start()
+
+    def _follow_size(self) -> None:
+        scale = text_scale(self.size())
+        if scale != self.scale:
+            self.scale = scale
+            self.setStyleSheet(stylesheet(scale))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Esc reaches the window only when no field wanted it (an open cell editor
+        # takes it back first), as a dialog closes on Esc.
+        if event.key() == Qt.Key.Key_Escape and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            self.close()
+            return
+        super().keyPressEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._stop_listening()

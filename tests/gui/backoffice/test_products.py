@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
@@ -346,6 +346,24 @@ def test_a_good_file_is_imported_with_the_progress_filled(qtbot, page, context, 
     assert "ELMA-1" in skus(page)  # the list was asked again
 
 
+def test_a_turkish_excel_file_is_imported_and_the_columns_left_out_are_named(
+    qtbot, page, context, tmp_path
+):
+    path = tmp_path / "excel.csv"
+    path.write_bytes(
+        "\ufeffsku;name;price;tax_rate;stock\r\nELMA-1;Amasya Elması 1 kg;42,90;1;12\r\n".encode()
+    )
+
+    dialog = run_import(qtbot, page, context, path)
+
+    assert dialog.summary.kind == "info"
+    assert dialog.summary.text() == (
+        "İçe aktarıldı: 1 yeni, 0 güncellendi.\nİçe aktarılmayan sütunlar: stock"
+    )
+    assert value(find_product(context.uow(), "ELMA-1")).price_minor == 4290
+    shoot(dialog, "import-excel")
+
+
 def test_a_bad_file_shows_each_bad_row_and_imports_nothing(qtbot, page, context, shop, tmp_path):
     path = tmp_path / "hatali.csv"
     path.write_text(
@@ -394,6 +412,21 @@ def test_starting_without_a_file_asks_for_one(qtbot, page, context):
     assert not dialog.running
     assert dialog.summary.kind == "error"
     assert dialog.summary.text() == _("Choose a CSV file first.")
+
+
+def test_the_file_picker_is_qts_own_and_speaks_turkish(qtbot, page, context):
+    dialog = page.open_import()
+    picker = dialog.file_picker()
+    qtbot.addWidget(picker)
+    picker.show()
+
+    assert picker.testOption(QFileDialog.Option.DontUseNativeDialog)
+    buttons = {button.text() for button in picker.findChildren(QPushButton)}
+    assert {"&Aç", "İptal"} <= buttons, buttons
+    labels = {label.text() for label in picker.findChildren(QLabel)}
+    assert {"Dosya a&dı:", "Konum:", "Dosya türü:"} <= labels, labels
+    shoot(picker, "import-file-picker")
+    picker.reject()
 
 
 def test_cancelling_a_running_import_changes_nothing(qtbot, page, context, shop, tmp_path):

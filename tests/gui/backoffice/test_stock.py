@@ -61,15 +61,17 @@ def click_row(qtbot: QtBot, view: QTableView, row: int) -> None:
 
 
 def type_cell(qtbot: QtBot, table: QTableWidget, row: int, column: int, text: str) -> None:
-    table.setCurrentCell(row, column)
-    table.editItem(table.item(row, column))
+    editing = table.state() == QAbstractItemView.State.EditingState
+    if not (editing and (table.currentRow(), table.currentColumn()) == (row, column)):
+        table.setCurrentCell(row, column)  # Enter on a code went on to its quantity already
+        table.editItem(table.item(row, column))
     # A closed editor lingers until deleted later: type into the one that is open.
     [editor] = [e for e in table.viewport().findChildren(QLineEdit) if e.isVisible()]
     editor.selectAll()
     qtbot.keyClicks(editor, text)
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     # The delegate commits an Enter through a queued call.
-    qtbot.waitUntil(lambda: table.state() != QAbstractItemView.State.EditingState)
+    qtbot.waitUntil(lambda: table.item(row, column).text() == text)
 
 
 def show_tab(qtbot: QtBot, context: Context, page: StockPage, section: object) -> None:
@@ -130,11 +132,11 @@ def test_a_delivery_typed_into_the_grid_is_received(
     page = open_page(qtbot, context)
     grid = page.receive.lines
 
-    type_cell(qtbot, grid, 0, 0, "AYRAN-300")
-    type_cell(qtbot, grid, 0, 1, "12")
+    type_cell(qtbot, grid, 0, grid.CODE, "AYRAN-300")
+    type_cell(qtbot, grid, 0, grid.QUANTITY, "12")
     qtbot.mouseClick(page.receive.add, Qt.MouseButton.LeftButton)
-    type_cell(qtbot, grid, 1, 0, PEYNIR)
-    type_cell(qtbot, grid, 1, 1, "3")
+    type_cell(qtbot, grid, 1, grid.CODE, PEYNIR)
+    type_cell(qtbot, grid, 1, grid.QUANTITY, "3")
     page.receive.note.insert("İrsaliye 4711")  # QTest types ASCII only
     shoot(qtbot, page, "stock-receive")
     qtbot.mouseClick(page.receive.submit, Qt.MouseButton.LeftButton)
@@ -152,11 +154,11 @@ def test_a_delivery_with_a_wrong_line_is_refused_in_turkish(
 ):
     page = open_page(qtbot, context)
     grid = page.receive.lines
-    type_cell(qtbot, grid, 0, 0, "AYRAN-300")
-    type_cell(qtbot, grid, 0, 1, "5")
+    type_cell(qtbot, grid, 0, grid.CODE, "AYRAN-300")
+    type_cell(qtbot, grid, 0, grid.QUANTITY, "5")
     qtbot.mouseClick(page.receive.add, Qt.MouseButton.LeftButton)
-    type_cell(qtbot, grid, 1, 0, "YOK-1")
-    type_cell(qtbot, grid, 1, 1, "2")
+    type_cell(qtbot, grid, 1, grid.CODE, "YOK-1")
+    type_cell(qtbot, grid, 1, grid.QUANTITY, "2")
     audit_before = audit_count(store)
 
     qtbot.mouseClick(page.receive.submit, Qt.MouseButton.LeftButton)

@@ -1,0 +1,34 @@
+"""One tab of the stock page, and what each tab knows of the page it sits on."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+if TYPE_CHECKING:
+    from ui.backoffice.stock import StockPage
+
+
+class Section(QWidget):
+    """One tab of the stock page."""
+
+    title = ""
+
+    def __init__(self, page: StockPage) -> None:
+        super().__init__()
+        self.page = page
+        self.layout_ = QVBoxLayout(self)
+
+    @property
+    def product_id(self) -> int | None:
+        return self.page.product.product_id if self.page.product is not None else None
+
+    def product_changed(self) -> None:
+        """The manager picked another product."""
+
+    def refresh(self) -> None:
+        """Read the store again for what this tab shows."""
+
+    def retranslate(self) -> None:
+        """Write this tab's texts in the current language."""
