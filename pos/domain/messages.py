@@ -434,6 +434,10 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "Merkezi mağazaya ulaşılamıyor, tekrar deneyin",
         "en": "The central store cannot be reached; try again",
     },
+    Code.FREE_ITEM_NEEDS_REASON: {
+        "tr": "Ürünü ücretsiz vermek için bir neden yazın",
+        "en": "Giving an item away needs a reason",
+    },
 }
 
 

@@ -122,6 +122,7 @@ class Code(enum.StrEnum):
     INVALID_ACTIVE_FLAG = "invalid_active_flag"
     STORE_BUSY = "store_busy"
     STORE_UNREACHABLE = "store_unreachable"
+    FREE_ITEM_NEEDS_REASON = "free_item_needs_reason"
 
 
 STORE_FAILURES = frozenset({Code.STORE_BUSY, Code.STORE_UNREACHABLE})
