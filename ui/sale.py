@@ -83,10 +83,22 @@ def void(
 
 
 def set_price(
-    till: Till, cart_id: int, product_id: int, price_minor: int, user_id: int, approved_by: int
+    till: Till,
+    cart_id: int,
+    product_id: int,
+    price_minor: int,
+    user_id: int,
+    approved_by: int,
+    reason: str | None = None,
 ) -> Result[CartSummary]:
     return override_price(
-        till.uow(), cart_id, product_id, price_minor, user_id=user_id, approved_by=approved_by
+        till.uow(),
+        cart_id,
+        product_id,
+        price_minor,
+        user_id=user_id,
+        approved_by=approved_by,
+        reason=reason,
     )
 
 

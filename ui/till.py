@@ -1119,7 +1119,7 @@ class TillWindow(QMainWindow):
             price, manager_id = answer.price_minor, answer.approval.manager.id
             self.ops.run(
                 lambda: sale_ops.set_price(
-                    self.till, cart_id, product_id, price, user_id, manager_id
+                    self.till, cart_id, product_id, price, user_id, manager_id, answer.reason
                 ),
                 lambda result: self._price_answer(name, result),
                 self._store_failed,
