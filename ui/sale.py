@@ -138,6 +138,6 @@ def receipt_or_none(till: Till, order_id: UUID, locale: str) -> str | None:
     return text.value if isinstance(text, Ok | Warn) else None
 
 
-def store_answers(till: Till) -> bool:
-    """True once the store answered; an unreachable store raises instead."""
-    return not isinstance(check_store(till.uow()), Err)
+def store_answers(till: Till) -> Result[bool]:
+    """Whether the store answers: ``Err(STORE_UNREACHABLE)`` or ``Err(STORE_BUSY)`` if not."""
+    return check_store(till.uow())

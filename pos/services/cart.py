@@ -21,7 +21,7 @@ from pos.domain.approvals import price_override_needs_reason, void_needs_approva
 from pos.domain.money import DEFAULT_CURRENCY, MAX_PRICE_MINOR, is_currency
 from pos.domain.pricing import PriceLine, Quote
 from pos.domain.quantities import MAX_QUANTITY, read_quantity
-from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
+from pos.domain.results import STORE_FAILURES, Changed, Code, Err, Ok, Refused, Result
 from pos.domain.stock import clean_note
 from pos.services._pricing import load_coupon, price_sale
 from pos.services._support import audit, is_id, use_case
@@ -241,6 +241,8 @@ def add_scanned(
     cashier sees what was read.
     """
     found = find_product(uow, code)
+    if isinstance(found, Err) and found.code in STORE_FAILURES:
+        return found  # the store did not answer: the code may well be known
     if isinstance(found, Err):
         return Err(Code.BARCODE_NOT_FOUND, {"code": str(code)[:64]})
     return add_to_cart(uow, cart_id, found.value.id, quantity)
