@@ -27,10 +27,12 @@ from PySide6.QtWidgets import (
 )
 
 from pos.bootstrap import Till
+from pos.domain.approvals import price_override_needs_reason
 from pos.domain.messages import render
 from pos.domain.money import format_money, parse_price
 from pos.domain.payments import PaymentStatus
 from pos.domain.results import Code, Err, Result
+from pos.domain.stock import MAX_NOTE_LENGTH as MAX_REASON_LENGTH
 from pos.services.approvals import Approval, approve
 from pos.services.card_payments import MAX_NOTE_LENGTH
 from pos.services.users import UserView, list_users
@@ -64,10 +66,13 @@ class Approved:
     price_minor: int | None = None
     note: str | None = None
     outcome: PaymentStatus | None = None
+    reason: str | None = None
+    """Why the item is given away, when the price asked is 0."""
 
 
 class ManagerApprovalDialog(QDialog):
-    """Manager, PIN and what the action needs (a price, or an outcome and a note)."""
+    """Manager, PIN and what the action needs (a price, and a reason for a price of 0;
+    or an outcome and a note)."""
 
     approved = Signal(object)  # Approved
 
@@ -115,9 +120,15 @@ class ManagerApprovalDialog(QDialog):
         self.price.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.price.setMinimumHeight(48)
         self.current_price = QLabel(objectName="CurrentPrice")
+        self.reason = QLineEdit(objectName="OverrideReason")
+        self.reason.setMaxLength(MAX_REASON_LENGTH)
+        self.reason.setMinimumHeight(48)
         if price is not None:
             row("price", self.price)
             form.addWidget(self.current_price, form.rowCount(), 1)
+            row("reason", self.reason)
+            self.price.textChanged.connect(self._ask_reason_if_free)
+            self._ask_reason_if_free()
         self.outcome = QComboBox(objectName="ResolveOutcome")
         self.outcome.setMinimumHeight(48)
         for status, _label in OUTCOMES:
@@ -167,6 +178,22 @@ class ManagerApprovalDialog(QDialog):
         self.first_field().setFocus()
         self.ops.run(lambda: list_users(self.till.uow()), self._users_loaded, self._failed)
 
+    def _typed_price(self) -> int | None:
+        if self.price_asked is None:
+            return None
+        return parse_price(self.price.text(), self.price_asked.currency)
+
+    def _reason_needed(self) -> bool:
+        price = self._typed_price()
+        return price is not None and price_override_needs_reason(price)
+
+    def _ask_reason_if_free(self) -> None:
+        """The reason's field is there only while the price typed gives the item away."""
+        needed = self._reason_needed()
+        self.reason.setVisible(needed)
+        if "reason" in self.captions:
+            self.captions["reason"].setVisible(needed)
+
     def first_field(self) -> QWidget:
         if self.price_asked is not None:
             return self.price
@@ -202,13 +229,21 @@ class ManagerApprovalDialog(QDialog):
         pin = self.pin.text()
         self.pin.clear()
         extra: dict[str, object] = {}
-        price = None
+        price, reason = None, None
         if self.price_asked is not None:
-            price = parse_price(self.price.text(), self.price_asked.currency)
+            price = self._typed_price()
             if price is None:
                 self.show_problem(lambda: _("Type the new price, e.g. 9,90"), self.price)
                 return
             extra["price_minor"] = price
+            if self._reason_needed():
+                reason = " ".join(self.reason.text().split())
+                if not reason or not reason.isprintable():
+                    self.show_problem(
+                        lambda: render(Err(Code.FREE_ITEM_NEEDS_REASON), language()), self.reason
+                    )
+                    return
+                extra["reason"] = reason
         note, outcome = None, None
         if self.resolve:
             note = self.note.text().strip()
@@ -235,7 +270,7 @@ class ManagerApprovalDialog(QDialog):
             if isinstance(result, Err):
                 self.show_problem(lambda: render(result, language()), self.pin)
                 return
-            answer = Approved(result.value, price, note, outcome)
+            answer = Approved(result.value, price, note, outcome, reason)
             self.accept()
             self.approved.emit(answer)
 
@@ -281,6 +316,7 @@ class ManagerApprovalDialog(QDialog):
         self.question.setText(self._question())
         texts = {
             "price": _("New unit price"),
+            "reason": _("Reason"),
             "outcome": _("Outcome"),
             "note": _("Note"),
             "manager": _("Manager"),
@@ -295,6 +331,7 @@ class ManagerApprovalDialog(QDialog):
         for index, (_status, label) in enumerate(OUTCOMES):
             self.outcome.setItemText(index, _(label))
         self.note.setPlaceholderText(_("What happened, for the audit log"))
+        self.reason.setPlaceholderText(_("Why it is given away, for the audit log"))
         self.approve_button.setText(shortcut_text(_("Approve"), "Enter"))
         self.cancel_button.setText(shortcut_text(_("Cancel"), "Esc"))
         if self._problem is not None:

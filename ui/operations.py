@@ -6,6 +6,11 @@ for them. ``fn`` never touches a widget; its return value (or the exception it r
 comes back to ``on_success`` (or ``on_failure``) on the GUI thread through a queued
 signal. Calls that may wait on the network (the terminal's status) go to a second
 worker so they never hold up the store's queue.
+
+Every result that comes back also says how the store is: ``store_heard`` carries
+``STORE_BUSY`` or ``STORE_UNREACHABLE`` when a use case answered that the store could
+not take it, and None when one was answered by the store, so the window can say so
+whichever call noticed it first.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+from pos.domain.results import STORE_FAILURES, Err, Ok, Warn
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +63,23 @@ class _Job(QRunnable):
             self._delivery.delivered.emit((self._ok, value))
 
 
+_NOT_A_RESULT = object()
+
+
+def store_verdict(value: object) -> object:
+    """What a result says of the store: the code of a store that could not take the
+    request, None for one that answered, ``_NOT_A_RESULT`` for a value that is no result
+    (a result handed back inside another value, as ``result``, is read too)."""
+    inner = getattr(value, "result", None)
+    if not isinstance(value, Ok | Warn | Err) and isinstance(inner, Ok | Warn | Err):
+        value = inner
+    if isinstance(value, Err):
+        return value.code if value.code in STORE_FAILURES else None
+    if isinstance(value, Ok | Warn):
+        return None
+    return _NOT_A_RESULT
+
+
 def _log_failure(error: BaseException) -> None:
     log.error("operation failed: %s", error)
 
@@ -64,6 +88,7 @@ class Operations(QObject):
     """The till's background workers: one for the store, one for the network."""
 
     busy_changed = Signal(bool)
+    store_heard = Signal(object)  # Code.STORE_BUSY, Code.STORE_UNREACHABLE, or None
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -91,17 +116,27 @@ class Operations(QObject):
         if self._pending == 1:
             self.busy_changed.emit(True)
 
-        def finished(callback: Callable[[Any], None]) -> Callable[[Any], None]:
+        def finished(callback: Callable[[Any], None], *, answered: bool) -> Callable[[Any], None]:
             def deliver(value: Any) -> None:
                 self._pending -= 1
                 if self._pending == 0:
                     self.busy_changed.emit(False)
-                if not self._closed:
-                    callback(value)
+                if self._closed:
+                    return
+                callback(value)
+                # After the caller's own handling, so the store's state has the last word.
+                verdict = store_verdict(value) if answered else _NOT_A_RESULT
+                if verdict is not _NOT_A_RESULT:
+                    self.store_heard.emit(verdict)
 
             return deliver
 
-        job = _Job(fn, finished(on_success), finished(on_failure or _log_failure), self._delivery)
+        job = _Job(
+            fn,
+            finished(on_success, answered=True),
+            finished(on_failure or _log_failure, answered=False),
+            self._delivery,
+        )
         (self._network if network else self._store).start(job)
 
     @property

@@ -83,10 +83,22 @@ def void(
 
 
 def set_price(
-    till: Till, cart_id: int, product_id: int, price_minor: int, user_id: int, approved_by: int
+    till: Till,
+    cart_id: int,
+    product_id: int,
+    price_minor: int,
+    user_id: int,
+    approved_by: int,
+    reason: str | None = None,
 ) -> Result[CartSummary]:
     return override_price(
-        till.uow(), cart_id, product_id, price_minor, user_id=user_id, approved_by=approved_by
+        till.uow(),
+        cart_id,
+        product_id,
+        price_minor,
+        user_id=user_id,
+        approved_by=approved_by,
+        reason=reason,
     )
 
 
@@ -126,6 +138,6 @@ def receipt_or_none(till: Till, order_id: UUID, locale: str) -> str | None:
     return text.value if isinstance(text, Ok | Warn) else None
 
 
-def store_answers(till: Till) -> bool:
-    """True once the store answered; an unreachable store raises instead."""
-    return not isinstance(check_store(till.uow()), Err)
+def store_answers(till: Till) -> Result[bool]:
+    """Whether the store answers: ``Err(STORE_UNREACHABLE)`` or ``Err(STORE_BUSY)`` if not."""
+    return check_store(till.uow())

@@ -132,6 +132,8 @@ class TillWindow(QMainWindow):
         self.setObjectName("TillWindow")
         self.till, self.runtime, self.demo = till, runtime, demo
         self.ops = operations or Operations(self)
+        self.ops.store_heard.connect(self._store_heard)
+        self._store_problem: Callable[[], str] | None = None
         self.user: UserView | None = None
         self.cart: CartSummary | None = None
         self.pending_quantity: int | None = None
@@ -1119,7 +1121,7 @@ class TillWindow(QMainWindow):
             price, manager_id = answer.price_minor, answer.approval.manager.id
             self.ops.run(
                 lambda: sale_ops.set_price(
-                    self.till, cart_id, product_id, price, user_id, manager_id
+                    self.till, cart_id, product_id, price, user_id, manager_id, answer.reason
                 ),
                 lambda result: self._price_answer(name, result),
                 self._store_failed,
@@ -1196,6 +1198,19 @@ class TillWindow(QMainWindow):
         self._show_status()
         self.show_banner("error", lambda: self._failure_text(error))
 
+    def _store_heard(self, failure: Code | None) -> None:
+        """Any call's answer: the store could not take it (busy, unreachable), or it
+        answered again, which takes its own warning off the banner."""
+        self._status["store"] = failure or True
+        self._show_status()
+        if failure is not None:
+            self._store_problem = lambda: render(Err(failure), language())
+            self.show_banner("error", self._store_problem)
+        elif self._store_problem is not None:
+            if self._banner_message is not None and self._banner_message[1] is self._store_problem:
+                self.clear_banner()
+            self._store_problem = None
+
     def dialog_open(self) -> bool:
         return any(
             dialog is not None
@@ -1228,11 +1243,12 @@ class TillWindow(QMainWindow):
     def refresh_status(self) -> None:
         """Ask the store and the payments runtime how they are, on the workers."""
 
-        def store(ok: bool) -> None:
-            self._status["store"] = ok
+        def unreachable(_error: BaseException) -> None:
+            self._status["store"] = False
             self._show_status()
 
-        self.ops.run(lambda: sale_ops.store_answers(self.till), store, lambda _e: store(False))
+        # Its answer, either way, reaches the bar through ``store_heard``.
+        self.ops.run(lambda: sale_ops.store_answers(self.till), lambda _result: None, unreachable)
         if self.runtime is not None:
             runtime = self.runtime
 
@@ -1253,10 +1269,13 @@ class TillWindow(QMainWindow):
             where = (url.database or ":memory:").replace("\\", "/").rsplit("/", 1)[-1]
         else:
             where = f"{url.host or 'localhost'}:{url.port or 5432}"
-        reachable = self._status.get("store")
-        state = {True: _("reachable"), False: _("unreachable"), None: _("checking…")}[reachable]
+        heard = self._status.get("store")
+        state = {True: _("reachable"), None: _("checking…"), Code.STORE_BUSY: _("busy")}.get(
+            heard, _("unreachable")
+        )
         self.store_status.setText(_("Store: {where} ({state})").format(where=where, state=state))
-        self.store_status.setProperty("kind", "" if reachable is not False else "error")
+        kind = {True: "", None: "", Code.STORE_BUSY: "warning"}.get(heard, "error")
+        self.store_status.setProperty("kind", kind)
         _repolish(self.store_status)
         status = self._status.get("payments")
         if self.runtime is None:

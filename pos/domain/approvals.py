@@ -12,3 +12,12 @@ def void_needs_approval(total_minor: int, limit_minor: int | None, *, by_manager
     if limit_minor is None or by_manager:
         return False
     return limit_minor == 0 or total_minor > limit_minor
+
+
+def price_override_needs_reason(price_minor: int) -> bool:
+    """Whether a manager's price for a line needs a reason written in the audit log.
+
+    Giving the item away (a price of 0) does: a free item is stock leaving the shop
+    unpaid, and the books must say why. Any other price is a price, and needs none.
+    """
+    return price_minor == 0

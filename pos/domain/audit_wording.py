@@ -320,6 +320,12 @@ def _reason(facts: AuditFacts, locale: Locale) -> str:
     return f" ({reason})" if reason else ""
 
 
+def _why(facts: AuditFacts, locale: Locale) -> str:
+    """A manager's reason after a colon, as a price given away carries it."""
+    reason = facts.details.get("reason")
+    return f": {reason}" if reason else ""
+
+
 def _note(facts: AuditFacts, locale: Locale) -> str:
     after = facts.details.get("after")
     note = facts.details.get("note") or (after.get("note") if isinstance(after, Mapping) else None)
@@ -377,9 +383,9 @@ WORDING: Mapping[str, Wording] = {
         "{who} took over the sale {subject} had rung up: {sale}",
     ),
     "cart.price_override": Wording(
-        "{who}: satıştaki {product} ürününün fiyatını {before} yerine {after} yaptı",
-        "{who} changed the price of {product} in the sale from {before} to {after}",
-        _params(before=_price("before"), after=_price("after")),
+        "{who}: satıştaki {product} ürününün fiyatını {before} yerine {after} yaptı{why}",
+        "{who} changed the price of {product} in the sale from {before} to {after}{why}",
+        _params(before=_price("before"), after=_price("after"), why=_why),
     ),
     "receipt.reprint": Wording(
         "{who}: {sale} için fişi yeniden yazdırdı", "{who} reprinted the receipt of {sale}"

@@ -442,6 +442,10 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "Barkod okunamadı: okutulan kodda geçersiz karakter var, tekrar okutun",
         "en": "Barcode not readable: the scanned code holds an invalid character, scan again",
     },
+    Code.FREE_ITEM_NEEDS_REASON: {
+        "tr": "Ürünü ücretsiz vermek için bir neden yazın",
+        "en": "Giving an item away needs a reason",
+    },
 }
 
 

@@ -124,6 +124,7 @@ class Code(enum.StrEnum):
     BARCODE_UNREADABLE = "barcode_unreadable"
     STORE_BUSY = "store_busy"
     STORE_UNREACHABLE = "store_unreachable"
+    FREE_ITEM_NEEDS_REASON = "free_item_needs_reason"
 
 
 STORE_FAILURES = frozenset({Code.STORE_BUSY, Code.STORE_UNREACHABLE})

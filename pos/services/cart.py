@@ -17,11 +17,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, and_, bindparam, delete, insert, select, update
 
-from pos.domain.approvals import void_needs_approval
+from pos.domain.approvals import price_override_needs_reason, void_needs_approval
 from pos.domain.money import DEFAULT_CURRENCY, MAX_PRICE_MINOR, is_currency
 from pos.domain.pricing import PriceLine, Quote
 from pos.domain.quantities import MAX_QUANTITY, read_quantity
-from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
+from pos.domain.results import STORE_FAILURES, Changed, Code, Err, Ok, Refused, Result
+from pos.domain.stock import clean_note
 from pos.services._pricing import load_coupon, price_sale
 from pos.services._support import audit, is_id, use_case
 from pos.services.catalogue import find_product
@@ -240,8 +241,10 @@ def add_scanned(
     cashier sees what was read.
     """
     found = find_product(uow, code)
-    if isinstance(found, Err) and found.code is Code.BARCODE_UNREADABLE:
-        return found
+    if isinstance(found, Err) and (
+        found.code is Code.BARCODE_UNREADABLE or found.code in STORE_FAILURES
+    ):
+        return found  # unreadable, or the store did not answer: the code may well be known
     if isinstance(found, Err):
         return Err(Code.BARCODE_NOT_FOUND, {"code": str(code)[:64]})
     return add_to_cart(uow, cart_id, found.value.id, quantity)
@@ -519,12 +522,14 @@ def override_price(
     *,
     user_id: object,
     approved_by: object,
+    reason: object = None,
 ) -> Result[CartSummary]:
     """Set a line's unit price by hand, approved by a manager (``approved_by``).
 
     The line keeps the price through quantity changes and checkout (which would
     otherwise take the catalogue's); what the line holds in stock does not change.
-    Audited with the cashier (``user_id``) and the approving manager.
+    Audited with the cashier (``user_id``), the approving manager and the ``reason``,
+    which giving the item away (a price of 0) must have.
     """
     if (
         not isinstance(price_minor, int)
@@ -532,6 +537,11 @@ def override_price(
         or not 0 <= price_minor <= MAX_PRICE_MINOR
     ):
         raise Refused(Code.INVALID_PRICE)
+    why = clean_note(reason)
+    if price_override_needs_reason(price_minor) and not why:
+        raise Refused(Code.FREE_ITEM_NEEDS_REASON)
+    if why is None:
+        raise Refused(Code.INVALID_NOTE)
     with uow:
         connection, now = uow.connection, uow.now()
         cart = _open_cart_for_update(connection, cart_id, now)
@@ -567,6 +577,7 @@ def override_price(
             currency=cart.currency,
             before={"unit_price_minor": line.unit_price_minor},
             after={"unit_price_minor": price_minor},
+            **({"reason": why} if why else {}),
         )
         summary = summarise(connection, cart, now)
         uow.commit()

@@ -3,6 +3,7 @@ hand, a stuck card payment resolved, and the door to the back office."""
 
 from __future__ import annotations
 
+import json
 import types
 from typing import Any
 
@@ -203,6 +204,39 @@ def test_a_managers_price_is_marked_in_the_cart(
     assert model.data(price, Qt.ItemDataRole.ToolTipRole) == _("Price set by a manager")
     assert model.data(model.index(0, CartModel.LINE_TOTAL)) == "₺10,00"
     shoot(window, "till-manager-price")
+
+
+def test_giving_an_item_away_asks_for_a_reason_only_at_zero(
+    qtbot: QtBot, window: TillWindow, shop: Shop
+) -> None:
+    sign_in(qtbot, window, shop.cashier, "1111")
+    scan(qtbot, window, AYRAN)
+    press(qtbot, window, Qt.Key.Key_F6)
+    dialog = approval_dialog(qtbot, window)
+    qtbot.keyClicks(dialog.price, "5")
+    assert not dialog.reason.isVisible()
+    dialog.price.clear()
+    qtbot.keyClicks(dialog.price, "0,00")
+    assert dialog.reason.isVisible()
+
+    type_pin(qtbot, window, dialog, "9999")  # no reason yet
+
+    assert dialog.problem.text() == "Ürünü ücretsiz vermek için bir neden yazın"
+    assert dialog.reason.hasFocus()
+    assert audit_rows(shop, "approval.granted") == []  # no PIN was checked
+    dialog.reason.insert("Hasarlı ambalaj")  # QTest types Latin-1 only
+    shoot(dialog, "till-approval-free-item")
+    type_pin(qtbot, window, dialog, "9999")
+
+    qtbot.waitUntil(lambda: window.approval_dialog is None)
+    settle(qtbot, window)
+    assert window.cart_model.lines[0].unit_price_minor == 0
+    assert window.total_value.text() == "₺0,00"
+    (entry,) = audit_rows(shop, "cart.price_override")
+    assert json.loads(entry.details)["reason"] == "Hasarlı ambalaj"
+    (granted,) = audit_rows(shop, "approval.granted")
+    assert json.loads(granted.details)["reason"] == "Hasarlı ambalaj"
+    back_at_scan(qtbot, window)
 
 
 def test_cancelling_the_price_dialog_changes_nothing(

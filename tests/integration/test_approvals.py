@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from pos.domain.approvals import void_needs_approval
+from pos.domain.approvals import price_override_needs_reason, void_needs_approval
+from pos.domain.messages import render
 from pos.domain.payments import PaymentStatus, Settler
 from pos.domain.results import Code
 from pos.services.approvals import approve
@@ -94,6 +95,11 @@ def set_catalogue(store: Store, product: int, **values: object) -> None:
 )
 def test_a_void_needs_approval_over_the_limit_unless_a_manager_voids(total, limit, role, needed):
     assert void_needs_approval(total, limit, by_manager=role is Role.MANAGER) is needed
+
+
+@pytest.mark.parametrize(("price", "needed"), [(0, True), (1, False), (12_50, False)])
+def test_only_giving_an_item_away_needs_a_reason(price, needed):
+    assert price_override_needs_reason(price) is needed
 
 
 # -- voiding a sale ---------------------------------------------------------------------
@@ -339,6 +345,60 @@ def test_checkout_keeps_the_managers_price_when_the_catalogue_price_changes(
     assert_invariants(store.engine)
 
 
+@pytest.mark.parametrize("reason", [None, "", "   ", "bedava\x00", 5])
+def test_giving_a_line_away_without_a_reason_is_refused_and_changes_nothing(
+    store, uow, shelf, manager, cashier, reason
+):
+    cart, first, _second = two_line_cart(uow, shelf)
+    before = snapshot(uow, store, cart)
+
+    refused = error(
+        override_price(
+            uow, cart, first, 0, user_id=cashier.id, approved_by=manager.id, reason=reason
+        )
+    )
+
+    assert refused.code is Code.FREE_ITEM_NEEDS_REASON
+    assert render(refused, "tr") == "Ürünü ücretsiz vermek için bir neden yazın"
+    assert render(refused, "en") == "Giving an item away needs a reason"
+    assert snapshot(uow, store, cart) == before
+
+
+def test_a_line_given_away_with_a_reason_keeps_the_reason_in_the_audit_log(
+    store, uow, shelf, manager, cashier
+):
+    cart, first, _second = two_line_cart(uow, shelf)
+
+    summary = value(
+        override_price(
+            uow,
+            cart,
+            first,
+            0,
+            user_id=cashier.id,
+            approved_by=manager.id,
+            reason="  Hasarlı   ambalaj ",
+        )
+    )
+
+    line = next(line for line in summary.lines if line.product_id == first)
+    assert (line.unit_price_minor, line.line_total_minor) == (0, 0)
+    (entry,) = audit_rows(store, "cart.price_override")
+    details = json.loads(entry.details)
+    assert details["reason"] == "Hasarlı ambalaj"
+    assert details["after"] == {"unit_price_minor": 0}
+    assert_invariants(store.engine)
+
+
+def test_a_price_above_zero_needs_no_reason(store, uow, shelf, manager, cashier):
+    cart, first, _second = two_line_cart(uow, shelf)
+
+    value(override_price(uow, cart, first, 1, user_id=cashier.id, approved_by=manager.id))
+
+    (entry,) = audit_rows(store, "cart.price_override")
+    assert "reason" not in json.loads(entry.details)
+
+
 def test_a_line_without_an_override_still_takes_the_new_catalogue_price(
     store, uow, shelf, manager, cashier
 ):
@@ -386,7 +446,11 @@ def test_removing_the_line_drops_the_managers_price(store, uow, shelf, manager, 
 
 def test_a_free_item_is_a_price_a_manager_may_give(store, uow, shelf, manager, cashier):
     cart, first, _second = two_line_cart(uow, shelf)
-    summary = value(override_price(uow, cart, first, 0, user_id=cashier.id, approved_by=manager.id))
+    summary = value(
+        override_price(
+            uow, cart, first, 0, user_id=cashier.id, approved_by=manager.id, reason="Tadım"
+        )
+    )
     assert summary.total_minor == 30_00
     assert value(pay_cash(uow, cart)).total_minor == 30_00
     assert_invariants(store.engine)

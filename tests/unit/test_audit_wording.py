@@ -55,6 +55,30 @@ def test_an_unlock_names_both_people_without_guessing_a_turkish_ending() -> None
     assert describe(facts, "en") == "Mehmet Müdür unlocked Ayşe Kasiyer"
 
 
+def test_an_item_given_away_says_why() -> None:
+    facts = AuditFacts(
+        "cart.price_override",
+        "Ayşe Kasiyer",
+        "Mehmet Müdür",
+        {
+            "before": {"unit_price_minor": 3250},
+            "after": {"unit_price_minor": 0},
+            "reason": "Hasarlı ambalaj",
+        },
+        product="Türk Kahvesi 100 g",
+    )
+
+    assert describe(facts, "tr") == (
+        "Ayşe Kasiyer: satıştaki Türk Kahvesi 100 g ürününün fiyatını ₺32,50 yerine ₺0,00"
+        " yaptı: Hasarlı ambalaj (onaylayan: Mehmet Müdür)"
+    )
+    before, after = format_money(3250, "TRY", "en"), format_money(0, "TRY", "en")
+    assert describe(facts, "en") == (
+        f"Ayşe Kasiyer changed the price of Türk Kahvesi 100 g in the sale from {before} to"
+        f" {after}: Hasarlı ambalaj (approved by Mehmet Müdür)"
+    )
+
+
 def test_a_price_change_in_a_sale_is_money_with_the_product_and_the_approver() -> None:
     facts = AuditFacts(
         "cart.price_override",
