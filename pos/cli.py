@@ -299,6 +299,8 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         if report is None:
             return 1
         print(f"{report.created} created, {report.updated} updated")
+        if report.ignored_columns:
+            print(f"columns not read: {', '.join(report.ignored_columns)}")
         return 0
     finally:
         till.close()

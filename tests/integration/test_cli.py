@@ -83,6 +83,19 @@ def test_import_reports_bad_rows_in_the_users_language(home, tmp_path, capsys):
     assert "Satır 2: Geçersiz fiyat" in err
 
 
+def test_import_names_the_columns_it_did_not_read(home, tmp_path, capsys):
+    csv_file = tmp_path / "products.csv"
+    csv_file.write_text("sku;name;price;stock\nELMA-1;Amasya Elması;12,50;40\n", encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'shop.sqlite3'}"
+
+    assert main(["import-products", str(csv_file), "--url", url]) == 0
+
+    assert capsys.readouterr().out.splitlines() == [
+        "1 created, 0 updated",
+        "columns not read: stock",
+    ]
+
+
 def test_the_console_script_runs(home):
     done = subprocess.run(
         [sys.executable, "-m", "pos", "--help"], capture_output=True, text=True, check=True
