@@ -186,6 +186,8 @@ class _Section(QGroupBox):
         self.caption = caption
         self.model = model
         self.view = table(model, f"{name}Table")
+        # Five lists share a 768-pixel screen: each may shrink to a header and a row or two.
+        self.view.setMinimumHeight(56)
         self.shown = 0
         self.total = 0
         layout = QVBoxLayout(self)
@@ -320,9 +322,13 @@ class PaymentsPage(Page):
         top.addWidget(self.as_of)
         top.addStretch(1)
         top.addWidget(self.refresh_button)
-        top.addWidget(self.check_button)
-        top.addWidget(self.resolve_button)
-        top.addWidget(self.handled_button)
+        # The actions on the selected row get a line of their own: beside the heading
+        # they made the page wider than a 1024-pixel till screen in English.
+        actions = QHBoxLayout()
+        actions.addWidget(self.check_button)
+        actions.addWidget(self.resolve_button)
+        actions.addWidget(self.handled_button)
+        actions.addStretch(1)
 
         self.conflicts = _Section(
             N_("Charged where the sale cannot follow"),
@@ -362,6 +368,7 @@ class PaymentsPage(Page):
             splitter.addWidget(section)
             section.view.selectionModel().selectionChanged.connect(self._selected_in(section))
         self.layout_.addLayout(top)
+        self.layout_.addLayout(actions)
         self.layout_.addWidget(self.message)
         self.layout_.addWidget(splitter, 1)
         self.retranslate()
