@@ -55,7 +55,7 @@ from ui.models import CartModel, SearchModel
 from ui.operations import Operations
 
 if TYPE_CHECKING:
-    from pos.payments.runtime import PaymentRuntime
+    from pos.runtime.payments import PaymentRuntime
 
 
 @dataclass(frozen=True)

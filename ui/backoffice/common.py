@@ -27,7 +27,7 @@ from ui.operations import Operations
 from ui.shop_time import local
 
 if TYPE_CHECKING:
-    from pos.payments.runtime import PaymentRuntime
+    from pos.runtime.payments import PaymentRuntime
 
 Row = TypeVar("Row")
 Index = QModelIndex | QPersistentModelIndex
