@@ -31,8 +31,8 @@ from pos.credentials import (
 )
 from pos.domain.messages import render
 from pos.domain.results import Err, Result
-from pos.payments.listener import WebhookListener
 from pos.payments.simulator import TerminalSimulator
+from pos.runtime.listener import WebhookListener
 from pos.services.demo import load_demo_store
 from pos.services.product_import import (
     import_products,

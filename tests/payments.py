@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pos.domain.coupons import CouponKind
 from pos.domain.payments import PaymentStatus, Settler, TerminalEvent
 from pos.payments.http import HttpTerminal
-from pos.payments.listener import WebhookListener
-from pos.payments.poller import Poller
 from pos.payments.simulator import TerminalSimulator
+from pos.runtime.listener import WebhookListener
+from pos.runtime.poller import Poller
 from pos.services.card_payments import CardPaymentView, card_payment
 from pos.services.cart import add_to_cart
 from pos.services.checkout import Sale

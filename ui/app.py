@@ -13,12 +13,12 @@ from PySide6.QtWidgets import QApplication
 
 from pos.bootstrap import Till
 from pos.domain.messages import LOCALES
-from pos.sweeper import Sweeper
+from pos.runtime.sweeper import Sweeper
 from ui.collector import GuiThreadCollector
 from ui.i18n import set_language
 
 if TYPE_CHECKING:
-    from pos.payments.runtime import PaymentRuntime
+    from pos.runtime.payments import PaymentRuntime
 
 EXIT_WHEN_SHOWN = "POS_EXIT_WHEN_SHOWN"
 """Set to 1, the till quits as soon as its window is on screen (start-up benchmark)."""

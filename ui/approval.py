@@ -33,10 +33,10 @@ from pos.domain.money import format_money, parse_price
 from pos.domain.payments import PaymentStatus
 from pos.domain.results import Code, Err, Result
 from pos.domain.stock import MAX_NOTE_LENGTH as MAX_REASON_LENGTH
+from pos.domain.users import Role
 from pos.services.approvals import Approval, approve
 from pos.services.card_payments import MAX_NOTE_LENGTH
 from pos.services.users import UserView, list_users
-from pos.store.models import Role
 from ui.dialogs import shortcut_text
 from ui.i18n import N_, _, language
 from ui.operations import Operations

@@ -20,7 +20,7 @@ from pos.services.card_payments import (
 from pos.services.checkout import Card, checkout
 
 if TYPE_CHECKING:
-    from pos.payments.runtime import PaymentRuntime
+    from pos.runtime.payments import PaymentRuntime
 
 
 @dataclass(frozen=True)

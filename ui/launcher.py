@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from pos.bootstrap import Till
 from pos.cli import main as cli_main
-from pos.payments.runtime import PaymentRuntime, PaymentsNotConfigured, payment_runtime
+from pos.runtime.payments import PaymentRuntime, PaymentsNotConfigured, payment_runtime
 
 log = logging.getLogger(__name__)
 

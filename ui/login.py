@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.domain.users import Role
 from pos.services.demo import DEMO_CASHIER, DEMO_MANAGER
 from pos.services.users import UserView
-from pos.store.models import Role
 from ui.i18n import _
 
 

@@ -38,10 +38,11 @@ from pos.domain.money import format_money
 from pos.domain.payments import PaymentStatus
 from pos.domain.quantities import read_quantity, split_quantity_prefix
 from pos.domain.results import Code, Err, Ok, Result, Warn
+from pos.domain.sales import CartStatus
+from pos.domain.users import Role
 from pos.services.backoffice import enter_back_office
 from pos.services.cart import CartSummary
 from pos.services.users import UserView, list_users, sign_in
-from pos.store.models import CartStatus, Role
 from ui import card as card_ops
 from ui import sale as sale_ops
 from ui import shop_time
@@ -55,7 +56,7 @@ from ui.models import CartModel, SearchModel
 from ui.operations import Operations
 
 if TYPE_CHECKING:
-    from pos.payments.runtime import PaymentRuntime
+    from pos.runtime.payments import PaymentRuntime
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,13 @@ class CouponKind(enum.StrEnum):
     """``value`` is an amount in minor units."""
 
 
+class RedemptionState(enum.StrEnum):
+    HELD = "held"
+    """Claimed at checkout while the payment is in flight: it counts as a use."""
+    CONFIRMED = "confirmed"
+    RELEASED = "released"
+
+
 def clean_coupon_code(value: object) -> str | None:
     """The canonical form of a coupon code (trimmed, upper case), or None if it is not one."""
     if not isinstance(value, str) or len(value) > 4 * MAX_CODE_LENGTH:

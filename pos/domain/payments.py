@@ -80,6 +80,21 @@ EVENT_OUTCOMES: Mapping[str, PaymentStatus] = {
 """The event types a terminal reports, and the state each asks the payment to take."""
 
 
+class EventOutcome(enum.StrEnum):
+    """What became of a terminal's event once the store had it."""
+
+    APPLIED = "applied"
+    """It moved the payment."""
+    IGNORED = "ignored"
+    """The payment was already there, or the state machine refused the move."""
+    UNMATCHED = "unmatched"
+    """No such payment (yet): kept, and matched when it appears."""
+    MISMATCH = "mismatch"
+    """Its amount or currency differs from the payment's: not applied, flagged."""
+    PENDING = "pending"
+    """Not final: the terminal still waits for the card."""
+
+
 MAX_PROVIDER_LENGTH = 32
 MAX_EVENT_ID_LENGTH = 255
 MAX_TERMINAL_ID_LENGTH = 128

@@ -1,10 +1,17 @@
-"""Why a manager changes the stock by hand."""
+"""How stock changes outside a sale, and why a manager changes it by hand."""
 
 from __future__ import annotations
 
 import enum
 
 from pos.domain.text import clean_text
+
+
+class MoveKind(enum.StrEnum):
+    """What a stock move outside a sale was: goods received, or a count set right."""
+
+    RECEIVE = "receive"
+    ADJUST = "adjust"
 
 
 class AdjustReason(enum.StrEnum):

@@ -33,8 +33,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+# The states and roles are the domain's (the window reads them there); the store keeps
+# their values, and these names stay importable from here.
 from pos.domain.coupons import CouponKind
+from pos.domain.coupons import RedemptionState as RedemptionState
+from pos.domain.payments import EventOutcome as EventOutcome
 from pos.domain.payments import PaymentMethod, PaymentStatus
+from pos.domain.sales import CartStatus as CartStatus
+from pos.domain.sales import OrderStatus as OrderStatus
+from pos.domain.sales import ReservationStatus as ReservationStatus
+from pos.domain.stock import MoveKind as MoveKind
+from pos.domain.users import Role as Role
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -88,43 +97,6 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-class Role(enum.StrEnum):
-    CASHIER = "cashier"
-    MANAGER = "manager"
-
-
-class CartStatus(enum.StrEnum):
-    OPEN = "open"
-    CHECKING_OUT = "checking_out"
-    CLOSED = "closed"
-
-
-class ReservationStatus(enum.StrEnum):
-    ACTIVE = "active"
-    CONSUMED = "consumed"
-    RELEASED = "released"
-    EXPIRED = "expired"
-
-
-class OrderStatus(enum.StrEnum):
-    PENDING = "pending"
-    PAID = "paid"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-
-class RedemptionState(enum.StrEnum):
-    HELD = "held"
-    """Claimed at checkout while the payment is in flight: it counts as a use."""
-    CONFIRMED = "confirmed"
-    RELEASED = "released"
-
-
-class MoveKind(enum.StrEnum):
-    RECEIVE = "receive"
-    ADJUST = "adjust"
 
 
 class Location(Base):
@@ -450,19 +422,6 @@ class Payment(Base):
     cancel_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     left_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     """When its till started again and found it still in flight: left by a restart."""
-
-
-class EventOutcome(enum.StrEnum):
-    APPLIED = "applied"
-    """It moved the payment."""
-    IGNORED = "ignored"
-    """The payment was already there, or the state machine refused the move."""
-    UNMATCHED = "unmatched"
-    """No such payment (yet): kept, and matched when it appears."""
-    MISMATCH = "mismatch"
-    """Its amount or currency differs from the payment's: not applied, flagged."""
-    PENDING = "pending"
-    """Not final: the terminal still waits for the card."""
 
 
 class PaymentEvent(Base):

@@ -54,8 +54,8 @@ if str(ROOT) not in sys.path:  # for tests.invariants, and pos without `pip inst
 
 from pos.domain.payments import PaymentStatus  # noqa: E402
 from pos.domain.results import Err, Result  # noqa: E402
-from pos.payments.listener import WebhookListener  # noqa: E402
 from pos.payments.signatures import sign  # noqa: E402
+from pos.runtime.listener import WebhookListener  # noqa: E402
 from pos.services.cart import add_to_cart, cart_summary, open_cart  # noqa: E402
 from pos.services.catalogue import ProductDraft, create_product  # noqa: E402
 from pos.services.checkout import Card, checkout  # noqa: E402

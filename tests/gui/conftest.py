@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 from pos.bootstrap import Till
 from pos.domain.catalogue import gtin_check_digit_ok
 from pos.domain.coupons import CouponKind
-from pos.payments.runtime import PaymentRuntime, payment_runtime
+from pos.runtime.payments import PaymentRuntime, payment_runtime
 from pos.services.catalogue import ProductDraft, create_product
 from pos.services.coupons import CouponDraft, create_coupon
 from pos.services.stock import receive_stock

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from pos.domain.payments import PaymentStatus
-from pos.payments.runtime import PaymentRuntime, payment_runtime
+from pos.runtime.payments import PaymentRuntime, payment_runtime
 from pos.services.card_payments import card_payment
 from pos.services.cart import add_to_cart, open_cart
 from pos.services.payment_events import apply_payment_event

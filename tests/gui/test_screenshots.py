@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 
 from pos.bootstrap import Till
 from pos.domain.payments import PaymentStatus
-from pos.payments.runtime import PaymentRuntime
+from pos.runtime.payments import PaymentRuntime
 from pos.services.demo import DEMO_CASHIER, demo_catalogue, load_demo_store
 from pos.settings import Settings
 from pos.store.uow import UnitOfWork

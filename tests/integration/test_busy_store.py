@@ -13,7 +13,7 @@ import requests
 from pos.domain.messages import render
 from pos.domain.payments import PaymentStatus
 from pos.domain.results import Code
-from pos.payments.listener import WebhookListener
+from pos.runtime.listener import WebhookListener
 from pos.services.cart import add_to_cart, cart_summary, open_cart
 from pos.services.catalogue import ProductDraft, create_product
 from pos.services.product_import import import_products_csv

@@ -15,7 +15,7 @@ import pytest
 from pos.domain.payments import PaymentStatus, Settler
 from pos.domain.results import Code, Err, Warn
 from pos.payments.http import HttpTerminal
-from pos.payments.poller import Poller
+from pos.runtime.poller import Poller
 from pos.services.card_payments import (
     cancel_card_payment,
     check_card_payment,

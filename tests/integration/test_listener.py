@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 
 from pos.domain.payments import PaymentStatus, Settler
 from pos.payments.events import EventFormatError, event_from_terminal, parse_webhook
-from pos.payments.listener import HEALTH_PATH, WEBHOOK_PATH, WebhookApp, WebhookListener
 from pos.payments.signatures import sign
 from pos.payments.terminal import TerminalPayment, TerminalStatus
+from pos.runtime.listener import HEALTH_PATH, WEBHOOK_PATH, WebhookApp, WebhookListener
 from pos.services.cart import add_to_cart
 from pos.services.payment_events import EventReceipt
 from pos.services.payments import mark_pending

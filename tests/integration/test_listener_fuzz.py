@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pos.domain.payments import EVENT_OUTCOMES
-from pos.payments.listener import HEALTH_PATH, MAX_BODY, WEBHOOK_PATH, WebhookListener
 from pos.payments.signatures import sign
+from pos.runtime.listener import HEALTH_PATH, MAX_BODY, WEBHOOK_PATH, WebhookListener
 from pos.services.users import create_user
 from pos.store.engine import make_engine
 from pos.store.models import Role

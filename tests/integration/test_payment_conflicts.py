@@ -11,7 +11,7 @@ import requests
 
 from pos.domain.payments import PaymentStatus
 from pos.domain.results import Code
-from pos.payments.listener import WebhookListener
+from pos.runtime.listener import WebhookListener
 from pos.services.attention import (
     PaymentConflictRow,
     mark_conflict_handled,

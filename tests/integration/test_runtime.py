@@ -8,8 +8,8 @@ import pytest
 import requests
 
 from pos.bootstrap import Till
-from pos.payments.runtime import PaymentsNotConfigured, payment_runtime
 from pos.payments.simulator import TerminalSimulator
+from pos.runtime.payments import PaymentsNotConfigured, payment_runtime
 from pos.services.card_payments import start_card_payment
 from pos.settings import Settings
 from pos.store.uow import UnitOfWork

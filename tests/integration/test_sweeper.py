@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 
+from pos.runtime.sweeper import Sweeper
 from pos.services.cart import add_to_cart
 from pos.services.reservations import SweepReport
 from pos.store.uow import UnitOfWork
-from pos.sweeper import Sweeper
 from tests.conftest import FakeClock, Shelf, Store, value
 from tests.invariants import assert_invariants, stock_books
 from tests.sales import new_cart

@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain.audit_wording import describe
+from pos.services import UnitOfWork
 from pos.services.audit_log import AuditPage as EntriesPage
 from pos.services.audit_log import AuditRow, audit_actions, audit_entries
 from pos.services.users import UserRecord, list_all_users
-from pos.store.uow import UnitOfWork
 from ui.backoffice.common import Column, Context, Index, Page, RowsModel, when
 from ui.backoffice.widgets import DATE_FORMATS, OptionalDate, day_start, table
 from ui.i18n import N_, _, language

@@ -20,14 +20,14 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from pos.bootstrap import Till
 from pos.domain.messages import render
 from pos.domain.results import Err, Result, Warn
+from pos.services import UnitOfWork
 from pos.services.users import UserView
-from pos.store.uow import UnitOfWork
 from ui.i18n import _, language
 from ui.operations import Operations
 from ui.shop_time import local
 
 if TYPE_CHECKING:
-    from pos.payments.runtime import PaymentRuntime
+    from pos.runtime.payments import PaymentRuntime
 
 Row = TypeVar("Row")
 Index = QModelIndex | QPersistentModelIndex

@@ -29,10 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos.domain.coupons import CouponKind
+from pos.domain.coupons import CouponKind, RedemptionState
 from pos.domain.money import minor_digits, parse_price, parse_scaled
 from pos.domain.receipt import receipt_label
 from pos.domain.results import Code, Err
+from pos.services import UnitOfWork
 from pos.services.coupons import (
     CouponDraft,
     CouponView,
@@ -44,8 +45,6 @@ from pos.services.coupons import (
     set_coupon_active,
     update_coupon,
 )
-from pos.store.models import RedemptionState
-from pos.store.uow import UnitOfWork
 from ui.backoffice.common import Column, Context, Page, RowsModel, when
 from ui.backoffice.widgets import (
     DATE_FORMATS,

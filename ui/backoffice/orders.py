@@ -30,8 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos.domain.payments import PaymentMethod
+from pos.domain.payments import EventOutcome, PaymentMethod
 from pos.domain.results import Code, Err
+from pos.domain.sales import OrderStatus
+from pos.services import UnitOfWork
 from pos.services.orders import (
     OrderChoices,
     OrderCursor,
@@ -46,8 +48,6 @@ from pos.services.orders import (
     orders_of_day,
     reprint_receipt,
 )
-from pos.store.models import EventOutcome, OrderStatus
-from pos.store.uow import UnitOfWork
 from ui.backoffice.common import Column, Context, Page, RowsModel, when
 from ui.backoffice.payments import review_reason_text, settler_name, status_name
 from ui.backoffice.widgets import money, percent, table

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain.payments import PaymentStatus
+from pos.services import UnitOfWork
 from pos.services.attention import (
     Attention,
     HandledConflict,
@@ -44,7 +45,6 @@ from pos.services.attention import (
     payments_needing_attention,
 )
 from pos.services.card_payments import MAX_NOTE_LENGTH, CardPaymentView, force_resolve
-from pos.store.uow import UnitOfWork
 from ui.backoffice.common import Column, Context, Page, RowsModel, when
 from ui.backoffice.widgets import money, table
 from ui.i18n import N_, _

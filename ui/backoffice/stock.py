@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain.results import Err, Ok, Result
-from pos.domain.stock import AdjustReason
+from pos.domain.stock import AdjustReason, MoveKind
+from pos.services import UnitOfWork
 from pos.services.catalogue import ProductView, find_product, search_products
 from pos.services.reservations import SweepReport
 from pos.services.stock import (
@@ -50,8 +51,6 @@ from pos.services.stock import (
     set_min_stock,
     stock_history,
 )
-from pos.store.models import MoveKind
-from pos.store.uow import UnitOfWork
 from ui.backoffice.common import Column, Context, Page, RowsModel, when
 from ui.backoffice.receiving import ReceiveTab
 from ui.backoffice.sections import Section

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.domain.users import Role
+from pos.services import UnitOfWork
 from pos.services.users import (
     UserRecord,
     UserView,
@@ -27,8 +29,6 @@ from pos.services.users import (
     set_user_active,
     unlock_user,
 )
-from pos.store.models import Role
-from pos.store.uow import UnitOfWork
 from ui.backoffice.common import Column, Context, Page, RowsModel, when
 from ui.backoffice.widgets import day_text, table
 from ui.i18n import N_, _

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from pos.domain.messages import render
 from pos.domain.payments import PaymentStatus, Settler
 from pos.domain.results import Code, Warn
-from pos.payments.runtime import PaymentRuntime, payment_runtime
+from pos.runtime.payments import PaymentRuntime, payment_runtime
 from pos.services.card_payments import start_card_payment
 from pos.services.cart import add_to_cart, open_cart
 from pos.services.checkout import Sale

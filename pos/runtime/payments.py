@@ -18,10 +18,10 @@ from pos.bootstrap import Till
 from pos.credentials import secrets_for
 from pos.domain.results import Err
 from pos.payments.http import HttpTerminal
-from pos.payments.listener import WebhookListener
-from pos.payments.poller import Poller
 from pos.payments.simulator import TerminalSimulator
 from pos.payments.terminal import TerminalRejected, TerminalUnavailable
+from pos.runtime.listener import WebhookListener
+from pos.runtime.poller import Poller
 from pos.services.attention import open_conflicts
 from pos.services.card_payments import CardPaymentView, unresolved_card_payments
 from pos.services.payment_events import EventReceipt
