@@ -249,7 +249,7 @@ class LeftoverPayments(QObject):
         runtime, till = self.window.runtime, self.window.till
         assert runtime is not None
         self.window.ops.run(
-            lambda: card_ops.check_card(till, runtime, payment_id),
+            lambda: card_ops.check_card_payment(till, runtime, payment_id),
             self._answered,
             self._failed,
             network=True,
@@ -259,7 +259,7 @@ class LeftoverPayments(QObject):
         runtime, till = self.window.runtime, self.window.till
         assert runtime is not None
         self.window.ops.run(
-            lambda: card_ops.cancel_card(till, runtime, payment_id),
+            lambda: card_ops.cancel_card_payment(till, runtime, payment_id),
             self._answered,
             self._failed,
             network=True,
@@ -295,7 +295,7 @@ class LeftoverPayments(QObject):
         outcome, note, till = answer.outcome, answer.note, self.window.till
         manager_id, cashier_id = answer.approval.manager.id, answer.approval.cashier_id
         self.window.ops.run(
-            lambda: card_ops.resolve_by_hand(
+            lambda: card_ops.force_resolve(
                 till, payment_id, outcome, manager_id=manager_id, cashier_id=cashier_id, note=note
             ),
             self._answered,
@@ -308,7 +308,7 @@ class LeftoverPayments(QObject):
         if window.cart is not None and window.cart.lines:
             return
         window.ops.run(
-            lambda: sale_ops.summary(window.till, cart_id),
+            lambda: sale_ops.cart_summary(window.till, cart_id),
             lambda result: window.show_cart(result.value) if not isinstance(result, Err) else None,
             self._failed,
         )

@@ -75,7 +75,7 @@ class Approvals:
             self.start_new_sale()
 
         self.ops.run(
-            lambda: sale_ops.void(self.till, cart_id, user_id, approved_by),
+            lambda: sale_ops.void_sale(self.till, cart_id, user_id, approved_by),
             answered,
             self._store_failed,
         )
@@ -136,7 +136,7 @@ class Approvals:
             assert answer.price_minor is not None
             price, manager_id = answer.price_minor, answer.approval.manager.id
             self.ops.run(
-                lambda: sale_ops.set_price(
+                lambda: sale_ops.override_price(
                     self.till, cart_id, product_id, price, user_id, manager_id, answer.reason
                 ),
                 lambda result: self._price_answer(name, result),

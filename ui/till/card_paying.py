@@ -41,7 +41,7 @@ class CardPaying(Paying):
         cart_id, total = cart.cart_id, cart.total_minor
         cashier = self.user.id if self.user else None  # the sale is whoever takes the card
         self.ops.run(
-            lambda: card_ops.start_card(
+            lambda: card_ops.checkout_card(
                 self.till, runtime, cart_id, shown_total_minor=total, key=key, cashier_id=cashier
             ),
             self._card_started,
@@ -91,7 +91,7 @@ class CardPaying(Paying):
         def failed(error: BaseException) -> None:
             self._card_polling = False
 
-        self.ops.run(lambda: card_ops.card_state(self.till, payment_id), answered, failed)
+        self.ops.run(lambda: card_ops.card_payment(self.till, payment_id), answered, failed)
 
     def _payment_settled(self, payment_id: int) -> None:
         if payment_id == self.card_payment_id:
@@ -145,7 +145,7 @@ class CardPaying(Paying):
             self._card_view(result)
 
         self.ops.run(
-            lambda: card_ops.cancel_card(self.till, runtime, payment_id),
+            lambda: card_ops.cancel_card_payment(self.till, runtime, payment_id),
             answered,
             self._card_failed,
         )
@@ -181,7 +181,7 @@ class CardPaying(Paying):
                 self._card_view(result)
 
         self.ops.run(
-            lambda: card_ops.resolve_by_hand(
+            lambda: card_ops.force_resolve(
                 self.till,
                 payment_id,
                 outcome,

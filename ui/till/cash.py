@@ -39,7 +39,7 @@ class CashPaying(Paying):
         key, locale = self._key_for("cash", given_minor), language()
         cashier = self.user.id if self.user else None  # the sale is whoever takes the cash
         self.ops.run(
-            lambda: sale_ops.pay_cash(
+            lambda: sale_ops.checkout_cash(
                 self.till,
                 cart_id,
                 shown_total_minor=total,

@@ -28,7 +28,7 @@ class SaleCoupons:
             return
         cart_id = self.cart.cart_id
         self.ops.run(
-            lambda: sale_ops.use_coupon(self.till, cart_id, code),
+            lambda: sale_ops.apply_coupon(self.till, cart_id, code),
             self._coupon_answer,
             self._store_failed,
         )
@@ -57,7 +57,9 @@ class SaleCoupons:
         cart_id = self.cart.cart_id
         self.coupon_note.setProperty("kind", "")
         self.ops.run(
-            lambda: sale_ops.drop_coupon(self.till, cart_id), self._cart_answer, self._store_failed
+            lambda: sale_ops.remove_coupon(self.till, cart_id),
+            self._cart_answer,
+            self._store_failed,
         )
 
     def _set_coupon_message(self, text: Callable[[], str] | None) -> None:

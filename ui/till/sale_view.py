@@ -24,7 +24,7 @@ class SaleView:
         cashier = self.user.id if self.user else None
         self.attempt = None
         self.ops.run(
-            lambda: sale_ops.new_sale(self.till, cashier), self._cart_answer, self._store_failed
+            lambda: sale_ops.open_cart(self.till, cashier), self._cart_answer, self._store_failed
         )
 
     def _scan_entered(self) -> None:
@@ -41,7 +41,7 @@ class SaleView:
         self._show_pending_quantity()
         cart_id = self.cart.cart_id
         self.ops.run(
-            lambda: sale_ops.ring_up(self.till, cart_id, code, quantity),
+            lambda: sale_ops.add_scanned(self.till, cart_id, code, quantity),
             self._cart_answer,
             self._store_failed,
         )
@@ -83,7 +83,7 @@ class SaleView:
             return
         cart_id = self.cart.cart_id
         self.ops.run(
-            lambda: sale_ops.change_quantity(self.till, cart_id, product_id, quantity),
+            lambda: sale_ops.set_quantity(self.till, cart_id, product_id, quantity),
             self._cart_answer,
             self._store_failed,
         )
@@ -94,7 +94,7 @@ class SaleView:
             return
         cart_id = self.cart.cart_id
         self.ops.run(
-            lambda: sale_ops.remove(self.till, cart_id, line.product_id),
+            lambda: sale_ops.remove_line(self.till, cart_id, line.product_id),
             self._cart_answer,
             self._store_failed,
         )
@@ -172,7 +172,7 @@ class SaleView:
             return
         cart_id = self.cart.cart_id
         self.ops.run(
-            lambda: sale_ops.summary(self.till, cart_id),
+            lambda: sale_ops.cart_summary(self.till, cart_id),
             lambda result: self.show_cart(result.value) if not isinstance(result, Err) else None,
             self._store_failed,
         )

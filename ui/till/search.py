@@ -29,7 +29,7 @@ class SaleSearch:
         def query() -> Any:
             if generation != self._search_generation:
                 return None  # the cashier typed on: this answer would be dropped anyway
-            return sale_ops.search(self.till, text)
+            return sale_ops.search_products(self.till, text)
 
         self.ops.run(query, lambda result: self._show_hits(generation, result), self._store_failed)
 
@@ -66,7 +66,7 @@ class SaleSearch:
         self._show_pending_quantity()
         self.close_search()
         self.ops.run(
-            lambda: sale_ops.add_product(self.till, cart_id, product.id, quantity),
+            lambda: sale_ops.add_to_cart(self.till, cart_id, product.id, quantity),
             self._cart_answer,
             self._store_failed,
         )

@@ -44,7 +44,7 @@ class StatusBar:
             self._show_status()
 
         # Its answer, either way, reaches the bar through ``store_heard``.
-        self.ops.run(lambda: sale_ops.store_answers(self.till), lambda _result: None, unreachable)
+        self.ops.run(lambda: sale_ops.check_store(self.till), lambda _result: None, unreachable)
         if self.runtime is not None:
             runtime = self.runtime
 
