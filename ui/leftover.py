@@ -228,6 +228,7 @@ class LeftoverPayments(QObject):
             lambda: card_ops.leftover_payments(till, runtime, ids),
             self._show,
             self._failed,
+            originator=self.window,
         )
 
     def _show(self, views: tuple[CardPaymentView, ...]) -> None:
@@ -253,6 +254,7 @@ class LeftoverPayments(QObject):
             self._answered,
             self._failed,
             network=True,
+            originator=self.window,
         )
 
     def _cancel(self, payment_id: int) -> None:
@@ -263,6 +265,7 @@ class LeftoverPayments(QObject):
             self._answered,
             self._failed,
             network=True,
+            originator=self.window,
         )
 
     def _ask_manager(self, payment_id: int) -> None:
@@ -300,6 +303,7 @@ class LeftoverPayments(QObject):
             ),
             self._answered,
             self._failed,
+            originator=self.window,
         )
 
     def _resume(self, cart_id: int) -> None:
@@ -311,6 +315,7 @@ class LeftoverPayments(QObject):
             lambda: sale_ops.cart_summary(window.till, cart_id),
             lambda result: window.show_cart(result.value) if not isinstance(result, Err) else None,
             self._failed,
+            originator=window,
         )
 
     def _closed(self) -> None:

@@ -78,6 +78,7 @@ class Approvals:
             lambda: sale_ops.void_sale(self.till, cart_id, user_id, approved_by),
             answered,
             self._store_failed,
+            originator=self,
         )
 
     def _ask_manager(
@@ -141,6 +142,7 @@ class Approvals:
                 ),
                 lambda result: self._price_answer(name, result),
                 self._store_failed,
+                originator=self,
             )
 
         approval.approved.connect(approved)

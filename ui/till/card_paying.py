@@ -9,13 +9,16 @@ from PySide6.QtCore import QTimer
 
 from pos.domain.messages import render
 from pos.domain.payments import PaymentStatus
-from pos.domain.results import Code, Err, Ok, Result, Warn
+from pos.domain.results import Changed, Code, Err, Ok, Result, Warn
 from ui import card as card_ops
 from ui import sale as sale_ops
 from ui.approval import Approved
 from ui.dialogs import CardDialog
 from ui.i18n import _, language
 from ui.till.paying import Paying
+
+SETTLING_CHANGES = Changed.ORDERS | Changed.CART | Changed.STOCK | Changed.COUPONS
+"""What a payment the runtime settled (webhook, poller) may have changed in the store."""
 
 
 class CardPaying(Paying):
@@ -46,6 +49,7 @@ class CardPaying(Paying):
             ),
             self._card_started,
             self._card_failed,
+            originator=self,
         )
 
     def _card_started(self, start: card_ops.CardStart) -> None:
@@ -91,9 +95,13 @@ class CardPaying(Paying):
         def failed(error: BaseException) -> None:
             self._card_polling = False
 
-        self.ops.run(lambda: card_ops.card_payment(self.till, payment_id), answered, failed)
+        self.ops.run(
+            lambda: card_ops.card_payment(self.till, payment_id), answered, failed, originator=self
+        )
 
     def _payment_settled(self, payment_id: int) -> None:
+        # The runtime names only the payment; what settling a payment may change.
+        self.ops.broadcast(SETTLING_CHANGES, self.runtime)
         if payment_id == self.card_payment_id:
             self._poll_card()
         self.refresh_status()
@@ -118,6 +126,7 @@ class CardPaying(Paying):
                 lambda: sale_ops.receipt_or_none(self.till, order_id, locale),
                 lambda text: self._paid(order_id, text, note),
                 self._store_failed,
+                originator=self,
             )
         elif view.status in (PaymentStatus.FAILED, PaymentStatus.CANCELLED):
             # The goods are still at the till: the cart is open again for another tender.
@@ -148,6 +157,7 @@ class CardPaying(Paying):
             lambda: card_ops.cancel_card_payment(self.till, runtime, payment_id),
             answered,
             self._card_failed,
+            originator=self,
         )
 
     def _ask_to_resolve(self) -> None:
@@ -191,6 +201,7 @@ class CardPaying(Paying):
             ),
             answered,
             self._card_failed,
+            originator=self,
         )
 
     def _card_dialog_closed(self) -> None:

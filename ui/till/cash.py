@@ -50,6 +50,7 @@ class CashPaying(Paying):
             ),
             self._cash_answer,
             self._cash_failed,
+            originator=self,
         )
 
     def _cash_answer(self, payment: sale_ops.Payment) -> None:

@@ -31,6 +31,7 @@ class SaleCoupons:
             lambda: sale_ops.apply_coupon(self.till, cart_id, code),
             self._coupon_answer,
             self._store_failed,
+            originator=self,
         )
 
     def _coupon_answer(self, result: Result[Any]) -> None:
@@ -60,6 +61,7 @@ class SaleCoupons:
             lambda: sale_ops.remove_coupon(self.till, cart_id),
             self._cart_answer,
             self._store_failed,
+            originator=self,
         )
 
     def _set_coupon_message(self, text: Callable[[], str] | None) -> None:

@@ -42,7 +42,7 @@ class Paying:
     def after_queued_work(self, then: Callable[[], None]) -> None:
         """Run ``then`` once every operation asked for before it has answered (the worker
         runs them in order), so a dialog shows the sale with its last scan in it."""
-        self.ops.run(lambda: None, lambda _nothing: then(), self._store_failed)
+        self.ops.run(lambda: None, lambda _nothing: then(), self._store_failed, originator=self)
 
     def _payable(self) -> CartSummary | None:
         if self.cart is None or self.cart.status is not CartStatus.OPEN:

@@ -11,10 +11,13 @@ from PySide6.QtWidgets import (
 from pos.domain.messages import render
 from pos.domain.money import format_money
 from pos.domain.quantities import read_quantity, split_quantity_prefix
-from pos.domain.results import Err, Result, Warn
+from pos.domain.results import Changed, Err, Result, Warn
 from pos.services.cart import CartSummary
 from ui import sale as sale_ops
 from ui.i18n import _, language
+
+TILL_FOLLOWS = Changed.CART | Changed.STOCK | Changed.CATALOGUE
+"""What the till shows: the sale's lines, their holds and prices, and the products found."""
 
 
 class SaleView:
@@ -24,7 +27,10 @@ class SaleView:
         cashier = self.user.id if self.user else None
         self.attempt = None
         self.ops.run(
-            lambda: sale_ops.open_cart(self.till, cashier), self._cart_answer, self._store_failed
+            lambda: sale_ops.open_cart(self.till, cashier),
+            self._cart_answer,
+            self._store_failed,
+            originator=self,
         )
 
     def _scan_entered(self) -> None:
@@ -44,6 +50,7 @@ class SaleView:
             lambda: sale_ops.add_scanned(self.till, cart_id, code, quantity),
             self._cart_answer,
             self._store_failed,
+            originator=self,
         )
 
     def take_quantity(self) -> None:
@@ -86,6 +93,7 @@ class SaleView:
             lambda: sale_ops.set_quantity(self.till, cart_id, product_id, quantity),
             self._cart_answer,
             self._store_failed,
+            originator=self,
         )
 
     def remove_selected_line(self) -> None:
@@ -97,6 +105,7 @@ class SaleView:
             lambda: sale_ops.remove_line(self.till, cart_id, line.product_id),
             self._cart_answer,
             self._store_failed,
+            originator=self,
         )
 
     def _cart_answer(self, result: Result[CartSummary]) -> None:
@@ -173,6 +182,22 @@ class SaleView:
         cart_id = self.cart.cart_id
         self.ops.run(
             lambda: sale_ops.cart_summary(self.till, cart_id),
-            lambda result: self.show_cart(result.value) if not isinstance(result, Err) else None,
+            self._reloaded,
             self._store_failed,
+            originator=self,
         )
+
+    def store_changed(self, changes: Changed, originator: object) -> None:
+        """Another view (the back office, a webhook, the poller) changed the store: show
+        the sale and the products found as they stand now."""
+        if originator is self or not changes & TILL_FOLLOWS or self.cart is None:
+            return
+        self._reload_cart()
+        if self.results.isVisible():
+            self._search_now()
+
+    def _reloaded(self, result: Result[CartSummary]) -> None:
+        # A reload asked for before the next sale began must not bring the last one back.
+        current = self.cart.cart_id if self.cart is not None else None
+        if not isinstance(result, Err) and result.value.cart_id == current:
+            self.show_cart(result.value)

@@ -31,7 +31,12 @@ class SaleSearch:
                 return None  # the cashier typed on: this answer would be dropped anyway
             return sale_ops.search_products(self.till, text)
 
-        self.ops.run(query, lambda result: self._show_hits(generation, result), self._store_failed)
+        self.ops.run(
+            query,
+            lambda result: self._show_hits(generation, result),
+            self._store_failed,
+            originator=self,
+        )
 
     def _show_hits(self, generation: int, result: Result[Any] | None) -> None:
         if generation != self._search_generation or result is None:
@@ -69,6 +74,7 @@ class SaleSearch:
             lambda: sale_ops.add_to_cart(self.till, cart_id, product.id, quantity),
             self._cart_answer,
             self._store_failed,
+            originator=self,
         )
 
     def close_search(self) -> None:

@@ -44,7 +44,12 @@ class StatusBar:
             self._show_status()
 
         # Its answer, either way, reaches the bar through ``store_heard``.
-        self.ops.run(lambda: sale_ops.check_store(self.till), lambda _result: None, unreachable)
+        self.ops.run(
+            lambda: sale_ops.check_store(self.till),
+            lambda _result: None,
+            unreachable,
+            originator=self,
+        )
         if self.runtime is not None:
             runtime = self.runtime
 
@@ -57,6 +62,7 @@ class StatusBar:
                 payments,
                 lambda _e: payments(None),
                 network=True,
+                originator=self,
             )
 
     def _show_status(self) -> None:

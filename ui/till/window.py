@@ -118,6 +118,7 @@ class TillWindow(
         self.till, self.runtime, self.demo = till, runtime, demo
         self.ops = operations or Operations(self)
         self.ops.store_heard.connect(self._store_heard)
+        self.ops.operation_did_execute.connect(self.store_changed)
         self._store_problem: Callable[[], str] | None = None
         self.user: UserView | None = None
         self.cart: CartSummary | None = None
@@ -349,6 +350,7 @@ class TillWindow(
             lambda: list_users(self.till.uow()),
             self._users_loaded,
             self._store_failed,
+            originator=self,
         )
 
     def _users_loaded(self, result: Result[tuple[UserView, ...]]) -> None:
@@ -362,6 +364,7 @@ class TillWindow(
             lambda: sign_in(self.till.uow(), user_id, pin),
             self._signed_in,
             lambda error: self.login.show_problem(self._failure_text(error)),
+            originator=self,
         )
 
     def _signed_in(self, result: Result[UserView]) -> None:
@@ -430,6 +433,7 @@ class TillWindow(
             lambda: enter_back_office(self.till.uow(), user_id),
             self._back_office_answer,
             self._store_failed,
+            originator=self,
         )
 
     def _back_office_answer(self, result: Result[UserView]) -> None:
