@@ -1,4 +1,6 @@
-"""Operation factories for card payments (run on the worker, never on the GUI thread)."""
+"""Operation factories for card payments (run on the worker, never on the GUI thread).
+
+A function that calls one use case has that use case's name."""
 
 from __future__ import annotations
 
@@ -8,15 +10,8 @@ from typing import TYPE_CHECKING, Any
 from pos.bootstrap import Till
 from pos.domain.payments import PaymentStatus
 from pos.domain.results import Err, Result
-from pos.services.card_payments import (
-    CardPaymentView,
-    cancel_card_payment,
-    card_payment,
-    check_card_payment,
-    force_resolve,
-    start_card_payment,
-    unresolved_card_payments,
-)
+from pos.services import card_payments
+from pos.services.card_payments import CardPaymentView
 from pos.services.checkout import Card, checkout
 
 if TYPE_CHECKING:
@@ -31,7 +26,7 @@ class CardStart:
     payment_id: int | None = None
 
 
-def start_card(
+def checkout_card(
     till: Till,
     runtime: PaymentRuntime,
     cart_id: int,
@@ -50,37 +45,37 @@ def start_card(
     )
     if isinstance(sale, Err):
         return CardStart(sale)
-    started = start_card_payment(till.uow(), runtime.terminal, sale.value.payment_id)
+    started = card_payments.start_card_payment(till.uow(), runtime.terminal, sale.value.payment_id)
     runtime.wake()
     return CardStart(started, sale.value.payment_id)
 
 
-def card_state(till: Till, payment_id: int) -> Result[Any]:
-    return card_payment(till.uow(), payment_id)
+def card_payment(till: Till, payment_id: int) -> Result[Any]:
+    return card_payments.card_payment(till.uow(), payment_id)
 
 
-def check_card(till: Till, runtime: PaymentRuntime, payment_id: int) -> Result[Any]:
-    return check_card_payment(till.uow(), runtime.terminal, payment_id)
+def check_card_payment(till: Till, runtime: PaymentRuntime, payment_id: int) -> Result[Any]:
+    return card_payments.check_card_payment(till.uow(), runtime.terminal, payment_id)
 
 
 def leftover_payments(
     till: Till, runtime: PaymentRuntime, found: tuple[int, ...]
 ) -> tuple[CardPaymentView, ...]:
     """The payments found at start-up as they stand now, then any other still open here."""
-    views = [card_payment(till.uow(), payment_id) for payment_id in found]
+    views = [card_payments.card_payment(till.uow(), payment_id) for payment_id in found]
     shown = [result.value for result in views if not isinstance(result, Err)]
-    still = unresolved_card_payments(till.uow(), runtime.till_id)
+    still = card_payments.unresolved_card_payments(till.uow(), runtime.till_id)
     if not isinstance(still, Err):
         known = {view.payment_id for view in shown}
         shown += [view for view in still.value if view.payment_id not in known]
     return tuple(shown)
 
 
-def cancel_card(till: Till, runtime: PaymentRuntime, payment_id: int) -> Result[Any]:
-    return cancel_card_payment(till.uow(), runtime.terminal, payment_id)
+def cancel_card_payment(till: Till, runtime: PaymentRuntime, payment_id: int) -> Result[Any]:
+    return card_payments.cancel_card_payment(till.uow(), runtime.terminal, payment_id)
 
 
-def resolve_by_hand(
+def force_resolve(
     till: Till,
     payment_id: int,
     outcome: PaymentStatus,
@@ -89,7 +84,7 @@ def resolve_by_hand(
     cashier_id: int,
     note: str,
 ) -> Result[Any]:
-    return force_resolve(
+    return card_payments.force_resolve(
         till.uow(), payment_id, outcome, manager_id=manager_id, cashier_id=cashier_id, note=note
     )
 

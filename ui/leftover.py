@@ -228,6 +228,7 @@ class LeftoverPayments(QObject):
             lambda: card_ops.leftover_payments(till, runtime, ids),
             self._show,
             self._failed,
+            originator=self.window,
         )
 
     def _show(self, views: tuple[CardPaymentView, ...]) -> None:
@@ -249,20 +250,22 @@ class LeftoverPayments(QObject):
         runtime, till = self.window.runtime, self.window.till
         assert runtime is not None
         self.window.ops.run(
-            lambda: card_ops.check_card(till, runtime, payment_id),
+            lambda: card_ops.check_card_payment(till, runtime, payment_id),
             self._answered,
             self._failed,
             network=True,
+            originator=self.window,
         )
 
     def _cancel(self, payment_id: int) -> None:
         runtime, till = self.window.runtime, self.window.till
         assert runtime is not None
         self.window.ops.run(
-            lambda: card_ops.cancel_card(till, runtime, payment_id),
+            lambda: card_ops.cancel_card_payment(till, runtime, payment_id),
             self._answered,
             self._failed,
             network=True,
+            originator=self.window,
         )
 
     def _ask_manager(self, payment_id: int) -> None:
@@ -295,11 +298,12 @@ class LeftoverPayments(QObject):
         outcome, note, till = answer.outcome, answer.note, self.window.till
         manager_id, cashier_id = answer.approval.manager.id, answer.approval.cashier_id
         self.window.ops.run(
-            lambda: card_ops.resolve_by_hand(
+            lambda: card_ops.force_resolve(
                 till, payment_id, outcome, manager_id=manager_id, cashier_id=cashier_id, note=note
             ),
             self._answered,
             self._failed,
+            originator=self.window,
         )
 
     def _resume(self, cart_id: int) -> None:
@@ -308,9 +312,10 @@ class LeftoverPayments(QObject):
         if window.cart is not None and window.cart.lines:
             return
         window.ops.run(
-            lambda: sale_ops.summary(window.till, cart_id),
+            lambda: sale_ops.cart_summary(window.till, cart_id),
             lambda result: window.show_cart(result.value) if not isinstance(result, Err) else None,
             self._failed,
+            originator=window,
         )
 
     def _closed(self) -> None:

@@ -11,6 +11,13 @@ Every result that comes back also says how the store is: ``store_heard`` carries
 ``STORE_BUSY`` or ``STORE_UNREACHABLE`` when a use case answered that the store could
 not take it, and None when one was answered by the store, so the window can say so
 whichever call noticed it first.
+
+Every result that changed something is broadcast (Anki's ``operation_did_execute``):
+``operation_did_execute(changes, originator)`` carries the result's ``Changed`` flags and
+whoever asked for it, on the GUI thread, after the caller's own handling. Each open view
+refreshes what it shows when a flag it follows is set and it is not the originator (the
+originator refreshes from the answer itself). Events that arrive on the runtime's threads
+are broadcast the same way with ``broadcast``.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from pos.domain.results import STORE_FAILURES, Err, Ok, Warn
+from pos.domain.results import STORE_FAILURES, Changed, Err, Ok, Warn
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +87,14 @@ def store_verdict(value: object) -> object:
     return _NOT_A_RESULT
 
 
+def changes_of(value: object) -> Changed:
+    """What a successful result (or one handed back inside another value) changed."""
+    inner = getattr(value, "result", None)
+    if not isinstance(value, Ok | Warn) and isinstance(inner, Ok | Warn):
+        value = inner
+    return value.changed if isinstance(value, Ok | Warn) else Changed.NOTHING
+
+
 def _log_failure(error: BaseException) -> None:
     log.error("operation failed: %s", error)
 
@@ -89,6 +104,7 @@ class Operations(QObject):
 
     busy_changed = Signal(bool)
     store_heard = Signal(object)  # Code.STORE_BUSY, Code.STORE_UNREACHABLE, or None
+    operation_did_execute = Signal(object, object)  # Changed, originator (or None)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -108,8 +124,11 @@ class Operations(QObject):
         on_failure: Failure | None = None,
         *,
         network: bool = False,
+        originator: object | None = None,
     ) -> None:
-        """Run ``fn`` on a worker; ``on_success(value)`` or ``on_failure(error)`` on the GUI."""
+        """Run ``fn`` on a worker; ``on_success(value)`` or ``on_failure(error)`` on the GUI.
+
+        What a successful result changed is then broadcast with ``originator``."""
         if self._closed:
             return
         self._pending += 1
@@ -128,6 +147,8 @@ class Operations(QObject):
                 verdict = store_verdict(value) if answered else _NOT_A_RESULT
                 if verdict is not _NOT_A_RESULT:
                     self.store_heard.emit(verdict)
+                if answered:
+                    self.broadcast(changes_of(value), originator)
 
             return deliver
 
@@ -138,6 +159,11 @@ class Operations(QObject):
             self._delivery,
         )
         (self._network if network else self._store).start(job)
+
+    def broadcast(self, changes: Changed, originator: object | None = None) -> None:
+        """Tell every open view what changed (on the GUI thread); nothing for no change."""
+        if changes and not self._closed:
+            self.operation_did_execute.emit(changes, originator)
 
     @property
     def idle(self) -> bool:

@@ -1,7 +1,9 @@
 """Operation factories for the sale: what the till asks of the store, run on the worker.
 
 Each function opens its own units of work through ``till.uow()`` and returns plain
-results; none of them touches a widget (they run off the GUI thread).
+results; none of them touches a widget (they run off the GUI thread). A function that
+calls one use case has that use case's name, so the window and the services speak of
+the same thing with the same word.
 """
 
 from __future__ import annotations
@@ -12,68 +14,58 @@ from uuid import UUID
 
 from pos.bootstrap import Till
 from pos.domain.results import Err, Ok, Result, Warn
-from pos.services.cart import (
-    CartSummary,
-    add_scanned,
-    add_to_cart,
-    cart_summary,
-    open_cart,
-    override_price,
-    remove_line,
-    set_quantity,
-    void_sale,
-)
-from pos.services.catalogue import ProductView, search_products
+from pos.services import cart, catalogue, coupons, shop
+from pos.services.cart import CartSummary
+from pos.services.catalogue import ProductView
 from pos.services.checkout import Cash, Sale, checkout
-from pos.services.coupons import CouponApplied, apply_coupon, remove_coupon
+from pos.services.coupons import CouponApplied
 from pos.services.receipts import receipt_text
-from pos.services.shop import check_store
 
 SEARCH_LIMIT = 20
 
 
-def new_sale(till: Till, cashier_id: int | None) -> Result[CartSummary]:
-    return open_cart(till.uow(), cashier_id=cashier_id, currency=till.settings.currency)
+def open_cart(till: Till, cashier_id: int | None) -> Result[CartSummary]:
+    return cart.open_cart(till.uow(), cashier_id=cashier_id, currency=till.settings.currency)
 
 
-def summary(till: Till, cart_id: int) -> Result[CartSummary]:
-    return cart_summary(till.uow(), cart_id)
+def cart_summary(till: Till, cart_id: int) -> Result[CartSummary]:
+    return cart.cart_summary(till.uow(), cart_id)
 
 
-def ring_up(till: Till, cart_id: int, code: str, quantity: int) -> Result[CartSummary]:
-    return add_scanned(till.uow(), cart_id, code, quantity)
+def add_scanned(till: Till, cart_id: int, code: str, quantity: int) -> Result[CartSummary]:
+    return cart.add_scanned(till.uow(), cart_id, code, quantity)
 
 
-def add_product(till: Till, cart_id: int, product_id: int, quantity: int) -> Result[CartSummary]:
-    return add_to_cart(till.uow(), cart_id, product_id, quantity)
+def add_to_cart(till: Till, cart_id: int, product_id: int, quantity: int) -> Result[CartSummary]:
+    return cart.add_to_cart(till.uow(), cart_id, product_id, quantity)
 
 
-def change_quantity(
-    till: Till, cart_id: int, product_id: int, quantity: int
-) -> Result[CartSummary]:
-    return set_quantity(till.uow(), cart_id, product_id, quantity)
+def set_quantity(till: Till, cart_id: int, product_id: int, quantity: int) -> Result[CartSummary]:
+    return cart.set_quantity(till.uow(), cart_id, product_id, quantity)
 
 
-def remove(till: Till, cart_id: int, product_id: int) -> Result[CartSummary]:
-    return remove_line(till.uow(), cart_id, product_id)
+def remove_line(till: Till, cart_id: int, product_id: int) -> Result[CartSummary]:
+    return cart.remove_line(till.uow(), cart_id, product_id)
 
 
-def search(till: Till, text: str, limit: int = SEARCH_LIMIT) -> Result[tuple[ProductView, ...]]:
-    return search_products(till.uow(), text, limit=limit)
+def search_products(
+    till: Till, text: str, limit: int = SEARCH_LIMIT
+) -> Result[tuple[ProductView, ...]]:
+    return catalogue.search_products(till.uow(), text, limit=limit)
 
 
-def use_coupon(till: Till, cart_id: int, code: str) -> Result[CouponApplied]:
-    return apply_coupon(till.uow(), cart_id, code)
+def apply_coupon(till: Till, cart_id: int, code: str) -> Result[CouponApplied]:
+    return coupons.apply_coupon(till.uow(), cart_id, code)
 
 
-def drop_coupon(till: Till, cart_id: int) -> Result[CartSummary]:
-    return remove_coupon(till.uow(), cart_id)
+def remove_coupon(till: Till, cart_id: int) -> Result[CartSummary]:
+    return coupons.remove_coupon(till.uow(), cart_id)
 
 
-def void(
+def void_sale(
     till: Till, cart_id: int, user_id: int | None, approved_by: int | None = None
 ) -> Result[Any]:
-    return void_sale(
+    return cart.void_sale(
         till.uow(),
         cart_id,
         user_id=user_id,
@@ -82,7 +74,7 @@ def void(
     )
 
 
-def set_price(
+def override_price(
     till: Till,
     cart_id: int,
     product_id: int,
@@ -91,7 +83,7 @@ def set_price(
     approved_by: int,
     reason: str | None = None,
 ) -> Result[CartSummary]:
-    return override_price(
+    return cart.override_price(
         till.uow(),
         cart_id,
         product_id,
@@ -110,7 +102,7 @@ class Payment:
     receipt: str | None = None
 
 
-def pay_cash(
+def checkout_cash(
     till: Till,
     cart_id: int,
     *,
@@ -138,6 +130,6 @@ def receipt_or_none(till: Till, order_id: UUID, locale: str) -> str | None:
     return text.value if isinstance(text, Ok | Warn) else None
 
 
-def store_answers(till: Till) -> Result[bool]:
+def check_store(till: Till) -> Result[bool]:
     """Whether the store answers: ``Err(STORE_UNREACHABLE)`` or ``Err(STORE_BUSY)`` if not."""
-    return check_store(till.uow())
+    return shop.check_store(till.uow())

@@ -278,7 +278,9 @@ def test_a_manager_resolves_a_stuck_card_payment_from_the_card_dialog(
     qtbot.waitUntil(lambda: card.status is PaymentStatus.PENDING, timeout=WAIT_MS)
     assert not card.manager_button.isVisible()
     # The terminal stops answering: the cancel cannot be confirmed.
-    monkeypatch.setattr(card_ops, "cancel_card", lambda *_args: Err(Code.PAYMENT_STATE_UNKNOWN))
+    monkeypatch.setattr(
+        card_ops, "cancel_card_payment", lambda *_args: Err(Code.PAYMENT_STATE_UNKNOWN)
+    )
     qtbot.keyClick(card, Qt.Key.Key_Escape)
     qtbot.waitUntil(card.manager_button.isVisible)
     shoot(card, "card-dialog-stuck")

@@ -16,9 +16,9 @@ from pos.services.stock import stock_levels
 from tests.conftest import value
 from tests.gui.conftest import AYRAN, PEYNIR, SUT, Shop, scan, settle, sign_in
 from ui import sale as sale_ops
-from ui import till as till_module
 from ui.dialogs import CashDialog, ReceiptDialog
 from ui.till import TillWindow
+from ui.till import window as till_module
 
 
 def stock(shop: Shop, barcode: str) -> tuple[int, int]:

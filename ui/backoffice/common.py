@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from pos.bootstrap import Till
 from pos.domain.messages import render
-from pos.domain.results import Err, Result, Warn
+from pos.domain.results import Changed, Err, Result, Warn
 from pos.services import UnitOfWork
 from pos.services.users import UserView
 from ui.i18n import _, language
@@ -156,6 +156,8 @@ class Page(QWidget):
 
     title = ""
     """English, marked with ``N_``: the page's tab."""
+    follows = Changed.NOTHING
+    """What in the store this page shows: it reads again when another view changes it."""
 
     def __init__(self, context: Context, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -190,7 +192,11 @@ class Page(QWidget):
             then(result.value)
 
         self.context.ops.run(
-            lambda: fn(self.context.uow()), answered, self._failed, network=network
+            lambda: fn(self.context.uow()),
+            answered,
+            self._failed,
+            network=network,
+            originator=self,
         )
 
     def _failed(self, error: BaseException) -> None:

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from pos.domain.coupons import CouponKind, RedemptionState
 from pos.domain.money import minor_digits, parse_price, parse_scaled
 from pos.domain.receipt import receipt_label
-from pos.domain.results import Code, Err
+from pos.domain.results import Changed, Code, Err
 from pos.services import UnitOfWork
 from pos.services.coupons import (
     CouponDraft,
@@ -118,6 +118,7 @@ REDEMPTION_COLUMNS: tuple[Column[RedemptionView], ...] = (
 
 class CouponsPage(Page):
     title = N_("Coupons")
+    follows = Changed.COUPONS
 
     def __init__(self, context: Context, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)

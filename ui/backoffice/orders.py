@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain.payments import EventOutcome, PaymentMethod
-from pos.domain.results import Code, Err
+from pos.domain.results import Changed, Code, Err
 from pos.domain.sales import OrderStatus
 from pos.services import UnitOfWork
 from pos.services.orders import (
@@ -171,6 +171,7 @@ class ReceiptCopyDialog(QDialog):
 
 class OrdersPage(Page):
     title = N_("Orders")
+    follows = Changed.ORDERS
 
     def __init__(self, context: Context, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain.payments import PaymentStatus
+from pos.domain.results import Changed
 from pos.services import UnitOfWork
 from pos.services.attention import (
     Attention,
@@ -300,6 +301,7 @@ class ForceResolveDialog(QDialog):
 
 class PaymentsPage(Page):
     title = N_("Payments")
+    follows = Changed.ORDERS
 
     def __init__(self, context: Context, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from pos.domain.catalogue import DEFAULT_TAX_RATE_BP, parse_tax_rate
 from pos.domain.messages import render
 from pos.domain.money import format_money, minor_digits, parse_price
-from pos.domain.results import Code, Err, Result
+from pos.domain.results import Changed, Code, Err, Result
 from pos.services.catalogue import (
     LIST_LIMIT,
     ProductCursor,
@@ -93,6 +93,7 @@ NAME_COLUMN = 1
 
 class ProductsPage(Page):
     title = N_("Products")
+    follows = Changed.CATALOGUE | Changed.STOCK
 
     def __init__(
         self,

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos.domain.results import Err, Ok, Result
+from pos.domain.results import Changed, Err, Ok, Result
 from pos.domain.stock import AdjustReason, MoveKind
 from pos.services import UnitOfWork
 from pos.services.catalogue import ProductView, find_product, search_products
@@ -88,6 +88,7 @@ def _fit(view: QTableView) -> None:
 
 class StockPage(Page):
     title = N_("Stock")
+    follows = Changed.STOCK | Changed.CATALOGUE | Changed.CART
 
     def __init__(self, context: Context, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)

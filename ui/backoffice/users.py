@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.domain.results import Changed
 from pos.domain.users import Role
 from pos.services import UnitOfWork
 from pos.services.users import (
@@ -58,6 +59,7 @@ def pin_field(name: str) -> QLineEdit:
 
 class UsersPage(Page):
     title = N_("Users")
+    follows = Changed.USERS
 
     def __init__(self, context: Context, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)

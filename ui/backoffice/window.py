@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import QMainWindow, QTabWidget
 
+from pos.domain.results import Changed
 from ui.backoffice.audit import AuditPage
 from ui.backoffice.common import Context, Page
 from ui.backoffice.coupons import CouponsPage
@@ -55,6 +56,7 @@ class BackOfficeWindow(QMainWindow):
         QShortcut(QKeySequence("F5"), self).activated.connect(self.refresh_current)
         QShortcut(QKeySequence("Ctrl+W"), self).activated.connect(self.close)
         self._stop_listening = on_language_changed(self.retranslate)
+        context.ops.operation_did_execute.connect(self._store_changed)
         self.scale = 0.0
         self._restyle = QTimer(self, singleShot=True, interval=RESTYLE_DELAY_MS)
         self._restyle.timeout.connect(self._follow_size)
@@ -74,6 +76,13 @@ class BackOfficeWindow(QMainWindow):
     def refresh_current(self) -> None:
         current = self.tabs.currentWidget()
         if isinstance(current, Page):
+            current.refresh()
+
+    def _store_changed(self, changes: Changed, originator: object) -> None:
+        """Another view changed the store: the page on show reads again what it follows
+        (the others read when they are shown)."""
+        current = self.tabs.currentWidget()
+        if isinstance(current, Page) and current is not originator and changes & current.follows:
             current.refresh()
 
     def _tab_shown(self, _index: int) -> None:
@@ -110,5 +119,6 @@ class BackOfficeWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._stop_listening()
+        self.context.ops.operation_did_execute.disconnect(self._store_changed)
         self.closed.emit()
         super().closeEvent(event)
