@@ -73,13 +73,7 @@ def drop_coupon(till: Till, cart_id: int) -> Result[CartSummary]:
 def void(
     till: Till, cart_id: int, user_id: int | None, approved_by: int | None = None
 ) -> Result[Any]:
-    return void_sale(
-        till.uow(),
-        cart_id,
-        user_id=user_id,
-        approved_by=approved_by,
-        approval_limit_minor=till.settings.void_approval_minor,
-    )
+    return void_sale(till.uow(), cart_id, user_id=user_id, approved_by=approved_by)
 
 
 def set_price(
