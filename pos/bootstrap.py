@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from pos.credentials import with_password
 from pos.domain.clock import Clock
+from pos.domain.policy import Policy
 from pos.settings import Settings, load_settings
 from pos.store.engine import make_engine
 from pos.store.uow import UnitOfWork
@@ -17,14 +18,22 @@ from pos.store.uow import UnitOfWork
 
 @dataclass(frozen=True)
 class Till:
-    """What the till's front ends (GUI, CLI) hold: settings and the store behind them."""
+    """What the till's front ends (GUI, CLI) hold: settings and the store behind them.
+
+    Every unit of work it makes carries the shop's policy, built from the settings at
+    start-up, so each use case reads the shop's hold times, windows and limits.
+    """
 
     settings: Settings
     engine: Engine
     clock: Clock | None = None
 
+    @property
+    def policy(self) -> Policy:
+        return self.settings.policy
+
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.clock)
+        return UnitOfWork(self.engine, self.clock, self.policy)
 
     def close(self) -> None:
         self.engine.dispose()

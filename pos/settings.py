@@ -22,13 +22,11 @@ from sqlalchemy.exc import ArgumentError
 
 from pos.domain.messages import DEFAULT_LOCALE, LOCALES
 from pos.domain.money import DEFAULT_CURRENCY, is_currency, minor_digits, parse_price
-from pos.services.reservations import RESERVATION_TTL
+from pos.domain.policy import VOID_APPROVAL_AMOUNT, Policy
 from pos.store.engine import StoreTimeouts
 
 APP_NAME = "kasa"
-VOID_APPROVAL_AMOUNT = 500
-"""Voiding a sale over this, in the till's currency, needs a manager's PIN unless the
-settings say otherwise."""
+DEFAULTS = Policy()
 
 
 class SettingsError(Exception):
@@ -38,7 +36,6 @@ class SettingsError(Exception):
 @dataclass(frozen=True)
 class Settings:
     database_url: str
-    reservation_ttl: timedelta = RESERVATION_TTL
     locale: str = "tr"
     currency: str = DEFAULT_CURRENCY
     terminal_url: str | None = None
@@ -47,9 +44,9 @@ class Settings:
     listener_host: str = "127.0.0.1"
     listener_port: int = 8765
     """Where the till hears webhooks; 0 takes any free port, -1 runs no listener."""
-    payment_window: timedelta = timedelta(minutes=5)
-    void_approval_minor: int = VOID_APPROVAL_AMOUNT * 100  # kuruş: the default currency is TRY
-    """Voiding a sale whose total is over this needs a manager's PIN; 0: every void does."""
+    policy: Policy = field(default_factory=Policy)
+    """The hold times, windows and limits the rules read: the till hands it to every use
+    case through the unit of work."""
     store_timeouts: StoreTimeouts = field(default_factory=StoreTimeouts)
 
 
@@ -94,7 +91,7 @@ def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = N
     url = str(environ.get("POS_DATABASE_URL") or file_url or default_database_url())
     _has_password(url, "POS_DATABASE_URL")  # validates the URL's form
 
-    minutes = till.get("reservation_ttl_minutes", int(RESERVATION_TTL.total_seconds() // 60))
+    minutes = till.get("reservation_ttl_minutes", _minutes(DEFAULTS.cart_hold))
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 24 * 60:
         raise SettingsError(f"{path}: till.reservation_ttl_minutes must be 1-1440 minutes")
     locale = environ.get("POS_LOCALE") or till.get("locale") or system_locale(environ)
@@ -113,7 +110,7 @@ def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = N
     provider = terminal.get("provider", "terminal")
     if not isinstance(provider, str) or not 0 < len(provider) <= 32:
         raise SettingsError(f"{path}: terminal.provider must be a name of 1-32 characters")
-    window = terminal.get("payment_window_minutes", 5)
+    window = terminal.get("payment_window_minutes", _minutes(DEFAULTS.card_answer_window))
     if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 60:
         raise SettingsError(f"{path}: terminal.payment_window_minutes must be 1-60 minutes")
     listener = _table(document, "listener", path)
@@ -127,15 +124,17 @@ def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = N
         raise SettingsError(f"{path}: listener.port must be 0-65535 (or -1: no listener)")
     return Settings(
         database_url=url,
-        reservation_ttl=timedelta(minutes=minutes),
         locale=locale,
         currency=currency,
         terminal_url=terminal_url,
         terminal_provider=provider,
         listener_host=listener_host,
         listener_port=listener_port,
-        payment_window=timedelta(minutes=window),
-        void_approval_minor=void_approval,
+        policy=Policy(
+            cart_hold=timedelta(minutes=minutes),
+            card_answer_window=timedelta(minutes=window),
+            void_approval_minor=void_approval,
+        ),
         store_timeouts=_store_timeouts(database, path),
     )
 
@@ -148,6 +147,10 @@ def system_locale(environ: Mapping[str, str] = os.environ) -> str:
             language = value.split("_")[0].split(".")[0].lower()
             return language if language in LOCALES else DEFAULT_LOCALE
     return DEFAULT_LOCALE
+
+
+def _minutes(duration: timedelta) -> int:
+    return int(duration.total_seconds() // 60)
 
 
 def _void_approval_minor(till: Mapping[str, object], currency: str, path: Path) -> int:

@@ -14,11 +14,15 @@ from collections.abc import Sequence
 from pos.bootstrap import Till
 from pos.cli import main as cli_main
 from pos.runtime.payments import PaymentRuntime, PaymentsNotConfigured, payment_runtime
+from ui.desktop_libraries import check_desktop_libraries
 
 log = logging.getLogger(__name__)
 
 
 def open_window(till: Till, demo: bool) -> int:
+    missing = check_desktop_libraries()  # before Qt, which would abort without saying why
+    if missing:
+        return missing
     from ui.app import run_till  # Qt loads only when a window is wanted
 
     runtime: PaymentRuntime | None

@@ -65,13 +65,7 @@ def remove_coupon(till: Till, cart_id: int) -> Result[CartSummary]:
 def void_sale(
     till: Till, cart_id: int, user_id: int | None, approved_by: int | None = None
 ) -> Result[Any]:
-    return cart.void_sale(
-        till.uow(),
-        cart_id,
-        user_id=user_id,
-        approved_by=approved_by,
-        approval_limit_minor=till.settings.void_approval_minor,
-    )
+    return cart.void_sale(till.uow(), cart_id, user_id=user_id, approved_by=approved_by)
 
 
 def override_price(

@@ -99,7 +99,6 @@ class PaymentRuntime:
             till.uow,
             self.terminal,
             till_id=till_id,
-            payment_window=till.settings.payment_window,
             on_change=self._changed,
             on_leftovers=self._left_over,
         )

@@ -8,7 +8,8 @@ reconciliation applies its effects once.
 
 It polls every ``fast`` seconds while a payment is in flight and every ``slow``
 seconds otherwise; ``wake()`` makes it look at once (after Pay is pressed). Past
-the payment window a pending payment is asked about once more, then cancelled.
+the shop's card answer window (``policy.card_answer_window``, carried by each unit of
+work) a pending payment is asked about once more, then cancelled.
 """
 
 from __future__ import annotations
@@ -16,14 +17,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import timedelta
 
 from pos.domain.clock import Clock, system_clock
 from pos.domain.payments import PaymentStatus
 from pos.domain.results import Err
 from pos.payments.terminal import PaymentTerminal
 from pos.services.card_payments import (
-    CARD_PAYMENT_WINDOW,
     CardPaymentView,
     cancel_card_payment,
     check_card_payment,
@@ -50,7 +49,6 @@ class Poller:
         till_id: int | None = None,
         fast: float = FAST_SECONDS,
         slow: float = SLOW_SECONDS,
-        payment_window: timedelta = CARD_PAYMENT_WINDOW,
         on_change: Callable[[int], None] | None = None,
         on_leftovers: Callable[[tuple[CardPaymentView, ...]], None] | None = None,
         clock: Clock = system_clock,
@@ -60,7 +58,6 @@ class Poller:
         self._till_id = till_id
         self.fast = fast
         self.slow = slow
-        self.payment_window = payment_window
         self.on_change = on_change
         self.on_leftovers = on_leftovers
         self._first_round = True
@@ -118,7 +115,8 @@ class Poller:
         return still
 
     def _reconcile(self, view: CardPaymentView) -> CardPaymentView | None:
-        checked = check_card_payment(self._uow(), self._terminal, view.payment_id)
+        uow = self._uow()
+        checked = check_card_payment(uow, self._terminal, view.payment_id)
         if isinstance(checked, Err):
             log.warning("poller: payment %s: %s", view.payment_id, checked.code)
             return None
@@ -126,7 +124,7 @@ class Poller:
         if (
             now_view.status is PaymentStatus.PENDING
             and now_view.cancel_requested_at is None
-            and self._clock() - now_view.created_at > self.payment_window
+            and self._clock() - now_view.created_at > uow.policy.card_answer_window
         ):
             # Asked once more just above; still waiting for a card, so give up on it.
             log.info("poller: payment %s ran past its window; cancelling", view.payment_id)

@@ -40,7 +40,6 @@ from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn, un
 from pos.payments.terminal import PaymentTerminal
 from pos.services._support import audit, is_id, use_case
 from pos.services.card_payments import (
-    CARD_PAYMENT_WINDOW,
     CardPaymentView,
     card_payment,
     check_card_payment,
@@ -202,10 +201,16 @@ def payments_needing_attention(
     uow: UnitOfWork,
     *,
     manager_id: object,
-    window: object = CARD_PAYMENT_WINDOW,
+    window: object = None,
     limit: object = ATTENTION_LIMIT,
 ) -> Result[Attention]:
-    """The five lists, each at most ``limit`` rows, newest first."""
+    """The five lists, each at most ``limit`` rows, newest first.
+
+    A card payment waits for a manager once it is older than ``window``; left out, the
+    shop's card answer window (``policy.card_answer_window``).
+    """
+    if window is None:
+        window = uow.policy.card_answer_window
     if not isinstance(window, timedelta) or not timedelta(0) < window <= MAX_WINDOW:
         raise Refused(Code.INVALID_FILTER)
     if type(limit) is not int or not 0 < limit <= MAX_ATTENTION_LIMIT:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 from uuid import UUID
@@ -48,8 +48,6 @@ from pos.store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-CARD_PAYMENT_WINDOW = timedelta(minutes=5)
-"""How long the till waits for a card before asking once more and then cancelling."""
 CANCEL_WAIT_SECONDS = 5.0
 MAX_NOTE_LENGTH = 500
 REVIEW_KEY_CONFLICT = "terminal_key_conflict"
@@ -270,7 +268,7 @@ def force_resolve(
         manager = acting_user(uow.session, manager_id, role=Role.MANAGER)
         cashier = acting_user(uow.session, cashier_id) if cashier_id is not None else None
         before = _card_view(connection, payment_id)
-        settled = _finalise(connection, before.payment_id, outcome, now, Settler.MANAGER)
+        settled = _finalise(uow, before.payment_id, outcome, Settler.MANAGER)
         if isinstance(settled, Err):
             return settled
         if settled.applied:
@@ -399,20 +397,18 @@ def _busy_with_another(uow: UnitOfWork, view: CardPaymentView) -> bool:
 
 
 def _finalise(
-    connection: Connection,
-    payment_id: int,
-    outcome: PaymentStatus,
-    now: datetime,
-    settler: Settler,
+    uow: UnitOfWork, payment_id: int, outcome: PaymentStatus, settler: Settler
 ) -> Settlement | Err:
+    """Settle the payment inside ``uow``'s open transaction."""
+    connection, now = uow.connection, uow.now()
     if outcome is PaymentStatus.PAID:
         return finalise_paid(connection, payment_id, now, settler)
-    return finalise_failed(connection, payment_id, now, outcome, settler=settler)
+    return finalise_failed(connection, payment_id, now, outcome, settler, hold=uow.policy.cart_hold)
 
 
 def _finish(uow: UnitOfWork, payment_id: int, outcome: PaymentStatus, settler: Settler) -> None:
     with uow:
-        _finalise(uow.connection, payment_id, outcome, uow.now(), settler)
+        _finalise(uow, payment_id, outcome, settler)
         uow.commit()
 
 

@@ -12,7 +12,7 @@ once at import on the unit of work's connection, without the ORM.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, and_, bindparam, delete, insert, select, update
@@ -28,7 +28,6 @@ from pos.services._support import audit, is_id, use_case
 from pos.services.catalogue import find_product
 from pos.services.reservations import (
     IS_ACTIVE,
-    RESERVATION_TTL,
     CartRow,
     end_reservation,
     hold_cart_reservations,
@@ -256,10 +255,12 @@ def add_to_cart(
     cart_id: object,
     product_id: object,
     quantity: object,
-    *,
-    ttl: timedelta = RESERVATION_TTL,
 ) -> Result[CartSummary]:
-    """Ring up ``quantity`` more units of a product, reserving exactly those units."""
+    """Ring up ``quantity`` more units of a product, reserving exactly those units.
+
+    Every line of the cart is then held for the shop's hold time (``policy.cart_hold``).
+    """
+    ttl = uow.policy.cart_hold
     added = read_quantity(quantity)
     if isinstance(added, Err):
         raise Refused.because(added)
@@ -314,25 +315,24 @@ def set_quantity(
     cart_id: object,
     product_id: object,
     quantity: object,
-    *,
-    ttl: timedelta = RESERVATION_TTL,
 ) -> Result[CartSummary]:
     """Set a line to ``quantity`` units, reserving or releasing the difference; 0 removes it."""
     wanted = read_quantity(quantity, allow_zero=True)
     if isinstance(wanted, Err):
         raise Refused.because(wanted)
-    return _change_line(uow, cart_id, product_id, wanted, ttl)
+    return _change_line(uow, cart_id, product_id, wanted)
 
 
 @use_case
 def remove_line(uow: UnitOfWork, cart_id: object, product_id: object) -> Result[CartSummary]:
     """Take a product off the sale and release what its line held."""
-    return _change_line(uow, cart_id, product_id, 0, RESERVATION_TTL)
+    return _change_line(uow, cart_id, product_id, 0)
 
 
 def _change_line(
-    uow: UnitOfWork, cart_id: object, product_id: object, quantity: int, ttl: timedelta
+    uow: UnitOfWork, cart_id: object, product_id: object, quantity: int
 ) -> Result[CartSummary]:
+    ttl = uow.policy.cart_hold
     with uow:
         connection, now = uow.connection, uow.now()
         cart = _open_cart_for_update(connection, cart_id, now)
@@ -455,12 +455,11 @@ def void_sale(
     *,
     user_id: int | None = None,
     approved_by: object = None,
-    approval_limit_minor: int | None = None,
 ) -> Result[VoidReport]:
     """Abandon an open sale: release every unit it holds, once, and close it.
 
     Refused while a payment is in flight: stock is never released while a payment's
-    outcome is unknown. A sale over ``approval_limit_minor`` (the till's setting) is
+    outcome is unknown. A sale over the shop's limit (``policy.void_approval_minor``) is
     refused ``APPROVAL_REQUIRED`` unless ``approved_by`` names an active manager; the
     audit row then names both the cashier and the manager.
     """
@@ -480,7 +479,7 @@ def void_sale(
         )
         total = summarise(connection, cart, now).total_minor
         if manager is None and void_needs_approval(
-            total, approval_limit_minor, by_manager=role is Role.MANAGER
+            total, uow.policy.void_approval_minor, by_manager=role is Role.MANAGER
         ):
             raise Refused(Code.APPROVAL_REQUIRED)
         held = connection.execute(

@@ -63,9 +63,6 @@ from pos.store.tables import (
 )
 from pos.store.uow import UnitOfWork
 
-PAYMENT_WINDOW = timedelta(minutes=15)
-"""How long a sale's goods stay held once Pay is pressed; the sweeper leaves carts in
-checkout alone in any case, so this only matters if a till dies mid-payment."""
 MAX_KEY_LENGTH = 255
 MAX_TENDERED_MINOR = 100 * MAX_PRICE_MINOR
 MAX_DETAIL_LENGTH = 1000
@@ -196,7 +193,6 @@ def checkout(
     idempotency_key: object,
     cashier_id: object = None,
     details: SaleDetails | None = None,
-    payment_window: timedelta = PAYMENT_WINDOW,
 ) -> Result[Sale]:
     """Put an open sale through checkout; a cash sale comes back paid, with its change.
 
@@ -216,9 +212,7 @@ def checkout(
     extra = _clean_details(details or SaleDetails())
     digest = _digest(cart_id, shown, tender, extra)
     try:
-        sale = _checkout_once(
-            uow, cart_id, shown, tender, key, digest, extra, payment_window, cashier_id
-        )
+        sale = _checkout_once(uow, cart_id, shown, tender, key, digest, extra, cashier_id)
     except IntegrityError:
         # Another request with this key (for another cart) won the insert: answer as a
         # retry would, which refuses a key reused for a different request.
@@ -240,7 +234,6 @@ def _checkout_once(
     key: str,
     digest: str,
     extra: dict[str, str | None],
-    payment_window: timedelta,
     cashier_id: object,
 ) -> Sale | Err:
     with uow:
@@ -322,7 +315,7 @@ def _checkout_once(
                 **extra,
             ),
         )
-        _hold_every_line(connection, cart, lines, now, payment_window, order_id)
+        _hold_every_line(connection, cart, lines, now, uow.policy.checkout_hold, order_id)
         if coupon is not None and not _CLAIM_COUPON.first(
             connection, {"b_coupon": coupon.id, "b_now": now}
         ):
@@ -419,8 +412,8 @@ def _hold_every_line(
     window: timedelta,
     order_id: UUID,
 ) -> None:
-    """Cover every line over the payment window for the order, or refuse the lot (lines in
-    product order)."""
+    """Cover every line for the order until ``now + window`` (the shop's checkout hold), or
+    refuse the lot (lines in product order)."""
     held = hold_cart_reservations(connection, cart.id, now + window, order_id)
     for line in sorted(lines, key=lambda line: line.product_id):
         try:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, insert, or_, select, update
@@ -97,7 +97,7 @@ def apply_payment_event(uow: UnitOfWork, event: object) -> Result[EventReceipt]:
                 )
                 .returning(payment_events.c.id)
             ).scalar_one()
-            receipt, changed = _apply(connection, event_row, checked, now)
+            receipt, changed = _apply(connection, event_row, checked, now, uow.policy.cart_hold)
             uow.commit()
     except IntegrityError:
         # Stored before (a re-delivery, or the same event racing in on another thread):
@@ -134,7 +134,7 @@ def match_unmatched_events(uow: UnitOfWork) -> Result[int]:
             ).first()
             if row is None:  # another reconciler got there first
                 continue
-            _apply(connection, event_row, _stored_event(row), now)
+            _apply(connection, event_row, _stored_event(row), now, uow.policy.cart_hold)
             uow.commit()
             matched += 1
     return Ok(matched, Changed.ORDERS if matched else Changed.NOTHING)
@@ -151,13 +151,13 @@ def _event_payment_join() -> Any:
 
 
 def _apply(
-    connection: Connection, event_row: int, event: TerminalEvent, now: datetime
+    connection: Connection, event_row: int, event: TerminalEvent, now: datetime, hold: timedelta
 ) -> tuple[EventReceipt, Changed]:
     payment = _find_payment(connection, event)
     outcome, status, changed = EventOutcome.UNMATCHED, None, Changed.NOTHING
     conflict = None
     if payment is not None:
-        outcome, status, changed, conflict = _settle(connection, payment, event, now)
+        outcome, status, changed, conflict = _settle(connection, payment, event, now, hold)
         if conflict is not None:
             _record_conflict(connection, payment, event_row, event, conflict, now)
             changed |= Changed.ORDERS
@@ -209,9 +209,12 @@ def _find_payment(connection: Connection, event: TerminalEvent) -> Any:
 
 
 def _settle(
-    connection: Connection, payment: Any, event: TerminalEvent, now: datetime
+    connection: Connection, payment: Any, event: TerminalEvent, now: datetime, hold: timedelta
 ) -> tuple[EventOutcome, PaymentStatus, Changed, str | None]:
-    """What the event did to the payment, and the conflict it raises if it raises one."""
+    """What the event did to the payment, and the conflict it raises if it raises one.
+
+    A failure holds the sale's goods in its cart again for ``hold``.
+    """
     current = PaymentStatus(payment.status)
     review = None
     if payment.provider_payment_id not in (None, event.terminal_payment_id):
@@ -253,7 +256,7 @@ def _settle(
         settled = finalise_paid(connection, payment.id, now, event.source)
         changed = Changed.ORDERS | Changed.STOCK | Changed.CART | Changed.COUPONS
     else:
-        settled = finalise_failed(connection, payment.id, now, target, settler=event.source)
+        settled = finalise_failed(connection, payment.id, now, target, event.source, hold=hold)
         changed = Changed.ORDERS | Changed.CART | Changed.COUPONS
     if isinstance(settled, Err) or not settled.applied:
         # Already there, or a move the machine forbids (a late "failed" after "paid").

@@ -24,7 +24,7 @@ from pos.domain.payments import MAX_TERMINAL_ID_LENGTH, PaymentStatus, Settler, 
 from pos.domain.receipt import receipt_label
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn
 from pos.services._support import is_id, use_case
-from pos.services.reservations import IS_ACTIVE, RESERVATION_TTL
+from pos.services.reservations import IS_ACTIVE
 from pos.store.models import (
     CartStatus,
     OrderStatus,
@@ -290,17 +290,18 @@ def mark_failed(
     payment_id: object,
     *,
     status: PaymentStatus = PaymentStatus.FAILED,
-    ttl: timedelta = RESERVATION_TTL,
     settler: Settler | None = None,
 ) -> Result[Settlement]:
     """The payment failed or was cancelled: the customer still stands at the till.
 
-    The sale goes back to the cashier as it was, its goods held again for a fresh
-    ``ttl`` (DESIGN.md §6, item 13) and its coupon use given back, so another tender
-    can be tried. The answer carries the seed's "Ödeme başarısız".
+    The sale goes back to the cashier as it was, its goods held again for the shop's
+    hold time (``policy.cart_hold``, DESIGN.md §6, item 13) and its coupon use given
+    back, so another tender can be tried. The answer carries the seed's "Ödeme başarısız".
     """
     with uow:
-        settled = finalise_failed(uow.connection, payment_id, uow.now(), status, ttl, settler)
+        settled = finalise_failed(
+            uow.connection, payment_id, uow.now(), status, settler, hold=uow.policy.cart_hold
+        )
         if isinstance(settled, Err):
             return settled
         if not settled.applied:
@@ -316,10 +317,14 @@ def finalise_failed(
     payment_id: object,
     now: datetime,
     status: PaymentStatus = PaymentStatus.FAILED,
-    ttl: timedelta = RESERVATION_TTL,
     settler: Settler | None = None,
+    *,
+    hold: timedelta,
 ) -> Settlement | Err:
-    """End the payment failed or cancelled inside the caller's transaction; exactly once."""
+    """End the payment failed or cancelled inside the caller's transaction; exactly once.
+
+    The sale's goods go back to its cart, held for ``hold`` (the shop's cart hold).
+    """
     if status not in (PaymentStatus.FAILED, PaymentStatus.CANCELLED):
         raise ValueError("a payment fails as failed or cancelled")
     moved = _move(connection, payment_id, status, now, settler)
@@ -335,7 +340,7 @@ def finalise_failed(
     connection.execute(
         update(reservations)
         .where(reservations.c.order_id == order_id, IS_ACTIVE)
-        .values(order_id=None, expires_at=now + ttl)
+        .values(order_id=None, expires_at=now + hold)
     )
     _release_coupon(connection, order_id, now)
     connection.execute(

@@ -27,7 +27,6 @@ from pos.store.prepared import Prepared
 from pos.store.tables import carts, inventory, reservations
 from pos.store.uow import UnitOfWork
 
-RESERVATION_TTL = timedelta(minutes=15)
 SWEEP_BATCH = 500
 
 

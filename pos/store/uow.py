@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine, RootTransaction, func, select
 from sqlalchemy.orm import Session
 
 from pos.domain.clock import Clock, system_clock
+from pos.domain.policy import Policy
 from pos.store.engine import READ_ONLY
 
 
@@ -22,13 +23,19 @@ class UnitOfWork:
     ``clock`` is the store's clock. Left out, it is the database's ``now()`` on
     PostgreSQL, so every till sharing the store agrees on when a reservation
     expires, and the machine's clock on SQLite, where the store is local.
+
+    ``policy`` is the shop's policy (hold times, windows, limits) the use cases read;
+    left out, the defaults.
     """
 
     connection: Connection
 
-    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
+    def __init__(
+        self, engine: Engine, clock: Clock | None = None, policy: Policy | None = None
+    ) -> None:
         self.engine = engine
         self.clock = clock
+        self.policy = policy or Policy()
         self._now: datetime | None = None
         self._read_only = False
         self._session: Session | None = None

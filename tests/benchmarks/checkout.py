@@ -117,12 +117,13 @@ if str(ROOT) not in sys.path:  # for tests.invariants, and pos without `pip inst
     sys.path.insert(0, str(ROOT))
 
 from pos.domain.payments import PaymentStatus, sources_of  # noqa: E402
+from pos.domain.policy import Policy  # noqa: E402
 from pos.domain.pricing import PriceLine, quote  # noqa: E402
 from pos.domain.receipt import receipt_label  # noqa: E402
 from pos.domain.results import Err, Ok, Result  # noqa: E402
 from pos.services.cart import add_to_cart, open_cart  # noqa: E402
 from pos.services.catalogue import ProductDraft, create_product  # noqa: E402
-from pos.services.checkout import PAYMENT_WINDOW, Cash, checkout  # noqa: E402
+from pos.services.checkout import Cash, checkout  # noqa: E402
 from pos.services.reservations import release_expired  # noqa: E402
 from pos.services.stock import receive_stock  # noqa: E402
 from pos.services.users import create_user  # noqa: E402
@@ -518,7 +519,7 @@ class SQLiteFloor(Floor):
         now = datetime.now(UTC).replace(tzinfo=None)
         return {
             "now": now.isoformat(" ", "microseconds"),
-            "until": (now + PAYMENT_WINDOW).isoformat(" ", "microseconds"),
+            "until": (now + Policy().checkout_hold).isoformat(" ", "microseconds"),
         }
 
     def order_value(self, order_id: uuid.UUID) -> object:
@@ -548,7 +549,7 @@ class PostgresFloor(Floor):
         self.connection.rollback()
 
     def instant(self) -> dict[str, object]:
-        return {"window": PAYMENT_WINDOW}  # the instant itself is the server's now()
+        return {"window": Policy().checkout_hold}  # the instant itself is the server's now()
 
     def order_value(self, order_id: uuid.UUID) -> object:
         return order_id

@@ -78,11 +78,11 @@ from sqlalchemy import URL, Connection, Engine, event, text
 # The repository, for tests.benchmarks, and for pos without `pip install -e .`
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from pos.domain.policy import Policy
 from pos.domain.quantities import MAX_QUANTITY
 from pos.domain.results import Err, Result
 from pos.services.cart import add_to_cart, open_cart, remove_line
 from pos.services.catalogue import ProductDraft, create_product
-from pos.services.reservations import RESERVATION_TTL
 from pos.services.stock import receive_stock
 from pos.services.users import create_user
 from pos.store.engine import BUSY_TIMEOUT_MS, MMAP_BYTES, make_engine
@@ -465,7 +465,7 @@ class SQLiteFloor(Floor):
         try:
             now = datetime.now(UTC).replace(tzinfo=None)
             at = now.isoformat(" ", "microseconds")
-            until = (now + RESERVATION_TTL).isoformat(" ", "microseconds")
+            until = (now + Policy().cart_hold).isoformat(" ", "microseconds")
             product = x(q.product, (product_id,)).fetchone()
             if product is None or not product[1]:
                 raise Refusal("product unavailable")
@@ -497,7 +497,7 @@ class SQLiteFloor(Floor):
         try:
             now = datetime.now(UTC).replace(tzinfo=None)
             at = now.isoformat(" ", "microseconds")
-            until = (now + RESERVATION_TTL).isoformat(" ", "microseconds")
+            until = (now + Policy().cart_hold).isoformat(" ", "microseconds")
             cart = x(q.touch_cart, (at, cart_id)).fetchone()
             open_cart_location(cart)
             line = x(q.line, (cart_id, product_id)).fetchone()
@@ -553,7 +553,7 @@ class PostgresFloor(Floor):
         try:
             assert q.now is not None
             now: datetime = x(q.now, {}).fetchone()[0]
-            until = now + RESERVATION_TTL
+            until = now + Policy().cart_hold
             product = x(q.product, {"b_product": product_id}).fetchone()
             if product is None or not product[1]:
                 raise Refusal("product unavailable")
@@ -607,7 +607,7 @@ class PostgresFloor(Floor):
         try:
             assert q.now is not None
             now: datetime = x(q.now, {}).fetchone()[0]
-            until = now + RESERVATION_TTL
+            until = now + Policy().cart_hold
             cart = x(q.touch_cart, {"b_now": now, "b_cart": cart_id}).fetchone()
             open_cart_location(cart)
             line = x(q.line, {"b_cart": cart_id, "b_product": product_id}).fetchone()

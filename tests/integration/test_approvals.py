@@ -12,6 +12,7 @@ from sqlalchemy import update
 from pos.domain.approvals import price_override_needs_reason, void_needs_approval
 from pos.domain.messages import render
 from pos.domain.payments import PaymentStatus, Settler
+from pos.domain.policy import Policy
 from pos.domain.results import Code
 from pos.services.approvals import approve
 from pos.services.card_payments import force_resolve
@@ -44,6 +45,11 @@ from tests.sales import new_cart, pay_by_card, pay_cash, rows, two_line_cart
 MANAGER_PIN = "4321"
 LIMIT = 50_00
 """The till's setting in these tests: voids over ₺50,00 need a manager."""
+
+
+def limited(uow: UnitOfWork, limit_minor: int = LIMIT) -> UnitOfWork:
+    """A unit of work of a till whose shop sets the void limit to ``limit_minor``."""
+    return UnitOfWork(uow.engine, uow.clock, Policy(void_approval_minor=limit_minor))
 
 
 def audit_rows(store: Store, action: str) -> list[Any]:
@@ -108,7 +114,7 @@ def test_only_giving_an_item_away_needs_a_reason(price, needed):
 def test_a_void_under_the_limit_needs_no_approval(store, uow, shelf, cashier):
     cart, first, _second = two_line_cart(uow, shelf)  # ₺55,00
 
-    report = value(void_sale(uow, cart, user_id=cashier.id, approval_limit_minor=60_00))
+    report = value(void_sale(limited(uow, 60_00), cart, user_id=cashier.id))
 
     assert (report.units_released, report.approved_by) == (3, None)
     assert value(cart_summary(uow, cart)).status is CartStatus.CLOSED
@@ -125,7 +131,7 @@ def test_a_void_over_the_limit_without_approval_is_refused_and_changes_nothing(
     cart, _product = big_cart(uow, shelf)
     before = snapshot(uow, store, cart)
 
-    refused = error(void_sale(uow, cart, user_id=cashier.id, approval_limit_minor=LIMIT))
+    refused = error(void_sale(limited(uow), cart, user_id=cashier.id))
 
     assert refused.code is Code.APPROVAL_REQUIRED
     assert snapshot(uow, store, cart) == before
@@ -138,7 +144,7 @@ def test_a_limit_of_zero_makes_every_void_need_a_manager(store, uow, shelf, cash
     cart = new_cart(uow)
     value(add_to_cart(uow, cart, product, 1))
 
-    refused = error(void_sale(uow, cart, user_id=cashier.id, approval_limit_minor=0))
+    refused = error(void_sale(limited(uow, 0), cart, user_id=cashier.id))
 
     assert refused.code is Code.APPROVAL_REQUIRED
     assert value(cart_summary(uow, cart)).status is CartStatus.OPEN
@@ -152,13 +158,7 @@ def test_an_approved_void_names_the_cashier_and_the_manager(store, uow, shelf, m
     assert (approval.manager.id, approval.cashier_id) == (manager.id, cashier.id)
 
     report = value(
-        void_sale(
-            uow,
-            cart,
-            user_id=cashier.id,
-            approved_by=approval.manager.id,
-            approval_limit_minor=LIMIT,
-        )
+        void_sale(limited(uow), cart, user_id=cashier.id, approved_by=approval.manager.id)
     )
 
     assert (report.units_released, report.approved_by) == (3, manager.id)
@@ -180,7 +180,7 @@ def test_a_manager_at_the_till_voids_a_large_sale_without_another_approval(
 ):
     cart, _product = big_cart(uow, shelf)
 
-    value(void_sale(uow, cart, user_id=manager.id, approval_limit_minor=LIMIT))
+    value(void_sale(limited(uow), cart, user_id=manager.id))
 
     (voided,) = audit_rows(store, "sale.voided")
     assert (voided.user_id, voided.approved_by) == (manager.id, None)
@@ -193,13 +193,7 @@ def test_a_cashier_or_a_departed_manager_cannot_approve_a_void(store, uow, shelf
 
     def void(approved_by: object) -> Code:
         return error(
-            void_sale(
-                uow,
-                cart,
-                user_id=cashier.id,
-                approved_by=approved_by,
-                approval_limit_minor=LIMIT,
-            )
+            void_sale(limited(uow), cart, user_id=cashier.id, approved_by=approved_by)
         ).code
 
     assert void(other.id) is Code.NOT_PERMITTED

@@ -14,12 +14,13 @@ from sqlalchemy import event, select, update
 
 from pos.domain.catalogue import gtin_check_digit_ok
 from pos.domain.messages import render
+from pos.domain.policy import Policy
 from pos.domain.results import Changed, Code, Err, Ok, Result
 from pos.domain.stock import AdjustReason
 from pos.services.cart import add_to_cart
 from pos.services.catalogue import ProductDraft, create_product
 from pos.services.payments import mark_paid
-from pos.services.reservations import RESERVATION_TTL, release_expired
+from pos.services.reservations import release_expired
 from pos.services.stock import (
     MAX_DELIVERY_LINES,
     adjust_stock,
@@ -623,7 +624,7 @@ def test_the_reservations_of_a_product_show_till_cart_quantity_and_expiry(
         (first, "T01", 2, True, False),
         (second, "T01", 3, False, False),
     ]
-    assert held[0].expires_at == clock.current - timedelta(minutes=16) + RESERVATION_TTL
+    assert held[0].expires_at == clock.current - timedelta(minutes=16) + Policy().cart_hold
 
 
 def test_a_sale_waiting_for_its_card_shows_as_paying(uow, shelf: Shelf, manager):

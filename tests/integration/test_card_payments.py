@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import timedelta
 
 import pytest
 
@@ -272,7 +271,7 @@ def test_past_the_payment_window_the_poller_asks_once_more_then_cancels(
     with terminal_rig(store, clock) as rig:
         sale, cart, _product = card_sale(uow, shelf, 1292)
         started(uow, rig.terminal, sale.payment_id)
-        poller = rig.poller(payment_window=timedelta(minutes=5))
+        poller = rig.poller()  # the default card answer window: 5 minutes
         assert poller.run_once() == 1
         assert rig.view(sale.payment_id).status is PaymentStatus.PENDING
         clock.advance(minutes=6)

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from pos.domain.messages import render
+from pos.domain.policy import Policy
 from pos.domain.results import Changed, Code, Ok
 from pos.services.cart import (
     add_scanned,
@@ -305,7 +306,8 @@ def test_working_on_a_cart_keeps_all_of_its_lines_held(uow, shelf, clock: FakeCl
 def test_the_reservation_ttl_is_configurable(uow, shelf, clock: FakeClock):
     product = shelf.product(stock=3)
     cart = new_cart(uow)
-    value(add_to_cart(uow, cart, product, 1, ttl=timedelta(minutes=2)))
+    two_minutes = UnitOfWork(uow.engine, clock, Policy(cart_hold=timedelta(minutes=2)))
+    value(add_to_cart(two_minutes, cart, product, 1))
 
     clock.advance(minutes=1)
     assert value(release_expired(uow)).expired == 0

@@ -14,10 +14,11 @@ from pos.domain.coupons import CouponKind
 from pos.domain.messages import render
 from pos.domain.money import Money
 from pos.domain.payments import PaymentMethod, PaymentStatus
+from pos.domain.policy import Policy
 from pos.domain.results import Changed, Code, Ok
 from pos.services.cart import add_to_cart, cart_summary, void_sale
 from pos.services.catalogue import ProductDraft, update_product
-from pos.services.checkout import PAYMENT_WINDOW, Card, Cash, SaleDetails, checkout
+from pos.services.checkout import Card, Cash, SaleDetails, checkout
 from pos.services.coupons import CouponDraft, apply_coupon, create_coupon
 from pos.services.payments import mark_failed
 from pos.services.reservations import release_expired
@@ -311,7 +312,7 @@ def test_checkout_stretches_the_holds_over_the_payment_window_and_ties_them_to_t
 
     held = rows(store, Reservation, Reservation.cart_id == cart)
     assert {(r.status, r.expires_at, r.order_id) for r in held} == {
-        (ReservationStatus.ACTIVE, clock() + PAYMENT_WINDOW, sale.order_id)
+        (ReservationStatus.ACTIVE, clock() + Policy().checkout_hold, sale.order_id)
     }
 
 

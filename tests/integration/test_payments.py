@@ -13,12 +13,13 @@ from sqlalchemy import select
 from pos.domain.coupons import CouponKind
 from pos.domain.messages import render
 from pos.domain.payments import PaymentStatus
+from pos.domain.policy import Policy
 from pos.domain.results import Code, Ok, Warn
 from pos.services.cart import add_to_cart, cart_summary, set_quantity, void_sale
 from pos.services.checkout import Cash, checkout
 from pos.services.coupons import CouponDraft, apply_coupon, create_coupon
 from pos.services.payments import mark_failed, mark_paid, mark_pending
-from pos.services.reservations import RESERVATION_TTL, end_reservation, release_expired
+from pos.services.reservations import end_reservation, release_expired
 from pos.store.models import (
     AuditEntry,
     CartStatus,
@@ -211,7 +212,7 @@ def test_a_failed_card_payment_gives_the_sale_back_to_the_cashier(
     assert [line.reserved for line in summary.lines] == [2, 1]
     # Held again for a fresh TTL from the moment of the failure, and no longer tied to
     # the failed order.
-    expires = START + timedelta(minutes=3) + RESERVATION_TTL
+    expires = START + timedelta(minutes=3) + Policy().cart_hold
     assert reservations_of(store, cart) == [
         (first, 2, ReservationStatus.ACTIVE, expires, None),
         (second, 1, ReservationStatus.ACTIVE, expires, None),

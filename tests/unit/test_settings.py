@@ -69,7 +69,7 @@ def test_the_default_store_is_a_sqlite_file_in_the_user_data_directory(tmp_path)
     assert settings.database_url == default_database_url()
     assert settings.database_url.startswith("sqlite:///")
     assert settings.database_url.endswith("kasa.sqlite3")
-    assert settings.reservation_ttl == timedelta(minutes=15)
+    assert settings.policy.cart_hold == timedelta(minutes=15)
 
 
 def test_the_settings_file_points_the_till_at_postgresql(tmp_path):
@@ -82,7 +82,7 @@ def test_the_settings_file_points_the_till_at_postgresql(tmp_path):
     settings = load_settings({}, path)
 
     assert settings.database_url == "postgresql+psycopg://kasa@db.shop/kasa"
-    assert settings.reservation_ttl == timedelta(minutes=20)
+    assert settings.policy.cart_hold == timedelta(minutes=20)
     assert settings.locale == "en"
 
 
@@ -254,7 +254,7 @@ def test_the_terminal_and_listener_come_from_the_settings(tmp_path):
     )
     settings = load_settings({}, path)
     assert settings.terminal_url == "https://gateway.example/pos"
-    assert settings.payment_window == timedelta(minutes=3)
+    assert settings.policy.card_answer_window == timedelta(minutes=3)
     assert (settings.listener_host, settings.listener_port) == ("0.0.0.0", 9100)
 
 
@@ -321,9 +321,9 @@ def test_the_settings_file_language_wins_over_the_operating_systems(tmp_path):
 
 
 def test_voiding_over_500_in_the_tills_currency_needs_a_manager_by_default(tmp_path):
-    assert load_settings({}, tmp_path / "missing.toml").void_approval_minor == 500_00
+    assert load_settings({}, tmp_path / "missing.toml").policy.void_approval_minor == 500_00
     yen = load_settings({}, write(tmp_path, '[till]\ncurrency = "JPY"\n'))
-    assert yen.void_approval_minor == 500  # the yen has no minor unit
+    assert yen.policy.void_approval_minor == 500  # the yen has no minor unit
 
 
 @pytest.mark.parametrize(
@@ -339,7 +339,7 @@ def test_voiding_over_500_in_the_tills_currency_needs_a_manager_by_default(tmp_p
 )
 def test_the_void_approval_amount_is_typed_as_the_till_shows_money(tmp_path, setting, minor):
     path = write(tmp_path, f"[till]\nvoid_approval_amount = {setting}\n")
-    assert load_settings({}, path).void_approval_minor == minor
+    assert load_settings({}, path).policy.void_approval_minor == minor
 
 
 @pytest.mark.parametrize(

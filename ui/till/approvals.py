@@ -35,7 +35,7 @@ class Approvals:
             return
         cart_id, total, currency = self.cart.cart_id, self.cart.total_minor, self.cart.currency
         by_manager = self.user is not None and self.user.role is Role.MANAGER
-        limit = self.till.settings.void_approval_minor
+        limit = self.till.policy.void_approval_minor
         if not void_needs_approval(total, limit, by_manager=by_manager):
             self._confirm_void(None)
             return
