@@ -15,6 +15,7 @@ from ui.backoffice.orders import OrdersPage
 from ui.backoffice.payments import PaymentsPage
 from ui.backoffice.products import ProductsPage
 from ui.backoffice.scaling import SMALLEST, stylesheet, text_scale
+from ui.backoffice.shop import ShopPage
 from ui.backoffice.stock import StockPage
 from ui.backoffice.users import UsersPage
 from ui.i18n import _, on_language_changed, other_language, set_language
@@ -29,6 +30,7 @@ PAGES: tuple[type[Page], ...] = (
     AuditPage,
     PaymentsPage,
     OrdersPage,
+    ShopPage,
 )
 
 
