@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from pos.domain import clock
 from pos.domain.results import Code, Err
+from pos.services import UnitOfWork
 from pos.services.shop import (
     MAX_HEADER_LINE_LENGTH,
     MAX_HEADER_LINES,
@@ -34,7 +35,6 @@ from pos.services.shop import (
     shop_settings,
     update_shop_settings,
 )
-from pos.store.uow import UnitOfWork
 from ui import shop_time
 from ui.backoffice.common import Context, Page
 from ui.backoffice.widgets import button
