@@ -33,6 +33,7 @@ from pos.domain.results import Err, Result, Warn
 from pos.services.card_payments import CardPaymentView
 from ui import card as card_ops
 from ui import sale as sale_ops
+from ui import shop_time
 from ui.approval import Approved, ManagerApprovalDialog
 from ui.i18n import N_, _, language
 
@@ -122,7 +123,7 @@ class LeftoverDialog(QDialog):
         self.note_label.setVisible(bool(text))
 
     def _line(self, view: CardPaymentView) -> str:
-        started = format_time(view.created_at.astimezone(), format="short", locale=language())
+        started = format_time(shop_time.local(view.created_at), format="short", locale=language())
         return _("Payment {payment}, {amount}, started {time}: {state}").format(
             payment=view.payment_id,
             amount=format_money(view.amount_minor, view.currency, language()),

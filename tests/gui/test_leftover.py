@@ -5,8 +5,11 @@ the status bar at once. Against the terminal simulator over real HTTP on loopbac
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC
+from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_time
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -77,6 +80,25 @@ def test_the_till_shows_the_left_over_payment_at_start_with_its_ways_out(
     assert [line.product_id for line in window.cart.lines] == [shop.products[NO_ANSWER]]
     qtbot.waitUntil(lambda: window.leftover.dialog is None)
     settle(qtbot, window)
+
+
+@pytest.mark.usefixtures("machine_in_utc")
+def test_the_left_over_payment_is_timed_on_the_shops_clock(
+    qtbot: QtBot, shop: Shop, restarted: tuple[TillWindow, int, int]
+) -> None:
+    window, _payment, _cart = restarted
+    sign_in(qtbot, window, shop.cashier, "1111")
+    qtbot.waitUntil(lambda: window.leftover.dialog is not None, timeout=WAIT_MS)
+    dialog = window.leftover.dialog
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.payments.count() == 1, timeout=WAIT_MS)
+    view = dialog.selected()
+    assert view is not None
+
+    shown = dialog.payments.item(0).text()
+    istanbul = view.created_at.astimezone(ZoneInfo("Europe/Istanbul"))
+    assert format_time(istanbul, format="short", locale="tr") in shown
+    assert format_time(view.created_at.astimezone(UTC), format="short", locale="tr") not in shown
 
 
 def test_a_manager_settles_the_left_over_payment_by_hand_from_the_till(
