@@ -6,7 +6,7 @@ import re
 import unicodedata
 
 from pos.domain.money import parse_scaled
-from pos.domain.text import clean_line
+from pos.domain.text import clean_line, trimmed
 
 MAX_NAME_LENGTH = 200
 MAX_TAX_RATE_BP = 10_000
@@ -23,10 +23,8 @@ _GTIN_LENGTHS = (8, 12, 13, 14)
 
 
 def clean_sku(value: object) -> str | None:
-    if not isinstance(value, str):
-        return None
-    sku = value.strip()
-    return sku if _SKU.fullmatch(sku) else None
+    sku = trimmed(value)
+    return sku if sku is not None and _SKU.fullmatch(sku) else None
 
 
 def gtin_check_digit_ok(code: str) -> bool:
@@ -42,9 +40,10 @@ def clean_barcode(value: object) -> str | None:
     Purely numeric codes of a GTIN length must carry a correct check digit: a
     scanner misread or a typo must not silently match another product.
     """
-    if not isinstance(value, str):
+    text = trimmed(value)
+    if text is None:
         return None
-    code = value.strip().upper()
+    code = text.upper()
     if not _BARCODE.fullmatch(code):
         return None
     if code.isdigit() and len(code) in _GTIN_LENGTHS and not gtin_check_digit_ok(code):

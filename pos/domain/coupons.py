@@ -17,6 +17,7 @@ from datetime import datetime
 
 from pos.domain.pricing import BASIS_POINTS, round_half_up
 from pos.domain.results import Code
+from pos.domain.text import trimmed
 
 MAX_CODE_LENGTH = 32
 _CODE = re.compile(rf"[A-Z0-9][A-Z0-9_-]{{0,{MAX_CODE_LENGTH - 1}}}")
@@ -40,10 +41,11 @@ class RedemptionState(enum.StrEnum):
 
 def clean_coupon_code(value: object) -> str | None:
     """The canonical form of a coupon code (trimmed, upper case), or None if it is not one."""
-    if not isinstance(value, str) or len(value) > 4 * MAX_CODE_LENGTH:
+    text = trimmed(value)
+    if text is None or len(text) > 4 * MAX_CODE_LENGTH:
         return None
     # Normalised again after upper-casing: "i" + combining dot becomes one "İ".
-    upper = unicodedata.normalize("NFKC", value).strip().upper()
+    upper = unicodedata.normalize("NFKC", text).strip().upper()
     code = unicodedata.normalize("NFKC", upper).translate(_TURKISH_CAPITALS)
     return code if _CODE.fullmatch(code) else None
 

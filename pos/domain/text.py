@@ -16,6 +16,21 @@ FOLDED = "\t\n\r"
 """The control characters a one-line note may hold: they become spaces."""
 
 
+TRIMMED = " \t\r\n"
+"""What may stand around a code or a word as typed or scanned (a scanner ends with Enter)."""
+
+
+def trimmed(value: object) -> str | None:
+    """``value`` without the spaces, tabs and line breaks around it; None if it is not text
+    or anything left in it is unprintable. (``str.strip()`` alone would also take away
+    a vertical tab or the separators ``\\x1c``..``\\x1f``, letting hostile input through as
+    the code it hid.)"""
+    if not isinstance(value, str):
+        return None
+    text = value.strip(TRIMMED)
+    return text if readable(text) else None
+
+
 def unprintable(char: str) -> bool:
     """A control (C0, C1), format (bidi, zero-width), surrogate, private-use or
     unassigned character, or a line or paragraph separator: nothing a person reads."""

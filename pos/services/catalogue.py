@@ -38,7 +38,7 @@ from pos.domain.money import (
     is_currency,
 )
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
-from pos.domain.text import readable
+from pos.domain.text import readable, trimmed
 from pos.services._support import audit, is_id, product_or_refuse, use_case
 from pos.services.users import acting_user
 from pos.store.models import (
@@ -130,7 +130,7 @@ def validate_draft(draft: ProductDraft) -> ProductDraft | Err:
     if name is None:
         return Err(Code.INVALID_NAME)
     barcode = None
-    blank = isinstance(draft.barcode, str) and not draft.barcode.strip()
+    blank = isinstance(draft.barcode, str) and draft.barcode.strip(" ") == ""
     if draft.barcode is not None and not blank:
         barcode = clean_barcode(draft.barcode)
         if barcode is None:
@@ -248,8 +248,8 @@ def find_product(uow: UnitOfWork, code: object) -> Result[ProductView]:
     """The active product whose barcode or SKU is ``code`` (what the scanner or keypad sent)."""
     if not isinstance(code, str) or not code.strip() or len(code) > 64:
         raise Refused(Code.PRODUCT_UNAVAILABLE)
-    text = code.strip()  # a scanner ends its code with a line break
-    if not readable(text):
+    text = trimmed(code)  # a scanner ends its code with a line break
+    if text is None:
         raise Refused(Code.BARCODE_UNREADABLE)
     with uow.reading():
         product = None

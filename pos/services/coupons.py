@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from pos.domain.coupons import CouponKind, CouponTerms, clean_coupon_code, terms_problem
 from pos.domain.money import DEFAULT_CURRENCY, is_currency
 from pos.domain.results import Changed, Code, Ok, Refused, Result
+from pos.domain.text import trimmed
 from pos.services._pricing import COUPON_COLUMNS, StoredCoupon, load_coupon, stored_coupon
 from pos.services._support import audit, is_id, use_case
 from pos.services.cart import CartSummary, lock_cart, summarise
@@ -309,7 +310,7 @@ def list_coupons(
     ``query`` finds codes containing it (read as a code is: any case, trimmed);
     ``after`` is the last code of the previous page.
     """
-    text = query.strip() if isinstance(query, str) else None
+    text = trimmed(query)
     needle = clean_coupon_code(text) if text else ""
     start = clean_coupon_code(after) if after is not None else ""
     if (

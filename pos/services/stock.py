@@ -23,7 +23,7 @@ from pos.domain.quantities import parse_delta, parse_quantity
 from pos.domain.receipt import receipt_label
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
 from pos.domain.stock import AdjustReason, clean_note, parse_adjust_reason
-from pos.domain.text import clean_line, clean_text, readable
+from pos.domain.text import clean_line, clean_text, trimmed
 from pos.services._support import audit, is_id, product_or_refuse, use_case
 from pos.services.reservations import (
     IS_ACTIVE,
@@ -913,11 +913,10 @@ def _product_key(ref: object) -> int | str | None:
     if is_id(ref):
         assert isinstance(ref, int)
         return ref
-    if isinstance(ref, str):
-        code = ref.strip()
-        # Control characters never name a product (and a NUL would upset PostgreSQL).
-        if 0 < len(code) <= MAX_CODE_LENGTH and readable(code):
-            return code
+    # Control characters never name a product (and a NUL would upset PostgreSQL).
+    code = trimmed(ref)
+    if code is not None and 0 < len(code) <= MAX_CODE_LENGTH:
+        return code
     return None
 
 

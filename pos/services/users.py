@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from pos.domain.catalogue import search_words
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
-from pos.domain.text import clean_line, readable
+from pos.domain.text import clean_line, readable, trimmed
 from pos.services._support import audit, is_id, use_case
 from pos.store.models import Role, User
 from pos.store.tables import users
@@ -85,7 +85,7 @@ def create_user(
 ) -> Result[UserView]:
     """A new cashier or manager. ``by_user_id`` is the manager creating them; it is left
     out only when a store gets its first user (the demo, the set-up command)."""
-    name = username.strip().lower() if isinstance(username, str) else ""
+    name = (trimmed(username) or "").lower()
     if not _USERNAME.fullmatch(name):
         raise Refused(Code.INVALID_USERNAME)
     shown = clean_line(display_name, MAX_DISPLAY_NAME_LENGTH)

@@ -341,6 +341,8 @@ def test_hostile_text_is_refused_with_a_typed_error_and_changes_nothing(
     @example(text="\x9b31m")
     @example(text="Süt\u202e1 kg")
     @example(text="4" * 5_000)
+    @example(text="\x0b")  # whitespace to str.strip(): must not trim away to nothing
+    @example(text="\x1f0")  # nor to the code it hid
     @given(text=hostile_text)
     def refused(text: str) -> None:
         if service in COUNTED and text.isdigit():

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pos.domain.text import clean_line, clean_text, printable, readable
+from pos.domain.text import clean_line, clean_text, printable, readable, trimmed
 
 HOSTILE = [
     "12\x0034",  # NUL: PostgreSQL refuses to store it
@@ -79,3 +79,11 @@ def test_whatever_a_line_accepts_is_printable_as_is(text: str) -> None:
     line = clean_line(text, 1_000)
     if line is not None:
         assert printable(line) == line
+
+
+def test_trimming_takes_only_spaces_tabs_and_line_breaks_around_a_code() -> None:
+    assert trimmed(" 8690000000001\r\n") == "8690000000001"
+    for hidden in ("\x0b0", "\x1c0", "\x1f0", "0\x1e", "\x85YAZ5"):
+        assert hidden.strip() != hidden  # what str.strip() alone would take away
+        assert trimmed(hidden) is None
+    assert trimmed(None) is None
