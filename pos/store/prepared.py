@@ -7,7 +7,10 @@ ringing up an item is a dozen statements. Everything else in the store goes
 through SQLAlchemy as usual.
 
 The statements run inside the unit of work's transaction: the cursor is the
-connection's own, already past ``BEGIN``.
+connection's own, already past ``BEGIN``. A statement given its row type (a
+``NamedTuple`` whose fields are its columns, in order) returns rows of that type, so
+what reaches a use case is typed; the typed reads live beside their tables in
+``pos/store/`` (``pos.store.products``).
 """
 
 from __future__ import annotations
@@ -15,15 +18,20 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic
 
 from sqlalchemy import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.selectable import ReturnsRows
+from typing_extensions import (
+    TypeVar,
+)  # a default (PEP 696) before Python 3.13; SQLAlchemy's own dependency
 
 Processor = Callable[[Any], Any] | None
+R = TypeVar("R", default=Any)
+"""The row a statement returns; untyped (a plain named tuple) unless given."""
 
 
 @dataclass(frozen=True)
@@ -37,15 +45,16 @@ class _Plan:
     results: Sequence[Processor]
 
 
-class Prepared:
+class Prepared(Generic[R]):
     """A Core statement that runs with ``execute(connection, params)``, returning rows
-    as named tuples (empty for statements without RETURNING)."""
+    as named tuples (empty for statements without RETURNING): of ``row`` where given."""
 
-    def __init__(self, statement: ClauseElement) -> None:
+    def __init__(self, statement: ClauseElement, row: type[R] | None = None) -> None:
         self.statement = statement
+        self.row = row
         self._plans: dict[str, _Plan] = {}
 
-    def execute(self, connection: Connection, params: Mapping[str, Any]) -> list[Any]:
+    def execute(self, connection: Connection, params: Mapping[str, Any]) -> list[R]:
         dialect = connection.dialect
         plan = self._plans.get(dialect.name) or self._plan(dialect)
         arguments = self._arguments(plan, params)
@@ -93,11 +102,11 @@ class Prepared:
                 values[name] = process(values[name])
         return values if plan.names is None else [values[name] for name in plan.names]
 
-    def first(self, connection: Connection, params: Mapping[str, Any]) -> Any | None:
+    def first(self, connection: Connection, params: Mapping[str, Any]) -> R | None:
         rows = self.execute(connection, params)
         return rows[0] if rows else None
 
-    def one(self, connection: Connection, params: Mapping[str, Any]) -> Any:
+    def one(self, connection: Connection, params: Mapping[str, Any]) -> R:
         """The single row a statement must return (its row exists and is locked by now)."""
         rows = self.execute(connection, params)
         assert len(rows) == 1, f"expected one row, got {len(rows)}"
@@ -112,7 +121,11 @@ class Prepared:
             if isinstance(self.statement, ReturnsRows) and self.statement.exported_columns
             else []
         )
-        make_row = namedtuple("Row", [c.key for c in columns]) if columns else None
+        keys = [c.key for c in columns]
+        make_row: Callable[..., Any] | None = namedtuple("Row", keys) if columns else None
+        if self.row is not None:
+            assert list(getattr(self.row, "_fields", ())) == keys, f"{self.row} is not {keys}"
+            make_row = self.row
         plan = _Plan(
             sql=str(compiled),
             names=compiled.positiontup,
