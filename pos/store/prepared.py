@@ -43,6 +43,8 @@ class _Plan:
     binds: Mapping[str, Processor]
     make_row: Callable[..., Any] | None
     results: Sequence[Processor]
+    converts: bool
+    """Some result column needs converting (a datetime on SQLite, say)."""
 
 
 class Prepared(Generic[R]):
@@ -68,9 +70,12 @@ class Prepared(Generic[R]):
             raise _as_sqlalchemy_error(plan, arguments, error, dialect) from error
         finally:
             cursor.close()
+        make_row = plan.make_row
+        if not plan.converts:
+            return [make_row(*row) for row in fetched]
         results = plan.results
         return [
-            plan.make_row(
+            make_row(
                 *[
                     value if process is None else process(value)
                     for value, process in zip(row, results, strict=True)
@@ -96,10 +101,9 @@ class Prepared(Generic[R]):
 
     @staticmethod
     def _arguments(plan: _Plan, params: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
-        values = {**plan.defaults, **params}
+        values = {**plan.defaults, **params} if plan.defaults else dict(params)
         for name, process in plan.binds.items():
-            if process is not None:
-                values[name] = process(values[name])
+            values[name] = process(values[name])  # type: ignore[misc]
         return values if plan.names is None else [values[name] for name in plan.names]
 
     def first(self, connection: Connection, params: Mapping[str, Any]) -> R | None:
@@ -126,6 +130,7 @@ class Prepared(Generic[R]):
         if self.row is not None:
             assert list(getattr(self.row, "_fields", ())) == keys, f"{self.row} is not {keys}"
             make_row = self.row
+        results = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
         plan = _Plan(
             sql=str(compiled),
             names=compiled.positiontup,
@@ -136,7 +141,8 @@ class Prepared(Generic[R]):
                 if (process := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
             },
             make_row=make_row,
-            results=[c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns],
+            results=results,
+            converts=any(process is not None for process in results),
         )
         self._plans[dialect.name] = plan
         return plan
