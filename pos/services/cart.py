@@ -267,12 +267,13 @@ def add_scanned(
     text = scanned_code(code)  # an unreadable code is refused as such: it may well be known
     added = read_quantity(quantity)
     with uow:
+        now = uow.now()  # first, as when ringing up by id: one read of the store's clock
         product = product_on_sale(uow.connection, text) if text is not None else None
         if product is None:  # leaving the unit of work rolls it back: nothing was written
             return Err(Code.BARCODE_NOT_FOUND, {"code": str(code)[:64]})
         if isinstance(added, Err):
             raise Refused.because(added)
-        summary = _ring_up(uow, cart_id, product, added, RESERVATION_TTL)
+        summary = _ring_up(uow.connection, now, cart_id, product, added, RESERVATION_TTL)
         uow.commit()
     return Ok(summary, Changed.CART | Changed.STOCK)
 
@@ -291,20 +292,24 @@ def add_to_cart(
     if isinstance(added, Err):
         raise Refused.because(added)
     with uow:
-        params = {"b_product": product_id if is_id(product_id) else 0}
-        product = _PRODUCT.first(uow.connection, params)
+        connection, now = uow.connection, uow.now()
+        product = _PRODUCT.first(connection, {"b_product": product_id if is_id(product_id) else 0})
         if product is None or not product.active:
             raise Refused(Code.PRODUCT_UNAVAILABLE)
-        summary = _ring_up(uow, cart_id, product, added, ttl)
+        summary = _ring_up(connection, now, cart_id, product, added, ttl)
         uow.commit()
     return Ok(summary, Changed.CART | Changed.STOCK)
 
 
 def _ring_up(
-    uow: UnitOfWork, cart_id: object, product: SaleProduct, added: int, ttl: timedelta
+    connection: Connection,
+    now: datetime,
+    cart_id: object,
+    product: SaleProduct,
+    added: int,
+    ttl: timedelta,
 ) -> CartSummary:
     """Add ``added`` units of an active product to the open cart, reserving them."""
-    connection, now = uow.connection, uow.now()
     cart = _open_cart_for_update(connection, cart_id, now)
     if product.currency != cart.currency:
         raise Refused(
