@@ -113,9 +113,14 @@ def against_floor(
     return AgainstFloor(dialect, measured, bare)
 
 
-def summary_line(name: str, ratios: Iterable[tuple[str, float]]) -> str:
-    """The one line a benchmark ends with: ``name: sqlite 1.4x, postgresql 1.8x``."""
-    return f"{name}: " + ", ".join(f"{dialect} {ratio:.1f}x" for dialect, ratio in ratios)
+def summary_line(name: str, parts: Iterable[str | tuple[str, float]]) -> str:
+    """The one line a benchmark ends with, one part per database: a ``(dialect, ratio)``
+    against its floor reads ``sqlite 1.4x``; text stands as given.
+    ``summary_line("scan", [("sqlite", 1.43), ("postgresql", 1.8)])`` is
+    ``scan: sqlite 1.4x, postgresql 1.8x``."""
+    return f"{name}: " + ", ".join(
+        part if isinstance(part, str) else f"{part[0]} {part[1]:.1f}x" for part in parts
+    )
 
 
 def postgres_server(skip: bool = False) -> str | None:

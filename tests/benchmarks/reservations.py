@@ -538,12 +538,13 @@ class PostgresFloor(Floor):
     dialect = "postgresql"
     sql = POSTGRES_SQL
 
-    def __init__(self, url: URL) -> None:
+    def __init__(self, url: URL, options: str = "") -> None:
         super().__init__()
         conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
         # READ COMMITTED like make_engine; psycopg opens the transaction implicitly
-        # before the first statement, as it does under SQLAlchemy.
-        self.connection = psycopg.connect(conninfo, autocommit=False)
+        # before the first statement, as it does under SQLAlchemy. ``options``: the
+        # server settings make_engine gives its connections (its timeouts).
+        self.connection = psycopg.connect(conninfo, autocommit=False, options=options)
         self.connection.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
         self.cursor: Cursor = self.connection.cursor()
 
@@ -859,6 +860,15 @@ def capture_services(
     return trace
 
 
+_SERVER_TIMEOUTS = ("statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout")
+
+
+def server_options(engine: Engine) -> str:
+    """The timeouts make_engine sets on the server, as the floor's connection options."""
+    settings = services_settings(engine)
+    return " ".join(f"-c {name}={settings[name]}" for name in _SERVER_TIMEOUTS)
+
+
 def services_settings(engine: Engine) -> dict[str, object]:
     """The settings of the connection the services run on (the pool keeps one)."""
     raw = engine.raw_connection()
@@ -1154,7 +1164,7 @@ def run_postgres(
         floor: PostgresFloor | None = None
         try:
             store = set_up_store(engine)
-            floor = PostgresFloor(url)
+            floor = PostgresFloor(url, server_options(engine))
             step = floor_step(store, floor) if floor_step else None
             figures = measure(
                 store, floor, iterations, warm_up, iteration=iteration, floor_step=step
