@@ -27,6 +27,7 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/reservations.py
+	$(BIN)/python tests/benchmarks/scan.py
 	$(BIN)/python tests/benchmarks/catalogue.py
 	$(BIN)/python tests/benchmarks/checkout.py
 	$(BIN)/python tests/benchmarks/webhooks.py

@@ -21,6 +21,10 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
+LIST_PAGE = 100
+"""Rows a manager's list shows at a time, unless the caller asks for another page size."""
+MOST_PER_PAGE = 500
+
 
 def use_case(fn: Callable[P, Result[T]]) -> Callable[P, Result[T]]:
     """A ``Refused`` raised inside the use case has already rolled its unit of work back
@@ -87,3 +91,10 @@ def product_or_refuse(session: Session, product_id: object) -> Product:
     if product is None:
         raise Refused(Code.PRODUCT_UNAVAILABLE)
     return product
+
+
+def page_size(limit: object) -> int:
+    """The rows a page may hold: ``limit`` kept between 1 and ``MOST_PER_PAGE``."""
+    if isinstance(limit, bool) or not isinstance(limit, int):
+        raise Refused(Code.INVALID_FILTER)
+    return max(1, min(limit, MOST_PER_PAGE))

@@ -12,8 +12,8 @@ once at import on the unit of work's connection, without the ORM.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import Connection, Row, and_, bindparam, delete, insert, select, update
 
@@ -21,11 +21,11 @@ from pos.domain.approvals import price_override_needs_reason, void_needs_approva
 from pos.domain.money import DEFAULT_CURRENCY, MAX_PRICE_MINOR, is_currency
 from pos.domain.pricing import PriceLine, Quote
 from pos.domain.quantities import MAX_QUANTITY, read_quantity
-from pos.domain.results import STORE_FAILURES, Changed, Code, Err, Ok, Refused, Result
+from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
 from pos.domain.stock import clean_note
 from pos.services._pricing import load_coupon, price_sale
 from pos.services._support import audit, is_id, use_case
-from pos.services.catalogue import find_product
+from pos.services.catalogue import scanned_code
 from pos.services.reservations import (
     IS_ACTIVE,
     CartRow,
@@ -41,6 +41,7 @@ from pos.store.models import (
     Role,
 )
 from pos.store.prepared import Prepared
+from pos.store.products import product_on_sale
 from pos.store.tables import cart_items, carts, locations, products, reservations, tills
 from pos.store.uow import UnitOfWork
 
@@ -55,6 +56,28 @@ CART_COLUMNS = (
     carts.c.cashier_id,
 )
 
+
+class SaleProduct(Protocol):
+    """What ringing up reads of a product, by id or by a scanned code."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def price_minor(self) -> int: ...
+    @property
+    def tax_rate_bp(self) -> int: ...
+
+
+class _ProductRow(NamedTuple):
+    id: int
+    active: bool
+    currency: str
+    price_minor: int
+    tax_rate_bp: int
+
+
 _PRODUCT = Prepared(
     select(
         products.c.id,
@@ -62,7 +85,8 @@ _PRODUCT = Prepared(
         products.c.currency,
         products.c.price_minor,
         products.c.tax_rate_bp,
-    ).where(products.c.id == bindparam("b_product"))
+    ).where(products.c.id == bindparam("b_product")),
+    _ProductRow,
 )
 # Touching the cart locks its row: every change to one cart queues behind the one
 # before it, and rows are always locked in the same order (cart, reservations,
@@ -237,16 +261,20 @@ def add_scanned(
     """Ring up what the scanner (or the cashier) typed: a barcode or a SKU.
 
     A code that names no product on sale is refused with the code itself, so the
-    cashier sees what was read.
+    cashier sees what was read. The lookup and the add are one transaction.
     """
-    found = find_product(uow, code)
-    if isinstance(found, Err) and (
-        found.code is Code.BARCODE_UNREADABLE or found.code in STORE_FAILURES
-    ):
-        return found  # unreadable, or the store did not answer: the code may well be known
-    if isinstance(found, Err):
-        return Err(Code.BARCODE_NOT_FOUND, {"code": str(code)[:64]})
-    return add_to_cart(uow, cart_id, found.value.id, quantity)
+    text = scanned_code(code)  # an unreadable code is refused as such: it may well be known
+    added = read_quantity(quantity)
+    with uow:
+        now = uow.now()  # first, as when ringing up by id: one read of the store's clock
+        product = product_on_sale(uow.connection, text) if text is not None else None
+        if product is None:  # leaving the unit of work rolls it back: nothing was written
+            return Err(Code.BARCODE_NOT_FOUND, {"code": str(code)[:64]})
+        if isinstance(added, Err):
+            raise Refused.because(added)
+        summary = _ring_up(uow.connection, now, cart_id, product, added, uow.policy.cart_hold)
+        uow.commit()
+    return Ok(summary, Changed.CART | Changed.STOCK)
 
 
 @use_case
@@ -269,44 +297,56 @@ def add_to_cart(
         product = _PRODUCT.first(connection, {"b_product": product_id if is_id(product_id) else 0})
         if product is None or not product.active:
             raise Refused(Code.PRODUCT_UNAVAILABLE)
-        cart = _open_cart_for_update(connection, cart_id, now)
-        if product.currency != cart.currency:
-            raise Refused(
-                Code.CURRENCY_MISMATCH,
-                product_currency=product.currency,
-                cart_currency=cart.currency,
-            )
-        held = hold_cart_reservations(connection, cart.id, now + ttl)
-        line = _LINE.first(connection, {"b_cart": cart.id, "b_product": product.id})
-        total = added + (line.quantity if line else 0)
-        if total > MAX_QUANTITY:
-            raise Refused(Code.INVALID_QUANTITY)
-        reserve_line(
-            connection,
-            cart=cart,
-            product_id=product.id,
-            quantity=total,
-            held=held.get(product.id),
-            now=now,
-            ttl=ttl,
-        )
-        if line is None:
-            _ADD_LINE.execute(
-                connection,
-                {
-                    "b_cart": cart.id,
-                    "b_product": product.id,
-                    "b_quantity": total,
-                    "b_price": product.price_minor,
-                    "b_tax_rate": product.tax_rate_bp,
-                    "b_now": now,
-                },
-            )
-        else:
-            _SET_LINE.execute(connection, {"b_line": line.id, "b_quantity": total})
-        summary = summarise(connection, cart, now)
+        summary = _ring_up(connection, now, cart_id, product, added, ttl)
         uow.commit()
     return Ok(summary, Changed.CART | Changed.STOCK)
+
+
+def _ring_up(
+    connection: Connection,
+    now: datetime,
+    cart_id: object,
+    product: SaleProduct,
+    added: int,
+    ttl: timedelta,
+) -> CartSummary:
+    """Add ``added`` units of an active product to the open cart, reserving them."""
+    cart = _open_cart_for_update(connection, cart_id, now)
+    if product.currency != cart.currency:
+        raise Refused(
+            Code.CURRENCY_MISMATCH,
+            product_currency=product.currency,
+            cart_currency=cart.currency,
+        )
+    held = hold_cart_reservations(connection, cart.id, now + ttl)
+    line = _LINE.first(connection, {"b_cart": cart.id, "b_product": product.id})
+    total = added + (line.quantity if line else 0)
+    if total > MAX_QUANTITY:
+        raise Refused(Code.INVALID_QUANTITY)
+    reserve_line(
+        connection,
+        cart=cart,
+        product_id=product.id,
+        quantity=total,
+        held=held.get(product.id),
+        now=now,
+        ttl=ttl,
+    )
+    if line is None:
+        _ADD_LINE.execute(
+            connection,
+            {
+                "b_cart": cart.id,
+                "b_product": product.id,
+                "b_quantity": total,
+                "b_price": product.price_minor,
+                "b_tax_rate": product.tax_rate_bp,
+                "b_now": now,
+            },
+        )
+    else:
+        _SET_LINE.execute(connection, {"b_line": line.id, "b_quantity": total})
+    return summarise(connection, cart, now)
 
 
 @use_case

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from sqlalchemy import (
@@ -48,6 +48,7 @@ from pos.store.models import (
     Role,
     table_of,
 )
+from pos.store.products import ScannedProduct, product_on_sale
 from pos.store.tables import inventory, products
 from pos.store.uow import UnitOfWork
 
@@ -246,25 +247,25 @@ def _set_active(
 @use_case
 def find_product(uow: UnitOfWork, code: object) -> Result[ProductView]:
     """The active product whose barcode or SKU is ``code`` (what the scanner or keypad sent)."""
-    if not isinstance(code, str) or not code.strip() or len(code) > 64:
+    text = scanned_code(code)
+    if text is None:
         raise Refused(Code.PRODUCT_UNAVAILABLE)
-    text = trimmed(code)  # a scanner ends its code with a line break
+    with uow.reading():
+        found = product_on_sale(uow.connection, text)
+        if found is None:
+            raise Refused(Code.PRODUCT_UNAVAILABLE)
+        return Ok(_view(found))
+
+
+def scanned_code(code: object) -> str | None:
+    """The code as sent, trimmed (a scanner ends its code with a line break); None where
+    it cannot name a product. Control characters are refused: the scan was misread."""
+    if not isinstance(code, str) or not code.strip() or len(code) > 64:
+        return None
+    text = trimmed(code)
     if text is None:
         raise Refused(Code.BARCODE_UNREADABLE)
-    with uow.reading():
-        product = None
-        barcode = clean_barcode(text)
-        if barcode is not None:
-            product = uow.session.execute(
-                select(Product).where(Product.barcode == barcode)
-            ).scalar_one_or_none()
-        if product is None:
-            product = uow.session.execute(
-                select(Product).where(Product.sku == text)
-            ).scalar_one_or_none()
-        if product is None or not product.active:
-            raise Refused(Code.PRODUCT_UNAVAILABLE)
-        return Ok(_view(product))
+    return text
 
 
 @use_case
@@ -688,17 +689,11 @@ def _prefix(
     return and_(column >= word, column < word + "\U0010ffff")
 
 
-def _view(product: Product) -> ProductView:
-    return ProductView(
-        id=product.id,
-        sku=product.sku,
-        barcode=product.barcode,
-        name=product.name,
-        price_minor=product.price_minor,
-        currency=product.currency,
-        tax_rate_bp=product.tax_rate_bp,
-        active=product.active,
-    )
+_VIEW_FIELDS = tuple(field.name for field in fields(ProductView))
+
+
+def _view(product: Product | ScannedProduct) -> ProductView:
+    return ProductView(**{name: getattr(product, name) for name in _VIEW_FIELDS})
 
 
 _AUDITED = ("sku", "barcode", "name", "price_minor", "currency", "tax_rate_bp", "active")

@@ -11,6 +11,7 @@ they are the till's hot path.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -263,6 +264,28 @@ def expire_due(
     return len(rows), expired
 
 
+def sweep(
+    uow: UnitOfWork, one_batch: Callable[[UnitOfWork], tuple[int, list[Expired]]]
+) -> Ok[SweepReport]:
+    """The sweep's one loop, whoever sweeps: batch after batch, each in its own
+    transaction, until a batch finds fewer than ``SWEEP_BATCH`` due holds.
+
+    ``one_batch`` runs inside the open unit of work: ``expire_due`` and whatever must
+    be written in the same transaction as the holds it ended.
+    """
+    expired = units = 0
+    while True:
+        with uow:
+            seen, batch = one_batch(uow)
+            expired += len(batch)
+            units += sum(item.quantity for item in batch)
+            uow.commit()
+        if seen < SWEEP_BATCH:
+            break
+    changed = Changed.STOCK | Changed.CART if expired else Changed.NOTHING
+    return Ok(SweepReport(expired, units), changed)
+
+
 @use_case
 def release_expired(uow: UnitOfWork, now: datetime | None = None) -> Result[SweepReport]:
     """The sweeper: expire every active reservation past its time, exactly once.
@@ -273,14 +296,4 @@ def release_expired(uow: UnitOfWork, now: datetime | None = None) -> Result[Swee
     waits on a cashier. Units go back in product order, so two sweepers never
     deadlock on inventory rows.
     """
-    expired = units = 0
-    while True:
-        with uow:
-            seen, batch = expire_due(uow.connection, now or uow.now())
-            expired += len(batch)
-            units += sum(item.quantity for item in batch)
-            uow.commit()
-        if seen < SWEEP_BATCH:
-            break
-    changed = Changed.STOCK | Changed.CART if expired else Changed.NOTHING
-    return Ok(SweepReport(expired, units), changed)
+    return sweep(uow, lambda unit: expire_due(unit.connection, now or unit.now()))

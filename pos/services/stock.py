@@ -1,9 +1,10 @@
 """Stock on hand: goods received, counted and corrected, each change on the record.
 
-Beside the changes, what a manager looks at: a product's movements, the products
-below their minimum, the units held for carts at the tills, and the oversells that
-paid sales left behind. Every change a manager makes writes its audit row in the
-same transaction.
+Beside the changes, what a manager looks at: a product's stock and movements, the
+products below their minimum, and the product a delivery note's code names. Every
+change a manager makes writes its audit row in the same transaction. The units held
+for carts are in ``pos.services.holds``, the oversells paid sales left behind in
+``pos.services.oversells``.
 """
 
 from __future__ import annotations
@@ -13,41 +14,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
-from sqlalchemy import Row, Select, and_, func, insert, literal_column, or_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Select, and_, func, insert, literal_column, or_, select, update
+from sqlalchemy.orm import Session
 
 from pos.domain.catalogue import clean_barcode
 from pos.domain.quantities import parse_delta, parse_quantity
-from pos.domain.receipt import receipt_label
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
 from pos.domain.stock import AdjustReason, clean_note, parse_adjust_reason
-from pos.domain.text import clean_line, clean_text, trimmed
-from pos.services._support import audit, is_id, product_or_refuse, use_case
-from pos.services.reservations import (
-    IS_ACTIVE,
-    SWEEP_BATCH,
-    SweepReport,
-    available_now,
-    end_reservation,
-    expire_due,
-)
+from pos.domain.text import clean_line, trimmed
+from pos.services._support import LIST_PAGE, audit, is_id, page_size, product_or_refuse, use_case
+from pos.services.reservations import available_now
 from pos.services.users import acting_user
 from pos.store.models import (
     DEFAULT_LOCATION_ID,
-    Cart,
-    CartStatus,
     Inventory,
     MoveKind,
-    Order,
-    Oversell,
     Product,
-    Reservation,
-    ReservationStatus,
     Role,
     StockMove,
-    Till,
     User,
 )
 from pos.store.uow import UnitOfWork
@@ -56,10 +41,7 @@ MAX_REASON_LENGTH = 200
 MAX_DELIVERY_LINES = 500
 """A delivery note of more lines than this is an import, not a delivery."""
 MAX_CODE_LENGTH = 64
-MAX_RESOLUTION_LENGTH = 500
 HISTORY_PAGE = 50
-LIST_PAGE = 100
-MOST_PER_PAGE = 500
 
 
 @dataclass(frozen=True)
@@ -119,42 +101,6 @@ class StockMoveView:
         return (self.at, self.id)
 
 
-@dataclass(frozen=True)
-class ReservationView:
-    """Units a till holds for an open sale."""
-
-    id: int
-    cart_id: int
-    till_code: str | None
-    quantity: int
-    expires_at: datetime
-    expired: bool
-    """Past its time: the sweeper (or a manager) may give the units back."""
-    paying: bool
-    """The sale is waiting for its payment: its holds stay until the payment ends."""
-
-
-@dataclass(frozen=True)
-class OversellView:
-    """Units a paid sale took that were no longer on the shelf."""
-
-    id: int
-    order_id: UUID
-    receipt: str | None
-    product_id: int
-    sku: str
-    name: str
-    quantity: int
-    at: datetime
-    resolved_at: datetime | None
-    resolved_by: str | None
-    note: str | None
-
-    @property
-    def resolved(self) -> bool:
-        return self.resolved_at is not None
-
-
 # -- changing the stock --------------------------------------------------------------
 
 
@@ -177,7 +123,7 @@ def receive_stock(
         user = acting_user(uow.session, user_id)
         product = product_or_refuse(uow.session, product_id)
         _move(uow, product.id, location_id, MoveKind.RECEIVE, received, note, user.id)
-        level = _level(uow.session, product, location_id)
+        (level,) = _levels(uow.session, [product.id], location_id)
         uow.commit()
     return Ok(level, Changed.STOCK)
 
@@ -271,7 +217,7 @@ def adjust_stock(
         user = acting_user(uow.session, user_id, role=Role.MANAGER)
         product = product_or_refuse(uow.session, product_id)
         _move(uow, product.id, location_id, MoveKind.ADJUST, change, text, user.id, reason_code=why)
-        level = _level(uow.session, product, location_id)
+        (level,) = _levels(uow.session, [product.id], location_id)
         uow.commit()
     return Ok(level, Changed.STOCK)
 
@@ -337,7 +283,7 @@ def count_stock(
                 before={"available": available},
                 after={"available": available},
             )
-        level = _level(uow.session, product, location_id)
+        (level,) = _levels(uow.session, [product.id], location_id)
         uow.commit()
     return Ok(level, Changed.STOCK if change else Changed.NOTHING)
 
@@ -398,12 +344,7 @@ def stock_levels(
     limit: int = 200,
 ) -> Result[tuple[StockLevel, ...]]:
     """Current stock of the given products, or of the first ``limit`` by SKU."""
-    query = (
-        select(Product.id, Product.sku, Product.name, Inventory.available, Inventory.reserved)
-        .join(Inventory, Inventory.product_id == Product.id)
-        .where(Inventory.location_id == location_id)
-        .order_by(Product.sku)
-    )
+    query = _levels_query(location_id).order_by(Product.sku)
     if product_ids is not None:
         query = query.where(Product.id.in_([p for p in product_ids if is_id(p)]))
     else:
@@ -461,7 +402,7 @@ def stock_history(
 
     ``before`` is the ``cursor`` of the last movement of the previous page.
     """
-    size = _page_size(limit)
+    size = page_size(limit)
     if before is not None and not _move_cursor(before):
         raise Refused(Code.INVALID_FILTER)
     query = (
@@ -522,7 +463,7 @@ def low_stock(
     the shelf should be refilled before it is empty, not after. ``after`` is the
     last product id of the previous page.
     """
-    size = _page_size(limit)
+    size = page_size(limit)
     if after is not None and not (is_id(after) or after == 0):
         raise Refused(Code.INVALID_FILTER)
     query = (
@@ -544,239 +485,6 @@ def low_stock(
         acting_user(uow.session, manager_id, role=Role.MANAGER)
         rows = uow.session.execute(query).all()
     return Ok(tuple(ProductStock(*row) for row in rows))
-
-
-# -- reservations --------------------------------------------------------------------
-
-
-@use_case
-def product_reservations(
-    uow: UnitOfWork,
-    product_id: object,
-    *,
-    manager_id: object,
-    after: int | None = None,
-    limit: int = LIST_PAGE,
-) -> Result[tuple[ReservationView, ...]]:
-    """The active reservations of a product: which till, which cart, how many, until when."""
-    size = _page_size(limit)
-    if after is not None and not (is_id(after) or after == 0):
-        raise Refused(Code.INVALID_FILTER)
-    query = (
-        select(
-            Reservation.id,
-            Reservation.cart_id,
-            Till.code,
-            Reservation.quantity,
-            Reservation.expires_at,
-            Cart.status,
-        )
-        .join(Cart, Cart.id == Reservation.cart_id)
-        .outerjoin(Till, Till.id == Cart.till_id)
-        .where(IS_ACTIVE)
-        .order_by(Reservation.id)
-        .limit(size)
-    )
-    if after:
-        query = query.where(Reservation.id > after)
-    with uow.reading():
-        acting_user(uow.session, manager_id, role=Role.MANAGER)
-        product = product_or_refuse(uow.session, product_id)
-        now = uow.now()
-        rows = uow.session.execute(query.where(Reservation.product_id == product.id)).all()
-    return Ok(
-        tuple(
-            ReservationView(
-                id=row.id,
-                cart_id=row.cart_id,
-                till_code=row.code,
-                quantity=row.quantity,
-                expires_at=row.expires_at,
-                expired=row.expires_at <= now,
-                paying=row.status is CartStatus.CHECKING_OUT,
-            )
-            for row in rows
-        )
-    )
-
-
-@use_case
-def release_expired_reservations(
-    uow: UnitOfWork, *, manager_id: object, product_id: object = None
-) -> Result[SweepReport]:
-    """A manager runs the sweeper now: for one product, or for the whole shop.
-
-    The same sweep as ``pos.services.reservations.release_expired``: only holds past
-    their time, never those of a sale whose payment is in flight, each exactly once
-    whoever else sweeps at the same moment. Each batch that returned stock is audited
-    with the reservations it ended; a sweep that found nothing writes nothing.
-    """
-    if product_id is not None and not is_id(product_id):
-        raise Refused(Code.PRODUCT_UNAVAILABLE)
-    expired = units = 0
-    while True:
-        with uow:
-            manager = acting_user(uow.session, manager_id, role=Role.MANAGER)
-            only = None
-            if product_id is not None:
-                only = product_or_refuse(uow.session, product_id).id
-            now = uow.now()
-            seen, batch = expire_due(uow.connection, now, product_id=only)
-            if batch:
-                audit(
-                    uow.session,
-                    at=now,
-                    user_id=manager.id,
-                    action="stock.release_expired",
-                    entity="product" if only is not None else "shop",
-                    entity_id=only if only is not None else "all",
-                    released=[
-                        {
-                            "reservation": r.reservation_id,
-                            "product": r.product_id,
-                            "quantity": r.quantity,
-                        }
-                        for r in batch
-                    ],
-                    units=sum(r.quantity for r in batch),
-                )
-            expired += len(batch)
-            units += sum(r.quantity for r in batch)
-            uow.commit()
-        if seen < SWEEP_BATCH:
-            break
-    changed = Changed.STOCK | Changed.CART if expired else Changed.NOTHING
-    return Ok(SweepReport(expired, units), changed)
-
-
-@use_case
-def release_reservation(
-    uow: UnitOfWork, reservation_id: object, *, manager_id: object
-) -> Result[SweepReport]:
-    """A manager gives one expired hold back to the shelf now.
-
-    Refused while it has not expired (a live cart at a till must not lose its units)
-    and while its sale's payment is in flight; an ended one is no longer there to
-    release. The units come back exactly once, as when the sweeper ends it.
-    """
-    if not is_id(reservation_id):
-        raise Refused(Code.RESERVATION_NOT_FOUND)
-    with uow:
-        manager = acting_user(uow.session, manager_id, role=Role.MANAGER)
-        now = uow.now()
-        row = uow.session.execute(
-            select(
-                Reservation.id,
-                Reservation.product_id,
-                Reservation.quantity,
-                Reservation.status,
-                Reservation.expires_at,
-                Cart.status.label("cart_status"),
-            )
-            .join(Cart, Cart.id == Reservation.cart_id)
-            .where(Reservation.id == reservation_id)
-            .with_for_update(of=Reservation)
-        ).first()
-        if row is None or row.status is not ReservationStatus.ACTIVE:
-            raise Refused(Code.RESERVATION_NOT_FOUND)
-        if row.expires_at > now:
-            raise Refused(Code.RESERVATION_NOT_EXPIRED)
-        if row.cart_status is CartStatus.CHECKING_OUT:
-            raise Refused(Code.PAYMENT_IN_PROGRESS)
-        returned = end_reservation(uow.connection, row.id, ReservationStatus.EXPIRED, now)
-        if not returned:  # pragma: no cover - the row is locked; a sweeper cannot get there first
-            raise Refused(Code.RESERVATION_NOT_FOUND)
-        audit(
-            uow.session,
-            at=now,
-            user_id=manager.id,
-            action="stock.release_reservation",
-            entity="reservation",
-            entity_id=row.id,
-            product_id=row.product_id,
-            quantity=returned,
-            before={"status": ReservationStatus.ACTIVE},
-            after={"status": ReservationStatus.EXPIRED},
-        )
-        uow.commit()
-    return Ok(SweepReport(1, returned), Changed.STOCK | Changed.CART)
-
-
-# -- oversells -----------------------------------------------------------------------
-
-
-@use_case
-def list_oversells(
-    uow: UnitOfWork,
-    *,
-    manager_id: object,
-    include_resolved: bool = False,
-    before: int | None = None,
-    limit: int = LIST_PAGE,
-) -> Result[tuple[OversellView, ...]]:
-    """Oversells newest first, unresolved only unless asked; ``before`` is the last id seen."""
-    size = _page_size(limit)
-    if before is not None and not is_id(before):
-        raise Refused(Code.INVALID_FILTER)
-    if not isinstance(include_resolved, bool):
-        raise Refused(Code.INVALID_FILTER)
-    query = _OVERSELLS.order_by(Oversell.id.desc()).limit(size)
-    if not include_resolved:
-        query = query.where(Oversell.resolved_at.is_(None))
-    if before is not None:
-        query = query.where(Oversell.id < before)
-    with uow.reading():
-        acting_user(uow.session, manager_id, role=Role.MANAGER)
-        rows = uow.session.execute(query).all()
-    return Ok(tuple(_oversell_view(row) for row in rows))
-
-
-@use_case
-def resolve_oversell(
-    uow: UnitOfWork, oversell_id: object, note: object, *, manager_id: object
-) -> Result[OversellView]:
-    """A manager marks an oversell as sorted out, saying how.
-
-    It does not touch the stock: the paid sale already took what the shelf had. If
-    the shelf's count is wrong, the manager counts it with an adjustment.
-    """
-    text = clean_text(note, MAX_RESOLUTION_LENGTH, min_length=1, keep_breaks=True)
-    if text is None:
-        raise Refused(Code.INVALID_NOTE)
-    if not is_id(oversell_id):
-        raise Refused(Code.OVERSELL_NOT_FOUND)
-    with uow:
-        manager = acting_user(uow.session, manager_id, role=Role.MANAGER)
-        now = uow.now()
-        # Conditional: of two managers resolving at once, one does it, the other is told.
-        resolved = uow.session.execute(
-            update(Oversell)
-            .where(Oversell.id == oversell_id, Oversell.resolved_at.is_(None))
-            .values(resolved_at=now, resolved_by=manager.id, resolution_note=text)
-            .returning(Oversell.id)
-        ).first()
-        if resolved is None:
-            there = uow.session.execute(select(Oversell.id).where(Oversell.id == oversell_id))
-            raise Refused(
-                Code.OVERSELL_RESOLVED if there.first() is not None else Code.OVERSELL_NOT_FOUND
-            )
-        row = uow.session.execute(_OVERSELLS.where(Oversell.id == oversell_id)).one()
-        view = _oversell_view(row)
-        audit(
-            uow.session,
-            at=now,
-            user_id=manager.id,
-            action="stock.resolve_oversell",
-            entity="oversell",
-            entity_id=view.id,
-            order_id=view.order_id,
-            product_id=view.product_id,
-            quantity=view.quantity,
-            before={"resolved_at": None, "note": None},
-            after={"resolved_at": now, "note": text},
-        )
-        uow.commit()
-    return Ok(view, Changed.STOCK)
 
 
 # -- the books -----------------------------------------------------------------------
@@ -865,23 +573,17 @@ def _ensure_inventory_row(session: Session, location_id: int, product_id: int) -
         session.flush()
 
 
-def _level(session: Session, product: Product, location_id: int) -> StockLevel:
-    available, reserved = session.execute(
-        select(Inventory.available, Inventory.reserved).where(
-            Inventory.location_id == location_id, Inventory.product_id == product.id
-        )
-    ).one()
-    return StockLevel(product.id, product.sku, product.name, available, reserved)
+def _levels_query(location_id: int) -> Select[int, str, str, int, int]:
+    return (
+        select(Product.id, Product.sku, Product.name, Inventory.available, Inventory.reserved)
+        .join(Inventory, Inventory.product_id == Product.id)
+        .where(Inventory.location_id == location_id)
+    )
 
 
 def _levels(session: Session, product_ids: list[int], location_id: int) -> tuple[StockLevel, ...]:
-    rows = session.execute(
-        select(Product.id, Product.sku, Product.name, Inventory.available, Inventory.reserved)
-        .join(Inventory, Inventory.product_id == Product.id)
-        .where(Inventory.location_id == location_id, Product.id.in_(product_ids))
-        .order_by(Product.id)
-    ).all()
-    return tuple(StockLevel(*row) for row in rows)
+    query = _levels_query(location_id).where(Product.id.in_(product_ids)).order_by(Product.id)
+    return tuple(StockLevel(*row) for row in session.execute(query))
 
 
 def _stock_query(location_id: int) -> Select[*tuple[Any, ...]]:
@@ -955,13 +657,7 @@ def _known_products(session: Session, lines: Sequence[object]) -> dict[int | str
     return known
 
 
-# -- cursors and pages ---------------------------------------------------------------
-
-
-def _page_size(limit: object) -> int:
-    if isinstance(limit, bool) or not isinstance(limit, int):
-        raise Refused(Code.INVALID_FILTER)
-    return max(1, min(limit, MOST_PER_PAGE))
+# -- cursors ---------------------------------------------------------------------------
 
 
 def _move_cursor(before: object) -> bool:
@@ -971,44 +667,4 @@ def _move_cursor(before: object) -> bool:
         and isinstance(before[0], datetime)
         and before[0].tzinfo is not None
         and is_id(before[1])
-    )
-
-
-_RESOLVER = aliased(User)
-_OVERSELLS = (
-    select(
-        Oversell.id,
-        Oversell.order_id,
-        Till.code.label("till_code"),
-        Order.receipt_number,
-        Oversell.product_id,
-        Product.sku,
-        Product.name,
-        Oversell.quantity,
-        Oversell.created_at,
-        Oversell.resolved_at,
-        _RESOLVER.display_name.label("resolved_by"),
-        Oversell.resolution_note,
-    )
-    .join(Product, Product.id == Oversell.product_id)
-    .join(Order, Order.id == Oversell.order_id)
-    .outerjoin(Till, Till.id == Order.till_id)
-    .outerjoin(_RESOLVER, _RESOLVER.id == Oversell.resolved_by)
-)
-
-
-def _oversell_view(row: Row[*tuple[Any, ...]]) -> OversellView:
-    number = row.receipt_number
-    return OversellView(
-        id=row.id,
-        order_id=row.order_id,
-        receipt=receipt_label(row.till_code, number) if row.till_code and number else None,
-        product_id=row.product_id,
-        sku=row.sku,
-        name=row.name,
-        quantity=row.quantity,
-        at=row.created_at,
-        resolved_at=row.resolved_at,
-        resolved_by=row.resolved_by,
-        note=row.resolution_note,
     )

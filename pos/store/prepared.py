@@ -7,7 +7,10 @@ ringing up an item is a dozen statements. Everything else in the store goes
 through SQLAlchemy as usual.
 
 The statements run inside the unit of work's transaction: the cursor is the
-connection's own, already past ``BEGIN``.
+connection's own, already past ``BEGIN``. A statement given its row type (a
+``NamedTuple`` whose fields are its columns, in order) returns rows of that type, so
+what reaches a use case is typed; the typed reads live beside their tables in
+``pos/store/`` (``pos.store.products``).
 """
 
 from __future__ import annotations
@@ -15,15 +18,20 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic
 
 from sqlalchemy import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.selectable import ReturnsRows
+from typing_extensions import (
+    TypeVar,
+)  # a default (PEP 696) before Python 3.13; SQLAlchemy's own dependency
 
 Processor = Callable[[Any], Any] | None
+R = TypeVar("R", default=Any)
+"""The row a statement returns; untyped (a plain named tuple) unless given."""
 
 
 @dataclass(frozen=True)
@@ -35,17 +43,20 @@ class _Plan:
     binds: Mapping[str, Processor]
     make_row: Callable[..., Any] | None
     results: Sequence[Processor]
+    converts: bool
+    """Some result column needs converting (a datetime on SQLite, say)."""
 
 
-class Prepared:
+class Prepared(Generic[R]):
     """A Core statement that runs with ``execute(connection, params)``, returning rows
-    as named tuples (empty for statements without RETURNING)."""
+    as named tuples (empty for statements without RETURNING): of ``row`` where given."""
 
-    def __init__(self, statement: ClauseElement) -> None:
+    def __init__(self, statement: ClauseElement, row: type[R] | None = None) -> None:
         self.statement = statement
+        self.row = row
         self._plans: dict[str, _Plan] = {}
 
-    def execute(self, connection: Connection, params: Mapping[str, Any]) -> list[Any]:
+    def execute(self, connection: Connection, params: Mapping[str, Any]) -> list[R]:
         dialect = connection.dialect
         plan = self._plans.get(dialect.name) or self._plan(dialect)
         arguments = self._arguments(plan, params)
@@ -59,9 +70,12 @@ class Prepared:
             raise _as_sqlalchemy_error(plan, arguments, error, dialect) from error
         finally:
             cursor.close()
+        make_row = plan.make_row
+        if not plan.converts:
+            return [make_row(*row) for row in fetched]
         results = plan.results
         return [
-            plan.make_row(
+            make_row(
                 *[
                     value if process is None else process(value)
                     for value, process in zip(row, results, strict=True)
@@ -87,17 +101,16 @@ class Prepared:
 
     @staticmethod
     def _arguments(plan: _Plan, params: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
-        values = {**plan.defaults, **params}
+        values = {**plan.defaults, **params} if plan.defaults else dict(params)
         for name, process in plan.binds.items():
-            if process is not None:
-                values[name] = process(values[name])
+            values[name] = process(values[name])  # type: ignore[misc]
         return values if plan.names is None else [values[name] for name in plan.names]
 
-    def first(self, connection: Connection, params: Mapping[str, Any]) -> Any | None:
+    def first(self, connection: Connection, params: Mapping[str, Any]) -> R | None:
         rows = self.execute(connection, params)
         return rows[0] if rows else None
 
-    def one(self, connection: Connection, params: Mapping[str, Any]) -> Any:
+    def one(self, connection: Connection, params: Mapping[str, Any]) -> R:
         """The single row a statement must return (its row exists and is locked by now)."""
         rows = self.execute(connection, params)
         assert len(rows) == 1, f"expected one row, got {len(rows)}"
@@ -112,7 +125,12 @@ class Prepared:
             if isinstance(self.statement, ReturnsRows) and self.statement.exported_columns
             else []
         )
-        make_row = namedtuple("Row", [c.key for c in columns]) if columns else None
+        keys = [c.key for c in columns]
+        make_row: Callable[..., Any] | None = namedtuple("Row", keys) if columns else None
+        if self.row is not None:
+            assert list(getattr(self.row, "_fields", ())) == keys, f"{self.row} is not {keys}"
+            make_row = self.row
+        results = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
         plan = _Plan(
             sql=str(compiled),
             names=compiled.positiontup,
@@ -123,7 +141,8 @@ class Prepared:
                 if (process := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
             },
             make_row=make_row,
-            results=[c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns],
+            results=results,
+            converts=any(process is not None for process in results),
         )
         self._plans[dialect.name] = plan
         return plan

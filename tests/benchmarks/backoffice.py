@@ -54,6 +54,7 @@ except ModuleNotFoundError:  # a checkout without `pip install -e .`
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import catalogue  # noqa: E402  (the sibling benchmark builds the million-product store)
+from harness import percentile, summary_line, timed_calls  # noqa: E402
 
 from pos.domain.catalogue import search_words  # noqa: E402
 from pos.domain.results import Err, Result  # noqa: E402
@@ -76,13 +77,6 @@ def ok(result: Result[Any], what: str) -> Any:
     if isinstance(result, Err):
         raise SystemExit(f"{what} -> {result!r}")
     return result.value
-
-
-def percentile(values: Sequence[float], fraction: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    rank = max(1, -(-int(fraction * 1000) * len(ordered) // 1000))
-    return ordered[min(len(ordered), rank) - 1]
 
 
 # ---------------------------------------------------------------------------------------
@@ -230,15 +224,8 @@ def floor_lookup(uow: UnitOfWork, product_id: int) -> None:
 
 
 def timed(calls: Sequence[Callable[[], object]], warm: int = 20) -> list[float]:
-    for call in calls[:warm]:
-        call()
-    clock = time.perf_counter_ns
-    spent: list[float] = []
-    for call in calls:
-        start = clock()
-        call()
-        spent.append((clock() - start) / 1e6)
-    return spent
+    """Milliseconds per call."""
+    return timed_calls(calls, warm=warm, unit=1e-3)
 
 
 def measure_list(engine: Engine, count: int, size: int, seed: int) -> dict[str, list[float]]:
@@ -286,6 +273,12 @@ def measure_list(engine: Engine, count: int, size: int, seed: int) -> dict[str, 
     if not depth_rows or depth_rows[0].sku <= drawn.middle_sku:
         raise SystemExit("the middle page did not start after its cursor")
     return results
+
+
+def list_ratio(results: dict[str, list[float]]) -> float:
+    """The slowest listing's median against the floor's."""
+    floor = statistics.median(results["floor: product by id"])
+    return max(statistics.median(values) for values in results.values()) / floor
 
 
 def print_list(label: str, count: int, results: dict[str, list[float]]) -> None:
@@ -385,6 +378,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\n(PostgreSQL not measured: set {PG_ENV} to include it)")
     if args.import_rows:
         measure_import(server, args.import_rows, args.seed + 7)
+    print(
+        "\n"
+        + summary_line(
+            "backoffice",
+            [(label, list_ratio(results)) for label, results in measured],
+        )
+    )
     return 0
 
 

@@ -30,6 +30,7 @@ does not exist yet); without it, it lives in a temporary directory that is remov
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import random
 import resource
@@ -52,6 +53,8 @@ try:
     import pos  # noqa: F401
 except ModuleNotFoundError:  # a checkout without `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+if str(Path(__file__).resolve().parents[2]) not in sys.path:  # for tests.benchmarks.harness
+    sys.path.append(str(Path(__file__).resolve().parents[2]))
 
 from pos.domain.catalogue import gtin_check_digit_ok, search_words
 from pos.domain.results import Err
@@ -60,6 +63,7 @@ from pos.store.engine import BUSY_TIMEOUT_MS, make_engine
 from pos.store.migrate import upgrade
 from pos.store.models import DEFAULT_LOCATION_ID
 from pos.store.uow import UnitOfWork
+from tests.benchmarks.harness import percentile, summary_line, timed, timed_calls
 
 LOOKUP_P95_TARGET_MS = 2.0
 SEARCH_P95_TARGET_MS = 30.0
@@ -547,13 +551,6 @@ def search(uow: UnitOfWork, query: Query) -> int:
     return len(result.value)
 
 
-def percentile(values: Sequence[float], fraction: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    rank = max(1, -(-int(fraction * 1000) * len(ordered) // 1000))
-    return ordered[min(len(ordered), rank) - 1]
-
-
 @dataclass(frozen=True)
 class Measured:
     lookup_ms: list[float]
@@ -586,17 +583,18 @@ def measure(uow: UnitOfWork, workload: Workload) -> Measured:
     for query in workload.warm_queries:
         search(uow, query)
 
-    clock = time.perf_counter_ns
-    lookup_ms: list[float] = []
-    for barcode in workload.barcodes:
-        start = clock()
-        lookup(uow, barcode)
-        lookup_ms.append((clock() - start) / 1e6)
+    lookup_ms = timed_calls(
+        [functools.partial(lookup, uow, barcode) for barcode in workload.barcodes], unit=1e-3
+    )
     search_log: list[tuple[float, Query, int]] = []
     for query in workload.queries:
-        start = clock()
-        found = search(uow, query)
-        search_log.append(((clock() - start) / 1e6, query, found))
+        found: list[int] = []
+
+        def one_search(query: Query = query, found: list[int] = found) -> None:
+            found.append(search(uow, query))
+
+        (ms,) = timed(one_search, 1, unit=1e-3)
+        search_log.append((ms, query, found[0]))
     return Measured(lookup_ms, search_log)
 
 
@@ -737,8 +735,14 @@ def run(args: argparse.Namespace, path: Path) -> int:
     built = f"{build_s:.0f} s" if build_s is not None else "reused"
     print(f"  build {built}; database {store_size_mb(path):.0f} MB")
     print(
-        f"catalogue: lookup p95 {lookup_p95:.2f} ms, search p95 {search_p95:.1f} ms, "
-        f"peak {peak_mb:.0f} MB"
+        summary_line(
+            "catalogue",
+            [
+                f"lookup p95 {lookup_p95:.2f} ms",
+                f"search p95 {search_p95:.1f} ms",
+                f"peak {peak_mb:.0f} MB",
+            ],
+        )
     )
     return 0
 

@@ -132,6 +132,7 @@ from pos.store.migrate import upgrade  # noqa: E402
 from pos.store.models import DEFAULT_LOCATION_ID, Role, Till, table_of  # noqa: E402
 from pos.store.prepared import Prepared  # noqa: E402
 from pos.store.uow import UnitOfWork  # noqa: E402
+from tests.benchmarks.harness import percentile, summary_line  # noqa: E402
 from tests.benchmarks.scratch import scratch_postgres_database  # noqa: E402
 from tests.invariants import assert_invariants  # noqa: E402
 
@@ -807,8 +808,7 @@ class PathFigures:
         return self.sales / self.wall
 
     def percentile(self, fraction: float) -> float:
-        ordered = sorted(self.seconds)
-        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+        return percentile(self.seconds, fraction)
 
 
 @dataclass
@@ -1270,11 +1270,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.pg_url:
             parser.error(f"PostgreSQL needs --pg-url or ${PG_ENV}")
         results.append(run_postgres(args.pg_url, args))
-    for figures in results:
-        print(
-            f"checkout: {figures.dialect} services {figures.services.per_second:.1f}/s, "
-            f"floor {figures.floor.per_second:.1f}/s, ratio {figures.ratio:.0%}"
+    print(
+        summary_line(
+            "checkout",
+            (
+                f"{f.dialect} services {f.services.per_second:.1f}/s, "
+                f"floor {f.floor.per_second:.1f}/s, ratio {f.ratio:.0%}"
+                for f in results
+            ),
         )
+    )
     below = [f for f in results if f.ratio < TARGET]
     for figures in below:
         print(

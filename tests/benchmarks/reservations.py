@@ -57,14 +57,10 @@ Run::
 from __future__ import annotations
 
 import argparse
-import gc
-import os
 import re
 import sqlite3
-import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
@@ -90,10 +86,12 @@ from pos.store.migrate import upgrade
 from pos.store.models import DEFAULT_LOCATION_ID, Role
 from pos.store.prepared import Prepared
 from pos.store.uow import UnitOfWork
+from tests.benchmarks.harness import against_floor, postgres_server, summary_line
 from tests.benchmarks.scratch import scratch_postgres_database
 
 TARGET_RATIO = 3.0
 STOCK = 1_000_000
+BARCODE = "8690000000005"
 ACTIVE = "active"
 RELEASED = "released"
 OPEN = "open"
@@ -110,6 +108,7 @@ ROLLBACK = "ROLLBACK"
 _PRODUCT_COLUMNS = (
     "products.id, products.active, products.currency, products.price_minor, products.tax_rate_bp"
 )
+_SCAN_COLUMNS = f"{_PRODUCT_COLUMNS}, products.sku, products.barcode, products.name"
 _LINE_COLUMNS = "cart_items.id, cart_items.product_id, cart_items.quantity"
 _SUMMARY_COLUMNS = (
     "cart_items.product_id, products.sku, products.name, cart_items.quantity, "
@@ -129,6 +128,8 @@ class FloorSQL:
 
     now: str | None
     product: str
+    scan: str
+    """The product by barcode, as ``add_scanned`` reads it (``scan.py``)."""
     touch_cart: str
     hold: str
     line: str
@@ -144,6 +145,7 @@ class FloorSQL:
 SQLITE_SQL = FloorSQL(
     now=None,
     product=f"SELECT {_PRODUCT_COLUMNS} \nFROM products \nWHERE products.id = ?",
+    scan=f"SELECT {_SCAN_COLUMNS} \nFROM products \nWHERE products.barcode = ?",
     touch_cart=(
         "UPDATE carts SET updated_at=? WHERE carts.id = ? RETURNING id, status, currency, "
         "location_id, prices_include_tax, coupon_id, till_id, cashier_id"
@@ -191,6 +193,9 @@ _TS = "::TIMESTAMP WITH TIME ZONE"
 POSTGRES_SQL = FloorSQL(
     now="SELECT now() AS now_1",
     product=f"SELECT {_PRODUCT_COLUMNS} \nFROM products \nWHERE products.id = %(b_product)s{_I}",
+    scan=(
+        f"SELECT {_SCAN_COLUMNS} \nFROM products \nWHERE products.barcode = %(b_barcode)s::VARCHAR"
+    ),
     touch_cart=(
         f"UPDATE carts SET updated_at=%(b_now)s{_TS} WHERE carts.id = %(b_cart)s{_I} "
         "RETURNING carts.id, carts.status, carts.currency, carts.location_id, "
@@ -375,7 +380,8 @@ class Floor:
         self.add(cart_id, product_id, 1)
         self.remove(cart_id, product_id)
 
-    def add(self, cart_id: int, product_id: int, quantity: int) -> None:
+    def add(self, cart_id: int, product_id: int, quantity: int, code: str | None = None) -> None:
+        """Ring up ``quantity`` of the product; by its barcode ``code`` where given."""
         raise NotImplementedError
 
     def remove(self, cart_id: int, product_id: int) -> None:
@@ -459,14 +465,19 @@ class SQLiteFloor(Floor):
             trace.driver = []
             self.connection.set_trace_callback(trace.driver.append)
 
-    def add(self, cart_id: int, product_id: int, quantity: int) -> None:
+    def add(self, cart_id: int, product_id: int, quantity: int, code: str | None = None) -> None:
         q, x = self.sql, self._x
         self._begin()
         try:
             now = datetime.now(UTC).replace(tzinfo=None)
             at = now.isoformat(" ", "microseconds")
             until = (now + Policy().cart_hold).isoformat(" ", "microseconds")
-            product = x(q.product, (product_id,)).fetchone()
+            if code is None:
+                product = x(q.product, (product_id,)).fetchone()
+            else:
+                product = x(q.scan, (code,)).fetchone()
+            if product is not None and product[0] != product_id:
+                raise Refusal("the code names another product")
             if product is None or not product[1]:
                 raise Refusal("product unavailable")
             cart = x(q.touch_cart, (at, cart_id)).fetchone()
@@ -527,12 +538,13 @@ class PostgresFloor(Floor):
     dialect = "postgresql"
     sql = POSTGRES_SQL
 
-    def __init__(self, url: URL) -> None:
+    def __init__(self, url: URL, options: str = "") -> None:
         super().__init__()
         conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
         # READ COMMITTED like make_engine; psycopg opens the transaction implicitly
-        # before the first statement, as it does under SQLAlchemy.
-        self.connection = psycopg.connect(conninfo, autocommit=False)
+        # before the first statement, as it does under SQLAlchemy. ``options``: the
+        # server settings make_engine gives its connections (its timeouts).
+        self.connection = psycopg.connect(conninfo, autocommit=False, options=options)
         self.connection.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
         self.cursor: Cursor = self.connection.cursor()
 
@@ -548,13 +560,18 @@ class PostgresFloor(Floor):
             self.trace.append((COMMIT, None))
         self.connection.commit()
 
-    def add(self, cart_id: int, product_id: int, quantity: int) -> None:
+    def add(self, cart_id: int, product_id: int, quantity: int, code: str | None = None) -> None:
         q, x = self.sql, self._x
         try:
             assert q.now is not None
             now: datetime = x(q.now, {}).fetchone()[0]
             until = now + Policy().cart_hold
-            product = x(q.product, {"b_product": product_id}).fetchone()
+            if code is None:
+                product = x(q.product, {"b_product": product_id}).fetchone()
+            else:
+                product = x(q.scan, {"b_barcode": code}).fetchone()
+            if product is not None and product[0] != product_id:
+                raise Refusal("the code names another product")
             if product is None or not product[1]:
                 raise Refusal("product unavailable")
             cart = x(q.touch_cart, {"b_cart": cart_id, "b_now": now}).fetchone()
@@ -657,6 +674,7 @@ class Store:
     uow: UnitOfWork
     cart_id: int
     product_id: int
+    barcode: str = BARCODE
 
 
 def set_up_store(engine: Engine) -> Store:
@@ -669,7 +687,13 @@ def set_up_store(engine: Engine) -> Store:
     product = ok_value(
         create_product(
             uow,
-            ProductDraft(sku="BENCH-001", name="Torku Süt 1 L", price_minor=3_450, tax_rate_bp=100),
+            ProductDraft(
+                sku="BENCH-001",
+                name="Torku Süt 1 L",
+                price_minor=3_450,
+                tax_rate_bp=100,
+                barcode=BARCODE,
+            ),
             user_id=manager.id,
         ),
         "create_product",
@@ -765,7 +789,9 @@ def recording_prepared(trace: Trace) -> Iterator[None]:
         setattr(Prepared, "execute", PREPARED_EXECUTE)  # noqa: B010
 
 
-def capture_services(store: Store) -> Trace:
+def capture_services(
+    store: Store, iteration: Callable[[Store], None] = services_iteration
+) -> Trace:
     """The work of one services iteration: statements, transactions, driver trace, pings.
 
     Statements reach the driver two ways: through SQLAlchemy (``before_cursor_execute``
@@ -826,12 +852,21 @@ def capture_services(store: Store) -> Trace:
     dialect.do_ping = counting_ping
     try:
         with recording_prepared(trace):
-            services_iteration(store)
+            iteration(store)
     finally:
         for name, listener in listeners:
             event.remove(engine, name, listener)
         del dialect.do_ping
     return trace
+
+
+_SERVER_TIMEOUTS = ("statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout")
+
+
+def server_options(engine: Engine) -> str:
+    """The timeouts make_engine sets on the server, as the floor's connection options."""
+    settings = services_settings(engine)
+    return " ".join(f"-c {name}={settings[name]}" for name in _SERVER_TIMEOUTS)
 
 
 def services_settings(engine: Engine) -> dict[str, object]:
@@ -1009,28 +1044,27 @@ class Figures:
         return self.services_us / self.floor_us
 
 
-def percentile(values: Sequence[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+def measure(
+    store: Store,
+    floor: Floor,
+    iterations: int,
+    warm_up: int,
+    *,
+    iteration: Callable[[Store], None] = services_iteration,
+    floor_step: Callable[[], None] | None = None,
+) -> Figures:
+    """The services' ``iteration`` against the floor's (by default ``Floor.run``), after
+    checking that both do the same work."""
 
-
-def timed(step: Callable[[], None], count: int, into: list[float]) -> None:
-    clock = time.perf_counter_ns
-    for _ in range(count):
-        start = clock()
-        step()
-        into.append((clock() - start) / 1_000)
-
-
-def measure(store: Store, floor: Floor, iterations: int, warm_up: int) -> Figures:
     def service_step() -> None:
-        services_iteration(store)
+        iteration(store)
 
-    def floor_step() -> None:
+    def run_floor() -> None:
         floor.run(store.cart_id, store.product_id)
 
-    first, second = capture_services(store), capture_services(store)
-    if not same_work(store, first, second, floor, floor_step):
+    step_of_floor = floor_step or run_floor
+    first, second = capture_services(store, iteration), capture_services(store, iteration)
+    if not same_work(store, first, second, floor, step_of_floor):
         raise SystemExit(f"{floor.dialect}: the floor does not do the services' work")
     # The timed iterations run the services as the till does: nothing of the capture left.
     if Prepared.__dict__["execute"] is not PREPARED_EXECUTE or "do_ping" in vars(
@@ -1038,30 +1072,19 @@ def measure(store: Store, floor: Floor, iterations: int, warm_up: int) -> Figure
     ):
         raise SystemExit(f"{floor.dialect}: the capture's wrappers are still installed")
 
-    scratch: list[float] = []
-    timed(service_step, warm_up, scratch)
-    timed(floor_step, warm_up, scratch)
-
-    services: list[float] = []
-    bare: list[float] = []
-    round_size = 50
-    rounds = max(2, -(-iterations // round_size))
-    per_round = -(-iterations // rounds)
-    for index in range(rounds):
-        gc.collect()
-        pair = [(service_step, services), (floor_step, bare)]
-        for step, into in pair if index % 2 == 0 else reversed(pair):
-            timed(step, per_round, into)
-
+    timings = against_floor(
+        floor.dialect, service_step, step_of_floor, iterations=iterations, warm_up=warm_up
+    )
     check_stock(store)
+    services_p90, floor_p90 = timings.p(0.9)
     return Figures(
         dialect=floor.dialect,
-        iterations=len(services),
+        iterations=timings.iterations,
         statements=len(first.steps),
-        services_us=statistics.median(services),
-        floor_us=statistics.median(bare),
-        services_p90_us=percentile(services, 0.9),
-        floor_p90_us=percentile(bare, 0.9),
+        services_us=timings.median_us,
+        floor_us=timings.floor_us,
+        services_p90_us=services_p90,
+        floor_p90_us=floor_p90,
     )
 
 
@@ -1082,8 +1105,8 @@ def check_stock(store: Store) -> None:
         raise SystemExit(f"stock drifted: {available=} {reserved=} {active=}")
 
 
-def report(figures: Figures) -> None:
-    verdict = "ok" if figures.ratio <= TARGET_RATIO else f"MISSED (target {TARGET_RATIO:g}x)"
+def report(figures: Figures, target: float = TARGET_RATIO) -> None:
+    verdict = "ok" if figures.ratio <= target else f"MISSED (target {target:g}x)"
     overhead = figures.services_us - figures.floor_us
     print(
         f"  {figures.iterations} iterations each, median (p90) per iteration:\n"
@@ -1096,7 +1119,18 @@ def report(figures: Figures) -> None:
     )
 
 
-def run_sqlite(iterations: int, warm_up: int) -> Figures:
+FloorStep = Callable[[Store, Floor], Callable[[], None]]
+"""The floor's iteration for a store (``Floor.run`` unless a benchmark says otherwise)."""
+
+
+def run_sqlite(
+    iterations: int,
+    warm_up: int,
+    *,
+    iteration: Callable[[Store], None] = services_iteration,
+    floor_step: FloorStep | None = None,
+    target: float = TARGET_RATIO,
+) -> Figures:
     print("SQLite (temporary file, WAL, synchronous=NORMAL)")
     with tempfile.TemporaryDirectory(prefix="kasa-bench-") as directory:
         path = Path(directory) / "store.db"
@@ -1104,28 +1138,42 @@ def run_sqlite(iterations: int, warm_up: int) -> Figures:
         floor = SQLiteFloor(path)
         try:
             store = set_up_store(engine)
-            figures = measure(store, floor, iterations, warm_up)
+            step = floor_step(store, floor) if floor_step else None
+            figures = measure(
+                store, floor, iterations, warm_up, iteration=iteration, floor_step=step
+            )
         finally:
             floor.close()
             engine.dispose()
-    report(figures)
+    report(figures, target)
     return figures
 
 
-def run_postgres(server_url: str, iterations: int, warm_up: int) -> Figures:
+def run_postgres(
+    server_url: str,
+    iterations: int,
+    warm_up: int,
+    *,
+    iteration: Callable[[Store], None] = services_iteration,
+    floor_step: FloorStep | None = None,
+    target: float = TARGET_RATIO,
+) -> Figures:
     with scratch_postgres_database(server_url) as url:
         print(f"PostgreSQL ({url.host}:{url.port or 5432}, scratch database {url.database})")
         engine = make_engine(url)
         floor: PostgresFloor | None = None
         try:
             store = set_up_store(engine)
-            floor = PostgresFloor(url)
-            figures = measure(store, floor, iterations, warm_up)
+            floor = PostgresFloor(url, server_options(engine))
+            step = floor_step(store, floor) if floor_step else None
+            figures = measure(
+                store, floor, iterations, warm_up, iteration=iteration, floor_step=step
+            )
         finally:
             if floor is not None:
                 floor.close()
             engine.dispose()
-    report(figures)
+    report(figures, target)
     return figures
 
 
@@ -1143,12 +1191,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--iterations must be at least 2")
 
     results = [run_sqlite(args.iterations, args.warm_up)]
-    server_url = os.environ.get("POS_TEST_DATABASE_URL")
-    if server_url and not args.no_postgres:
+    server_url = postgres_server(args.no_postgres)
+    if server_url:
         results.append(run_postgres(server_url, args.iterations, args.warm_up))
-    elif not args.no_postgres:
-        print("PostgreSQL skipped: POS_TEST_DATABASE_URL is not set")
-    print("reservations: " + ", ".join(f"{r.dialect} {r.ratio:.1f}x" for r in results))
+    print(summary_line("reservations", ((r.dialect, r.ratio) for r in results)))
     return 0
 
 

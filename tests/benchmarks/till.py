@@ -40,6 +40,7 @@ except ModuleNotFoundError:  # a checkout without `pip install -e .`
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import catalogue  # noqa: E402  (the sibling benchmark builds the million-product store)
+from harness import percentile, summary_line  # noqa: E402
 from PySide6.QtCore import QEvent, QObject, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -77,11 +78,6 @@ class PaintClock(QObject):
         if event.type() == QEvent.Type.Paint:
             self.painted_at = time.perf_counter()
         return False
-
-
-def percentile(values: Sequence[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def prepare(path: Path, products: int, scans: int, seed: int) -> tuple[str, list[tuple[int, str]]]:
@@ -219,6 +215,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"cold start to window shown: median {statistics.median(starts):.2f} s,"
         f" max {max(starts):.2f} s  (target < {START_TARGET_S} s: {verdict})"
+    )
+    print(
+        summary_line(
+            "till",
+            [f"scan p95 {p95:.1f} ms", f"cold start max {max(starts):.2f} s"],
+        )
     )
     return 0
 

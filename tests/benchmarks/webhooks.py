@@ -66,6 +66,7 @@ from pos.store.engine import make_engine  # noqa: E402
 from pos.store.migrate import upgrade  # noqa: E402
 from pos.store.models import Payment, Receipt, Role  # noqa: E402
 from pos.store.uow import UnitOfWork  # noqa: E402
+from tests.benchmarks.harness import percentile, summary_line  # noqa: E402
 from tests.benchmarks.scratch import scratch_postgres_database  # noqa: E402
 from tests.invariants import assert_invariants  # noqa: E402
 
@@ -89,8 +90,7 @@ class Figures:
         return self.events / self.seconds
 
     def percentile(self, share: float) -> float:
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+        return percentile(self.latencies_ms, share)
 
 
 def ok(result: Result[Any]) -> Any:
@@ -242,12 +242,22 @@ def main(argv: list[str] | None = None) -> int:
     # Eight senders keep waitress's queue a little deep, as intended; it warns each time.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory() as directory:
-        run("sqlite", f"sqlite:///{directory}/store.sqlite3", args.events, args.senders)
+        sqlite = run("sqlite", f"sqlite:///{directory}/store.sqlite3", args.events, args.senders)
+    results = [("sqlite", sqlite)]
     if not args.pg_url:
         print(f"postgresql: skipped ({PG_ENV} is not set)")
-        return 0
-    with scratch_postgres_database(args.pg_url) as url:
-        run("postgresql", url, args.events, args.senders)
+    else:
+        with scratch_postgres_database(args.pg_url) as url:
+            results.append(("postgresql", run("postgresql", url, args.events, args.senders)))
+    print(
+        summary_line(
+            "webhooks",
+            (
+                f"{name} {figures.per_second:,.0f}/s, p99 {figures.percentile(0.99):.1f} ms"
+                for name, figures in results
+            ),
+        )
+    )
     return 0
 
 

@@ -19,6 +19,15 @@ from pos.domain.results import Changed, Code, Err, Ok, Result
 from pos.domain.stock import AdjustReason
 from pos.services.cart import add_to_cart
 from pos.services.catalogue import ProductDraft, create_product
+from pos.services.holds import (
+    product_reservations,
+    release_expired_reservations,
+    release_reservation,
+)
+from pos.services.oversells import (
+    list_oversells,
+    resolve_oversell,
+)
 from pos.services.payments import mark_paid
 from pos.services.reservations import release_expired
 from pos.services.stock import (
@@ -26,14 +35,9 @@ from pos.services.stock import (
     adjust_stock,
     count_stock,
     delivery_product,
-    list_oversells,
     low_stock,
-    product_reservations,
     product_stock,
     receive_delivery,
-    release_expired_reservations,
-    release_reservation,
-    resolve_oversell,
     set_min_stock,
     stock_history,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from pos.domain.messages import render
 from pos.domain.policy import Policy
@@ -359,4 +360,39 @@ def test_a_code_that_names_no_product_is_refused_with_the_code(uow, shelf, store
 
     assert refused.code is Code.BARCODE_NOT_FOUND
     assert render(refused) == f"Barkod bulunamadı: {str(code)[:64]}"
+    assert stock_books(store.engine)[product][:2] == (5, 0)
+
+
+def test_a_scan_is_one_transaction_from_the_lookup_to_the_summary(uow, shelf: Shelf, store):
+    """The lookup and the add are one unit of work: the cashier's scan begins once."""
+    product = shelf.product(stock=5)
+    cart = value(open_cart(uow)).cart_id
+    begun: list[object] = []
+    on_begin = begun.append
+    event.listen(store.engine, "begin", on_begin)
+    try:
+        summary = value(add_scanned(uow, cart, "SKU-0001", 1))
+    finally:
+        event.remove(store.engine, "begin", on_begin)
+
+    assert len(begun) == 1
+    assert [(line.product_id, line.quantity) for line in summary.lines] == [(product, 1)]
+
+
+@pytest.mark.parametrize(
+    ("code", "quantity", "expected"),
+    [
+        ("SKU-0001", 0, Code.QUANTITY_OUT_OF_RANGE),  # a known code: its quantity is read
+        ("SKU-0001", "2,5", Code.QUANTITY_NOT_WHOLE),
+        ("NOPE-1", 0, Code.BARCODE_NOT_FOUND),  # an unknown code is said first
+        ("12\x0034", 0, Code.BARCODE_UNREADABLE),  # and a misread one before that
+        ("SKU-0002", 1, Code.BARCODE_NOT_FOUND),  # inactive: not on sale
+    ],
+)
+def test_a_scan_answers_the_code_before_the_quantity(uow, shelf, store, code, quantity, expected):
+    product = shelf.product(stock=5)
+    value(deactivate_product(uow, shelf.product(stock=5), user_id=shelf.manager.id))
+    cart = value(open_cart(uow)).cart_id
+
+    assert error(add_scanned(uow, cart, code, quantity)).code is expected
     assert stock_books(store.engine)[product][:2] == (5, 0)

@@ -30,6 +30,7 @@ from pos.services import (
     catalogue,
     checkout,
     coupons,
+    oversells,
     payments,
     product_import,
     shop,
@@ -297,7 +298,7 @@ SERVICES: dict[str, tuple[Call, frozenset[Code]]] = {
         frozenset({Code.INVALID_STOCK_NOTE}),
     ),
     "resolve_oversell_note": (
-        lambda s, t: stock.resolve_oversell(s.uow, 1, t, manager_id=s.manager.id),
+        lambda s, t: oversells.resolve_oversell(s.uow, 1, t, manager_id=s.manager.id),
         frozenset({Code.INVALID_NOTE}),
     ),
     # Payments a manager settles by hand, and the audit log.

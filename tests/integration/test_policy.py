@@ -16,9 +16,9 @@ from pos.domain.results import Code
 from pos.runtime.poller import Poller
 from pos.services.attention import payments_needing_attention
 from pos.services.card_payments import start_card_payment
-from pos.services.cart import add_to_cart, open_cart, void_sale
+from pos.services.cart import add_scanned, add_to_cart, open_cart, void_sale
+from pos.services.holds import product_reservations
 from pos.services.reservations import release_expired
-from pos.services.stock import product_reservations
 from pos.settings import load_settings
 from pos.store.uow import UnitOfWork
 from tests.conftest import FakeClock, Shelf, Store, error, value
@@ -47,12 +47,16 @@ def shop_till(store: Store, clock: FakeClock, tmp_path: Path) -> Iterator[Till]:
         till.close()
 
 
+@pytest.mark.parametrize("rung_up", ["by id", "scanned"])
 def test_a_shops_hold_of_one_minute_expires_a_carts_hold_after_one_minute(
-    shop_till: Till, shelf: Shelf, manager, store: Store, clock: FakeClock
+    shop_till: Till, shelf: Shelf, manager, store: Store, clock: FakeClock, rung_up: str
 ) -> None:
     product = shelf.product(stock=5)
     cart = value(open_cart(shop_till.uow())).cart_id
-    value(add_to_cart(shop_till.uow(), cart, product, 2))
+    if rung_up == "scanned":  # the till's own way: the scan field, by SKU
+        value(add_scanned(shop_till.uow(), cart, f"SKU-{shelf.count:04d}", 2))
+    else:
+        value(add_to_cart(shop_till.uow(), cart, product, 2))
 
     [held] = value(product_reservations(shop_till.uow(), product, manager_id=manager.id))
     assert held.expires_at == clock.current + timedelta(minutes=1)

@@ -32,22 +32,26 @@ from pos.domain.results import Changed, Err, Ok, Result
 from pos.domain.stock import AdjustReason, MoveKind
 from pos.services import UnitOfWork
 from pos.services.catalogue import ProductView, find_product, search_products
+from pos.services.holds import (
+    ReservationView,
+    product_reservations,
+    release_expired_reservations,
+    release_reservation,
+)
+from pos.services.oversells import (
+    OversellView,
+    list_oversells,
+    resolve_oversell,
+)
 from pos.services.reservations import SweepReport
 from pos.services.stock import (
-    OversellView,
     ProductStock,
-    ReservationView,
     StockLevel,
     StockMoveView,
     adjust_stock,
     count_stock,
-    list_oversells,
     low_stock,
-    product_reservations,
     product_stock,
-    release_expired_reservations,
-    release_reservation,
-    resolve_oversell,
     set_min_stock,
     stock_history,
 )
