@@ -191,7 +191,7 @@ SQL = FloorSQL(
         "SELECT ci.product_id, ci.quantity, ci.unit_price_minor, ci.tax_rate_bp, "
         "p.price_minor, p.tax_rate_bp, p.active, p.sku, p.name "
         "FROM cart_items AS ci JOIN products AS p ON p.id = ci.product_id "
-        "WHERE ci.cart_id = :cart ORDER BY ci.product_id"
+        "WHERE ci.cart_id = :cart ORDER BY ci.id"
     ),
     insert_order=(
         "INSERT INTO orders (id, cart_id, till_id, location_id, cashier_id, status, "
