@@ -405,7 +405,9 @@ class Floor:
                 },
             )
             held = dict(x(q.hold, {**at, "order": order, "cart": cart.cart_id}).fetchall())
-            for line in lines:
+            # Stock in product order, as the services take it (two tills lock inventory
+            # rows in one order, so they cannot deadlock); the items in the cart's order.
+            for line in sorted(lines, key=lambda line: line[0]):
                 product_id, quantity = line[0], line[1]
                 if product_id in held:
                     if held[product_id] != quantity:
