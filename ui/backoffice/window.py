@@ -59,6 +59,7 @@ class BackOfficeWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+W"), self).activated.connect(self.close)
         self._stop_listening = on_language_changed(self.retranslate)
         context.ops.operation_did_execute.connect(self._store_changed)
+        self._following = True  # until the window closes (which may happen twice)
         self.scale = 0.0
         self._restyle = QTimer(self, singleShot=True, interval=RESTYLE_DELAY_MS)
         self._restyle.timeout.connect(self._follow_size)
@@ -121,6 +122,8 @@ class BackOfficeWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._stop_listening()
-        self.context.ops.operation_did_execute.disconnect(self._store_changed)
+        if self._following:
+            self._following = False
+            self.context.ops.operation_did_execute.disconnect(self._store_changed)
         self.closed.emit()
         super().closeEvent(event)
