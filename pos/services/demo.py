@@ -19,6 +19,7 @@ from pos.services.coupons import CouponDraft, create_coupon
 from pos.services.product_import import (
     import_products_csv,
 )
+from pos.services.shop import update_shop_settings
 from pos.services.stock import receive_stock, set_min_stock
 from pos.services.users import create_user
 from pos.store.models import Product, Role, User
@@ -35,6 +36,10 @@ DEMO_COUPONS = (
     # One customer only: shows "Kupon kullanım limiti dolmuş" on its second use.
     CouponDraft("TEKSEFER", CouponKind.PERCENT, 2000, usage_limit=1),
 )
+
+
+DEMO_RECEIPT_HEADER = "KASA BAKKAL\nModa Cad. No: 12 Kadıköy / İstanbul\nTel: 0216 000 00 00"
+"""The demo shop's name and address at the top of every receipt."""
 
 
 def demo_catalogue() -> str:
@@ -63,6 +68,7 @@ def load_demo_store(uow: UnitOfWork) -> Result[int]:
         unwrap(receive_stock(uow, product.id, row["stock"], user_id=manager_id, reason="demo"))
     for coupon in DEMO_COUPONS:
         unwrap(create_coupon(uow, coupon, user_id=manager_id))
+    unwrap(update_shop_settings(uow, user_id=manager_id, receipt_header=DEMO_RECEIPT_HEADER))
     return Ok(report.created, Changed.CATALOGUE | Changed.STOCK | Changed.USERS | Changed.COUPONS)
 
 

@@ -10,16 +10,18 @@ from sqlalchemy import func, select
 
 from pos.domain.catalogue import clean_barcode, gtin_check_digit_ok
 from pos.domain.results import Changed, Code, Ok
-from pos.services.cart import add_to_cart, open_cart
+from pos.services.cart import add_scanned, add_to_cart, open_cart
 from pos.services.catalogue import find_product
 from pos.services.coupons import find_coupon
 from pos.services.demo import (
     DEMO_CASHIER,
     DEMO_COUPONS,
     DEMO_MANAGER,
+    DEMO_RECEIPT_HEADER,
     demo_catalogue,
     load_demo_store,
 )
+from pos.services.receipts import receipt_text
 from pos.services.stock import low_stock
 from pos.services.users import create_user, list_users, sign_in
 from pos.store.models import (
@@ -33,6 +35,7 @@ from pos.store.models import (
 )
 from tests.conftest import error, value
 from tests.invariants import assert_stock_invariant
+from tests.sales import pay_cash
 
 ROWS = list(csv.DictReader(io.StringIO(demo_catalogue())))
 TABLES = (Product, Inventory, StockMove, User, Coupon, AuditEntry)
@@ -202,3 +205,12 @@ def test_a_load_interrupted_after_the_users_finishes_on_the_next_start(uow, stor
     with store.engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(User)).scalar_one() == 2
     assert {u.username: u.id for u in value(list_users(uow))}["mudur"] == manager.id
+
+
+def test_the_demo_receipt_starts_with_the_shops_name_and_address(demo, uow):
+    sold = value(add_scanned(uow, value(open_cart(uow)).cart_id, "8691035011738", 1))
+    sale = value(pay_cash(uow, sold.cart_id))
+
+    receipt = value(receipt_text(uow, sale.order_id)).splitlines()
+
+    assert [line.strip() for line in receipt[:3]] == DEMO_RECEIPT_HEADER.splitlines()
