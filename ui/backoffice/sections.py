@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTableView, QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
     from ui.backoffice.stock import StockPage
+
+PAGE_SIZE = 50
+MAX_COLUMN_WIDTH = 220
+
+
+def fit_columns(view: QTableView) -> None:
+    """Columns as wide as their texts, but none so wide that the others scroll away."""
+    view.resizeColumnsToContents()
+    for column in range(view.model().columnCount()):
+        view.setColumnWidth(column, min(view.columnWidth(column), MAX_COLUMN_WIDTH))
 
 
 class Section(QWidget):
