@@ -23,7 +23,7 @@ from pos.services.reservations import (
     sweep,
 )
 from pos.services.users import acting_user
-from pos.store.models import Cart, CartStatus, Reservation, ReservationStatus, Role, Till
+from pos.store.models import Cart, CartStatus, Reservation, ReservationStatus, Role, TillRow
 from pos.store.uow import UnitOfWork
 
 
@@ -59,13 +59,13 @@ def product_reservations(
         select(
             Reservation.id,
             Reservation.cart_id,
-            Till.code,
+            TillRow.code,
             Reservation.quantity,
             Reservation.expires_at,
             Cart.status,
         )
         .join(Cart, Cart.id == Reservation.cart_id)
-        .outerjoin(Till, Till.id == Cart.till_id)
+        .outerjoin(TillRow, TillRow.id == Cart.till_id)
         .where(IS_ACTIVE)
         .order_by(Reservation.id)
         .limit(size)

@@ -20,7 +20,7 @@ from pos.domain.results import Changed, Code, Ok, Refused, Result
 from pos.domain.text import clean_text
 from pos.services._support import LIST_PAGE, audit, is_id, page_size, use_case
 from pos.services.users import acting_user
-from pos.store.models import Order, Oversell, Product, Role, Till, User
+from pos.store.models import Order, Oversell, Product, Role, TillRow, User
 from pos.store.uow import UnitOfWork
 
 MAX_RESOLUTION_LENGTH = 500
@@ -126,7 +126,7 @@ _OVERSELLS = (
     select(
         Oversell.id,
         Oversell.order_id,
-        Till.code.label("till_code"),
+        TillRow.code.label("till_code"),
         Order.receipt_number,
         Oversell.product_id,
         Product.sku,
@@ -139,7 +139,7 @@ _OVERSELLS = (
     )
     .join(Product, Product.id == Oversell.product_id)
     .join(Order, Order.id == Oversell.order_id)
-    .outerjoin(Till, Till.id == Order.till_id)
+    .outerjoin(TillRow, TillRow.id == Order.till_id)
     .outerjoin(_RESOLVER, _RESOLVER.id == Oversell.resolved_by)
 )
 

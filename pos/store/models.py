@@ -113,8 +113,10 @@ class Location(Base):
     """The IANA zone the shop keeps its clocks in: its days, receipts and screens."""
 
 
-class Till(Base):
-    """A checkout counter. Its paid sales are numbered without gaps."""
+class TillRow(Base):
+    """A till as the store records it: its code, its shop, and its paid sales numbered
+    without gaps. (The wired till the front ends hold is `pos.bootstrap.Till`.)
+    """
 
     __tablename__ = "tills"
 
