@@ -1,8 +1,9 @@
 """Typed SQLAlchemy models of the store.
 
 Constraint names come from one naming convention so that SQLite and PostgreSQL
-carry the same names and migrations can address them. Relationships are
-``lazy="raise"``: no query hides behind an attribute access.
+carry the same names and migrations can address them. The models declare no
+relationships: services join and select what they need, so no query hides behind an
+attribute access (one added later is ``lazy="raise"`` for the same reason).
 """
 
 from __future__ import annotations
