@@ -284,7 +284,7 @@ def _checkout_once(
             _refresh_prices(connection, stale)
             _REOPEN.execute(connection, {"b_cart": cart.id})
             uow.commit()
-            return Err(Code.PRICE_CHANGED)
+            return Err(Code.PRICE_CHANGED, changed=Changed.CART if stale else Changed.NOTHING)
         total = priced.quote.total_minor
         change = None
         if isinstance(tender, Cash):

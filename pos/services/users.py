@@ -410,7 +410,7 @@ def _wrong_pin(uow: UnitOfWork, user: Row[Any], now: datetime) -> Result[UserVie
         _locked_meanwhile(uow, user.id, now)
     if counted < MAX_PIN_ATTEMPTS:
         uow.commit()
-        return Err(Code.WRONG_PIN, {"remaining": MAX_PIN_ATTEMPTS - counted})
+        return Err(Code.WRONG_PIN, {"remaining": MAX_PIN_ATTEMPTS - counted}, changed=Changed.USERS)
     audit(
         uow.session,
         at=now,
@@ -422,7 +422,8 @@ def _wrong_pin(uow: UnitOfWork, user: Row[Any], now: datetime) -> Result[UserVie
         locked_until=locked_until,
     )
     uow.commit()
-    return Err(Code.USER_LOCKED, {"minutes": math.ceil(LOCKOUT.total_seconds() / 60)})
+    minutes = math.ceil(LOCKOUT.total_seconds() / 60)
+    return Err(Code.USER_LOCKED, {"minutes": minutes}, changed=Changed.USERS)
 
 
 def _locked_meanwhile(uow: UnitOfWork, user_id: int, now: datetime) -> NoReturn:

@@ -236,6 +236,7 @@ def test_a_price_changed_after_ringing_up_is_caught_and_the_cart_takes_the_new_p
     )
 
     assert refused.code is Code.PRICE_CHANGED
+    assert refused.changed == Changed.CART  # the new prices are on the cart already
     assert render(refused, "tr") == "Fiyat veya stok değişti, lütfen tekrar kontrol et"
     assert (count(store, Order), count(store, Payment)) == (0, 0)
     summary = value(cart_summary(uow, cart))
@@ -277,6 +278,7 @@ def test_a_shown_total_that_is_simply_wrong_is_refused_and_changes_nothing(
     )
 
     assert render(refused, "tr") == "Fiyat veya stok değişti, lütfen tekrar kontrol et"
+    assert refused.changed == Changed.NOTHING
     assert (value(cart_summary(uow, cart)), stock_books(store.engine)) == before
     assert (count(store, Order), count(store, Payment)) == (0, 0)
 
