@@ -45,9 +45,9 @@ class ReservationView:
 @use_case
 def product_reservations(
     uow: UnitOfWork,
-    product_id: object,
+    product_id: int,
     *,
-    manager_id: object,
+    manager_id: int,
     after: int | None = None,
     limit: int = LIST_PAGE,
 ) -> Result[tuple[ReservationView, ...]]:
@@ -95,7 +95,7 @@ def product_reservations(
 
 @use_case
 def release_expired_reservations(
-    uow: UnitOfWork, *, manager_id: object, product_id: object = None
+    uow: UnitOfWork, *, manager_id: int, product_id: int | None = None
 ) -> Result[SweepReport]:
     """A manager runs the sweeper now: for one product, or for the whole shop.
 
@@ -139,7 +139,7 @@ def release_expired_reservations(
 
 @use_case
 def release_reservation(
-    uow: UnitOfWork, reservation_id: object, *, manager_id: object
+    uow: UnitOfWork, reservation_id: int, *, manager_id: int
 ) -> Result[SweepReport]:
     """A manager gives one expired hold back to the shelf now.
 

@@ -2,7 +2,8 @@
 
 A payment that succeeds after its holds were released still makes a paid sale
 (DESIGN.md §3); where the shelf was short, the sale records an oversell for a
-manager, who lists them and marks each sorted out.
+manager, who lists them and marks each sorted out. The manager's note is typed
+``object`` and checked at run time: it comes as typed.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class OversellView:
 def list_oversells(
     uow: UnitOfWork,
     *,
-    manager_id: object,
+    manager_id: int,
     include_resolved: bool = False,
     before: int | None = None,
     limit: int = LIST_PAGE,
@@ -75,7 +76,7 @@ def list_oversells(
 
 @use_case
 def resolve_oversell(
-    uow: UnitOfWork, oversell_id: object, note: object, *, manager_id: object
+    uow: UnitOfWork, oversell_id: int, note: object, *, manager_id: int
 ) -> Result[OversellView]:
     """A manager marks an oversell as sorted out, saying how.
 
