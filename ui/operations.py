@@ -12,12 +12,12 @@ Every result that comes back also says how the store is: ``store_heard`` carries
 not take it, and None when one was answered by the store, so the window can say so
 whichever call noticed it first.
 
-Every result that changed something is broadcast (Anki's ``operation_did_execute``):
-``operation_did_execute(changes, originator)`` carries the result's ``Changed`` flags and
-whoever asked for it, on the GUI thread, after the caller's own handling. Each open view
-refreshes what it shows when a flag it follows is set and it is not the originator (the
-originator refreshes from the answer itself). Events that arrive on the runtime's threads
-are broadcast the same way with ``broadcast``.
+Every result that changed something, a refusal included, is broadcast (Anki's
+``operation_did_execute``): ``operation_did_execute(changes, originator)`` carries the
+result's ``Changed`` flags and whoever asked for it, on the GUI thread, after the caller's
+own handling. Each open view refreshes what it shows when a flag it follows is set and it
+is not the originator (the originator refreshes from the answer itself). Events that
+arrive on the runtime's threads are broadcast the same way with ``broadcast``.
 """
 
 from __future__ import annotations
@@ -88,11 +88,13 @@ def store_verdict(value: object) -> object:
 
 
 def changes_of(value: object) -> Changed:
-    """What a successful result (or one handed back inside another value) changed."""
+    """What a result (or one handed back inside another value) changed: a refusal may
+    have changed something too (checkout's price check takes the new prices onto the
+    cart before it refuses)."""
     inner = getattr(value, "result", None)
-    if not isinstance(value, Ok | Warn) and isinstance(inner, Ok | Warn):
+    if not isinstance(value, Ok | Warn | Err) and isinstance(inner, Ok | Warn | Err):
         value = inner
-    return value.changed if isinstance(value, Ok | Warn) else Changed.NOTHING
+    return value.changed if isinstance(value, Ok | Warn | Err) else Changed.NOTHING
 
 
 def _log_failure(error: BaseException) -> None:
@@ -128,7 +130,7 @@ class Operations(QObject):
     ) -> None:
         """Run ``fn`` on a worker; ``on_success(value)`` or ``on_failure(error)`` on the GUI.
 
-        What a successful result changed is then broadcast with ``originator``."""
+        What the result changed is then broadcast with ``originator``."""
         if self._closed:
             return
         self._pending += 1

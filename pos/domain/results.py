@@ -166,14 +166,16 @@ class Warn(Generic[T]):
 
 @dataclass(frozen=True)
 class Err:
-    """Refused: nothing in the store changed."""
+    """Refused: nothing in the store changed unless ``changed`` says so. Checkout's price
+    check takes the store's new prices onto the cart before it answers that they changed
+    (``Changed.CART``), and a wrong PIN is counted, or locks the user (``Changed.USERS``)."""
 
     code: Code
     params: Mapping[str, object] = field(default_factory=dict)
     details: tuple[Err, ...] = ()
+    changed: Changed = Changed.NOTHING
 
     ok = False
-    changed = Changed.NOTHING
 
 
 Result = Ok[T] | Warn[T] | Err
@@ -189,7 +191,10 @@ class Refused(Exception):
 
     @classmethod
     def because(cls, error: Err) -> Refused:
-        return cls(error.code, error.details, **error.params)
+        refused = cls(error.code, error.details, **error.params)
+        # What the refusing use case committed stays said (a wrong PIN it counted).
+        refused.error = error
+        return refused
 
 
 def unwrap(result: Result[V]) -> V:

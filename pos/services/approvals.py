@@ -3,7 +3,8 @@
 ``approve`` checks the PIN (counted and locked out like a sign-in) and writes the
 approval to the audit log with both people: the cashier as the one acting, the
 manager as ``approved_by``. The approved action's own service then records the
-manager again on its row.
+manager again on its row. The PIN is typed ``object`` and checked at run time: it comes
+from the keypad as typed.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class Approval:
 @use_case
 def approve(
     uow: UnitOfWork,
-    manager_id: object,
+    manager_id: int,
     pin: object,
     *,
     cashier_id: int,

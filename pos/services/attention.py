@@ -22,6 +22,8 @@ resolution shows under "resolved by hand", with the reason beside it.
 
 "Check again" asks the terminal through ``check_card_payment``, as the poller
 would, and audits what the manager saw. Resolving by hand is ``force_resolve``.
+
+A manager's note is typed ``object`` and checked at run time: it comes as typed.
 """
 
 from __future__ import annotations
@@ -200,9 +202,9 @@ class Attention:
 def payments_needing_attention(
     uow: UnitOfWork,
     *,
-    manager_id: object,
-    window: object = None,
-    limit: object = ATTENTION_LIMIT,
+    manager_id: int,
+    window: timedelta | None = None,
+    limit: int = ATTENTION_LIMIT,
 ) -> Result[Attention]:
     """The five lists, each at most ``limit`` rows, newest first.
 
@@ -245,7 +247,7 @@ def open_conflicts(uow: UnitOfWork) -> Result[int]:
 
 @use_case
 def mark_conflict_handled(
-    uow: UnitOfWork, conflict_id: object, *, manager_id: object, note: object
+    uow: UnitOfWork, conflict_id: int, *, manager_id: int, note: object
 ) -> Result[HandledConflict]:
     """A manager has dealt with a conflict outside the till (until refunds through the
     terminal exist): it leaves the list, with the note kept. Moves no money, no stock.
@@ -289,7 +291,7 @@ def mark_conflict_handled(
 
 @use_case
 def check_again(
-    uow: UnitOfWork, terminal: PaymentTerminal, payment_id: object, *, manager_id: object
+    uow: UnitOfWork, terminal: PaymentTerminal, payment_id: int, *, manager_id: int
 ) -> Result[CardPaymentView]:
     """A manager asks the terminal once more how an open card payment stands. Audited.
 

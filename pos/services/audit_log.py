@@ -70,13 +70,13 @@ class AuditPage:
 def audit_entries(
     uow: UnitOfWork,
     *,
-    manager_id: object,
-    user_id: object = None,
-    action: object = None,
-    since: object = None,
-    until: object = None,
-    before_id: object = None,
-    limit: object = PAGE_SIZE,
+    manager_id: int,
+    user_id: int | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before_id: int | None = None,
+    limit: int = PAGE_SIZE,
 ) -> Result[AuditPage]:
     """Audit rows newest first, filtered by who did them (``user_id``), ``action``, and
     time: from ``since`` (inclusive) to ``until`` (exclusive), both aware instants."""
@@ -142,7 +142,7 @@ def audit_entries(
 
 
 @use_case
-def audit_actions(uow: UnitOfWork, *, manager_id: object) -> Result[tuple[str, ...]]:
+def audit_actions(uow: UnitOfWork, *, manager_id: int) -> Result[tuple[str, ...]]:
     """Every action the log holds, in order, for the manager's filter.
 
     Each step asks the (action, at) index for the next action after the last one, so

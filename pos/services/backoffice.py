@@ -10,7 +10,7 @@ from pos.store.uow import UnitOfWork
 
 
 @use_case
-def enter_back_office(uow: UnitOfWork, user_id: object) -> Result[UserView]:
+def enter_back_office(uow: UnitOfWork, user_id: int) -> Result[UserView]:
     """The manager who opens the back office; a cashier is refused with ``MANAGER_ONLY``.
 
     Asked of the store, not of what the till remembers: a manager demoted or

@@ -11,6 +11,8 @@ terminal. Whatever the terminal answers goes through the one reconciler,
 - Cancelling asks the terminal and waits for its final word; while the outcome is
   unknown nothing is released.
 - A manager can resolve a stuck payment by hand; it is audited.
+
+The manager's note is typed ``object`` and checked at run time: it comes as typed.
 """
 
 from __future__ import annotations
@@ -98,7 +100,7 @@ _VIEW_COLUMNS = (
 
 
 @use_case
-def card_payment(uow: UnitOfWork, payment_id: object) -> Result[CardPaymentView]:
+def card_payment(uow: UnitOfWork, payment_id: int) -> Result[CardPaymentView]:
     """Where a card payment stands, as the store knows it (no call to the terminal)."""
     with uow.reading():
         return Ok(_card_view(uow.connection, payment_id))
@@ -126,9 +128,7 @@ def unresolved_card_payments(
 
 
 @use_case
-def claim_leftover_payments(
-    uow: UnitOfWork, till_id: object
-) -> Result[tuple[CardPaymentView, ...]]:
+def claim_leftover_payments(uow: UnitOfWork, till_id: int) -> Result[tuple[CardPaymentView, ...]]:
     """At a till's start-up: its card payments still in flight, marked as left by a restart.
 
     The till started none of them yet, so each was left by the till that stopped: the
@@ -156,7 +156,7 @@ def claim_leftover_payments(
 
 @use_case
 def start_card_payment(
-    uow: UnitOfWork, terminal: PaymentTerminal, payment_id: object
+    uow: UnitOfWork, terminal: PaymentTerminal, payment_id: int
 ) -> Result[CardPaymentView]:
     """Hand a checked-out card payment to the terminal, or find where it got to.
 
@@ -172,7 +172,7 @@ def start_card_payment(
 
 @use_case
 def check_card_payment(
-    uow: UnitOfWork, terminal: PaymentTerminal, payment_id: object
+    uow: UnitOfWork, terminal: PaymentTerminal, payment_id: int
 ) -> Result[CardPaymentView]:
     """Ask the terminal how the payment stands now, and reconcile its answer."""
     view = unwrap(card_payment(uow, payment_id))
@@ -197,7 +197,7 @@ def check_card_payment(
 def cancel_card_payment(
     uow: UnitOfWork,
     terminal: PaymentTerminal,
-    payment_id: object,
+    payment_id: int,
     *,
     wait_seconds: float = CANCEL_WAIT_SECONDS,
     poll_every: float = 0.2,
@@ -244,12 +244,12 @@ def cancel_card_payment(
 @use_case
 def force_resolve(
     uow: UnitOfWork,
-    payment_id: object,
-    outcome: object,
+    payment_id: int,
+    outcome: PaymentStatus,
     *,
-    manager_id: object,
+    manager_id: int,
     note: object,
-    cashier_id: object = None,
+    cashier_id: int | None = None,
 ) -> Result[CardPaymentView]:
     """A manager settles a stuck payment by hand: paid, failed or cancelled. Audited.
 
@@ -420,7 +420,7 @@ def _flag(uow: UnitOfWork, payment_id: int, reason: str) -> None:
         uow.commit()
 
 
-def _note_cancel_request(uow: UnitOfWork, payment_id: object) -> None:
+def _note_cancel_request(uow: UnitOfWork, payment_id: int) -> None:
     if not is_id(payment_id):
         raise Refused(Code.PAYMENT_NOT_FOUND)
     with uow:
@@ -437,7 +437,7 @@ def _refreshed(uow: UnitOfWork, view: CardPaymentView) -> CardPaymentView:
         return _card_view(uow.connection, view.payment_id)
 
 
-def _card_view(connection: Connection, payment_id: object) -> CardPaymentView:
+def _card_view(connection: Connection, payment_id: int) -> CardPaymentView:
     if not is_id(payment_id):
         raise Refused(Code.PAYMENT_NOT_FOUND)
     row = connection.execute(

@@ -7,6 +7,9 @@ cart grows its line and reserves only what was added.
 
 Ringing up is what a till does all day, so these use cases run statements built
 once at import on the unit of work's connection, without the ORM.
+
+Codes, quantities, prices and reasons are typed ``object`` and checked at run time:
+they come from the scanner or as the cashier typed them.
 """
 
 from __future__ import annotations
@@ -256,7 +259,7 @@ def open_cart(
 
 @use_case
 def add_scanned(
-    uow: UnitOfWork, cart_id: object, code: object, quantity: object
+    uow: UnitOfWork, cart_id: int, code: object, quantity: object
 ) -> Result[CartSummary]:
     """Ring up what the scanner (or the cashier) typed: a barcode or a SKU.
 
@@ -280,8 +283,8 @@ def add_scanned(
 @use_case
 def add_to_cart(
     uow: UnitOfWork,
-    cart_id: object,
-    product_id: object,
+    cart_id: int,
+    product_id: int,
     quantity: object,
 ) -> Result[CartSummary]:
     """Ring up ``quantity`` more units of a product, reserving exactly those units.
@@ -305,7 +308,7 @@ def add_to_cart(
 def _ring_up(
     connection: Connection,
     now: datetime,
-    cart_id: object,
+    cart_id: int,
     product: SaleProduct,
     added: int,
     ttl: timedelta,
@@ -352,8 +355,8 @@ def _ring_up(
 @use_case
 def set_quantity(
     uow: UnitOfWork,
-    cart_id: object,
-    product_id: object,
+    cart_id: int,
+    product_id: int,
     quantity: object,
 ) -> Result[CartSummary]:
     """Set a line to ``quantity`` units, reserving or releasing the difference; 0 removes it."""
@@ -364,13 +367,13 @@ def set_quantity(
 
 
 @use_case
-def remove_line(uow: UnitOfWork, cart_id: object, product_id: object) -> Result[CartSummary]:
+def remove_line(uow: UnitOfWork, cart_id: int, product_id: int) -> Result[CartSummary]:
     """Take a product off the sale and release what its line held."""
     return _change_line(uow, cart_id, product_id, 0)
 
 
 def _change_line(
-    uow: UnitOfWork, cart_id: object, product_id: object, quantity: int
+    uow: UnitOfWork, cart_id: int, product_id: int, quantity: int
 ) -> Result[CartSummary]:
     ttl = uow.policy.cart_hold
     with uow:
@@ -403,7 +406,7 @@ def _change_line(
 
 
 @use_case
-def cart_summary(uow: UnitOfWork, cart_id: object) -> Result[CartSummary]:
+def cart_summary(uow: UnitOfWork, cart_id: int) -> Result[CartSummary]:
     """The sale as the till shows it: lines, prices as rung up, what is still held."""
     with uow.reading():
         row = _CART.first(uow.connection, {"b_cart": cart_id}) if is_id(cart_id) else None
@@ -412,7 +415,7 @@ def cart_summary(uow: UnitOfWork, cart_id: object) -> Result[CartSummary]:
         return Ok(summarise(uow.connection, cart_state(row), uow.now()))
 
 
-def lock_cart(connection: Connection, cart_id: object, now: datetime) -> CartState:
+def lock_cart(connection: Connection, cart_id: int, now: datetime) -> CartState:
     """The cart's row, locked until the transaction ends (every change to a cart starts here)."""
     row = (
         _TOUCH_CART.first(connection, {"b_cart": cart_id, "b_now": now}) if is_id(cart_id) else None
@@ -422,7 +425,7 @@ def lock_cart(connection: Connection, cart_id: object, now: datetime) -> CartSta
     return cart_state(row)
 
 
-def _open_cart_for_update(connection: Connection, cart_id: object, now: datetime) -> CartState:
+def _open_cart_for_update(connection: Connection, cart_id: int, now: datetime) -> CartState:
     cart = lock_cart(connection, cart_id, now)
     if cart.status is not CartStatus.OPEN:
         raise Refused(Code.CART_NOT_OPEN)
@@ -491,10 +494,10 @@ class VoidReport:
 @use_case
 def void_sale(
     uow: UnitOfWork,
-    cart_id: object,
+    cart_id: int,
     *,
     user_id: int | None = None,
-    approved_by: object = None,
+    approved_by: int | None = None,
 ) -> Result[VoidReport]:
     """Abandon an open sale: release every unit it holds, once, and close it.
 
@@ -555,12 +558,12 @@ def void_sale(
 @use_case
 def override_price(
     uow: UnitOfWork,
-    cart_id: object,
-    product_id: object,
+    cart_id: int,
+    product_id: int,
     price_minor: object,
     *,
-    user_id: object,
-    approved_by: object,
+    user_id: int,
+    approved_by: int,
     reason: object = None,
 ) -> Result[CartSummary]:
     """Set a line's unit price by hand, approved by a manager (``approved_by``).

@@ -1,4 +1,5 @@
-"""The catalogue: products, their codes, and finding them fast among a million."""
+"""The catalogue: products, their codes, and finding them fast among a million. Codes
+and search texts are typed ``object``, checked at run time: they are scanned or typed."""
 
 from __future__ import annotations
 
@@ -178,7 +179,7 @@ def create_product(
 
 @use_case
 def update_product(
-    uow: UnitOfWork, product_id: object, draft: ProductDraft, *, user_id: int | None = None
+    uow: UnitOfWork, product_id: int, draft: ProductDraft, *, user_id: int | None = None
 ) -> Result[ProductView]:
     """Replace a product's SKU, barcode, name, price and tax rate with the draft's (and
     put it on or off sale if the draft says so)."""
@@ -206,7 +207,7 @@ def update_product(
 
 @use_case
 def deactivate_product(
-    uow: UnitOfWork, product_id: object, *, user_id: int | None = None
+    uow: UnitOfWork, product_id: int, *, user_id: int | None = None
 ) -> Result[ProductView]:
     """Stop selling a product; it stays for history and can be found again by a manager."""
     return _set_active(uow, product_id, False, user_id)
@@ -214,14 +215,14 @@ def deactivate_product(
 
 @use_case
 def reactivate_product(
-    uow: UnitOfWork, product_id: object, *, user_id: int | None = None
+    uow: UnitOfWork, product_id: int, *, user_id: int | None = None
 ) -> Result[ProductView]:
     """Put a deactivated product on sale again."""
     return _set_active(uow, product_id, True, user_id)
 
 
 def _set_active(
-    uow: UnitOfWork, product_id: object, active: bool, user_id: int | None
+    uow: UnitOfWork, product_id: int, active: bool, user_id: int | None
 ) -> Result[ProductView]:
     with uow:
         refuse_unless_manager(uow.session, user_id)
@@ -301,8 +302,7 @@ def search_products(
     if not include_inactive:
         query = query.where(Product.active.is_(True))
     # Walk the (word, product) index in order, a page at a time, until ``limit`` distinct
-    # products are found: no sort of all hits, and a product matching by several of its
-    # words still counts once.
+    # products are found: no sort of all hits; one matching by several words counts once.
     query = query.order_by(ProductWord.word, ProductWord.product_id)
     page_size = limit * 2
     with uow.reading():
@@ -335,11 +335,11 @@ barcode, the products whose SKU starts with it, the products with name words lik
 def list_products(
     uow: UnitOfWork,
     *,
-    manager_id: object,
+    manager_id: int,
     query: object = "",
-    after: object = None,
-    limit: object = LIST_LIMIT,
-    include_inactive: object = True,
+    after: ProductCursor | None = None,
+    limit: int = LIST_LIMIT,
+    include_inactive: bool = True,
 ) -> Result[ProductPage]:
     """A page of the catalogue for a manager: all products by SKU, or those a search finds.
 
@@ -565,7 +565,7 @@ def product_row(draft: ProductDraft) -> dict[str, object]:
     }
 
 
-def refuse_unless_manager(session: Session, user_id: object) -> None:
+def refuse_unless_manager(session: Session, user_id: int | None) -> None:
     if user_id is not None:
         acting_user(session, user_id, role=Role.MANAGER)
 

@@ -186,12 +186,12 @@ _BY_KEY = Prepared(
 @use_case
 def checkout(
     uow: UnitOfWork,
-    cart_id: object,
+    cart_id: int,
     *,
-    shown_total_minor: object,
-    tender: object,
-    idempotency_key: object,
-    cashier_id: object = None,
+    shown_total_minor: int,
+    tender: Tender,
+    idempotency_key: str,
+    cashier_id: int | None = None,
     details: SaleDetails | None = None,
 ) -> Result[Sale]:
     """Put an open sale through checkout; a cash sale comes back paid, with its change.
@@ -228,13 +228,13 @@ def checkout(
 
 def _checkout_once(
     uow: UnitOfWork,
-    cart_id: object,
+    cart_id: int,
     shown: int,
     tender: Tender,
     key: str,
     digest: str,
     extra: dict[str, str | None],
-    cashier_id: object,
+    cashier_id: int | None,
 ) -> Sale | Err:
     with uow:
         connection, now = uow.connection, uow.now()
@@ -284,7 +284,7 @@ def _checkout_once(
             _refresh_prices(connection, stale)
             _REOPEN.execute(connection, {"b_cart": cart.id})
             uow.commit()
-            return Err(Code.PRICE_CHANGED)
+            return Err(Code.PRICE_CHANGED, changed=Changed.CART if stale else Changed.NOTHING)
         total = priced.quote.total_minor
         change = None
         if isinstance(tender, Cash):
@@ -397,7 +397,7 @@ def _hand_over(
     )
 
 
-def _begin_checkout(connection: Connection, cart_id: object, now: datetime) -> CartState | None:
+def _begin_checkout(connection: Connection, cart_id: int, now: datetime) -> CartState | None:
     if not is_id(cart_id):
         return None
     row = _BEGIN_CHECKOUT.first(connection, {"b_cart": cart_id, "b_now": now})
@@ -508,7 +508,7 @@ def _clean_details(details: object) -> dict[str, str | None]:
     return cleaned
 
 
-def _digest(cart_id: object, shown: int, tender: Tender, extra: Mapping[str, str | None]) -> str:
+def _digest(cart_id: int, shown: int, tender: Tender, extra: Mapping[str, str | None]) -> str:
     request = {
         "cart": cart_id if is_id(cart_id) else repr(cart_id),
         "total": shown,

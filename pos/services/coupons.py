@@ -15,6 +15,9 @@ stopped; other terms are a new coupon.
 The manager's changes lock the coupon's row first. A checkout claiming a use
 updates the same row, so the two take turns and a lowered usage limit is checked
 against a times-used count that no till is moving.
+
+A coupon code at the till and the manager's search are typed ``object`` and checked at
+run time: they come as typed (or scanned).
 """
 
 from __future__ import annotations
@@ -172,7 +175,7 @@ def create_coupon(uow: UnitOfWork, draft: CouponDraft, *, user_id: int) -> Resul
 
 @use_case
 def update_coupon(
-    uow: UnitOfWork, coupon_id: object, draft: CouponDraft, *, manager_id: object
+    uow: UnitOfWork, coupon_id: int, draft: CouponDraft, *, manager_id: int
 ) -> Result[CouponView]:
     """Give a coupon the terms of ``draft`` (all of them, as the manager's form holds them).
 
@@ -223,7 +226,7 @@ def update_coupon(
 
 @use_case
 def set_coupon_active(
-    uow: UnitOfWork, coupon_id: object, active: bool, *, manager_id: object
+    uow: UnitOfWork, coupon_id: int, active: bool, *, manager_id: int
 ) -> Result[CouponView]:
     """Retire a coupon (the till then refuses it) or bring it back."""
     if not isinstance(active, bool):
@@ -253,7 +256,7 @@ def set_coupon_active(
 
 
 @use_case
-def delete_coupon(uow: UnitOfWork, coupon_id: object, *, manager_id: object) -> Result[CouponView]:
+def delete_coupon(uow: UnitOfWork, coupon_id: int, *, manager_id: int) -> Result[CouponView]:
     """Delete a coupon no sale ever claimed; a used one is refused (``COUPON_IN_USE``).
 
     An open sale that has it only chose it: it comes off that sale, as if the cashier
@@ -299,11 +302,11 @@ def delete_coupon(uow: UnitOfWork, coupon_id: object, *, manager_id: object) -> 
 def list_coupons(
     uow: UnitOfWork,
     *,
-    manager_id: object,
+    manager_id: int,
     query: object = "",
-    include_inactive: object = True,
-    after: object = None,
-    limit: object = LIST_LIMIT,
+    include_inactive: bool = True,
+    after: str | None = None,
+    limit: int = LIST_LIMIT,
 ) -> Result[tuple[CouponView, ...]]:
     """Coupons by code, with their times used, for the manager's list.
 
@@ -337,11 +340,11 @@ def list_coupons(
 @use_case
 def coupon_redemptions(
     uow: UnitOfWork,
-    coupon_id: object,
+    coupon_id: int,
     *,
-    manager_id: object,
-    before_id: object = None,
-    limit: object = LIST_LIMIT,
+    manager_id: int,
+    before_id: int | None = None,
+    limit: int = LIST_LIMIT,
 ) -> Result[tuple[RedemptionView, ...]]:
     """A coupon's uses, newest first: held while the sale is paying, then confirmed (paid)
     or released (the payment failed or the sale was voided). ``before_id`` is the last
@@ -399,9 +402,7 @@ def coupon_redemptions(
     return Ok(found)
 
 
-def _lock_coupon(
-    connection: Connection, coupon_id: object, *, for_delete: bool = False
-) -> CouponView:
+def _lock_coupon(connection: Connection, coupon_id: int, *, for_delete: bool = False) -> CouponView:
     """The coupon's row, locked until the transaction ends; refused if there is none.
 
     An edit leaves the key alone, so it takes PostgreSQL's ``FOR NO KEY UPDATE``:
@@ -469,7 +470,7 @@ def _limit_ok(limit: object) -> TypeGuard[int]:
 
 
 @use_case
-def apply_coupon(uow: UnitOfWork, cart_id: object, code: object) -> Result[CouponApplied]:
+def apply_coupon(uow: UnitOfWork, cart_id: int, code: object) -> Result[CouponApplied]:
     """Put a coupon on an open sale, replacing any other; answers the new total."""
     clean = clean_coupon_code(code)
     if clean is None:
@@ -498,7 +499,7 @@ def apply_coupon(uow: UnitOfWork, cart_id: object, code: object) -> Result[Coupo
 
 
 @use_case
-def remove_coupon(uow: UnitOfWork, cart_id: object) -> Result[CartSummary]:
+def remove_coupon(uow: UnitOfWork, cart_id: int) -> Result[CartSummary]:
     """Take the coupon off an open sale (nothing to do if it has none)."""
     with uow:
         connection, now = uow.connection, uow.now()

@@ -23,7 +23,7 @@ from pos.services.reservations import (
     sweep,
 )
 from pos.services.users import acting_user
-from pos.store.models import Cart, CartStatus, Reservation, ReservationStatus, Role, Till
+from pos.store.models import Cart, CartStatus, Reservation, ReservationStatus, Role, TillRow
 from pos.store.uow import UnitOfWork
 
 
@@ -45,9 +45,9 @@ class ReservationView:
 @use_case
 def product_reservations(
     uow: UnitOfWork,
-    product_id: object,
+    product_id: int,
     *,
-    manager_id: object,
+    manager_id: int,
     after: int | None = None,
     limit: int = LIST_PAGE,
 ) -> Result[tuple[ReservationView, ...]]:
@@ -59,13 +59,13 @@ def product_reservations(
         select(
             Reservation.id,
             Reservation.cart_id,
-            Till.code,
+            TillRow.code,
             Reservation.quantity,
             Reservation.expires_at,
             Cart.status,
         )
         .join(Cart, Cart.id == Reservation.cart_id)
-        .outerjoin(Till, Till.id == Cart.till_id)
+        .outerjoin(TillRow, TillRow.id == Cart.till_id)
         .where(IS_ACTIVE)
         .order_by(Reservation.id)
         .limit(size)
@@ -95,7 +95,7 @@ def product_reservations(
 
 @use_case
 def release_expired_reservations(
-    uow: UnitOfWork, *, manager_id: object, product_id: object = None
+    uow: UnitOfWork, *, manager_id: int, product_id: int | None = None
 ) -> Result[SweepReport]:
     """A manager runs the sweeper now: for one product, or for the whole shop.
 
@@ -139,7 +139,7 @@ def release_expired_reservations(
 
 @use_case
 def release_reservation(
-    uow: UnitOfWork, reservation_id: object, *, manager_id: object
+    uow: UnitOfWork, reservation_id: int, *, manager_id: int
 ) -> Result[SweepReport]:
     """A manager gives one expired hold back to the shelf now.
 

@@ -156,16 +156,16 @@ class OrderChoices:
 def orders_of_day(
     uow: UnitOfWork,
     *,
-    manager_id: object,
-    day: object,
-    tz: object = None,
-    status: object = None,
-    till_id: object = None,
-    cashier_id: object = None,
-    method: object = None,
-    receipt_number: object = None,
-    after: object = None,
-    limit: object = ORDERS_LIMIT,
+    manager_id: int,
+    day: date,
+    tz: tzinfo | None = None,
+    status: OrderStatus | None = None,
+    till_id: int | None = None,
+    cashier_id: int | None = None,
+    method: PaymentMethod | None = None,
+    receipt_number: int | None = None,
+    after: OrderCursor | None = None,
+    limit: int = ORDERS_LIMIT,
 ) -> Result[OrdersOfDay]:
     """The sales begun on ``day`` in ``tz`` (the shop's zone if None), newest first.
 
@@ -263,7 +263,7 @@ def orders_of_day(
 
 
 @use_case
-def order_detail(uow: UnitOfWork, order_id: object, *, manager_id: object) -> Result[OrderDetail]:
+def order_detail(uow: UnitOfWork, order_id: UUID | str, *, manager_id: int) -> Result[OrderDetail]:
     """One sale in full: its lines as sold, its payments, and what terminals said of them."""
     key = order_key(order_id)
     with uow.reading():
@@ -274,10 +274,10 @@ def order_detail(uow: UnitOfWork, order_id: object, *, manager_id: object) -> Re
 @use_case
 def reprint_receipt(
     uow: UnitOfWork,
-    order_id: object,
+    order_id: UUID | str,
     *,
-    manager_id: object,
-    locale: object = DEFAULT_LOCALE,
+    manager_id: int,
+    locale: str = DEFAULT_LOCALE,
 ) -> Result[str]:
     """The paid sale's receipt again, marked as a copy. Audited; an unpaid sale has none."""
     if not isinstance(locale, str) or locale not in LOCALES:
@@ -301,7 +301,7 @@ def reprint_receipt(
 
 
 @use_case
-def order_choices(uow: UnitOfWork, *, manager_id: object) -> Result[OrderChoices]:
+def order_choices(uow: UnitOfWork, *, manager_id: int) -> Result[OrderChoices]:
     """The tills and the people the orders list can be filtered by."""
     with uow.reading():
         acting_user(uow.session, manager_id, role=Role.MANAGER)

@@ -2,7 +2,8 @@
 
 A payment that succeeds after its holds were released still makes a paid sale
 (DESIGN.md §3); where the shelf was short, the sale records an oversell for a
-manager, who lists them and marks each sorted out.
+manager, who lists them and marks each sorted out. The manager's note is typed
+``object`` and checked at run time: it comes as typed.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pos.domain.results import Changed, Code, Ok, Refused, Result
 from pos.domain.text import clean_text
 from pos.services._support import LIST_PAGE, audit, is_id, page_size, use_case
 from pos.services.users import acting_user
-from pos.store.models import Order, Oversell, Product, Role, Till, User
+from pos.store.models import Order, Oversell, Product, Role, TillRow, User
 from pos.store.uow import UnitOfWork
 
 MAX_RESOLUTION_LENGTH = 500
@@ -51,7 +52,7 @@ class OversellView:
 def list_oversells(
     uow: UnitOfWork,
     *,
-    manager_id: object,
+    manager_id: int,
     include_resolved: bool = False,
     before: int | None = None,
     limit: int = LIST_PAGE,
@@ -75,7 +76,7 @@ def list_oversells(
 
 @use_case
 def resolve_oversell(
-    uow: UnitOfWork, oversell_id: object, note: object, *, manager_id: object
+    uow: UnitOfWork, oversell_id: int, note: object, *, manager_id: int
 ) -> Result[OversellView]:
     """A manager marks an oversell as sorted out, saying how.
 
@@ -126,7 +127,7 @@ _OVERSELLS = (
     select(
         Oversell.id,
         Oversell.order_id,
-        Till.code.label("till_code"),
+        TillRow.code.label("till_code"),
         Order.receipt_number,
         Oversell.product_id,
         Product.sku,
@@ -139,7 +140,7 @@ _OVERSELLS = (
     )
     .join(Product, Product.id == Oversell.product_id)
     .join(Order, Order.id == Oversell.order_id)
-    .outerjoin(Till, Till.id == Order.till_id)
+    .outerjoin(TillRow, TillRow.id == Order.till_id)
     .outerjoin(_RESOLVER, _RESOLVER.id == Oversell.resolved_by)
 )
 

@@ -14,6 +14,8 @@ cancelled) or one for another amount or currency says the customer's money was
 taken where the sale does not show it: the move stays refused, and the event is
 kept as a conflict on the payment (``payment_conflicts``) until a manager marks it
 handled. It is never only logged.
+
+The event is typed ``object`` and checked at run time: it comes from the network.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ all end here. Each outcome is one conditional UPDATE on the payment
 caller whose UPDATE hit the row goes on to move stock, coupons and the cart, so
 whoever calls and however often, each of these happens exactly once. A move the
 state machine forbids (a late "failed" after "paid") changes nothing and is logged.
+
+A terminal's own payment id is typed ``object`` and checked at run time: it comes from
+the network.
 """
 
 from __future__ import annotations
@@ -188,7 +191,7 @@ class Settlement:
 
 @use_case
 def mark_pending(
-    uow: UnitOfWork, payment_id: object, *, provider_payment_id: object = None
+    uow: UnitOfWork, payment_id: int, *, provider_payment_id: object = None
 ) -> Result[Settlement]:
     """The terminal took the payment on: it is in flight, and the terminal's id is kept.
 
@@ -229,7 +232,7 @@ def _clean_provider_id(value: object) -> str | None:
 
 @use_case
 def mark_paid(
-    uow: UnitOfWork, payment_id: object, *, settler: Settler | None = None
+    uow: UnitOfWork, payment_id: int, *, settler: Settler | None = None
 ) -> Result[Settlement]:
     """The payment succeeded: consume the stock, number the receipt, close the sale."""
     with uow:
@@ -243,7 +246,7 @@ def mark_paid(
 
 
 def finalise_paid(
-    connection: Connection, payment_id: object, now: datetime, settler: Settler | None = None
+    connection: Connection, payment_id: int, now: datetime, settler: Settler | None = None
 ) -> Settlement | Err:
     """Make the payment's sale paid, inside the caller's transaction; exactly once.
 
@@ -287,7 +290,7 @@ def finalise_paid(
 @use_case
 def mark_failed(
     uow: UnitOfWork,
-    payment_id: object,
+    payment_id: int,
     *,
     status: PaymentStatus = PaymentStatus.FAILED,
     settler: Settler | None = None,
@@ -314,7 +317,7 @@ def mark_failed(
 
 def finalise_failed(
     connection: Connection,
-    payment_id: object,
+    payment_id: int,
     now: datetime,
     status: PaymentStatus = PaymentStatus.FAILED,
     settler: Settler | None = None,
@@ -354,7 +357,7 @@ def finalise_failed(
 
 def _move(
     connection: Connection,
-    payment_id: object,
+    payment_id: int,
     target: PaymentStatus,
     now: datetime,
     settler: Settler | None = None,

@@ -33,7 +33,7 @@ _SETTLED = (PaymentStatus.PAID, PaymentStatus.REFUNDED)
 
 
 @use_case
-def receipt_data(uow: UnitOfWork, order_id: object) -> Result[ReceiptData]:
+def receipt_data(uow: UnitOfWork, order_id: UUID | str) -> Result[ReceiptData]:
     """What the paid sale's receipt shows; ORDER_NOT_FOUND / ORDER_NOT_PAID otherwise."""
     key = order_key(order_id)
     with uow.reading():
@@ -43,7 +43,7 @@ def receipt_data(uow: UnitOfWork, order_id: object) -> Result[ReceiptData]:
 @use_case
 def receipt_text(
     uow: UnitOfWork,
-    order_id: object,
+    order_id: UUID | str,
     *,
     locale: str = DEFAULT_LOCALE,
     copy: bool = False,
@@ -56,7 +56,7 @@ def receipt_text(
     return Ok(render_receipt(data.value, locale, copy=copy))
 
 
-def load_receipt(connection: Connection, order_id: object) -> ReceiptData:
+def load_receipt(connection: Connection, order_id: UUID | str) -> ReceiptData:
     """``receipt_data`` inside the caller's transaction (a reprint audits in the same one)."""
     return _load(connection, order_key(order_id))
 

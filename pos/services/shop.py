@@ -86,7 +86,7 @@ def update_shop_settings(
     return Ok(after, Changed.CATALOGUE)
 
 
-def read_settings(uow: UnitOfWork, location_id: object) -> ShopSettings:
+def read_settings(uow: UnitOfWork, location_id: int) -> ShopSettings:
     row = (
         uow.connection.execute(
             select(

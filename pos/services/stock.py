@@ -5,6 +5,9 @@ products below their minimum, and the product a delivery note's code names. Ever
 change a manager makes writes its audit row in the same transaction. The units held
 for carts are in ``pos.services.holds``, the oversells paid sales left behind in
 ``pos.services.oversells``.
+
+Quantities, counts, minimums, notes and delivery codes are typed ``object`` and checked
+at run time: they come from the manager's cells, a delivery note or the scanner.
 """
 
 from __future__ import annotations
@@ -107,10 +110,10 @@ class StockMoveView:
 @use_case
 def receive_stock(
     uow: UnitOfWork,
-    product_id: object,
+    product_id: int,
     quantity: object,
     *,
-    user_id: object,
+    user_id: int,
     reason: str = "goods received",
     location_id: int = DEFAULT_LOCATION_ID,
 ) -> Result[StockLevel]:
@@ -133,7 +136,7 @@ def receive_delivery(
     uow: UnitOfWork,
     lines: Sequence[tuple[object, object]],
     *,
-    user_id: object,
+    user_id: int,
     note: object = "",
     location_id: int = DEFAULT_LOCATION_ID,
 ) -> Result[tuple[StockLevel, ...]]:
@@ -191,11 +194,11 @@ def receive_delivery(
 @use_case
 def adjust_stock(
     uow: UnitOfWork,
-    product_id: object,
+    product_id: int,
     delta: object,
     *,
-    reason: object,
-    user_id: object,
+    reason: AdjustReason,
+    user_id: int,
     note: object = "",
     location_id: int = DEFAULT_LOCATION_ID,
 ) -> Result[StockLevel]:
@@ -225,10 +228,10 @@ def adjust_stock(
 @use_case
 def count_stock(
     uow: UnitOfWork,
-    product_id: object,
+    product_id: int,
     counted: object,
     *,
-    user_id: object,
+    user_id: int,
     note: object = "",
     location_id: int = DEFAULT_LOCATION_ID,
 ) -> Result[StockLevel]:
@@ -291,10 +294,10 @@ def count_stock(
 @use_case
 def set_min_stock(
     uow: UnitOfWork,
-    product_id: object,
+    product_id: int,
     minimum: object,
     *,
-    user_id: object,
+    user_id: int,
     location_id: int = DEFAULT_LOCATION_ID,
 ) -> Result[ProductStock]:
     """Below ``minimum`` free units the product shows on the low-stock list; 0 takes it off."""
@@ -357,9 +360,9 @@ def stock_levels(
 @use_case
 def product_stock(
     uow: UnitOfWork,
-    product_id: object,
+    product_id: int,
     *,
-    manager_id: object,
+    manager_id: int,
     location_id: int = DEFAULT_LOCATION_ID,
 ) -> Result[ProductStock]:
     """One product's free and held units and its minimum."""
@@ -374,7 +377,7 @@ def delivery_product(
     uow: UnitOfWork,
     code: object,
     *,
-    manager_id: object,
+    manager_id: int,
     location_id: int = DEFAULT_LOCATION_ID,
 ) -> Result[ProductStock]:
     """The product a delivery line's code names, read as ``receive_delivery`` reads it
@@ -391,9 +394,9 @@ def delivery_product(
 @use_case
 def stock_history(
     uow: UnitOfWork,
-    product_id: object,
+    product_id: int,
     *,
-    manager_id: object,
+    manager_id: int,
     before: tuple[datetime, int] | None = None,
     limit: int = HISTORY_PAGE,
     location_id: int = DEFAULT_LOCATION_ID,
@@ -452,7 +455,7 @@ def stock_history(
 def low_stock(
     uow: UnitOfWork,
     *,
-    manager_id: object,
+    manager_id: int,
     after: int | None = None,
     limit: int = LIST_PAGE,
     location_id: int = DEFAULT_LOCATION_ID,

@@ -1,4 +1,8 @@
-"""The people at the till: cashiers and managers, each with a PIN."""
+"""The people at the till: cashiers and managers, each with a PIN.
+
+Usernames, names and PINs are typed ``object`` and checked at run time: they come as
+typed.
+"""
 
 from __future__ import annotations
 
@@ -138,7 +142,7 @@ def list_users(uow: UnitOfWork) -> Result[tuple[UserView, ...]]:
 
 
 @use_case
-def sign_in(uow: UnitOfWork, user_id: object, pin: object) -> Result[UserView]:
+def sign_in(uow: UnitOfWork, user_id: int, pin: object) -> Result[UserView]:
     """The user at the till, if the PIN is theirs.
 
     A wrong PIN is counted and committed (the answer is still an ``Err``); the
@@ -149,7 +153,7 @@ def sign_in(uow: UnitOfWork, user_id: object, pin: object) -> Result[UserView]:
 
 
 def check_pin(
-    uow: UnitOfWork, user_id: object, pin: object, /, *, role: Role | None = None, **audited: object
+    uow: UnitOfWork, user_id: int, pin: object, /, *, role: Role | None = None, **audited: object
 ) -> Result[UserView]:
     """``sign_in``'s PIN check, for any use that asks for a PIN (a manager's approval).
 
@@ -178,7 +182,7 @@ def check_pin(
 
 
 @use_case
-def unlock_user(uow: UnitOfWork, user_id: object, *, manager_id: object) -> Result[UserView]:
+def unlock_user(uow: UnitOfWork, user_id: int, *, manager_id: int) -> Result[UserView]:
     """A manager lifts a user's lockout and clears the count of wrong PINs."""
     with uow:
         manager = acting_user(uow.session, manager_id, role=Role.MANAGER)
@@ -204,7 +208,7 @@ def unlock_user(uow: UnitOfWork, user_id: object, *, manager_id: object) -> Resu
 
 @use_case
 def list_all_users(
-    uow: UnitOfWork, *, manager_id: object, after: object = None, limit: object = USERS_LIMIT
+    uow: UnitOfWork, *, manager_id: int, after: str | None = None, limit: int = USERS_LIMIT
 ) -> Result[tuple[UserRecord, ...]]:
     """Every user, inactive ones too, by username, for the manager's list.
 
@@ -227,7 +231,7 @@ def list_all_users(
 
 @use_case
 def reset_pin(
-    uow: UnitOfWork, user_id: object, new_pin: object, *, manager_id: object
+    uow: UnitOfWork, user_id: int, new_pin: object, *, manager_id: int
 ) -> Result[UserRecord]:
     """A manager gives a user a new PIN; it also lifts a lockout and clears the count of
     wrong PINs. The audit row says that it happened, never what the PIN is."""
@@ -261,7 +265,7 @@ def reset_pin(
 
 @use_case
 def set_user_active(
-    uow: UnitOfWork, user_id: object, active: bool, *, manager_id: object
+    uow: UnitOfWork, user_id: int, active: bool, *, manager_id: int
 ) -> Result[UserRecord]:
     """Deactivate a user (they can no longer sign in) or bring them back.
 
@@ -307,7 +311,7 @@ def set_user_active(
     return Ok(record, Changed.USERS)
 
 
-def acting_user(session: Session, user_id: object, *, role: Role | None = None) -> User:
+def acting_user(session: Session, user_id: int, *, role: Role | None = None) -> User:
     """The active user doing something, refused if unknown or lacking ``role``."""
     user = session.get(User, user_id) if is_id(user_id) else None
     if user is None or not user.active:
@@ -321,7 +325,7 @@ def user_view(user: User) -> UserView:
     return UserView(user.id, user.username, user.display_name, user.role, user.active)
 
 
-def _user_or_refuse(session: Session, user_id: object) -> User:
+def _user_or_refuse(session: Session, user_id: int) -> User:
     user = session.get(User, user_id) if is_id(user_id) else None
     if user is None:
         raise Refused(Code.USER_NOT_FOUND)
@@ -342,7 +346,7 @@ def _record(user: User, now: datetime) -> UserRecord:
     )
 
 
-def _user_row(uow: UnitOfWork, user_id: object) -> Row[Any]:
+def _user_row(uow: UnitOfWork, user_id: int) -> Row[Any]:
     if not is_id(user_id):
         raise Refused(Code.USER_NOT_FOUND)
     row: Row[Any] | None = uow.connection.execute(
@@ -410,7 +414,7 @@ def _wrong_pin(uow: UnitOfWork, user: Row[Any], now: datetime) -> Result[UserVie
         _locked_meanwhile(uow, user.id, now)
     if counted < MAX_PIN_ATTEMPTS:
         uow.commit()
-        return Err(Code.WRONG_PIN, {"remaining": MAX_PIN_ATTEMPTS - counted})
+        return Err(Code.WRONG_PIN, {"remaining": MAX_PIN_ATTEMPTS - counted}, changed=Changed.USERS)
     audit(
         uow.session,
         at=now,
@@ -422,7 +426,8 @@ def _wrong_pin(uow: UnitOfWork, user: Row[Any], now: datetime) -> Result[UserVie
         locked_until=locked_until,
     )
     uow.commit()
-    return Err(Code.USER_LOCKED, {"minutes": math.ceil(LOCKOUT.total_seconds() / 60)})
+    minutes = math.ceil(LOCKOUT.total_seconds() / 60)
+    return Err(Code.USER_LOCKED, {"minutes": minutes}, changed=Changed.USERS)
 
 
 def _locked_meanwhile(uow: UnitOfWork, user_id: int, now: datetime) -> NoReturn:

@@ -1,8 +1,9 @@
 """Typed SQLAlchemy models of the store.
 
 Constraint names come from one naming convention so that SQLite and PostgreSQL
-carry the same names and migrations can address them. Relationships are
-``lazy="raise"``: no query hides behind an attribute access.
+carry the same names and migrations can address them. The models declare no
+relationships: services join and select what they need, so no query hides behind an
+attribute access (one added later is ``lazy="raise"`` for the same reason).
 """
 
 from __future__ import annotations
@@ -113,8 +114,10 @@ class Location(Base):
     """The IANA zone the shop keeps its clocks in: its days, receipts and screens."""
 
 
-class Till(Base):
-    """A checkout counter. Its paid sales are numbered without gaps."""
+class TillRow(Base):
+    """A till as the store records it: its code, its shop, and its paid sales numbered
+    without gaps. (The wired till the front ends hold is `pos.bootstrap.Till`.)
+    """
 
     __tablename__ = "tills"
 

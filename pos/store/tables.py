@@ -19,7 +19,7 @@ from pos.store.models import (
     Product,
     Receipt,
     Reservation,
-    Till,
+    TillRow,
     User,
     table_of,
 )
@@ -40,5 +40,5 @@ payment_conflicts = table_of(PaymentConflict)
 products = table_of(Product)
 receipts = table_of(Receipt)
 reservations = table_of(Reservation)
-tills = table_of(Till)
+tills = table_of(TillRow)
 users = table_of(User)

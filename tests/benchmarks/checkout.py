@@ -129,7 +129,7 @@ from pos.services.stock import receive_stock  # noqa: E402
 from pos.services.users import create_user  # noqa: E402
 from pos.store.engine import BUSY_TIMEOUT_MS, MMAP_BYTES, make_engine  # noqa: E402
 from pos.store.migrate import upgrade  # noqa: E402
-from pos.store.models import DEFAULT_LOCATION_ID, Role, Till, table_of  # noqa: E402
+from pos.store.models import DEFAULT_LOCATION_ID, Role, TillRow, table_of  # noqa: E402
 from pos.store.prepared import Prepared  # noqa: E402
 from pos.store.uow import UnitOfWork  # noqa: E402
 from tests.benchmarks.harness import percentile, summary_line  # noqa: E402
@@ -752,7 +752,7 @@ def set_up_store(dialect: str, url: str, tills: int) -> Store:
     manager = ok_value(
         create_user(uow, "bench.manager", "Bench Manager", Role.MANAGER, "2468"), "create_user"
     )
-    till_table = table_of(Till)
+    till_table = table_of(TillRow)
     codes = [f"T{n:02d}" for n in range(1, tills + 1)]
     with engine.begin() as connection:
         existing = set(connection.execute(select(till_table.c.code)).scalars())

@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from pos.domain.results import Changed, Code, Err
 from pos.runtime.payments import PaymentRuntime
 from pos.store.models import OrderStatus
 from tests.gui.conftest import PEYNIR, Shop, make_window, scan, settle, sign_in
@@ -15,6 +16,7 @@ from ui.backoffice.orders import OrdersPage
 from ui.backoffice.stock import StockPage
 from ui.backoffice.users import UsersPage
 from ui.backoffice.window import BackOfficeWindow
+from ui.operations import Operations
 from ui.till import TillWindow
 
 
@@ -85,3 +87,23 @@ def test_a_card_paid_by_the_terminals_webhook_refreshes_the_orders_page(
     office.close()
     qtbot.waitUntil(lambda: window.card_dialog is None, timeout=5_000)
     window.close()
+
+
+def test_a_refusal_that_changed_the_store_is_broadcast_and_one_that_changed_nothing_is_not(
+    qtbot: QtBot,
+) -> None:
+    """Checkout's price check takes the new prices onto the cart before it refuses: the
+    views that show the cart read it again, as after any change."""
+    ops = Operations()
+    answers: list[object] = []
+    price_changed = Err(Code.PRICE_CHANGED, changed=Changed.CART)
+
+    with qtbot.waitSignal(ops.operation_did_execute, timeout=5_000) as heard:
+        ops.run(lambda: price_changed, answers.append, originator="till")
+    assert heard.args == [Changed.CART, "till"]
+
+    with qtbot.assertNotEmitted(ops.operation_did_execute, wait=100):
+        ops.run(lambda: Err(Code.CART_EMPTY), answers.append)
+        qtbot.waitUntil(lambda: ops.idle, timeout=5_000)
+    assert [answer.code for answer in answers] == [Code.PRICE_CHANGED, Code.CART_EMPTY]
+    ops.close()

@@ -13,7 +13,7 @@ from pos.domain.approvals import price_override_needs_reason, void_needs_approva
 from pos.domain.messages import render
 from pos.domain.payments import PaymentStatus, Settler
 from pos.domain.policy import Policy
-from pos.domain.results import Code
+from pos.domain.results import Changed, Code
 from pos.services.approvals import approve
 from pos.services.card_payments import force_resolve
 from pos.services.cart import (
@@ -232,6 +232,7 @@ def test_wrong_pins_at_the_approval_count_with_the_logins_and_lock_the_manager(
     for remaining in (4, 3, 2):
         refused = error(attempt("0000"))
         assert (refused.code, refused.params) == (Code.WRONG_PIN, {"remaining": remaining})
+        assert refused.changed == Changed.USERS  # counted: the users' list shows it
     # The login counts on from where the approval dialog left off.
     assert error(sign_in(uow, manager.id, "9")).params == {"remaining": 1}
     assert error(attempt("12345678")).code is Code.USER_LOCKED

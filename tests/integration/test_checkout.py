@@ -34,7 +34,7 @@ from pos.store.models import (
     Receipt,
     Reservation,
     ReservationStatus,
-    Till,
+    TillRow,
 )
 from pos.store.uow import UnitOfWork
 from tests.conftest import START, FakeClock, error, value
@@ -184,7 +184,7 @@ def test_receipt_numbers_have_no_gaps_even_when_a_card_sale_fails_between(uow, s
         (1, 1),
         (1, 2),
     ]
-    assert rows(store, Till, Till.id == 1)[0].last_receipt_number == 2
+    assert rows(store, TillRow, TillRow.id == 1)[0].last_receipt_number == 2
     [failed] = rows(store, Order, Order.id == card.order_id)
     assert (failed.status, failed.receipt_number) == (OrderStatus.FAILED, None)
     assert_invariants(store.engine)
@@ -236,6 +236,7 @@ def test_a_price_changed_after_ringing_up_is_caught_and_the_cart_takes_the_new_p
     )
 
     assert refused.code is Code.PRICE_CHANGED
+    assert refused.changed == Changed.CART  # the new prices are on the cart already
     assert render(refused, "tr") == "Fiyat veya stok değişti, lütfen tekrar kontrol et"
     assert (count(store, Order), count(store, Payment)) == (0, 0)
     summary = value(cart_summary(uow, cart))
@@ -277,6 +278,7 @@ def test_a_shown_total_that_is_simply_wrong_is_refused_and_changes_nothing(
     )
 
     assert render(refused, "tr") == "Fiyat veya stok değişti, lütfen tekrar kontrol et"
+    assert refused.changed == Changed.NOTHING
     assert (value(cart_summary(uow, cart)), stock_books(store.engine)) == before
     assert (count(store, Order), count(store, Payment)) == (0, 0)
 
@@ -695,7 +697,7 @@ def test_a_cash_sale_that_cannot_be_finished_leaves_the_cart_as_it_was(uow, shel
     first, _, _ = two_line_cart(uow, shelf)
     value(pay_cash(uow, first))
     with store.engine.begin() as connection:
-        connection.execute(update(Till).values(last_receipt_number=0))
+        connection.execute(update(TillRow).values(last_receipt_number=0))
     cart, _, _ = two_line_cart(uow, shelf)
     before = records(uow, store, cart)
 

@@ -28,7 +28,7 @@ from pos.services.payment_events import apply_payment_event
 from pos.services.payments import mark_failed
 from pos.services.receipts import receipt_text
 from pos.services.users import UserView
-from pos.store.models import AuditEntry, EventOutcome, OrderStatus, Till
+from pos.store.models import AuditEntry, EventOutcome, OrderStatus, TillRow
 from pos.store.uow import UnitOfWork
 from tests.conftest import FakeClock, Shelf, Store, error, value
 from tests.invariants import assert_invariants
@@ -72,7 +72,7 @@ def day_of(uow: UnitOfWork, manager: UserView, **filters: object) -> list[uuid.U
 @pytest.fixture
 def second_till(store: Store) -> int:
     with store.engine.begin() as connection:
-        connection.execute(insert(Till).values(id=2, code="T02", location_id=1))
+        connection.execute(insert(TillRow).values(id=2, code="T02", location_id=1))
     return 2
 
 

@@ -34,7 +34,7 @@ from pos.store.models import (
     RedemptionState,
     Reservation,
     ReservationStatus,
-    Till,
+    TillRow,
 )
 from pos.store.uow import UnitOfWork
 from tests.conftest import START, FakeClock, error, value
@@ -75,7 +75,7 @@ def everything(uow: UnitOfWork, store, cart: int) -> tuple[object, ...]:
         [tuple(row) for row in rows(store, OutboxMessage)],
         [tuple(row) for row in rows(store, CouponRedemption)],
         [tuple(row) for row in rows(store, Oversell)],
-        rows(store, Till)[0].last_receipt_number,
+        rows(store, TillRow)[0].last_receipt_number,
         reservations_of(store, cart),
         value(cart_summary(uow, cart)),
         stock_books(store.engine),

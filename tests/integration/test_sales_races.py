@@ -38,7 +38,7 @@ from pos.store.models import (
     Receipt,
     Reservation,
     ReservationStatus,
-    Till,
+    TillRow,
 )
 from pos.store.uow import UnitOfWork
 from tests.conftest import START, FakeClock, Shelf, Store, error, value
@@ -466,7 +466,7 @@ def test_four_sales_paid_at_once_on_one_till_get_receipt_numbers_without_gaps(
             select(Receipt.number).where(Receipt.till_id == 1).order_by(Receipt.number)
         ).scalars()
         assert list(numbers) == list(range(1, 13))
-        last = connection.execute(select(Till.last_receipt_number).where(Till.id == 1))
+        last = connection.execute(select(TillRow.last_receipt_number).where(TillRow.id == 1))
         assert last.scalar_one() == 12
         paid = connection.execute(
             select(Order.receipt_number).where(Order.status == OrderStatus.PAID)

@@ -238,9 +238,21 @@ def test_wrong_pins_count_down_then_lock_the_user(uow, store, clock, cashier):
 
 
 def test_the_count_is_kept_although_the_answer_is_an_error(uow, store, cashier):
-    assert render(error(sign_in(uow, cashier.id, "4321")), "tr") == "Yanlış PIN. Kalan deneme: 4"
+    refused = error(sign_in(uow, cashier.id, "4321"))
+    assert render(refused, "tr") == "Yanlış PIN. Kalan deneme: 4"
 
     assert pin_state(store, cashier.id) == (1, None)
+    assert refused.changed == Changed.USERS  # the users' list shows the count
+
+
+def test_the_lock_says_the_users_changed(uow, cashier):
+    for _ in range(MAX_PIN_ATTEMPTS - 1):
+        sign_in(uow, cashier.id, "0000")
+
+    locked = error(sign_in(uow, cashier.id, "0000"))
+    assert (locked.code, locked.changed) == (Code.USER_LOCKED, Changed.USERS)
+    still = error(sign_in(uow, cashier.id, "0000"))
+    assert (still.code, still.changed) == (Code.USER_LOCKED, Changed.NOTHING)
 
 
 def test_a_locked_user_is_refused_even_with_the_right_pin(uow, store, clock, cashier):
