@@ -9,13 +9,10 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Select,
     and_,
     delete,
     exists,
-    func,
     insert,
-    or_,
     select,
     tuple_,
     update,
@@ -26,7 +23,6 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from pos.domain.catalogue import (
     DEFAULT_TAX_RATE_BP,
     MAX_SEARCH_WORDS,
-    MAX_WORD_LENGTH,
     clean_barcode,
     clean_name,
     clean_sku,
@@ -40,7 +36,7 @@ from pos.domain.money import (
 )
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
 from pos.domain.text import readable, trimmed
-from pos.services._support import audit, is_id, product_or_refuse, use_case
+from pos.services._support import audit, product_or_refuse, use_case
 from pos.services.users import acting_user
 from pos.store.models import (
     DEFAULT_LOCATION_ID,
@@ -86,41 +82,6 @@ class ProductView:
     currency: str
     tax_rate_bp: int
     active: bool
-
-
-@dataclass(frozen=True)
-class ProductRow:
-    """A product as the back office lists it, with its stock on the shop floor."""
-
-    id: int
-    sku: str
-    barcode: str | None
-    name: str
-    price_minor: int
-    currency: str
-    tax_rate_bp: int
-    active: bool
-    min_stock: int
-    on_hand: int
-    """Units in the shop: free to sell plus held for carts at the tills."""
-
-
-@dataclass(frozen=True)
-class ProductCursor:
-    """Where a page of ``list_products`` ended; handed back as ``after`` for the next."""
-
-    query: str
-    phase: int
-    sku: str = ""
-    word: str = ""
-    product_id: int = 0
-
-
-@dataclass(frozen=True)
-class ProductPage:
-    rows: tuple[ProductRow, ...]
-    next: ProductCursor | None
-    """None on the last page."""
 
 
 def validate_draft(draft: ProductDraft) -> ProductDraft | Err:
@@ -288,7 +249,7 @@ def search_products(
     query = (
         select(Product, ProductWord.word)
         .join(ProductWord, ProductWord.product_id == Product.id)
-        .where(_prefix(ProductWord.word, lead))
+        .where(prefix_match(ProductWord.word, lead))
     )
     for word in others:
         other = table_of(ProductWord).alias()
@@ -296,7 +257,7 @@ def search_products(
             # Correlated with the index row, not the product, so it is checked before
             # the product row is read.
             exists().where(
-                other.c.product_id == ProductWord.product_id, _prefix(other.c.word, word)
+                other.c.product_id == ProductWord.product_id, prefix_match(other.c.word, word)
             )
         )
     if not include_inactive:
@@ -325,232 +286,6 @@ def search_products(
 
 
 # -- the back office's list -----------------------------------------------------------
-
-_BARCODE, _SKU, _NAME = 0, 1, 2
-"""The parts of a search's answer, in the order they are listed: the product with that
-barcode, the products whose SKU starts with it, the products with name words like it."""
-
-
-@use_case
-def list_products(
-    uow: UnitOfWork,
-    *,
-    manager_id: int,
-    query: object = "",
-    after: ProductCursor | None = None,
-    limit: int = LIST_LIMIT,
-    include_inactive: bool = True,
-) -> Result[ProductPage]:
-    """A page of the catalogue for a manager: all products by SKU, or those a search finds.
-
-    Pages follow each other by key (the cursor of the last row shown), never by
-    offset, so the thousandth page costs what the first does. A search lists the
-    product whose barcode is the text, then those whose SKU starts with it (as typed),
-    then those with name words starting with its words, each product once.
-    """
-    if not isinstance(query, str) or len(query) > MAX_QUERY_LENGTH or not readable(query):
-        raise Refused(Code.INVALID_FILTER)
-    if not isinstance(limit, int) or not is_id(limit) or limit > MAX_LIST_LIMIT:
-        raise Refused(Code.INVALID_FILTER)
-    if not isinstance(include_inactive, bool):
-        raise Refused(Code.INVALID_FILTER)
-    text = query.strip()
-    phases = _phases(text)
-    if after is not None and not _cursor_fits(after, text, phases):
-        raise Refused(Code.INVALID_FILTER)
-    cursor = after if isinstance(after, ProductCursor) else None
-    with uow.reading():
-        acting_user(uow.session, manager_id, role=Role.MANAGER)
-        found: list[tuple[ProductRow, ProductCursor]] = []
-        for phase in phases:
-            if cursor is not None and phase < cursor.phase:
-                continue
-            start = cursor if cursor is not None and cursor.phase == phase else None
-            wanted = limit + 1 - len(found)  # one more than the page: is there a next?
-            found += _listed(uow.connection, text, phase, start, wanted, include_inactive)
-            if len(found) > limit:
-                break
-    rows = tuple(row for row, _ in found[:limit])
-    following = found[limit - 1][1] if len(found) > limit else None
-    return Ok(ProductPage(rows, following))
-
-
-def _phases(text: str) -> tuple[int, ...]:
-    if not text:
-        return (_SKU,)
-    phases = []
-    if clean_barcode(text) is not None:
-        phases.append(_BARCODE)
-    if clean_sku(text) == text:
-        phases.append(_SKU)
-    if search_words(text):
-        phases.append(_NAME)
-    return tuple(phases)
-
-
-def _cursor_fits(cursor: object, text: str, phases: tuple[int, ...]) -> bool:
-    """A cursor this list gave out for this very search (anything else is refused)."""
-    return (
-        isinstance(cursor, ProductCursor)
-        and cursor.query == text
-        and cursor.phase in phases
-        and isinstance(cursor.sku, str)
-        and len(cursor.sku) <= 64
-        and isinstance(cursor.word, str)
-        and len(cursor.word) <= MAX_WORD_LENGTH
-        and isinstance(cursor.product_id, int)
-        and 0 <= cursor.product_id < 2**31
-    )
-
-
-def _listing() -> Select[Any]:
-    on_hand = func.coalesce(inventory.c.available + inventory.c.reserved, 0)
-    return select(
-        products.c.id,
-        products.c.sku,
-        products.c.barcode,
-        products.c.name,
-        products.c.price_minor,
-        products.c.currency,
-        products.c.tax_rate_bp,
-        products.c.active,
-        products.c.min_stock,
-        on_hand.label("on_hand"),
-    )
-
-
-def _on_hand_join(left: Any) -> Any:
-    return left.outerjoin(
-        inventory,
-        and_(
-            inventory.c.product_id == products.c.id,
-            inventory.c.location_id == DEFAULT_LOCATION_ID,
-        ),
-    )
-
-
-def _listed(
-    connection: Connection,
-    text: str,
-    phase: int,
-    start: ProductCursor | None,
-    wanted: int,
-    include_inactive: bool,
-) -> list[tuple[ProductRow, ProductCursor]]:
-    """Up to ``wanted`` rows of one part of the list, after ``start`` (a cursor in it)."""
-    # A product listed as the barcode's is left out of the later parts.
-    barcode = clean_barcode(text) if _BARCODE in _phases(text) else None
-    if phase == _NAME:
-        return _named(connection, text, start, wanted, include_inactive, barcode)
-    query = _listing().select_from(_on_hand_join(products))
-    if not include_inactive:
-        query = query.where(products.c.active.is_(True))
-    if phase == _BARCODE:
-        if start is not None:
-            return []
-        rows = connection.execute(query.where(products.c.barcode == barcode))
-        return [(_row(row), ProductCursor(text, phase, product_id=row.id)) for row in rows]
-    if text:
-        query = query.where(_prefix(products.c.sku, text))
-    if barcode is not None:
-        query = query.where(or_(products.c.barcode.is_(None), products.c.barcode != barcode))
-    if start is not None:
-        query = query.where(products.c.sku > start.sku)
-    rows = connection.execute(query.order_by(products.c.sku).limit(wanted))
-    return [(_row(row), ProductCursor(text, phase, sku=row.sku)) for row in rows]
-
-
-def _named(
-    connection: Connection,
-    text: str,
-    start: ProductCursor | None,
-    wanted: int,
-    include_inactive: bool,
-    barcode: str | None,
-) -> list[tuple[ProductRow, ProductCursor]]:
-    """The name part: products with a word starting with each typed word, in the order
-    of the (word, product) index at the first of their words the longest typed word starts.
-
-    The index is read by key, in steps that grow while few of its rows qualify, and
-    the other words are checked here on the few products read. One query joining it
-    all would leave the order to PostgreSQL's planner, which misjudges how many names
-    a prefix matches and sorts every one of them before keeping fifty.
-    """
-    words = search_words(text)[:MAX_SEARCH_WORDS]
-    lead, *others = sorted(words, key=len, reverse=True)
-    sku_prefix = text if _SKU in _phases(text) else None
-    after = (start.word, start.product_id) if start is not None else None
-    step = max(2 * wanted, 100)
-    found: list[tuple[ProductRow, ProductCursor]] = []
-    while len(found) < wanted:
-        walk = select(product_words.c.word, product_words.c.product_id).where(
-            _prefix(product_words.c.word, lead)
-        )
-        if after is not None:
-            walk = walk.where(tuple_(product_words.c.word, product_words.c.product_id) > after)
-        hits = connection.execute(
-            walk.order_by(product_words.c.word, product_words.c.product_id).limit(step)
-        ).all()
-        if not hits:
-            break
-        names: dict[int, list[str]] = {}
-        for product_id, name_word in connection.execute(
-            select(product_words.c.product_id, product_words.c.word).where(
-                product_words.c.product_id.in_({product_id for _, product_id in hits})
-            )
-        ):
-            names.setdefault(product_id, []).append(name_word)
-        matched = [
-            (hit_word, product_id)
-            for hit_word, product_id in hits
-            # Each product once: at the first of its words that the lead word starts.
-            if min(w for w in names[product_id] if w.startswith(lead)) == hit_word
-            and all(any(w.startswith(other) for w in names[product_id]) for other in others)
-        ]
-        rows = {}
-        if matched:
-            rows = {
-                row.id: row
-                for row in connection.execute(
-                    _listing()
-                    .select_from(_on_hand_join(products))
-                    .where(products.c.id.in_([product_id for _, product_id in matched]))
-                )
-            }
-        for hit_word, product_id in matched:
-            row = rows[product_id]
-            if not include_inactive and not row.active:
-                continue
-            if barcode is not None and row.barcode == barcode:
-                continue  # listed first, as the barcode's product
-            if sku_prefix is not None and row.sku.startswith(sku_prefix):
-                continue  # listed among the SKUs
-            found.append((_row(row), ProductCursor(text, _NAME, word=hit_word, product_id=row.id)))
-            if len(found) == wanted:
-                break
-        if len(hits) < step:
-            break
-        after = (hits[-1].word, hits[-1].product_id)
-        step = min(2 * step, 5000)
-    return found
-
-
-def _row(row: Any) -> ProductRow:
-    return ProductRow(
-        id=row.id,
-        sku=row.sku,
-        barcode=row.barcode,
-        name=row.name,
-        price_minor=row.price_minor,
-        currency=row.currency,
-        tax_rate_bp=row.tax_rate_bp,
-        active=row.active,
-        min_stock=row.min_stock,
-        on_hand=int(row.on_hand),
-    )
-
-
-# -- shared by the use cases ----------------------------------------------------------
 
 
 def product_row(draft: ProductDraft) -> dict[str, object]:
@@ -678,7 +413,7 @@ def _index_words(connection: Connection, product_id: int, name: str, *, replace_
         )
 
 
-def _prefix(
+def prefix_match(
     column: ColumnElement[str] | InstrumentedAttribute[str], word: str
 ) -> ColumnElement[bool]:
     """``column`` starts with ``word``, as a range an index can scan (no LIKE escaping).

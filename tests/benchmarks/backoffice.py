@@ -58,8 +58,8 @@ from harness import percentile, summary_line, timed_calls  # noqa: E402
 
 from pos.domain.catalogue import search_words  # noqa: E402
 from pos.domain.results import Err, Result  # noqa: E402
-from pos.services.catalogue import ProductCursor, list_products  # noqa: E402
 from pos.services.product_import import import_products  # noqa: E402
+from pos.services.product_list import ProductCursor, list_products  # noqa: E402
 from pos.services.users import create_user  # noqa: E402
 from pos.store.engine import make_engine  # noqa: E402
 from pos.store.migrate import upgrade  # noqa: E402

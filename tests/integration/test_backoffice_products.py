@@ -23,13 +23,10 @@ from pos.domain.results import Changed, Code, Err, Ok
 from pos.services import product_import
 from pos.services.cart import add_to_cart
 from pos.services.catalogue import (
-    ProductCursor,
     ProductDraft,
-    ProductPage,
     create_product,
     deactivate_product,
     find_product,
-    list_products,
     reactivate_product,
     search_products,
     update_product,
@@ -40,6 +37,7 @@ from pos.services.product_import import (
     ImportReport,
     import_products,
 )
+from pos.services.product_list import ProductCursor, ProductPage, list_products
 from pos.services.users import UserView, create_user
 from pos.store.models import AuditEntry, Inventory, Product, ProductWord, Role, User
 from pos.store.uow import UnitOfWork

@@ -33,6 +33,7 @@ from pos.services import (
     oversells,
     payments,
     product_import,
+    product_list,
     shop,
     stock,
     users,
@@ -223,7 +224,7 @@ SERVICES: dict[str, tuple[Call, frozenset[Code]]] = {
         frozenset({Code.INVALID_NAME}),
     ),
     "list_products_query": (
-        lambda s, t: catalogue.list_products(s.uow, manager_id=s.manager.id, query=t),
+        lambda s, t: product_list.list_products(s.uow, manager_id=s.manager.id, query=t),
         frozenset({Code.INVALID_FILTER}),
     ),
     "import_name": (

@@ -35,14 +35,10 @@ from pos.domain.money import format_money, minor_digits, parse_price
 from pos.domain.results import Changed, Code, Err, Result
 from pos.services.catalogue import (
     LIST_LIMIT,
-    ProductCursor,
     ProductDraft,
-    ProductPage,
-    ProductRow,
     ProductView,
     create_product,
     deactivate_product,
-    list_products,
     reactivate_product,
     update_product,
 )
@@ -50,6 +46,7 @@ from pos.services.product_import import (
     ImportReport,
     import_products,
 )
+from pos.services.product_list import ProductCursor, ProductPage, ProductRow, list_products
 from ui.backoffice.common import Column, Context, MessageLine, Page, RowsModel
 from ui.i18n import N_, _, language
 
