@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from babel.dates import format_datetime
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from pos.bootstrap import Till
 from pos.domain.messages import render
@@ -207,5 +215,28 @@ class Page(QWidget):
     def refresh(self) -> None:
         """Ask the store again for what the page shows (called when the page is shown)."""
 
+    def unsaved(self) -> str | None:
+        """What the manager typed and has not saved, in their words (a form's title, the
+        fields changed), or None when closing the window would lose nothing."""
+        return None
+
     def retranslate(self) -> None:
         self.message.retranslate()
+
+
+def field_values(*fields: QWidget) -> tuple[object, ...]:
+    """What a form's fields hold now, to compare with what they held when the form was
+    filled from the store: typing a letter and deleting it again changes nothing."""
+    values: list[object] = []
+    for field in fields:
+        if isinstance(field, QLineEdit):
+            values.append(field.text())
+        elif isinstance(field, QPlainTextEdit):
+            values.append(field.toPlainText())
+        elif isinstance(field, QComboBox):
+            values.append(field.currentText())
+        elif isinstance(field, QAbstractButton):
+            values.append(field.isChecked())
+        else:
+            raise TypeError(f"no value to compare in {type(field).__name__}")
+    return tuple(values)

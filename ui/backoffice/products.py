@@ -47,7 +47,7 @@ from pos.services.product_import import (
     import_products,
 )
 from pos.services.product_list import ProductCursor, ProductPage, ProductRow, list_products
-from ui.backoffice.common import Column, Context, MessageLine, Page, RowsModel
+from ui.backoffice.common import Column, Context, MessageLine, Page, RowsModel, field_values
 from ui.i18n import N_, _, language
 
 SEARCH_DELAY_MS = 250
@@ -107,6 +107,8 @@ class ProductsPage(Page):
         """The ``after`` of each page shown so far: the last is this page's, Previous pops."""
         self.next_cursor: ProductCursor | None = None
         self.editing: ProductRow | None = None
+        self.loaded: tuple[object, ...] = ()
+        """The form's fields as last filled from the store or saved: what is unsaved differs."""
         self.import_dialog: ImportDialog | None = None
         self._generation = 0
 
@@ -283,6 +285,7 @@ class ProductsPage(Page):
         self.price.setText(_price_text(product.price_minor, product.currency))
         self.tax.setText(_tax_text(product.tax_rate_bp))
         self.active.setChecked(product.active)
+        self.loaded = self.form_values()
         self._show_form_state()
 
     def new_product(self) -> None:
@@ -297,7 +300,17 @@ class ProductsPage(Page):
             field.clear()
         self.tax.setText(_tax_text(DEFAULT_TAX_RATE_BP))
         self.active.setChecked(True)
+        self.loaded = self.form_values()
         self._show_form_state()
+
+    def form_values(self) -> tuple[object, ...]:
+        return field_values(self.sku, self.barcode, self.name, self.price, self.tax, self.active)
+
+    def unsaved(self) -> str | None:
+        if self.form_values() == self.loaded:
+            return None
+        editing = self.editing
+        return _("New product") if editing is None else _("Product {sku}").format(sku=editing.sku)
 
     def _show_form_state(self) -> None:
         editing = self.editing
@@ -340,17 +353,18 @@ class ProductsPage(Page):
         if isinstance(draft, Err):
             self.message.show_result(draft)
             return
-        editing, manager_id = self.editing, self.manager_id
+        editing, manager_id, sent = self.editing, self.manager_id, self.form_values()
 
         def saving(uow: Any) -> Result[ProductView]:
             if editing is None:
                 return create_product(uow, draft, user_id=manager_id)
             return update_product(uow, editing.id, draft, user_id=manager_id)
 
-        self.call(saving, self._saved)
+        self.call(saving, lambda product: self._saved(product, sent))
 
-    def _saved(self, product: ProductView) -> None:
+    def _saved(self, product: ProductView, sent: tuple[object, ...]) -> None:
         self.editing = _as_row(product, self.editing)
+        self.loaded = sent
         self._show_form_state()
         sku = product.sku
         self.message.say("info", lambda: _("Saved {sku}.").format(sku=sku))
@@ -366,6 +380,7 @@ class ProductsPage(Page):
     def _toggled(self, product: ProductView) -> None:
         self.editing = _as_row(product, self.editing)
         self.active.setChecked(product.active)
+        self.loaded = (*self.loaded[:-1], product.active)  # what else was typed stays unsaved
         self._show_form_state()
         sku = product.sku
         if product.active:

@@ -174,6 +174,15 @@ class ShopPage(Page):
             changed["time_zone"] = zone
         return changed
 
+    def unsaved(self) -> str | None:
+        names = {
+            "receipt_header": _("Receipt header"),
+            "prices_include_tax": _("Shelf prices"),
+            "time_zone": _("Time zone"),
+        }
+        changed = self.changes()
+        return ", ".join(names[name] for name in changed) if changed else None
+
     def save(self) -> None:
         self.message.clear_message()
         changed = self.changes()

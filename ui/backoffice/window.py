@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QResizeEvent, QShortcut
-from PySide6.QtWidgets import QMainWindow, QTabWidget
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget
 
 from pos.domain.results import Changed
 from ui.backoffice.audit import AuditPage
@@ -112,6 +112,36 @@ class BackOfficeWindow(QMainWindow):
             self.scale = scale
             self.setStyleSheet(stylesheet(scale))
 
+    # -- closing ---------------------------------------------------------------------------
+
+    def unsaved(self) -> list[str]:
+        """What each page would lose if the window closed now."""
+        return [lost for page in self.pages.values() if (lost := page.unsaved()) is not None]
+
+    def close_question(self, unsaved: list[str]) -> QMessageBox:
+        """The question asked before typed work is thrown away; No is the default, so an
+        Enter or an Esc by habit keeps the window."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            _("Unsaved changes"),
+            _("There are unsaved changes: {changes}. Close anyway?").format(
+                changes="; ".join(unsaved)
+            ),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setObjectName("UnsavedChangesQuestion")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setEscapeButton(QMessageBox.StandardButton.No)
+        return box
+
+    def may_close(self) -> bool:
+        """True when nothing typed would be lost, or the manager says it may be."""
+        unsaved = self.unsaved()
+        if not unsaved or not self.isVisible():
+            return True
+        return self.close_question(unsaved).exec() == QMessageBox.StandardButton.Yes
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         # Esc reaches the window only when no field wanted it (an open cell editor
         # takes it back first), as a dialog closes on Esc.
@@ -121,6 +151,9 @@ class BackOfficeWindow(QMainWindow):
         super().keyPressEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.may_close():
+            event.ignore()
+            return
         self._stop_listening()
         if self._following:
             self._following = False

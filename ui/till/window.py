@@ -385,8 +385,8 @@ class TillWindow(
     def sign_out(self) -> None:
         if self.card_dialog is not None:
             return  # never walk away from a card payment in flight
-        if self.back_office is not None:
-            self.back_office.close()  # the next cashier must not find it open
+        if self.back_office is not None and not self.back_office.close():
+            return  # the manager kept unsaved work; the next cashier must not find it open
         self.user = None
         self.clear_banner()
         self.stack.setCurrentWidget(self.login)
@@ -552,8 +552,9 @@ class TillWindow(
         if self.card_dialog is not None:
             event.ignore()  # a card payment in flight must end first
             return
-        if self.back_office is not None:
-            self.back_office.close()
+        if self.back_office is not None and not self.back_office.close():
+            event.ignore()  # the manager kept the back office's unsaved work
+            return
         for timer in (self.status_timer, self.card_timer, self.search_timer):
             timer.stop()
         if self.runtime is not None:
