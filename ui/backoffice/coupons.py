@@ -45,7 +45,7 @@ from pos.services.coupons import (
     set_coupon_active,
     update_coupon,
 )
-from ui.backoffice.common import Column, Context, Page, RowsModel, when
+from ui.backoffice.common import Column, Context, Page, RowsModel, field_values, when
 from ui.backoffice.widgets import (
     DATE_FORMATS,
     OptionalDate,
@@ -124,6 +124,8 @@ class CouponsPage(Page):
         super().__init__(context, parent)
         self.setObjectName("CouponsPage")
         self.editing: CouponView | None = None
+        self.loaded: tuple[object, ...] = ()
+        """The form as last filled from the store: what is unsaved differs from it."""
         """The coupon the form edits; None while it makes a new one."""
         self._asked = 0
         self._keep: int | None = None  # the coupon to choose again when the list comes back
@@ -309,6 +311,7 @@ class CouponsPage(Page):
         self.active.setChecked(terms.active if terms else True)
         self.active_button.setEnabled(coupon is not None)
         self.delete_button.setEnabled(coupon is not None)
+        self.loaded = self.form_values()
         self.redemptions.show(())
         self._write_form_texts()
         if coupon is not None:
@@ -321,6 +324,18 @@ class CouponsPage(Page):
     def _show_redemptions(self, coupon_id: int, found: tuple[RedemptionView, ...]) -> None:
         if self.editing is not None and self.editing.id == coupon_id:
             self.redemptions.show(found)
+
+    def form_values(self) -> tuple[object, ...]:
+        fields = (self.code, self.kind, self.value, self.minimum, self.cap, self.limit, self.active)
+        return (*field_values(*fields), self.valid_from.day(), self.valid_to.day())
+
+    def unsaved(self) -> str | None:
+        if self.form_values() == self.loaded:
+            return None
+        coupon = self.editing
+        return (
+            _("New coupon") if coupon is None else _("Coupon {code}").format(code=coupon.terms.code)
+        )
 
     def _kind_changed(self, *_args: object) -> None:
         percent_kind = self.kind.currentData() == CouponKind.PERCENT.value
@@ -380,6 +395,7 @@ class CouponsPage(Page):
         self.message.say("info", lambda: _("Coupon {code} saved.").format(code=code))
         self._keep = coupon.id
         self.editing = coupon
+        self.loaded = self.form_values()
         self.load()
 
     def toggle_active(self) -> None:

@@ -242,6 +242,11 @@ class ReceiveTab(Section):
             text = _("{name} — in stock: {free}").format(name=found.name, free=found.available)
             self.lines.show_product(row, text, known=True)
 
+    def unsaved(self) -> bool:
+        grid = self.lines
+        typed = any(code or quantity for code, quantity in grid.lines())
+        return typed or bool(self.note.text().strip())
+
     def receive(self) -> None:
         grid = self.lines
         # Moving off the cell being typed in keeps what was typed there.

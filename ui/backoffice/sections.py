@@ -40,5 +40,9 @@ class Section(QWidget):
     def refresh(self) -> None:
         """Read the store again for what this tab shows."""
 
+    def unsaved(self) -> bool:
+        """Whether the manager typed here what the store has not taken yet."""
+        return False
+
     def retranslate(self) -> None:
         """Write this tab's texts in the current language."""

@@ -190,6 +190,10 @@ class StockPage(Page):
 
     # -- search -------------------------------------------------------------------
 
+    def unsaved(self) -> str | None:
+        tabs = [_(section.title) for section in self.sections if section.unsaved()]
+        return "{page}: {tabs}".format(page=_(self.title), tabs=", ".join(tabs)) if tabs else None
+
     def _search_now(self) -> None:
         self.search_timer.stop()
         text = self.search.text().strip()
@@ -297,6 +301,9 @@ class AdjustTab(Section):
         self.submit.setEnabled(self.product_id is not None)
         self.quantity.clear()
         self.retranslate()
+
+    def unsaved(self) -> bool:
+        return bool(self.quantity.text().strip() or self.note.text().strip())
 
     def apply(self) -> None:
         product_id = self.product_id

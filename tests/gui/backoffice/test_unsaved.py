@@ -15,9 +15,12 @@ from pytestqt.qtbot import QtBot
 from tests.gui.backoffice.conftest import settle
 from tests.gui.backoffice.test_products import choose_row, fill, type_text
 from ui.backoffice.common import Context
+from ui.backoffice.coupons import CouponsPage
 from ui.backoffice.products import ProductsPage
 from ui.backoffice.shop import ShopPage
+from ui.backoffice.stock import StockPage
 from ui.backoffice.window import BackOfficeWindow
+from ui.i18n import _
 
 Button = QMessageBox.StandardButton
 
@@ -203,3 +206,34 @@ def test_an_edited_product_is_named_and_yes_closes(
         press_escape(back_office, page.name)
     assert questions.asked == ["Kaydedilmemiş değişiklikler var: Ürün AYRAN-300. Kapatılsın mı?"]
     assert not back_office.isVisible()
+
+
+# -- the other forms ----------------------------------------------------------------------
+
+
+def test_a_half_typed_coupon_delivery_and_adjustment_are_named_in_the_question(
+    qtbot: QtBot, context: Context, back_office: BackOfficeWindow, questions: Questions
+) -> None:
+    coupons = back_office.show_page(CouponsPage)
+    settle(qtbot, context)
+    assert isinstance(coupons, CouponsPage)
+    qtbot.mouseClick(coupons.new_button, Qt.MouseButton.LeftButton)
+    assert coupons.unsaved() is None
+    type_text(qtbot, coupons.code, "YAZ20")
+    assert coupons.unsaved() == "Yeni kupon"
+
+    stock = back_office.show_page(StockPage)
+    settle(qtbot, context)
+    assert isinstance(stock, StockPage)
+    assert stock.unsaved() is None
+    type_text(qtbot, stock.receive.note, "İrsaliye 42")
+    type_text(qtbot, stock.adjust.note, "kırık şişe")
+    receive, adjust = _(stock.receive.title), _(stock.adjust.title)
+    assert stock.unsaved() == f"{_(stock.title)}: {receive}, {adjust}"
+
+    press_escape(back_office, stock.receive.note)
+    assert questions.asked == [  # in the order of the tabs
+        f"Kaydedilmemiş değişiklikler var: {_(stock.title)}: {receive}, {adjust}; Yeni kupon."
+        " Kapatılsın mı?"
+    ]
+    assert back_office.isVisible()
