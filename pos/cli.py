@@ -29,14 +29,12 @@ from pos.credentials import (
     store_password,
     store_secret,
 )
-from pos.domain.messages import render
+from pos.domain.messages import encoding_name, render
 from pos.domain.results import Err, Result
 from pos.payments.simulator import TerminalSimulator
 from pos.runtime.listener import WebhookListener
 from pos.services.demo import load_demo_store
-from pos.services.product_import import (
-    import_products,
-)
+from pos.services.product_import import UTF_8, import_products
 from pos.services.reservations import release_expired
 from pos.services.stock import stock_levels
 from pos.settings import Settings, SettingsError, data_dir, load_settings, system_locale
@@ -150,7 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     stock.set_defaults(command=_stock)
 
     imports = commands.add_parser(
-        "import-products", help="create or update products from a UTF-8 CSV file"
+        "import-products", help="create or update products from a CSV file (UTF-8 or Windows-1254)"
     )
     imports.add_argument("file", type=Path)
     imports.add_argument("--url", help="database URL (default: from the settings)")
@@ -301,6 +299,8 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{report.created} created, {report.updated} updated")
         if report.ignored_columns:
             print(f"columns not read: {', '.join(report.ignored_columns)}")
+        if report.encoding != UTF_8:
+            print(f"read as {encoding_name(report.encoding, settings.locale)}")
         return 0
     finally:
         till.close()

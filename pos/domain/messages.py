@@ -363,8 +363,10 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "en": "A coupon that has been used cannot be deleted; deactivate it instead",
     },
     Code.IMPORT_BAD_ENCODING: {
-        "tr": "Dosya UTF-8 değil: CSV dosyasını UTF-8 olarak kaydedin",
-        "en": "The file is not UTF-8: save the CSV as UTF-8",
+        "tr": "Satır {line} okunamadı: dosya UTF-8 ya da Windows-1254 (Türkçe Excel) metni"
+        " değil; CSV dosyasını UTF-8 olarak kaydedin",
+        "en": "Line {line} cannot be read: the file is not UTF-8 or Windows-1254 (Turkish"
+        " Excel) text; save the CSV as UTF-8",
     },
     Code.IMPORT_LINE_TOO_LONG: {
         "tr": "Satır {line} çok uzun (en fazla {limit} bayt)",
@@ -447,6 +449,21 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "en": "Giving an item away needs a reason",
     },
 }
+
+
+ENCODINGS: Mapping[str, Mapping[str, str]] = {
+    "utf-8": {"tr": "UTF-8", "en": "UTF-8"},
+    "cp1254": {"tr": "Windows-1254 (Türkçe Excel)", "en": "Windows-1254 (Turkish Excel)"},
+}
+"""The encodings a product file is read in (Python's names), as the manager knows them."""
+
+
+def encoding_name(encoding: str, locale: str = DEFAULT_LOCALE) -> str:
+    """What the manager calls the encoding a file was read in; its own name if unknown."""
+    names = ENCODINGS.get(encoding)
+    if names is None:
+        return encoding
+    return names.get(locale) or names[DEFAULT_LOCALE]
 
 
 def _param_text(value: object, locale: str) -> str:

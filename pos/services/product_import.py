@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import Any, NoReturn, Protocol, TextIO
 
 from sqlalchemy import (
     ARRAY,
@@ -65,6 +65,13 @@ DELIMITERS = (",", ";", "\t")
 decimal mark (Excel in Turkish), or a tab."""
 _THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d*)?")
 """``1.234,50``: dots between thousands, as a comma-decimal spreadsheet writes them."""
+UTF_8, WINDOWS_1254 = "utf-8", "cp1254"
+"""The encodings a product file is read in: UTF-8, or where a line is not UTF-8, the
+ANSI code page Excel's plain "CSV (noktalı virgülle ayrılmış)" writes on a Turkish
+Windows."""
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""C0 controls but tab and line ends: no spreadsheet writes them, a binary file holds
+them. (Windows-1254 maps no byte to a C1 control.)"""
 MAX_IMPORT_ERRORS = 100
 MAX_IMPORT_ROWS = 250_000
 """Rows one import may hold: the whole file goes in one transaction, which keeps the
@@ -87,6 +94,8 @@ class ImportReport:
     ignored_columns: tuple[str, ...] = ()
     """Columns of the file the import does not read (a ``stock`` column, say): named so
     the manager knows they did not go in."""
+    encoding: str = UTF_8
+    """How the file was read: ``UTF_8`` (plain ASCII too) or ``WINDOWS_1254``."""
 
 
 class ByteSource(Protocol):
@@ -105,7 +114,8 @@ def import_products(
     cancelled: Cancelled | None = None,
     max_rows: int = MAX_IMPORT_ROWS,
 ) -> Result[ImportReport]:
-    """Create or update products from a UTF-8 CSV file; all rows go in, or none do.
+    """Create or update products from a CSV file (UTF-8 or Windows-1254); all rows go
+    in, or none do.
 
     A half-imported catalogue is worse than none: prices would disagree with the
     supplier's list and a second run would be needed anyway. So one bad row rejects
@@ -148,7 +158,8 @@ class _Encoded:
         self.name = getattr(text, "name", "")
 
     def read(self, size: int = -1, /) -> bytes:
-        # A lone surrogate passes as bytes that are not UTF-8, and is refused as such.
+        # A lone surrogate passes as bytes that are not UTF-8, and is refused as such
+        # (text in memory is never read as Windows-1254: see ``_Lines``).
         return self.text.read(size).encode("utf-8", "surrogatepass")
 
 
@@ -192,6 +203,11 @@ class _Lines:
     The file is read ``READ_CHUNK`` bytes at a time, so a line that never ends is
     refused once it passes ``MAX_LINE_BYTES``, not after it filled the memory.
     A NUL byte is refused as an encoding error: CSV text never holds one, UTF-16 does.
+
+    The first line that is not plain ASCII decides the file's encoding: UTF-8 if it
+    is UTF-8 (it almost never is by chance), else Windows-1254. The lines before it
+    read the same in both; a later line that does not read in the file's encoding,
+    or a Windows-1254 line holding control characters, is no text of this file.
     """
 
     def __init__(self, raw: ByteSource, name: str, cancelled: Cancelled) -> None:
@@ -199,6 +215,8 @@ class _Lines:
         self.line = 0
         self.done = 0
         """Bytes of the lines handed out so far."""
+        self.encoding: str | None = UTF_8 if isinstance(raw, _Encoded) else None
+        """Decided by the first line that is not plain ASCII (text in memory: UTF-8)."""
 
     def __iter__(self) -> Iterator[str]:
         carry = b""
@@ -229,16 +247,32 @@ class _Lines:
         if len(raw.rstrip(b"\r\n")) > MAX_LINE_BYTES:
             self._too_long(self.line)
         if b"\x00" in raw:
-            raise Refused(Code.IMPORT_BAD_ENCODING, line=self.line)
+            self._unreadable()
+        if self.encoding != WINDOWS_1254:
+            try:
+                text = raw.decode(UTF_8)
+            except UnicodeDecodeError:
+                if self.encoding == UTF_8:
+                    self._unreadable()
+                self.encoding = WINDOWS_1254
+            else:
+                if self.encoding is None and not raw.isascii():
+                    self.encoding = UTF_8
+                if self.line == 1 and text.startswith("\ufeff"):  # Excel's byte-order mark
+                    text = text[1:]
+                return text
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise Refused(Code.IMPORT_BAD_ENCODING, line=self.line) from None
-        if self.line == 1 and text.startswith("\ufeff"):  # the byte-order mark Excel writes
-            text = text[1:]
+            text = raw.decode(WINDOWS_1254)
+        except UnicodeDecodeError:  # a byte the code page leaves undefined
+            self._unreadable()
+        if _CONTROL.search(text):
+            self._unreadable()
         return text
 
-    def _too_long(self, line: int) -> None:
+    def _unreadable(self) -> NoReturn:
+        raise Refused(Code.IMPORT_BAD_ENCODING, line=self.line)
+
+    def _too_long(self, line: int) -> NoReturn:
         raise Refused(Code.IMPORT_LINE_TOO_LONG, line=line, limit=MAX_LINE_BYTES)
 
 
@@ -313,7 +347,7 @@ class _Import:
             errors = errors[:MAX_IMPORT_ERRORS]
             raise Refused(Code.IMPORT_REJECTED, tuple(errors), count=len(errors))
         self._report(finished=True)
-        return ImportReport(self.created, self.updated, ignored)
+        return ImportReport(self.created, self.updated, ignored, self.lines.encoding or UTF_8)
 
     def _record(self, reader: Any) -> list[str] | None:
         try:

@@ -898,28 +898,97 @@ def test_a_wrong_header_is_refused(uow, store, manager, header, missing):
     assert snapshot(store) == before
 
 
+TURKISH_ANSI_CSV = (
+    "Sku;Name;Price;Tax_Rate\r\n"
+    "SEKER-1;Toz Şeker 1 kg;54,50;1\r\n"
+    "CAY-1;Çaykur Rize Çayı 1 kg;189,90;%20\r\n"
+    "ICECEK-1;İçecek: Ağrı Dağı Suyu 0,5 L;7,25;%1\r\n"
+    'KAHVE-1;"Kahve; öğütülmüş, Türk";1.234,50;10\r\n'
+).encode("cp1254")
+"""What Excel's plain "CSV (noktalı virgülle ayrılmış)" writes on a Turkish Windows: the
+ANSI code page (Windows-1254), no byte-order mark, semicolons and decimal commas."""
+
+
+def test_a_turkish_windows_excel_file_is_read_as_windows_1254(uow, store, manager, tmp_path):
+    path = tmp_path / "urunler.csv"
+    path.write_bytes(TURKISH_ANSI_CSV)
+
+    report = value(import_products(uow, path, user_id=manager.id))
+
+    assert report == ImportReport(4, 0, encoding="cp1254")
+    named = {
+        sku: (product.name, product.price_minor)
+        for sku in ("SEKER-1", "CAY-1", "ICECEK-1", "KAHVE-1")
+        for product in [value(find_product(uow, sku))]
+    }
+    assert named == {
+        "SEKER-1": ("Toz Şeker 1 kg", 5450),
+        "CAY-1": ("Çaykur Rize Çayı 1 kg", 18990),
+        "ICECEK-1": ("İçecek: Ağrı Dağı Suyu 0,5 L", 725),
+        "KAHVE-1": ("Kahve; öğütülmüş, Türk", 123450),
+    }
+    assert [p.sku for p in value(search_products(uow, "seker"))] == ["SEKER-1"]
+
+
+def test_a_utf_8_file_says_so_in_its_report(uow, manager):
+    rows = "sku,name,price\nSEKER-1,Toz Şeker,1\n".encode()
+
+    report = value(import_products(uow, io.BytesIO(rows), user_id=manager.id))
+
+    assert report.encoding == "utf-8"
+    assert value(find_product(uow, "SEKER-1")).name == "Toz Şeker"
+
+
+def test_a_latin_1_file_of_turkish_letters_reads_the_same_as_windows_1254(uow, manager):
+    # The two share every letter Latin-1 has: "Çay", "Süt", "Öğle" without its ğ.
+    rows = "sku,name,price\nSUT-1,Süt,1\nCAY-1,Çay,2\n".encode("latin-1")
+
+    report = value(import_products(uow, io.BytesIO(rows), user_id=manager.id))
+
+    assert report == ImportReport(2, 0, encoding="cp1254")
+    assert value(find_product(uow, "CAY-1")).name == "Çay"
+
+
 @pytest.mark.parametrize(
-    ("encoding", "line"),
+    ("rows", "line"),
     [
-        ("latin-1", 3),  # "Çay" as one byte: the header and first row are plain ASCII
-        ("cp1254", 2),  # Turkish Windows: "Şeker"
-        ("utf-16", 1),  # with its byte-order mark
-        ("utf-16-le", 1),  # without one: ASCII letters with NUL bytes between them
-        ("utf-32", 1),
+        pytest.param("sku,name,price\nSEKER-1,Toz Şeker,1\nCAY-1,Çay,2\n".encode("utf-16"), 1),
+        pytest.param(  # without a byte-order mark: ASCII letters with NUL bytes between them
+            "sku,name,price\nSEKER-1,Toz Şeker,1\n".encode("utf-16-le"), 1
+        ),
+        pytest.param("sku,name,price\nSEKER-1,Toz Şeker,1\n".encode("utf-32"), 1),
+        pytest.param(  # 0x81: a byte Windows-1254 leaves undefined
+            "sku,name,price\nSEKER-1,Toz Şeker,1\n".encode("cp1254") + b"CAY-1,\x81ay,2\n",
+            3,
+        ),
+        pytest.param(  # an ESC (a receipt printer's command) in a Windows-1254 line
+            "sku,name,price\nSEKER-1,Toz Şeker,1\nCAY-1,Çay\x1bp,2\n".encode("cp1254"), 3
+        ),
+        pytest.param(  # UTF-8 first, then a line in Windows-1254: one file, two encodings
+            "sku,name,price\nSEKER-1,Toz Şeker,1\n".encode() + "CAY-1,Çay,2\n".encode("cp1254"),
+            3,
+        ),
     ],
+    ids=["utf-16", "utf-16-le", "utf-32", "undefined-byte", "control", "mixed"],
 )
-def test_a_file_in_another_encoding_is_refused(uow, store, manager, tmp_path, encoding, line):
+def test_a_file_that_is_neither_utf_8_nor_windows_1254_text_is_refused(
+    uow, store, manager, tmp_path, rows, line
+):
     before = snapshot(store)
-    path = tmp_path / f"{encoding}.csv"
-    rows = "sku,name,price\nSEKER-1,Toz Şeker,1\nCAY-1,Çay,2\n"
-    if encoding == "latin-1":
-        rows = "sku,name,price\nSUT-1,Sut,1\nCAY-1,Çay,2\n"
-    path.write_bytes(rows.encode(encoding))
+    path = tmp_path / "other.csv"
+    path.write_bytes(rows)
 
     refused = error(import_products(uow, path, user_id=manager.id))
 
     assert (refused.code, refused.params) == (Code.IMPORT_BAD_ENCODING, {"line": line})
-    assert render(refused, "tr") == "Dosya UTF-8 değil: CSV dosyasını UTF-8 olarak kaydedin"
+    assert render(refused, "tr") == (
+        f"Satır {line} okunamadı: dosya UTF-8 ya da Windows-1254 (Türkçe Excel) metni değil;"
+        " CSV dosyasını UTF-8 olarak kaydedin"
+    )
+    assert render(refused, "en") == (
+        f"Line {line} cannot be read: the file is not UTF-8 or Windows-1254 (Turkish Excel)"
+        " text; save the CSV as UTF-8"
+    )
     assert snapshot(store) == before
 
 
@@ -1099,14 +1168,14 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_the_command_refuses_a_latin_1_file_in_turkish(home, tmp_path, capsys):
-    path = tmp_path / "latin.csv"
-    path.write_bytes("sku,name,price\nCAY-1,Çay,2\n".encode("latin-1"))
+def test_the_command_refuses_a_utf_16_file_in_turkish(home, tmp_path, capsys):
+    path = tmp_path / "unicode.csv"
+    path.write_bytes("sku,name,price\nCAY-1,Çay,2\n".encode("utf-16"))
     url = f"sqlite:///{tmp_path / 'shop.sqlite3'}"
 
     assert main(["import-products", str(path), "--url", url]) == 1
 
-    assert "Dosya UTF-8 değil" in capsys.readouterr().err
+    assert "Satır 1 okunamadı" in capsys.readouterr().err
 
 
 def test_the_command_reads_a_file_with_a_byte_order_mark(home, tmp_path, capsys):

@@ -21,6 +21,7 @@ from pos.cli import main
 from pos.payments.http import HttpTerminal
 from pos.payments.signatures import sign
 from pos.payments.terminal import TerminalStatus
+from pos.services.catalogue import find_product
 from pos.services.coupons import find_coupon
 from pos.store.engine import make_engine
 from pos.store.models import PaymentEvent
@@ -94,6 +95,37 @@ def test_import_names_the_columns_it_did_not_read(home, tmp_path, capsys):
         "1 created, 0 updated",
         "columns not read: stock",
     ]
+
+
+def test_import_reads_a_turkish_windows_excel_file_and_says_how(home, tmp_path, capsys):
+    csv_file = tmp_path / "urunler.csv"
+    csv_file.write_bytes(
+        "Sku;Name;Price;Tax_Rate\r\n"
+        "SEKER-1;Toz Şeker 1 kg;54,50;1\r\n"
+        "CAY-1;Çaykur Rize Çayı 1 kg;189,90;%20\r\n"
+        "ICECEK-1;İçecek: Ağrı Dağı Suyu 0,5 L;7,25;%1\r\n".encode("cp1254")
+    )
+    url = f"sqlite:///{tmp_path / 'shop.sqlite3'}"
+
+    assert main(["import-products", str(csv_file), "--url", url]) == 0
+
+    assert capsys.readouterr().out.splitlines() == [
+        "3 created, 0 updated",
+        "read as Windows-1254 (Türkçe Excel)",
+    ]
+    engine = make_engine(url)
+    try:
+        uow = UnitOfWork(engine)
+        named = {
+            sku: value(find_product(uow, sku)).name for sku in ("SEKER-1", "CAY-1", "ICECEK-1")
+        }
+    finally:
+        engine.dispose()
+    assert named == {
+        "SEKER-1": "Toz Şeker 1 kg",
+        "CAY-1": "Çaykur Rize Çayı 1 kg",
+        "ICECEK-1": "İçecek: Ağrı Dağı Suyu 0,5 L",
+    }
 
 
 def test_the_console_script_runs(home):

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain.catalogue import DEFAULT_TAX_RATE_BP, parse_tax_rate
-from pos.domain.messages import render
+from pos.domain.messages import encoding_name, render
 from pos.domain.money import format_money, minor_digits, parse_price
 from pos.domain.results import Changed, Code, Err, Result
 from pos.services.catalogue import (
@@ -42,10 +42,7 @@ from pos.services.catalogue import (
     reactivate_product,
     update_product,
 )
-from pos.services.product_import import (
-    ImportReport,
-    import_products,
-)
+from pos.services.product_import import UTF_8, ImportReport, import_products
 from pos.services.product_list import ProductCursor, ProductPage, ProductRow, list_products
 from ui.backoffice.common import Column, Context, MessageLine, Page, RowsModel, field_values
 from ui.i18n import N_, _, language
@@ -446,6 +443,9 @@ def _imported_text(report: ImportReport) -> str:
     if report.ignored_columns:
         ignored = ", ".join(report.ignored_columns)
         lines.append(_("Columns not imported: {columns}").format(columns=ignored))
+    if report.encoding != UTF_8:
+        encoding = encoding_name(report.encoding, language())
+        lines.append(_("The file was read as {encoding}").format(encoding=encoding))
     return "\n".join(lines)
 
 

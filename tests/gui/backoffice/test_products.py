@@ -394,13 +394,28 @@ def test_a_bad_file_shows_each_bad_row_and_imports_nothing(qtbot, page, context,
     shoot(dialog, "products-import-errors")
 
 
-def test_a_file_in_another_encoding_is_named_as_such(qtbot, page, context, shop, tmp_path):
-    path = tmp_path / "latin1.csv"
-    path.write_bytes("sku,name,price\nCAY-2,Çay,2\n".encode("latin-1"))
+def test_a_turkish_windows_file_goes_in_and_says_how_it_was_read(
+    qtbot, page, context, shop, tmp_path
+):
+    path = tmp_path / "urunler.csv"
+    path.write_bytes("sku;name;price\r\nCAY-2;Çaykur Şekersiz Çay;2,50\r\n".encode("cp1254"))
 
     dialog = run_import(qtbot, page, context, path)
 
-    assert dialog.summary.text() == render(Err(Code.IMPORT_BAD_ENCODING), "tr")
+    assert dialog.summary.kind == "info"
+    assert dialog.summary.text().splitlines()[1:] == [
+        "Dosya Windows-1254 (Türkçe Excel) olarak okundu"
+    ]
+    assert value(find_product(context.uow(), "CAY-2")).name == "Çaykur Şekersiz Çay"
+
+
+def test_a_file_in_another_encoding_is_named_as_such(qtbot, page, context, shop, tmp_path):
+    path = tmp_path / "unicode.csv"
+    path.write_bytes("sku,name,price\nCAY-2,Çay,2\n".encode("utf-16"))
+
+    dialog = run_import(qtbot, page, context, path)
+
+    assert dialog.summary.text() == render(Err(Code.IMPORT_BAD_ENCODING, {"line": 1}), "tr")
     assert dialog.errors.count() == 0
 
 
