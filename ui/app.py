@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from importlib import resources
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
@@ -16,16 +15,13 @@ from pos.domain.messages import LOCALES
 from pos.runtime.sweeper import Sweeper
 from ui.collector import GuiThreadCollector
 from ui.i18n import set_language
+from ui.screen import stylesheet
 
 if TYPE_CHECKING:
     from pos.runtime.payments import PaymentRuntime
 
 EXIT_WHEN_SHOWN = "POS_EXIT_WHEN_SHOWN"
 """Set to 1, the till quits as soon as its window is on screen (start-up benchmark)."""
-
-
-def stylesheet() -> str:
-    return resources.files("resources").joinpath("style.qss").read_text("utf-8")
 
 
 def application() -> QApplication:
@@ -54,7 +50,9 @@ def run_till(till: Till, *, demo: bool, runtime: PaymentRuntime | None) -> int:
     window = TillWindow(till, runtime=runtime, demo=demo)
     if os.environ.get(EXIT_WHEN_SHOWN) == "1":
         window.shown.connect(lambda: _report_shown(app))
-    window.show()
+    # A till owns its screen: all of it, whatever its size (the text grows to match).
+    window.setGeometry(window.screen().availableGeometry())
+    window.showMaximized()
     # The sweeper's thread tells the window through the queued signal.
     sweeper = Sweeper(till.uow, on_swept=window.stock_swept.emit).start()
     if runtime is not None:

@@ -10,6 +10,7 @@ from ui.models import CartModel, QuantityDelegate
 FIXED_WIDTHS = ((CartModel.QUANTITY, 60), (CartModel.UNIT_PRICE, 108), (CartModel.LINE_TOTAL, 120))
 """The numbers' columns keep their widths, so they do not jump while the cashier scans; the
 product's name takes all the rest."""
+ROW_HEIGHT = 44
 
 
 class CartTable(QTableView):
@@ -28,7 +29,6 @@ class CartTable(QTableView):
             | QAbstractItemView.EditTrigger.EditKeyPressed
         )
         self.verticalHeader().hide()
-        self.verticalHeader().setDefaultSectionSize(44)
         self.setAlternatingRowColors(True)
         # A long name takes a second line of its row before it is cut; the whole name is
         # its tooltip.
@@ -37,10 +37,16 @@ class CartTable(QTableView):
         header = self.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(CartModel.NAME, QHeaderView.ResizeMode.Stretch)
-        for column, width in FIXED_WIDTHS:
+        for column, _width in FIXED_WIDTHS:
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
-            self.setColumnWidth(column, width)
+        self.scale_to(1.0)
         model.rowsInserted.connect(self._select_row_after_insert)
+
+    def scale_to(self, scale: float) -> None:
+        """Rows and the numbers' columns as much larger as the window's text is."""
+        self.verticalHeader().setDefaultSectionSize(round(ROW_HEIGHT * scale))
+        for column, width in FIXED_WIDTHS:
+            self.setColumnWidth(column, round(width * scale))
 
     def _select_row_after_insert(self, _parent: QModelIndex, _first: int, last: int) -> None:
         self.selectRow(last)

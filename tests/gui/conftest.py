@@ -24,8 +24,8 @@ from pos.settings import Settings
 from pos.store.models import Role
 from pos.store.uow import UnitOfWork
 from tests.conftest import FakeClock, Store, value
-from ui.app import stylesheet
 from ui.i18n import set_language
+from ui.screen import stylesheet
 from ui.till import TillWindow
 
 

@@ -7,20 +7,6 @@ the application's, so these sizes apply to the back office and nothing else.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize
-
-SMALLEST = QSize(1024, 768)
-"""The screen the back office must fit: text at its base size."""
-LARGEST_SCALE = 1.6
-STEPS = 10
-"""Sizes change in tenths, so a window dragged wider restyles a few times, not at every pixel."""
-
-
-def text_scale(window: QSize) -> float:
-    """How much larger than on a 1024x768 screen the text is in a window this size."""
-    raw = min(window.width() / SMALLEST.width(), window.height() / SMALLEST.height())
-    return round(max(1.0, min(raw, LARGEST_SCALE)) * STEPS) / STEPS
-
 
 def stylesheet(scale: float) -> str:
     """The back office's text sizes at ``scale``; colours and borders stay the till's."""

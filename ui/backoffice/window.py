@@ -14,12 +14,12 @@ from ui.backoffice.coupons import CouponsPage
 from ui.backoffice.orders import OrdersPage
 from ui.backoffice.payments import PaymentsPage
 from ui.backoffice.products import ProductsPage
-from ui.backoffice.scaling import SMALLEST, stylesheet, text_scale
+from ui.backoffice.scaling import stylesheet
 from ui.backoffice.shop import ShopPage
 from ui.backoffice.stock import StockPage
 from ui.backoffice.users import UsersPage
 from ui.i18n import _, on_language_changed, other_language, set_language
-from ui.screen import fit_on_screen
+from ui.screen import SMALLEST, fit_on_screen, text_scale
 from ui.shop_time import follow_shop
 
 PAGES: tuple[type[Page], ...] = (

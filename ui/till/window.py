@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -46,6 +46,7 @@ from ui.leftover import LeftoverPayments
 from ui.login import LoginWidget
 from ui.models import CartModel, SearchModel
 from ui.operations import Operations
+from ui.screen import scaled_sizes, stylesheet, text_scale
 from ui.till.approvals import Approvals
 from ui.till.card_paying import CardPaying
 from ui.till.cash import CashPaying
@@ -83,6 +84,8 @@ ACTIONS = (
     Action("sign_out", N_("Switch cashier"), "Ctrl+L"),
 )
 SIDE_PANEL_WIDTH = 372
+RESTYLE_DELAY_MS = 150
+"""A window dragged larger restyles once it stops, not at every step."""
 """Room for the keys' labels in both languages; the rest of a 1024-px screen is the sale's."""
 REMOVE_COUPON_KEY = "Shift+F4"
 """Takes the coupon off the sale (its own button beside the coupon field, not the grid's)."""
@@ -164,6 +167,9 @@ class TillWindow(
 
         self.resize(1024, 768)
         self.setMinimumSize(1024, 700)
+        self.text_scale = 1.0
+        self._restyle = QTimer(self, singleShot=True, interval=RESTYLE_DELAY_MS)
+        self._restyle.timeout.connect(self._follow_size)
         self.retranslate()
         self.load_users()
         shop_time.follow_shop(self.till, self.ops)
@@ -270,6 +276,7 @@ class TillWindow(
 
         right_panel = QFrame(objectName="SidePanel")
         right_panel.setFixedWidth(SIDE_PANEL_WIDTH)
+        self.side_panel = right_panel
         right = QVBoxLayout(right_panel)
         right.addWidget(self.cashier_label)
         right.addLayout(coupon_row)
@@ -477,6 +484,20 @@ class TillWindow(
 
     def _failure_text(self, error: BaseException) -> str:
         return _("The store did not answer ({error}); try again").format(error=type(error).__name__)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._restyle.start()
+
+    def _follow_size(self) -> None:
+        """Larger text and keys on a large screen; the till's own sizes on 1024x768."""
+        scale = text_scale(self.size())
+        if scale == self.text_scale:
+            return
+        self.text_scale = scale
+        self.setStyleSheet("" if scale == 1.0 else scaled_sizes(stylesheet(), scale))
+        self.side_panel.setFixedWidth(round(SIDE_PANEL_WIDTH * scale))
+        self.table.scale_to(scale)
 
     def dialog_open(self) -> bool:
         return any(
