@@ -308,7 +308,9 @@ class ReceiptDialog(QDialog):
     WANTED_SIZE = QSize(600, 720)
     """Less on a screen with less room (a 1024x768 till's screen less its taskbar)."""
 
-    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+    def __init__(self, text: str, parent: QWidget | None = None, *, scale: float = 1.0) -> None:
+        """``scale``: how much larger the till's text is (on a large screen), so the
+        receipt's lines still fit across the dialog."""
         super().__init__(parent)
         self.setObjectName("ReceiptDialog")
         self.setModal(True)
@@ -330,7 +332,7 @@ class ReceiptDialog(QDialog):
         layout.addWidget(self.change_label)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.next_button)
-        fit_on_screen(self, self.WANTED_SIZE)
+        fit_on_screen(self, self.WANTED_SIZE * scale)
         self.retranslate()
 
     def show_change(self, text: str) -> None:

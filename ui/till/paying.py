@@ -67,7 +67,9 @@ class Paying:
         self.attempt = None
         self.sale_paid.emit(order_id)
         self.clear_banner()
-        self.receipt_dialog = ReceiptDialog(receipt or _("Receipt not available"), self)
+        self.receipt_dialog = ReceiptDialog(
+            receipt or _("Receipt not available"), self, scale=self.text_scale
+        )
         self.receipt_dialog.show_change(note)
         self.receipt_dialog.finished.connect(self._receipt_closed)
         self.receipt_dialog.open()
