@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 Clock = Callable[[], datetime]
 """Returns the current instant as an aware UTC datetime."""
@@ -43,3 +44,15 @@ def shop_zone(name: str) -> ZoneInfo:
     """The zone a stored setting names; the default one if the store holds something else
     (a row written by hand), so a clock is never shown in the machine's zone."""
     return time_zone(name) or ZoneInfo(DEFAULT_TIME_ZONE)
+
+
+@cache
+def shop_zones() -> tuple[str, ...]:
+    """Every zone a shop may choose (each one ``time_zone`` takes), the default first,
+    then A to Z."""
+    names = sorted(
+        name
+        for name in available_timezones()
+        if name != DEFAULT_TIME_ZONE and time_zone(name) is not None
+    )
+    return (DEFAULT_TIME_ZONE, *names)

@@ -7,9 +7,7 @@ of every open window at once (``ui.shop_time``).
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
-from zoneinfo import available_timezones
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
@@ -45,17 +43,6 @@ HEADER_REFUSED = N_(
     "The receipt header was not saved: it takes up to {max_lines} lines of"
     " {max_width} characters, printable text only."
 )
-
-
-@cache
-def zone_names() -> tuple[str, ...]:
-    """Every zone the store would take, the shop's default first, then A to Z."""
-    names = sorted(
-        name
-        for name in available_timezones()
-        if name != clock.DEFAULT_TIME_ZONE and clock.time_zone(name) is not None
-    )
-    return (clock.DEFAULT_TIME_ZONE, *names)
 
 
 class ShopPage(Page):
@@ -95,8 +82,8 @@ class ShopPage(Page):
         self.time_zone.setEditable(True)
         self.time_zone.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.time_zone.setMaxVisibleItems(15)
-        self.time_zone.addItems(list(zone_names()))
-        completer = QCompleter(list(zone_names()), self.time_zone)
+        self.time_zone.addItems(list(clock.shop_zones()))
+        completer = QCompleter(list(clock.shop_zones()), self.time_zone)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)  # "tokyo" finds Asia/Tokyo
         self.time_zone.setCompleter(completer)
