@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from pos.domain.messages import render
 from pos.domain.results import Err, Result
+from pos.domain.stock import MAX_NOTE_LENGTH
 from pos.services.stock import ProductStock, StockLevel, delivery_product, receive_delivery
 from ui.backoffice.sections import Section
 from ui.backoffice.widgets import button
@@ -151,7 +152,7 @@ class ReceiveTab(Section):
         self.remove = button("RemoveDeliveryLine")
         self.remove.clicked.connect(self.remove_line)
         self.note = QLineEdit(objectName="DeliveryNote")
-        self.note.setMaxLength(200)
+        self.note.setMaxLength(MAX_NOTE_LENGTH)
         self.note_caption = QLabel()
         self.submit = button("ReceiveDelivery", primary=True)
         self.submit.clicked.connect(self.receive)

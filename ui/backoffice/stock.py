@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain.results import Changed, Err, Ok, Result
-from pos.domain.stock import AdjustReason, MoveKind
+from pos.domain.stock import MAX_NOTE_LENGTH, AdjustReason, MoveKind
 from pos.services import UnitOfWork
 from pos.services.catalogue import ProductView, find_product, search_products
 from pos.services.stock import (
@@ -260,7 +260,7 @@ class AdjustTab(Section):
             self.reason.addItem("", reason.value)
         self.reason.setCurrentIndex(self.reason.findData(AdjustReason.DAMAGE.value))
         self.note = QLineEdit(objectName="AdjustNote")
-        self.note.setMaxLength(200)
+        self.note.setMaxLength(MAX_NOTE_LENGTH)
         self.submit = button("ApplyAdjustment", primary=True)
         self.submit.clicked.connect(self.apply)
         self.hint = QLabel(objectName="Caption")
