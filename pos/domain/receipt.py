@@ -1,9 +1,12 @@
 """The printed receipt of a paid sale.
 
 :class:`ReceiptData` is what a receipt shows, taken from the order as it was sold
-(its snapshot lines and stored totals, never today's catalogue). :func:`render_receipt`
-lays it out for an 80 mm thermal printer: 42 fixed-width columns, every line at most
-``width`` characters, money in the locale's own way (``₺1.234,56`` in Turkish).
+(its snapshot lines and stored totals, never today's catalogue). :func:`receipt_document`
+lays it out once, as a :class:`~pos.domain.document.Document`, for a thermal printer of
+``width`` columns (42 on 80 mm paper): every line at most that wide, money in the
+locale's own way (``₺1.234,56`` in Turkish, or ``1.234,56 TL`` where the printer's code
+page has no "₺"). The screen (:func:`render_receipt`), the ESC/POS printer and the PDF
+all render that one document.
 """
 
 from __future__ import annotations
@@ -20,11 +23,23 @@ from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
 from pos.domain.clock import DEFAULT_TIME_ZONE, shop_zone
+from pos.domain.document import (
+    Align,
+    Cut,
+    Document,
+    Item,
+    Line,
+    QrCode,
+    Size,
+    document_text,
+    turkish_upper,
+)
 from pos.domain.money import format_money
 from pos.domain.payments import PaymentMethod
 from pos.domain.pricing import PriceLine, TaxLine, quote
 from pos.domain.text import printable
 
+LIRA_SIGN = "₺"
 RECEIPT_WIDTH = 42
 """Characters per line on 80 mm paper with the printer's standard font."""
 MIN_WIDTH = 24
@@ -53,6 +68,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "thanks": "Teşekkür ederiz",
         "percent": "%{n}",
         "copy": "*** KOPYA ***",
+        "slip": "Bilgi fişi: mali değeri yoktur",
     },
     "en": {
         "number": "Receipt No",
@@ -72,6 +88,9 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "thanks": "Thank you",
         "percent": "{n}%",
         "copy": "*** COPY ***",
+        # The law's words, which a Turkish customer or inspector reads whatever the
+        # cashier's language: Kasa's slip is not the fiscal receipt of an ÖKC.
+        "slip": "Bilgi fişi: mali değeri yoktur",
     },
 }
 DEFAULT_LOCALE = "tr"
@@ -131,6 +150,9 @@ class ReceiptData:
     time_zone: str = DEFAULT_TIME_ZONE
     """The shop's zone: the time printed is the shop's, whatever the machine's clock says."""
 
+    order_id: str | None = None
+    """The order's id, printed as a QR code so a return finds the sale; None: no code."""
+
     def __post_init__(self) -> None:
         if self.issued_at.tzinfo is None:
             raise ValueError("a receipt's time must be an aware instant")
@@ -182,16 +204,31 @@ def render_receipt(
     *,
     copy: bool = False,
 ) -> str:
-    """The receipt as fixed-width text, one printer line per text line.
+    """The receipt as fixed-width text for the screen, one printer line per text line."""
+    return document_text(receipt_document(data, locale, width, copy=copy))
+
+
+def receipt_document(
+    data: ReceiptData,
+    locale: str = DEFAULT_LOCALE,
+    width: int = RECEIPT_WIDTH,
+    *,
+    copy: bool = False,
+    currency_sign: bool = True,
+) -> Document:
+    """The receipt laid out for ``width`` columns: the one layout every output renders.
 
     A ``copy`` (a reprint from the back office) says so above the shop's header and
-    under the last line, so it is never taken for the customer's original. Nothing
-    unprintable reaches the printer, whatever the stored rows hold (``ESC p`` in a
-    cashier's name would open the drawer).
+    under the last line, so it is never taken for the customer's original. Without
+    ``currency_sign`` (a printer's code page has no "₺") lira print as "12,50 TL", and
+    the columns are laid out with that width. Nothing unprintable reaches the printer,
+    whatever the stored rows hold (``ESC p`` in a cashier's name would open the drawer).
     """
     if width < MIN_WIDTH:
         raise ValueError(f"a receipt needs at least {MIN_WIDTH} columns")
-    return printable(_Layout(data, locale, width, copy).render())
+    layout = _Layout(data, locale, width, copy)
+    layout.currency_sign = currency_sign
+    return Document(tuple(layout.render()), width)
 
 
 class _Layout:
@@ -200,22 +237,29 @@ class _Layout:
         self.locale = locale
         self.width = width
         self.copy = copy
+        self.currency_sign = True
         self.text = _labels(locale)
-        self.out: list[str] = []
+        self.out: list[Item] = []
 
     def money(self, minor: int) -> str:
-        return format_money(minor, self.data.currency, self.locale).translate(_PLAIN_SPACES)
+        written = format_money(minor, self.data.currency, self.locale).translate(_PLAIN_SPACES)
+        if not self.currency_sign and LIRA_SIGN in written:
+            return written.replace(LIRA_SIGN, "").strip() + " TL"
+        return written
 
     def percent(self, rate_bp: int) -> str:
         number = format_decimal(Decimal(rate_bp) / 100, locale=self.locale)
         return self.text["percent"].format(n=number)
 
-    def render(self) -> str:
+    def render(self) -> list[Item]:
         data, text = self.data, self.text
         if self.copy:
-            self.centred(text["copy"])
-        for heading in data.header:
-            self.centred(heading)
+            self.centred(text["copy"], bold=True)
+        for index, heading in enumerate(data.header):
+            if index == 0:
+                self.shop_name(heading)
+            else:
+                self.centred(heading)
         if data.header:
             self.rule("-")
         self.columns(text["number"], data.number_label)
@@ -227,7 +271,7 @@ class _Layout:
             self.columns(text["cashier"], data.cashier)
         self.rule("-")
         for item in data.lines:
-            self.out.extend(_wrapped(item.name, self.width))
+            self.lines(_wrapped(item.name, self.width))
             self.columns(
                 f"  {item.quantity} x {self.money(item.unit_price_minor)}",
                 f"{self.percent(item.tax_rate_bp)} {self.money(item.gross_minor)}",
@@ -244,14 +288,31 @@ class _Layout:
             self.columns(text["net_total"], self.money(net))
         self.taxes()
         self.rule("=")
-        self.columns(text["total"], self.money(data.total_minor))
+        self.columns(text["total"], self.money(data.total_minor), bold=True, size=Size.TALL)
         self.rule("=")
         self.tender()
         self.rule("-")
+        self.centred(text["slip"])
+        if data.order_id:
+            self.out.append(QrCode(data.order_id))
         self.centred(text["thanks"])
         if self.copy:
-            self.centred(text["copy"])
-        return "\n".join(self.out) + "\n"
+            self.centred(text["copy"], bold=True)
+        self.out.append(Cut())
+        return self.out
+
+    def shop_name(self, name: str) -> None:
+        """The shop's name in capitals (Turkish ones in Turkish), twice the size where
+        it fits in half the columns."""
+        upper = turkish_upper(name) if self.locale.split("_")[0] == "tr" else name.upper()
+        half = self.width // 2
+        pieces = _wrapped(upper, half, max_lines=None)
+        if all(pieces) and len(pieces) <= MAX_NAME_LINES:
+            for piece in pieces:
+                line = Line(_printed(piece), bold=True, size=Size.DOUBLE, align=Align.CENTRE)
+                self.out.append(line)
+        else:
+            self.centred(upper, bold=True)
 
     def taxes(self) -> None:
         data, text = self.data, self.text
@@ -278,32 +339,42 @@ class _Layout:
     # -- layout -----------------------------------------------------------------
 
     def rule(self, char: str) -> None:
-        self.out.append(char * self.width)
+        self.out.append(Line(char * self.width))
 
-    def centred(self, line: str) -> None:
+    def lines(self, texts: Sequence[str], *, bold: bool = False, size: Size = Size.NORMAL) -> None:
+        self.out.extend(Line(_printed(text), bold=bold, size=size) for text in texts)
+
+    def centred(self, line: str, *, bold: bool = False) -> None:
         for piece in _wrapped(line, self.width, max_lines=None):
-            self.out.append(piece.center(self.width).rstrip())
+            self.out.append(Line(_printed(piece), bold=bold, align=Align.CENTRE))
 
-    def columns(self, left: str, right: str) -> None:
+    def columns(
+        self, left: str, right: str, *, bold: bool = False, size: Size = Size.NORMAL
+    ) -> None:
         """``left`` at the margin and ``right`` against the right edge, on one line if
         they fit, else ``left`` on its own line(s) and ``right`` below it."""
         room = self.width - len(right) - 1
         if len(left) <= room:
-            self.out.append(left + right.rjust(self.width - len(left)))
+            self.lines([left + right.rjust(self.width - len(left))], bold=bold, size=size)
             return
-        self.out.extend(_wrapped(left, self.width))
-        self.out.append(_clip(right, self.width).rjust(self.width))
+        self.lines(_wrapped(left, self.width), bold=bold, size=size)
+        self.lines([_clip(right, self.width).rjust(self.width)], bold=bold, size=size)
 
     def three(self, label: str, middle: str, right: str) -> None:
         """A tax line: the rate, then base and tax in two right-aligned columns."""
         column = self.width // 3
         first = self.width - 2 * column
         if len(label) < first and len(middle) < column and len(right) < column:
-            self.out.append(f"{label:<{first}}{middle:>{column}}{right:>{column}}".rstrip())
+            self.lines([f"{label:<{first}}{middle:>{column}}{right:>{column}}".rstrip()])
             return
         if label:
-            self.out.extend(_wrapped(label, self.width))
+            self.lines(_wrapped(label, self.width))
         self.columns(middle, right)
+
+
+def _printed(text: str) -> str:
+    """``text`` as one printed line: nothing unprintable, no line break."""
+    return printable(text).replace("\n", " ")
 
 
 def _labels(locale: str) -> Mapping[str, str]:

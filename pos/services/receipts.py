@@ -161,4 +161,5 @@ def _load(connection: Connection, order_id: UUID) -> ReceiptData:
         tendered_minor=payment.tendered_minor if method is PaymentMethod.CASH else None,
         change_minor=payment.change_minor if method is PaymentMethod.CASH else None,
         time_zone=order.time_zone,
+        order_id=str(order_id),
     )

@@ -175,8 +175,9 @@ def test_the_shops_header_is_printed_centred_at_the_top(uow, grocery, coupon, ma
 
     lines = value(receipt_text(uow, sale.order_id)).splitlines()
 
-    assert lines[:3] == [line.center(RECEIPT_WIDTH).rstrip() for line in HEADER.splitlines()]
-    assert lines[0] == " " * 15 + "Kasa Market"
+    header = HEADER.splitlines()
+    assert lines[1:3] == [line.center(RECEIPT_WIDTH).rstrip() for line in header[1:]]
+    assert lines[0] == " " * 15 + "KASA MARKET"
     assert lines[3] == "-" * RECEIPT_WIDTH
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from pos.domain.document import turkish_upper
 from pos.domain.payments import PaymentMethod
 from pos.domain.pricing import PriceLine, TaxLine, quote
 from pos.domain.receipt import (
@@ -87,7 +88,7 @@ def line_starting(text: str, label: str) -> str:
 
 
 TURKISH = """\
-               Kasa Market
+               KASA MARKET
               Atatürk Cd. 1
               VKN 1234567890
 ------------------------------------------
@@ -114,6 +115,7 @@ TOPLAM                             ₺105,73
 Nakit                              ₺200,00
 Para üstü                           ₺94,27
 ------------------------------------------
+      Bilgi fişi: mali değeri yoktur
              Teşekkür ederiz
 """
 
@@ -198,18 +200,26 @@ def test_a_zone_the_store_does_not_know_prints_the_default_zones_time_not_the_ma
     assert "12:00:00" in render_receipt(replace(sale(), time_zone="Mars/Olympus_Mons"), "tr")
 
 
-def test_the_shops_header_is_centred_above_the_sale():
+def test_the_shops_header_is_centred_above_the_sale_its_name_in_capitals():
     lines = render_receipt(sale(), "tr").splitlines()
 
-    assert lines[:3] == [line.center(RECEIPT_WIDTH).rstrip() for line in HEADER]
-    assert lines[0] == " " * 15 + "Kasa Market"
+    assert lines[1:3] == [line.center(RECEIPT_WIDTH).rstrip() for line in HEADER[1:]]
+    assert lines[0] == " " * 15 + "KASA MARKET"
+
+
+def test_the_shops_name_is_put_in_capitals_the_turkish_way():
+    shop = ("Şişli Işık Bakkal",)
+
+    assert render_receipt(sale(header=shop), "tr").splitlines()[0].strip() == (
+        "ŞİŞLİ IŞIK BAKKAL"
+    )
 
 
 def test_a_header_line_wider_than_the_paper_wraps_and_stays_centred():
     long_line = "Cumhuriyet Mahallesi Atatürk Caddesi No 123 Kat 4"  # 49 characters
     lines = render_receipt(sale(header=(long_line,)), "tr").splitlines()
 
-    assert lines[0].strip() + " " + lines[1].strip() == long_line
+    assert lines[0].strip() + " " + lines[1].strip() == turkish_upper(long_line)
     assert all(len(line) <= RECEIPT_WIDTH for line in lines[:2])
     assert lines[0].startswith(" ")
     assert lines[1].startswith(" ")
