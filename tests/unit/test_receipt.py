@@ -210,9 +210,7 @@ def test_the_shops_header_is_centred_above_the_sale_its_name_in_capitals():
 def test_the_shops_name_is_put_in_capitals_the_turkish_way():
     shop = ("Şişli Işık Bakkal",)
 
-    assert render_receipt(sale(header=shop), "tr").splitlines()[0].strip() == (
-        "ŞİŞLİ IŞIK BAKKAL"
-    )
+    assert render_receipt(sale(header=shop), "tr").splitlines()[0].strip() == ("ŞİŞLİ IŞIK BAKKAL")
 
 
 def test_a_header_line_wider_than_the_paper_wraps_and_stays_centred():
