@@ -1,5 +1,6 @@
 """The ``pos`` command: run the till, migrate the store, keep its secrets, load stock,
-serve webhooks for the whole shop, and simulate a card terminal.
+serve webhooks for the whole shop, simulate a card terminal and a receipt printer, and
+print a printer's test page.
 
 The till's window lives in ``ui``, which the core never imports: the console script
 (``ui.launcher``) hands ``main`` a function that opens it. Without one, ``pos run``
@@ -32,6 +33,11 @@ from pos.credentials import (
 from pos.domain.messages import encoding_name, render
 from pos.domain.results import Err, Result
 from pos.payments.simulator import TerminalSimulator
+from pos.printing.decode import PrintedDocument
+from pos.printing.printers import PrinterFault, escpos_printer
+from pos.printing.profile import WIDTHS, PrinterProfile, printer_profile
+from pos.printing.simulator import PrinterSimulator
+from pos.printing.test_page import test_page
 from pos.runtime.listener import WebhookListener
 from pos.services.demo import load_demo_store
 from pos.services.product_import import UTF_8, import_products
@@ -111,6 +117,31 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--webhook-url", help="where to post signed payment webhooks")
     sim.add_argument("--delay", type=float, default=1.5, help="seconds before a payment is decided")
     sim.set_defaults(command=_terminal_sim)
+
+    printer_sim = commands.add_parser(
+        "printer-sim", help="serve a simulated ESC/POS receipt printer; prints what it gets"
+    )
+    printer_sim.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    printer_sim.add_argument(
+        "--port", type=int, default=9100, help="port to listen on (0: any free)"
+    )
+    printer_sim.add_argument(
+        "--paper-out", action="store_true", help="say the paper has run out and print nothing"
+    )
+    printer_sim.set_defaults(command=_printer_sim)
+
+    printer = commands.add_parser("printer", help="the till's receipt printer")
+    printer_commands = printer.add_subparsers(required=True, metavar="ACTION")
+    printer_test = printer_commands.add_parser(
+        "test", help="print a test page: every Turkish letter, the columns and a cut"
+    )
+    printer_test.add_argument(
+        "--printer",
+        help="tcp://HOST:9100, usb:VID:PID, serial:/dev/ttyS0 or file:/PATH "
+        "(default: [printer] in the settings)",
+    )
+    printer_test.add_argument("--width", type=int, choices=WIDTHS, help="columns")
+    printer_test.set_defaults(command=_printer_test)
 
     serve = commands.add_parser(
         "serve-webhooks", help="receive card terminals' webhooks for every till of a store"
@@ -200,6 +231,47 @@ def _terminal_sim(args: argparse.Namespace, settings: Settings) -> int:
     ).start()
     print(f"Terminal simulator on {simulator.url}; Ctrl+C stops it.", flush=True)
     return _serve_until_interrupted(simulator.wait, simulator.stop)
+
+
+def _printer_sim(args: argparse.Namespace, settings: Settings) -> int:
+    logging.getLogger("pos").setLevel(logging.INFO)
+
+    def show(document: PrintedDocument) -> None:
+        print(document.text, end="", flush=True)
+
+    try:
+        simulator = PrinterSimulator(args.host, args.port, on_document=show).start()
+    except OSError as error:
+        print(f"pos: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 1
+    simulator.paper_out = args.paper_out
+    print(f"Printer simulator on {simulator.url}; Ctrl+C stops it.", flush=True)
+    return _serve_until_interrupted(simulator.wait, simulator.stop)
+
+
+def _printer_test(args: argparse.Namespace, settings: Settings) -> int:
+    profile: PrinterProfile | None = settings.printer
+    try:
+        if args.printer:
+            profile = printer_profile(args.printer, width=args.width or 42)
+        elif profile is not None and args.width:
+            profile = replace(profile, width=args.width)
+    except ValueError as error:
+        print(f"pos: {error}", file=sys.stderr)
+        return 2
+    if profile is None:
+        print(
+            "pos: no printer: give --printer tcp://HOST:9100 or set [printer] url in the settings",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        escpos_printer(profile).print_document(test_page(profile))
+    except PrinterFault as fault:
+        print(f"pos: {profile.connection} did not print: {fault}", file=sys.stderr)
+        return 1
+    print(f"Test page sent to {profile.connection}.")
+    return 0
 
 
 def _serve_webhooks(args: argparse.Namespace, settings: Settings) -> int:

@@ -23,6 +23,7 @@ from sqlalchemy.exc import ArgumentError
 from pos.domain.messages import DEFAULT_LOCALE, LOCALES
 from pos.domain.money import DEFAULT_CURRENCY, is_currency, minor_digits, parse_price
 from pos.domain.policy import VOID_APPROVAL_AMOUNT, Policy
+from pos.printing.profile import PrinterProfile, printer_profile
 from pos.store.engine import StoreTimeouts
 
 APP_NAME = "kasa"
@@ -48,6 +49,8 @@ class Settings:
     """The hold times, windows and limits the rules read: the till hands it to every use
     case through the unit of work."""
     store_timeouts: StoreTimeouts = field(default_factory=StoreTimeouts)
+    printer: PrinterProfile | None = None
+    """This till's receipt printer; None: receipts are shown on screen only."""
 
 
 def settings_path(environ: Mapping[str, str] = os.environ) -> Path:
@@ -136,6 +139,7 @@ def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = N
             void_approval_minor=void_approval,
         ),
         store_timeouts=_store_timeouts(database, path),
+        printer=_printer(_table(document, "printer", path), environ, path),
     )
 
 
@@ -198,6 +202,40 @@ def _store_timeouts(database: Mapping[str, object], path: Path) -> StoreTimeouts
             )
         given[name] = float(seconds)
     return StoreTimeouts(**given)
+
+
+_PRINTER_KEYS: dict[str, type | tuple[type, ...]] = {
+    "width": int,
+    "code_page": str,
+    "cutter": bool,
+    "drawer_pin": int,
+    "drawer_pulse_ms": int,
+    "timeout_seconds": (int, float),
+}
+
+
+def _printer(
+    table: Mapping[str, object], environ: Mapping[str, str], path: Path
+) -> PrinterProfile | None:
+    """``[printer]``: ``url`` (or ``POS_PRINTER_URL``) and what the printer can do."""
+    url = environ.get("POS_PRINTER_URL") or table.get("url")
+    if url is None:
+        return None
+    unknown = set(table) - {"url", *_PRINTER_KEYS}
+    if unknown:
+        raise SettingsError(f"{path}: [printer] has no {', '.join(sorted(unknown))}")
+    given: dict[str, object] = {}
+    for key, kind in _PRINTER_KEYS.items():
+        value = table.get(key)
+        if value is None:
+            continue
+        if (kind is not bool and isinstance(value, bool)) or not isinstance(value, kind):
+            raise SettingsError(f"{path}: printer.{key} cannot be {value!r}")
+        given[key] = value.upper() if isinstance(value, str) else value
+    try:
+        return printer_profile(str(url), **given)
+    except ValueError as error:
+        raise SettingsError(f"{path}: printer: {error}") from None
 
 
 def _table(document: Mapping[str, object], name: str, path: Path) -> Mapping[str, object]:
