@@ -390,6 +390,11 @@ WORDING: Mapping[str, Wording] = {
     "receipt.reprint": Wording(
         "{who}: {sale} için fişi yeniden yazdırdı", "{who} reprinted the receipt of {sale}"
     ),
+    "drawer.open_no_sale": Wording(
+        "{who}: kasa çekmecesini satışsız açtı{why}",
+        "{who} opened the cash drawer without a sale{why}",
+        _params(why=_why),
+    ),
     "payment.force_resolve": Wording(
         "{who}: {sale} için kart ödemesini elle sonuçlandırdı: {state}{note}",
         "{who} settled the card payment of {sale} by hand: {state}{note}",

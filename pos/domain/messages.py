@@ -448,6 +448,10 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "Ürünü ücretsiz vermek için bir neden yazın",
         "en": "Giving an item away needs a reason",
     },
+    Code.DRAWER_NEEDS_REASON: {
+        "tr": "Çekmeceyi satışsız açmak için bir neden yazın (en az 3 harf)",
+        "en": "Opening the drawer without a sale needs a reason (3 letters at least)",
+    },
 }
 
 

@@ -125,6 +125,7 @@ class Code(enum.StrEnum):
     STORE_BUSY = "store_busy"
     STORE_UNREACHABLE = "store_unreachable"
     FREE_ITEM_NEEDS_REASON = "free_item_needs_reason"
+    DRAWER_NEEDS_REASON = "drawer_needs_reason"
 
 
 STORE_FAILURES = frozenset({Code.STORE_BUSY, Code.STORE_UNREACHABLE})

@@ -13,11 +13,14 @@ from uuid import UUID
 
 from sqlalchemy import Connection, select
 
+from pos.domain.document import Document
 from pos.domain.payments import PaymentMethod, PaymentStatus
 from pos.domain.receipt import (
     DEFAULT_LOCALE,
+    RECEIPT_WIDTH,
     ReceiptData,
     ReceiptLine,
+    receipt_document,
     render_receipt,
     tax_summary,
 )
@@ -54,6 +57,24 @@ def receipt_text(
     if isinstance(data, Err):
         return data
     return Ok(render_receipt(data.value, locale, copy=copy))
+
+
+@use_case
+def printed_receipt(
+    uow: UnitOfWork,
+    order_id: UUID | str,
+    *,
+    locale: str = DEFAULT_LOCALE,
+    width: int = RECEIPT_WIDTH,
+    copy: bool = False,
+) -> Result[Document]:
+    """The paid sale's receipt laid out for a printer of ``width`` columns, "TL" for "₺"
+    (no code page has the sign). Read only: a copy's reprint is audited where it is asked
+    for (``reprint_receipt``)."""
+    data = receipt_data(uow, order_id)
+    if isinstance(data, Err):
+        return data
+    return Ok(receipt_document(data.value, locale, width, copy=copy, currency_sign=False))
 
 
 def load_receipt(connection: Connection, order_id: UUID | str) -> ReceiptData:
