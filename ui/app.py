@@ -19,6 +19,7 @@ from ui.screen import stylesheet
 
 if TYPE_CHECKING:
     from pos.runtime.payments import PaymentRuntime
+    from pos.runtime.printing import TillPrinter
 
 EXIT_WHEN_SHOWN = "POS_EXIT_WHEN_SHOWN"
 """Set to 1, the till quits as soon as its window is on screen (start-up benchmark)."""
@@ -35,11 +36,17 @@ def application() -> QApplication:
     return app
 
 
-def run_till(till: Till, *, demo: bool, runtime: PaymentRuntime | None) -> int:
+def run_till(
+    till: Till,
+    *,
+    demo: bool,
+    runtime: PaymentRuntime | None,
+    printer: TillPrinter | None = None,
+) -> int:
     """Show the login, then the till; returns when the window closes (the exit code).
 
     ``runtime`` (card payments) is started here, after the window exists to hear from it,
-    and stopped when the till closes.
+    and stopped when the till closes; so is the demo's simulated ``printer``.
     """
     from ui.till import TillWindow  # after the QApplication exists
 
@@ -47,7 +54,7 @@ def run_till(till: Till, *, demo: bool, runtime: PaymentRuntime | None) -> int:
     language = till.settings.locale
     set_language(language if language in LOCALES else LOCALES[0])
     collector = GuiThreadCollector(app).start()  # before any worker thread runs
-    window = TillWindow(till, runtime=runtime, demo=demo)
+    window = TillWindow(till, runtime=runtime, printer=printer, demo=demo)
     if os.environ.get(EXIT_WHEN_SHOWN) == "1":
         window.shown.connect(lambda: _report_shown(app))
     # A till owns its screen: all of it, whatever its size (the text grows to match).
@@ -63,6 +70,8 @@ def run_till(till: Till, *, demo: bool, runtime: PaymentRuntime | None) -> int:
         sweeper.stop()
         if runtime is not None:
             runtime.stop()
+        if printer is not None:
+            printer.stop()
         collector.stop()
     return int(code)
 

@@ -303,7 +303,10 @@ class CardDialog(QDialog):
 
 
 class ReceiptDialog(QDialog):
-    """The paid sale's receipt; Enter starts the next sale."""
+    """The paid sale's receipt; Enter starts the next sale. Below it, how printing went,
+    and a key to print it again when it did not."""
+
+    print_again_requested = Signal()
 
     WANTED_SIZE = QSize(600, 720)
     """Less on a screen with less room (a 1024x768 till's screen less its taskbar)."""
@@ -324,6 +327,12 @@ class ReceiptDialog(QDialog):
         self.text.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.change_label = QLabel(objectName="ChangeDue")
         self.change_label.hide()
+        self.print_label = QLabel(objectName="PrintState")
+        self.print_label.setWordWrap(True)
+        self.print_label.hide()
+        self.print_button = _button(self, "Ctrl+P", "PrintAgain")
+        self.print_button.clicked.connect(self.print_again_requested)
+        self.print_button.hide()
         self.next_button = _button(self, None, "NextSale")
         self.next_button.setProperty("primary", True)
         self.next_button.setDefault(True)
@@ -331,6 +340,8 @@ class ReceiptDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.change_label)
         layout.addWidget(self.text, 1)
+        layout.addWidget(self.print_label)
+        layout.addWidget(self.print_button)
         layout.addWidget(self.next_button)
         fit_on_screen(self, self.WANTED_SIZE * scale)
         self.retranslate()
@@ -338,6 +349,19 @@ class ReceiptDialog(QDialog):
     def show_change(self, text: str) -> None:
         self.change_label.setText(text)
         self.change_label.setVisible(bool(text))
+
+    def show_print_state(self, text: str, *, failed: bool) -> None:
+        """How printing went; a failed print offers to print again."""
+        self.print_label.setText(text)
+        self.print_label.setProperty("kind", "error" if failed else "")
+        self.print_label.style().polish(self.print_label)
+        self.print_label.setVisible(bool(text))
+        self.print_button.setVisible(failed)
+
+    def show_printed(self, text: str) -> None:
+        """What the printer printed, in place of the screen's own layout (the demo's
+        simulated printer tells)."""
+        self.text.setPlainText(text)
 
     def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -348,6 +372,7 @@ class ReceiptDialog(QDialog):
     def retranslate(self) -> None:
         self.setWindowTitle(_("Receipt"))
         self.next_button.setText(shortcut_text(_("New sale"), "Enter"))
+        self.print_button.setText(shortcut_text(_("Print again"), "Ctrl+P"))
 
 
 class ConfirmDialog(QDialog):

@@ -2,7 +2,8 @@
 
 ``pos.cli`` never imports the UI; this module gives it the function that does, and
 starts the card-payment machinery (the demo's simulated terminal, or the configured
-one) for the window to run.
+one) and the receipt printer (the demo's simulated one, or the configured one) for the
+window to run.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from pos.bootstrap import Till
 from pos.cli import main as cli_main
 from pos.runtime.payments import PaymentRuntime, PaymentsNotConfigured, payment_runtime
+from pos.runtime.printing import till_printer
 from ui.desktop_libraries import check_desktop_libraries
 
 log = logging.getLogger(__name__)
@@ -31,7 +33,8 @@ def open_window(till: Till, demo: bool) -> int:
     except PaymentsNotConfigured as reason:
         log.warning("card payments are off: %s", reason)
         runtime = None
-    return run_till(till, demo=demo, runtime=runtime)  # which starts and stops the runtime
+    printer = till_printer(till.settings, demo=demo)  # the demo's simulator serves already
+    return run_till(till, demo=demo, runtime=runtime, printer=printer)  # starts and stops them
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -35,6 +35,7 @@ from ui.operations import Operations
 from ui.shop_time import local
 
 if TYPE_CHECKING:
+    from pos.printing.printers import ReceiptPrinter
     from pos.runtime.payments import PaymentRuntime
 
 Row = TypeVar("Row")
@@ -51,6 +52,10 @@ class Context:
     manager: UserView
     runtime: PaymentRuntime | None = None
     """The till's card machinery, for asking the terminal again; None without a terminal."""
+    printer: ReceiptPrinter | None = None
+    """The till's receipt printer, for printing a copy; None without one."""
+    print_ops: Operations | None = None
+    """The till's printing worker: a slow printer holds up neither store nor terminal."""
 
     def uow(self) -> UnitOfWork:
         return self.till.uow()

@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from babel.dates import format_time
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox,
@@ -48,10 +48,12 @@ from pos.services.orders import (
     orders_of_day,
     reprint_receipt,
 )
+from ui import printing as printing_ops
 from ui.backoffice.common import Column, Context, Page, RowsModel, when
 from ui.backoffice.payments import review_reason_text, settler_name, status_name
 from ui.backoffice.widgets import money, percent, table
 from ui.i18n import N_, _, language
+from ui.printing import problem
 from ui.shop_time import local, today
 
 PAGE_SIZE = 100
@@ -141,9 +143,11 @@ EVENT_COLUMNS: tuple[Column[OrderEvent], ...] = (
 
 
 class ReceiptCopyDialog(QDialog):
-    """A reprinted receipt as the printer would lay it out, to read or copy."""
+    """A reprinted receipt as the printer would lay it out, to read, copy or print."""
 
-    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+    print_requested = Signal()
+
+    def __init__(self, text: str, parent: QWidget | None = None, *, printer: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName("ReceiptCopyDialog")
         self.setModal(True)
@@ -155,8 +159,13 @@ class ReceiptCopyDialog(QDialog):
         self.close_button = QPushButton(objectName="CloseReceipt")
         self.close_button.setDefault(True)
         self.close_button.clicked.connect(self.accept)
+        self.print_button = QPushButton(objectName="PrintCopy")
+        self.print_button.clicked.connect(self.print_requested)
+        self.print_button.setVisible(printer)
+        self.print_state = QLabel(objectName="PrintState")
         buttons = QHBoxLayout()
-        buttons.addStretch(1)
+        buttons.addWidget(self.print_state, 1)
+        buttons.addWidget(self.print_button)
         buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.text, 1)
@@ -167,6 +176,7 @@ class ReceiptCopyDialog(QDialog):
     def retranslate(self) -> None:
         self.setWindowTitle(_("Receipt copy"))
         self.close_button.setText(_("Close"))
+        self.print_button.setText(_("Print"))
 
 
 class OrdersPage(Page):
@@ -403,10 +413,42 @@ class OrdersPage(Page):
         self.call(ask, self._show_copy)
 
     def _show_copy(self, text: str) -> None:
-        dialog = ReceiptCopyDialog(text, self)
+        dialog = ReceiptCopyDialog(text, self, printer=self.context.printer is not None)
         dialog.finished.connect(self._copy_closed)
+        if self.detail is not None:
+            order_id = self.detail.order_id
+            dialog.print_requested.connect(lambda: self.print_copy(order_id))
         self.reprint_dialog = dialog
         dialog.open()
+
+    def print_copy(self, order_id: UUID) -> None:
+        """Send the copy ("KOPYA") to the till's printer; the reprint is already audited."""
+        printer, ops, till = self.context.printer, self.context.print_ops, self.context.till
+        if printer is None or ops is None:
+            return
+        locale = language()
+
+        def send(job: printing_ops.ReceiptJob) -> None:
+            self._say_printed(_("Printing…"), "")
+            ops.run(lambda: printing_ops.print_job(printer, job), printed)
+
+        def printed(answer: printing_ops.Printed) -> None:
+            if answer.fault is None:
+                self._say_printed(_("Copy printed"), "")
+            else:
+                state = answer.fault.state
+                self._say_printed(
+                    _("Not printed: the printer is {problem}").format(problem=problem(state)),
+                    "error",
+                )
+
+        self.call(lambda _uow: printing_ops.copy_job(till, printer, order_id, locale), send)
+
+    def _say_printed(self, text: str, kind: str) -> None:
+        if self.reprint_dialog is not None:
+            self.reprint_dialog.print_state.setText(text)
+            self.reprint_dialog.print_state.setProperty("kind", kind)
+        self.message.say(kind, lambda: text)
 
     def _copy_closed(self) -> None:
         if self.reprint_dialog is not None:

@@ -52,6 +52,7 @@ from ui.till.card_paying import CardPaying
 from ui.till.cash import CashPaying
 from ui.till.coupons import SaleCoupons
 from ui.till.paying import Attempt
+from ui.till.printing import ReceiptPrinting
 from ui.till.sale_view import SaleView
 from ui.till.search import SaleSearch
 from ui.till.status import StatusBar
@@ -59,6 +60,7 @@ from ui.till.widgets import repolish
 
 if TYPE_CHECKING:
     from pos.runtime.payments import PaymentRuntime
+    from pos.runtime.printing import TillPrinter
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,15 @@ KEYS_TYPED_IN_SCAN_FIELD = {"plus", "minus", "remove"}
 
 
 class TillWindow(
-    SaleView, SaleSearch, SaleCoupons, CashPaying, CardPaying, Approvals, StatusBar, QMainWindow
+    SaleView,
+    SaleSearch,
+    SaleCoupons,
+    CashPaying,
+    CardPaying,
+    ReceiptPrinting,
+    Approvals,
+    StatusBar,
+    QMainWindow,
 ):
     """Login and the sale, in one window that fits 1024x768."""
 
@@ -110,6 +120,7 @@ class TillWindow(
         till: Till,
         *,
         runtime: PaymentRuntime | None = None,
+        printer: TillPrinter | None = None,
         operations: Operations | None = None,
         demo: bool = False,
         search_delay_ms: int = 150,
@@ -150,6 +161,7 @@ class TillWindow(
         self.stack.addWidget(self.sale_page)
         self.setCentralWidget(self.stack)
         self._build_status_bar()
+        self.setup_printing(printer)
         self._build_shortcuts()
 
         self.search_timer = QTimer(self, singleShot=True, interval=search_delay_ms)
@@ -453,7 +465,17 @@ class TillWindow(
         from ui.backoffice.common import Context
         from ui.backoffice.window import BackOfficeWindow
 
-        window = BackOfficeWindow(Context(self.till, self.ops, result.value, self.runtime))
+        printer = self.till_printer.printer if self.till_printer else None
+        window = BackOfficeWindow(
+            Context(
+                self.till,
+                self.ops,
+                result.value,
+                self.runtime,
+                printer=printer,
+                print_ops=self.print_ops,
+            )
+        )
         window.closed.connect(self._back_office_closed)
         self.back_office = window
         window.show()
@@ -581,4 +603,5 @@ class TillWindow(
         if self.runtime is not None:
             self.runtime.on_change = None
         self.ops.close()
+        self.close_printing()
         super().closeEvent(event)

@@ -1,0 +1,216 @@
+"""The receipt on paper and the cash drawer: a room of ``TillWindow``.
+
+A paid sale's receipt is read on the store's worker and sent on a printing worker of its
+own (a second ``Operations``, one job at a time), so a printer that takes its whole
+timeout holds up neither the next sale nor the terminal. The drawer opens with the
+receipt of every sale that took cash. Whatever the printer does, the sale stays paid:
+a fault is told in the status bar and on the receipt screen, and the receipt is kept
+there to print again (Ctrl+P). Opening the drawer without a sale (Ctrl+D) asks why, and
+the reason is on the audit log before the drawer opens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QInputDialog, QLabel, QLineEdit
+
+from pos.domain.messages import render
+from pos.domain.results import Err, Result
+from pos.printing.printers import PrinterFault, PrinterState, PrinterStatus
+from ui import printing as printing_ops
+from ui.i18n import _, language, on_language_changed
+from ui.operations import Operations
+from ui.printing import problem
+from ui.till.widgets import repolish
+
+if TYPE_CHECKING:
+    from pos.runtime.printing import TillPrinter
+
+OPEN_DRAWER_KEY = "Ctrl+D"
+
+
+class ReceiptPrinting:
+    """A room of ``TillWindow`` (see the module)."""
+
+    def setup_printing(self, printer: TillPrinter | None) -> None:
+        """Call once, after the status bar is built."""
+        self.till_printer = printer
+        self.unprinted: dict[UUID, printing_ops.ReceiptJob] = {}
+        """Receipts the printer did not print, by sale: the receipt screen prints them again."""
+        self.print_ops = Operations(self)  # the printing worker: never behind the store's queue
+        self.printer_status = QLabel(objectName="PrinterStatus")
+        self.statusBar().addPermanentWidget(self.printer_status)
+        self._printer_text: Callable[[], str] = lambda: ""
+        self._stop_following = on_language_changed(self._show_printer_text)
+        self.drawer_dialog: QInputDialog | None = None
+        self.drawer_shortcut = QShortcut(QKeySequence(OPEN_DRAWER_KEY), self)
+        self.drawer_shortcut.activated.connect(self.ask_to_open_drawer)
+        self.paid_order: UUID | None = None
+        """The sale the receipt screen shows."""
+        self.sale_paid.connect(self.print_receipt)
+        if printer is None:
+            self._show_printer(lambda: _("Printer: none"), "")
+        else:
+            self._show_printer(lambda: _("Printer: checking…"), "")
+            self.check_printer()
+
+    def close_printing(self) -> None:
+        self._stop_following()
+        self.print_ops.close()
+
+    # -- the receipt -----------------------------------------------------------------
+
+    def print_receipt(self, order_id: UUID) -> None:
+        """Print the paid sale's receipt (and open the drawer if it took cash)."""
+        self.paid_order = order_id
+        if self.till_printer is None:
+            return
+        printer, till, locale = self.till_printer.printer, self.till, language()
+        self.ops.run(
+            lambda: printing_ops.receipt_job(till, printer, order_id, locale),
+            self._send,
+            self._store_failed,
+            originator=self,
+        )
+
+    def print_again(self) -> None:
+        """The receipt screen's Ctrl+P: the kept receipt, without the drawer this time."""
+        order_id = self.paid_order
+        job = self.unprinted.get(order_id) if order_id is not None else None
+        if job is None or self.receipt_dialog is None:
+            return
+        self.receipt_dialog.show_print_state(_("Printing…"), failed=False)
+        self._send(job.again())
+
+    def _send(self, result: Result[printing_ops.ReceiptJob] | printing_ops.ReceiptJob) -> None:
+        dialog = self.receipt_dialog
+        if dialog is not None and not dialog.property("printing"):
+            # The receipt screen opened as the sale was paid, before this answer came.
+            dialog.setProperty("printing", True)
+            dialog.print_again_requested.connect(self.print_again)
+        if isinstance(result, Err):
+            self._show_on_receipt(render(result, language()), failed=False)
+            return
+        job = result if isinstance(result, printing_ops.ReceiptJob) else result.value
+        if dialog is not None and job.order_id == self.paid_order:
+            dialog.show_print_state(_("Printing…"), failed=False)
+        assert self.till_printer is not None
+        printer = self.till_printer.printer
+        self.print_ops.run(lambda: printing_ops.print_job(printer, job), self._printed)
+
+    def _printed(self, printed: printing_ops.Printed) -> None:
+        job, fault = printed.job, printed.fault
+        if fault is None:
+            self.unprinted.pop(job.order_id, None)
+            self._show_printer(lambda: _("Printer: ready"), "")
+            self._show_on_receipt(_("Receipt printed"), failed=False, order_id=job.order_id)
+            simulator = self.till_printer.simulator if self.till_printer else None
+            if simulator is not None:
+                self._show_what_came_out(job.order_id, simulator)
+            return
+        self.unprinted[job.order_id] = job
+        state = fault.state
+        self._show_printer(
+            lambda: _("Printer: {problem}. The sale is paid; print its receipt again").format(
+                problem=problem(state)
+            ),
+            "error",
+        )
+        self._show_on_receipt(
+            _("Not printed: the printer is {problem}. The sale is paid.").format(
+                problem=problem(state)
+            ),
+            failed=True,
+            order_id=job.order_id,
+        )
+
+    def _show_on_receipt(self, text: str, *, failed: bool, order_id: UUID | None = None) -> None:
+        dialog = self.receipt_dialog
+        if dialog is None or (order_id is not None and order_id != self.paid_order):
+            return
+        dialog.show_print_state(text, failed=failed)
+
+    def _show_what_came_out(self, order_id: UUID, simulator: Any) -> None:
+        dialog = self.receipt_dialog
+        printed = simulator.printed
+        if dialog is not None and printed and order_id == self.paid_order:
+            dialog.show_printed(printed[-1].text)
+
+    # -- the printer's state ------------------------------------------------------------
+
+    def check_printer(self) -> None:
+        if self.till_printer is None:
+            return
+        printer = self.till_printer.printer
+        self.print_ops.run(lambda: printing_ops.printer_status(printer), self._printer_answered)
+
+    def _printer_answered(self, status: PrinterStatus) -> None:
+        state = status.state
+        kind = "" if state.prints else "error"
+        if state is PrinterState.PAPER_LOW:
+            kind = "warning"
+        self._show_printer(lambda: _("Printer: {state}").format(state=problem(state)), kind)
+
+    def _show_printer(self, text: Callable[[], str], kind: str) -> None:
+        self._printer_text = text
+        self.printer_status.setProperty("kind", kind)
+        repolish(self.printer_status)
+        self._show_printer_text()
+
+    def _show_printer_text(self) -> None:
+        self.printer_status.setText(self._printer_text())
+
+    # -- the drawer without a sale -------------------------------------------------------
+
+    def ask_to_open_drawer(self) -> None:
+        if self.till_printer is None or self.user is None or self.drawer_dialog is not None:
+            return
+        if self.dialog_open():
+            return
+        dialog = QInputDialog(self, objectName="DrawerReason")
+        dialog.setWindowTitle(_("Open the drawer without a sale"))
+        dialog.setLabelText(_("Why? (it goes on the record)"))
+        dialog.setTextEchoMode(QLineEdit.EchoMode.Normal)
+        dialog.textValueSelected.connect(self._open_drawer_for)
+        dialog.finished.connect(self._drawer_dialog_closed)
+        self.drawer_dialog = dialog
+        dialog.open()
+
+    def _drawer_dialog_closed(self) -> None:
+        if self.drawer_dialog is not None:
+            self.drawer_dialog.deleteLater()
+        self.drawer_dialog = None
+
+    def _open_drawer_for(self, reason: str) -> None:
+        assert self.till_printer is not None
+        assert self.user is not None
+        printer, till, user_id = self.till_printer.printer, self.till, self.user.id
+
+        def recorded(result: Result[str]) -> None:
+            if isinstance(result, Err):
+                self.show_result(result)
+                return
+            self.print_ops.run(lambda: printing_ops.kick_drawer(printer), kicked)
+
+        def kicked(fault: PrinterFault | None) -> None:
+            if fault is None:
+                self._show_printer(lambda: _("Drawer opened"), "")
+                return
+            state = fault.state
+            self._show_printer(
+                lambda: _("Drawer not opened: the printer is {problem}").format(
+                    problem=problem(state)
+                ),
+                "error",
+            )
+
+        self.ops.run(
+            lambda: printing_ops.record_drawer_opening(till, user_id, reason),
+            recorded,
+            self._store_failed,
+            originator=self,
+        )
