@@ -37,7 +37,7 @@ from pos.printing.decode import PrintedDocument
 from pos.printing.printers import PrinterFault, escpos_printer
 from pos.printing.profile import WIDTHS, PrinterProfile, printer_profile
 from pos.printing.simulator import PrinterSimulator
-from pos.printing.test_page import test_page
+from pos.printing.test_page import printer_test_page
 from pos.runtime.listener import WebhookListener
 from pos.services.demo import load_demo_store
 from pos.services.product_import import UTF_8, import_products
@@ -266,7 +266,7 @@ def _printer_test(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 2
     try:
-        escpos_printer(profile).print_document(test_page(profile))
+        escpos_printer(profile).print_document(printer_test_page(profile))
     except PrinterFault as fault:
         print(f"pos: {profile.connection} did not print: {fault}", file=sys.stderr)
         return 1

@@ -14,7 +14,7 @@ TURKISH_LETTERS = "ÇĞİÖŞÜ çğıöşü"
 CAPITALS_FROM = "istanbul ılık şiş"
 
 
-def test_page(profile: PrinterProfile) -> Document:
+def printer_test_page(profile: PrinterProfile) -> Document:
     width = profile.width
     ruler = "".join(str(column % 10) for column in range(1, width + 1))
     left, right = "Sol / Left", "Sağ / Right"

@@ -362,3 +362,48 @@ def test_a_bad_void_approval_amount_is_refused_with_the_setting_named(tmp_path, 
     path = write(tmp_path, f"[till]\nvoid_approval_amount = {setting}\n")
     with pytest.raises(SettingsError, match=r"till\.void_approval_amount must be an amount in TRY"):
         load_settings({}, path)
+
+
+def test_a_till_has_no_printer_until_one_is_set(tmp_path):
+    assert load_settings({}, tmp_path / "missing.toml").printer is None
+
+
+def test_the_printer_profile_comes_from_the_settings_file(tmp_path):
+    path = write(
+        tmp_path,
+        '[printer]\nurl = "tcp://192.168.1.50:9100"\nwidth = 32\ncode_page = "cp857"\n'
+        "cutter = false\ndrawer_pin = 5\ndrawer_pulse_ms = 150\ntimeout_seconds = 2.5\n",
+    )
+
+    printer = load_settings({}, path).printer
+
+    assert printer is not None
+    assert (printer.connection.host, printer.connection.port) == ("192.168.1.50", 9100)
+    assert (printer.width, printer.code_page, printer.cutter) == (32, "CP857", False)
+    assert (printer.drawer_pin, printer.drawer_pulse_ms, printer.timeout_seconds) == (5, 150, 2.5)
+
+
+def test_the_environment_names_the_printer_over_the_file(tmp_path):
+    path = write(tmp_path, '[printer]\nurl = "file:/dev/usb/lp0"\nwidth = 48\n')
+
+    printer = load_settings({"POS_PRINTER_URL": "usb:04b8:0e15"}, path).printer
+
+    assert printer is not None
+    assert (printer.connection.kind, printer.width) == ("usb", 48)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[printer]\nurl = "lpt1"\n',
+        '[printer]\nurl = "tcp://p:9100"\nwidth = 40\n',
+        '[printer]\nurl = "tcp://p:9100"\nwidth = "42"\n',
+        '[printer]\nurl = "tcp://p:9100"\ncode_page = "CP437"\n',
+        '[printer]\nurl = "tcp://p:9100"\ncutter = 1\n',
+        '[printer]\nurl = "tcp://p:9100"\ntimeout_seconds = 0\n',
+        '[printer]\nurl = "tcp://p:9100"\ncolour = "red"\n',
+    ],
+)
+def test_a_printer_setting_it_cannot_have_is_refused_naming_the_printer(tmp_path, text):
+    with pytest.raises(SettingsError, match="printer"):
+        load_settings({}, write(tmp_path, text))
