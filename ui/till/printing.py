@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QInputDialog, QLabel, QLineEdit
 
@@ -30,7 +31,8 @@ from ui.till.widgets import repolish
 if TYPE_CHECKING:
     from pos.runtime.printing import TillPrinter
 
-OPEN_DRAWER_KEY = "Ctrl+D"
+OPEN_DRAWER_KEY = "F5"
+"""Not Ctrl+D, which the scan field keeps for itself (delete the next character)."""
 
 
 class ReceiptPrinting:
@@ -47,6 +49,8 @@ class ReceiptPrinting:
         self._printer_text: Callable[[], str] = lambda: ""
         self._stop_following = on_language_changed(self._show_printer_text)
         self.drawer_dialog: QInputDialog | None = None
+        """Open while the cashier says why the drawer opens without a sale."""
+        self._drawer_asker: QInputDialog | None = None
         self.drawer_shortcut = QShortcut(QKeySequence(OPEN_DRAWER_KEY), self)
         self.drawer_shortcut.activated.connect(self.ask_to_open_drawer)
         self.paid_order: UUID | None = None
@@ -171,19 +175,22 @@ class ReceiptPrinting:
             return
         if self.dialog_open():
             return
-        dialog = QInputDialog(self, objectName="DrawerReason")
+        dialog = self._drawer_asker
+        if dialog is None:  # made once and kept: a dialog freed as it closes takes the focus
+            dialog = QInputDialog(self, objectName="DrawerReason")
+            dialog.setTextEchoMode(QLineEdit.EchoMode.Normal)
+            dialog.textValueSelected.connect(self._open_drawer_for)
+            dialog.finished.connect(self._drawer_dialog_closed)
+            self._drawer_asker = dialog
         dialog.setWindowTitle(_("Open the drawer without a sale"))
         dialog.setLabelText(_("Why? (it goes on the record)"))
-        dialog.setTextEchoMode(QLineEdit.EchoMode.Normal)
-        dialog.textValueSelected.connect(self._open_drawer_for)
-        dialog.finished.connect(self._drawer_dialog_closed)
+        dialog.setTextValue("")
         self.drawer_dialog = dialog
         dialog.open()
 
     def _drawer_dialog_closed(self) -> None:
-        if self.drawer_dialog is not None:
-            self.drawer_dialog.deleteLater()
         self.drawer_dialog = None
+        QTimer.singleShot(0, self.focus_scan)  # after Qt gives the window its focus back
 
     def _open_drawer_for(self, reason: str) -> None:
         assert self.till_printer is not None
