@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -30,7 +32,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.domain.document import Document
 from pos.domain.payments import EventOutcome, PaymentMethod
+from pos.domain.receipt import RECEIPT_WIDTH
 from pos.domain.results import Changed, Code, Err
 from pos.domain.sales import OrderStatus
 from pos.services import UnitOfWork
@@ -48,12 +52,14 @@ from pos.services.orders import (
     orders_of_day,
     reprint_receipt,
 )
+from pos.services.receipts import printed_receipt
 from ui import printing as printing_ops
 from ui.backoffice.common import Column, Context, Page, RowsModel, when
 from ui.backoffice.payments import review_reason_text, settler_name, status_name
 from ui.backoffice.widgets import money, percent, table
 from ui.i18n import N_, _, language
 from ui.printing import problem
+from ui.receipt_pdf import write_pdf
 from ui.shop_time import local, today
 
 PAGE_SIZE = 100
@@ -146,6 +152,7 @@ class ReceiptCopyDialog(QDialog):
     """A reprinted receipt as the printer would lay it out, to read, copy or print."""
 
     print_requested = Signal()
+    pdf_requested = Signal()
 
     def __init__(self, text: str, parent: QWidget | None = None, *, printer: bool = False) -> None:
         super().__init__(parent)
@@ -162,9 +169,12 @@ class ReceiptCopyDialog(QDialog):
         self.print_button = QPushButton(objectName="PrintCopy")
         self.print_button.clicked.connect(self.print_requested)
         self.print_button.setVisible(printer)
+        self.pdf_button = QPushButton(objectName="SavePdf")
+        self.pdf_button.clicked.connect(self.pdf_requested)
         self.print_state = QLabel(objectName="PrintState")
         buttons = QHBoxLayout()
         buttons.addWidget(self.print_state, 1)
+        buttons.addWidget(self.pdf_button)
         buttons.addWidget(self.print_button)
         buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
@@ -177,6 +187,7 @@ class ReceiptCopyDialog(QDialog):
         self.setWindowTitle(_("Receipt copy"))
         self.close_button.setText(_("Close"))
         self.print_button.setText(_("Print"))
+        self.pdf_button.setText(_("Save as PDF…"))
 
 
 class OrdersPage(Page):
@@ -418,6 +429,7 @@ class OrdersPage(Page):
         if self.detail is not None:
             order_id = self.detail.order_id
             dialog.print_requested.connect(lambda: self.print_copy(order_id))
+            dialog.pdf_requested.connect(lambda: self.save_pdf(order_id))
         self.reprint_dialog = dialog
         dialog.open()
 
@@ -443,6 +455,26 @@ class OrdersPage(Page):
                 )
 
         self.call(lambda _uow: printing_ops.copy_job(till, printer, order_id, locale), send)
+
+    def save_pdf(self, order_id: UUID) -> None:
+        """The copy as a PDF page the size of the till's paper, where the manager says."""
+        if self.detail is None:
+            return
+        name = f"{self.detail.receipt or order_id}.pdf"
+        chosen, _filter = QFileDialog.getSaveFileName(self, _("Save as PDF…"), name, "PDF (*.pdf)")
+        if not chosen:
+            return
+        locale = language()
+        width = self.context.printer.profile.width if self.context.printer else RECEIPT_WIDTH
+
+        def write(document: Document) -> None:
+            write_pdf(document, Path(chosen))
+            self._say_printed(_("Saved: {path}").format(path=chosen), "")
+
+        self.call(
+            lambda uow: printed_receipt(uow, order_id, locale=locale, width=width, copy=True),
+            write,
+        )
 
     def _say_printed(self, text: str, kind: str) -> None:
         if self.reprint_dialog is not None:
