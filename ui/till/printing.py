@@ -183,7 +183,7 @@ class ReceiptPrinting:
             dialog.finished.connect(self._drawer_dialog_closed)
             self._drawer_asker = dialog
         dialog.setWindowTitle(_("Open the drawer without a sale"))
-        dialog.setLabelText(_("Why? (it goes on the record)"))
+        dialog.setLabelText(_("Opening the drawer without a sale: why? (it goes on the record)"))
         dialog.setTextValue("")
         self.drawer_dialog = dialog
         dialog.open()
