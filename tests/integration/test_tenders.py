@@ -299,3 +299,19 @@ def test_money_adds_up_however_the_sale_is_split(
         ).scalar_one()
     assert settled == TOTAL
     assert_invariants(store.engine)
+
+
+def test_the_receipt_prints_every_tender_and_the_change(uow: UnitOfWork, shelf: Shelf) -> None:
+    from pos.services.receipts import receipt_text
+
+    cart, _first, _second = two_line_cart(uow, shelf)
+    sale = value(first_tender(uow, cart, Card(amount_minor=2000)))
+    value(mark_paid(uow, sale.payment_id))
+    value(add_tender(uow, sale.order_id, Cash(4000), idempotency_key=key()))
+    text = value(receipt_text(uow, sale.order_id))
+    tender_lines = [
+        line.split()[0] + " " + line.split()[-1]
+        for line in text.splitlines()
+        if line.startswith(("Kart ", "Nakit ", "Para üstü "))
+    ]
+    assert tender_lines == ["Kart ₺20,00", "Nakit ₺40,00", "Para ₺5,00"]
