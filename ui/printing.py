@@ -17,6 +17,7 @@ from pos.domain.payments import PaymentMethod
 from pos.domain.receipt import ReceiptData, receipt_document
 from pos.domain.results import Err, Ok, Result
 from pos.printing.printers import PrinterFault, PrinterState, PrinterStatus, ReceiptPrinter
+from pos.printing.simulator import PrinterSimulator
 from pos.services.drawer import open_drawer_without_sale
 from pos.services.receipts import printed_receipt, receipt_data
 from ui.i18n import N_, _
@@ -57,11 +58,13 @@ class Printed:
 
     job: ReceiptJob
     fault: PrinterFault | None = None
+    came_out: str | None = None
+    """What the demo's simulated printer printed, decoded; None from a real printer."""
 
 
 def took_cash(data: ReceiptData) -> bool:
     """Whether any tender of the sale was cash: the drawer opens for it."""
-    return data.tender is PaymentMethod.CASH
+    return any(tender.method is PaymentMethod.CASH for tender in data.tenders)
 
 
 def receipt_job(
@@ -87,13 +90,21 @@ def copy_job(
     return Ok(ReceiptJob(order_id, document.value, open_drawer=False))
 
 
-def print_job(printer: ReceiptPrinter, job: ReceiptJob) -> Printed:
-    """Send the job (on the printing worker); a fault is an answer, not an error."""
+def print_job(
+    printer: ReceiptPrinter, job: ReceiptJob, simulator: PrinterSimulator | None = None
+) -> Printed:
+    """Send the job (on the printing worker); a fault is an answer, not an error. With the
+    demo's ``simulator``, wait for it to have read the job, and answer what it printed."""
+    jobs_before = len(simulator.documents) if simulator is not None else 0
     try:
         printer.print_document(job.document, open_drawer=job.open_drawer)
     except PrinterFault as fault:
         return Printed(job, fault)
-    return Printed(job)
+    if simulator is None:
+        return Printed(job)
+    # The printer hung up when it had sent; the simulator may still be reading its end.
+    documents = simulator.wait_for(jobs_before + 1, timeout=printer.profile.timeout_seconds)
+    return Printed(job, came_out=documents[-1].text if len(documents) > jobs_before else None)
 
 
 def record_drawer_opening(till: Till, user_id: int, reason: str) -> Result[str]:

@@ -12,7 +12,7 @@ the reason is on the audit log before the drawer opens.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from PySide6.QtCore import QTimer
@@ -103,8 +103,8 @@ class ReceiptPrinting:
         if dialog is not None and job.order_id == self.paid_order:
             dialog.show_print_state(_("Printing…"), failed=False)
         assert self.till_printer is not None
-        printer = self.till_printer.printer
-        self.print_ops.run(lambda: printing_ops.print_job(printer, job), self._printed)
+        printer, simulator = self.till_printer.printer, self.till_printer.simulator
+        self.print_ops.run(lambda: printing_ops.print_job(printer, job, simulator), self._printed)
 
     def _printed(self, printed: printing_ops.Printed) -> None:
         job, fault = printed.job, printed.fault
@@ -112,9 +112,9 @@ class ReceiptPrinting:
             self.unprinted.pop(job.order_id, None)
             self._show_printer(lambda: _("Printer: ready"), "")
             self._show_on_receipt(_("Receipt printed"), failed=False, order_id=job.order_id)
-            simulator = self.till_printer.simulator if self.till_printer else None
-            if simulator is not None:
-                self._show_what_came_out(job.order_id, simulator)
+            dialog = self.receipt_dialog
+            if printed.came_out and dialog is not None and job.order_id == self.paid_order:
+                dialog.show_printed(printed.came_out)
             return
         self.unprinted[job.order_id] = job
         state = fault.state
@@ -137,12 +137,6 @@ class ReceiptPrinting:
         if dialog is None or (order_id is not None and order_id != self.paid_order):
             return
         dialog.show_print_state(text, failed=failed)
-
-    def _show_what_came_out(self, order_id: UUID, simulator: Any) -> None:
-        dialog = self.receipt_dialog
-        printed = simulator.printed
-        if dialog is not None and printed and order_id == self.paid_order:
-            dialog.show_printed(printed[-1].text)
 
     # -- the printer's state ------------------------------------------------------------
 

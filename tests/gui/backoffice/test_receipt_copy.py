@@ -59,6 +59,7 @@ def test_a_copy_prints_on_the_tills_printer_marked_kopya(
     assert printing.print_ops is not None
     qtbot.waitUntil(lambda: printing.print_ops is not None and printing.print_ops.idle)
 
+    qtbot.waitUntil(lambda: len(simulator.printed) == 1)
     (paper,) = simulator.printed
     texts = [line.text.strip() for line in paper.lines if line.text.strip()]
     assert texts[0] == texts[-1] == "*** KOPYA ***"
