@@ -2,7 +2,9 @@
 
 ``pos --demo`` runs a :class:`~pos.printing.simulator.PrinterSimulator` in-process on a
 free loopback port, as it runs the simulated card terminal, so a demo sale prints for
-real (over TCP, in ESC/POS) and the receipt screen can show what came out.
+real (over TCP, in ESC/POS) and the receipt screen can show what came out. A demo with a
+printer in its settings (``POS_PRINTER_URL``) prints there instead: the way to try a real
+printer, or ``pos printer-sim --paper-out``, with the demo shop.
 """
 
 from __future__ import annotations
@@ -37,16 +39,10 @@ class TillPrinter:
 
 
 def till_printer(settings: Settings, *, demo: bool) -> TillPrinter | None:
-    """The demo's simulated printer (started), the configured one, or None for none."""
-    if demo:
+    """The configured printer, else the demo's simulated one (started), else None."""
+    if demo and settings.printer is None:
         simulator = PrinterSimulator("127.0.0.1", 0).start()
         profile = printer_profile(simulator.url, timeout_seconds=DEMO_TIMEOUT_SECONDS)
-        if settings.printer is not None:  # the demo prints as wide as the till's own would
-            profile = printer_profile(
-                simulator.url,
-                width=settings.printer.width,
-                timeout_seconds=DEMO_TIMEOUT_SECONDS,
-            )
         return TillPrinter(escpos_printer(profile), simulator)
     if settings.printer is None:
         return None

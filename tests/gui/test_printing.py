@@ -112,10 +112,15 @@ def test_out_of_paper_leaves_the_sale_paid_and_keeps_the_receipt_to_print_again(
     assert "Satış ödendi" in receipt.print_label.text()
     assert receipt.print_button.isVisible()
     assert order_id in window.unprinted
+    assert window.printer_timer.isActive()
     # The drawer still opened for the cash (it hangs on the printer, not its paper).
     qtbot.waitUntil(lambda: sum(len(job.drawer_kicks) for job in simulator.documents) == 1)
 
+    # The till asks again while the printer is in trouble: paper in, it says so.
+    window.printer_timer.setInterval(50)
     simulator.paper_out = False
+    qtbot.waitUntil(lambda: window.printer_status.text() == "Yazıcı: hazır")
+    assert not window.printer_timer.isActive()
     qtbot.mouseClick(receipt.print_button, Qt.MouseButton.LeftButton)
     printing_done(qtbot, window)
     (paper,) = simulator.printed

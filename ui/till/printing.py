@@ -31,6 +31,7 @@ from ui.till.widgets import repolish
 if TYPE_CHECKING:
     from pos.runtime.printing import TillPrinter
 
+PRINTER_RECHECK_MS = 10_000
 OPEN_DRAWER_KEY = "F5"
 """Not Ctrl+D, which the scan field keeps for itself (delete the next character)."""
 
@@ -56,6 +57,10 @@ class ReceiptPrinting:
         self.paid_order: UUID | None = None
         """The sale the receipt screen shows."""
         self.sale_paid.connect(self.print_receipt)
+        # While the printer is in trouble, ask again now and then, so the status bar
+        # shows it back as soon as the paper is in or the cable is back.
+        self.printer_timer = QTimer(self, interval=PRINTER_RECHECK_MS)
+        self.printer_timer.timeout.connect(self.check_printer)
         if printer is None:
             self._show_printer(lambda: _("Printer: none"), "")
         else:
@@ -63,6 +68,7 @@ class ReceiptPrinting:
             self.check_printer()
 
     def close_printing(self) -> None:
+        self.printer_timer.stop()
         self._stop_following()
         self.print_ops.close()
 
@@ -117,6 +123,7 @@ class ReceiptPrinting:
                 dialog.show_printed(printed.came_out)
             return
         self.unprinted[job.order_id] = job
+        self.printer_timer.start()
         state = fault.state
         self._show_printer(
             lambda: _("Printer: {problem}. The sale is paid; print its receipt again").format(
@@ -148,6 +155,10 @@ class ReceiptPrinting:
 
     def _printer_answered(self, status: PrinterStatus) -> None:
         state = status.state
+        if state.prints:
+            self.printer_timer.stop()
+        else:
+            self.printer_timer.start()
         kind = "" if state.prints else "error"
         if state is PrinterState.PAPER_LOW:
             kind = "warning"
