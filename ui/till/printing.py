@@ -48,6 +48,7 @@ class ReceiptPrinting:
         self.printer_status = QLabel(objectName="PrinterStatus")
         self.statusBar().addPermanentWidget(self.printer_status)
         self._printer_text: Callable[[], str] = lambda: ""
+        self._printer_tip: Callable[[], str] = lambda: ""
         self._stop_following = on_language_changed(self._show_printer_text)
         self.drawer_dialog: QInputDialog | None = None
         """Open while the cashier says why the drawer opens without a sale."""
@@ -125,11 +126,13 @@ class ReceiptPrinting:
         self.unprinted[job.order_id] = job
         self.printer_timer.start()
         state = fault.state
+        # Short in the bar, which has little room; the whole of it when pointed at.
         self._show_printer(
+            lambda: _("Printer: {state}").format(state=problem(state)),
+            "error",
             lambda: _("Printer: {problem}. The sale is paid; print its receipt again").format(
                 problem=problem(state)
             ),
-            "error",
         )
         self._show_on_receipt(
             _("Not printed: the printer is {problem}. The sale is paid.").format(
@@ -164,14 +167,17 @@ class ReceiptPrinting:
             kind = "warning"
         self._show_printer(lambda: _("Printer: {state}").format(state=problem(state)), kind)
 
-    def _show_printer(self, text: Callable[[], str], kind: str) -> None:
-        self._printer_text = text
+    def _show_printer(
+        self, text: Callable[[], str], kind: str, tip: Callable[[], str] | None = None
+    ) -> None:
+        self._printer_text, self._printer_tip = text, tip or (lambda: "")
         self.printer_status.setProperty("kind", kind)
         repolish(self.printer_status)
         self._show_printer_text()
 
     def _show_printer_text(self) -> None:
         self.printer_status.setText(self._printer_text())
+        self.printer_status.setToolTip(self._printer_tip())
 
     # -- the drawer without a sale -------------------------------------------------------
 
@@ -214,9 +220,7 @@ class ReceiptPrinting:
                 return
             state = fault.state
             self._show_printer(
-                lambda: _("Drawer not opened: the printer is {problem}").format(
-                    problem=problem(state)
-                ),
+                lambda: _("Drawer not opened: {problem}").format(problem=problem(state)),
                 "error",
             )
 
