@@ -5,7 +5,7 @@ own (a second ``Operations``, one job at a time), so a printer that takes its wh
 timeout holds up neither the next sale nor the terminal. The drawer opens with the
 receipt of every sale that took cash. Whatever the printer does, the sale stays paid:
 a fault is told in the status bar and on the receipt screen, and the receipt is kept
-there to print again (Ctrl+P). Opening the drawer without a sale (Ctrl+D) asks why, and
+there to print again (Ctrl+P). Opening the drawer without a sale (F5) asks why, and
 the reason is on the audit log before the drawer opens.
 """
 
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from pos.runtime.printing import TillPrinter
 
 PRINTER_RECHECK_MS = 10_000
+KEPT_UNPRINTED = 100
+"""Unprinted receipts kept for this session; older ones print as copies from the back office."""
 OPEN_DRAWER_KEY = "F5"
 """Not Ctrl+D, which the scan field keeps for itself (delete the next character)."""
 
@@ -124,6 +126,8 @@ class ReceiptPrinting:
                 dialog.show_printed(printed.came_out)
             return
         self.unprinted[job.order_id] = job
+        while len(self.unprinted) > KEPT_UNPRINTED:
+            self.unprinted.pop(next(iter(self.unprinted)))
         self.printer_timer.start()
         state = fault.state
         # Short in the bar, which has little room; the whole of it when pointed at.
