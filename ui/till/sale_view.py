@@ -34,6 +34,10 @@ class SaleView:
         )
 
     def _scan_entered(self) -> None:
+        if self.tendered is not None:
+            # The sale is paid in parts: its lines are fixed, the field takes an amount.
+            self.show_banner("info", lambda: _("Press F9 (cash) or F10 (card) to pay it"))
+            return
         text = self.scan.text().strip()
         self.scan.clear()
         if not text or self.cart is None:

@@ -55,10 +55,12 @@ from ui.till.paying import Attempt
 from ui.till.sale_view import SaleView
 from ui.till.search import SaleSearch
 from ui.till.status import StatusBar
+from ui.till.tender_panel import TenderPanel
 from ui.till.widgets import repolish
 
 if TYPE_CHECKING:
     from pos.runtime.payments import PaymentRuntime
+    from pos.services.tenders import SaleTenders
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,8 @@ class TillWindow(
         self.cart: CartSummary | None = None
         self.pending_quantity: int | None = None
         self.attempt: Attempt | None = None
+        self.tendered: SaleTenders | None = None
+        """The sale paid in part: its order, tenders and what is due (None before)."""
         self.card_payment_id: int | None = None
         self._card_polling = False
         self._search_generation = 0
@@ -135,6 +139,7 @@ class TillWindow(
         self._coupon_message: Callable[[], str] | None = None
         self._status: dict[str, Any] = {}
         self.cash_dialog: CashDialog | None = None
+        self.cash_part: int | None = None
         self.card_dialog: CardDialog | None = None
         self.receipt_dialog: ReceiptDialog | None = None
         self.confirm_dialog: ConfirmDialog | None = None
@@ -215,6 +220,8 @@ class TillWindow(
         left.addWidget(self.search)
         left.addWidget(self.results)
         left.addWidget(self.banner)
+        self.tender_panel = TenderPanel()
+        left.addWidget(self.tender_panel)
         left.addWidget(self.table, 1)
 
         self.cashier_label = QLabel(objectName="CashierLabel")
@@ -312,7 +319,7 @@ class TillWindow(
         name = self.user.display_name if self.user else ""
         self.setWindowTitle(_("Kasa — till") + (f" — {name}" if name else ""))
         self.login.retranslate()
-        self.scan.setPlaceholderText(_("Barcode or SKU, then Enter (3*code: 3 units)"))
+        self.retranslate_scan()
         self.search.setPlaceholderText(_("Search by name or SKU (F3)"))
         self.coupon.setPlaceholderText(_("Coupon code (F4)"))
         self.coupon_remove.setText(
@@ -326,6 +333,7 @@ class TillWindow(
             self.buttons[action.name].setText(text)
         self.total_caption.setText(_("Total"))
         self._show_pending_quantity()
+        self.tender_panel.retranslate()
         self.cart_model.refresh_texts()
         self.search_model.layoutChanged.emit()
         if self.cart is not None:
@@ -345,6 +353,14 @@ class TillWindow(
         ):
             if dialog is not None:
                 dialog.retranslate()
+
+    def retranslate_scan(self) -> None:
+        """The scan field says what it takes: a barcode, or while the sale is paid in
+        parts, the amount the next F9 or F10 pays."""
+        if self.tendered is not None:
+            self.scan.setPlaceholderText(_("Amount to pay now, then F9 cash or F10 card"))
+        else:
+            self.scan.setPlaceholderText(_("Barcode or SKU, then Enter (3*code: 3 units)"))
 
     def switch_language(self) -> None:
         set_language(other_language())
