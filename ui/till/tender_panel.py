@@ -79,7 +79,7 @@ class TenderPanel(QFrame):
         rows = [(_("Total"), self._money(tenders.total_minor), "", "")]
         for tender in tenders.tenders:
             rows.append(self._tender_row(tender))
-        rows.append((_("Paid"), self._money(tenders.settled_minor), "", "sum"))
+        rows.append((_("Paid so far"), self._money(tenders.settled_minor), "", "sum"))
         while len(self._labels) < 3 * len(rows):
             row = len(self._labels) // 3
             for column in range(3):
