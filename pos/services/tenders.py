@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Connection, bindparam, func, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, literal_column, select
 from sqlalchemy.exc import IntegrityError
 
 from pos.domain.money import MAX_PRICE_MINOR, Money
@@ -154,7 +154,8 @@ _UNRESOLVED_OF = Prepared(
     select(payments.c.id)
     .where(
         payments.c.order_id == bindparam("b_order"),
-        payments.c.status.in_([state.value for state in UNRESOLVED]),
+        # Literals, so the statement is the same text every time it runs.
+        payments.c.status.in_([literal_column(f"'{state}'") for state in sorted(UNRESOLVED)]),
     )
     .limit(1)
 )
