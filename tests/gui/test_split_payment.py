@@ -98,7 +98,7 @@ def test_part_by_card_then_the_rest_in_cash_with_change_shows_one_receipt(
     back_at_scan(qtbot, window)
     settle(qtbot, window)
     assert window.tendered is None
-    assert window.scan.placeholderText().startswith("Barkod veya stok kodu")
+    assert window.scan.placeholderText().startswith("Barkod / stok kodu")
 
 
 def test_two_cards_pay_one_sale_each_with_its_own_key(
