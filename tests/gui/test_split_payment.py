@@ -68,7 +68,7 @@ def test_part_by_card_then_the_rest_in_cash_with_change_shows_one_receipt(
         "Ödenen ₺100,00",
     ]
     assert window.tender_panel.due_value.text() == "₺200,00"
-    assert window.scan.placeholderText() == "Şimdi ödenecek tutar, sonra F9 nakit veya F10 kart"
+    assert window.scan.placeholderText() == "Kısmi tutar, sonra F9 veya F10"
     assert window.receipt_dialog is None
     assert stock(shop, PEYNIR) == (0, 2)  # still held for the sale
 
@@ -226,6 +226,7 @@ def test_voiding_a_sale_paid_in_part_needs_the_manager_and_pays_the_cash_back(
     qtbot.waitUntil(lambda: window.tendered is None)
     settle(qtbot, window)
 
+    assert window.banner.isVisible()
     assert window.banner.text() == "Satış iptal edildi: nakit olarak ₺100,00 geri verin"
     assert not window.tender_panel.isVisible()
     assert window.cart is not None
@@ -259,6 +260,8 @@ def test_voiding_a_sale_with_a_card_part_sends_the_card_refund_to_the_terminal(
     assert window.confirm_dialog is not None
     qtbot.keyClick(window.confirm_dialog, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.tendered is None)
+    settle(qtbot, window)
+    assert window.banner.isVisible()
     assert window.banner.text() == (
         "Nakit olarak ₺5,00 geri verin. ₺10,00 tutarındaki kart iadeleri terminale "
         "gönderildi; iadeler bitince satış iptal olur."

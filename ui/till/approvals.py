@@ -85,8 +85,11 @@ class Approvals:
             if isinstance(result, Err):
                 self.show_result(result)
                 return
-            self.show_banner("info", lambda: _("Sale voided; its stock is released"))
             self.start_new_sale()
+            # After the next sale's answer, which clears the banner.
+            self.after_queued_work(
+                lambda: self.show_banner("info", lambda: _("Sale voided; its stock is released"))
+            )
 
         self.ops.run(
             lambda: sale_ops.void_sale(self.till, cart_id, user_id, approved_by),
@@ -123,12 +126,14 @@ class Approvals:
             ).format(cash=cash_text, card=card_text)
 
         kind = "warning" if cash else "info"
-        self.show_banner(kind, said)
+        self.show_tenders(None)
+        self.start_new_sale()
+        # Said once the next sale is open (its answer clears the banner): the cash to give
+        # back stays on screen until the cashier scans again.
+        self.after_queued_work(lambda: self.show_banner(kind, said))
         refund_ids = tuple(view.refund_id for view in outcome.card_refunds)
         if refund_ids:
             self._start_refunds(refund_ids, kind, said)
-        self.show_tenders(None)
-        self.start_new_sale()
 
     def _start_refunds(
         self, refund_ids: tuple[int, ...], kind: str, said: Callable[[], str]

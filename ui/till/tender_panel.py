@@ -36,7 +36,7 @@ class TenderPanel(QFrame):
         self.tenders: SaleTenders | None = None
         self.heading = QLabel(objectName="TenderHeading")
         self.rows = QGridLayout()
-        self.rows.setColumnStretch(0, 1)
+        self.rows.setColumnStretch(3, 1)  # name, amount and state stay together
         self.rows.setHorizontalSpacing(16)
         self.due_caption = QLabel(objectName="DueCaption")
         self.due_caption.setAlignment(Qt.AlignmentFlag.AlignRight)

@@ -358,7 +358,7 @@ class TillWindow(
         """The scan field says what it takes: a barcode, or while the sale is paid in
         parts, the amount the next F9 or F10 pays."""
         if self.tendered is not None:
-            self.scan.setPlaceholderText(_("Amount to pay now, then F9 cash or F10 card"))
+            self.scan.setPlaceholderText(_("A part's amount, then F9 or F10"))
         else:
             self.scan.setPlaceholderText(_("Barcode or SKU, then Enter (3*code: 3 units)"))
 
