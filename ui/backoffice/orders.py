@@ -70,7 +70,7 @@ METHODS = {
 }
 METHOD_FILTERS: dict[str, str] = {
     **METHODS,
-    MIXED: N_("Mixed (cash and card)"),
+    MIXED: N_("Mixed"),
 }
 """The orders list's "Paid by" choices: a way tried, or a sale settled more than one way."""
 REFUND_STATES = {
@@ -221,7 +221,12 @@ class OrdersPage(Page):
         self.receipt_number.setMaximumWidth(170)
         self.refresh_button = QPushButton(objectName="Refresh")
         self.refresh_button.clicked.connect(self.refresh)
-        for combo, letters in ((self.status, 8), (self.cashier, 10), (self.till, 3)):
+        for combo, letters in (
+            (self.status, 8),
+            (self.cashier, 10),
+            (self.till, 3),
+            (self.method, 6),
+        ):
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )

@@ -51,7 +51,7 @@ def test_a_mixed_sale_is_found_by_its_filter_and_shows_each_tender(
     assert len(page.orders.rows) == 2
     page.method.setCurrentIndex(page.method.findData(MIXED))
     settle(qtbot, context)
-    assert page.method.currentText() == "Karma (nakit ve kart)"
+    assert page.method.currentText() == "Karma"
     assert [row.order_id for row in page.orders.rows] == [mixed.order_id]
     page.method.setCurrentIndex(page.method.findData(PaymentMethod.CASH))
     settle(qtbot, context)
