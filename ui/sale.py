@@ -16,7 +16,7 @@ from pos.bootstrap import Till
 from pos.domain.results import Err, Ok, Result, Warn
 from pos.domain.sales import OrderStatus
 from pos.services import cart, catalogue, coupons, refunds, shop, tenders
-from pos.services.cart import CartSummary
+from pos.services.cart import DEFAULT_TILL_ID, CartSummary
 from pos.services.catalogue import ProductView
 from pos.services.checkout import Cash, Sale, checkout
 from pos.services.coupons import CouponApplied
@@ -160,6 +160,24 @@ def sale_state(till: Till, order_id: UUID, locale: str) -> SaleState:
     if found is None or found.status is not OrderStatus.PAID:
         return SaleState(found)
     return SaleState(found, receipt_or_none(till, order_id, locale))
+
+
+@dataclass(frozen=True)
+class TakenUp:
+    """A sale the till left paid in part (a restart): its cart and its tenders."""
+
+    summary: CartSummary
+    tenders: SaleTenders
+
+
+def part_paid_sale(till: Till) -> TakenUp | None:
+    found = tenders.part_paid_sale(till.uow(), DEFAULT_TILL_ID)
+    if isinstance(found, Err) or found.value is None:
+        return None
+    summary = cart.cart_summary(till.uow(), found.value.cart_id)
+    if isinstance(summary, Err):
+        return None
+    return TakenUp(summary.value, found.value.tenders)
 
 
 def tenders_or_none(till: Till, order_id: UUID) -> SaleTenders | None:

@@ -11,6 +11,8 @@ from pytestqt.qtbot import QtBot
 
 from pos.domain.payments import PaymentMethod, PaymentStatus
 from pos.domain.sales import OrderStatus
+from pos.services.cart import add_to_cart, open_cart
+from pos.services.checkout import Cash, checkout
 from pos.services.receipts import receipt_text
 from pos.services.tenders import SaleTenders, sale_tenders
 from tests.conftest import value
@@ -18,6 +20,7 @@ from tests.gui.conftest import AYRAN, PEYNIR, SUT, Shop, scan, settle, sign_in
 from tests.gui.test_approval import approval_dialog, audit_rows, type_pin
 from tests.gui.test_card import WAIT_MS
 from tests.gui.test_till import back_at_scan, press, stock
+from tests.sales import key
 from ui.till import TillWindow
 
 
@@ -272,3 +275,35 @@ def test_voiding_a_sale_with_a_card_part_sends_the_card_refund_to_the_terminal(
     )
     assert [t.refunded_minor for t in tenders_of(shop, order_id).tenders] == [10_00, 5_00]
     assert stock(shop, AYRAN) == (10, 0)
+
+
+def test_a_till_restarted_with_a_sale_paid_in_part_takes_it_up_to_pay_the_rest(
+    qtbot: QtBot, window: TillWindow, shop: Shop
+) -> None:
+    # The till took ₺10,00 in cash, then stopped: the sale is open in the store.
+    uow = shop.till.uow()
+    cart = value(open_cart(uow, cashier_id=shop.cashier.id)).cart_id
+    value(add_to_cart(uow, cart, shop.products[SUT], 2))  # ₺65,00
+    left = value(
+        checkout(
+            uow, cart, shown_total_minor=65_00, tender=Cash(10_00, 10_00), idempotency_key=key()
+        )
+    )
+    paid: list[Any] = []
+    window.sale_paid.connect(paid.append)
+
+    sign_in(qtbot, window, shop.cashier, "1111")
+
+    qtbot.waitUntil(lambda: window.tendered is not None)
+    assert window.tendered is not None
+    assert window.tendered.order_id == left.order_id
+    assert [line.name for line in window.cart_model.lines] == ["Pınar Tam Yağlı Süt 1 L"]
+    assert window.tender_panel.due_value.text() == "₺55,00"
+    assert window.banner.text() == (
+        "Kısmen ödenmiş bir satış açık kalmış: kalanını alın veya iptal edin"
+    )
+    press(qtbot, window, Qt.Key.Key_F9)
+    cash(qtbot, window, "")
+    qtbot.waitUntil(lambda: window.receipt_dialog is not None, timeout=WAIT_MS)
+    assert paid == [left.order_id]
+    assert tenders_of(shop, left.order_id).status is OrderStatus.PAID

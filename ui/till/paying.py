@@ -146,6 +146,8 @@ class Paying:
 
     def _sale_followed(self, order_id: Any, state: sale_ops.SaleState, note: str) -> None:
         tenders = state.tenders
+        if order_id == self.last_paid_order:
+            return  # followed twice (its own tender, and the store's news of it): paid once
         if tenders is not None and tenders.status is OrderStatus.PAID:
             self._paid(order_id, state.receipt, note)
         elif tenders is not None and tenders.status is OrderStatus.PENDING:
@@ -153,6 +155,26 @@ class Paying:
         else:
             self.show_tenders(None)
             self._reload_cart()
+
+    def take_up_or_start(self) -> None:
+        """The till's first sale since it started: one it left paid in part (a crash, a
+        restart) comes back with its panel, to pay the rest or void; else a new sale."""
+        self.ops.run(
+            lambda: sale_ops.part_paid_sale(self.till),
+            self._taken_up,
+            self._store_failed,
+            originator=self,
+        )
+
+    def _taken_up(self, found: sale_ops.TakenUp | None) -> None:
+        if found is None:
+            self.start_new_sale()
+            return
+        self.show_cart(found.summary)
+        self.show_tenders(found.tenders)
+        self.show_banner(
+            "warning", lambda: _("A sale paid in part was left open: take the rest, or void it")
+        )
 
     def show_tenders(self, tenders: SaleTenders | None) -> None:
         """The sale part paid (its panel shown), or not in payment any more (hidden)."""
@@ -164,6 +186,7 @@ class Paying:
     def _paid(self, order_id: Any, receipt: str | None, note: str) -> None:
         """The sale is paid: show its receipt and start the next one."""
         self.attempt = None
+        self.last_paid_order = order_id
         self.show_tenders(None)
         self.sale_paid.emit(order_id)
         self.clear_banner()

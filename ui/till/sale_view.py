@@ -194,7 +194,12 @@ class SaleView:
     def store_changed(self, changes: Changed, originator: object) -> None:
         """Another view (the back office, a webhook, the poller) changed the store: show
         the sale and the products found as they stand now."""
-        if originator is self or not changes & TILL_FOLLOWS or self.cart is None:
+        if originator is self:
+            return
+        if self.tendered is not None and changes & Changed.ORDERS and self.card_payment_id is None:
+            # A tender settled elsewhere (a card the restart left, resolved): where it stands.
+            self._follow_sale(self.tendered.order_id, "")
+        if not changes & TILL_FOLLOWS or self.cart is None:
             return
         self._reload_cart()
         if self.results.isVisible():

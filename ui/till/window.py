@@ -130,6 +130,7 @@ class TillWindow(
         self.pending_quantity: int | None = None
         self.attempt: Attempt | None = None
         self.tendered: SaleTenders | None = None
+        self.last_paid_order: Any = None
         """The sale paid in part: its order, tenders and what is due (None before)."""
         self.card_payment_id: int | None = None
         self._card_polling = False
@@ -398,7 +399,9 @@ class TillWindow(
         self.login.reset()
         self.stack.setCurrentWidget(self.sale_page)
         self.retranslate()
-        if self.cart is None or not self.cart.lines:
+        if self.cart is None:
+            self.take_up_or_start()  # the till just started: a sale left paid in part?
+        elif not self.cart.lines:
             # An empty sale starts afresh under the new cashier; one with lines is taken over.
             self.start_new_sale()
         self.focus_scan()
