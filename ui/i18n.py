@@ -78,6 +78,11 @@ def _install_qt_translations(language: str) -> None:
         _qt_translator = translator
 
 
+def qt_translated() -> bool:
+    """Whether Qt's own words are in the till's language (its translations were found)."""
+    return _qt_translator is not None
+
+
 def on_language_changed(listener: Callable[[], None]) -> Callable[[], None]:
     """Call ``listener`` after every switch; returns a function that stops it."""
     _listeners.append(listener)
