@@ -28,8 +28,14 @@ _qt_translator: QTranslator | None = None
 
 def _catalogue(language: str) -> dict[str, str]:
     if language not in _catalogues:
-        path = resources.files("resources").joinpath(
-            "locale", language, "LC_MESSAGES", f"{DOMAIN}.po"
+        # One step at a time: a bundle's resources are a MultiplexedPath, whose joinpath
+        # takes a single name before Python 3.12.
+        path = (
+            resources.files("resources")
+            .joinpath("locale")
+            .joinpath(language)
+            .joinpath("LC_MESSAGES")
+            .joinpath(f"{DOMAIN}.po")
         )
         texts: dict[str, str] = {}
         if path.is_file():
