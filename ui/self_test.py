@@ -45,6 +45,8 @@ def sell_in_window(shop: SelfTestShop) -> list[PaidSale]:
     try:
         if language() != "en" and not qt_translated():
             raise SelfTestFailed(f"Qt's own translations into {language()!r} did not load")
+        if app.windowIcon().isNull():
+            raise SelfTestFailed("the till's icon (resources/icons) did not load")
         till = _Driver(window)
         till.sign_in(shop)
         return [till.sell(planned, shop.till.settings.currency) for planned in shop.sales]
