@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from pos.runtime.payments import PaymentRuntime
     from ui.till import TillWindow
 
-ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 EXIT_WHEN_SHOWN = "POS_EXIT_WHEN_SHOWN"
 """Set to 1, the till quits as soon as its window is on screen (start-up benchmark)."""
 
@@ -46,10 +45,10 @@ def application() -> QApplication:
 def app_icon() -> QIcon:
     """Kasa's icon at every size drawn (packaging/icons.py draws them)."""
     icon = QIcon()
-    folder = resources.files("resources").joinpath("icons")
-    for size in ICON_SIZES:
-        with resources.as_file(folder.joinpath(f"kasa-{size}.png")) as path:
-            icon.addFile(str(path))
+    for entry in resources.files("resources").joinpath("icons").iterdir():
+        if entry.name.startswith("kasa-") and entry.name.endswith(".png"):
+            with resources.as_file(entry) as path:
+                icon.addFile(str(path))
     return icon
 
 

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QWidget
 from pos.domain.money import minor_digits
 from pos.domain.payments import PaymentMethod
 from pos.runtime.self_test import PaidSale, PlannedSale, SelfTestFailed, SelfTestShop
-from ui.app import application, show_till
+from ui.app import app_icon, application, show_till
 from ui.collector import GuiThreadCollector
 from ui.i18n import language, qt_translated
 from ui.till import TillWindow
@@ -45,7 +45,7 @@ def sell_in_window(shop: SelfTestShop) -> list[PaidSale]:
     try:
         if language() != "en" and not qt_translated():
             raise SelfTestFailed(f"Qt's own translations into {language()!r} did not load")
-        if app.windowIcon().isNull():
+        if app_icon().isNull():
             raise SelfTestFailed("the till's icon (resources/icons) did not load")
         till = _Driver(window)
         till.sign_in(shop)

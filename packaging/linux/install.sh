@@ -33,7 +33,6 @@ else
     bin="$HOME/.local/bin"
     share="${XDG_DATA_HOME:-$HOME/.local/share}"
 fi
-sizes="16 24 32 48 64 128 256 512"
 
 refresh_menus() {
     # Desktops read new entries and icons by themselves; these only make it sooner.
@@ -52,9 +51,7 @@ if [ "$action" = uninstall ]; then
         rm -f "$bin/kasa"
     fi
     rm -f "$share/applications/kasa.desktop"
-    for size in $sizes; do
-        rm -f "$share/icons/hicolor/${size}x${size}/apps/kasa.png"
-    done
+    rm -f "$share"/icons/hicolor/*/apps/kasa.png
     refresh_menus
     echo "Kasa removed from $program. The shop's data and settings are where they were."
     exit 0
@@ -75,8 +72,10 @@ mv "$program.new" "$program"
 rm -rf "$program.old"
 ln -sfn "$program/kasa" "$bin/kasa"
 
-for size in $sizes; do
-    install -Dm644 "$here/icons/kasa-$size.png" "$share/icons/hicolor/${size}x${size}/apps/kasa.png"
+for png in "$here"/icons/kasa-*.png; do
+    size=${png##*/kasa-}
+    size=${size%.png}
+    install -Dm644 "$png" "$share/icons/hicolor/${size}x${size}/apps/kasa.png"
 done
 # The menu starts the program by its full path: ~/.local/bin is not on every session's PATH.
 sed "s|^Exec=kasa|Exec=$program/kasa|" "$here/kasa.desktop" >"$share/applications/kasa.desktop"

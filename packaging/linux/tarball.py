@@ -17,7 +17,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 BUNDLE = ROOT / "dist" / "kasa"
-ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 
 
 def version() -> str:
@@ -37,7 +36,7 @@ def contents(top: str) -> list[tuple[Path, str]]:
     return [
         (HERE / "install.sh", f"{top}/install.sh"),
         (HERE / "kasa.desktop", f"{top}/kasa.desktop"),
-        *((icons / f"kasa-{size}.png", f"{top}/icons/kasa-{size}.png") for size in ICON_SIZES),
+        *((png, f"{top}/icons/{png.name}") for png in sorted(icons.glob("kasa-*.png"))),
     ]
 
 
