@@ -79,7 +79,7 @@ def test_every_pyside6_module_installed_is_either_bundled_or_left_out_on_purpose
 
 def test_the_platforms_a_till_starts_on_stay_in_the_bundle():
     left_out = spec_value("QT_PLUGINS_LEFT_OUT")
-    for plugin in ("libqxcb", "libqwayland", "libqoffscreen", "libqminimal"):
+    for plugin in ("qxcb", "qwayland", "qwindows", "qcocoa", "qoffscreen", "qminimal"):
         assert not any(f"platforms/{plugin}".startswith(part) for part in left_out), plugin
     assert not any(part.startswith("xcbglintegrations") for part in left_out)
 
