@@ -34,10 +34,11 @@ from pos.runtime.payments import PaymentRuntime, payment_runtime
 from pos.services.card_payments import card_payment, start_card_payment
 from pos.services.cart import add_scanned, cart_summary, open_cart
 from pos.services.catalogue import find_product
-from pos.services.checkout import Card, Cash, checkout
+from pos.services.checkout import checkout
 from pos.services.demo import DEMO_CASHIER, demo_catalogue, load_demo_store
 from pos.services.receipts import receipt_data, receipt_text
 from pos.services.stock import stock_levels
+from pos.services.tenders import Card, Cash
 from pos.services.users import UserView, list_users
 from pos.settings import Settings
 from pos.store.migrate import upgrade
@@ -114,19 +115,21 @@ def receipt_is_the_sale(uow: UnitOfWork, sale: PaidSale) -> str | None:
     lines = [(line.name, line.quantity) for line in receipt.lines]
     if lines != [(planned.name, planned.quantity)]:
         return f"the {label}'s receipt lists {lines}, not {planned.quantity} x {planned.name}"
-    if (receipt.total_minor, receipt.tender) != (planned.total_minor, planned.tender):
+    tenders = [
+        (tender.method, tender.amount_minor, tender.tendered_minor, tender.change_minor)
+        for tender in receipt.tenders
+    ]
+    cash = planned.tender is PaymentMethod.CASH
+    expected = (
+        planned.tender,
+        planned.total_minor,
+        planned.given_minor if cash else None,
+        planned.given_minor - planned.total_minor if cash else None,
+    )
+    if receipt.total_minor != planned.total_minor or tenders != [expected]:
         return (
-            f"the {label}'s receipt says {receipt.total_minor} minor units by "
-            f"{receipt.tender}, not {planned.total_minor} by {planned.tender}"
-        )
-    if planned.tender is PaymentMethod.CASH and (receipt.tendered_minor, receipt.change_minor) != (
-        planned.given_minor,
-        planned.given_minor - planned.total_minor,
-    ):
-        return (
-            f"the {label}'s receipt says {receipt.tendered_minor} given and "
-            f"{receipt.change_minor} change, not {planned.given_minor} and "
-            f"{planned.given_minor - planned.total_minor}"
+            f"the {label}'s receipt says a total of {receipt.total_minor} paid by {tenders} "
+            f"(method, amount, given, change), not {planned.total_minor} paid by {[expected]}"
         )
     text = receipt_text(uow, sale.order_id)
     if isinstance(text, Err) or planned.name not in text.value:
