@@ -8,6 +8,7 @@ one) for the window to run. It also hands over the window's part of ``--self-tes
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -38,6 +39,7 @@ def open_window(till: Till, demo: bool) -> int:
 def sell_in_window(shop: SelfTestShop) -> list[PaidSale]:
     """The self-test's sales, rung up in the till's window (off-screen unless a platform
     is chosen)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before the libraries' check
     if check_desktop_libraries():
         raise SelfTestFailed("Qt's platform plugin cannot start: see the libraries above")
     from ui.self_test import sell_in_window as sell  # Qt loads only when a window is wanted

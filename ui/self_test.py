@@ -1,12 +1,13 @@
 """The self-test's window part: the demo till driven with the keys a cashier presses.
 
 ``kasa --self-test`` (``pos.cli.self_test``) hands over a demo shop in a temporary folder;
-this opens the till on it as a shop opens it (``ui.app.show_till``), off-screen unless a
-platform is chosen, signs in the demo cashier with the PIN, scans each planned sale's
-barcode, pays with F9 (typing the cash handed over) or F10 (the simulated terminal) and
-takes the receipt the window shows. What the sales left in the store is judged
-afterwards by ``pos.runtime.self_test``'s checks; this part fails when the window itself
-does not do its part (a refused scan, a dialog that never comes), with the banner's words.
+this opens the till on it as a shop opens it (``ui.app.show_till``; ``ui.launcher`` has
+chosen the off-screen platform unless one was set), signs in the demo cashier with the
+PIN, scans each planned sale's barcode, pays with F9 (typing the cash handed over) or F10
+(the simulated terminal) and takes the receipt the window shows. What the sales left in
+the store is judged afterwards by ``pos.runtime.self_test``'s checks; this part fails
+when the window itself does not do its part (a refused scan, a dialog that never comes),
+with the banner's words.
 
 So a bundle that passes has found its Qt plugins, stylesheet, translations (Qt's own
 too), migrations and demo data, and its card terminal, listener and store all answered.
@@ -14,7 +15,6 @@ too), migrations and demo data, and its card terminal, listener and store all an
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from uuid import UUID
@@ -37,7 +37,6 @@ WAIT_SECONDS = 20.0
 
 def sell_in_window(shop: SelfTestShop) -> list[PaidSale]:
     """Sign in, ring up and pay each of the shop's planned sales; the sales as paid."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = application()
     collector = GuiThreadCollector(app).start()  # as the till runs: before any worker
     window = show_till(shop.till, demo=True, runtime=shop.runtime)
