@@ -150,6 +150,15 @@ _INSERT_PAYMENT = Prepared(
     )
     .returning(payments.c.id)
 )
+_BY_KEY = Prepared(
+    select(
+        payments.c.id,
+        payments.c.order_id,
+        payments.c.method,
+        payments.c.amount_minor,
+        payments.c.tendered_minor,
+    ).where(payments.c.idempotency_key == bindparam("b_key"))
+)
 _UNRESOLVED_OF = Prepared(
     select(payments.c.id)
     .where(
@@ -271,13 +280,12 @@ def add_tender(
     key = clean_key(idempotency_key)
     checked = check_tender(tender)
     oid = order_key(order_id)
-    with uow.reading():
-        replayed = _replay(uow.connection, key, oid, checked)
-    if replayed is not None:
-        return _answer(replayed)
     try:
         with uow:
             connection, now = uow.connection, uow.now()
+            replayed = _replay(connection, key, oid, checked)
+            if replayed is not None:
+                return _answer(replayed)
             order = lock_order(connection, oid)
             if order is None:
                 raise Refused(Code.ORDER_NOT_FOUND)
@@ -418,15 +426,7 @@ def _answer(sale: Sale, changed: Changed = Changed.NOTHING) -> Result[Sale]:
 
 
 def _replay(connection: Connection, key: str, order_id: UUID, tender: Tender) -> Sale | None:
-    row = connection.execute(
-        select(
-            payments.c.id,
-            payments.c.order_id,
-            payments.c.method,
-            payments.c.amount_minor,
-            payments.c.tendered_minor,
-        ).where(payments.c.idempotency_key == key)
-    ).first()
+    row = _BY_KEY.first(connection, {"b_key": key})
     if row is None:
         return None
     method = PaymentMethod.CASH if isinstance(tender, Cash) else PaymentMethod.CARD

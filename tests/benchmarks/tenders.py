@@ -14,7 +14,7 @@ The floor is the same sale (the same products, quantities and prices) paid in on
 tender by ``checkout``: what the till did before a sale could have two. The two are timed
 interleaved, round by round (``harness.against_floor``), on carts rung up beforehand, so
 ringing up is not timed. The ratio says what the second tender costs: three transactions
-where there was one. Target: at most 3.5 times the one-tender sale (the terminal's own
+where there was one. Target: at most 3 times the one-tender sale (the terminal's own
 seconds dwarf either).
 
 Checked afterwards: every sale paid with one receipt and its settled tenders adding up to
@@ -64,7 +64,7 @@ from tests.benchmarks.harness import (  # noqa: E402
 from tests.benchmarks.scratch import scratch_postgres_database  # noqa: E402
 from tests.invariants import assert_invariants  # noqa: E402
 
-TARGET = 3.5
+TARGET = 3.0
 """The two-tender sale may take at most this many times the one-tender sale."""
 
 
