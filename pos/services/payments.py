@@ -137,25 +137,18 @@ _ISSUE_RECEIPT = Prepared(
 # The order's row, locked: whoever settles a tender of it, voids it or adds a tender
 # to it goes through here first, so "do the settled tenders cover the total?" is asked
 # by one transaction at a time (two cards settling at once pay the order once).
+_LOCKED_ORDER = (
+    orders.c.status,
+    orders.c.total_minor,
+    orders.c.currency,
+    orders.c.cart_id,
+    orders.c.void_requested_at,
+)
 _LOCK_ORDER = Prepared(
-    select(
-        orders.c.status,
-        orders.c.total_minor,
-        orders.c.currency,
-        orders.c.cart_id,
-        orders.c.void_requested_at,
-    )
-    .where(orders.c.id == bindparam("b_order"))
-    .with_for_update()
+    select(*_LOCKED_ORDER).where(orders.c.id == bindparam("b_order")).with_for_update()
 )
 _LOCK_ORDER_OF = Prepared(
-    select(
-        orders.c.status,
-        orders.c.total_minor,
-        orders.c.currency,
-        orders.c.cart_id,
-        orders.c.void_requested_at,
-    )
+    select(*_LOCKED_ORDER)
     .join(payments, payments.c.order_id == orders.c.id)
     .where(payments.c.id == bindparam("b_payment"))
     .with_for_update(of=orders)
@@ -422,7 +415,7 @@ def finalise_failed(
         .where(reservations.c.order_id == order_id, IS_ACTIVE)
         .values(order_id=None, expires_at=now + hold)
     )
-    _release_coupon(connection, order_id, now)
+    release_coupon(connection, order_id, now)
     connection.execute(
         update(carts)
         .where(carts.c.id == cart_id, carts.c.status == CartStatus.CHECKING_OUT)
@@ -555,8 +548,8 @@ def _take_what_is_there(
     return taken
 
 
-def _release_coupon(connection: Connection, order_id: UUID, now: datetime) -> None:
-    """Give the order's coupon use back, once."""
+def release_coupon(connection: Connection, order_id: UUID, now: datetime) -> None:
+    """Give the order's coupon use back, once (a failed sale, a voided one)."""
     released = connection.execute(
         update(redemptions)
         .where(redemptions.c.order_id == order_id, redemptions.c.state == RedemptionState.HELD)
