@@ -36,7 +36,6 @@ bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/scan.py
 	$(BIN)/python tests/benchmarks/catalogue.py
 	$(BIN)/python tests/benchmarks/checkout.py
-	$(BIN)/python tests/benchmarks/tenders.py
 	$(BIN)/python tests/benchmarks/webhooks.py
 	$(BIN)/python tests/benchmarks/till.py
 	$(BIN)/python tests/benchmarks/backoffice.py

@@ -31,7 +31,7 @@ from pos.domain.payments import (
     Settler,
 )
 from pos.domain.results import Changed, Code, Ok, Refused, Result
-from pos.services._support import use_case
+from pos.services._support import is_id, use_case
 from pos.services.payments import (
     Settlement,
     finalise_paid,
@@ -465,3 +465,31 @@ def amount(value: object) -> int:
     ):
         raise Refused(Code.INVALID_AMOUNT)
     return value
+
+
+@use_case
+def part_paid_sales(uow: UnitOfWork, till_id: int) -> Result[tuple[SaleTenders, ...]]:
+    """This till's sales open with a tender settled and the rest still due, oldest first.
+
+    A till that stopped in the middle of taking a sale's tenders finds them here when it
+    starts again: the customer's money is in the drawer or on the card, and the goods
+    are held for the sale, so the cashier takes the rest or voids it.
+    """
+    if not is_id(till_id):
+        raise Refused(Code.TILL_NOT_FOUND)
+    settled = (
+        select(payments.c.id)
+        .where(payments.c.order_id == orders.c.id, payments.c.status == PaymentStatus.PAID)
+        .exists()
+    )
+    with uow.reading():
+        ids = (
+            uow.connection.execute(
+                select(orders.c.id)
+                .where(orders.c.till_id == till_id, orders.c.status == OrderStatus.PENDING, settled)
+                .order_by(orders.c.created_at)
+            )
+            .scalars()
+            .all()
+        )
+        return Ok(tuple(load_tenders(uow.connection, order_id) for order_id in ids))

@@ -171,28 +171,26 @@ def run(dialect: str, url: str, sales: int, warm_up: int) -> AgainstFloor:
     return figures
 
 
+def run_on(dialect: str, server: str | None, sales: int, warm_up: int) -> AgainstFloor:
+    """The comparison on a fresh store of ``dialect`` (PostgreSQL on ``server``)."""
+    if dialect == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="kasa-bench-") as directory:
+            return run(dialect, f"sqlite:///{Path(directory) / 'store.db'}", sales, warm_up)
+    assert server is not None
+    with scratch_postgres_database(server) as url:
+        return run(dialect, url.render_as_string(hide_password=False), sales, warm_up)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sales", type=int, default=200)
     parser.add_argument("--warm-up", type=int, default=20)
     parser.add_argument("--sqlite-only", action="store_true")
     args = parser.parse_args(argv)
-    results = []
-    with tempfile.TemporaryDirectory(prefix="kasa-bench-") as directory:
-        results.append(
-            run("sqlite", f"sqlite:///{Path(directory) / 'store.db'}", args.sales, args.warm_up)
-        )
     server = postgres_server(args.sqlite_only)
+    results = [run_on("sqlite", None, args.sales, args.warm_up)]
     if server:
-        with scratch_postgres_database(server) as url:
-            results.append(
-                run(
-                    "postgresql",
-                    url.render_as_string(hide_password=False),
-                    args.sales,
-                    args.warm_up,
-                )
-            )
+        results.append(run_on("postgresql", server, args.sales, args.warm_up))
     print(summary_line("tenders", [(f.dialect, f.ratio) for f in results]))
     above = [f for f in results if f.ratio > TARGET]
     for figures in above:
