@@ -1,9 +1,10 @@
 """The ``pos`` command: run the till, migrate the store, keep its secrets, load stock,
-serve webhooks for the whole shop, and simulate a card terminal.
+serve webhooks for the whole shop, simulate a card terminal, and check itself.
 
 The till's window lives in ``ui``, which the core never imports: the console script
 (``ui.launcher``) hands ``main`` a function that opens it. Without one, ``pos run``
-prints the store's stock instead.
+prints the store's stock instead. The same goes for ``--self-test``: the launcher hands
+over the window's part of it; without one the use cases ring up the sales.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import TypeVar
 
 from sqlalchemy.exc import OperationalError
 
+from pos import __version__
 from pos.bootstrap import Till, bootstrap
 from pos.credentials import (
     SECRET_ENVIRONMENT,
@@ -33,6 +35,14 @@ from pos.domain.messages import encoding_name, render
 from pos.domain.results import Err, Result
 from pos.payments.simulator import TerminalSimulator
 from pos.runtime.listener import WebhookListener
+from pos.runtime.self_test import (
+    PaidSale,
+    SelfTestFailed,
+    SelfTestShop,
+    check_sale,
+    demo_shop,
+    sell_through_services,
+)
 from pos.services.demo import load_demo_store
 from pos.services.product_import import UTF_8, import_products
 from pos.services.reservations import release_expired
@@ -51,11 +61,20 @@ HEADINGS = {
 
 OpenWindow = Callable[[Till, bool], int]
 """Opens the till's window on a started till; its argument says whether it is the demo."""
+SellInWindow = Callable[[SelfTestShop], list[PaidSale]]
+"""Rings up the self-test's sales in the till's window, as a cashier would."""
 
 
-def main(argv: Sequence[str] | None = None, *, open_window: OpenWindow | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    open_window: OpenWindow | None = None,
+    sell_in_window: SellInWindow | None = None,
+) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.self_test:  # before the settings: the user's own play no part in it
+        return self_test(sell_in_window or sell_through_services)
     if getattr(args, "command", None) is None:  # plain `pos` or `pos --demo`: the till
         args.command = _run
     args.open_window = open_window
@@ -83,6 +102,30 @@ def main(argv: Sequence[str] | None = None, *, open_window: OpenWindow | None = 
         return 1
 
 
+def self_test(sell: SellInWindow) -> int:
+    """Sell in the demo shop in a temporary folder and check what the sales left; 0 only
+    if everything held, else 1 after saying what did not."""
+    try:
+        with demo_shop() as shop:
+            paid = sell(shop)
+            if len(paid) != len(shop.sales):
+                raise SelfTestFailed(f"{len(paid)} of the {len(shop.sales)} sales were paid")
+            for sale in paid:
+                check_sale(shop.till.uow(), sale)
+    except SelfTestFailed as failure:
+        print(f"Kasa {__version__} self-test FAILED: {failure}", file=sys.stderr)
+        return 1
+    except Exception as error:  # a broken bundle fails however it breaks, and says how
+        logging.getLogger(__name__).exception("the self-test broke")
+        print(
+            f"Kasa {__version__} self-test FAILED: {type(error).__name__}: {error}", file=sys.stderr
+        )
+        return 1
+    sold = ", ".join(f"{sale.planned.tender} sale {sale.order_id}" for sale in paid)
+    print(f"Kasa {__version__} self-test passed: {sold}; receipts and stock as sold.")
+    return 0
+
+
 def _first_line(error: BaseException | None) -> str:
     lines = str(error).strip().splitlines()
     return lines[0].removeprefix("connection failed: ") if lines else ""
@@ -90,12 +133,21 @@ def _first_line(error: BaseException | None) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="pos", description="Kasa point of sale. Without a command: open the till."
+        # The bundle's program is called kasa; from a checkout the console script is pos.
+        prog="kasa" if getattr(sys, "frozen", False) else "pos",
+        description="Kasa point of sale. Without a command: open the till.",
     )
     parser.add_argument(
         "--demo",
         action="store_true",
         help="open the demo shop, with a simulated card terminal (nothing to set up)",
+    )
+    parser.add_argument("--version", action="version", version=f"Kasa {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="sell in cash and by card in a throwaway demo shop and check the receipts and "
+        "the stock; exits 0 only if everything held",
     )
     commands = parser.add_subparsers(metavar="COMMAND")
 
