@@ -15,7 +15,7 @@ from uuid import UUID
 from pos.bootstrap import Till
 from pos.domain.results import Err, Ok, Result, Warn
 from pos.domain.sales import OrderStatus
-from pos.services import cart, catalogue, coupons, refunds, shop, tenders
+from pos.services import cart, catalogue, coupons, orders, refunds, shop, tenders
 from pos.services.cart import DEFAULT_TILL_ID, CartSummary
 from pos.services.catalogue import ProductView
 from pos.services.checkout import Cash, Sale, checkout
@@ -171,13 +171,18 @@ class TakenUp:
 
 
 def part_paid_sale(till: Till) -> TakenUp | None:
-    found = tenders.part_paid_sale(till.uow(), DEFAULT_TILL_ID)
-    if isinstance(found, Err) or found.value is None:
+    """The newest sale this till left part paid, with its cart; None if there is none."""
+    found = tenders.part_paid_sales(till.uow(), DEFAULT_TILL_ID)
+    if isinstance(found, Err) or not found.value:
         return None
-    summary = cart.cart_summary(till.uow(), found.value.cart_id)
+    left = found.value[-1]
+    cart_id = orders.order_cart(till.uow(), left.order_id)
+    if isinstance(cart_id, Err):
+        return None
+    summary = cart.cart_summary(till.uow(), cart_id.value)
     if isinstance(summary, Err):
         return None
-    return TakenUp(summary.value, found.value.tenders)
+    return TakenUp(summary.value, left)
 
 
 def tenders_or_none(till: Till, order_id: UUID) -> SaleTenders | None:

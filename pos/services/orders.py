@@ -313,6 +313,20 @@ def order_detail(uow: UnitOfWork, order_id: UUID | str, *, manager_id: int) -> R
 
 
 @use_case
+def order_cart(uow: UnitOfWork, order_id: UUID | str) -> Result[int]:
+    """The cart a sale was checked out from: a till takes a sale it left part paid up
+    again with its lines (``tenders.part_paid_sales`` names the sale)."""
+    key = order_key(order_id)
+    with uow.reading():
+        cart_id = uow.connection.execute(
+            select(orders.c.cart_id).where(orders.c.id == key)
+        ).scalar_one_or_none()
+    if cart_id is None:
+        raise Refused(Code.ORDER_NOT_FOUND)
+    return Ok(cart_id)
+
+
+@use_case
 def reprint_receipt(
     uow: UnitOfWork,
     order_id: UUID | str,

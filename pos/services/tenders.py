@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Connection, bindparam, exists, func, insert, literal_column, select
+from sqlalchemy import Connection, bindparam, func, insert, literal_column, select
 from sqlalchemy.exc import IntegrityError
 
 from pos.domain.money import MAX_PRICE_MINOR, Money
@@ -332,40 +332,6 @@ def sale_tenders(uow: UnitOfWork, order_id: UUID | str) -> Result[SaleTenders]:
     oid = order_key(order_id)
     with uow.reading():
         return Ok(load_tenders(uow.connection, oid))
-
-
-@dataclass(frozen=True)
-class OpenSale:
-    """A sale paid in part and still open at a till: its cart and where its money stands."""
-
-    cart_id: int
-    tenders: SaleTenders
-
-
-@use_case
-def part_paid_sale(uow: UnitOfWork, till_id: int) -> Result[OpenSale | None]:
-    """The newest sale at ``till_id`` with a tender settled and the rest still due (not
-    being voided): what a till restarted in the middle of taking it takes up again."""
-    if not is_id(till_id):
-        raise Refused(Code.TILL_NOT_FOUND)
-    settled = exists().where(
-        payments.c.order_id == orders.c.id, payments.c.status == PaymentStatus.PAID
-    )
-    with uow.reading():
-        row = uow.connection.execute(
-            select(orders.c.id, orders.c.cart_id)
-            .where(
-                orders.c.till_id == till_id,
-                orders.c.status == OrderStatus.PENDING,
-                orders.c.void_requested_at.is_(None),
-                settled,
-            )
-            .order_by(orders.c.created_at.desc())
-            .limit(1)
-        ).first()
-        if row is None:
-            return Ok(None)
-        return Ok(OpenSale(row.cart_id, load_tenders(uow.connection, row.id)))
 
 
 def load_tenders(connection: Connection, order_id: UUID) -> SaleTenders:
