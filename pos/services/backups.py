@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import URL, func, make_url, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, ProgrammingError
 
 from pos.domain.backups import BackupPolicy, to_keep
 from pos.domain.receipt import receipt_label
@@ -108,6 +108,8 @@ def make_backup(
     source = snapshot.sqlite_path(url)
     if source is None and url.get_backend_name() == "sqlite":
         return Err(Code.BACKUP_FAILED, {"reason": "the store is in memory"})
+    if source is not None and not source.is_file():
+        return Err(Code.BACKUP_FAILED, {"reason": f"there is no store at {source}"})
 
     def first_copy(temporary: Path) -> dict[str, object]:
         if source is not None:
@@ -134,7 +136,7 @@ def make_backup(
             failure = _failure(error, place)
             if failure is None:
                 raise
-            log.warning("backup into %s failed: %s", place, error)
+            log.info("backup into %s failed: %s", place, error)
             failures.append(failure)
     removed: list[Path] = []
     for backup in made:
@@ -149,7 +151,9 @@ def make_backup(
     return Ok(report)
 
 
-def _facts(sales: int, last: tuple[str, int] | None, schema: str | None) -> dict[str, object]:
+def _facts(
+    sales: int | None, last: tuple[str, int] | None, schema: str | None
+) -> dict[str, object]:
     return {
         "sales": sales,
         "last_receipt": receipt_label(*last) if last else None,
@@ -171,12 +175,16 @@ def _check_sqlite_copy(path: Path, books: snapshot.Books) -> None:
             raise _CheckFailed(f"{table}: {copied.rows.get(table)} rows of {rows}")
 
 
-def _postgresql_sales(url: URL) -> int:
+def _postgresql_sales(url: URL) -> int | None:
+    """Paid sales in the central store as the dump starts; None where there is no sales
+    table to count (a database Kasa has not set up yet is dumped all the same)."""
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
             counted = select(func.count()).where(Order.status == OrderStatus.PAID)
             return int(connection.execute(counted.select_from(Order)).scalar_one())
+    except ProgrammingError:
+        return None
     finally:
         engine.dispose()
 
@@ -319,10 +327,16 @@ def rotate(place: Path, policy: BackupPolicy) -> list[Path]:
     """Remove the backups in ``place`` that rotation does not keep; the files removed.
     Only files named as Kasa names its backups are ever touched."""
     backups = list_place(place, read_files=False)
-    keep = to_keep([backup.made_at.astimezone() for backup in backups], policy)
+    keep = {
+        (suffix, at)
+        for suffix in (SQLITE_SUFFIX, DUMP_SUFFIX)
+        for at in to_keep(
+            [b.made_at.astimezone() for b in backups if b.path.suffix == suffix], policy
+        )
+    }
     removed = []
     for backup in backups:
-        if backup.made_at.astimezone() in keep:
+        if (backup.path.suffix, backup.made_at.astimezone()) in keep:
             continue
         try:
             backup.path.unlink()

@@ -147,7 +147,7 @@ def restore_backup(
         snapshot.sync_directory(store.parent)
     finally:
         temporary.unlink(missing_ok=True)
-    log.warning("store %s restored from %s; the old one is at %s", store, path, aside)
+    log.info("store %s restored from %s; the old one is at %s", store, path, aside)
     return Ok(Restored(backup, aside, lost))
 
 
