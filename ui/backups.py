@@ -1,0 +1,120 @@
+"""When the last good backup was made, as the till's status bar and the back office say it,
+and the manager's warning at sign-in when it is too long ago.
+
+The backups themselves run on their own thread (``pos.runtime.backups``); each one's
+result reaches the window through ``BackupWatch.backup_done``, a queued signal, and the
+status is read again on the window's store worker, never on the GUI thread.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from babel.dates import format_datetime, format_time
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QLabel, QMainWindow
+
+from pos.bootstrap import Till
+from pos.domain.backups import BackupPolicy, is_overdue
+from pos.domain.messages import render
+from pos.domain.users import Role
+from pos.runtime.backups import backs_up_itself, backup_places
+from pos.services.backups import BackupStatus, backup_status
+from ui import shop_time
+from ui.i18n import _, language, on_language_changed
+from ui.till.widgets import repolish
+
+
+def read_status(till: Till) -> BackupStatus | None:
+    """The till's backup status (on a worker: it reads the backup folders); None for a
+    till whose store is backed up on its server."""
+    if not backs_up_itself(till):
+        return None
+    return backup_status(backup_places(till))
+
+
+def status_text(status: BackupStatus | None, policy: BackupPolicy) -> tuple[str, str]:
+    """The line a manager reads and its kind ("", "warning", "error")."""
+    if status is None:
+        return _("Backup: on the store's server"), ""
+    if status.failure is not None and (
+        status.last_good is None
+        or (status.failed_at is not None and status.failed_at > status.last_good.made_at)
+    ):
+        reason = render(status.failure, language())
+        return _("Last backup failed: {reason}").format(reason=reason), "error"
+    if status.last_good is None:
+        return _("Backup: none yet"), "warning"
+    made = shop_time.local(status.last_good.made_at)
+    if made.date() == shop_time.today():
+        when = format_time(made, format="short", locale=language())
+    else:
+        when = format_datetime(made, format="short", locale=language())
+    overdue = is_overdue(status.last_good.made_at, datetime.now(UTC), policy)
+    return _("Last good backup: {when}").format(when=when), "warning" if overdue else ""
+
+
+def overdue_warning(status: BackupStatus | None, policy: BackupPolicy) -> str | None:
+    """What a manager signing in is told, or None when the backups are in order."""
+    if status is None:
+        return None
+    last = status.last_good.made_at if status.last_good is not None else None
+    if not is_overdue(last, datetime.now(UTC), policy):
+        return None
+    if last is None:
+        text = _("No backup of the shop's books has been made yet.")
+    else:
+        hours = int((datetime.now(UTC) - last).total_seconds() // 3600)
+        text = _("The last good backup of the shop's books is {hours} hours old.").format(
+            hours=hours
+        )
+    if status.failure is not None:
+        text += " " + render(status.failure, language())
+    return text + " " + _("Run `pos backup`, or see README: Backups.")
+
+
+class BackupWatch(QObject):
+    """The till window's backup line in its status bar, and the warning at sign-in."""
+
+    backup_done = Signal(object)  # Result[BackupReport], from the loop's thread (queued)
+
+    def __init__(self, window: Any) -> None:
+        super().__init__(window)
+        self.window = window
+        self.till: Till = window.till
+        self.status: BackupStatus | None = None
+        self.label = QLabel(objectName="BackupStatus")
+        main: QMainWindow = window
+        main.statusBar().addPermanentWidget(self.label)
+        self.backup_done.connect(lambda _result: self.refresh())
+        window.signed_in.connect(self._signed_in)
+        stop = on_language_changed(self._show)
+        self.destroyed.connect(lambda: stop())
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.window.ops.run(lambda: read_status(self.till), self._heard, lambda _e: None)
+
+    def _heard(self, status: BackupStatus | None) -> None:
+        self.status = status
+        self._show()
+
+    def _show(self) -> None:
+        text, kind = status_text(self.status, self.till.settings.backup)
+        self.label.setText(text)
+        self.label.setProperty("kind", kind)
+        repolish(self.label)
+
+    def _signed_in(self, user: Any) -> None:
+        if getattr(user, "role", None) != Role.MANAGER:
+            return
+        policy = self.till.settings.backup
+
+        def warn(status: BackupStatus | None) -> None:
+            self._heard(status)
+            if overdue_warning(status, policy) is not None:
+                # Said again in the new language if the manager switches it.
+                self.window.show_banner("warning", lambda: overdue_warning(status, policy) or "")
+
+        self.window.ops.run(lambda: read_status(self.till), warn, lambda _e: None)
