@@ -35,6 +35,8 @@ class BackupPolicy:
     pause: timedelta = field(default=timedelta(milliseconds=2))
     """The rest between two slices of the copy, so the till's own reads and writes get the
     disk between them."""
+    slice_pages: int = 2048
+    """Pages (4 KiB each) copied in one slice."""
 
 
 def to_keep(made: Sequence[datetime], policy: BackupPolicy) -> set[datetime]:

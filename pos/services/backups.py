@@ -114,7 +114,11 @@ def make_backup(
     def first_copy(temporary: Path) -> dict[str, object]:
         if source is not None:
             books = snapshot.copy_sqlite(
-                source, temporary, pause=policy.pause.total_seconds(), after_slice=after_slice
+                source,
+                temporary,
+                pause=policy.pause.total_seconds(),
+                pages=policy.slice_pages,
+                after_slice=after_slice,
             )
             _check_sqlite_copy(temporary, books)
             return _facts(books.sales, books.last_receipt, books.schema)
@@ -281,13 +285,30 @@ def _free_name(place: Path, made_at: datetime, suffix: str) -> Path:
 
 
 def _remove_stale(place: Path) -> None:
+    """Remove what a backup that died left: a temporary file whose process is gone, or
+    one too old to be a backup still under way."""
     cutoff = time.time() - STALE_TEMPORARY_SECONDS
     for leftover in place.glob(f"{TEMPORARY_PREFIX}*"):
         try:
-            if leftover.stat().st_mtime < cutoff:
+            if not _writer_alive(leftover) or leftover.stat().st_mtime < cutoff:
                 leftover.unlink()
         except OSError:
             continue
+
+
+def _writer_alive(temporary: Path) -> bool:
+    pid = temporary.name.removeprefix(TEMPORARY_PREFIX).split("-")[0]
+    if not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # there, but another user's
+    return True
 
 
 def _failure(error: Exception, place: Path) -> Err | None:
