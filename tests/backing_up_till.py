@@ -1,9 +1,10 @@
 """A till that dies mid-backup, for the crash tests: run as a child process and SIGKILLed.
 
+
 ``python -m tests.backing_up_till <database url> <place> <pages per slice> <pause s>``
-backs the store up into ``place``, copying a few pages at a time with a rest between,
-and prints ``begin``, then ``slice <remaining>`` after each slice and ``done`` at the end, so the test
-can kill it at any point of the copy, the check, the flush or the renames.
+backs the store up into ``place``, a few pages at a time with a rest between, and prints
+``begin``, then ``slice <remaining>`` after each slice and ``done`` at the end, so the
+test can kill it at any point of the copy, the check, the flush or the renames.
 """
 
 from __future__ import annotations

@@ -106,10 +106,14 @@ def make_backup(
     url = make_url(store_url)
     started = now()
     source = snapshot.sqlite_path(url)
+    refusal = None
     if source is None and url.get_backend_name() == "sqlite":
-        return Err(Code.BACKUP_FAILED, {"reason": "the store is in memory"})
-    if source is not None and not source.is_file():
-        return Err(Code.BACKUP_FAILED, {"reason": f"there is no store at {source}"})
+        refusal = Err(Code.BACKUP_FAILED, {"reason": "the store is in memory"})
+    elif source is not None and not source.is_file():
+        refusal = Err(Code.BACKUP_FAILED, {"reason": f"there is no store at {source}"})
+    if refusal is not None:
+        _note_status(where[0], started, refusal)
+        return refusal
 
     def first_copy(temporary: Path) -> dict[str, object]:
         if source is not None:
