@@ -1,6 +1,5 @@
 """A till that dies mid-backup, for the crash tests: run as a child process and SIGKILLed.
 
-
 ``python -m tests.backing_up_till <database url> <place> <pages per slice> <pause s>``
 backs the store up into ``place``, a few pages at a time with a rest between, and prints
 ``begin``, then ``slice <remaining>`` after each slice and ``done`` at the end, so the
