@@ -479,6 +479,7 @@ def _note_status(place: Path, at: datetime, failure: Err | None) -> None:
         if failure is None:
             path.unlink(missing_ok=True)
             return
+        place.mkdir(parents=True, exist_ok=True)
         params = {name: _plain(value) for name, value in failure.params.items()}
         noted = {"at": at.isoformat(), "code": failure.code.value, "params": params}
         temporary = path.with_suffix(".tmp")
