@@ -170,7 +170,8 @@ def _facts(
 
 
 def _check_sqlite_copy(path: Path, books: snapshot.Books) -> None:
-    problems = snapshot.integrity(path)
+    # The store's own foreign keys held what was copied; the pages are what is checked.
+    problems = snapshot.integrity(path, foreign_keys=False)
     if problems:
         raise _CheckFailed(problems[0])
     copied = snapshot.books_of(path)
@@ -454,12 +455,13 @@ def backup_status(where: Sequence[Path]) -> BackupStatus:
     backups = list_backups(where)
     failed_at, failure = None, None
     noted = _read_status(where[0]) if where else {}
-    code = noted.get("code")
+    code, params, at = noted.get("code"), noted.get("params"), noted.get("at")
     if isinstance(code, str) and code in Code.__members__.values():
-        params = noted.get("params")
         failure = Err(Code(code), params if isinstance(params, dict) else {})
-        at = noted.get("at")
-        failed_at = datetime.fromisoformat(at) if isinstance(at, str) else None
+        try:
+            failed_at = datetime.fromisoformat(at) if isinstance(at, str) else None
+        except ValueError:
+            failed_at = None
     return BackupStatus(backups[0] if backups else None, failed_at, failure)
 
 
