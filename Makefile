@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/webhooks.py
 	$(BIN)/python tests/benchmarks/till.py
 	$(BIN)/python tests/benchmarks/backoffice.py
+	$(BIN)/python tests/benchmarks/backup.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
