@@ -326,6 +326,8 @@ def _failure(error: Exception, place: Path) -> Err | None:
     if isinstance(error, snapshot.ToolMissing):
         return Err(Code.BACKUP_TOOL_MISSING, {"tool": str(error)})
     if isinstance(error, snapshot.ToolFailed):
+        if "No space left on device" in str(error):
+            return Err(Code.BACKUP_DISK_FULL, {"place": where})
         return Err(Code.BACKUP_TOOL_FAILED, {"tool": "pg_dump", "reason": str(error)})
     if isinstance(error, sqlite3.Error):
         if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:

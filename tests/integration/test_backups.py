@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -403,16 +405,38 @@ def small_disk(tmp_path) -> Path:
         subprocess.run(["umount", "-l", str(place)], check=False)
 
 
-@SQLITE_ONLY
+@contextmanager
+def grown_past_the_stick(store: Store) -> Iterator[None]:
+    """The shop's books grown past the 2 MiB stick (even compressed, as pg_dump writes)."""
+    rows = FULL_DISK_MIB * 12
+    with store.engine.begin() as connection:
+        if store.dialect == "sqlite":
+            connection.execute(text("CREATE TABLE filler (data BLOB)"))
+            for _ in range(rows):
+                connection.execute(text("INSERT INTO filler VALUES (randomblob(100000))"))
+        else:
+            connection.execute(text("CREATE TABLE filler (data bytea)"))
+            connection.execute(
+                text(
+                    "INSERT INTO filler SELECT decode(string_agg(md5(random()::text), ''),"
+                    " 'hex') FROM generate_series(1, 6250) AS part,"
+                    " generate_series(1, :rows) AS row GROUP BY row"
+                ),
+                {"rows": rows},
+            )
+    try:
+        yield
+    finally:
+        with store.engine.begin() as connection:
+            connection.execute(text("DROP TABLE filler"))
+
+
 def test_a_full_disk_leaves_the_last_good_backup_and_says_so(store, uow, shelf, small_disk):
     sell(uow, shelf, 2)
     good = value(make_backup(store.url, (small_disk,), QUICK)).made[0]
-    with store.engine.begin() as connection:  # the shop's books grow past the stick
-        connection.execute(text("CREATE TABLE filler (data BLOB)"))
-        for _ in range(FULL_DISK_MIB * 12):
-            connection.execute(text("INSERT INTO filler VALUES (randomblob(100000))"))
 
-    refused = error(make_backup(store.url, (small_disk,), QUICK))
+    with grown_past_the_stick(store):
+        refused = error(make_backup(store.url, (small_disk,), QUICK))
 
     assert refused.code == Code.BACKUP_DISK_FULL
     assert str(small_disk) in render(refused, "en")
