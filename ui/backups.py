@@ -34,25 +34,31 @@ def read_status(till: Till) -> BackupStatus | None:
     return backup_status(backup_places(till))
 
 
-def status_text(status: BackupStatus | None, policy: BackupPolicy) -> tuple[str, str]:
-    """The line a manager reads and its kind ("", "warning", "error")."""
+def status_text(
+    status: BackupStatus | None, policy: BackupPolicy, *, short: bool = False
+) -> tuple[str, str]:
+    """The line a manager reads and its kind ("", "warning", "error"); ``short``: the few
+    words the till's status bar has room for (the long line is its tooltip)."""
     if status is None:
-        return _("Backup: on the store's server"), ""
+        return (_("Backup: on the server") if short else _("Backup: on the store's server")), ""
     if status.failure is not None and (
         status.last_good is None
         or (status.failed_at is not None and status.failed_at > status.last_good.made_at)
     ):
+        if short:
+            return _("Backup failed"), "error"
         reason = render(status.failure, language())
         return _("Last backup failed: {reason}").format(reason=reason), "error"
     if status.last_good is None:
-        return _("Backup: none yet"), "warning"
+        return (_("Backup: none") if short else _("Backup: none yet")), "warning"
     made = shop_time.local(status.last_good.made_at)
     if made.date() == shop_time.today():
         when = format_time(made, format="short", locale=language())
     else:
         when = format_datetime(made, format="short", locale=language())
     overdue = is_overdue(status.last_good.made_at, datetime.now(UTC), policy)
-    return _("Last good backup: {when}").format(when=when), "warning" if overdue else ""
+    template = _("Backup: {when}") if short else _("Last good backup: {when}")
+    return template.format(when=when), "warning" if overdue else ""
 
 
 def overdue_warning(status: BackupStatus | None, policy: BackupPolicy) -> str | None:
@@ -71,7 +77,7 @@ def overdue_warning(status: BackupStatus | None, policy: BackupPolicy) -> str | 
         )
     if status.failure is not None:
         text += " " + render(status.failure, language())
-    return text + " " + _("Run `pos backup`, or see README: Backups.")
+    return text + " " + _("Run pos backup, or see the Backups section of the README.")
 
 
 class BackupWatch(QObject):
@@ -101,8 +107,10 @@ class BackupWatch(QObject):
         self._show()
 
     def _show(self) -> None:
-        text, kind = status_text(self.status, self.till.settings.backup)
+        policy = self.till.settings.backup
+        text, kind = status_text(self.status, policy, short=True)
         self.label.setText(text)
+        self.label.setToolTip(status_text(self.status, policy)[0])
         self.label.setProperty("kind", kind)
         repolish(self.label)
 
