@@ -59,7 +59,9 @@ def run_till(till: Till, *, demo: bool, runtime: PaymentRuntime | None) -> int:
     sweeper = Sweeper(till.uow, on_swept=window.stock_swept.emit).start()
     # The backups' thread tells the status bar through the watch's queued signal.
     watch = BackupWatch(window)
-    backups = BackupLoop.for_till(till, watch.backup_done.emit) if backs_up_itself(till) else None
+    # The demo shop is made afresh from the demo catalogue: nothing of it to keep.
+    keeps = backs_up_itself(till) and not demo
+    backups = BackupLoop.for_till(till, watch.backup_done.emit) if keeps else None
     if backups is not None:
         backups.start()
     if runtime is not None:
