@@ -194,6 +194,50 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "Verilen tutar yetersiz - toplam: {total}",
         "en": "Not enough cash given - total: {total}",
     },
+    Code.TENDER_ABOVE_DUE: {
+        "tr": "Tutar kalan borçtan fazla - kalan: {due}",
+        "en": "The amount is more than is still due - due: {due}",
+    },
+    Code.CHANGE_ONLY_ON_LAST: {
+        "tr": "Para üstü yalnızca kalanı kapatan nakit ödemede verilir",
+        "en": "Change is given only on the cash payment that settles the rest",
+    },
+    Code.SALE_ALREADY_COVERED: {
+        "tr": "Satışın tamamı ödendi: başka ödeme alınmaz",
+        "en": "The sale is paid in full: no further payment is taken",
+    },
+    Code.SALE_NOT_OPEN: {
+        "tr": "Satış ödemeye açık değil",
+        "en": "The sale is not open for payment",
+    },
+    Code.SALE_BEING_VOIDED: {
+        "tr": "Satış iptal ediliyor: ödemeler iade ediliyor",
+        "en": "The sale is being voided: its payments are being refunded",
+    },
+    Code.SALE_PART_PAID: {
+        "tr": "Satışın bir kısmı ödendi - kalan: {due}",
+        "en": "Part of the sale is paid - still due: {due}",
+    },
+    Code.REFUND_TOO_LARGE: {
+        "tr": "İade tutarı ödenenden fazla - iade edilebilir: {left}",
+        "en": "The refund is more than was paid - refundable: {left}",
+    },
+    Code.REFUND_NOT_FOUND: {
+        "tr": "İade bulunamadı",
+        "en": "Refund not found",
+    },
+    Code.REFUND_PENDING: {
+        "tr": "İade terminalde bekliyor; sonucu sorulmaya devam edilecek",
+        "en": "The refund is waiting at the terminal; it will be asked again for the outcome",
+    },
+    Code.REFUND_FAILED: {
+        "tr": "Kart iadesi yapılamadı",
+        "en": "The card refund did not go through",
+    },
+    Code.REFUNDS_UNDER_WAY: {
+        "tr": "Ödemeler iade ediliyor: satış iadeler bitince iptal olur",
+        "en": "The payments are being refunded: the sale is voided when they are done",
+    },
     Code.INVALID_TENDER: {
         "tr": "Geçersiz ödeme şekli",
         "en": "Invalid payment method",

@@ -80,6 +80,42 @@ EVENT_OUTCOMES: Mapping[str, PaymentStatus] = {
 """The event types a terminal reports, and the state each asks the payment to take."""
 
 
+class RefundStatus(enum.StrEnum):
+    """A refund of a settled tender: asked of the terminal (or paid from the drawer),
+    then confirmed, or refused by the terminal.
+
+    ``initiated → pending → succeeded | failed``, and ``initiated → succeeded | failed``
+    when the verdict overtakes the acknowledgement; nothing leaves an outcome.
+    """
+
+    INITIATED = "initiated"
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+REFUND_TRANSITIONS: Mapping[RefundStatus, frozenset[RefundStatus]] = {
+    RefundStatus.INITIATED: frozenset(
+        {RefundStatus.PENDING, RefundStatus.SUCCEEDED, RefundStatus.FAILED}
+    ),
+    RefundStatus.PENDING: frozenset({RefundStatus.SUCCEEDED, RefundStatus.FAILED}),
+    RefundStatus.SUCCEEDED: frozenset(),
+    RefundStatus.FAILED: frozenset(),
+}
+
+REFUND_EVENT_OUTCOMES: Mapping[str, RefundStatus] = {
+    "refund.pending": RefundStatus.PENDING,
+    "refund.succeeded": RefundStatus.SUCCEEDED,
+    "refund.failed": RefundStatus.FAILED,
+}
+"""The refund event types a terminal reports, and the state each asks the refund to take."""
+
+
+def refund_sources_of(target: RefundStatus) -> frozenset[RefundStatus]:
+    """Every state a refund may reach ``target`` from."""
+    return frozenset(state for state, targets in REFUND_TRANSITIONS.items() if target in targets)
+
+
 class EventOutcome(enum.StrEnum):
     """What became of a terminal's event once the store had it."""
 
@@ -125,7 +161,19 @@ class TerminalEvent:
     source: Settler
     payload: str
     """The event as received, kept for a manager to read."""
+    refund_id: int | None = None
+    """A refund event's refund, ours, from the metadata the till sent with it."""
+    terminal_refund_id: str | None = None
+    """A refund event's refund as the terminal names it (``re_...``)."""
+
+    @property
+    def is_refund(self) -> bool:
+        return self.type in REFUND_EVENT_OUTCOMES
 
     @property
     def target(self) -> PaymentStatus:
         return EVENT_OUTCOMES[self.type]
+
+    @property
+    def refund_target(self) -> RefundStatus:
+        return REFUND_EVENT_OUTCOMES[self.type]

@@ -105,6 +105,23 @@ class ReceiptLine:
 
 
 @dataclass(frozen=True)
+class ReceiptTender:
+    """One tender the sale was paid with, as the receipt prints it."""
+
+    method: PaymentMethod
+    amount_minor: int
+    """What it paid towards the sale."""
+    tendered_minor: int | None = None
+    """Cash handed over; None for a card."""
+    change_minor: int | None = None
+
+    @property
+    def handed_minor(self) -> int:
+        """What the customer handed over: the cash given, or what the card paid."""
+        return self.tendered_minor if self.tendered_minor is not None else self.amount_minor
+
+
+@dataclass(frozen=True)
 class ReceiptData:
     """Everything a receipt prints, from the order as stored."""
 
@@ -124,10 +141,8 @@ class ReceiptData:
     """The tax per rate, rates ascending; they add up to ``tax_minor``."""
     tax_minor: int
     total_minor: int
-    tender: PaymentMethod
-    tendered_minor: int | None
-    """Cash handed over; None for a card."""
-    change_minor: int | None
+    tenders: tuple[ReceiptTender, ...]
+    """Every tender that paid the sale, in the order they were taken."""
     time_zone: str = DEFAULT_TIME_ZONE
     """The shop's zone: the time printed is the shop's, whatever the machine's clock says."""
 
@@ -136,6 +151,15 @@ class ReceiptData:
             raise ValueError("a receipt's time must be an aware instant")
         if sum(t.tax_minor for t in self.taxes) != self.tax_minor:
             raise ValueError("the taxes per rate do not add up to the sale's tax")
+        if self.tenders and sum(t.amount_minor for t in self.tenders) != self.total_minor:
+            raise ValueError("the tenders do not add up to the sale's total")
+
+    @property
+    def change_minor(self) -> int | None:
+        """The change given back (on the cash tender that settled the rest); None with no
+        cash tender."""
+        cash = [t.change_minor or 0 for t in self.tenders if t.method is PaymentMethod.CASH]
+        return sum(cash) if cash else None
 
     @property
     def number_label(self) -> str:
@@ -267,13 +291,13 @@ class _Layout:
         self.columns(text["tax_total"], added + self.money(data.tax_minor))
 
     def tender(self) -> None:
+        """Each tender as handed over, then the change if cash was among them."""
         data, text = self.data, self.text
-        if data.tender is PaymentMethod.CASH:
-            given = data.tendered_minor if data.tendered_minor is not None else data.total_minor
-            self.columns(text["cash"], self.money(given))
-            self.columns(text["change"], self.money(data.change_minor or 0))
-        else:
-            self.columns(text["card"], self.money(data.total_minor))
+        for tender in data.tenders:
+            label = text["cash"] if tender.method is PaymentMethod.CASH else text["card"]
+            self.columns(label, self.money(tender.handed_minor))
+        if data.change_minor is not None:
+            self.columns(text["change"], self.money(data.change_minor))
 
     # -- layout -----------------------------------------------------------------
 

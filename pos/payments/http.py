@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 from urllib.parse import quote
 from uuid import UUID
 
@@ -15,10 +15,14 @@ import requests
 from pos.payments.terminal import (
     TerminalConflict,
     TerminalPayment,
+    TerminalRefund,
+    TerminalRefundStatus,
     TerminalRejected,
     TerminalStatus,
     TerminalUnavailable,
 )
+
+Answer = TypeVar("Answer", TerminalPayment, TerminalRefund)
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +34,7 @@ _NETWORK_ERRORS = (
     requests.exceptions.ContentDecodingError,
 )
 
-__all__ = ["HttpTerminal", "parse_payment"]
+__all__ = ["HttpTerminal", "parse_payment", "parse_refund"]
 
 
 class HttpTerminal:
@@ -38,7 +42,8 @@ class HttpTerminal:
 
     Network errors and 5xx answers are retried ``retries`` times after the first attempt,
     with exponential backoff, always with the same Idempotency-Key, so a retried start can
-    never charge twice. A 4xx answer is final and raised at once.
+    never charge twice, nor a retried refund give back twice. A 4xx answer is final and
+    raised at once.
     """
 
     def __init__(
@@ -87,14 +92,47 @@ class HttpTerminal:
             "metadata": {"payment_id": str(payment_id), "order_id": str(order_id)},
         }
         return self._call(
-            "POST", "/v1/payments", body=body, headers={"Idempotency-Key": idempotency_key}
+            "POST",
+            "/v1/payments",
+            parse_payment,
+            body=body,
+            headers={"Idempotency-Key": idempotency_key},
         )
 
     def get_payment(self, terminal_payment_id: str) -> TerminalPayment:
-        return self._call("GET", f"/v1/payments/{_segment(terminal_payment_id)}")
+        return self._call("GET", f"/v1/payments/{_segment(terminal_payment_id)}", parse_payment)
 
     def cancel_payment(self, terminal_payment_id: str) -> TerminalPayment:
-        return self._call("POST", f"/v1/payments/{_segment(terminal_payment_id)}/cancel")
+        return self._call(
+            "POST", f"/v1/payments/{_segment(terminal_payment_id)}/cancel", parse_payment
+        )
+
+    def refund_payment(
+        self,
+        terminal_payment_id: str,
+        *,
+        amount_minor: int,
+        currency: str,
+        idempotency_key: str,
+        refund_id: int,
+        payment_id: int,
+    ) -> TerminalRefund:
+        body = {
+            "payment": terminal_payment_id,
+            "amount": amount_minor,
+            "currency": currency,
+            "metadata": {"refund_id": str(refund_id), "payment_id": str(payment_id)},
+        }
+        return self._call(
+            "POST",
+            "/v1/refunds",
+            parse_refund,
+            body=body,
+            headers={"Idempotency-Key": idempotency_key},
+        )
+
+    def get_refund(self, terminal_refund_id: str) -> TerminalRefund:
+        return self._call("GET", f"/v1/refunds/{_segment(terminal_refund_id)}", parse_refund)
 
     # -- transport ---------------------------------------------------------------
 
@@ -102,10 +140,11 @@ class HttpTerminal:
         self,
         method: str,
         path: str,
+        parse: Callable[[object], Answer],
         *,
         body: Mapping[str, object] | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> TerminalPayment:
+    ) -> Answer:
         # Built once and sent as is on every attempt: the body bytes and the
         # Idempotency-Key cannot drift between a first try and its retries.
         try:
@@ -158,16 +197,16 @@ class HttpTerminal:
                 raise TerminalUnavailable(
                     f"{method} {path}: unexpected HTTP {status} from the terminal"
                 )
-            return parse_payment(_json(content, f"{method} {path}"))
+            return parse(_json(content, f"{method} {path}"))
         raise TerminalUnavailable(
             f"{method} {path}: no answer from the terminal after {self.retries + 1} "
             f"attempt(s); last problem: {last_problem}"
         )
 
 
-def _segment(terminal_payment_id: str) -> str:
-    # A payment id is not ours to trust as a path: "../" or "?" must stay inside one segment.
-    return quote(terminal_payment_id, safe="")
+def _segment(terminal_id: str) -> str:
+    # A terminal's id is not ours to trust as a path: "../" or "?" must stay inside one segment.
+    return quote(terminal_id, safe="")
 
 
 def _json(content: bytes, what: str) -> Any:
@@ -187,44 +226,85 @@ def _reason(content: bytes, fallback: str) -> str:
 
 def parse_payment(document: object) -> TerminalPayment:
     """A payment object of the wire protocol; TerminalUnavailable when it is malformed."""
-    if not isinstance(document, dict):
-        raise _malformed("the payment is not a JSON object")
-    id_ = document.get("id")
-    amount = document.get("amount")
-    currency = document.get("currency")
-    key = document.get("idempotency_key")
-    metadata = document.get("metadata")
-    decline_code = document.get("decline_code")
-    if not isinstance(id_, str) or not id_:
-        raise _malformed("no payment id")
-    status = document.get("status")
-    if not isinstance(status, str) or status not in set(TerminalStatus):
-        raise _malformed(f"unknown status {status!r}")
-    # bool is an int in Python, and true is not an amount.
-    if not isinstance(amount, int) or isinstance(amount, bool):
-        raise _malformed(f"amount {amount!r} is not an integer")
-    if not isinstance(currency, str) or not currency:
-        raise _malformed("no currency")
-    if not isinstance(key, str):
-        raise _malformed("no idempotency key")
-    if metadata is None:
-        metadata = {}
-    if not isinstance(metadata, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()
-    ):
-        raise _malformed("metadata is not a map of strings")
-    if decline_code is not None and not isinstance(decline_code, str):
-        raise _malformed("decline_code is not a string")
+    fields = _Fields(document, "payment")
     return TerminalPayment(
-        id=id_,
-        status=TerminalStatus(status),
-        amount_minor=amount,
-        currency=currency,
-        idempotency_key=key,
-        metadata=dict(metadata),
-        decline_code=decline_code,
+        id=fields.text("id"),
+        status=fields.choice("status", TerminalStatus),
+        amount_minor=fields.amount(),
+        currency=fields.text("currency"),
+        idempotency_key=fields.key(),
+        metadata=fields.metadata(),
+        decline_code=fields.optional_text("decline_code"),
     )
 
 
-def _malformed(what: str) -> TerminalUnavailable:
-    return TerminalUnavailable(f"the terminal answered a malformed payment: {what}")
+def parse_refund(document: object) -> TerminalRefund:
+    """A refund object of the wire protocol; TerminalUnavailable when it is malformed."""
+    fields = _Fields(document, "refund")
+    return TerminalRefund(
+        id=fields.text("id"),
+        payment=fields.text("payment"),
+        status=fields.choice("status", TerminalRefundStatus),
+        amount_minor=fields.amount(),
+        currency=fields.text("currency"),
+        idempotency_key=fields.key(),
+        metadata=fields.metadata(),
+        failure_code=fields.optional_text("failure_code"),
+    )
+
+
+Status = TypeVar("Status", TerminalStatus, TerminalRefundStatus)
+
+
+class _Fields:
+    """Typed reads of one object in a terminal's answer; a wrong one is TerminalUnavailable."""
+
+    def __init__(self, document: object, kind: str) -> None:
+        self.kind = kind
+        if not isinstance(document, dict):
+            raise self.malformed(f"the {kind} is not a JSON object")
+        self.document: dict[str, object] = document
+
+    def malformed(self, what: str) -> TerminalUnavailable:
+        return TerminalUnavailable(f"the terminal answered a malformed {self.kind}: {what}")
+
+    def text(self, name: str) -> str:
+        value = self.document.get(name)
+        if not isinstance(value, str) or not value:
+            raise self.malformed(f"no {self.kind} {name}" if name == "id" else f"no {name}")
+        return value
+
+    def optional_text(self, name: str) -> str | None:
+        value = self.document.get(name)
+        if value is not None and not isinstance(value, str):
+            raise self.malformed(f"{name} is not a string")
+        return value
+
+    def choice(self, name: str, allowed: type[Status]) -> Status:
+        value = self.document.get(name)
+        if not isinstance(value, str) or value not in set(allowed):
+            raise self.malformed(f"unknown {name} {value!r}")
+        return allowed(value)
+
+    def amount(self) -> int:
+        amount = self.document.get("amount")
+        # bool is an int in Python, and true is not an amount.
+        if not isinstance(amount, int) or isinstance(amount, bool):
+            raise self.malformed(f"amount {amount!r} is not an integer")
+        return amount
+
+    def key(self) -> str:
+        key = self.document.get("idempotency_key")
+        if not isinstance(key, str):
+            raise self.malformed("no idempotency key")
+        return key
+
+    def metadata(self) -> dict[str, str]:
+        metadata = self.document.get("metadata")
+        if metadata is None:
+            return {}
+        if not isinstance(metadata, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()
+        ):
+            raise self.malformed("metadata is not a map of strings")
+        return dict(metadata)

@@ -2,7 +2,8 @@
 
 The last two digits of the amount (in minor units) choose what the "card" does, so a
 cashier or a test can provoke every awkward case a real terminal produces: a decline, no
-answer, a webhook delivered twice, late, contradicted, or never.
+answer, a webhook delivered twice, late, contradicted, or never. A refund's amount does
+the same for the refund.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from types import TracebackType
@@ -27,26 +28,38 @@ import requests
 
 from pos.payments.server import BackgroundServer
 from pos.payments.signatures import sign
-from pos.payments.terminal import TerminalStatus
+from pos.payments.terminal import TerminalRefundStatus, TerminalStatus
+from pos.payments.wire import (
+    MAX_BODY,
+    BadRequest,
+    PaymentRequest,
+    RefundRequest,
+    allow,
+    conflict,
+    idempotency_key,
+    invalid,
+    not_found,
+    payment_request,
+    read_json,
+    refund_request,
+)
 
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "Pos-Signature"
 DECLINE_CODE = "card_declined"
-MAX_BODY = 64 * 1024
-MAX_METADATA_ITEMS = 50
-MAX_METADATA_TEXT = 500
+REFUND_FAILURE_CODE = "refund_declined"
 
-_KEY = re.compile(r"[\x20-\x7e]{1,255}")
-_CURRENCY = re.compile(r"[A-Z]{3}")
 _PAYMENT_PATH = re.compile(r"/v1/payments/(pay_[0-9a-f]{24})(/cancel)?")
+_REFUND_PATH = re.compile(r"/v1/refunds/(re_[0-9a-f]{24})")
 
 StartResponse = Callable[[str, list[tuple[str, str]]], object]
 Job = Callable[[], None]
 
 
 class Scenario(enum.Enum):
-    """What the terminal does with a payment, chosen by the amount's last two digits."""
+    """What the terminal does with a payment or a refund, chosen by the amount's last two
+    digits (a refund knows all but ``FAILED_AFTER_SUCCEEDED``)."""
 
     APPROVE = "approve"
     DECLINE = "decline"  # ..91
@@ -67,8 +80,23 @@ _SCENARIOS = {
 }
 
 
+# A refund cannot be cancelled, so one ending in 92 stays pending for good; none is
+# contradicted (95 is an ordinary approval).
+_REFUND_SCENARIOS = {
+    91: Scenario.DECLINE,
+    92: Scenario.NO_ANSWER,
+    93: Scenario.WEBHOOK_TWICE,
+    94: Scenario.WEBHOOK_LATE,
+    96: Scenario.NO_WEBHOOK,
+}
+
+
 def scenario_for(amount_minor: int) -> Scenario:
     return _SCENARIOS.get(amount_minor % 100, Scenario.APPROVE)
+
+
+def refund_scenario_for(amount_minor: int) -> Scenario:
+    return _REFUND_SCENARIOS.get(amount_minor % 100, Scenario.APPROVE)
 
 
 @dataclass
@@ -86,8 +114,8 @@ class _Payment:
     def __post_init__(self) -> None:
         self.scenario = scenario_for(self.amount)
 
-    def same_request(self, amount: int, currency: str, metadata: Mapping[str, str]) -> bool:
-        return (amount, currency, dict(metadata)) == (self.amount, self.currency, self.metadata)
+    def same_request(self, request: PaymentRequest) -> bool:
+        return request == (self.amount, self.currency, self.metadata)
 
     def wire(self) -> dict[str, Any]:
         return {
@@ -103,6 +131,40 @@ class _Payment:
         }
 
 
+@dataclass
+class _Refund:
+    id: str
+    payment: str
+    status: TerminalRefundStatus
+    amount: int
+    currency: str
+    idempotency_key: str
+    metadata: dict[str, str]
+    created: int
+    failure_code: str | None = None
+    scenario: Scenario = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.scenario = refund_scenario_for(self.amount)
+
+    def same_request(self, request: RefundRequest) -> bool:
+        return request == (self.payment, self.amount, self.currency, self.metadata)
+
+    def wire(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "object": "refund",
+            "payment": self.payment,
+            "status": str(self.status),
+            "amount": self.amount,
+            "currency": self.currency,
+            "idempotency_key": self.idempotency_key,
+            "metadata": dict(self.metadata),
+            "failure_code": self.failure_code,
+            "created": self.created,
+        }
+
+
 @dataclass(frozen=True)
 class _Event:
     id: str
@@ -110,19 +172,11 @@ class _Event:
     body: bytes  # serialised once: a re-delivery sends exactly the same bytes
 
 
-class _BadRequest(Exception):
-    def __init__(self, status: HTTPStatus, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.kind = kind
-        self.message = message
-
-
 class TerminalSimulator:
     """A terminal on ``http://host:port`` (port 0 picks a free one; see ``url``).
 
     ``start()`` serves on daemon threads and returns self; ``stop()`` shuts down;
-    ``wait()`` blocks until stopped. Payments live in memory only.
+    ``wait()`` blocks until stopped. Payments and refunds live in memory only.
     """
 
     def __init__(
@@ -159,6 +213,9 @@ class TerminalSimulator:
         self._lock = threading.Condition()
         self._payments: dict[str, _Payment] = {}
         self._by_key: dict[str, _Payment] = {}
+        # Refund keys are a namespace of their own, as each endpoint's are at Stripe's.
+        self._refunds: dict[str, _Refund] = {}
+        self._refunds_by_key: dict[str, _Refund] = {}
         self._jobs: list[tuple[float, int, Job]] = []
         self._sequence = itertools.count()
         self._requests_seen = 0
@@ -257,6 +314,12 @@ class TerminalSimulator:
             return len(self._payments)
 
     @property
+    def refund_count(self) -> int:
+        """Refunds the terminal holds: what it would have given back, at most once each."""
+        with self._lock:
+            return len(self._refunds)
+
+    @property
     def webhook_attempts(self) -> int:
         """Webhook POSTs made, re-deliveries and retries included."""
         with self._lock:
@@ -272,7 +335,7 @@ class TerminalSimulator:
         headers: list[tuple[str, str]] = []
         try:
             status, document = self._route(environ, method, path, headers)
-        except _BadRequest as refused:
+        except BadRequest as refused:
             status = refused.status
             document = {"error": {"type": refused.kind, "message": refused.message}}
         log.info(
@@ -293,51 +356,59 @@ class TerminalSimulator:
         given = environ.get("HTTP_AUTHORIZATION", "").encode("utf-8", "replace")
         if not hmac.compare_digest(given, self._expected_auth):
             headers.append(("WWW-Authenticate", 'Bearer realm="terminal"'))
-            raise _BadRequest(
+            raise BadRequest(
                 HTTPStatus.UNAUTHORIZED, "authentication_error", "missing or wrong API key"
             )
         if path == "/v1/payments":
-            _allow(method, "POST", headers)
+            allow(method, "POST", headers)
             return self._create(environ)
+        if path == "/v1/refunds":
+            allow(method, "POST", headers)
+            return self._create_refund(environ)
+        refund = _REFUND_PATH.fullmatch(path)
+        if refund is not None:
+            allow(method, "GET", headers)
+            with self._lock:
+                return HTTPStatus.OK, self._find_refund(refund.group(1)).wire()
         match = _PAYMENT_PATH.fullmatch(path)
         if match is None:
-            raise _BadRequest(HTTPStatus.NOT_FOUND, "not_found", f"no such resource: {path}")
+            raise not_found(f"no such resource: {path}")
         payment_id, cancel = match.groups()
         if cancel:
-            _allow(method, "POST", headers)
+            allow(method, "POST", headers)
             return HTTPStatus.OK, self._cancel(payment_id)
-        _allow(method, "GET", headers)
+        allow(method, "GET", headers)
         with self._lock:
             return HTTPStatus.OK, self._find(payment_id).wire()
 
     def _find(self, payment_id: str) -> _Payment:
         payment = self._payments.get(payment_id)
         if payment is None:
-            raise _BadRequest(HTTPStatus.NOT_FOUND, "not_found", f"no payment {payment_id}")
+            raise not_found(f"no payment {payment_id}")
         return payment
 
+    def _find_refund(self, refund_id: str) -> _Refund:
+        refund = self._refunds.get(refund_id)
+        if refund is None:
+            raise not_found(f"no refund {refund_id}")
+        return refund
+
     def _create(self, environ: dict[str, Any]) -> tuple[HTTPStatus, dict[str, Any]]:
-        key = environ.get("HTTP_IDEMPOTENCY_KEY", "")
-        if not _KEY.fullmatch(key):
-            raise _invalid("an Idempotency-Key header of 1-255 printable characters is required")
-        amount, currency, metadata = _payment_request(_read_json(environ))
+        key = idempotency_key(environ)
+        request = payment_request(read_json(environ))
         with self._lock:
             known = self._by_key.get(key)
             if known is not None:
-                if not known.same_request(amount, currency, metadata):
-                    raise _BadRequest(
-                        HTTPStatus.CONFLICT,
-                        "idempotency_error",
-                        f"Idempotency-Key {key!r} was already used with a different request",
-                    )
+                if not known.same_request(request):
+                    raise conflict(key)
                 return HTTPStatus.OK, known.wire()
             payment = _Payment(
                 id=f"pay_{secrets.token_hex(12)}",
                 status=TerminalStatus.PENDING,
-                amount=amount,
-                currency=currency,
+                amount=request.amount,
+                currency=request.currency,
                 idempotency_key=key,
-                metadata=metadata,
+                metadata=request.metadata,
                 created=int(time.time()),
             )
             self._payments[payment.id] = payment
@@ -346,6 +417,50 @@ class TerminalSimulator:
                 self._schedule(self.decision_delay, lambda: self._decide(payment.id))
             log.info("payment %s created: %s", payment.id, payment.scenario.value)
             return HTTPStatus.CREATED, payment.wire()
+
+    def _create_refund(self, environ: dict[str, Any]) -> tuple[HTTPStatus, dict[str, Any]]:
+        key = idempotency_key(environ)
+        request = refund_request(read_json(environ))
+        with self._lock:
+            # The key first: a replayed refund has used up the amount it is checked against.
+            known = self._refunds_by_key.get(key)
+            if known is not None:
+                if not known.same_request(request):
+                    raise conflict(key)
+                return HTTPStatus.OK, known.wire()
+            payment = self._payments.get(request.payment)
+            if payment is None:
+                raise not_found(f"no payment {request.payment}")
+            if payment.status is not TerminalStatus.SUCCEEDED:
+                raise invalid(f"payment {payment.id} is {payment.status}: nothing to refund")
+            if request.currency != payment.currency:
+                raise invalid(f"payment {payment.id} was taken in {payment.currency}")
+            left = payment.amount - sum(
+                refund.amount
+                for refund in self._refunds.values()
+                if refund.payment == payment.id and refund.status is not TerminalRefundStatus.FAILED
+            )
+            if request.amount > left:
+                raise invalid(
+                    f"amount {request.amount} is more than the {left} left to refund "
+                    f"on payment {payment.id}"
+                )
+            refund = _Refund(
+                id=f"re_{secrets.token_hex(12)}",
+                payment=payment.id,
+                status=TerminalRefundStatus.PENDING,
+                amount=request.amount,
+                currency=request.currency,
+                idempotency_key=key,
+                metadata=request.metadata,
+                created=int(time.time()),
+            )
+            self._refunds[refund.id] = refund
+            self._refunds_by_key[key] = refund
+            if refund.scenario is not Scenario.NO_ANSWER:
+                self._schedule(self.decision_delay, lambda: self._decide_refund(refund.id))
+            log.info("refund %s of %s created: %s", refund.id, payment.id, refund.scenario.value)
+            return HTTPStatus.CREATED, refund.wire()
 
     def _cancel(self, payment_id: str) -> dict[str, Any]:
         with self._lock:
@@ -372,13 +487,7 @@ class TerminalSimulator:
                 payment.status = TerminalStatus.SUCCEEDED
             log.info("payment %s %s", payment.id, payment.status)
             event = self._event(payment, f"payment.{payment.status}")
-            if scenario is Scenario.NO_WEBHOOK:
-                return
-            if scenario is Scenario.WEBHOOK_LATE:
-                self._schedule(self.late_delay, lambda: self._send(event))
-            elif scenario is Scenario.WEBHOOK_TWICE:
-                self._send(event, then=lambda: self._send(event))
-            elif scenario is Scenario.FAILED_AFTER_SUCCEEDED:
+            if scenario is Scenario.FAILED_AFTER_SUCCEEDED:
                 # The payment stays succeeded; only the event says otherwise, and only
                 # once the first one has been delivered, so the order is the hostile one.
                 contradiction = replace(
@@ -387,15 +496,37 @@ class TerminalSimulator:
                 failed = self._event(contradiction, "payment.failed")
                 self._send(event, then=lambda: self._send(failed))
             else:
-                self._send(event)
+                self._announce(event, scenario)
 
-    def _event(self, payment: _Payment, kind: str) -> _Event:
+    def _decide_refund(self, refund_id: str) -> None:
+        with self._lock:
+            refund = self._refunds[refund_id]
+            if refund.scenario is Scenario.DECLINE:
+                refund.status = TerminalRefundStatus.FAILED
+                refund.failure_code = REFUND_FAILURE_CODE
+            else:
+                refund.status = TerminalRefundStatus.SUCCEEDED
+            log.info("refund %s %s", refund.id, refund.status)
+            self._announce(self._event(refund, f"refund.{refund.status}"), refund.scenario)
+
+    def _announce(self, event: _Event, scenario: Scenario) -> None:
+        """Deliver a decision's webhook as the scenario has it; call with the lock held."""
+        if scenario is Scenario.NO_WEBHOOK:
+            return
+        if scenario is Scenario.WEBHOOK_LATE:
+            self._schedule(self.late_delay, lambda: self._send(event))
+        elif scenario is Scenario.WEBHOOK_TWICE:
+            self._send(event, then=lambda: self._send(event))
+        else:
+            self._send(event)
+
+    def _event(self, subject: _Payment | _Refund, kind: str) -> _Event:
         event_id = f"evt_{secrets.token_hex(12)}"
         document = {
             "id": event_id,
             "type": kind,
             "created": int(time.time()),
-            "data": {"object": payment.wire()},
+            "data": {"object": subject.wire()},
         }
         return _Event(event_id, kind, json.dumps(document).encode())
 
@@ -457,56 +588,3 @@ class TerminalSimulator:
                 job()
             except Exception:
                 log.exception("terminal simulator job failed")
-
-
-def _allow(method: str, allowed: str, headers: list[tuple[str, str]]) -> None:
-    if method != allowed:
-        headers.append(("Allow", allowed))
-        raise _BadRequest(
-            HTTPStatus.METHOD_NOT_ALLOWED, "invalid_request_error", f"use {allowed} here"
-        )
-
-
-def _invalid(message: str) -> _BadRequest:
-    return _BadRequest(HTTPStatus.BAD_REQUEST, "invalid_request_error", message)
-
-
-def _read_json(environ: dict[str, Any]) -> object:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        raise _invalid("bad Content-Length") from None
-    if not 0 < length <= MAX_BODY:
-        raise _invalid("a JSON body is required")
-    try:
-        return json.loads(environ["wsgi.input"].read(length))
-    except (ValueError, RecursionError):
-        raise _invalid("the body is not valid JSON") from None
-
-
-def _payment_request(body: object) -> tuple[int, str, dict[str, str]]:
-    if not isinstance(body, dict):
-        raise _invalid("the body must be a JSON object")
-    unknown = set(body) - {"amount", "currency", "metadata"}
-    if unknown:
-        raise _invalid(f"unknown field(s): {', '.join(sorted(unknown))}")
-    amount = body.get("amount")
-    currency = body.get("currency")
-    metadata = body.get("metadata", {})
-    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-        raise _invalid("amount must be a positive integer in minor units")
-    if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
-        raise _invalid("currency must be an ISO 4217 code such as TRY")
-    if (
-        not isinstance(metadata, dict)
-        or len(metadata) > MAX_METADATA_ITEMS
-        or not all(
-            isinstance(k, str)
-            and isinstance(v, str)
-            and len(k) <= MAX_METADATA_TEXT
-            and len(v) <= MAX_METADATA_TEXT
-            for k, v in metadata.items()
-        )
-    ):
-        raise _invalid("metadata must be a small object of strings")
-    return amount, currency, metadata

@@ -27,6 +27,26 @@ class TerminalPayment:
     decline_code: str | None = None
 
 
+class TerminalRefundStatus(enum.StrEnum):
+    PENDING = "pending"  # asked of the card's issuer, not answered yet
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # refused: the money stays where it was
+
+
+@dataclass(frozen=True)
+class TerminalRefund:
+    """Money going back to the card a terminal payment took it from."""
+
+    id: str  # the terminal's refund id, "re_..."
+    payment: str  # the terminal payment it returns money from, "pay_..."
+    status: TerminalRefundStatus
+    amount_minor: int
+    currency: str
+    idempotency_key: str
+    metadata: Mapping[str, str]  # {"refund_id": "7", "payment_id": "42"}
+    failure_code: str | None = None
+
+
 class TerminalError(Exception):
     """Anything that went wrong talking to the terminal."""
 
@@ -65,3 +85,22 @@ class PaymentTerminal(Protocol):
     def get_payment(self, terminal_payment_id: str) -> TerminalPayment: ...
 
     def cancel_payment(self, terminal_payment_id: str) -> TerminalPayment: ...
+
+    def refund_payment(
+        self,
+        terminal_payment_id: str,
+        *,
+        amount_minor: int,
+        currency: str,
+        idempotency_key: str,
+        refund_id: int,
+        payment_id: int,
+    ) -> TerminalRefund:
+        """Give back ``amount_minor`` of a succeeded payment: all of it or a part.
+
+        Idempotent by key like ``start_payment``: asking again with the same key and the
+        same request answers the same refund, never a second one.
+        """
+        ...
+
+    def get_refund(self, terminal_refund_id: str) -> TerminalRefund: ...

@@ -30,6 +30,7 @@ from pos.services.card_payments import (
     unresolved_card_payments,
 )
 from pos.services.payment_events import match_unmatched_events
+from pos.services.refunds import start_refund, unresolved_refunds
 from pos.store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -111,7 +112,23 @@ class Poller:
                 still += 1
             if after is not None and after.status is not view.status and self.on_change:
                 self.on_change(view.payment_id)
+        still += self._refunds()
         match_unmatched_events(self._uow())
+        return still
+
+    def _refunds(self) -> int:
+        """Send or ask after this till's card refunds; how many still wait for a word."""
+        waiting = unresolved_refunds(self._uow(), self._till_id)
+        if isinstance(waiting, Err):
+            log.error("poller: cannot read the unresolved refunds: %s", waiting.code)
+            return 0
+        still = 0
+        for view in waiting.value:
+            after = start_refund(self._uow(), self._terminal, view.refund_id)
+            if isinstance(after, Err) or after.value.unresolved:
+                still += 1
+            elif self.on_change is not None:
+                self.on_change(view.payment_id)
         return still
 
     def _reconcile(self, view: CardPaymentView) -> CardPaymentView | None:

@@ -19,7 +19,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -38,16 +38,24 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from pos.domain.money import MAX_PRICE_MINOR, Money
-from pos.domain.payments import MAX_PROVIDER_LENGTH, PaymentMethod, PaymentStatus, Settler
 from pos.domain.pricing import PriceLine
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
 from pos.domain.text import clean_text
 from pos.services._pricing import load_coupon, price_sale
 from pos.services._support import audit, is_id, use_case
 from pos.services.cart import CART_COLUMNS, CartState, cart_state, lock_cart
-from pos.services.payments import Settlement, finalise_paid, receipt_of
 from pos.services.reservations import hold_cart_reservations, reserve_line
+from pos.services.tenders import Card as Card
+from pos.services.tenders import (
+    Cash,
+    Sale,
+    Tender,
+    amount,
+    check_tender,
+    clean_key,
+    sale_of,
+    take_tender,
+)
 from pos.services.users import acting_user
 from pos.store.models import CartStatus, OrderStatus, RedemptionState
 from pos.store.prepared import Prepared
@@ -63,23 +71,7 @@ from pos.store.tables import (
 )
 from pos.store.uow import UnitOfWork
 
-MAX_KEY_LENGTH = 255
-MAX_TENDERED_MINOR = 100 * MAX_PRICE_MINOR
 MAX_DETAIL_LENGTH = 1000
-
-
-@dataclass(frozen=True)
-class Cash:
-    given_minor: int
-    """What the customer handed over."""
-
-
-@dataclass(frozen=True)
-class Card:
-    provider: str = "terminal"
-
-
-Tender = Cash | Card
 
 
 @dataclass(frozen=True)
@@ -90,19 +82,6 @@ class SaleDetails:
     billing_address: str | None = None
     shipping_address: str | None = None
     shipping_method: str | None = None
-
-
-@dataclass(frozen=True)
-class Sale:
-    """What checkout answers: the order, its payment and where it stands."""
-
-    order_id: UUID
-    payment_id: int
-    status: PaymentStatus
-    total_minor: int
-    currency: str
-    change_minor: int | None = None
-    receipt: str | None = None
 
 
 _LINES = Prepared(
@@ -166,7 +145,6 @@ def _bound(**values: object) -> dict[str, object]:
 _INSERT_ORDER = _inserting(orders)
 _INSERT_ITEM = _inserting(order_items)
 _INSERT_REDEMPTION = _inserting(redemptions)
-_INSERT_PAYMENT = _inserting(payments, returning=payments.c.id)
 _BY_KEY = Prepared(
     select(
         orders.c.id,
@@ -179,7 +157,11 @@ _BY_KEY = Prepared(
         payments.c.change_minor,
     )
     .join(payments, payments.c.order_id == orders.c.id)
-    .where(orders.c.idempotency_key == bindparam("b_key"))
+    # The first tender carries the checkout's key; later ones have their own.
+    .where(
+        orders.c.idempotency_key == bindparam("b_key"),
+        payments.c.idempotency_key == bindparam("b_key"),
+    )
 )
 
 
@@ -201,14 +183,9 @@ def checkout(
     cashier carries the new one on its order and receipt, and the audit log keeps who
     rang it up. Without ``cashier_id`` the cart's cashier stands.
     """
-    key = _clean_key(idempotency_key)
-    shown = _amount(shown_total_minor)
-    if not isinstance(tender, Cash | Card) or (
-        isinstance(tender, Card) and not _is_provider(tender.provider)
-    ):
-        raise Refused(Code.INVALID_TENDER)
-    if isinstance(tender, Cash):
-        _amount(tender.given_minor)
+    key = clean_key(idempotency_key)
+    shown = amount(shown_total_minor)
+    tender = check_tender(tender)
     extra = _clean_details(details or SaleDetails())
     digest = _digest(cart_id, shown, tender, extra)
     try:
@@ -286,11 +263,6 @@ def _checkout_once(
             uow.commit()
             return Err(Code.PRICE_CHANGED, changed=Changed.CART if stale else Changed.NOTHING)
         total = priced.quote.total_minor
-        change = None
-        if isinstance(tender, Cash):
-            if tender.given_minor < total:
-                raise Refused(Code.CASH_SHORT, total=Money(total, cart.currency))
-            change = tender.given_minor - total
         order_id = uuid.uuid4()
         _INSERT_ORDER.execute(
             connection,
@@ -350,31 +322,18 @@ def _checkout_once(
                     created_at=now,
                 ),
             )
-        payment_id = _INSERT_PAYMENT.one(
-            connection,
-            _bound(
-                order_id=order_id,
-                method=PaymentMethod.CASH if isinstance(tender, Cash) else PaymentMethod.CARD,
-                provider=tender.provider if isinstance(tender, Card) else None,
-                idempotency_key=key,
-                status=PaymentStatus.INITIATED,
-                amount_minor=total,
-                currency=cart.currency,
-                tendered_minor=tender.given_minor if isinstance(tender, Cash) else None,
-                change_minor=change,
-                created_at=now,
-                updated_at=now,
-            ),
-        ).id
         if cashier != cart.cashier_id:
             _hand_over(uow, cart, cashier, order_id, now)
-        sale = Sale(order_id, payment_id, PaymentStatus.INITIATED, total, cart.currency, change)
-        if isinstance(tender, Cash):
-            # The cash is in the drawer: paid now, in this same transaction, through the
-            # finalisation a card's success goes through, so no cash sale is left halfway.
-            settled = finalise_paid(connection, payment_id, now, Settler.CASH)
-            assert isinstance(settled, Settlement), settled  # it was made initiated above
-            sale = replace(sale, status=PaymentStatus.PAID, receipt=settled.receipt)
+        payment_id, _settled = take_tender(
+            connection,
+            now,
+            order_id=order_id,
+            due_minor=total,
+            currency=cart.currency,
+            tender=tender,
+            key=key,
+        )
+        sale = sale_of(connection, payment_id)
         uow.commit()
     return sale
 
@@ -457,39 +416,7 @@ def _replay(connection: Connection, key: str, digest: str) -> Sale | Err | None:
         return None
     if row.request_digest != digest:
         return Err(Code.IDEMPOTENCY_KEY_REUSED)
-    status = PaymentStatus(row.status)
-    receipt = None
-    if status is PaymentStatus.PAID:
-        receipt = receipt_of(connection, row.id)
-    return Sale(
-        row.id, row.payment_id, status, row.total_minor, row.currency, row.change_minor, receipt
-    )
-
-
-def _is_provider(value: object) -> bool:
-    """A card provider's name as the payments table keeps it."""
-    return isinstance(value, str) and 0 < len(value) <= MAX_PROVIDER_LENGTH and value.isprintable()
-
-
-def _clean_key(value: object) -> str:
-    if (
-        not isinstance(value, str)
-        or not 0 < len(value) <= MAX_KEY_LENGTH
-        or not value.isprintable()
-        or value != value.strip()
-    ):
-        raise Refused(Code.INVALID_IDEMPOTENCY_KEY)
-    return value
-
-
-def _amount(value: object) -> int:
-    if (
-        not isinstance(value, int)
-        or isinstance(value, bool)
-        or not 0 <= value <= MAX_TENDERED_MINOR
-    ):
-        raise Refused(Code.INVALID_AMOUNT)
-    return value
+    return sale_of(connection, row.payment_id)
 
 
 def _clean_details(details: object) -> dict[str, str | None]:
@@ -514,6 +441,7 @@ def _digest(cart_id: int, shown: int, tender: Tender, extra: Mapping[str, str | 
         "total": shown,
         "tender": type(tender).__name__,
         "given": tender.given_minor if isinstance(tender, Cash) else None,
+        "amount": tender.amount_minor,
         "details": extra,
     }
     return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()

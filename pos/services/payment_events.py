@@ -35,6 +35,7 @@ from pos.domain.payments import (
     MAX_EVENT_ID_LENGTH,
     MAX_PROVIDER_LENGTH,
     MAX_TERMINAL_ID_LENGTH,
+    REFUND_EVENT_OUTCOMES,
     PaymentMethod,
     PaymentStatus,
     Settler,
@@ -44,6 +45,7 @@ from pos.domain.payments import (
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
 from pos.services._support import use_case
 from pos.services.payments import Settlement, finalise_failed, finalise_paid
+from pos.services.refunds import apply_refund_event
 from pos.store.models import EventOutcome
 from pos.store.tables import payment_conflicts, payment_events, payments
 from pos.store.uow import UnitOfWork
@@ -90,6 +92,8 @@ def apply_payment_event(uow: UnitOfWork, event: object) -> Result[EventReceipt]:
                     terminal_payment_id=checked.terminal_payment_id,
                     payment_id=None,
                     claimed_payment_id=checked.payment_id,
+                    refund_id=checked.refund_id,
+                    terminal_refund_id=checked.terminal_refund_id,
                     amount_minor=checked.amount_minor,
                     currency=checked.currency,
                     source=checked.source,
@@ -155,6 +159,8 @@ def _event_payment_join() -> Any:
 def _apply(
     connection: Connection, event_row: int, event: TerminalEvent, now: datetime, hold: timedelta
 ) -> tuple[EventReceipt, Changed]:
+    if event.is_refund:
+        return _apply_refund(connection, event_row, event, now)
     payment = _find_payment(connection, event)
     outcome, status, changed = EventOutcome.UNMATCHED, None, Changed.NOTHING
     conflict = None
@@ -163,15 +169,7 @@ def _apply(
         if conflict is not None:
             _record_conflict(connection, payment, event_row, event, conflict, now)
             changed |= Changed.ORDERS
-    connection.execute(
-        update(payment_events)
-        .where(payment_events.c.id == event_row)
-        .values(
-            outcome=outcome,
-            payment_id=payment.id if payment is not None else None,
-            applied_at=now if outcome is EventOutcome.APPLIED else None,
-        )
-    )
+    _mark(connection, event_row, outcome, payment.id if payment is not None else None, now)
     if outcome is EventOutcome.UNMATCHED:
         log.warning("event %s: no payment %s here; kept", event.event_id, event.payment_id)
     receipt = EventReceipt(
@@ -183,6 +181,42 @@ def _apply(
         conflict is not None,
     )
     return receipt, changed
+
+
+def _apply_refund(
+    connection: Connection, event_row: int, event: TerminalEvent, now: datetime
+) -> tuple[EventReceipt, Changed]:
+    """A refund event: applied to its refund through the refund's own state machine."""
+    outcome, payment_id, changed = apply_refund_event(connection, event, now)
+    _mark(connection, event_row, outcome, payment_id, now)
+    status = None
+    if payment_id is not None:
+        status = PaymentStatus(
+            connection.execute(
+                select(payments.c.status).where(payments.c.id == payment_id)
+            ).scalar_one()
+        )
+    if outcome is EventOutcome.UNMATCHED:
+        log.warning("event %s: no refund %s here; kept", event.event_id, event.refund_id)
+    return EventReceipt(event.event_id, outcome, False, payment_id, status), changed
+
+
+def _mark(
+    connection: Connection,
+    event_row: int,
+    outcome: EventOutcome,
+    payment_id: int | None,
+    now: datetime,
+) -> None:
+    connection.execute(
+        update(payment_events)
+        .where(payment_events.c.id == event_row)
+        .values(
+            outcome=outcome,
+            payment_id=payment_id,
+            applied_at=now if outcome is EventOutcome.APPLIED else None,
+        )
+    )
 
 
 def _find_payment(connection: Connection, event: TerminalEvent) -> Any:
@@ -333,6 +367,8 @@ def _stored_event(row: Any) -> TerminalEvent:
         currency=row.currency,
         source=Settler(row.source),
         payload=row.payload,
+        refund_id=row.refund_id,
+        terminal_refund_id=row.terminal_refund_id,
     )
 
 
@@ -344,7 +380,15 @@ def _checked(event: object) -> TerminalEvent:
         is_identifier(event.provider, MAX_PROVIDER_LENGTH)
         and is_identifier(event.event_id, MAX_EVENT_ID_LENGTH)
         and is_identifier(event.terminal_payment_id, MAX_TERMINAL_ID_LENGTH)
-        and event.type in EVENT_OUTCOMES
+        and (event.type in EVENT_OUTCOMES or event.type in REFUND_EVENT_OUTCOMES)
+        and (
+            event.refund_id is None
+            or (type(event.refund_id) is int and 0 < event.refund_id < 2**63)
+        )
+        and (
+            event.terminal_refund_id is None
+            or is_identifier(event.terminal_refund_id, MAX_TERMINAL_ID_LENGTH)
+        )
         and (
             event.payment_id is None
             or (type(event.payment_id) is int and 0 < event.payment_id < 2**63)

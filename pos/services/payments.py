@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, bindparam, insert, literal_column, select, update
+from sqlalchemy import Connection, bindparam, func, insert, literal_column, select, update
 
 from pos.domain.payments import MAX_TERMINAL_ID_LENGTH, PaymentStatus, Settler, sources_of
 from pos.domain.receipt import receipt_label
@@ -134,9 +134,30 @@ _ISSUE_RECEIPT = Prepared(
         issued_at=bindparam("b_now"),
     )
 )
+# The order's row, locked: whoever settles a tender of it, voids it or adds a tender
+# to it goes through here first, so "do the settled tenders cover the total?" is asked
+# by one transaction at a time (two cards settling at once pay the order once).
+_LOCK_ORDER = Prepared(
+    select(
+        orders.c.status,
+        orders.c.total_minor,
+        orders.c.currency,
+        orders.c.cart_id,
+        orders.c.void_requested_at,
+    )
+    .where(orders.c.id == bindparam("b_order"))
+    .with_for_update()
+)
+_ORDER_OF = Prepared(select(payments.c.order_id).where(payments.c.id == bindparam("b_payment")))
+_SETTLED = Prepared(
+    select(func.coalesce(func.sum(payments.c.amount_minor), 0).label("settled")).where(
+        payments.c.order_id == bindparam("b_order"),
+        payments.c.status == literal_column("'paid'"),
+    )
+)
 _ORDER_PAID = Prepared(
     update(orders)
-    .where(orders.c.id == bindparam("b_order"))
+    .where(orders.c.id == bindparam("b_order"), orders.c.status == literal_column("'pending'"))
     .values(
         status=OrderStatus.PAID,
         receipt_number=bindparam("b_number"),
@@ -187,6 +208,13 @@ class Settlement:
     change_minor: int | None = None
     oversold: int = 0
     """Units sold that the shelf no longer had (recorded for a manager)."""
+    due_minor: int = 0
+    """What the sale still wants after this payment: more than 0 when a tender paid part."""
+
+    @property
+    def order_paid(self) -> bool:
+        """The sale is paid (it has its receipt), not only this tender."""
+        return self.receipt is not None
 
 
 @use_case
@@ -234,7 +262,8 @@ def _clean_provider_id(value: object) -> str | None:
 def mark_paid(
     uow: UnitOfWork, payment_id: int, *, settler: Settler | None = None
 ) -> Result[Settlement]:
-    """The payment succeeded: consume the stock, number the receipt, close the sale."""
+    """The payment succeeded; if the sale's settled tenders now cover its total, consume
+    the stock, number the receipt and close the sale."""
     with uow:
         settled = finalise_paid(uow.connection, payment_id, uow.now(), settler)
         if isinstance(settled, Err):
@@ -242,22 +271,45 @@ def mark_paid(
         if not settled.applied:
             return Ok(settled)
         uow.commit()
-    return Ok(settled, Changed.ORDERS | Changed.STOCK | Changed.CART | Changed.COUPONS)
+    return Ok(settled, settled_changes(settled))
+
+
+def settled_changes(settled: Settlement) -> Changed:
+    """What a tender that settled changed: only the order, or the whole sale it paid."""
+    if settled.order_paid:
+        return Changed.ORDERS | Changed.STOCK | Changed.CART | Changed.COUPONS
+    return Changed.ORDERS
 
 
 def finalise_paid(
     connection: Connection, payment_id: int, now: datetime, settler: Settler | None = None
 ) -> Settlement | Err:
-    """Make the payment's sale paid, inside the caller's transaction; exactly once.
+    """Settle the tender, and make its sale paid if the settled tenders now cover the
+    total, inside the caller's transaction; each exactly once.
 
-    ``mark_paid`` runs it in a unit of work of its own; a cash checkout runs it in
-    the checkout's, so a cash sale is never left half-finished.
+    ``mark_paid`` runs it in a unit of work of its own; a cash tender runs it in the
+    transaction that takes it, so a cash sale is never left half-finished. The order's
+    row is locked before the tender moves (the order, then its payments, as everywhere),
+    so of two tenders settling at once the second sees the first and the order is paid
+    by whichever completes it, once.
     """
+    _lock_order_of(connection, payment_id)
     moved = _move(connection, payment_id, PaymentStatus.PAID, now, settler)
     if isinstance(moved, Settlement | Err):
         return moved
     assert isinstance(payment_id, int)
     order_id = moved.order_id
+    order_row = _LOCK_ORDER.one(connection, {"b_order": order_id})  # held since before the move
+    due = order_row.total_minor - settled_minor(connection, order_id)
+    if order_row.status != OrderStatus.PENDING or due > 0:
+        return Settlement(
+            payment_id,
+            order_id,
+            PaymentStatus.PAID,
+            True,
+            change_minor=moved.change_minor,
+            due_minor=max(due, 0),
+        )
     lines = _ORDER.execute(connection, {"b_order": order_id})
     order = lines[0]
     items = [(line.product_id, line.quantity) for line in lines]
@@ -326,14 +378,24 @@ def finalise_failed(
 ) -> Settlement | Err:
     """End the payment failed or cancelled inside the caller's transaction; exactly once.
 
-    The sale's goods go back to its cart, held for ``hold`` (the shop's cart hold).
+    When no other tender of the sale is settled, the sale goes back to its cart, its
+    goods held for ``hold`` (the shop's cart hold), to change or pay again. When one is,
+    the sale stays open at the till with what is still due, its goods held for it: the
+    customer pays the rest another way, or the sale is voided and the tenders go back.
     """
     if status not in (PaymentStatus.FAILED, PaymentStatus.CANCELLED):
         raise ValueError("a payment fails as failed or cancelled")
+    _lock_order_of(connection, payment_id)
     moved = _move(connection, payment_id, status, now, settler)
     if isinstance(moved, Settlement | Err):
         return moved
+    assert isinstance(payment_id, int)
     order_id = moved.order_id
+    order_row = _LOCK_ORDER.one(connection, {"b_order": order_id})
+    settled = settled_minor(connection, order_id)
+    if order_row.status != OrderStatus.PENDING or settled:
+        due = max(order_row.total_minor - settled, 0)
+        return Settlement(payment_id, order_id, status, True, due_minor=due)
     cart_id = connection.execute(
         update(orders)
         .where(orders.c.id == order_id)
@@ -351,8 +413,7 @@ def finalise_failed(
         .where(carts.c.id == cart_id, carts.c.status == CartStatus.CHECKING_OUT)
         .values(status=CartStatus.OPEN, updated_at=now)
     )
-    assert isinstance(payment_id, int)
-    return Settlement(payment_id, order_id, status, True)
+    return Settlement(payment_id, order_id, status, True, due_minor=order_row.total_minor)
 
 
 def _move(
@@ -385,6 +446,25 @@ def _move(
         )
     log.warning("payment %s: %s -> %s refused by the state machine", payment_id, status, target)
     return Err(Code.PAYMENT_TRANSITION_FORBIDDEN, {"current": status, "target": target})
+
+
+def _lock_order_of(connection: Connection, payment_id: object) -> None:
+    """Lock the order of the payment about to move, before the payment's own row."""
+    if is_id(payment_id):
+        owner = _ORDER_OF.first(connection, {"b_payment": payment_id})
+        if owner is not None:
+            _LOCK_ORDER.first(connection, {"b_order": owner.order_id})
+
+
+def settled_minor(connection: Connection, order_id: UUID) -> int:
+    """What the order's settled tenders add up to (change not counted: it went back)."""
+    return int(_SETTLED.one(connection, {"b_order": order_id}).settled)
+
+
+def lock_order(connection: Connection, order_id: UUID) -> Any:
+    """The order's status, total, currency, cart and void request, its row locked for
+    this transaction; None if there is no such order."""
+    return _LOCK_ORDER.first(connection, {"b_order": order_id})
 
 
 def receipt_of(connection: Connection, order_id: UUID) -> str | None:

@@ -18,6 +18,7 @@ from pos.domain.receipt import (
     DEFAULT_LOCALE,
     ReceiptData,
     ReceiptLine,
+    ReceiptTender,
     render_receipt,
     tax_summary,
 )
@@ -103,13 +104,22 @@ def _load(connection: Connection, order_id: UUID) -> ReceiptData:
     issued_at = order.issued_at or order.paid_at
     if OrderStatus(order.status) is not OrderStatus.PAID or order.receipt_number is None:
         raise Refused(Code.ORDER_NOT_PAID)
-    payment = connection.execute(
-        select(payments.c.method, payments.c.tendered_minor, payments.c.change_minor)
-        .where(payments.c.order_id == order_id, payments.c.status.in_(_SETTLED))
-        .order_by(payments.c.id.desc())
-        .limit(1)
-    ).first()
-    if payment is None or issued_at is None:
+    tenders = tuple(
+        ReceiptTender(
+            PaymentMethod(row.method), row.amount_minor, row.tendered_minor, row.change_minor
+        )
+        for row in connection.execute(
+            select(
+                payments.c.method,
+                payments.c.amount_minor,
+                payments.c.tendered_minor,
+                payments.c.change_minor,
+            )
+            .where(payments.c.order_id == order_id, payments.c.status.in_(_SETTLED))
+            .order_by(payments.c.id)
+        )
+    )
+    if not tenders or issued_at is None:
         raise Refused(Code.ORDER_NOT_PAID)
     lines = tuple(
         ReceiptLine(
@@ -141,7 +151,6 @@ def _load(connection: Connection, order_id: UUID) -> ReceiptData:
         tax_minor=order.tax_minor,
         total_minor=order.total_minor,
     )
-    method = PaymentMethod(payment.method)
     return ReceiptData(
         header=tuple(order.receipt_header.splitlines()) if order.receipt_header else (),
         till_code=order.till_code,
@@ -157,8 +166,6 @@ def _load(connection: Connection, order_id: UUID) -> ReceiptData:
         taxes=taxes,
         tax_minor=order.tax_minor,
         total_minor=order.total_minor,
-        tender=method,
-        tendered_minor=payment.tendered_minor if method is PaymentMethod.CASH else None,
-        change_minor=payment.change_minor if method is PaymentMethod.CASH else None,
+        tenders=tenders,
         time_zone=order.time_zone,
     )

@@ -39,7 +39,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from pos.domain.coupons import CouponKind
 from pos.domain.coupons import RedemptionState as RedemptionState
 from pos.domain.payments import EventOutcome as EventOutcome
-from pos.domain.payments import PaymentMethod, PaymentStatus
+from pos.domain.payments import PaymentMethod, PaymentStatus, RefundStatus
 from pos.domain.sales import CartStatus as CartStatus
 from pos.domain.sales import OrderStatus as OrderStatus
 from pos.domain.sales import ReservationStatus as ReservationStatus
@@ -376,6 +376,9 @@ class Order(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    void_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When the cashier voided it with tenders settled: it ends once they are paid back."""
+    void_requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class OrderItem(Base):
@@ -444,6 +447,9 @@ class PaymentEvent(Base):
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), index=True)
     claimed_payment_id: Mapped[int | None] = mapped_column(BigInteger)
     """The till's payment id the event names; no reference, as it may be one not known here."""
+    refund_id: Mapped[int | None] = mapped_column(BigInteger)
+    """A refund event's refund, as the till named it (matched like ``claimed_payment_id``)."""
+    terminal_refund_id: Mapped[str | None] = mapped_column(String(128))
     amount_minor: Mapped[int | None] = mapped_column(BigInteger)
     currency: Mapped[str | None] = mapped_column(String(3))
     source: Mapped[str] = mapped_column(String(16))
@@ -451,6 +457,35 @@ class PaymentEvent(Base):
     payload: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Refund(Base):
+    """Money given back on one settled tender: from the drawer for cash, through the
+    terminal's refund call for a card (confirmed by its webhook or poll)."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        Index("ix_refunds_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
+    order_id: Mapped[UUID] = mapped_column(ForeignKey("orders.id"), index=True)
+    method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "payment_method"))
+    provider: Mapped[str | None] = mapped_column(String(32))
+    provider_refund_id: Mapped[str | None] = mapped_column(String(128))
+    idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
+    status: Mapped[RefundStatus] = mapped_column(_enum(RefundStatus, "refund_status"))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(32))
+    """Why: ``void`` (the sale was voided before it was paid) or a return's reason."""
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    settled_by: Mapped[str | None] = mapped_column(String(16))
+    failure_code: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class PaymentConflict(Base):

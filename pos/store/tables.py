@@ -18,6 +18,7 @@ from pos.store.models import (
     PaymentEvent,
     Product,
     Receipt,
+    Refund,
     Reservation,
     TillRow,
     User,
@@ -39,6 +40,7 @@ payment_events = table_of(PaymentEvent)
 payment_conflicts = table_of(PaymentConflict)
 products = table_of(Product)
 receipts = table_of(Receipt)
+refunds = table_of(Refund)
 reservations = table_of(Reservation)
 tills = table_of(TillRow)
 users = table_of(User)

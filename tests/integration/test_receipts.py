@@ -123,8 +123,9 @@ def test_a_paid_cash_sale_has_a_receipt_with_the_orders_own_figures(
     assert data.coupon_code == order.coupon_code == "YAZ10"
     assert sum(tax.tax_minor for tax in data.taxes) == order.tax_minor
     assert [tax.rate_bp for tax in data.taxes] == [100, 2000]
-    assert data.tender is PaymentMethod.CASH
-    assert (data.tendered_minor, data.change_minor) == (20000, sale.change_minor)
+    (tender,) = data.tenders
+    assert tender.method is PaymentMethod.CASH
+    assert (tender.tendered_minor, data.change_minor) == (20000, sale.change_minor)
     assert sale.change_minor == 20000 - 10573
     assert data.cashier == "Mehmet Demir"
     assert [(line.name, line.quantity) for line in data.lines] == [

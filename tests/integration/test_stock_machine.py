@@ -1,6 +1,7 @@
 """Random tills: add, set, remove, wait, sweep, receive and adjust; coupons on and off;
-checkout in cash or by card, the card paid or failed, sales voided; with the books
-checked after every step on both databases."""
+checkout in cash or by card, the card paid or failed, sales voided; part of a sale paid
+in cash and the rest in cash or by card, or the part-paid sale voided and its cash paid
+back; with the books checked after every step on both databases."""
 
 from __future__ import annotations
 
@@ -43,8 +44,10 @@ from pos.services.coupons import (
     remove_coupon,
 )
 from pos.services.payments import mark_failed, mark_paid
+from pos.services.refunds import void_tendered_sale
 from pos.services.reservations import release_expired
 from pos.services.stock import adjust_stock, receive_stock
+from pos.services.tenders import add_tender, sale_tenders
 from pos.services.users import create_user
 from pos.store.engine import make_engine
 from pos.store.models import CartStatus, Role
@@ -69,6 +72,7 @@ class Tills(RuleBasedStateMachine):
     products = Bundle("products")
     carts = Bundle("carts")
     payments = Bundle("payments")
+    part_paid = Bundle("part_paid")
     new_store: staticmethod  # set by the test: returns a fresh, empty, migrated engine
 
     def __init__(self) -> None:
@@ -86,6 +90,10 @@ class Tills(RuleBasedStateMachine):
         """Coupon code: (minimum subtotal, usage limit)."""
         self.used: dict[str, int] = {}
         self.receipts = 0
+        self.due: dict[object, tuple[int, int]] = {}
+        """An order part paid in cash and open at the till: (its cart, what is still due)."""
+        self.settled_part: set[int] = set()
+        """Carts whose sale has a tender settled: a failed card leaves them in checkout."""
 
     def teardown(self) -> None:
         self.engine.dispose()
@@ -281,6 +289,7 @@ class Tills(RuleBasedStateMachine):
         assert settled.receipt == f"T01-{self.receipts:06d}"
         self.receipt_of[payment] = settled.receipt
         self.paying[payment] = (cart, PAID)
+        self.settled_part.discard(cart)
         self.close(cart)
         return self.new_cart()
 
@@ -298,7 +307,13 @@ class Tills(RuleBasedStateMachine):
         assert result.code is Code.PAYMENT_FAILED
         assert result.value.status is outcome
         assert result.value.applied is (state is INITIATED)
-        if state is INITIATED:
+        if state is INITIATED and cart in self.settled_part:
+            # Part of the sale is paid: it stays open at the till with the rest due.
+            self.paying[payment] = (cart, outcome)
+            tenders = value(sale_tenders(self.uow, result.value.order_id))
+            self.due[result.value.order_id] = (cart, tenders.due_minor)
+            self.check_cart(cart)
+        elif state is INITIATED:
             # The customer is still at the till: the sale is open again, its goods held.
             self.paying[payment] = (cart, outcome)
             self.status[cart] = OPEN
@@ -306,6 +321,86 @@ class Tills(RuleBasedStateMachine):
                 self.used[self.coupon_on[cart]] -= 1
             summary = self.check_cart(cart)
             assert all(line.reserved == line.quantity for line in summary.lines)
+
+    @precondition(lambda self: self.something_to_sell())
+    @rule(target=part_paid, data=st.data())
+    def pay_part_in_cash(self, data: st.DataObject):
+        """A third of the total in cash: the sale stays open with the rest due."""
+        ringing = sorted({cart for cart, _ in self.lines if self.status[cart] is OPEN})
+        cart = data.draw(st.sampled_from(ringing), label="cart")
+        summary = value(cart_summary(self.uow, cart))
+        if summary.total_minor < 2:
+            return multiple()
+        part = summary.total_minor // 3 or 1
+        result = checkout(
+            self.uow,
+            cart,
+            shown_total_minor=summary.total_minor,
+            tender=Cash(part, amount_minor=part),
+            idempotency_key=uuid.uuid4().hex,
+        )
+        if not self.checkout_went_through(cart, summary, result, short=False):
+            return multiple()
+        sale = value(result)
+        assert (sale.status, sale.receipt, sale.due_minor) == (
+            PAID,
+            None,
+            summary.total_minor - part,
+        )
+        self.status[cart] = CHECKING_OUT
+        self.settled_part.add(cart)
+        self.due[sale.order_id] = (cart, sale.due_minor)
+        self.check_cart(cart)
+        return sale.order_id
+
+    @rule(target=carts, order=part_paid, by_card=st.booleans())
+    def pay_the_rest(self, order: object, by_card: bool):
+        """The rest of a part-paid sale: cash (paid at once) or a card left initiated."""
+        result = add_tender(
+            self.uow, order, Card() if by_card else Cash(10**6), idempotency_key=uuid.uuid4().hex
+        )
+        if order not in self.due:
+            assert isinstance(result, Err), result
+            assert result.code in (
+                Code.SALE_NOT_OPEN,
+                Code.SALE_ALREADY_COVERED,
+                Code.TERMINAL_BUSY,
+            )
+            return multiple()
+        cart, due = self.due[order]
+        sale = value(result)
+        assert sale.amount_minor == due
+        if by_card:
+            assert (sale.status, sale.receipt) == (INITIATED, None)
+            self.paying[sale.payment_id] = (cart, INITIATED)
+            del self.due[order]
+            self.check_cart(cart)
+            return multiple()
+        self.receipts += 1
+        assert sale.receipt == f"T01-{self.receipts:06d}"
+        assert sale.change_minor == 10**6 - due
+        del self.due[order]
+        self.settled_part.discard(cart)
+        self.close(cart)
+        return self.new_cart()
+
+    @rule(target=carts, order=part_paid)
+    def void_part_paid(self, order: object):
+        """Void a part-paid sale: its cash goes back, its goods and coupon use too."""
+        result = void_tendered_sale(self.uow, order)
+        if order not in self.due:
+            assert isinstance(result, Err), result
+            assert result.code in (Code.SALE_NOT_OPEN, Code.PAYMENT_IN_PROGRESS)
+            return multiple()
+        cart, _due = self.due.pop(order)
+        outcome = value(result)
+        assert outcome.voided
+        assert outcome.card_refunds == ()
+        if cart in self.coupon_on:
+            self.used[self.coupon_on[cart]] -= 1
+        self.settled_part.discard(cart)
+        self.close(cart)
+        return self.new_cart()
 
     @rule(target=carts, cart=carts)
     def void(self, cart: int):

@@ -13,6 +13,7 @@ from pos.domain.receipt import (
     RECEIPT_WIDTH,
     ReceiptData,
     ReceiptLine,
+    ReceiptTender,
     receipt_label,
     render_receipt,
     tax_summary,
@@ -73,9 +74,14 @@ def sale(
         ),
         tax_minor=priced.tax_minor,
         total_minor=priced.total_minor,
-        tender=tender,
-        tendered_minor=given if cash else None,
-        change_minor=given - priced.total_minor if cash else None,
+        tenders=(
+            ReceiptTender(
+                tender,
+                priced.total_minor,
+                given if cash else None,
+                given - priced.total_minor if cash else None,
+            ),
+        ),
     )
 
 
