@@ -322,6 +322,10 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "en": "This till's store is PostgreSQL: restore it on the server with pg_restore"
         " (README: Backups)",
     },
+    Code.STORE_IN_USE: {
+        "tr": "Kasa bu mağazayla açık ({path}): geri yüklemeden önce kasayı kapatın",
+        "en": "A till has this store open ({path}): close the till before restoring",
+    },
     Code.BACKUP_SECOND_PLACE_FAILED: {
         "tr": "Yedek alındı, ancak ikinci yere kopyalanamadı: {reason}",
         "en": "The backup was made, but not copied to the second place: {reason}",

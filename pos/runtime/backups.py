@@ -22,7 +22,7 @@ from pos.domain.backups import BackupPolicy, next_backup_in
 from pos.domain.results import Err, Result
 from pos.services.backups import BackupReport, backup_status, make_backup, places
 from pos.settings import data_dir
-from pos.store.snapshot import sqlite_path
+from pos.store.snapshot import StoreClaim, sqlite_path
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,8 @@ class BackupLoop:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.last_good: datetime | None = None
+        source = sqlite_path(store_url)
+        self._claim = StoreClaim(source) if source is not None else None
 
     @classmethod
     def for_till(
@@ -66,6 +68,8 @@ class BackupLoop:
     def start(self) -> BackupLoop:
         if self._thread is not None:
             raise RuntimeError("the backup loop is already running")
+        if self._claim is not None:
+            self._claim.share()  # no restore replaces the store under the open till
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="backups", daemon=True)
         self._thread.start()
@@ -78,6 +82,8 @@ class BackupLoop:
         if self._thread is not None:
             self._thread.join(timeout=2)
             self._thread = None
+        if self._claim is not None:
+            self._claim.release()
 
     def back_up(self) -> Result[BackupReport]:
         """One backup now, into every place; its result is also told to ``on_done``."""

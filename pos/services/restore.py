@@ -117,17 +117,31 @@ def restore_backup(
 
     The store it replaces is copied aside first (``<store>.before-restore-<when>``) and
     never overwritten. A backup that lacks paid sales the store holds is refused unless
-    ``force``. The till must be closed: a till still running would write on.
+    ``force``. A till that has the store open holds a claim on it (``StoreClaim``), and the
+    restore is refused while it does: the till would write on into the replaced file.
     """
     store = snapshot.sqlite_path(make_url(store_url))
-    if store is None:
+    if store is None or path.suffix == DUMP_SUFFIX:
         return Err(Code.RESTORE_NOT_LOCAL)
     verified = verify_backup(path)
     if isinstance(verified, Err):
         return verified
     backup = verified.value.backup
-    if path.suffix == DUMP_SUFFIX:
-        return Err(Code.RESTORE_NOT_LOCAL)
+    claim = snapshot.StoreClaim(store)
+    try:
+        claim.take_alone()
+    except snapshot.StoreInUse:
+        return Err(Code.STORE_IN_USE, {"path": str(store)})
+    try:
+        return _replace(store, backup, force=force, now=now)
+    finally:
+        claim.release()
+
+
+def _replace(
+    store: Path, backup: BackupFile, *, force: bool, now: datetime | None
+) -> Result[Restored]:
+    path = backup.path
     lost = _sales_missing_from(path, store) if store.exists() else 0
     if lost and not force:
         return Err(Code.BACKUP_OLDER_THAN_STORE, {"lost": lost})

@@ -18,7 +18,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; a restore there trusts the README
+    fcntl = None  # type: ignore[assignment]
 
 from sqlalchemy import URL, make_url
 
@@ -185,6 +190,47 @@ def checkpoint(path: Path, busy_ms: int = 10_000) -> None:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     finally:
         connection.close()
+
+
+class StoreInUse(Exception):
+    """A till has the store open: it may not be replaced under it."""
+
+
+class StoreClaim:
+    """A running till's claim on its SQLite store, for as long as it is open: a shared
+    lock on a file beside the store (several programs may hold it at once), which a
+    restore must take alone before it replaces the store. POSIX only; elsewhere, nothing."""
+
+    def __init__(self, store: Path) -> None:
+        self.path = store.with_name(store.name + ".in-use")
+        self._file: IO[bytes] | None = None
+
+    def share(self) -> StoreClaim:
+        self._file = self._lock(exclusive=False, wait=True)
+        return self
+
+    def take_alone(self) -> StoreClaim:
+        """The claim for this program alone, or ``StoreInUse`` at once."""
+        self._file = self._lock(exclusive=True, wait=False)
+        return self
+
+    def release(self) -> None:
+        if self._file is not None:
+            self._file.close()  # closing the file drops the lock
+            self._file = None
+
+    def _lock(self, *, exclusive: bool, wait: bool) -> IO[bytes] | None:
+        if fcntl is None:
+            return None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        held = self.path.open("ab")
+        flags = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+        try:
+            fcntl.flock(held.fileno(), flags | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            held.close()
+            raise StoreInUse(str(self.path)) from None
+        return held
 
 
 # -- PostgreSQL -----------------------------------------------------------------------

@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, func, select, text
 from pos.domain.backups import BackupPolicy
 from pos.domain.messages import render
 from pos.domain.results import Code, Ok, Warn
+from pos.runtime.backups import BackupLoop
 from pos.services.backups import (
     STATUS_FILE,
     backup_status,
@@ -290,6 +291,22 @@ def test_a_backup_holding_every_sale_restores_without_force(store, uow, shelf, t
     assert restored.sales_lost == 0
     assert paid_sales(store.url) == 2
     assert value(verify_backup(newest)).backup.sales == 2
+
+
+@SQLITE_ONLY
+def test_a_store_an_open_till_holds_is_not_replaced(store, uow, shelf, tmp_path):
+    sell(uow, shelf, 1)
+    backup = value(make_backup(store.url, (tmp_path / "backups",), QUICK)).made[0].path
+    till = BackupLoop(store.url.render_as_string(), (tmp_path / "backups",), BackupPolicy())
+    till.start()  # as the till does when it opens
+    try:
+        refused = error(restore_backup(backup, store.url))
+        assert refused.code == Code.STORE_IN_USE
+        assert "kasayı kapatın" in render(refused, "tr")
+    finally:
+        till.stop()
+
+    assert value(restore_backup(backup, store.url)).sales_lost == 0
 
 
 @SQLITE_ONLY
