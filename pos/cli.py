@@ -1,5 +1,6 @@
 """The ``pos`` command: run the till, migrate the store, keep its secrets, load stock,
-serve webhooks for the whole shop, and simulate a card terminal.
+back the store up and restore it, serve webhooks for the whole shop, and simulate a
+card terminal.
 
 The till's window lives in ``ui``, which the core never imports: the console script
 (``ui.launcher``) hands ``main`` a function that opens it. Without one, ``pos run``

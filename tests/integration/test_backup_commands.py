@@ -14,8 +14,13 @@ from pos.domain.backups import BackupPolicy
 from pos.domain.results import Code, Err
 from pos.runtime.backups import BackupLoop
 from pos.services.backups import backup_status, list_backups
+from pos.services.users import create_user
 from pos.store.engine import make_engine
 from pos.store.migrate import upgrade
+from pos.store.models import Role
+from pos.store.uow import UnitOfWork
+from tests.conftest import Shelf, value
+from tests.sales import sell_in_cash
 
 
 @pytest.fixture
@@ -55,6 +60,24 @@ def test_pos_backup_to_a_folder_then_verify_and_restore(home, capsys):
     said = capsys.readouterr().out
     assert "the store it replaced is kept at" in said
     assert list((home / "data" / "kasa").glob("kasa.sqlite3.before-restore-*"))
+
+
+def test_pos_restore_says_how_many_sales_an_older_backup_would_lose(home, capsys):
+    store = home / "data" / "kasa" / "kasa.sqlite3"
+    engine = make_engine(f"sqlite:///{store}")
+    uow = UnitOfWork(engine)
+    manager = value(create_user(uow, "mudur", "Ayşe Yılmaz", Role.MANAGER, "4321"))
+    shelf = Shelf(uow, manager)
+    assert main(["backup", "--to", str(home / "stick")]) == 0
+    (older,) = (home / "stick").glob("kasa-*.sqlite3")
+    sell_in_cash(uow, shelf, 2)
+    engine.dispose()
+    capsys.readouterr()
+
+    assert main(["restore", str(older)]) == 1
+    assert "would lose 2 sales" in capsys.readouterr().err
+    assert main(["restore", str(older), "--force"]) == 0
+    assert "2 sales of the replaced store are not in the backup" in capsys.readouterr().out
 
 
 def test_pos_backup_verify_refuses_a_damaged_file_and_says_why(home, capsys):

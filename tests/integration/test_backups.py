@@ -28,12 +28,11 @@ from pos.services.backups import (
     list_backups,
     make_backup,
 )
-from pos.services.cart import add_to_cart
 from pos.services.restore import restore_backup, verify_backup
 from pos.store.engine import make_engine
 from pos.store.models import Order, OrderStatus
-from tests.conftest import Shelf, Store, error, value
-from tests.sales import new_cart, pay_cash
+from tests.conftest import Store, error, value
+from tests.sales import sell_in_cash as sell
 
 ROOT = Path(__file__).resolve().parents[2]
 SQLITE_ONLY = pytest.mark.parametrize("store", ["sqlite"], indirect=True)
@@ -41,14 +40,6 @@ POSTGRESQL_ONLY = pytest.mark.parametrize(
     "store", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
 )
 QUICK = BackupPolicy(pause=timedelta(0))
-
-
-def sell(uow, shelf: Shelf, count: int) -> None:
-    product = shelf.product(stock=100)
-    for _ in range(count):
-        cart = new_cart(uow)
-        value(add_to_cart(uow, cart, product, 1))
-        value(pay_cash(uow, cart))
 
 
 def paid_sales(url) -> int:
