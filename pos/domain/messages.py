@@ -326,9 +326,9 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "Kasa bu mağazayla açık ({path}): geri yüklemeden önce kasayı kapatın",
         "en": "A till has this store open ({path}): close the till before restoring",
     },
-    Code.BACKUP_SECOND_PLACE_FAILED: {
-        "tr": "Yedek alındı, ancak ikinci yere kopyalanamadı: {reason}",
-        "en": "The backup was made, but not copied to the second place: {reason}",
+    Code.BACKUP_PLACE_FAILED: {
+        "tr": "Yedek {made} klasörüne alındı, ancak diğer yere yazılamadı: {reason}",
+        "en": "The backup was made in {made}, but not in the other place: {reason}",
     },
     Code.ORDER_NOT_FOUND: {
         "tr": "Satış bulunamadı",

@@ -92,7 +92,7 @@ class Code(enum.StrEnum):
     BACKUP_TOOL_MISSING = "backup_tool_missing"
     BACKUP_TOOL_FAILED = "backup_tool_failed"
     RESTORE_NOT_LOCAL = "restore_not_local"
-    BACKUP_SECOND_PLACE_FAILED = "backup_second_place_failed"
+    BACKUP_PLACE_FAILED = "backup_place_failed"
     STORE_IN_USE = "store_in_use"
     ORDER_NOT_FOUND = "order_not_found"
     ORDER_NOT_PAID = "order_not_paid"

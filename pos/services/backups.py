@@ -100,8 +100,8 @@ def make_backup(
 ) -> Result[BackupReport]:
     """Back the store at ``store_url`` up into each of ``where``; rotate each place.
 
-    Ok when every place holds the new backup; Warn when the first does and a later one
-    could not take its copy; Err (with why) when no place holds one.
+    Ok when every place holds the new backup; Warn when one does and another could not
+    take it (a full disk, a stick not plugged in); Err (with why) when no place holds one.
     """
     url = make_url(store_url)
     started = now()
@@ -155,7 +155,8 @@ def make_backup(
         return Err(failures[0].code, failures[0].params, tuple(failures[1:]))
     _note_status(where[0], started, failures[0] if failures else None)
     if failures:
-        return Warn(report, Code.BACKUP_SECOND_PLACE_FAILED, {"reason": failures[0]})
+        kept = str(made[0].path.parent)
+        return Warn(report, Code.BACKUP_PLACE_FAILED, {"made": kept, "reason": failures[0]})
     return Ok(report)
 
 

@@ -165,7 +165,8 @@ def sha256(path: Path) -> str:
 
 def sync_file(path: Path) -> None:
     """The file's bytes on the disk, not only in the OS's cache."""
-    descriptor = os.open(path, os.O_RDONLY)
+    # Windows flushes only a handle open for writing; POSIX any.
+    descriptor = os.open(path, os.O_RDONLY if os.name == "posix" else os.O_RDWR)
     try:
         os.fsync(descriptor)
     finally:

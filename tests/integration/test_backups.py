@@ -122,7 +122,7 @@ def test_the_second_place_gets_a_copy_and_a_missing_one_is_told(store, uow, shel
     # The stick is not plugged in: the backup is made on the disk all the same, and the
     # empty mount point is not filled with a copy that would sit on the same disk.
     assert isinstance(warned, Warn)
-    assert warned.code == Code.BACKUP_SECOND_PLACE_FAILED
+    assert warned.code == Code.BACKUP_PLACE_FAILED
     assert "USB" in render(warned, "tr")
     assert not second.exists()
     assert backup_status((first, second)).failure.code == Code.BACKUP_PLACE_MISSING
@@ -455,3 +455,23 @@ def test_a_full_disk_leaves_the_last_good_backup_and_says_so(store, uow, shelf, 
     assert leftovers == []
     assert backup_status((small_disk,)).failure.code == Code.BACKUP_DISK_FULL
     assert (small_disk / STATUS_FILE).exists()
+
+
+def test_a_full_first_place_still_leaves_a_backup_in_the_second(
+    store, uow, shelf, small_disk, tmp_path
+):
+    sell(uow, shelf, 1)
+    other = tmp_path / "network-folder"
+    other.mkdir()
+
+    with grown_past_the_stick(store):
+        warned = make_backup(store.url, (small_disk, other), QUICK)
+
+    assert isinstance(warned, Warn)
+    assert warned.code == Code.BACKUP_PLACE_FAILED
+    assert warned.params["made"] == str(other)
+    assert warned.params["reason"].code == Code.BACKUP_DISK_FULL
+    assert "dolu" in render(warned, "tr")
+    (made,) = list_backups((small_disk, other))
+    assert made.path.parent == other
+    assert isinstance(verify_backup(made.path), Ok)
