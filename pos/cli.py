@@ -405,7 +405,9 @@ def _backup_line(backup: backups.BackupFile, locale: str) -> str:
 
 
 def _backup_verify(args: argparse.Namespace, settings: Settings) -> int:
-    verified = _value(verify_backup(args.file), settings)
+    verified = _value(
+        verify_backup(args.file, server=with_password(settings.database_url)), settings
+    )
     if verified is None:
         return 1
     print(f"{args.file}: good ({', '.join(verified.checks)})")

@@ -14,23 +14,30 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import URL, make_url
+from sqlalchemy import URL, create_engine, make_url, text
+from sqlalchemy.exc import DBAPIError
 
 from pos.domain.results import Code, Err, Ok, Result
 from pos.services import books
 from pos.services.backups import DUMP_SUFFIX, BackupFile, describe
 from pos.store import snapshot
-from pos.store.engine import make_engine
+from pos.store.engine import StoreTimeouts, make_engine
 from pos.store.migrate import MIGRATIONS, upgrade
 
 log = logging.getLogger(__name__)
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+RESTORE_SECONDS = 1800.0
+"""The longest a trial restore of a PostgreSQL dump may take."""
+TRIAL_TIMEOUTS = StoreTimeouts(
+    statement=RESTORE_SECONDS, lock=60.0, idle_in_transaction=RESTORE_SECONDS
+)
 
 
 @dataclass(frozen=True)
@@ -50,15 +57,20 @@ class Restored:
     """Paid sales the replaced store held and the backup does not (only with ``force``)."""
 
 
-def verify_backup(path: Path) -> Result[Verified]:
-    """Restore ``path`` into a scratch store and check it; nothing else is touched."""
+def verify_backup(path: Path, *, server: str | URL | None = None) -> Result[Verified]:
+    """Restore ``path`` into a scratch store and check it; nothing else is touched.
+
+    A PostgreSQL dump is restored into a scratch database on ``server`` (the shop's own,
+    where the login may create one) and checked there as a SQLite backup is; without a
+    server, or a login that may not create a database, its contents are read whole
+    (``pg_restore --list``) and ``Verified.checks`` says that was all."""
     backup = describe(path)
     if backup is None or not path.is_file():
         return Err(Code.BACKUP_NOT_FOUND, {"path": str(path)})
     if backup.sha256 is not None and snapshot.sha256(path) != backup.sha256:
         return _damaged(path, "its bytes differ from when it was made (SHA-256)")
     if path.suffix == DUMP_SUFFIX:
-        return _verify_dump(backup)
+        return _verify_dump(backup, server)
     with path.open("rb") as head:
         if head.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
             return _damaged(path, "not a SQLite file")
@@ -77,28 +89,73 @@ def _verify_copy(backup: BackupFile, copy: Path) -> Result[Verified]:
         schema = snapshot.books_of(copy).schema
     except sqlite3.DatabaseError as error:
         return _damaged(path, str(error))
+    checked = _check_books(f"sqlite:///{copy}", schema)
+    if isinstance(checked, Err):
+        return checked
+    return Ok(Verified(backup, ("integrity", *checked.value)))
+
+
+def _check_books(url: str | URL, schema: str | None) -> Result[tuple[str, ...]]:
+    """The schema known (and migrated to the newest, as the till would), the stock and
+    the receipt series of a restored store; the names of the checks it passed."""
     if schema is None or schema not in _known_revisions():
         return Err(Code.BACKUP_UNKNOWN_SCHEMA, {"schema": schema or "-"})
-    engine = make_engine(f"sqlite:///{copy}")
+    # A big shop's books take longer to add up than the till's statements may.
+    engine = make_engine(url, timeouts=TRIAL_TIMEOUTS)
     try:
-        upgrade(engine)  # the till migrates a store it opens: so does the trial
+        upgrade(engine)
         with engine.connect() as connection:
             faults = books.stock_faults(connection) + books.receipt_gaps(connection)
     finally:
         engine.dispose()
     if faults:
         return Err(Code.BACKUP_BOOKS_WRONG, {"reason": "; ".join(faults[:3])})
-    return Ok(Verified(backup, ("integrity", "schema", "stock", "receipts")))
+    return Ok(("schema", "stock", "receipts"))
 
 
-def _verify_dump(backup: BackupFile) -> Result[Verified]:
+def _verify_dump(backup: BackupFile, server: str | URL | None) -> Result[Verified]:
     try:
         snapshot.pg_restore_list(backup.path)
     except snapshot.ToolMissing as missing:
         return Err(Code.BACKUP_TOOL_MISSING, {"tool": str(missing)})
     except snapshot.ToolFailed as failed:
         return _damaged(backup.path, str(failed))
-    return Ok(Verified(backup, ("contents",)))
+    if server is None or make_url(server).get_backend_name() != "postgresql":
+        return Ok(Verified(backup, ("contents",)))
+    base = make_url(server)
+    scratch = base.set(database=f"kasa_verify_{uuid.uuid4().hex[:12]}")
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{scratch.database}"'))
+    except DBAPIError as refused:
+        log.info("no scratch database on %s: %s", base.host, refused.orig)
+        admin.dispose()
+        return Ok(Verified(backup, ("contents",)))
+    try:
+        try:
+            snapshot.pg_restore(backup.path, scratch, timeout=RESTORE_SECONDS)
+        except snapshot.ToolFailed as failed:
+            return _damaged(backup.path, str(failed))
+        checked = _check_books(scratch, _postgresql_schema(scratch))
+        if isinstance(checked, Err):
+            return checked
+        return Ok(Verified(backup, ("contents", "restore", *checked.value)))
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{scratch.database}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _postgresql_schema(url: URL) -> str | None:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except DBAPIError:
+        return None
+    finally:
+        engine.dispose()
 
 
 def _known_revisions() -> set[str]:

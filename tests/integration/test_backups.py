@@ -81,6 +81,8 @@ def test_a_backup_holds_the_books_and_passes_the_trial_restore(store, uow, shelf
     else:
         assert made.path.suffix == ".dump"
         assert value(verify_backup(made.path)).checks == ("contents",)
+        tried = value(verify_backup(made.path, server=store.url)).checks
+        assert tried == ("contents", "restore", "schema", "stock", "receipts")
         assert _restored_sales_on_postgresql(store, made.path) == 3
 
 
