@@ -16,7 +16,10 @@ from pos.services.backups import make_backup
 from tests.gui.conftest import Shop, make_window, settle, sign_in
 from ui.backups import BackupWatch
 
-pytestmark = pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+ON_SQLITE = pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+ON_POSTGRESQL = pytest.mark.parametrize(
+    "store", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 
 
 @pytest.fixture
@@ -34,6 +37,7 @@ def watched(qtbot: QtBot, shop: Shop) -> tuple[object, BackupWatch]:
     return window, watch
 
 
+@ON_SQLITE
 def test_no_backup_yet_is_shown_and_a_manager_is_warned(qtbot, kept, turkish):
     window, watch = watched(qtbot, kept)
     assert watch.label.text() == "Yedek: yok"
@@ -47,6 +51,7 @@ def test_no_backup_yet_is_shown_and_a_manager_is_warned(qtbot, kept, turkish):
     assert window.banner.property("kind") == "warning"
 
 
+@ON_SQLITE
 def test_a_cashier_is_not_warned(qtbot, kept, turkish):
     window, _watch = watched(qtbot, kept)
     sign_in(qtbot, window, kept.cashier, "1111")
@@ -54,6 +59,7 @@ def test_a_cashier_is_not_warned(qtbot, kept, turkish):
     assert not window.banner.isVisible()
 
 
+@ON_SQLITE
 def test_a_backup_made_is_shown_and_no_one_is_warned(qtbot, kept, turkish):
     policy = kept.till.settings.backup
     window, watch = watched(qtbot, kept)
@@ -68,6 +74,7 @@ def test_a_backup_made_is_shown_and_no_one_is_warned(qtbot, kept, turkish):
     assert not window.banner.isVisible()
 
 
+@ON_SQLITE
 def test_a_failed_backup_says_why_in_the_shops_language(qtbot, kept, turkish):
     place = Path(kept.till.settings.backup.directory)
     _window, watch = watched(qtbot, kept)
@@ -80,3 +87,14 @@ def test_a_failed_backup_says_why_in_the_shops_language(qtbot, kept, turkish):
     assert watch.label.toolTip().startswith("Son yedek alınamadı: ")
     assert "/nonexistent/x.db" in watch.label.toolTip()
     assert watch.label.property("kind") == "error"
+
+
+@ON_POSTGRESQL
+def test_a_till_on_the_central_store_leaves_backups_to_its_server(qtbot, kept, turkish):
+    window, watch = watched(qtbot, kept)
+    assert watch.label.text() == "Yedek: sunucuda"
+    assert watch.label.property("kind") == ""
+
+    sign_in(qtbot, window, kept.manager, "9999")
+
+    assert not window.banner.isVisible()
