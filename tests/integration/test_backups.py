@@ -402,17 +402,21 @@ def small_disk(tmp_path) -> Path:
     """A folder on a 2 MiB file system of its own (a tmpfs), as a full USB stick is."""
     place = tmp_path / "small"
     place.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={FULL_DISK_MIB}m", "tmpfs", str(place)],
-        capture_output=True,
-        text=True,
-    )
+    try:
+        mounted = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={FULL_DISK_MIB}m", "tmpfs", str(place)],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired) as failed:
+        pytest.skip(f"cannot mount a small file system here: {failed}")
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a small file system here: {mounted.stderr.strip()}")
     try:
         yield place
     finally:
-        subprocess.run(["umount", "-l", str(place)], check=False)
+        subprocess.run(["umount", "-l", str(place)], check=False, timeout=10)
 
 
 @contextmanager
