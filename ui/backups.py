@@ -9,11 +9,11 @@ status is read again on the window's store worker, never on the GUI thread.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from babel.dates import format_datetime, format_time
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QLabel, QMainWindow
+from PySide6.QtWidgets import QLabel
 
 from pos.bootstrap import Till
 from pos.domain.backups import BackupPolicy, is_overdue
@@ -21,9 +21,13 @@ from pos.domain.messages import render
 from pos.domain.users import Role
 from pos.runtime.backups import backs_up_itself, backup_places
 from pos.services.backups import BackupStatus, backup_status
+from pos.services.users import UserView
 from ui import shop_time
 from ui.i18n import _, language, on_language_changed
 from ui.till.widgets import repolish
+
+if TYPE_CHECKING:
+    from ui.till import TillWindow
 
 
 def read_status(till: Till) -> BackupStatus | None:
@@ -87,14 +91,13 @@ class BackupWatch(QObject):
 
     backup_done = Signal(object)  # Result[BackupReport], from the loop's thread (queued)
 
-    def __init__(self, window: Any) -> None:
+    def __init__(self, window: TillWindow) -> None:
         super().__init__(window)
         self.window = window
         self.till: Till = window.till
         self.status: BackupStatus | None = None
         self.label = QLabel(objectName="BackupStatus")
-        main: QMainWindow = window
-        main.statusBar().addPermanentWidget(self.label)
+        window.statusBar().addPermanentWidget(self.label)
         self.backup_done.connect(lambda _result: self.refresh())
         window.signed_in.connect(self._signed_in)
         stop = on_language_changed(self._show)
@@ -116,8 +119,8 @@ class BackupWatch(QObject):
         self.label.setProperty("kind", kind)
         repolish(self.label)
 
-    def _signed_in(self, user: Any) -> None:
-        if getattr(user, "role", None) != Role.MANAGER:
+    def _signed_in(self, user: UserView) -> None:
+        if user.role != Role.MANAGER:
             return
         policy = self.till.settings.backup
 
