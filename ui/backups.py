@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from babel.dates import format_datetime, format_time
+from babel.numbers import format_decimal
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel
 
@@ -65,6 +66,21 @@ def status_text(
     overdue = is_overdue(status.last_good.made_at, datetime.now(UTC), policy)
     template = _("Backup: {when}") if short else _("Last good backup: {when}")
     return template.format(when=when), "warning" if overdue else ""
+
+
+def backup_details(status: BackupStatus | None) -> str:
+    """What the last good backup holds and where it is, for the back office."""
+    if status is None or status.last_good is None:
+        return ""
+    backup = status.last_good
+    text = _("{sales} sales, {size} MiB, in {folder}").format(
+        sales="?" if backup.sales is None else backup.sales,
+        size=format_decimal(backup.size / 1_048_576, format="#,##0.0", locale=language()),
+        folder=backup.path.parent,
+    )
+    if backup.last_receipt:
+        text += " · " + _("last receipt {receipt}").format(receipt=backup.last_receipt)
+    return text
 
 
 def overdue_warning(status: BackupStatus | None, policy: BackupPolicy) -> str | None:

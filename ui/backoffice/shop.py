@@ -37,7 +37,7 @@ from pos.services.shop import (
 from ui import shop_time
 from ui.backoffice.common import Context, Page
 from ui.backoffice.widgets import button
-from ui.backups import read_status, status_text
+from ui.backups import backup_details, read_status, status_text
 from ui.i18n import N_, _
 
 HEADER_LIMITS = N_("{lines} / {max_lines} lines · longest line {width} / {max_width} characters")
@@ -142,8 +142,10 @@ class ShopPage(Page):
         if self.backup_status is None:
             self.backup_line.setText(_("Reading the backups…"))
             return
-        text, kind = status_text(self.backup_status[0], self.context.till.settings.backup)
-        self.backup_line.setText(text)
+        status = self.backup_status[0]
+        text, kind = status_text(status, self.context.till.settings.backup)
+        details = backup_details(status)
+        self.backup_line.setText(f"{text}\n{details}" if details else text)
         self.backup_line.setProperty("kind", kind)
         self.backup_line.style().unpolish(self.backup_line)
         self.backup_line.style().polish(self.backup_line)

@@ -48,5 +48,7 @@ def test_the_shop_page_shows_the_last_good_backup(qtbot, kept, turkish):
 
     page = shown(qtbot, kept)
 
-    assert page.backup_line.text().startswith("Son iyi yedek: ")
+    shown_text = page.backup_line.text()
+    assert shown_text.startswith("Son iyi yedek: ")
+    assert f"0 satış, 0,3 MiB, {policy.directory} klasöründe" in shown_text
     assert page.backup_line.property("kind") == ""
