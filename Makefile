@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/webhooks.py
 	$(BIN)/python tests/benchmarks/till.py
 	$(BIN)/python tests/benchmarks/backoffice.py
+	$(BIN)/python tests/benchmarks/backup.py
 
 # The bundle a shop installs: dist/kasa/ (run dist/kasa/kasa --self-test to check it) and,
 # on Linux, dist/kasa-<version>-linux-<machine>.tar.gz with its install script.

@@ -1,5 +1,6 @@
 """The ``pos`` command: run the till, migrate the store, keep its secrets, load stock,
-serve webhooks for the whole shop, simulate a card terminal, and check itself.
+back the store up and restore it, serve webhooks for the whole shop, simulate a card
+terminal, and check itself.
 
 The till's window lives in ``ui``, which the core never imports: the console script
 (``ui.launcher``) hands ``main`` a function that opens it. Without one, ``pos run``
@@ -30,9 +31,10 @@ from pos.credentials import (
     secrets_for,
     store_password,
     store_secret,
+    with_password,
 )
 from pos.domain.messages import encoding_name, render
-from pos.domain.results import Err, Result
+from pos.domain.results import Err, Ok, Result
 from pos.payments.simulator import TerminalSimulator
 from pos.runtime.listener import WebhookListener
 from pos.runtime.self_test import (
@@ -43,9 +45,11 @@ from pos.runtime.self_test import (
     demo_shop,
     sell_through_services,
 )
+from pos.services import backups
 from pos.services.demo import load_demo_store
 from pos.services.product_import import UTF_8, import_products
 from pos.services.reservations import release_expired
+from pos.services.restore import restore_backup, verify_backup
 from pos.services.stock import stock_levels
 from pos.settings import Settings, SettingsError, data_dir, load_settings, system_locale
 from pos.store.engine import store_failure
@@ -205,6 +209,31 @@ def _parser() -> argparse.ArgumentParser:
     imports.add_argument("file", type=Path)
     imports.add_argument("--url", help="database URL (default: from the settings)")
     imports.set_defaults(command=_import)
+
+    backup = commands.add_parser(
+        "backup", help="back the store up now (see README: Backups); list or verify backups"
+    )
+    backup.add_argument("--url", help="database URL (default: from the settings)")
+    backup.add_argument("--to", type=Path, help="this folder only, instead of the set places")
+    backup.set_defaults(command=_backup)
+    backup_commands = backup.add_subparsers(metavar="ACTION")
+    listing = backup_commands.add_parser("list", help="the backups kept, newest first")
+    listing.set_defaults(command=_backup_list)
+    verify = backup_commands.add_parser(
+        "verify", help="restore a backup into a scratch store and check its books"
+    )
+    verify.add_argument("file", type=Path)
+    verify.set_defaults(command=_backup_verify)
+
+    restore = commands.add_parser(
+        "restore", help="replace the store with a backup (close the till first)"
+    )
+    restore.add_argument("file", type=Path)
+    restore.add_argument("--url", help="database URL (default: from the settings)")
+    restore.add_argument(
+        "--force", action="store_true", help="even if the store holds sales the backup lacks"
+    )
+    restore.set_defaults(command=_restore)
 
     sweep = commands.add_parser("sweep", help="expire reservations left past their time")
     sweep.add_argument("--url", help="database URL (default: from the settings)")
@@ -384,6 +413,73 @@ def _sweep(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     finally:
         till.close()
+
+
+def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    url = with_password(settings.database_url)
+    where = (args.to,) if args.to else backups.places(settings.backup, data_dir())
+    if url.get_backend_name() != "sqlite":
+        print(f"pg_dump --format=custom {url.render_as_string(hide_password=True)}", flush=True)
+    result = backups.make_backup(url, where, settings.backup)
+    if isinstance(result, Err):
+        _value(result, settings)
+        return 1
+    for made in result.value.made:
+        print(f"{made.path}  {_backup_line(made, settings.locale)}")
+    for removed in result.value.removed:
+        print(f"removed (rotation): {removed}")
+    if not isinstance(result, Ok):  # made, but a second place did not take its copy
+        print(render(result, settings.locale), file=sys.stderr)
+    return 0
+
+
+def _backup_list(args: argparse.Namespace, settings: Settings) -> int:
+    where = (args.to,) if args.to else backups.places(settings.backup, data_dir())
+    found = backups.list_backups(where)
+    if not found:
+        print(f"no backups in {', '.join(str(place) for place in where)}")
+        return 0
+    for backup in found:
+        print(f"{backup.path}  {_backup_line(backup, settings.locale)}")
+    return 0
+
+
+def _backup_line(backup: backups.BackupFile, locale: str) -> str:
+    made = backup.made_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    size = f"{backup.size / 1_048_576:.1f} MiB"
+    if locale == "tr":
+        sales = "? satış" if backup.sales is None else f"{backup.sales} satış"
+        last = f", son fiş {backup.last_receipt}" if backup.last_receipt else ""
+    else:
+        sales = "? sales" if backup.sales is None else f"{backup.sales} sales"
+        last = f", last receipt {backup.last_receipt}" if backup.last_receipt else ""
+    return f"{made}  {size}  {sales}{last}"
+
+
+def _backup_verify(args: argparse.Namespace, settings: Settings) -> int:
+    verified = _value(
+        verify_backup(args.file, server=with_password(settings.database_url)), settings
+    )
+    if verified is None:
+        return 1
+    print(f"{args.file}: good ({', '.join(verified.checks)})")
+    print(f"  {_backup_line(verified.backup, settings.locale)}")
+    return 0
+
+
+def _restore(args: argparse.Namespace, settings: Settings) -> int:
+    restored = _value(
+        restore_backup(args.file, with_password(settings.database_url), force=args.force),
+        settings,
+    )
+    if restored is None:
+        return 1
+    print(f"restored from {args.file}  {_backup_line(restored.backup, settings.locale)}")
+    if restored.kept_aside is not None:
+        print(f"the store it replaced is kept at {restored.kept_aside}")
+    if restored.sales_lost:
+        print(f"{restored.sales_lost} sales of the replaced store are not in the backup")
+    return 0
 
 
 def _print_stock(till: Till) -> int:

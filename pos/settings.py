@@ -20,6 +20,7 @@ import platformdirs
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
 
+from pos.domain.backups import BackupPolicy
 from pos.domain.messages import DEFAULT_LOCALE, LOCALES
 from pos.domain.money import DEFAULT_CURRENCY, is_currency, minor_digits, parse_price
 from pos.domain.policy import VOID_APPROVAL_AMOUNT, Policy
@@ -48,6 +49,8 @@ class Settings:
     """The hold times, windows and limits the rules read: the till hands it to every use
     case through the unit of work."""
     store_timeouts: StoreTimeouts = field(default_factory=StoreTimeouts)
+    backup: BackupPolicy = field(default_factory=BackupPolicy)
+    """Where and how often the till backs its store up, and how many backups it keeps."""
 
 
 def settings_path(environ: Mapping[str, str] = os.environ) -> Path:
@@ -136,6 +139,7 @@ def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = N
             void_approval_minor=void_approval,
         ),
         store_timeouts=_store_timeouts(database, path),
+        backup=_backup_policy(_table(document, "backup", path), path),
     )
 
 
@@ -198,6 +202,46 @@ def _store_timeouts(database: Mapping[str, object], path: Path) -> StoreTimeouts
             )
         given[name] = float(seconds)
     return StoreTimeouts(**given)
+
+
+_BACKUP_COUNTS = {"keep_daily": "daily", "keep_weekly": "weekly", "keep_monthly": "monthly"}
+_BACKUP_HOURS = {"every_hours": ("every", 1, 168), "warn_after_hours": ("warn_after", 1, 24 * 90)}
+
+
+def _backup_policy(backup: Mapping[str, object], path: Path) -> BackupPolicy:
+    given: dict[str, object] = {}
+    for key, name in (("directory", "directory"), ("second_place", "second_place")):
+        place = backup.get(key)
+        if place is None:
+            continue
+        if not isinstance(place, str) or not place.strip() or not Path(place).is_absolute():
+            raise SettingsError(f"{path}: backup.{key} must be a full path to a folder")
+        given[name] = Path(place)
+    for key, name in _BACKUP_COUNTS.items():
+        count = backup.get(key)
+        if count is None:
+            continue
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 1000:
+            raise SettingsError(f"{path}: backup.{key} must be a count from 0 to 1000")
+        given[name] = count
+    for key, (name, lowest, highest) in _BACKUP_HOURS.items():
+        hours = backup.get(key)
+        if hours is None:
+            continue
+        if (
+            isinstance(hours, bool)
+            or not isinstance(hours, int | float)
+            or not math.isfinite(hours)
+            or not lowest <= hours <= highest
+        ):
+            raise SettingsError(f"{path}: backup.{key} must be {lowest}-{highest} hours")
+        given[name] = timedelta(hours=hours)
+    minutes = backup.get("pg_dump_timeout_minutes")
+    if minutes is not None:
+        if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 1440:
+            raise SettingsError(f"{path}: backup.pg_dump_timeout_minutes must be 1-1440 minutes")
+        given["pg_dump_timeout"] = timedelta(minutes=minutes)
+    return BackupPolicy(**given)  # type: ignore[arg-type]
 
 
 def _table(document: Mapping[str, object], name: str, path: Path) -> Mapping[str, object]:

@@ -15,7 +15,9 @@ from PySide6.QtWidgets import QApplication
 
 from pos.bootstrap import Till
 from pos.domain.messages import LOCALES
+from pos.runtime.backups import BackupLoop, backs_up_itself
 from pos.runtime.sweeper import Sweeper
+from ui.backups import BackupWatch
 from ui.collector import GuiThreadCollector
 from ui.i18n import set_language
 from ui.screen import stylesheet
@@ -92,12 +94,21 @@ def run_till(till: Till, *, demo: bool, runtime: PaymentRuntime | None) -> int:
     )
     # The sweeper's thread tells the window through the queued signal.
     sweeper = Sweeper(till.uow, on_swept=window.stock_swept.emit).start()
+    # The backups' thread tells the status bar through the watch's queued signal.
+    watch = BackupWatch(window)
+    # The demo shop is made afresh from the demo catalogue: nothing of it to keep.
+    keeps = backs_up_itself(till) and not demo
+    backups = BackupLoop.for_till(till, watch.backup_done.emit) if keeps else None
+    if backups is not None:
+        backups.start()
     if runtime is not None:
         runtime.start()
     try:
         code = app.exec()
     finally:
         sweeper.stop()
+        if backups is not None:
+            backups.stop()
         if runtime is not None:
             runtime.stop()
         collector.stop()
