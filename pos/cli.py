@@ -279,8 +279,8 @@ def _terminal_sim(args: argparse.Namespace, settings: Settings) -> int:
         webhook_secret=webhook_secrets[0] if webhook_secrets else None,
         decision_delay=args.delay,
     ).start()
-    print(f"Terminal simulator on {simulator.url}; Ctrl+C stops it.", flush=True)
-    return _serve_until_interrupted(simulator.wait, simulator.stop)
+    ready = f"Terminal simulator on {simulator.url}; Ctrl+C stops it."
+    return _serve_until_interrupted(simulator.wait, simulator.stop, ready)
 
 
 def _serve_webhooks(args: argparse.Namespace, settings: Settings) -> int:
@@ -301,16 +301,21 @@ def _serve_webhooks(args: argparse.Namespace, settings: Settings) -> int:
         host=host,
         port=max(port, 0),
     ).start()
-    print(f"Listening for payment webhooks on {listener.url}; Ctrl+C stops it.", flush=True)
+    ready = f"Listening for payment webhooks on {listener.url}; Ctrl+C stops it."
     stopped = threading.Event()
     try:
-        return _serve_until_interrupted(stopped.wait, listener.stop)
+        return _serve_until_interrupted(stopped.wait, listener.stop, ready)
     finally:
         till.close()
 
 
-def _serve_until_interrupted(wait: Callable[[], object], stop: Callable[[], None]) -> int:
+def _serve_until_interrupted(
+    wait: Callable[[], object], stop: Callable[[], None], ready: str
+) -> int:
+    """Say ``ready`` and serve until Ctrl+C; the line is printed inside the ``try``, so an
+    interrupt sent as soon as it is read stops the server cleanly."""
     try:
+        print(ready, flush=True)
         wait()
     except KeyboardInterrupt:
         pass
