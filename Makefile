@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DIST_STAMP := $(VENV)/.installed-dist
 
-.PHONY: run test lint check bench clean
+.PHONY: run test lint check bench dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +14,11 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+# PyInstaller only for `make dist`: `make test` never needs it.
+$(DIST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,dist]'
+	touch $(STAMP) $(DIST_STAMP)
 
 run: $(STAMP)
 	$(BIN)/pos --demo
@@ -33,6 +39,14 @@ bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/webhooks.py
 	$(BIN)/python tests/benchmarks/till.py
 	$(BIN)/python tests/benchmarks/backoffice.py
+	$(BIN)/python tests/benchmarks/backup.py
+
+# The bundle a shop installs: dist/kasa/ (run dist/kasa/kasa --self-test to check it) and,
+# on Linux, dist/kasa-<version>-linux-<machine>.tar.gz with its install script.
+dist: $(DIST_STAMP)
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN \
+		--distpath dist --workpath build packaging/kasa.spec
+	if [ "$$(uname -s)" = Linux ]; then $(BIN)/python packaging/linux/tarball.py; fi
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info

@@ -1,10 +1,11 @@
 """The ``pos`` command: run the till, migrate the store, keep its secrets, load stock,
-serve webhooks for the whole shop, simulate a card terminal and a receipt printer, and
-print a printer's test page.
+back the store up and restore it, serve webhooks for the whole shop, simulate a card
+terminal and a receipt printer, print a printer's test page, and check itself.
 
 The till's window lives in ``ui``, which the core never imports: the console script
 (``ui.launcher``) hands ``main`` a function that opens it. Without one, ``pos run``
-prints the store's stock instead.
+prints the store's stock instead. The same goes for ``--self-test``: the launcher hands
+over the window's part of it; without one the use cases ring up the sales.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import TypeVar
 
 from sqlalchemy.exc import OperationalError
 
+from pos import __version__
 from pos.bootstrap import Till, bootstrap
 from pos.credentials import (
     SECRET_ENVIRONMENT,
@@ -29,9 +31,10 @@ from pos.credentials import (
     secrets_for,
     store_password,
     store_secret,
+    with_password,
 )
 from pos.domain.messages import encoding_name, render
-from pos.domain.results import Err, Result
+from pos.domain.results import Err, Ok, Result
 from pos.payments.simulator import TerminalSimulator
 from pos.printing.decode import PrintedDocument
 from pos.printing.printers import PrinterFault, escpos_printer
@@ -39,9 +42,19 @@ from pos.printing.profile import WIDTHS, PrinterProfile, printer_profile
 from pos.printing.simulator import PrinterSimulator
 from pos.printing.test_page import printer_test_page
 from pos.runtime.listener import WebhookListener
+from pos.runtime.self_test import (
+    PaidSale,
+    SelfTestFailed,
+    SelfTestShop,
+    check_sale,
+    demo_shop,
+    sell_through_services,
+)
+from pos.services import backups
 from pos.services.demo import load_demo_store
 from pos.services.product_import import UTF_8, import_products
 from pos.services.reservations import release_expired
+from pos.services.restore import restore_backup, verify_backup
 from pos.services.stock import stock_levels
 from pos.settings import Settings, SettingsError, data_dir, load_settings, system_locale
 from pos.store.engine import store_failure
@@ -57,11 +70,20 @@ HEADINGS = {
 
 OpenWindow = Callable[[Till, bool], int]
 """Opens the till's window on a started till; its argument says whether it is the demo."""
+SellInWindow = Callable[[SelfTestShop], list[PaidSale]]
+"""Rings up the self-test's sales in the till's window, as a cashier would."""
 
 
-def main(argv: Sequence[str] | None = None, *, open_window: OpenWindow | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    open_window: OpenWindow | None = None,
+    sell_in_window: SellInWindow | None = None,
+) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.self_test:  # before the settings: the user's own play no part in it
+        return self_test(sell_in_window or sell_through_services)
     if getattr(args, "command", None) is None:  # plain `pos` or `pos --demo`: the till
         args.command = _run
     args.open_window = open_window
@@ -89,6 +111,30 @@ def main(argv: Sequence[str] | None = None, *, open_window: OpenWindow | None = 
         return 1
 
 
+def self_test(sell: SellInWindow) -> int:
+    """Sell in the demo shop in a temporary folder and check what the sales left; 0 only
+    if everything held, else 1 after saying what did not."""
+    try:
+        with demo_shop() as shop:
+            paid = sell(shop)
+            if len(paid) != len(shop.sales):
+                raise SelfTestFailed(f"{len(paid)} of the {len(shop.sales)} sales were paid")
+            for sale in paid:
+                check_sale(shop.till.uow(), sale)
+    except SelfTestFailed as failure:
+        print(f"Kasa {__version__} self-test FAILED: {failure}", file=sys.stderr)
+        return 1
+    except Exception as error:  # a broken bundle fails however it breaks, and says how
+        logging.getLogger(__name__).exception("the self-test broke")
+        print(
+            f"Kasa {__version__} self-test FAILED: {type(error).__name__}: {error}", file=sys.stderr
+        )
+        return 1
+    sold = ", ".join(f"{sale.planned.tender} sale {sale.order_id}" for sale in paid)
+    print(f"Kasa {__version__} self-test passed: {sold}; receipts and stock as sold.")
+    return 0
+
+
 def _first_line(error: BaseException | None) -> str:
     lines = str(error).strip().splitlines()
     return lines[0].removeprefix("connection failed: ") if lines else ""
@@ -96,12 +142,21 @@ def _first_line(error: BaseException | None) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="pos", description="Kasa point of sale. Without a command: open the till."
+        # The bundle's program is called kasa; from a checkout the console script is pos.
+        prog="kasa" if getattr(sys, "frozen", False) else "pos",
+        description="Kasa point of sale. Without a command: open the till.",
     )
     parser.add_argument(
         "--demo",
         action="store_true",
         help="open the demo shop, with a simulated card terminal (nothing to set up)",
+    )
+    parser.add_argument("--version", action="version", version=f"Kasa {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="sell in cash and by card in a throwaway demo shop and check the receipts and "
+        "the stock; exits 0 only if everything held",
     )
     commands = parser.add_subparsers(metavar="COMMAND")
 
@@ -185,6 +240,31 @@ def _parser() -> argparse.ArgumentParser:
     imports.add_argument("--url", help="database URL (default: from the settings)")
     imports.set_defaults(command=_import)
 
+    backup = commands.add_parser(
+        "backup", help="back the store up now (see README: Backups); list or verify backups"
+    )
+    backup.add_argument("--url", help="database URL (default: from the settings)")
+    backup.add_argument("--to", type=Path, help="this folder only, instead of the set places")
+    backup.set_defaults(command=_backup)
+    backup_commands = backup.add_subparsers(metavar="ACTION")
+    listing = backup_commands.add_parser("list", help="the backups kept, newest first")
+    listing.set_defaults(command=_backup_list)
+    verify = backup_commands.add_parser(
+        "verify", help="restore a backup into a scratch store and check its books"
+    )
+    verify.add_argument("file", type=Path)
+    verify.set_defaults(command=_backup_verify)
+
+    restore = commands.add_parser(
+        "restore", help="replace the store with a backup (close the till first)"
+    )
+    restore.add_argument("file", type=Path)
+    restore.add_argument("--url", help="database URL (default: from the settings)")
+    restore.add_argument(
+        "--force", action="store_true", help="even if the store holds sales the backup lacks"
+    )
+    restore.set_defaults(command=_restore)
+
     sweep = commands.add_parser("sweep", help="expire reservations left past their time")
     sweep.add_argument("--url", help="database URL (default: from the settings)")
     sweep.set_defaults(command=_sweep)
@@ -229,8 +309,8 @@ def _terminal_sim(args: argparse.Namespace, settings: Settings) -> int:
         webhook_secret=webhook_secrets[0] if webhook_secrets else None,
         decision_delay=args.delay,
     ).start()
-    print(f"Terminal simulator on {simulator.url}; Ctrl+C stops it.", flush=True)
-    return _serve_until_interrupted(simulator.wait, simulator.stop)
+    ready = f"Terminal simulator on {simulator.url}; Ctrl+C stops it."
+    return _serve_until_interrupted(simulator.wait, simulator.stop, ready)
 
 
 def _printer_sim(args: argparse.Namespace, settings: Settings) -> int:
@@ -245,8 +325,8 @@ def _printer_sim(args: argparse.Namespace, settings: Settings) -> int:
         print(f"pos: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 1
     simulator.paper_out = args.paper_out
-    print(f"Printer simulator on {simulator.url}; Ctrl+C stops it.", flush=True)
-    return _serve_until_interrupted(simulator.wait, simulator.stop)
+    ready = f"Printer simulator on {simulator.url}; Ctrl+C stops it."
+    return _serve_until_interrupted(simulator.wait, simulator.stop, ready)
 
 
 def _printer_test(args: argparse.Namespace, settings: Settings) -> int:
@@ -292,16 +372,21 @@ def _serve_webhooks(args: argparse.Namespace, settings: Settings) -> int:
         host=host,
         port=max(port, 0),
     ).start()
-    print(f"Listening for payment webhooks on {listener.url}; Ctrl+C stops it.", flush=True)
+    ready = f"Listening for payment webhooks on {listener.url}; Ctrl+C stops it."
     stopped = threading.Event()
     try:
-        return _serve_until_interrupted(stopped.wait, listener.stop)
+        return _serve_until_interrupted(stopped.wait, listener.stop, ready)
     finally:
         till.close()
 
 
-def _serve_until_interrupted(wait: Callable[[], object], stop: Callable[[], None]) -> int:
+def _serve_until_interrupted(
+    wait: Callable[[], object], stop: Callable[[], None], ready: str
+) -> int:
+    """Say ``ready`` and serve until Ctrl+C; the line is printed inside the ``try``, so an
+    interrupt sent as soon as it is read stops the server cleanly."""
     try:
+        print(ready, flush=True)
         wait()
     except KeyboardInterrupt:
         pass
@@ -404,6 +489,73 @@ def _sweep(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     finally:
         till.close()
+
+
+def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    url = with_password(settings.database_url)
+    where = (args.to,) if args.to else backups.places(settings.backup, data_dir())
+    if url.get_backend_name() != "sqlite":
+        print(f"pg_dump --format=custom {url.render_as_string(hide_password=True)}", flush=True)
+    result = backups.make_backup(url, where, settings.backup)
+    if isinstance(result, Err):
+        _value(result, settings)
+        return 1
+    for made in result.value.made:
+        print(f"{made.path}  {_backup_line(made, settings.locale)}")
+    for removed in result.value.removed:
+        print(f"removed (rotation): {removed}")
+    if not isinstance(result, Ok):  # made, but a second place did not take its copy
+        print(render(result, settings.locale), file=sys.stderr)
+    return 0
+
+
+def _backup_list(args: argparse.Namespace, settings: Settings) -> int:
+    where = (args.to,) if args.to else backups.places(settings.backup, data_dir())
+    found = backups.list_backups(where)
+    if not found:
+        print(f"no backups in {', '.join(str(place) for place in where)}")
+        return 0
+    for backup in found:
+        print(f"{backup.path}  {_backup_line(backup, settings.locale)}")
+    return 0
+
+
+def _backup_line(backup: backups.BackupFile, locale: str) -> str:
+    made = backup.made_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    size = f"{backup.size / 1_048_576:.1f} MiB"
+    if locale == "tr":
+        sales = "? satış" if backup.sales is None else f"{backup.sales} satış"
+        last = f", son fiş {backup.last_receipt}" if backup.last_receipt else ""
+    else:
+        sales = "? sales" if backup.sales is None else f"{backup.sales} sales"
+        last = f", last receipt {backup.last_receipt}" if backup.last_receipt else ""
+    return f"{made}  {size}  {sales}{last}"
+
+
+def _backup_verify(args: argparse.Namespace, settings: Settings) -> int:
+    verified = _value(
+        verify_backup(args.file, server=with_password(settings.database_url)), settings
+    )
+    if verified is None:
+        return 1
+    print(f"{args.file}: good ({', '.join(verified.checks)})")
+    print(f"  {_backup_line(verified.backup, settings.locale)}")
+    return 0
+
+
+def _restore(args: argparse.Namespace, settings: Settings) -> int:
+    restored = _value(
+        restore_backup(args.file, with_password(settings.database_url), force=args.force),
+        settings,
+    )
+    if restored is None:
+        return 1
+    print(f"restored from {args.file}  {_backup_line(restored.backup, settings.locale)}")
+    if restored.kept_aside is not None:
+        print(f"the store it replaced is kept at {restored.kept_aside}")
+    if restored.sales_lost:
+        print(f"{restored.sales_lost} sales of the replaced store are not in the backup")
+    return 0
 
 
 def _print_stock(till: Till) -> int:

@@ -20,6 +20,7 @@ import platformdirs
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
 
+from pos.domain.backups import BackupPolicy
 from pos.domain.messages import DEFAULT_LOCALE, LOCALES
 from pos.domain.money import DEFAULT_CURRENCY, is_currency, minor_digits, parse_price
 from pos.domain.policy import VOID_APPROVAL_AMOUNT, Policy
@@ -51,6 +52,8 @@ class Settings:
     store_timeouts: StoreTimeouts = field(default_factory=StoreTimeouts)
     printer: PrinterProfile | None = None
     """This till's receipt printer; None: receipts are shown on screen only."""
+    backup: BackupPolicy = field(default_factory=BackupPolicy)
+    """Where and how often the till backs its store up, and how many backups it keeps."""
 
 
 def settings_path(environ: Mapping[str, str] = os.environ) -> Path:
@@ -140,6 +143,7 @@ def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = N
         ),
         store_timeouts=_store_timeouts(database, path),
         printer=_printer(_table(document, "printer", path), environ, path),
+        backup=_backup_policy(_table(document, "backup", path), path),
     )
 
 
@@ -236,6 +240,46 @@ def _printer(
         return printer_profile(str(url), **given)
     except ValueError as error:
         raise SettingsError(f"{path}: printer: {error}") from None
+
+
+_BACKUP_COUNTS = {"keep_daily": "daily", "keep_weekly": "weekly", "keep_monthly": "monthly"}
+_BACKUP_HOURS = {"every_hours": ("every", 1, 168), "warn_after_hours": ("warn_after", 1, 24 * 90)}
+
+
+def _backup_policy(backup: Mapping[str, object], path: Path) -> BackupPolicy:
+    given: dict[str, object] = {}
+    for key, name in (("directory", "directory"), ("second_place", "second_place")):
+        place = backup.get(key)
+        if place is None:
+            continue
+        if not isinstance(place, str) or not place.strip() or not Path(place).is_absolute():
+            raise SettingsError(f"{path}: backup.{key} must be a full path to a folder")
+        given[name] = Path(place)
+    for key, name in _BACKUP_COUNTS.items():
+        count = backup.get(key)
+        if count is None:
+            continue
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 1000:
+            raise SettingsError(f"{path}: backup.{key} must be a count from 0 to 1000")
+        given[name] = count
+    for key, (name, lowest, highest) in _BACKUP_HOURS.items():
+        hours = backup.get(key)
+        if hours is None:
+            continue
+        if (
+            isinstance(hours, bool)
+            or not isinstance(hours, int | float)
+            or not math.isfinite(hours)
+            or not lowest <= hours <= highest
+        ):
+            raise SettingsError(f"{path}: backup.{key} must be {lowest}-{highest} hours")
+        given[name] = timedelta(hours=hours)
+    minutes = backup.get("pg_dump_timeout_minutes")
+    if minutes is not None:
+        if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 1440:
+            raise SettingsError(f"{path}: backup.pg_dump_timeout_minutes must be 1-1440 minutes")
+        given["pg_dump_timeout"] = timedelta(minutes=minutes)
+    return BackupPolicy(**given)  # type: ignore[arg-type]
 
 
 def _table(document: Mapping[str, object], name: str, path: Path) -> Mapping[str, object]:

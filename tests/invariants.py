@@ -10,66 +10,15 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, func, select
 
-from pos.store.models import (
-    Coupon,
-    CouponRedemption,
-    Inventory,
-    Order,
-    OrderItem,
-    OrderStatus,
-    Oversell,
-    RedemptionState,
-    Reservation,
-    ReservationStatus,
-    StockMove,
-)
+from pos.services import books
+from pos.store.models import Coupon, CouponRedemption, RedemptionState
 
 
 def stock_books(engine: Engine) -> dict[int, tuple[int, int, int, int]]:
     """Per product: (available, reserved, received + adjustments - sold from the shelf,
-    active reservation units)."""
+    active reservation units); the same sums ``pos backup verify`` checks a backup by."""
     with engine.connect() as connection:
-        levels = connection.execute(
-            select(Inventory.product_id, Inventory.available, Inventory.reserved)
-        ).all()
-        moved = dict(
-            connection.execute(
-                select(StockMove.product_id, func.sum(StockMove.quantity)).group_by(
-                    StockMove.product_id
-                )
-            ).all()
-        )
-        sold = dict(
-            connection.execute(
-                select(OrderItem.product_id, func.sum(OrderItem.quantity))
-                .join(Order, Order.id == OrderItem.order_id)
-                .where(Order.status == OrderStatus.PAID)
-                .group_by(OrderItem.product_id)
-            ).all()
-        )
-        oversold = dict(
-            connection.execute(
-                select(Oversell.product_id, func.sum(Oversell.quantity)).group_by(
-                    Oversell.product_id
-                )
-            ).all()
-        )
-        held = dict(
-            connection.execute(
-                select(Reservation.product_id, func.sum(Reservation.quantity))
-                .where(Reservation.status == ReservationStatus.ACTIVE)
-                .group_by(Reservation.product_id)
-            ).all()
-        )
-    return {
-        product_id: (
-            available,
-            reserved,
-            moved.get(product_id, 0) - sold.get(product_id, 0) + oversold.get(product_id, 0),
-            held.get(product_id, 0),
-        )
-        for product_id, available, reserved in levels
-    }
+        return books.stock_books(connection)
 
 
 def assert_stock_invariant(engine: Engine) -> None:

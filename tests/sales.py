@@ -75,3 +75,12 @@ def pay_by_card(uow: UnitOfWork, cart: int, **kwargs: Any) -> Result[Sale]:
         idempotency_key=kwargs.pop("idempotency_key", key()),
         **kwargs,
     )
+
+
+def sell_in_cash(uow: UnitOfWork, shelf: Shelf, count: int) -> None:
+    """``count`` paid cash sales of one unit of a new product each: books with sales in them."""
+    product = shelf.product(stock=100)
+    for _ in range(count):
+        cart = new_cart(uow)
+        value(add_to_cart(uow, cart, product, 1))
+        value(pay_cash(uow, cart))

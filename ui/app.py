@@ -5,14 +5,19 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
+from importlib import resources
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from pos.bootstrap import Till
 from pos.domain.messages import LOCALES
+from pos.runtime.backups import BackupLoop, backs_up_itself
 from pos.runtime.sweeper import Sweeper
+from ui.backups import BackupWatch
 from ui.collector import GuiThreadCollector
 from ui.i18n import set_language
 from ui.screen import stylesheet
@@ -20,6 +25,7 @@ from ui.screen import stylesheet
 if TYPE_CHECKING:
     from pos.runtime.payments import PaymentRuntime
     from pos.runtime.printing import TillPrinter
+    from ui.till import TillWindow
 
 EXIT_WHEN_SHOWN = "POS_EXIT_WHEN_SHOWN"
 """Set to 1, the till quits as soon as its window is on screen (start-up benchmark)."""
@@ -32,8 +38,45 @@ def application() -> QApplication:
         app = QApplication(sys.argv[:1])
         app.setApplicationName("Kasa")
         app.setOrganizationName("Kasa")
+        # The name of the installed .desktop file: Wayland shows its icon for the window.
+        app.setDesktopFileName("kasa")
+        app.setWindowIcon(app_icon())
     app.setStyleSheet(stylesheet())
     return app
+
+
+def app_icon() -> QIcon:
+    """Kasa's icon at every size drawn (packaging/icons.py draws them)."""
+    icon = QIcon()
+    for entry in resources.files("resources").joinpath("icons").iterdir():
+        if entry.name.startswith("kasa-") and entry.name.endswith(".png"):
+            with resources.as_file(entry) as path:
+                icon.addFile(str(path))
+    return icon
+
+
+def show_till(
+    till: Till,
+    *,
+    demo: bool,
+    runtime: PaymentRuntime | None,
+    printer: TillPrinter | None = None,
+    on_shown: Callable[[], None] | None = None,
+) -> TillWindow:
+    """The till's window, in the till's language, filling its screen; ``on_shown`` is
+    called once it is on screen."""
+    from ui.till import TillWindow  # after the QApplication exists
+
+    application()
+    language = till.settings.locale
+    set_language(language if language in LOCALES else LOCALES[0])
+    window = TillWindow(till, runtime=runtime, printer=printer, demo=demo)
+    if on_shown is not None:
+        window.shown.connect(on_shown)
+    # A till owns its screen: all of it, whatever its size (the text grows to match).
+    window.setGeometry(window.screen().availableGeometry())
+    window.showMaximized()
+    return window
 
 
 def run_till(
@@ -48,26 +91,33 @@ def run_till(
     ``runtime`` (card payments) is started here, after the window exists to hear from it,
     and stopped when the till closes; so is the demo's simulated ``printer``.
     """
-    from ui.till import TillWindow  # after the QApplication exists
-
     app = application()
-    language = till.settings.locale
-    set_language(language if language in LOCALES else LOCALES[0])
     collector = GuiThreadCollector(app).start()  # before any worker thread runs
-    window = TillWindow(till, runtime=runtime, printer=printer, demo=demo)
-    if os.environ.get(EXIT_WHEN_SHOWN) == "1":
-        window.shown.connect(lambda: _report_shown(app))
-    # A till owns its screen: all of it, whatever its size (the text grows to match).
-    window.setGeometry(window.screen().availableGeometry())
-    window.showMaximized()
+    exit_when_shown = os.environ.get(EXIT_WHEN_SHOWN) == "1"
+    window = show_till(
+        till,
+        demo=demo,
+        runtime=runtime,
+        printer=printer,
+        on_shown=(lambda: _report_shown(app)) if exit_when_shown else None,
+    )
     # The sweeper's thread tells the window through the queued signal.
     sweeper = Sweeper(till.uow, on_swept=window.stock_swept.emit).start()
+    # The backups' thread tells the status bar through the watch's queued signal.
+    watch = BackupWatch(window)
+    # The demo shop is made afresh from the demo catalogue: nothing of it to keep.
+    keeps = backs_up_itself(till) and not demo
+    backups = BackupLoop.for_till(till, watch.backup_done.emit) if keeps else None
+    if backups is not None:
+        backups.start()
     if runtime is not None:
         runtime.start()
     try:
         code = app.exec()
     finally:
         sweeper.stop()
+        if backups is not None:
+            backups.stop()
         if runtime is not None:
             runtime.stop()
         if printer is not None:

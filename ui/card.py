@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from pos.bootstrap import Till
 from pos.domain.payments import PaymentStatus
 from pos.domain.results import Err, Result
-from pos.services import card_payments
+from pos.services import card_payments, refunds, tenders
 from pos.services.card_payments import CardPaymentView
-from pos.services.checkout import Card, checkout
+from pos.services.checkout import Card, Sale, checkout
+from pos.services.refunds import RefundView
 
 if TYPE_CHECKING:
     from pos.runtime.payments import PaymentRuntime
@@ -34,20 +36,47 @@ def checkout_card(
     shown_total_minor: int,
     key: str,
     cashier_id: int | None = None,
+    amount_minor: int | None = None,
 ) -> CardStart:
     sale = checkout(
         till.uow(),
         cart_id,
         shown_total_minor=shown_total_minor,
-        tender=Card(provider=runtime.terminal.provider),
+        tender=Card(provider=runtime.terminal.provider, amount_minor=amount_minor),
         idempotency_key=key,
         cashier_id=cashier_id,
     )
+    return _start(till, runtime, sale)
+
+
+def add_card(
+    till: Till, runtime: PaymentRuntime, order_id: UUID, *, amount_minor: int | None, key: str
+) -> CardStart:
+    """A card for a sale already part paid: the tender is written, then the terminal asked."""
+    sale = tenders.add_tender(
+        till.uow(),
+        order_id,
+        Card(provider=runtime.terminal.provider, amount_minor=amount_minor),
+        idempotency_key=key,
+    )
+    return _start(till, runtime, sale)
+
+
+def _start(till: Till, runtime: PaymentRuntime, sale: Result[Sale]) -> CardStart:
     if isinstance(sale, Err):
         return CardStart(sale)
     started = card_payments.start_card_payment(till.uow(), runtime.terminal, sale.value.payment_id)
     runtime.wake()
     return CardStart(started, sale.value.payment_id)
+
+
+def start_refunds(
+    till: Till, runtime: PaymentRuntime, refund_ids: tuple[int, ...]
+) -> tuple[Result[RefundView], ...]:
+    """Send a voided sale's card refunds to the terminal; the poller confirms them."""
+    started = tuple(refunds.start_refund(till.uow(), runtime.terminal, rid) for rid in refund_ids)
+    runtime.wake()
+    return started
 
 
 def card_payment(till: Till, payment_id: int) -> Result[Any]:

@@ -50,13 +50,25 @@ class CashDialog(QDialog):
 
     confirmed = Signal(int)  # minor units given
 
-    def __init__(self, total_minor: int, currency: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        total_minor: int,
+        currency: str,
+        parent: QWidget | None = None,
+        *,
+        due_minor: int | None = None,
+    ) -> None:
+        """``total_minor``: what this cash pays; ``due_minor``: what the sale still wants,
+        given when it is paid in parts (shown, so the cashier sees which part this is)."""
         super().__init__(parent)
         self.setObjectName("CashDialog")
         self.setModal(True)
-        self.total_minor, self.currency = total_minor, currency
+        self.total_minor, self.currency, self.due_minor = total_minor, currency, due_minor
         self._busy = False
         self.total_label = QLabel(objectName="DialogTotal")
+        self.due_label = QLabel(objectName="DialogDue")
+        self.due_label.setWordWrap(True)
+        self.due_label.setVisible(due_minor is not None)
         self.given_caption = QLabel()
         self.given = QLineEdit(objectName="AmountGiven")
         self.given.setAlignment(Qt.AlignmentFlag.AlignRight)
@@ -81,6 +93,10 @@ class CashDialog(QDialog):
             button.clicked.connect(lambda _checked=False, given=amount: self._give(given))
             notes.addWidget(button, 1, column)
             self.note_buttons.append(button)
+        if due_minor is not None and due_minor > total_minor:
+            for button in self.note_buttons:  # a part is given exactly: no change on it
+                button.setEnabled(False)
+                button.hide()
         self.confirm_button = _button(self, None, "ConfirmCash")
         self.confirm_button.setProperty("primary", True)
         self.confirm_button.clicked.connect(self._confirm)
@@ -91,6 +107,7 @@ class CashDialog(QDialog):
         actions.addWidget(self.confirm_button, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(self.total_label)
+        layout.addWidget(self.due_label)
         layout.addWidget(self.given_caption)
         layout.addWidget(self.given)
         layout.addLayout(notes)
@@ -104,6 +121,14 @@ class CashDialog(QDialog):
     def retranslate(self) -> None:
         self.setWindowTitle(_("Cash payment"))
         self.total_label.setText(_("To pay: {total}").format(total=self._money(self.total_minor)))
+        if self.due_minor is not None and self.due_minor > self.total_minor:
+            self.due_label.setText(
+                _(
+                    "Part of {due} still due: change only on the payment that settles the rest"
+                ).format(due=self._money(self.due_minor))
+            )
+        elif self.due_minor is not None:
+            self.due_label.setText(_("The rest of the sale"))
         self.given_caption.setText(_("Amount given"))
         self.exact.setText(shortcut_text(_("Exact"), "F5"))
         for button, amount in zip(self.note_buttons, self.quick_amounts, strict=True):

@@ -28,8 +28,14 @@ _qt_translator: QTranslator | None = None
 
 def _catalogue(language: str) -> dict[str, str]:
     if language not in _catalogues:
-        path = resources.files("resources").joinpath(
-            "locale", language, "LC_MESSAGES", f"{DOMAIN}.po"
+        # One step at a time: a bundle's resources are a MultiplexedPath, whose joinpath
+        # takes a single name before Python 3.12.
+        path = (
+            resources.files("resources")
+            .joinpath("locale")
+            .joinpath(language)
+            .joinpath("LC_MESSAGES")
+            .joinpath(f"{DOMAIN}.po")
         )
         texts: dict[str, str] = {}
         if path.is_file():
@@ -76,6 +82,11 @@ def _install_qt_translations(language: str) -> None:
     if translator.load(f"qtbase_{language}", folder):
         app.installTranslator(translator)
         _qt_translator = translator
+
+
+def qt_translated() -> bool:
+    """Whether Qt's own words are in the till's language (its translations were found)."""
+    return _qt_translator is not None
 
 
 def on_language_changed(listener: Callable[[], None]) -> Callable[[], None]:

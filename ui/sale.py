@@ -14,12 +14,15 @@ from uuid import UUID
 
 from pos.bootstrap import Till
 from pos.domain.results import Err, Ok, Result, Warn
-from pos.services import cart, catalogue, coupons, shop
-from pos.services.cart import CartSummary
+from pos.domain.sales import OrderStatus
+from pos.services import cart, catalogue, coupons, orders, refunds, shop, tenders
+from pos.services.cart import DEFAULT_TILL_ID, CartSummary
 from pos.services.catalogue import ProductView
 from pos.services.checkout import Cash, Sale, checkout
 from pos.services.coupons import CouponApplied
 from pos.services.receipts import receipt_text
+from pos.services.refunds import VoidOutcome
+from pos.services.tenders import SaleTenders
 
 SEARCH_LIMIT = 20
 
@@ -94,6 +97,8 @@ class Payment:
 
     result: Result[Sale]
     receipt: str | None = None
+    tenders: SaleTenders | None = None
+    """A sale paid in part: its tenders and what is still due."""
 
 
 def checkout_cash(
@@ -105,18 +110,92 @@ def checkout_cash(
     key: str,
     locale: str,
     cashier_id: int | None = None,
+    amount_minor: int | None = None,
 ) -> Payment:
     result = checkout(
         till.uow(),
         cart_id,
         shown_total_minor=shown_total_minor,
-        tender=Cash(given_minor),
+        tender=Cash(given_minor, amount_minor),
         idempotency_key=key,
         cashier_id=cashier_id,
     )
-    if isinstance(result, Err) or result.value.receipt is None:
+    return _payment(till, result, locale)
+
+
+def add_cash(
+    till: Till,
+    order_id: UUID,
+    *,
+    given_minor: int,
+    amount_minor: int | None,
+    key: str,
+    locale: str,
+) -> Payment:
+    """Cash for a sale already part paid (its first tender went through checkout)."""
+    result = tenders.add_tender(
+        till.uow(), order_id, Cash(given_minor, amount_minor), idempotency_key=key
+    )
+    return _payment(till, result, locale)
+
+
+def _payment(till: Till, result: Result[Sale], locale: str) -> Payment:
+    if isinstance(result, Err):
         return Payment(result)
+    if result.value.receipt is None:
+        return Payment(result, tenders=tenders_or_none(till, result.value.order_id))
     return Payment(result, receipt_or_none(till, result.value.order_id, locale))
+
+
+@dataclass(frozen=True)
+class SaleState:
+    """Where a sale stands after one of its tenders ended: its tenders, its receipt if paid."""
+
+    tenders: SaleTenders | None
+    receipt: str | None = None
+
+
+def sale_state(till: Till, order_id: UUID, locale: str) -> SaleState:
+    found = tenders_or_none(till, order_id)
+    if found is None or found.status is not OrderStatus.PAID:
+        return SaleState(found)
+    return SaleState(found, receipt_or_none(till, order_id, locale))
+
+
+@dataclass(frozen=True)
+class TakenUp:
+    """A sale the till left paid in part (a restart): its cart and its tenders."""
+
+    summary: CartSummary
+    tenders: SaleTenders
+
+
+def part_paid_sale(till: Till) -> TakenUp | None:
+    """The newest sale this till left part paid, with its cart; None if there is none."""
+    found = tenders.part_paid_sales(till.uow(), DEFAULT_TILL_ID)
+    if isinstance(found, Err) or not found.value:
+        return None
+    left = found.value[-1]
+    cart_id = orders.order_cart(till.uow(), left.order_id)
+    if isinstance(cart_id, Err):
+        return None
+    summary = cart.cart_summary(till.uow(), cart_id.value)
+    if isinstance(summary, Err):
+        return None
+    return TakenUp(summary.value, left)
+
+
+def tenders_or_none(till: Till, order_id: UUID) -> SaleTenders | None:
+    found = tenders.sale_tenders(till.uow(), order_id)
+    return found.value if isinstance(found, Ok | Warn) else None
+
+
+def void_tendered_sale(
+    till: Till, order_id: UUID, user_id: int | None, approved_by: int | None = None
+) -> Result[VoidOutcome]:
+    return refunds.void_tendered_sale(
+        till.uow(), order_id, user_id=user_id, approved_by=approved_by
+    )
 
 
 def receipt_or_none(till: Till, order_id: UUID, locale: str) -> str | None:

@@ -262,6 +262,74 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "Bilinmeyen saat dilimi: Europe/Istanbul gibi yazın",
         "en": "Unknown time zone: write it like Europe/Istanbul",
     },
+    Code.BACKUP_DISK_FULL: {
+        "tr": "Yedek alınamadı: {place} dolu. Son iyi yedek olduğu gibi duruyor.",
+        "en": "The backup was not made: {place} is full. The last good backup is untouched.",
+    },
+    Code.BACKUP_PLACE_UNWRITABLE: {
+        "tr": "Yedek alınamadı: {place} klasörüne yazılamıyor ({reason})",
+        "en": "The backup was not made: {place} cannot be written to ({reason})",
+    },
+    Code.BACKUP_PLACE_MISSING: {
+        "tr": "Yedek alınamadı: {place} bulunamadı (USB bellek takılı mı, ağ klasörü bağlı mı?)",
+        "en": "The backup was not made: {place} is not there (is the USB stick in, the"
+        " network folder connected?)",
+    },
+    Code.BACKUP_FAILED: {
+        "tr": "Yedek alınamadı: {reason}",
+        "en": "The backup was not made: {reason}",
+    },
+    Code.BACKUP_CHECK_FAILED: {
+        "tr": "Yedek alınamadı: kopya denetimden geçmedi ({reason}). Son iyi yedek duruyor.",
+        "en": "The backup was not made: the copy failed its check ({reason}). The last good"
+        " backup is untouched.",
+    },
+    Code.BACKUP_NOT_FOUND: {
+        "tr": "Yedek dosyası bulunamadı: {path}",
+        "en": "No backup file at {path}",
+    },
+    Code.BACKUP_DAMAGED: {
+        "tr": "Yedek dosyası bozuk: {path} ({reason})",
+        "en": "The backup file is damaged: {path} ({reason})",
+    },
+    Code.BACKUP_UNKNOWN_SCHEMA: {
+        "tr": "Bu yedek Kasa'nın tanımadığı bir sürümden ({schema}): Kasa'yı güncelleyin",
+        "en": "This backup comes from a Kasa this one does not know ({schema}): update Kasa",
+    },
+    Code.BACKUP_BOOKS_WRONG: {
+        "tr": "Yedekteki defterler tutmuyor: {reason}",
+        "en": "The books in the backup do not add up: {reason}",
+    },
+    Code.BACKUP_OLDER_THAN_STORE: {
+        "tr": "Bu yedek mağazadan eski: geri yüklenirse yedekte olmayan {lost} satış"
+        " kaybolur. Yine de yüklemek için --force ekleyin.",
+        "en": "This backup is older than the store: restoring it would lose {lost} sales"
+        " the backup does not hold. Add --force to restore it all the same.",
+    },
+    Code.BACKUP_TOOL_MISSING: {
+        "tr": "{tool} kurulu değil: PostgreSQL mağazasının yedeği alınamadı. PostgreSQL"
+        " istemci araçlarını kurun (Debian/Ubuntu: apt install postgresql-client).",
+        "en": "{tool} is not installed: the PostgreSQL store was not backed up. Install the"
+        " PostgreSQL client tools (Debian/Ubuntu: apt install postgresql-client).",
+    },
+    Code.BACKUP_TOOL_FAILED: {
+        "tr": "{tool} başarısız oldu: {reason}",
+        "en": "{tool} failed: {reason}",
+    },
+    Code.RESTORE_NOT_LOCAL: {
+        "tr": "Bu kasanın mağazası PostgreSQL: geri yükleme sunucuda pg_restore ile yapılır"
+        " (README: Yedekler)",
+        "en": "This till's store is PostgreSQL: restore it on the server with pg_restore"
+        " (README: Backups)",
+    },
+    Code.STORE_IN_USE: {
+        "tr": "Kasa bu mağazayla açık ({path}): geri yüklemeden önce kasayı kapatın",
+        "en": "A till has this store open ({path}): close the till before restoring",
+    },
+    Code.BACKUP_PLACE_FAILED: {
+        "tr": "Yedek {made} klasörüne alındı, ancak diğer yere yazılamadı: {reason}",
+        "en": "The backup was made in {made}, but not in the other place: {reason}",
+    },
     Code.ORDER_NOT_FOUND: {
         "tr": "Satış bulunamadı",
         "en": "Sale not found",

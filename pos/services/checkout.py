@@ -55,6 +55,7 @@ from pos.services.tenders import (
     clean_key,
     sale_of,
     take_tender,
+    tender_answer,
 )
 from pos.services.users import acting_user
 from pos.store.models import CartStatus, OrderStatus, RedemptionState
@@ -324,7 +325,7 @@ def _checkout_once(
             )
         if cashier != cart.cashier_id:
             _hand_over(uow, cart, cashier, order_id, now)
-        payment_id, _settled = take_tender(
+        payment_id, settled = take_tender(
             connection,
             now,
             order_id=order_id,
@@ -333,7 +334,15 @@ def _checkout_once(
             tender=tender,
             key=key,
         )
-        sale = sale_of(connection, payment_id)
+        sale = tender_answer(
+            order_id,
+            payment_id,
+            settled,
+            total_minor=total,
+            due_minor=total,
+            currency=cart.currency,
+            tender=tender,
+        )
         uow.commit()
     return sale
 

@@ -8,22 +8,31 @@ first, and never reads more than a page and one row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from uuid import UUID
 
-from sqlalchemy import Connection, and_, exists, or_, select
+from sqlalchemy import Connection, and_, distinct, exists, func, or_, select
 
 from pos.domain.messages import LOCALES
-from pos.domain.payments import PaymentMethod, PaymentStatus
+from pos.domain.payments import PaymentMethod, PaymentStatus, RefundStatus
 from pos.domain.receipt import DEFAULT_LOCALE, receipt_label, render_receipt
 from pos.domain.results import Code, Ok, Refused, Result
 from pos.services._support import audit, is_id, use_case
 from pos.services.receipts import load_receipt, order_key
 from pos.services.shop import zone_of_shop
+from pos.services.tenders import refunded_by_payment
 from pos.services.users import acting_user
 from pos.store.models import EventOutcome, OrderStatus, Role
-from pos.store.tables import order_items, orders, payment_events, payments, tills, users
+from pos.store.tables import (
+    order_items,
+    orders,
+    payment_events,
+    payments,
+    refunds,
+    tills,
+    users,
+)
 from pos.store.uow import UnitOfWork
 
 ORDERS_LIMIT = 100
@@ -32,6 +41,10 @@ MAX_EVENTS = 200
 """Events shown with one sale: a sale's payments never hear nearly so many."""
 MAX_CHOICES = 1000
 _RECEIPT_NUMBERS = 2**63
+MIXED = "mixed"
+"""The orders list's method filter for a sale settled partly one way, partly another."""
+_SETTLED = (PaymentStatus.PAID.value, PaymentStatus.REFUNDED.value)
+"""A tender that took the money (a refunded one did, before it went back)."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +104,24 @@ class OrderPayment:
     tendered_minor: int | None
     change_minor: int | None
     created_at: datetime
+    refunded_minor: int = 0
+    """What went back on this tender (its refunds that succeeded)."""
+
+
+@dataclass(frozen=True)
+class OrderRefund:
+    """Money given back on one tender of the sale: from the drawer, or by the terminal."""
+
+    refund_id: int
+    payment_id: int
+    method: PaymentMethod
+    status: RefundStatus
+    amount_minor: int
+    currency: str
+    reason: str
+    settled_by: str | None
+    failure_code: str | None
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -128,6 +159,8 @@ class OrderDetail:
     payments: tuple[OrderPayment, ...]
     events: tuple[OrderEvent, ...]
     """What the terminal reported about the sale's payments, oldest first."""
+    refunds: tuple[OrderRefund, ...] = ()
+    """What went back on its tenders, oldest first."""
 
 
 @dataclass(frozen=True)
@@ -162,19 +195,20 @@ def orders_of_day(
     status: OrderStatus | None = None,
     till_id: int | None = None,
     cashier_id: int | None = None,
-    method: PaymentMethod | None = None,
+    method: PaymentMethod | str | None = None,
     receipt_number: int | None = None,
     after: OrderCursor | None = None,
     limit: int = ORDERS_LIMIT,
 ) -> Result[OrdersOfDay]:
     """The sales begun on ``day`` in ``tz`` (the shop's zone if None), newest first.
 
-    Every filter given must hold; ``after`` is the cursor of the page before.
+    Every filter given must hold; ``after`` is the cursor of the page before. ``method``
+    is a way a sale was tendered (tried), or ``MIXED``: settled by more than one way.
     """
     wanted = _checked_day(day, tz)
     if status is not None and not isinstance(status, OrderStatus):
         raise Refused(Code.INVALID_FILTER)
-    if method is not None and not isinstance(method, PaymentMethod):
+    if method is not None and not isinstance(method, PaymentMethod) and method != MIXED:
         raise Refused(Code.INVALID_FILTER)
     if any(value is not None and not is_id(value) for value in (till_id, cashier_id)):
         raise Refused(Code.INVALID_FILTER)
@@ -217,7 +251,14 @@ def orders_of_day(
         query = query.where(orders.c.cashier_id == cashier_id)
     if receipt_number is not None:
         query = query.where(orders.c.receipt_number == receipt_number)
-    if method is not None:
+    if method == MIXED:
+        ways = (
+            select(func.count(distinct(payments.c.method)))
+            .where(payments.c.order_id == orders.c.id, payments.c.status.in_(_SETTLED))
+            .scalar_subquery()
+        )
+        query = query.where(ways > 1)
+    elif method is not None:
         query = query.where(
             exists().where(payments.c.order_id == orders.c.id, payments.c.method == method)
         )
@@ -269,6 +310,20 @@ def order_detail(uow: UnitOfWork, order_id: UUID | str, *, manager_id: int) -> R
     with uow.reading():
         acting_user(uow.session, manager_id, role=Role.MANAGER)
         return Ok(_detail(uow.connection, key))
+
+
+@use_case
+def order_cart(uow: UnitOfWork, order_id: UUID | str) -> Result[int]:
+    """The cart a sale was checked out from: a till takes a sale it left part paid up
+    again with its lines (``tenders.part_paid_sales`` names the sale)."""
+    key = order_key(order_id)
+    with uow.reading():
+        cart_id = uow.connection.execute(
+            select(orders.c.cart_id).where(orders.c.id == key)
+        ).scalar_one_or_none()
+    if cart_id is None:
+        raise Refused(Code.ORDER_NOT_FOUND)
+    return Ok(cart_id)
 
 
 @use_case
@@ -409,6 +464,27 @@ def _detail(connection: Connection, order_id: UUID) -> OrderDetail:
             select(payments).where(payments.c.order_id == order_id).order_by(payments.c.id)
         )
     )
+    given_back = tuple(
+        OrderRefund(
+            refund_id=row.id,
+            payment_id=row.payment_id,
+            method=PaymentMethod(row.method),
+            status=RefundStatus(row.status),
+            amount_minor=row.amount_minor,
+            currency=row.currency,
+            reason=row.reason,
+            settled_by=row.settled_by,
+            failure_code=row.failure_code,
+            created_at=row.created_at,
+        )
+        for row in connection.execute(
+            select(refunds).where(refunds.c.order_id == order_id).order_by(refunds.c.id)
+        )
+    )
+    back = refunded_by_payment(connection, order_id)
+    paid_with = tuple(
+        replace(payment, refunded_minor=back.get(payment.payment_id, 0)) for payment in paid_with
+    )
     ids = [payment.payment_id for payment in paid_with]
     events: tuple[OrderEvent, ...] = ()
     if ids:
@@ -465,4 +541,5 @@ def _detail(connection: Connection, order_id: UUID) -> OrderDetail:
         lines=lines,
         payments=paid_with,
         events=events,
+        refunds=given_back,
     )

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pos.domain.money import is_currency
@@ -47,6 +47,7 @@ from pos.services._support import use_case
 from pos.services.payments import Settlement, finalise_failed, finalise_paid
 from pos.services.refunds import apply_refund_event
 from pos.store.models import EventOutcome
+from pos.store.prepared import Prepared
 from pos.store.tables import payment_conflicts, payment_events, payments
 from pos.store.uow import UnitOfWork
 
@@ -59,6 +60,57 @@ REVIEW_CURRENCY = "currency_mismatch"
 REVIEW_TERMINAL_ID = "terminal_id_mismatch"
 CONFLICT_PAID_AFTER = "paid_after_"
 """A conflict's kind: ``paid_after_failed``, ``paid_after_cancelled``, or a review reason."""
+
+
+# Built once: the reconciler is on the path of every webhook.
+_STORE_EVENT = Prepared(
+    insert(payment_events)
+    .values(
+        provider=bindparam("b_provider"),
+        event_id=bindparam("b_event_id"),
+        type=bindparam("b_type"),
+        terminal_payment_id=bindparam("b_terminal_payment_id"),
+        payment_id=None,
+        claimed_payment_id=bindparam("b_claimed_payment_id"),
+        refund_id=bindparam("b_refund_id"),
+        terminal_refund_id=bindparam("b_terminal_refund_id"),
+        amount_minor=bindparam("b_amount_minor"),
+        currency=bindparam("b_currency"),
+        source=bindparam("b_source"),
+        outcome=EventOutcome.UNMATCHED,
+        payload=bindparam("b_payload"),
+        received_at=bindparam("b_now"),
+    )
+    .returning(payment_events.c.id)
+)
+_MARK_EVENT = Prepared(
+    update(payment_events)
+    .where(payment_events.c.id == bindparam("b_event"))
+    .values(
+        outcome=bindparam("b_outcome"),
+        payment_id=bindparam("b_payment"),
+        applied_at=bindparam("b_applied_at"),
+    )
+)
+_PAYMENT_COLUMNS = (
+    payments.c.id,
+    payments.c.status,
+    payments.c.method,
+    payments.c.amount_minor,
+    payments.c.currency,
+    payments.c.provider_payment_id,
+)
+_PAYMENT_BY_ID = Prepared(
+    select(*_PAYMENT_COLUMNS).where(
+        payments.c.id == bindparam("b_payment"), payments.c.provider == bindparam("b_provider")
+    )
+)
+_PAYMENT_BY_TERMINAL_ID = Prepared(
+    select(*_PAYMENT_COLUMNS).where(
+        payments.c.provider == bindparam("b_provider"),
+        payments.c.provider_payment_id == bindparam("b_terminal_id"),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -83,26 +135,23 @@ def apply_payment_event(uow: UnitOfWork, event: object) -> Result[EventReceipt]:
     try:
         with uow:
             connection, now = uow.connection, uow.now()
-            event_row = connection.execute(
-                insert(payment_events)
-                .values(
-                    provider=checked.provider,
-                    event_id=checked.event_id,
-                    type=checked.type,
-                    terminal_payment_id=checked.terminal_payment_id,
-                    payment_id=None,
-                    claimed_payment_id=checked.payment_id,
-                    refund_id=checked.refund_id,
-                    terminal_refund_id=checked.terminal_refund_id,
-                    amount_minor=checked.amount_minor,
-                    currency=checked.currency,
-                    source=checked.source,
-                    outcome=EventOutcome.UNMATCHED,
-                    payload=checked.payload,
-                    received_at=now,
-                )
-                .returning(payment_events.c.id)
-            ).scalar_one()
+            event_row = _STORE_EVENT.one(
+                connection,
+                {
+                    "b_provider": checked.provider,
+                    "b_event_id": checked.event_id,
+                    "b_type": checked.type,
+                    "b_terminal_payment_id": checked.terminal_payment_id,
+                    "b_claimed_payment_id": checked.payment_id,
+                    "b_refund_id": checked.refund_id,
+                    "b_terminal_refund_id": checked.terminal_refund_id,
+                    "b_amount_minor": checked.amount_minor,
+                    "b_currency": checked.currency,
+                    "b_source": checked.source,
+                    "b_payload": checked.payload,
+                    "b_now": now,
+                },
+            ).id
             receipt, changed = _apply(connection, event_row, checked, now, uow.policy.cart_hold)
             uow.commit()
     except IntegrityError:
@@ -208,40 +257,27 @@ def _mark(
     payment_id: int | None,
     now: datetime,
 ) -> None:
-    connection.execute(
-        update(payment_events)
-        .where(payment_events.c.id == event_row)
-        .values(
-            outcome=outcome,
-            payment_id=payment_id,
-            applied_at=now if outcome is EventOutcome.APPLIED else None,
-        )
+    _MARK_EVENT.execute(
+        connection,
+        {
+            "b_event": event_row,
+            "b_outcome": outcome,
+            "b_payment": payment_id,
+            "b_applied_at": now if outcome is EventOutcome.APPLIED else None,
+        },
     )
 
 
 def _find_payment(connection: Connection, event: TerminalEvent) -> Any:
-    columns = (
-        payments.c.id,
-        payments.c.status,
-        payments.c.method,
-        payments.c.amount_minor,
-        payments.c.currency,
-        payments.c.provider_payment_id,
-    )
     if event.payment_id is not None:
-        row = connection.execute(
-            select(*columns).where(
-                payments.c.id == event.payment_id, payments.c.provider == event.provider
-            )
-        ).first()
+        row = _PAYMENT_BY_ID.first(
+            connection, {"b_payment": event.payment_id, "b_provider": event.provider}
+        )
         if row is not None:
             return row
-    return connection.execute(
-        select(*columns).where(
-            payments.c.provider == event.provider,
-            payments.c.provider_payment_id == event.terminal_payment_id,
-        )
-    ).first()
+    return _PAYMENT_BY_TERMINAL_ID.first(
+        connection, {"b_provider": event.provider, "b_terminal_id": event.terminal_payment_id}
+    )
 
 
 def _settle(

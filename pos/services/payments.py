@@ -77,7 +77,7 @@ def _move_payment(target: PaymentStatus) -> Prepared:
             payments.c.status.in_([literal_column(f"'{state}'") for state in allowed]),
         )
         .values(status=target, updated_at=bindparam("b_now"), **settled)
-        .returning(payments.c.order_id, payments.c.change_minor)
+        .returning(payments.c.order_id, payments.c.change_minor, payments.c.amount_minor)
     )
 
 
@@ -137,18 +137,22 @@ _ISSUE_RECEIPT = Prepared(
 # The order's row, locked: whoever settles a tender of it, voids it or adds a tender
 # to it goes through here first, so "do the settled tenders cover the total?" is asked
 # by one transaction at a time (two cards settling at once pay the order once).
-_LOCK_ORDER = Prepared(
-    select(
-        orders.c.status,
-        orders.c.total_minor,
-        orders.c.currency,
-        orders.c.cart_id,
-        orders.c.void_requested_at,
-    )
-    .where(orders.c.id == bindparam("b_order"))
-    .with_for_update()
+_LOCKED_ORDER = (
+    orders.c.status,
+    orders.c.total_minor,
+    orders.c.currency,
+    orders.c.cart_id,
+    orders.c.void_requested_at,
 )
-_ORDER_OF = Prepared(select(payments.c.order_id).where(payments.c.id == bindparam("b_payment")))
+_LOCK_ORDER = Prepared(
+    select(*_LOCKED_ORDER).where(orders.c.id == bindparam("b_order")).with_for_update()
+)
+_LOCK_ORDER_OF = Prepared(
+    select(*_LOCKED_ORDER)
+    .join(payments, payments.c.order_id == orders.c.id)
+    .where(payments.c.id == bindparam("b_payment"))
+    .with_for_update(of=orders)
+)
 _SETTLED = Prepared(
     select(func.coalesce(func.sum(payments.c.amount_minor), 0).label("settled")).where(
         payments.c.order_id == bindparam("b_order"),
@@ -192,6 +196,7 @@ _CLOSE_CART = Prepared(
 class _Moved:
     order_id: UUID
     change_minor: int | None
+    amount_minor: int
 
 
 @dataclass(frozen=True)
@@ -293,14 +298,17 @@ def finalise_paid(
     so of two tenders settling at once the second sees the first and the order is paid
     by whichever completes it, once.
     """
-    _lock_order_of(connection, payment_id)
+    order_row = _lock_order_of(connection, payment_id)
     moved = _move(connection, payment_id, PaymentStatus.PAID, now, settler)
     if isinstance(moved, Settlement | Err):
         return moved
     assert isinstance(payment_id, int)
+    assert order_row is not None  # the payment exists, so does its order, locked above
     order_id = moved.order_id
-    order_row = _LOCK_ORDER.one(connection, {"b_order": order_id})  # held since before the move
-    due = order_row.total_minor - settled_minor(connection, order_id)
+    if moved.amount_minor >= order_row.total_minor:
+        due = 0  # one tender for the whole sale: no other can be settled beside it
+    else:
+        due = order_row.total_minor - settled_minor(connection, order_id)
     if order_row.status != OrderStatus.PENDING or due > 0:
         return Settlement(
             payment_id,
@@ -385,13 +393,13 @@ def finalise_failed(
     """
     if status not in (PaymentStatus.FAILED, PaymentStatus.CANCELLED):
         raise ValueError("a payment fails as failed or cancelled")
-    _lock_order_of(connection, payment_id)
+    order_row = _lock_order_of(connection, payment_id)
     moved = _move(connection, payment_id, status, now, settler)
     if isinstance(moved, Settlement | Err):
         return moved
     assert isinstance(payment_id, int)
+    assert order_row is not None  # the payment exists, so does its order, locked above
     order_id = moved.order_id
-    order_row = _LOCK_ORDER.one(connection, {"b_order": order_id})
     settled = settled_minor(connection, order_id)
     if order_row.status != OrderStatus.PENDING or settled:
         due = max(order_row.total_minor - settled, 0)
@@ -407,7 +415,7 @@ def finalise_failed(
         .where(reservations.c.order_id == order_id, IS_ACTIVE)
         .values(order_id=None, expires_at=now + hold)
     )
-    _release_coupon(connection, order_id, now)
+    release_coupon(connection, order_id, now)
     connection.execute(
         update(carts)
         .where(carts.c.id == cart_id, carts.c.status == CartStatus.CHECKING_OUT)
@@ -432,7 +440,7 @@ def _move(
         connection, {"b_payment": payment_id, "b_now": now, "b_settler": settler}
     )
     if row is not None:
-        return _Moved(row.order_id, row.change_minor)
+        return _Moved(row.order_id, row.change_minor, row.amount_minor)
     current = _PAYMENT.first(connection, {"b_payment": payment_id})
     if current is None:
         return Err(Code.PAYMENT_NOT_FOUND)
@@ -448,12 +456,12 @@ def _move(
     return Err(Code.PAYMENT_TRANSITION_FORBIDDEN, {"current": status, "target": target})
 
 
-def _lock_order_of(connection: Connection, payment_id: object) -> None:
-    """Lock the order of the payment about to move, before the payment's own row."""
-    if is_id(payment_id):
-        owner = _ORDER_OF.first(connection, {"b_payment": payment_id})
-        if owner is not None:
-            _LOCK_ORDER.first(connection, {"b_order": owner.order_id})
+def _lock_order_of(connection: Connection, payment_id: object) -> Any:
+    """The order of the payment about to move, its row locked before the payment's own
+    (the order, then its payments, as everywhere); None if there is no such payment."""
+    if not is_id(payment_id):
+        return None
+    return _LOCK_ORDER_OF.first(connection, {"b_payment": payment_id})
 
 
 def settled_minor(connection: Connection, order_id: UUID) -> int:
@@ -540,8 +548,8 @@ def _take_what_is_there(
     return taken
 
 
-def _release_coupon(connection: Connection, order_id: UUID, now: datetime) -> None:
-    """Give the order's coupon use back, once."""
+def release_coupon(connection: Connection, order_id: UUID, now: datetime) -> None:
+    """Give the order's coupon use back, once (a failed sale, a voided one)."""
     released = connection.execute(
         update(redemptions)
         .where(redemptions.c.order_id == order_id, redemptions.c.state == RedemptionState.HELD)

@@ -47,7 +47,7 @@ from pos.payments.terminal import (
     TerminalUnavailable,
 )
 from pos.services._support import audit, is_id, use_case
-from pos.services.payments import lock_order
+from pos.services.payments import lock_order, release_coupon
 from pos.services.receipts import order_key
 from pos.services.reservations import IS_ACTIVE, end_reservation
 from pos.services.users import acting_user
@@ -55,11 +55,10 @@ from pos.store.models import (
     CartStatus,
     EventOutcome,
     OrderStatus,
-    RedemptionState,
     ReservationStatus,
     Role,
 )
-from pos.store.tables import carts, coupons, orders, payments, redemptions, refunds, reservations
+from pos.store.tables import carts, orders, payments, refunds, reservations
 from pos.store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -483,18 +482,7 @@ def _finish_void(connection: Connection, order_id: UUID, now: datetime) -> bool:
     ).scalars()
     for reservation_id in list(held):
         end_reservation(connection, reservation_id, ReservationStatus.RELEASED, now)
-    released = connection.execute(
-        update(redemptions)
-        .where(redemptions.c.order_id == order_id, redemptions.c.state == RedemptionState.HELD)
-        .values(state=RedemptionState.RELEASED, ended_at=now)
-        .returning(redemptions.c.coupon_id)
-    ).first()
-    if released is not None:
-        connection.execute(
-            update(coupons)
-            .where(coupons.c.id == released.coupon_id)
-            .values(times_used=coupons.c.times_used - 1, updated_at=now)
-        )
+    release_coupon(connection, order_id, now)
     connection.execute(
         update(carts)
         .where(carts.c.id == order.cart_id)

@@ -31,7 +31,7 @@ from pos.domain.payments import (
     Settler,
 )
 from pos.domain.results import Changed, Code, Ok, Refused, Result
-from pos.services._support import use_case
+from pos.services._support import is_id, use_case
 from pos.services.payments import (
     Settlement,
     finalise_paid,
@@ -150,6 +150,15 @@ _INSERT_PAYMENT = Prepared(
     )
     .returning(payments.c.id)
 )
+_BY_KEY = Prepared(
+    select(
+        payments.c.id,
+        payments.c.order_id,
+        payments.c.method,
+        payments.c.amount_minor,
+        payments.c.tendered_minor,
+    ).where(payments.c.idempotency_key == bindparam("b_key"))
+)
 _UNRESOLVED_OF = Prepared(
     select(payments.c.id)
     .where(
@@ -221,6 +230,43 @@ def take_tender(
     return payment_id, settled
 
 
+def tender_answer(
+    order_id: UUID,
+    payment_id: int,
+    settled: Settlement | None,
+    *,
+    total_minor: int,
+    due_minor: int,
+    currency: str,
+    tender: Tender,
+) -> Sale:
+    """What taking the tender answers, from what the transaction that took it knows."""
+    paying = due_minor if tender.amount_minor is None else tender.amount_minor
+    if settled is None:  # a card, waiting for the terminal
+        return Sale(
+            order_id,
+            payment_id,
+            PaymentStatus.INITIATED,
+            total_minor,
+            currency,
+            None,
+            None,
+            paying,
+            due_minor - paying,
+        )
+    return Sale(
+        order_id,
+        payment_id,
+        PaymentStatus.PAID,
+        total_minor,
+        currency,
+        settled.change_minor,
+        settled.receipt,
+        paying,
+        settled.due_minor,
+    )
+
+
 @use_case
 def add_tender(
     uow: UnitOfWork, order_id: UUID | str, tender: Tender, *, idempotency_key: str
@@ -234,13 +280,12 @@ def add_tender(
     key = clean_key(idempotency_key)
     checked = check_tender(tender)
     oid = order_key(order_id)
-    with uow.reading():
-        replayed = _replay(uow.connection, key, oid, checked)
-    if replayed is not None:
-        return _answer(replayed)
     try:
         with uow:
             connection, now = uow.connection, uow.now()
+            replayed = _replay(connection, key, oid, checked)
+            if replayed is not None:
+                return _answer(replayed)
             order = lock_order(connection, oid)
             if order is None:
                 raise Refused(Code.ORDER_NOT_FOUND)
@@ -260,7 +305,15 @@ def add_tender(
                 connection, now, order_id=oid, due_minor=due, currency=order.currency,
                 tender=checked, key=key,
             )  # fmt: skip
-            sale = sale_of(connection, payment_id)
+            sale = tender_answer(
+                oid,
+                payment_id,
+                settled,
+                total_minor=order.total_minor,
+                due_minor=due,
+                currency=order.currency,
+                tender=checked,
+            )
             uow.commit()
     except IntegrityError:
         # The same key won the insert on another thread: answer as its retry would.
@@ -351,7 +404,10 @@ def sale_of(connection: Connection, payment_id: int) -> Sale:
     paid = OrderStatus(row.order_status) is OrderStatus.PAID
     due = 0
     if OrderStatus(row.order_status) is OrderStatus.PENDING:
-        due = max(row.total_minor - settled_minor(connection, row.order_id), 0)
+        due = row.total_minor - settled_minor(connection, row.order_id)
+        if PaymentStatus(row.status) in UNRESOLVED:
+            due -= row.amount_minor  # what will be left once this tender settles
+        due = max(due, 0)
     return Sale(
         row.order_id,
         payment_id,
@@ -370,15 +426,7 @@ def _answer(sale: Sale, changed: Changed = Changed.NOTHING) -> Result[Sale]:
 
 
 def _replay(connection: Connection, key: str, order_id: UUID, tender: Tender) -> Sale | None:
-    row = connection.execute(
-        select(
-            payments.c.id,
-            payments.c.order_id,
-            payments.c.method,
-            payments.c.amount_minor,
-            payments.c.tendered_minor,
-        ).where(payments.c.idempotency_key == key)
-    ).first()
+    row = _BY_KEY.first(connection, {"b_key": key})
     if row is None:
         return None
     method = PaymentMethod.CASH if isinstance(tender, Cash) else PaymentMethod.CARD
@@ -417,3 +465,31 @@ def amount(value: object) -> int:
     ):
         raise Refused(Code.INVALID_AMOUNT)
     return value
+
+
+@use_case
+def part_paid_sales(uow: UnitOfWork, till_id: int) -> Result[tuple[SaleTenders, ...]]:
+    """This till's sales open with a tender settled and the rest still due, oldest first.
+
+    A till that stopped in the middle of taking a sale's tenders finds them here when it
+    starts again: the customer's money is in the drawer or on the card, and the goods
+    are held for the sale, so the cashier takes the rest or voids it.
+    """
+    if not is_id(till_id):
+        raise Refused(Code.TILL_NOT_FOUND)
+    settled = (
+        select(payments.c.id)
+        .where(payments.c.order_id == orders.c.id, payments.c.status == PaymentStatus.PAID)
+        .exists()
+    )
+    with uow.reading():
+        ids = (
+            uow.connection.execute(
+                select(orders.c.id)
+                .where(orders.c.till_id == till_id, orders.c.status == OrderStatus.PENDING, settled)
+                .order_by(orders.c.created_at)
+            )
+            .scalars()
+            .all()
+        )
+        return Ok(tuple(load_tenders(uow.connection, order_id) for order_id in ids))

@@ -1282,13 +1282,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             ),
         )
     )
+    # The same sale paid part in cash and the rest by card through the reconciler, against
+    # this one-tender sale: tests/benchmarks/tenders.py, run here too so one command
+    # gives both figures (imported here: it builds on this module).
+    from tests.benchmarks import tenders
+
+    split = [
+        tenders.run_on(f.dialect, args.pg_url, args.sales * args.tills, warm_up=20) for f in results
+    ]
+    print(summary_line("tenders", [(f.dialect, f.ratio) for f in split]))
     below = [f for f in results if f.ratio < TARGET]
+    above = [f for f in split if f.ratio > tenders.TARGET]
+    for figures in above:
+        print(
+            f"{figures.dialect}: two tenders take {figures.ratio:.1f}x one, above {tenders.TARGET}x"
+        )
+    below_any = below or above
     for figures in below:
         print(
             f"{figures.dialect}: the services reach {figures.ratio:.0%} of the floor's "
             f"throughput, below the target of {TARGET:.0%}"
         )
-    return 1 if below else 0
+    return 1 if below_any else 0
 
 
 if __name__ == "__main__":

@@ -6,6 +6,10 @@
 * Cold start: a fresh interpreter runs the till (``ui.app.run_till``) with
   ``POS_EXIT_WHEN_SHOWN=1``; the time runs from launching the process to the window being
   on screen (``--starts`` runs). Target: < 1.5 s.
+* With ``--bundle dist/kasa/kasa``, the same cold start of the bundle ``make dist`` built,
+  started as a shop starts it (``kasa``, the store named by ``POS_DATABASE_URL``), which
+  also checks the store's schema and sets up card payments before the window. Target:
+  < 1.5 s.
 
 The store is built like ``tests/benchmarks/catalogue.py`` builds it (that script's
 ``build``, in a child process), then the scanned products get stock and a cashier signs in.
@@ -166,13 +170,18 @@ def measure_scans(url: str, products: list[tuple[int, str]]) -> list[float]:
     return timings
 
 
-def measure_starts(url: str, runs: int) -> list[float]:
+def measure_starts(url: str, runs: int, bundle: Path | None = None) -> list[float]:
     environment = dict(os.environ, POS_EXIT_WHEN_SHOWN="1", QT_QPA_PLATFORM="offscreen")
+    command = [sys.executable, "-c", CHILD, url]
+    if bundle is not None:
+        command = [str(bundle.resolve())]
+        # The store by its URL, and an empty settings file: the defaults, not the user's.
+        environment.update(POS_DATABASE_URL=url, POS_SETTINGS_FILE=os.devnull)
     elapsed: list[float] = []
     for _run in range(runs):
         launched = time.time()
         done = subprocess.run(
-            [sys.executable, "-c", CHILD, url],
+            command,
             capture_output=True,
             text=True,
             env=environment,
@@ -195,6 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--scans", type=int, default=200)
     parser.add_argument("--starts", type=int, default=5)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--bundle", type=Path, help="also time this bundle's cold starts")
     args = parser.parse_args(argv)
     _ = QApplication  # the application is made by ui.app, with the till's stylesheet
 
@@ -203,6 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         url, products = prepare(path, args.products, args.scans, args.seed)
         scans = measure_scans(url, products)
         starts = measure_starts(url, args.starts)
+        bundle_starts = measure_starts(url, args.starts, args.bundle) if args.bundle else []
 
     p50, p95 = statistics.median(scans), percentile(scans, 0.95)
     print(f"store: {args.products:,} products; {len(scans)} scans, {len(starts)} cold starts")
@@ -216,12 +227,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"cold start to window shown: median {statistics.median(starts):.2f} s,"
         f" max {max(starts):.2f} s  (target < {START_TARGET_S} s: {verdict})"
     )
-    print(
-        summary_line(
-            "till",
-            [f"scan p95 {p95:.1f} ms", f"cold start max {max(starts):.2f} s"],
+    figures = [f"scan p95 {p95:.1f} ms", f"cold start max {max(starts):.2f} s"]
+    if bundle_starts:
+        verdict = "ok" if max(bundle_starts) < START_TARGET_S else "OVER TARGET"
+        print(
+            f"bundle cold start to window shown: median {statistics.median(bundle_starts):.2f} s,"
+            f" max {max(bundle_starts):.2f} s  (target < {START_TARGET_S} s: {verdict})"
         )
-    )
+        figures.append(f"bundle cold start max {max(bundle_starts):.2f} s")
+    print(summary_line("till", figures))
     return 0
 
 

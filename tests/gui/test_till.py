@@ -225,6 +225,7 @@ def test_voiding_asks_first_then_releases_the_stock(
     qtbot.waitUntil(lambda: window.cart is not None and not window.cart.lines)
     settle(qtbot, window)
     assert stock(shop, AYRAN) == (10, 0)
+    assert window.banner.isVisible()
     assert window.banner.text() == "Satış iptal edildi; stok serbest bırakıldı"
 
 

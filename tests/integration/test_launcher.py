@@ -18,6 +18,8 @@ def test_the_till_names_the_missing_package_and_exits_before_qt_starts(
         pytest.skip("this machine itself lacks a library of Qt's xcb plugin")
     monkeypatch.setenv("POS_SETTINGS_FILE", str(tmp_path / "settings.toml"))
     monkeypatch.setenv("POS_DATABASE_URL", f"sqlite:///{tmp_path / 'kasa.sqlite3'}")
+    # --demo keeps its shop in the data directory: this test's own, not the user's.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("DISPLAY", ":0")
     monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)

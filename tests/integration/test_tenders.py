@@ -315,3 +315,20 @@ def test_the_receipt_prints_every_tender_and_the_change(uow: UnitOfWork, shelf: 
         if line.startswith(("Kart ", "Nakit ", "Para üstü "))
     ]
     assert tender_lines == ["Kart ₺20,00", "Nakit ₺40,00", "Para ₺5,00"]
+
+
+def test_a_till_finds_its_part_paid_sales_when_it_starts_again(
+    uow: UnitOfWork, shelf: Shelf
+) -> None:
+    from pos.services.tenders import part_paid_sales
+
+    cart, _first, _second = two_line_cart(uow, shelf)
+    till = 1  # the first till, T01, which the migrations make
+    assert value(part_paid_sales(uow, till)) == ()
+    sale = value(first_tender(uow, cart, Cash(1000, amount_minor=1000)))
+    (left,) = value(part_paid_sales(uow, till))
+    assert left.order_id == sale.order_id
+    assert left.due_minor == 4500
+    value(add_tender(uow, sale.order_id, Cash(4500), idempotency_key=key()))
+    assert value(part_paid_sales(uow, till)) == ()
+    assert error(part_paid_sales(uow, -1)).code is Code.TILL_NOT_FOUND

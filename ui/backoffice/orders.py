@@ -33,18 +33,20 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain.document import Document
-from pos.domain.payments import EventOutcome, PaymentMethod
+from pos.domain.payments import EventOutcome, PaymentMethod, RefundStatus
 from pos.domain.receipt import RECEIPT_WIDTH
 from pos.domain.results import Changed, Code, Err
 from pos.domain.sales import OrderStatus
 from pos.services import UnitOfWork
 from pos.services.orders import (
+    MIXED,
     OrderChoices,
     OrderCursor,
     OrderDetail,
     OrderEvent,
     OrderLine,
     OrderPayment,
+    OrderRefund,
     OrderRow,
     OrdersOfDay,
     order_choices,
@@ -73,6 +75,17 @@ ORDER_STATUSES = {
 METHODS = {
     PaymentMethod.CASH: N_("Cash"),
     PaymentMethod.CARD: N_("Card"),
+}
+METHOD_FILTERS: dict[str, str] = {
+    **METHODS,
+    MIXED: N_("Mixed"),
+}
+"""The orders list's "Paid by" choices: a way tried, or a sale settled more than one way."""
+REFUND_STATES = {
+    RefundStatus.INITIATED: N_("Not started"),
+    RefundStatus.PENDING: N_("At the terminal"),
+    RefundStatus.SUCCEEDED: N_("Given back"),
+    RefundStatus.FAILED: N_("Failed"),
 }
 OUTCOMES = {
     EventOutcome.APPLIED: N_("Applied"),
@@ -136,6 +149,20 @@ PAYMENT_COLUMNS: tuple[Column[OrderPayment], ...] = (
     Column(N_("Review"), lambda pay: review_reason_text(pay.review_reason)),
     Column(N_("Given"), lambda pay: money(pay.tendered_minor, pay.currency), align_right=True),
     Column(N_("Change"), lambda pay: money(pay.change_minor, pay.currency), align_right=True),
+    Column(
+        N_("Given back"),
+        lambda pay: money(pay.refunded_minor, pay.currency) if pay.refunded_minor else "",
+        align_right=True,
+    ),
+)
+REFUND_COLUMNS: tuple[Column[OrderRefund], ...] = (
+    Column(N_("Time"), lambda back: when(back.created_at)),
+    Column(N_("Payment"), lambda back: str(back.payment_id), align_right=True),
+    Column(N_("Method"), lambda back: _(METHODS[back.method])),
+    Column(N_("Status"), lambda back: _(REFUND_STATES[back.status])),
+    Column(N_("Amount"), lambda back: money(back.amount_minor, back.currency), align_right=True),
+    Column(N_("Settled by"), lambda back: settler_name(back.settled_by)),
+    Column(N_("Why it failed"), lambda back: back.failure_code or ""),
 )
 EVENT_COLUMNS: tuple[Column[OrderEvent], ...] = (
     Column(N_("Received"), lambda event: when(event.received_at)),
@@ -215,7 +242,12 @@ class OrdersPage(Page):
         self.receipt_number.setMaximumWidth(170)
         self.refresh_button = QPushButton(objectName="Refresh")
         self.refresh_button.clicked.connect(self.refresh)
-        for combo, letters in ((self.status, 8), (self.cashier, 10), (self.till, 3)):
+        for combo, letters in (
+            (self.status, 8),
+            (self.cashier, 10),
+            (self.till, 3),
+            (self.method, 6),
+        ):
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
@@ -259,10 +291,12 @@ class OrdersPage(Page):
         self.lines = RowsModel(LINE_COLUMNS)
         self.payments = RowsModel(PAYMENT_COLUMNS)
         self.events = RowsModel(EVENT_COLUMNS)
+        self.refunds = RowsModel(REFUND_COLUMNS)
         self.detail_tabs = QTabWidget(objectName="OrderDetailTabs")
         self.detail_tabs.addTab(table(self.lines, "LinesTable", stretch=1), "")
         self.detail_tabs.addTab(table(self.payments, "PaymentsTable"), "")
         self.detail_tabs.addTab(table(self.events, "EventsTable"), "")
+        self.detail_tabs.addTab(table(self.refunds, "RefundsTable"), "")
         heading = QHBoxLayout()
         heading.addWidget(self.summary, 1)
         heading.addWidget(self.reprint_button, 0, Qt.AlignmentFlag.AlignTop)
@@ -296,7 +330,7 @@ class OrdersPage(Page):
         for status in ORDER_STATUSES:
             self.status.addItem("", status)
         self.method.addItem("", None)
-        for method in METHODS:
+        for method in METHOD_FILTERS:
             self.method.addItem("", method)
         self.till.addItem("", None)
         self.cashier.addItem("", None)
@@ -327,7 +361,7 @@ class OrdersPage(Page):
             "status": OrderStatus(status) if status is not None else None,
             "till_id": self.till.currentData(),
             "cashier_id": self.cashier.currentData(),
-            "method": PaymentMethod(method) if method is not None else None,
+            "method": method if method in (None, MIXED) else PaymentMethod(method),
         }
         typed = self.receipt_number.text().strip()
         if typed:
@@ -410,6 +444,7 @@ class OrdersPage(Page):
         )
         self.payments.show(detail.payments if detail is not None else ())
         self.events.show(detail.events if detail is not None else ())
+        self.refunds.show(detail.refunds if detail is not None else ())
         self.reprint_button.setEnabled(detail is not None and detail.status is OrderStatus.PAID)
         self._write_detail_texts()
 
@@ -500,11 +535,12 @@ class OrdersPage(Page):
     def _write_detail_texts(self) -> None:
         detail = self.detail
         counts = (
-            (len(detail.lines), len(detail.payments), len(detail.events)) if detail else (0, 0, 0)
+            (len(detail.lines), len(detail.payments), len(detail.events), len(detail.refunds))
+            if detail
+            else (0, 0, 0, 0)
         )
-        for index, (name, count) in enumerate(
-            zip((N_("Lines"), N_("Payments"), N_("Events")), counts, strict=True)
-        ):
+        names = (N_("Lines"), N_("Payments"), N_("Events"), N_("Refunds"))
+        for index, (name, count) in enumerate(zip(names, counts, strict=True)):
             self.detail_tabs.setTabText(index, f"{_(name)} ({count})")
         if detail is None:
             self.summary.setText(_("Choose an order to see its lines, payments and events."))
@@ -548,7 +584,7 @@ class OrdersPage(Page):
         self.day.setDisplayFormat("dd.MM.yyyy" if language() == "tr" else "yyyy-MM-dd")
         for combo, names in (
             (self.status, ORDER_STATUSES),
-            (self.method, METHODS),
+            (self.method, METHOD_FILTERS),
         ):
             for index in range(1, combo.count()):
                 combo.setItemText(index, _(names[combo.itemData(index)]))
@@ -558,6 +594,7 @@ class OrdersPage(Page):
         self.lines.refresh_texts()
         self.payments.refresh_texts()
         self.events.refresh_texts()
+        self.refunds.refresh_texts()
         self._write_count()
         self._write_detail_texts()
         if self.reprint_dialog is not None:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from pos.domain import clock
 from pos.domain.results import Code, Err
 from pos.services import UnitOfWork
+from pos.services.backups import BackupStatus
 from pos.services.shop import (
     MAX_HEADER_LINE_LENGTH,
     MAX_HEADER_LINES,
@@ -36,6 +37,7 @@ from pos.services.shop import (
 from ui import shop_time
 from ui.backoffice.common import Context, Page
 from ui.backoffice.widgets import button
+from ui.backups import backup_details, read_status, status_text
 from ui.i18n import N_, _
 
 HEADER_LIMITS = N_("{lines} / {max_lines} lines · longest line {width} / {max_width} characters")
@@ -93,6 +95,12 @@ class ShopPage(Page):
         zone_layout.addWidget(self.time_zone)
         zone_layout.addWidget(self.zone_note)
 
+        self.backup_box = QGroupBox(objectName="BackupBox")
+        self.backup_line = QLabel(objectName="BackupStatus")
+        self.backup_line.setWordWrap(True)
+        QVBoxLayout(self.backup_box).addWidget(self.backup_line)
+        self.backup_status: tuple[BackupStatus | None] | None = None
+
         self.save_button = button("SaveShopSettings", primary=True)
         self.save_button.clicked.connect(self.save)
         self.undo_button = button("UndoShopSettings")
@@ -105,6 +113,7 @@ class ShopPage(Page):
         right = QVBoxLayout()
         right.addWidget(self.tax_box)
         right.addWidget(self.zone_box)
+        right.addWidget(self.backup_box)
         right.addStretch(1)
         body = QHBoxLayout()
         body.addWidget(self.header_box, 1)
@@ -122,6 +131,24 @@ class ShopPage(Page):
 
     def refresh(self) -> None:
         self.call(lambda uow: shop_settings(uow), self._answered)
+        till = self.context.till
+        self.context.ops.run(lambda: read_status(till), self._backups_heard, lambda _e: None)
+
+    def _backups_heard(self, status: BackupStatus | None) -> None:
+        self.backup_status = (status,)
+        self._write_backup_line()
+
+    def _write_backup_line(self) -> None:
+        if self.backup_status is None:
+            self.backup_line.setText(_("Reading the backups…"))
+            return
+        status = self.backup_status[0]
+        text, kind = status_text(status, self.context.till.settings.backup)
+        details = backup_details(status)
+        self.backup_line.setText(f"{text}\n{details}" if details else text)
+        self.backup_line.setProperty("kind", kind)
+        self.backup_line.style().unpolish(self.backup_line)
+        self.backup_line.style().polish(self.backup_line)
 
     def _answered(self, settings: ShopSettings) -> None:
         self.kept = settings
@@ -256,5 +283,7 @@ class ShopPage(Page):
                 " part of its name (Istanbul, Berlin) to find it."
             )
         )
+        self.backup_box.setTitle(_("Backups"))
+        self._write_backup_line()
         self.undo_button.setText(_("Undo changes"))
         self.save_button.setText(_("Save"))

@@ -11,7 +11,6 @@ from pos.domain.messages import render
 from pos.domain.payments import PaymentStatus
 from pos.domain.results import Changed, Code, Err, Ok, Result, Warn
 from ui import card as card_ops
-from ui import sale as sale_ops
 from ui.approval import Approved
 from ui.dialogs import CardDialog
 from ui.i18n import _, language
@@ -34,18 +33,37 @@ class CardPaying(Paying):
         if self.runtime is None:
             self.show_banner("error", lambda: _("No card terminal is set up at this till"))
             return
+        part = self._typed_part()
+        if isinstance(part, Err):
+            return
         runtime = self.runtime
-        self.card_dialog = CardDialog(cart.total_minor, cart.currency, self)
+        charged = self.due_minor() if part is None else part
+        self.card_dialog = CardDialog(charged, cart.currency, self)
         self.card_dialog.cancel_requested.connect(self._cancel_card)
         self.card_dialog.manager_requested.connect(self._ask_to_resolve)
         self.card_dialog.finished.connect(self._card_dialog_closed)
         self.card_dialog.open()
-        key = self._key_for("card", None)
+        key = self._key_for("card", None, part)
+        if self.tendered is not None:
+            order_id = self.tendered.order_id
+            self.ops.run(
+                lambda: card_ops.add_card(self.till, runtime, order_id, amount_minor=part, key=key),
+                self._card_started,
+                self._card_failed,
+                originator=self,
+            )
+            return
         cart_id, total = cart.cart_id, cart.total_minor
         cashier = self.user.id if self.user else None  # the sale is whoever takes the card
         self.ops.run(
             lambda: card_ops.checkout_card(
-                self.till, runtime, cart_id, shown_total_minor=total, key=key, cashier_id=cashier
+                self.till,
+                runtime,
+                cart_id,
+                shown_total_minor=total,
+                key=key,
+                cashier_id=cashier,
+                amount_minor=part,
             ),
             self._card_started,
             self._card_failed,
@@ -121,18 +139,14 @@ class CardPaying(Paying):
                 "manager": _("Card approved (resolved by a manager)"),
             }
             note = sources.get(view.settled_by or "", _("Card approved"))
-            order_id, locale = view.order_id, language()
-            self.ops.run(
-                lambda: sale_ops.receipt_or_none(self.till, order_id, locale),
-                lambda text: self._paid(order_id, text, note),
-                self._store_failed,
-                originator=self,
-            )
+            self.show_banner("info", lambda: note)
+            self._follow_sale(view.order_id, note)
         elif view.status in (PaymentStatus.FAILED, PaymentStatus.CANCELLED):
-            # The goods are still at the till: the cart is open again for another tender.
+            # The goods are still at the till: the sale is open again for another tender
+            # (its cart, or what is still due when another tender of it stands).
             self._card_done()
             self.attempt = None
-            self._reload_cart()
+            self._follow_sale(view.order_id, "")
 
     def _card_done(self) -> None:
         self.card_timer.stop()

@@ -23,7 +23,17 @@ class CashPaying(Paying):
         cart = self._payable()
         if cart is None:
             return
-        self.cash_dialog = CashDialog(cart.total_minor, cart.currency, self)
+        part = self._typed_part()
+        if isinstance(part, Err):
+            return
+        due = self.due_minor()
+        self.cash_part = part
+        self.cash_dialog = CashDialog(
+            due if part is None else part,
+            cart.currency,
+            self,
+            due_minor=due if self.tendered is not None or part is not None else None,
+        )
         self.cash_dialog.confirmed.connect(self._cash_confirmed)
         self.cash_dialog.finished.connect(self._cash_dialog_closed)
         self.cash_dialog.open()
@@ -35,9 +45,25 @@ class CashPaying(Paying):
 
     def _cash_confirmed(self, given_minor: int) -> None:
         assert self.cart is not None
-        cart_id, total = self.cart.cart_id, self.cart.total_minor
-        key, locale = self._key_for("cash", given_minor), language()
+        cart_id, total, part = self.cart.cart_id, self.cart.total_minor, self.cash_part
+        key, locale = self._key_for("cash", given_minor, part), language()
         cashier = self.user.id if self.user else None  # the sale is whoever takes the cash
+        if self.tendered is not None:
+            order_id = self.tendered.order_id
+            self.ops.run(
+                lambda: sale_ops.add_cash(
+                    self.till,
+                    order_id,
+                    given_minor=given_minor,
+                    amount_minor=part,
+                    key=key,
+                    locale=locale,
+                ),
+                self._cash_answer,
+                self._cash_failed,
+                originator=self,
+            )
+            return
         self.ops.run(
             lambda: sale_ops.checkout_cash(
                 self.till,
@@ -47,6 +73,7 @@ class CashPaying(Paying):
                 key=key,
                 locale=locale,
                 cashier_id=cashier,
+                amount_minor=part,
             ),
             self._cash_answer,
             self._cash_failed,
@@ -67,6 +94,16 @@ class CashPaying(Paying):
         sale = result.value
         if dialog is not None:
             dialog.accept()
+        if not sale.paid:
+            self.show_tenders(payment.tenders)
+            taken, currency = sale.amount_minor or 0, sale.currency
+            self.show_banner(
+                "info",
+                lambda: _("Cash taken: {amount}").format(
+                    amount=format_money(taken, currency, language())
+                ),
+            )
+            return
         change = ""
         if sale.change_minor:
             money = format_money(sale.change_minor, sale.currency, language())

@@ -34,6 +34,10 @@ class SaleView:
         )
 
     def _scan_entered(self) -> None:
+        if self.tendered is not None:
+            # The sale is paid in parts: its lines are fixed, the field takes an amount.
+            self.show_banner("info", lambda: _("Press F9 (cash) or F10 (card) to pay it"))
+            return
         text = self.scan.text().strip()
         self.scan.clear()
         if not text or self.cart is None:
@@ -190,7 +194,12 @@ class SaleView:
     def store_changed(self, changes: Changed, originator: object) -> None:
         """Another view (the back office, a webhook, the poller) changed the store: show
         the sale and the products found as they stand now."""
-        if originator is self or not changes & TILL_FOLLOWS or self.cart is None:
+        if originator is self:
+            return
+        if self.tendered is not None and changes & Changed.ORDERS and self.card_payment_id is None:
+            # A tender settled elsewhere (a card the restart left, resolved): where it stands.
+            self._follow_sale(self.tendered.order_id, "")
+        if not changes & TILL_FOLLOWS or self.cart is None:
             return
         self._reload_cart()
         if self.results.isVisible():

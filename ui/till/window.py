@@ -56,11 +56,13 @@ from ui.till.printing import ReceiptPrinting
 from ui.till.sale_view import SaleView
 from ui.till.search import SaleSearch
 from ui.till.status import StatusBar
+from ui.till.tender_panel import TenderPanel
 from ui.till.widgets import repolish
 
 if TYPE_CHECKING:
     from pos.runtime.payments import PaymentRuntime
     from pos.runtime.printing import TillPrinter
+    from pos.services.tenders import SaleTenders
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,9 @@ class TillWindow(
         self.cart: CartSummary | None = None
         self.pending_quantity: int | None = None
         self.attempt: Attempt | None = None
+        self.tendered: SaleTenders | None = None
+        self.last_paid_order: Any = None
+        """The sale paid in part: its order, tenders and what is due (None before)."""
         self.card_payment_id: int | None = None
         self._card_polling = False
         self._search_generation = 0
@@ -146,6 +151,7 @@ class TillWindow(
         self._coupon_message: Callable[[], str] | None = None
         self._status: dict[str, Any] = {}
         self.cash_dialog: CashDialog | None = None
+        self.cash_part: int | None = None
         self.card_dialog: CardDialog | None = None
         self.receipt_dialog: ReceiptDialog | None = None
         self.confirm_dialog: ConfirmDialog | None = None
@@ -227,6 +233,8 @@ class TillWindow(
         left.addWidget(self.search)
         left.addWidget(self.results)
         left.addWidget(self.banner)
+        self.tender_panel = TenderPanel()
+        left.addWidget(self.tender_panel)
         left.addWidget(self.table, 1)
 
         self.cashier_label = QLabel(objectName="CashierLabel")
@@ -324,7 +332,7 @@ class TillWindow(
         name = self.user.display_name if self.user else ""
         self.setWindowTitle(_("Kasa — till") + (f" — {name}" if name else ""))
         self.login.retranslate()
-        self.scan.setPlaceholderText(_("Barcode or SKU, then Enter (3*code: 3 units)"))
+        self.retranslate_scan()
         self.search.setPlaceholderText(_("Search by name or SKU (F3)"))
         self.coupon.setPlaceholderText(_("Coupon code (F4)"))
         self.coupon_remove.setText(
@@ -338,6 +346,7 @@ class TillWindow(
             self.buttons[action.name].setText(text)
         self.total_caption.setText(_("Total"))
         self._show_pending_quantity()
+        self.tender_panel.retranslate()
         self.cart_model.refresh_texts()
         self.search_model.layoutChanged.emit()
         if self.cart is not None:
@@ -357,6 +366,14 @@ class TillWindow(
         ):
             if dialog is not None:
                 dialog.retranslate()
+
+    def retranslate_scan(self) -> None:
+        """The scan field says what it takes: a barcode, or while the sale is paid in
+        parts, the amount the next F9 or F10 pays."""
+        if self.tendered is not None:
+            self.scan.setPlaceholderText(_("A part's amount, then F9 or F10"))
+        else:
+            self.scan.setPlaceholderText(_("Barcode or SKU, then Enter (3*code: 3 units)"))
 
     def switch_language(self) -> None:
         set_language(other_language())
@@ -394,7 +411,9 @@ class TillWindow(
         self.login.reset()
         self.stack.setCurrentWidget(self.sale_page)
         self.retranslate()
-        if self.cart is None or not self.cart.lines:
+        if self.cart is None:
+            self.take_up_or_start()  # the till just started: a sale left paid in part?
+        elif not self.cart.lines:
             # An empty sale starts afresh under the new cashier; one with lines is taken over.
             self.start_new_sale()
         self.focus_scan()
