@@ -59,7 +59,11 @@ class ReceiptPrinting:
         self.drawer_shortcut.activated.connect(self.ask_to_open_drawer)
         self.paid_order: UUID | None = None
         """The sale the receipt screen shows."""
-        self.sale_paid.connect(self.print_receipt)
+        # After the paying room has asked for the next sale's cart: the cashier's next scan
+        # must not wait behind reading this receipt.
+        self.sale_paid.connect(
+            lambda order_id: QTimer.singleShot(0, lambda: self.print_receipt(order_id))
+        )
         # While the printer is in trouble, ask again now and then, so the status bar
         # shows it back as soon as the paper is in or the cable is back.
         self.printer_timer = QTimer(self, interval=PRINTER_RECHECK_MS)
