@@ -103,12 +103,13 @@ def run_till(
     )
     # The sweeper's thread tells the window through the queued signal.
     sweeper = Sweeper(till.uow, on_swept=window.stock_swept.emit).start()
-    # The backups' thread tells the status bar through the watch's queued signal.
-    watch = BackupWatch(window)
-    # The demo shop is made afresh from the demo catalogue: nothing of it to keep.
-    keeps = backs_up_itself(till) and not demo
-    backups = BackupLoop.for_till(till, watch.backup_done.emit) if keeps else None
-    if backups is not None:
+    # The demo shop is made afresh from the demo catalogue: nothing of it to keep, and no
+    # backup line to worry a cashier trying the till.
+    backups = None
+    if backs_up_itself(till) and not demo:
+        # The backups' thread tells the status bar through the watch's queued signal.
+        watch = BackupWatch(window)
+        backups = BackupLoop.for_till(till, watch.backup_done.emit)
         backups.start()
     if runtime is not None:
         runtime.start()

@@ -185,6 +185,16 @@ def part_paid_sale(till: Till) -> TakenUp | None:
     return TakenUp(summary.value, left)
 
 
+def part_paid_or_new_sale(till: Till, cashier_id: int | None) -> TakenUp | Result[CartSummary]:
+    """The till's first sale since it started, in one trip to the store: the sale it left
+    part paid, or a new one. One trip, so whatever the window asks after it (the backup
+    warning at sign-in) is answered after the sale is on screen, not overwritten by it."""
+    found = part_paid_sale(till)
+    if found is not None:
+        return found
+    return open_cart(till, cashier_id)
+
+
 def tenders_or_none(till: Till, order_id: UUID) -> SaleTenders | None:
     found = tenders.sale_tenders(till.uow(), order_id)
     return found.value if isinstance(found, Ok | Warn) else None

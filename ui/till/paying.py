@@ -19,7 +19,7 @@ from PySide6.QtCore import QTimer
 
 from pos.domain.messages import render
 from pos.domain.money import Money, parse_amount
-from pos.domain.results import Code, Err
+from pos.domain.results import Code, Err, Result
 from pos.domain.sales import CartStatus, OrderStatus
 from pos.services.cart import CartSummary
 from pos.services.tenders import SaleTenders
@@ -159,16 +159,18 @@ class Paying:
     def take_up_or_start(self) -> None:
         """The till's first sale since it started: one it left paid in part (a crash, a
         restart) comes back with its panel, to pay the rest or void; else a new sale."""
+        cashier = self.user.id if self.user else None
         self.ops.run(
-            lambda: sale_ops.part_paid_sale(self.till),
+            lambda: sale_ops.part_paid_or_new_sale(self.till, cashier),
             self._taken_up,
             self._store_failed,
             originator=self,
         )
 
-    def _taken_up(self, found: sale_ops.TakenUp | None) -> None:
-        if found is None:
-            self.start_new_sale()
+    def _taken_up(self, found: sale_ops.TakenUp | Result[CartSummary]) -> None:
+        if not isinstance(found, sale_ops.TakenUp):
+            self.attempt = None
+            self._cart_answer(found)
             return
         self.show_cart(found.summary)
         self.show_tenders(found.tenders)
