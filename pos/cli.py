@@ -46,6 +46,7 @@ from pos.runtime.self_test import (
     PaidSale,
     SelfTestFailed,
     SelfTestShop,
+    check_printed,
     check_sale,
     demo_shop,
     sell_through_services,
@@ -121,6 +122,7 @@ def self_test(sell: SellInWindow) -> int:
                 raise SelfTestFailed(f"{len(paid)} of the {len(shop.sales)} sales were paid")
             for sale in paid:
                 check_sale(shop.till.uow(), sale)
+            check_printed(shop, paid)
     except SelfTestFailed as failure:
         print(f"Kasa {__version__} self-test FAILED: {failure}", file=sys.stderr)
         return 1
@@ -131,7 +133,8 @@ def self_test(sell: SellInWindow) -> int:
         )
         return 1
     sold = ", ".join(f"{sale.planned.tender} sale {sale.order_id}" for sale in paid)
-    print(f"Kasa {__version__} self-test passed: {sold}; receipts and stock as sold.")
+    printed = "; printed with the drawer opened for cash" if shop.printer else ""
+    print(f"Kasa {__version__} self-test passed: {sold}; receipts and stock as sold{printed}.")
     return 0
 
 

@@ -39,7 +39,7 @@ def sell_in_window(shop: SelfTestShop) -> list[PaidSale]:
     """Sign in, ring up and pay each of the shop's planned sales; the sales as paid."""
     app = application()
     collector = GuiThreadCollector(app).start()  # as the till runs: before any worker
-    window = show_till(shop.till, demo=True, runtime=shop.runtime)
+    window = show_till(shop.till, demo=True, runtime=shop.runtime, printer=shop.printer)
     shop.runtime.start()
     try:
         if language() != "en" and not qt_translated():

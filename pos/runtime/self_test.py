@@ -31,6 +31,7 @@ from pos.domain.messages import DEFAULT_LOCALE, render
 from pos.domain.payments import PaymentMethod, PaymentStatus
 from pos.domain.results import Err, Result
 from pos.runtime.payments import PaymentRuntime, payment_runtime
+from pos.runtime.printing import TillPrinter, till_printer
 from pos.services.card_payments import card_payment, start_card_payment
 from pos.services.cart import add_scanned, cart_summary, open_cart
 from pos.services.catalogue import find_product
@@ -98,6 +99,8 @@ class SelfTestShop:
     cashier_pin: str
     sales: tuple[PlannedSale, ...]
     """One sale paid in cash, one by card."""
+    printer: TillPrinter | None = None
+    """The demo's receipt printer: a simulator in-process, which keeps what it printed."""
 
 
 SaleCheck = Callable[[UnitOfWork, PaidSale], str | None]
@@ -157,8 +160,40 @@ def stock_moved(uow: UnitOfWork, sale: PaidSale) -> str | None:
 
 SALE_CHECKS: tuple[SaleCheck, ...] = (receipt_is_the_sale, stock_moved)
 """What every paid sale must have left in the store. A part of the till that acts on a
-paid sale adds its check here: printing adds that the printer simulator received the
-sale's receipt."""
+paid sale and keeps something of it in the store adds its check here; what is printed is
+judged by ``check_printed``."""
+PRINT_WAIT_SECONDS = 10.0
+"""How long the printer may take to receive a sale's receipt (it prints off the GUI thread)."""
+
+
+def check_printed(shop: SelfTestShop, paid: Sequence[PaidSale]) -> None:
+    """Every sale the window rang up came out of the demo's printer with its receipt
+    number, and the cash sale opened the drawer; ``SelfTestFailed`` naming what did not."""
+    simulator = shop.printer.simulator if shop.printer is not None else None
+    rung_up = [sale for sale in paid if sale.shown_receipt is not None]
+    if simulator is None or not rung_up:
+        return  # no window, so no printing: the services alone sold
+    wanted = {}
+    for sale in rung_up:
+        data = receipt_data(shop.till.uow(), sale.order_id)
+        if isinstance(data, Err):
+            raise SelfTestFailed(f"the {_label(sale.planned)} has no receipt to print")
+        wanted[_label(sale.planned)] = data.value.number_label
+    deadline = time.monotonic() + PRINT_WAIT_SECONDS
+    while True:
+        printed = "\n".join(document.text for document in simulator.printed)
+        missing = [label for label, number in wanted.items() if number not in printed]
+        kicks = sum(len(document.drawer_kicks) for document in simulator.documents)
+        cash = any(sale.planned.tender is PaymentMethod.CASH for sale in rung_up)
+        if not missing and (kicks or not cash):
+            return
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    problems = [f"the {label}'s receipt {wanted[label]} was not printed" for label in missing]
+    if cash and not kicks:
+        problems.append("the cash sale did not open the drawer")
+    raise SelfTestFailed("; ".join(problems))
 
 
 def check_sale(uow: UnitOfWork, sale: PaidSale, checks: Sequence[SaleCheck] = SALE_CHECKS) -> None:
@@ -183,10 +218,13 @@ def demo_shop(decision_delay: float = DECISION_SECONDS) -> Iterator[SelfTestShop
             cashier = _demo_cashier(till.uow())
             sales = plan_sales(till.uow())
             runtime = payment_runtime(till, demo=True, decision_delay=decision_delay)
+            printer = till_printer(settings, demo=True)
             try:
-                yield SelfTestShop(till, runtime, cashier, DEMO_CASHIER[2], sales)
+                yield SelfTestShop(till, runtime, cashier, DEMO_CASHIER[2], sales, printer)
             finally:
                 runtime.stop()
+                if printer is not None:
+                    printer.stop()
         finally:
             till.close()
 

@@ -44,3 +44,23 @@ def test_a_window_that_shows_another_receipt_than_the_store_holds_fails(qapp, ca
 
     assert code == 1
     assert "is not the one in the store" in capsys.readouterr().err
+
+
+def test_a_till_that_prints_nothing_fails(qapp, capsys, monkeypatch):
+    # The window is handed no printer, so nothing reaches the demo's printer simulator,
+    # which the check still reads.
+    real = self_test.show_till
+
+    def show_without_printer(till, **kwargs):
+        kwargs["printer"] = None
+        return real(till, **kwargs)
+
+    monkeypatch.setattr(self_test, "show_till", show_without_printer)
+    monkeypatch.setattr("pos.runtime.self_test.PRINT_WAIT_SECONDS", 0.5)
+
+    code = main(["--self-test"], sell_in_window=sell_in_window)
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "receipt T01-000001 was not printed" in err
+    assert "the cash sale did not open the drawer" in err
