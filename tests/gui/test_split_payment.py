@@ -30,7 +30,8 @@ def tenders_of(shop: Shop, order_id: Any) -> SaleTenders:
 
 def pay_part(qtbot: QtBot, window: TillWindow, amount: str, key: Qt.Key) -> None:
     """Type the part into the scan field, then F9 or F10, as the panel's hint says."""
-    assert window.scan.hasFocus()
+    # The field has the keys again once a closed dialog hands focus back (a queued call).
+    qtbot.waitUntil(window.scan.hasFocus)
     qtbot.keyClicks(window.scan, amount)
     press(qtbot, window, key)
 
