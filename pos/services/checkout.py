@@ -55,6 +55,7 @@ from pos.services.tenders import (
     clean_key,
     sale_of,
     take_tender,
+    tender_amounts,
     tender_answer,
 )
 from pos.services.users import acting_user
@@ -264,6 +265,9 @@ def _checkout_once(
             uow.commit()
             return Err(Code.PRICE_CHANGED, changed=Changed.CART if stale else Changed.NOTHING)
         total = priced.quote.total_minor
+        # The money before the goods: a tender that cannot pay is refused before any
+        # unit is held again (the cashier hears about the cash they typed, not the shelf).
+        tender_amounts(tender, total, cart.currency)
         order_id = uuid.uuid4()
         _INSERT_ORDER.execute(
             connection,

@@ -183,6 +183,24 @@ def check_tender(tender: object) -> Tender:
     return tender
 
 
+def tender_amounts(
+    tender: Tender, due_minor: int, currency: str
+) -> tuple[int, int | None, int | None]:
+    """What the tender pays towards a sale that wants ``due_minor``, the cash handed over
+    and the change; refused if it pays more than is due, or cash falls short of what it
+    pays, or cash gives change without settling the rest."""
+    paying = due_minor if tender.amount_minor is None else tender.amount_minor
+    if paying > due_minor:
+        raise Refused(Code.TENDER_ABOVE_DUE, due=Money(due_minor, currency))
+    if not isinstance(tender, Cash):
+        return paying, None, None
+    if tender.given_minor < paying:
+        raise Refused(Code.CASH_SHORT, total=Money(paying, currency))
+    if tender.given_minor > paying and paying < due_minor:
+        raise Refused(Code.CHANGE_ONLY_ON_LAST)
+    return paying, tender.given_minor, tender.given_minor - paying
+
+
 def take_tender(
     connection: Connection,
     now: datetime,
@@ -199,16 +217,7 @@ def take_tender(
     drawer); a card tender is left ``initiated`` for the terminal. Returns the payment
     and, for cash, how it settled.
     """
-    paying = due_minor if tender.amount_minor is None else tender.amount_minor
-    if paying > due_minor:
-        raise Refused(Code.TENDER_ABOVE_DUE, due=Money(due_minor, currency))
-    tendered = change = None
-    if isinstance(tender, Cash):
-        if tender.given_minor < paying:
-            raise Refused(Code.CASH_SHORT, total=Money(paying, currency))
-        if tender.given_minor > paying and paying < due_minor:
-            raise Refused(Code.CHANGE_ONLY_ON_LAST)
-        tendered, change = tender.given_minor, tender.given_minor - paying
+    paying, tendered, change = tender_amounts(tender, due_minor, currency)
     payment_id = _INSERT_PAYMENT.one(
         connection,
         {

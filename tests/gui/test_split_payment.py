@@ -220,6 +220,7 @@ def test_voiding_a_sale_paid_in_part_needs_the_manager_and_pays_the_cash_back(
     assert window.tendered is not None
     order_id = window.tendered.order_id
 
+    qtbot.waitUntil(window.scan.hasFocus)  # the closed cash dialog hands the keys back
     press(qtbot, window, Qt.Key.Key_F12)
     dialog = approval_dialog(qtbot, window)
     type_pin(qtbot, window, dialog, "9999")
@@ -259,6 +260,7 @@ def test_voiding_a_sale_with_a_card_part_sends_the_card_refund_to_the_terminal(
     assert window.tendered is not None
     order_id = window.tendered.order_id
 
+    qtbot.waitUntil(window.scan.hasFocus)  # the closed cash dialog hands the keys back
     press(qtbot, window, Qt.Key.Key_F12)
     qtbot.waitUntil(lambda: window.confirm_dialog is not None)
     assert window.confirm_dialog is not None
