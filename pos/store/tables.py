@@ -19,6 +19,8 @@ from pos.store.models import (
     Product,
     Receipt,
     Refund,
+    ReturnLine,
+    SaleReturn,
     Reservation,
     TillRow,
     User,
@@ -41,6 +43,8 @@ payment_conflicts = table_of(PaymentConflict)
 products = table_of(Product)
 receipts = table_of(Receipt)
 refunds = table_of(Refund)
+return_lines = table_of(ReturnLine)
+sale_returns = table_of(SaleReturn)
 reservations = table_of(Reservation)
 tills = table_of(TillRow)
 users = table_of(User)
