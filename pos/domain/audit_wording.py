@@ -378,6 +378,15 @@ WORDING: Mapping[str, Wording] = {
         "{who} voided the sale ({total}, {units} units back in stock)",
         _params(total=_detail("total_minor", "money"), units=_detail("units_released")),
     ),
+    "sale.returned": Wording(
+        "{who}: iade aldı, {receipt} ({total}): {reason}",
+        "{who} took a return, {receipt} ({total}): {reason}",
+        _params(
+            receipt=_detail("return_receipt", "text"),
+            total=_detail("total_minor", "money"),
+            reason=_detail("reason", "text"),
+        ),
+    ),
     "sale.taken_over": Wording(
         "{who}: {subject} kullanıcısının başladığı satışı devraldı: {sale}",
         "{who} took over the sale {subject} had rung up: {sale}",

@@ -19,9 +19,10 @@ from pos.store.models import (
     Product,
     Receipt,
     Refund,
+    Reservation,
     ReturnLine,
     SaleReturn,
-    Reservation,
+    StockMove,
     TillRow,
     User,
     table_of,
@@ -46,5 +47,6 @@ refunds = table_of(Refund)
 return_lines = table_of(ReturnLine)
 sale_returns = table_of(SaleReturn)
 reservations = table_of(Reservation)
+stock_moves = table_of(StockMove)
 tills = table_of(TillRow)
 users = table_of(User)
