@@ -258,6 +258,10 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "Bu satışın bir iadesi terminalde bekliyor: önce onu sonuçlandırın",
         "en": "A refund of this sale is waiting at the terminal: settle that one first",
     },
+    Code.RETURN_NOT_FOUND: {
+        "tr": "İade bulunamadı",
+        "en": "Return not found",
+    },
     Code.REFUNDS_UNDER_WAY: {
         "tr": "Ödemeler iade ediliyor: satış iadeler bitince iptal olur",
         "en": "The payments are being refunded: the sale is voided when they are done",

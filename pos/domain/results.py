@@ -79,6 +79,7 @@ class Code(enum.StrEnum):
     RETURN_NOTHING = "return_nothing"
     INVALID_RETURN_REASON = "invalid_return_reason"
     REFUND_IN_FLIGHT = "refund_in_flight"
+    RETURN_NOT_FOUND = "return_not_found"
     INVALID_TENDER = "invalid_tender"
     INVALID_DETAILS = "invalid_details"
     TILL_NOT_FOUND = "till_not_found"

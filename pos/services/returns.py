@@ -33,6 +33,7 @@ from pos.domain.money import Money
 from pos.domain.payments import PaymentStatus, RefundStatus
 from pos.domain.receipt import receipt_label
 from pos.domain.results import Changed, Code, Ok, Refused, Result, Warn
+from pos.domain.return_receipt import return_label
 from pos.domain.stock import RETURN_REASON
 from pos.domain.text import clean_text
 from pos.services._support import audit, is_id, use_case
@@ -60,11 +61,6 @@ RETURN_ACTION = "sale.returned"
 REFUND_REASON = "return"
 _SALE_LABEL = re.compile(r"([A-Za-z0-9]{1,8})-(\d{1,12})")
 _RETURN_LABEL = re.compile(r"[A-Za-z0-9]{1,8}-I-\d{1,12}")
-
-
-def return_label(till_code: str, number: int) -> str:
-    """A refund receipt's number as printed: the till, ``I`` (iade), its own sequence."""
-    return f"{till_code}-I-{number:06d}"
 
 
 @dataclass(frozen=True)
