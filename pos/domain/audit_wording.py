@@ -112,6 +112,10 @@ _APPROVED = {
     "sale.void": {"tr": "satışın iptali", "en": "voiding the sale"},
     "cart.price_override": {"tr": "fiyat değişikliği", "en": "a price change"},
     "payment.force_resolve": {"tr": "ödemenin elle sonuçlandırılması", "en": "settling a payment"},
+    "sale.return_in_cash": {
+        "tr": "iadenin kart yerine nakit ödenmesi",
+        "en": "paying a return in cash instead of to the card",
+    },
 }
 _COUPON_KINDS = {
     "percent": {"tr": "yüzde", "en": "percent"},

@@ -86,6 +86,19 @@ class ReturnableLine:
     def left(self) -> int:
         return self.quantity - self.returned
 
+    def worth(self, count: int) -> int:
+        """What ``count`` more units of this line are worth back (the till shows it before
+        the return is made; the return computes it the same way)."""
+        return returned_worth(self.total_minor, self.quantity, self.returned, count)
+
+
+def returned_worth(total_minor: int, quantity: int, before: int, count: int) -> int:
+    """What ``count`` units of a line of ``quantity`` are worth back, ``before`` of them
+    already returned: floors of the running share, so however the line comes back, its
+    parts add up to it."""
+    after = before + count
+    return total_minor * after // quantity - total_minor * before // quantity
+
 
 @dataclass(frozen=True)
 class ReturnableSale:
@@ -369,9 +382,9 @@ def _claim(
             select(order_items.c.returned_quantity).where(order_items.c.id == item.id)
         ).scalar_one()
         raise Refused(Code.RETURN_TOO_MANY, name=item.name, left=item.quantity - returned)
-    before = after - request.quantity
-    # Floors of the running share: however the line comes back, its parts add up to it.
-    worth = item.total_minor * after // item.quantity - item.total_minor * before // item.quantity
+    worth = returned_worth(
+        item.total_minor, item.quantity, after - request.quantity, request.quantity
+    )
     if request.restock:
         connection.execute(
             update(inventory)
