@@ -5,18 +5,22 @@ PIN."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from pos.domain.payments import PaymentMethod, RefundStatus
+from pos.printing.simulator import PrinterSimulator
 from pos.services.returns import ReturnRequest, return_items
 from pos.store.models import Refund, SaleReturn
 from tests.conftest import value
 from tests.gui.conftest import AYRAN, PEYNIR, Shop, scan, settle, sign_in
 from tests.gui.test_approval import approval_dialog, audit_rows, shop_store, type_pin
 from tests.gui.test_card import WAIT_MS
+from tests.gui.test_printing import printing_done, printing_window
 from tests.gui.test_split_payment import cash
 from tests.gui.test_till import back_at_scan, press, stock
 from tests.sales import rows
@@ -216,3 +220,54 @@ def test_cash_instead_of_the_card_takes_the_managers_pin(
     (granted,) = audit_rows(shop, "approval.granted")
     assert (granted.user_id, granted.approved_by) == (shop.cashier.id, shop.manager.id)
     assert granted.entity_id == "sale.return_in_cash"
+
+
+@pytest.fixture
+def simulator() -> Iterator[PrinterSimulator]:
+    with PrinterSimulator() as printer:
+        yield printer
+
+
+def test_the_refund_receipt_prints_opens_the_drawer_and_a_fault_never_undoes_the_return(
+    qtbot: QtBot, shop: Shop, simulator: PrinterSimulator
+) -> None:
+    window = printing_window(qtbot, shop, simulator.url, simulator=simulator)
+    try:
+        sign_in(qtbot, window, shop.cashier, "1111")
+        sell_for_cash(qtbot, window, f"3*{AYRAN}")
+        printing_done(qtbot, window)
+        sold = len(simulator.printed)
+
+        def take_one_back() -> Any:
+            dialog = open_sale(qtbot, window, "T01-000001")
+            qtbot.keyClick(dialog.lines, Qt.Key.Key_Plus)
+            give_reason(qtbot, dialog, "Bozuk")
+            qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
+            qtbot.waitUntil(lambda: window.receipt_dialog is not None)
+            printing_done(qtbot, window)
+            return window.receipt_dialog
+
+        receipt = take_one_back()
+        paper = simulator.printed[-1]
+        assert len(simulator.printed) == sold + 1
+        assert "İADE FİŞİ" in [line.text.strip() for line in paper.lines]  # twice the size
+        assert "T01-I-000001" in paper.text
+        assert "12,50 TL" in paper.text  # the code page has no "₺"
+        assert len(paper.drawer_kicks) == 1  # the cash comes out of the drawer
+        assert receipt.print_label.text() == "Fiş yazdırıldı"
+        qtbot.keyClick(receipt, Qt.Key.Key_Return)
+        back_at_scan(qtbot, window)
+
+        simulator.paper_out = True
+        receipt = take_one_back()
+        assert len(rows(shop_store(shop), SaleReturn)) == 2  # made, printed or not
+        assert receipt.print_label.property("kind") == "error"
+        assert receipt.print_button.isVisible()
+        assert window.paid_order in window.unprinted
+        simulator.paper_out = False
+        qtbot.mouseClick(receipt.print_button, Qt.MouseButton.LeftButton)
+        printing_done(qtbot, window)
+        assert "T01-I-000002" in simulator.printed[-1].text
+        assert simulator.printed[-1].drawer_kicks == []  # printed again: no second opening
+    finally:
+        window.close()
