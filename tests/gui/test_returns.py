@@ -125,7 +125,8 @@ def test_more_than_is_left_is_refused_in_turkish_and_nothing_changes(
     sign_in(qtbot, window, shop.cashier, "1111")
     order_id = sell_for_cash(qtbot, window, f"3*{AYRAN}")
 
-    dialog = open_sale(qtbot, window, "T01-000001")
+    dialog = open_sale(qtbot, window, str(order_id))  # as the receipt's QR code reads
+    assert dialog.receipt.text() == "T01-000001"
     qtbot.keyClicks(dialog.lines, "5")
     assert dialog.problem.isVisible()
     assert dialog.problem.text() == (
