@@ -6,7 +6,7 @@ cashier is searching, typing a coupon or in a dialog.
 
 This module composes the window: its pages, keys, signing in, banner and the door to
 the back office. Each concern of the sale is a room of its own in this package (the sale
-view, search, coupons, paying by cash and by card, approvals, the status bar).
+view, search, coupons, paying by cash and by card, returns, approvals, the status bar).
 """
 
 from __future__ import annotations
