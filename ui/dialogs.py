@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from pos.domain.money import format_money, minor_digits, parse_amount, quick_cash
 from pos.domain.payments import PaymentStatus
-from ui.i18n import _, language
+from ui.i18n import N_, _, language
 from ui.screen import fit_on_screen
 
 QUICK_KEYS = ("F6", "F7", "F8", "F11")
@@ -336,11 +336,20 @@ class ReceiptDialog(QDialog):
     WANTED_SIZE = QSize(600, 720)
     """Less on a screen with less room (a 1024x768 till's screen less its taskbar)."""
 
-    def __init__(self, text: str, parent: QWidget | None = None, *, scale: float = 1.0) -> None:
+    def __init__(
+        self,
+        text: str,
+        parent: QWidget | None = None,
+        *,
+        scale: float = 1.0,
+        done: str = N_("New sale"),
+    ) -> None:
         """``scale``: how much larger the till's text is (on a large screen), so the
-        receipt's lines still fit across the dialog."""
+        receipt's lines still fit across the dialog. ``done``: what Enter does (English,
+        translated when shown)."""
         super().__init__(parent)
         self.setObjectName("ReceiptDialog")
+        self._done = done
         self.setModal(True)
         self.text = QPlainTextEdit(objectName="ReceiptText")
         self.text.setReadOnly(True)
@@ -396,7 +405,7 @@ class ReceiptDialog(QDialog):
 
     def retranslate(self) -> None:
         self.setWindowTitle(_("Receipt"))
-        self.next_button.setText(shortcut_text(_("New sale"), "Enter"))
+        self.next_button.setText(shortcut_text(_(self._done), "Enter"))
         self.print_button.setText(shortcut_text(_("Print again"), "Ctrl+P"))
 
 

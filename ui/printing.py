@@ -40,10 +40,11 @@ def problem(state: PrinterState) -> str:
 
 @dataclass(frozen=True)
 class ReceiptJob:
-    """A paid sale's receipt, ready for the printer: what to print and whether the
-    drawer opens with it."""
+    """A paid sale's receipt (or a return's refund receipt), ready for the printer: what
+    to print and whether the drawer opens with it."""
 
     order_id: UUID
+    """The sale's id, or the return's: the key it is kept under to print again."""
     document: Document
     open_drawer: bool
 

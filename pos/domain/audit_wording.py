@@ -112,6 +112,10 @@ _APPROVED = {
     "sale.void": {"tr": "satışın iptali", "en": "voiding the sale"},
     "cart.price_override": {"tr": "fiyat değişikliği", "en": "a price change"},
     "payment.force_resolve": {"tr": "ödemenin elle sonuçlandırılması", "en": "settling a payment"},
+    "sale.return_in_cash": {
+        "tr": "iadenin kart yerine nakit ödenmesi",
+        "en": "paying a return in cash instead of to the card",
+    },
 }
 _COUPON_KINDS = {
     "percent": {"tr": "yüzde", "en": "percent"},
@@ -377,6 +381,15 @@ WORDING: Mapping[str, Wording] = {
         "{who}: satışı iptal etti ({total}, {units} adet stoğa döndü)",
         "{who} voided the sale ({total}, {units} units back in stock)",
         _params(total=_detail("total_minor", "money"), units=_detail("units_released")),
+    ),
+    "sale.returned": Wording(
+        "{who}: iade aldı, {receipt} ({total}): {reason}",
+        "{who} took a return, {receipt} ({total}): {reason}",
+        _params(
+            receipt=_detail("return_receipt", "text"),
+            total=_detail("total_minor", "money"),
+            reason=_detail("reason", "text"),
+        ),
     ),
     "sale.taken_over": Wording(
         "{who}: {subject} kullanıcısının başladığı satışı devraldı: {sale}",

@@ -234,6 +234,34 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "Kart iadesi yapılamadı",
         "en": "The card refund did not go through",
     },
+    Code.RETURN_TOO_MANY: {
+        "tr": "İade adedi satılandan fazla: {name} için en çok {left} adet iade edilebilir",
+        "en": "More than was sold: at most {left} of {name} can be returned",
+    },
+    Code.RETURN_LINE_NOT_IN_SALE: {
+        "tr": "Bu satır bu satışta yok: {line}",
+        "en": "This line is not in this sale: {line}",
+    },
+    Code.RETURN_OF_RETURN: {
+        "tr": "Bu bir iade fişi: iadenin iadesi yapılmaz",
+        "en": "This is a refund receipt: a refund cannot be returned",
+    },
+    Code.RETURN_NOTHING: {
+        "tr": "İade edilecek ürün seçilmedi",
+        "en": "Nothing was chosen to return",
+    },
+    Code.INVALID_RETURN_REASON: {
+        "tr": "İade nedeni yazın (en çok 200 karakter)",
+        "en": "Write why it is returned (200 characters at most)",
+    },
+    Code.REFUND_IN_FLIGHT: {
+        "tr": "Bu satışın bir iadesi terminalde bekliyor: önce onu sonuçlandırın",
+        "en": "A refund of this sale is waiting at the terminal: settle that one first",
+    },
+    Code.RETURN_NOT_FOUND: {
+        "tr": "İade bulunamadı",
+        "en": "Return not found",
+    },
     Code.REFUNDS_UNDER_WAY: {
         "tr": "Ödemeler iade ediliyor: satış iadeler bitince iptal olur",
         "en": "The payments are being refunded: the sale is voided when they are done",

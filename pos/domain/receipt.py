@@ -254,75 +254,38 @@ def receipt_document(
     return Document(tuple(layout.render()), width)
 
 
-class _Layout:
-    def __init__(self, data: ReceiptData, locale: str, width: int, copy: bool = False) -> None:
-        self.data = data
+class SlipLayout:
+    """A slip's primitives for ``width`` columns: money and times in the locale's way,
+    the shop's header, rules, centred lines, two columns. The sale's receipt and the
+    refund receipt (:mod:`pos.domain.return_receipt`) are both laid out with them."""
+
+    def __init__(self, locale: str, width: int, currency: str) -> None:
         self.locale = locale
         self.width = width
-        self.copy = copy
+        self.currency = currency
         self.currency_sign = True
-        self.text = _labels(locale)
         self.out: list[Item] = []
 
     def money(self, minor: int) -> str:
-        written = format_money(minor, self.data.currency, self.locale).translate(_PLAIN_SPACES)
+        written = format_money(minor, self.currency, self.locale).translate(_PLAIN_SPACES)
         if not self.currency_sign and LIRA_SIGN in written:
             return written.replace(LIRA_SIGN, "").strip() + " TL"
         return written
 
-    def percent(self, rate_bp: int) -> str:
-        number = format_decimal(Decimal(rate_bp) / 100, locale=self.locale)
-        return self.text["percent"].format(n=number)
+    def when(self, at: datetime, time_zone: str) -> str:
+        """``at`` as the shop's clock showed it, in the locale's way."""
+        written = format_datetime(at, "medium", tzinfo=shop_zone(time_zone), locale=self.locale)
+        return written.translate(_PLAIN_SPACES)
 
-    def render(self) -> list[Item]:
-        data, text = self.data, self.text
-        if self.copy:
-            self.centred(text["copy"], bold=True)
-        for index, heading in enumerate(data.header):
+    def header(self, lines: Sequence[str]) -> None:
+        """The shop's name, then its address and tax number, then a rule."""
+        for index, heading in enumerate(lines):
             if index == 0:
                 self.shop_name(heading)
             else:
                 self.centred(heading)
-        if data.header:
+        if lines:
             self.rule("-")
-        self.columns(text["number"], data.number_label)
-        issued = format_datetime(
-            data.issued_at, "medium", tzinfo=shop_zone(data.time_zone), locale=self.locale
-        )
-        self.columns(text["date"], issued.translate(_PLAIN_SPACES))
-        if data.cashier:
-            self.columns(text["cashier"], data.cashier)
-        self.rule("-")
-        for item in data.lines:
-            self.lines(_wrapped(item.name, self.width))
-            self.columns(
-                f"  {item.quantity} x {self.money(item.unit_price_minor)}",
-                f"{self.percent(item.tax_rate_bp)} {self.money(item.gross_minor)}",
-            )
-        self.rule("-")
-        self.columns(text["subtotal"], self.money(data.subtotal_minor))
-        if data.discount_minor:
-            label = text["discount"]
-            if data.coupon_code:
-                label = f"{label} ({data.coupon_code})"
-            self.columns(label, self.money(-data.discount_minor))
-        if not data.prices_include_tax:
-            net = data.subtotal_minor - data.discount_minor
-            self.columns(text["net_total"], self.money(net))
-        self.taxes()
-        self.rule("=")
-        self.columns(text["total"], self.money(data.total_minor), bold=True, size=Size.TALL)
-        self.rule("=")
-        self.tender()
-        self.rule("-")
-        self.centred(text["slip"])
-        if data.order_id:
-            self.out.append(QrCode(data.order_id))
-        self.centred(text["thanks"])
-        if self.copy:
-            self.centred(text["copy"], bold=True)
-        self.out.append(Cut())
-        return self.out
 
     def shop_name(self, name: str) -> None:
         """The shop's name in capitals (Turkish ones in Turkish), twice the size where
@@ -337,35 +300,15 @@ class _Layout:
         else:
             self.centred(upper, bold=True)
 
-    def taxes(self) -> None:
-        data, text = self.data, self.text
-        if data.taxes:
-            self.three("", text["base"], text["tax"])
-        for tax in data.taxes:
-            self.three(
-                text["tax_rate"].format(rate=self.percent(tax.rate_bp)),
-                self.money(tax.base_minor),
-                self.money(tax.tax_minor),
-            )
-        added = "" if data.prices_include_tax else "+"
-        self.columns(text["tax_total"], added + self.money(data.tax_minor))
-
-    def tender(self) -> None:
-        """Each tender as handed over, then the change if cash was among them."""
-        data, text = self.data, self.text
-        for tender in data.tenders:
-            label = text["cash"] if tender.method is PaymentMethod.CASH else text["card"]
-            self.columns(label, self.money(tender.handed_minor))
-        if data.change_minor is not None:
-            self.columns(text["change"], self.money(data.change_minor))
-
-    # -- layout -----------------------------------------------------------------
-
     def rule(self, char: str) -> None:
         self.out.append(Line(char * self.width))
 
     def lines(self, texts: Sequence[str], *, bold: bool = False, size: Size = Size.NORMAL) -> None:
         self.out.extend(Line(_printed(text), bold=bold, size=size) for text in texts)
+
+    def wrapped(self, text: str, *, max_lines: int | None = MAX_NAME_LINES) -> None:
+        """``text`` over as many lines as it takes, cut short beyond ``max_lines``."""
+        self.lines(_wrapped(text, self.width, max_lines=max_lines))
 
     def centred(self, line: str, *, bold: bool = False) -> None:
         for piece in _wrapped(line, self.width, max_lines=None):
@@ -395,14 +338,93 @@ class _Layout:
         self.columns(middle, right)
 
 
+class _Layout(SlipLayout):
+    def __init__(self, data: ReceiptData, locale: str, width: int, copy: bool = False) -> None:
+        super().__init__(locale, width, data.currency)
+        self.data = data
+        self.copy = copy
+        self.text = _labels(locale)
+
+    def percent(self, rate_bp: int) -> str:
+        number = format_decimal(Decimal(rate_bp) / 100, locale=self.locale)
+        return self.text["percent"].format(n=number)
+
+    def render(self) -> list[Item]:
+        data, text = self.data, self.text
+        if self.copy:
+            self.centred(text["copy"], bold=True)
+        self.header(data.header)
+        self.columns(text["number"], data.number_label)
+        self.columns(text["date"], self.when(data.issued_at, data.time_zone))
+        if data.cashier:
+            self.columns(text["cashier"], data.cashier)
+        self.rule("-")
+        for item in data.lines:
+            self.wrapped(item.name)
+            self.columns(
+                f"  {item.quantity} x {self.money(item.unit_price_minor)}",
+                f"{self.percent(item.tax_rate_bp)} {self.money(item.gross_minor)}",
+            )
+        self.rule("-")
+        self.columns(text["subtotal"], self.money(data.subtotal_minor))
+        if data.discount_minor:
+            label = text["discount"]
+            if data.coupon_code:
+                label = f"{label} ({data.coupon_code})"
+            self.columns(label, self.money(-data.discount_minor))
+        if not data.prices_include_tax:
+            net = data.subtotal_minor - data.discount_minor
+            self.columns(text["net_total"], self.money(net))
+        self.taxes()
+        self.rule("=")
+        self.columns(text["total"], self.money(data.total_minor), bold=True, size=Size.TALL)
+        self.rule("=")
+        self.tender()
+        self.rule("-")
+        self.centred(text["slip"])
+        if data.order_id:
+            self.out.append(QrCode(data.order_id))
+        self.centred(text["thanks"])
+        if self.copy:
+            self.centred(text["copy"], bold=True)
+        self.out.append(Cut())
+        return self.out
+
+    def taxes(self) -> None:
+        data, text = self.data, self.text
+        if data.taxes:
+            self.three("", text["base"], text["tax"])
+        for tax in data.taxes:
+            self.three(
+                text["tax_rate"].format(rate=self.percent(tax.rate_bp)),
+                self.money(tax.base_minor),
+                self.money(tax.tax_minor),
+            )
+        added = "" if data.prices_include_tax else "+"
+        self.columns(text["tax_total"], added + self.money(data.tax_minor))
+
+    def tender(self) -> None:
+        """Each tender as handed over, then the change if cash was among them."""
+        data, text = self.data, self.text
+        for tender in data.tenders:
+            label = text["cash"] if tender.method is PaymentMethod.CASH else text["card"]
+            self.columns(label, self.money(tender.handed_minor))
+        if data.change_minor is not None:
+            self.columns(text["change"], self.money(data.change_minor))
+
+
 def _printed(text: str) -> str:
     """``text`` as one printed line: nothing unprintable, no line break."""
     return printable(text).replace("\n", " ")
 
 
+def labels_in(table: Mapping[str, Mapping[str, str]], locale: str) -> Mapping[str, str]:
+    """A slip's labels in ``locale``, its language's, or Turkish (as messages fall back)."""
+    return table.get(locale) or table.get(locale.split("_")[0]) or table[DEFAULT_LOCALE]
+
+
 def _labels(locale: str) -> Mapping[str, str]:
-    """The labels in ``locale``, its language's, or Turkish (as messages fall back)."""
-    return LABELS.get(locale) or LABELS.get(locale.split("_")[0]) or LABELS[DEFAULT_LOCALE]
+    return labels_in(LABELS, locale)
 
 
 _SIZE_AND_UNIT = re.compile(r"(?<=\d) (?=[^\W\d]{1,3}\b)")

@@ -14,6 +14,11 @@ class MoveKind(enum.StrEnum):
     ADJUST = "adjust"
 
 
+RETURN_REASON = "return"
+"""The reason code of the stock move that puts a returned item back on the shelf (an
+adjustment no manager types: the return made it)."""
+
+
 class AdjustReason(enum.StrEnum):
     """The reasons a shop counts stock in or out outside a sale or a delivery."""
 

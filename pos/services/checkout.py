@@ -311,6 +311,7 @@ def _checkout_once(
                     tax_rate_bp=line.current_tax_rate_bp,
                     discount_minor=priced_line.discount_minor,
                     total_minor=priced_line.total_minor,
+                    returned_quantity=0,
                 )
                 for number, (line, priced_line) in enumerate(
                     zip(lines, priced.quote.lines, strict=True), start=1

@@ -176,7 +176,8 @@ def void_tendered_sale(
                 cash_back_minor=cash_back,
             )
         waiting = tuple(
-            _view(connection, refund_id) for refund_id in _unresolved_card_refunds(connection, oid)
+            refund_view(connection, refund_id)
+            for refund_id in _unresolved_card_refunds(connection, oid)
         )
         uow.commit()
     changed = Changed.ORDERS
@@ -196,11 +197,14 @@ def request_refund(
     amount_minor: object,
     reason: str,
     user_id: int | None,
+    return_id: UUID | None = None,
+    in_cash: bool = False,
 ) -> int:
     """Write a refund of a settled tender inside the caller's transaction; its id.
 
     Refused ``REFUND_TOO_LARGE`` above what is left of the tender. Cash goes back from
-    the drawer at once (``succeeded``); a card's refund waits for the terminal.
+    the drawer at once (``succeeded``); a card's refund waits for the terminal, unless a
+    manager chose cash instead (``in_cash``: the card cannot take it back).
     """
     if not isinstance(amount_minor, int) or isinstance(amount_minor, bool) or amount_minor <= 0:
         raise Refused(Code.INVALID_AMOUNT)
@@ -227,14 +231,15 @@ def request_refund(
     attempt = connection.execute(
         select(func.count()).select_from(refunds).where(refunds.c.payment_id == tender.id)
     ).scalar_one()
-    cash = PaymentMethod(tender.method) is PaymentMethod.CASH
+    cash = in_cash or PaymentMethod(tender.method) is PaymentMethod.CASH
     refund_id: int = connection.execute(
         insert(refunds)
         .values(
             payment_id=tender.id,
             order_id=tender.order_id,
-            method=tender.method,
-            provider=tender.provider,
+            return_id=return_id,
+            method=PaymentMethod.CASH if cash else tender.method,
+            provider=None if cash else tender.provider,
             idempotency_key=f"refund-{tender.id}-{attempt + 1}",
             status=RefundStatus.SUCCEEDED if cash else RefundStatus.INITIATED,
             amount_minor=amount_minor,
@@ -285,7 +290,7 @@ def finalise_refund(
 def refund(uow: UnitOfWork, refund_id: int) -> Result[RefundView]:
     """Where a refund stands, as the store knows it."""
     with uow.reading():
-        return Ok(_view(uow.connection, refund_id))
+        return Ok(refund_view(uow.connection, refund_id))
 
 
 @use_case
@@ -306,7 +311,7 @@ def unresolved_refunds(
         query = query.where(orders.c.till_id == till_id)
     with uow.reading():
         ids = uow.connection.execute(query).scalars().all()
-        return Ok(tuple(_view(uow.connection, refund_id) for refund_id in ids))
+        return Ok(tuple(refund_view(uow.connection, refund_id) for refund_id in ids))
 
 
 @use_case
@@ -317,7 +322,7 @@ def start_refund(uow: UnitOfWork, terminal: PaymentTerminal, refund_id: int) -> 
     lost is asked again, never made twice. No transaction stays open across the call.
     """
     with uow.reading():
-        view = _view(uow.connection, refund_id)
+        view = refund_view(uow.connection, refund_id)
     if not view.unresolved:
         return _answer(view)
     try:
@@ -552,10 +557,11 @@ def _answer(view: RefundView, changed: Changed = Changed.NOTHING) -> Result[Refu
 
 def _fresh(uow: UnitOfWork, view: RefundView) -> RefundView:
     with uow.reading():
-        return _view(uow.connection, view.refund_id)
+        return refund_view(uow.connection, view.refund_id)
 
 
-def _view(connection: Connection, refund_id: int) -> RefundView:
+def refund_view(connection: Connection, refund_id: int) -> RefundView:
+    """The refund as the store keeps it; ``REFUND_NOT_FOUND`` if there is none."""
     if not is_id(refund_id):
         raise Refused(Code.REFUND_NOT_FOUND)
     row = connection.execute(

@@ -125,6 +125,8 @@ class TillRow(Base):
     code: Mapped[str] = mapped_column(String(8), unique=True)
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
     last_receipt_number: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    last_return_number: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    """The refund receipts' own series (``T01-I-000007``), gapless like the sales'."""
 
 
 class User(Base):
@@ -385,7 +387,13 @@ class OrderItem(Base):
     """A line of an order as it was sold: nothing here follows later catalogue changes."""
 
     __tablename__ = "order_items"
-    __table_args__ = (UniqueConstraint("order_id", "line_no"),)
+    __table_args__ = (
+        UniqueConstraint("order_id", "line_no"),
+        CheckConstraint(
+            "returned_quantity >= 0 AND returned_quantity <= quantity",
+            name="returned_within_sold",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_id: Mapped[UUID] = mapped_column(ForeignKey("orders.id"))
@@ -398,6 +406,8 @@ class OrderItem(Base):
     tax_rate_bp: Mapped[int] = mapped_column(Integer)
     discount_minor: Mapped[int] = mapped_column(BigInteger)
     total_minor: Mapped[int] = mapped_column(BigInteger)
+    returned_quantity: Mapped[int] = mapped_column(Integer, server_default="0")
+    """Units brought back so far; claimed by a conditional UPDATE, never past ``quantity``."""
 
 
 class Payment(Base):
@@ -459,6 +469,49 @@ class PaymentEvent(Base):
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class SaleReturn(Base):
+    """Goods brought back: a document of its own, numbered in its till's refund series,
+    linked to the sale's lines it returns (none for a return without a receipt)."""
+
+    __tablename__ = "returns"
+    __table_args__ = (
+        UniqueConstraint("till_id", "number"),
+        CheckConstraint("total_minor >= 0", name="total_not_negative"),
+    )
+
+    id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    order_id: Mapped[UUID | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    till_id: Mapped[int] = mapped_column(ForeignKey("tills.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    number: Mapped[int] = mapped_column(BigInteger)
+    cashier_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3))
+    total_minor: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ReturnLine(Base):
+    """One line of a return: what came back, what it is worth, where the goods went."""
+
+    __tablename__ = "return_lines"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    return_id: Mapped[UUID] = mapped_column(ForeignKey("returns.id"), index=True)
+    order_item_id: Mapped[int | None] = mapped_column(ForeignKey("order_items.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price_minor: Mapped[int] = mapped_column(BigInteger)
+    tax_rate_bp: Mapped[int] = mapped_column(Integer)
+    total_minor: Mapped[int] = mapped_column(BigInteger)
+    """What it is worth back: its share of the line's total after the coupon's discount."""
+    restock: Mapped[bool] = mapped_column(Boolean)
+    """Back on the shelf (a stock move of its own), or written off as damaged."""
+
+
 class Refund(Base):
     """Money given back on one settled tender: from the drawer for cash, through the
     terminal's refund call for a card (confirmed by its webhook or poll)."""
@@ -480,7 +533,9 @@ class Refund(Base):
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     reason: Mapped[str] = mapped_column(String(32))
-    """Why: ``void`` (the sale was voided before it was paid) or a return's reason."""
+    """Why: ``void`` (the sale was voided before it was paid) or ``return``."""
+    return_id: Mapped[UUID | None] = mapped_column(ForeignKey("returns.id"), index=True)
+    """The return it pays back, if it pays one back."""
     requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     settled_by: Mapped[str | None] = mapped_column(String(16))
     failure_code: Mapped[str | None] = mapped_column(String(64))

@@ -20,6 +20,9 @@ from pos.store.models import (
     Receipt,
     Refund,
     Reservation,
+    ReturnLine,
+    SaleReturn,
+    StockMove,
     TillRow,
     User,
     table_of,
@@ -41,6 +44,9 @@ payment_conflicts = table_of(PaymentConflict)
 products = table_of(Product)
 receipts = table_of(Receipt)
 refunds = table_of(Refund)
+return_lines = table_of(ReturnLine)
+sale_returns = table_of(SaleReturn)
 reservations = table_of(Reservation)
+stock_moves = table_of(StockMove)
 tills = table_of(TillRow)
 users = table_of(User)

@@ -55,9 +55,11 @@ from pos.services.orders import (
     reprint_receipt,
 )
 from pos.services.receipts import printed_receipt
+from pos.services.return_list import ReturnRow, order_returns, returns_of_day
 from ui import printing as printing_ops
 from ui.backoffice.common import Column, Context, Page, RowsModel, when
 from ui.backoffice.payments import review_reason_text, settler_name, status_name
+from ui.backoffice.returns import RETURN_COLUMNS
 from ui.backoffice.widgets import money, percent, table
 from ui.i18n import N_, _, language
 from ui.printing import problem
@@ -65,6 +67,8 @@ from ui.receipt_pdf import write_pdf
 from ui.shop_time import local, today
 
 PAGE_SIZE = 100
+RETURNS_TAB = 4
+"""The order detail's tab of the sale's returns."""
 
 ORDER_STATUSES = {
     OrderStatus.PENDING: N_("Awaiting payment"),
@@ -277,11 +281,19 @@ class OrdersPage(Page):
         under_list.addStretch(1)
         under_list.addWidget(self.refresh_button)
         under_list.addWidget(self.more_button)
-        upper = QWidget()
-        upper_layout = QVBoxLayout(upper)
+        sales = QWidget()
+        upper_layout = QVBoxLayout(sales)
         upper_layout.setContentsMargins(0, 0, 0, 0)
         upper_layout.addWidget(self.orders_view, 1)
         upper_layout.addLayout(under_list)
+        # The day's refund receipts beside its sales: choosing one shows its sale below.
+        self.day_returns = RowsModel(RETURN_COLUMNS)
+        self.day_returns_view = table(self.day_returns, "DayReturnsTable", stretch=6)
+        self.day_returns_view.selectionModel().selectionChanged.connect(self._return_chosen)
+        upper = QTabWidget(objectName="OrdersListTabs")
+        upper.addTab(sales, "")
+        upper.addTab(self.day_returns_view, "")
+        self.list_tabs = upper
 
         self.summary = QLabel(objectName="OrderSummary")
         self.summary.setWordWrap(True)
@@ -292,11 +304,13 @@ class OrdersPage(Page):
         self.payments = RowsModel(PAYMENT_COLUMNS)
         self.events = RowsModel(EVENT_COLUMNS)
         self.refunds = RowsModel(REFUND_COLUMNS)
+        self.returns = RowsModel(RETURN_COLUMNS)
         self.detail_tabs = QTabWidget(objectName="OrderDetailTabs")
         self.detail_tabs.addTab(table(self.lines, "LinesTable", stretch=1), "")
         self.detail_tabs.addTab(table(self.payments, "PaymentsTable"), "")
         self.detail_tabs.addTab(table(self.events, "EventsTable"), "")
         self.detail_tabs.addTab(table(self.refunds, "RefundsTable"), "")
+        self.detail_tabs.addTab(table(self.returns, "ReturnsTable", stretch=6), "")
         heading = QHBoxLayout()
         heading.addWidget(self.summary, 1)
         heading.addWidget(self.reprint_button, 0, Qt.AlignmentFlag.AlignTop)
@@ -390,6 +404,26 @@ class OrdersPage(Page):
 
     def load_orders(self, *_args: object) -> None:
         self._ask(after=None)
+        self._ask_returns()
+
+    def _ask_returns(self) -> None:
+        """The day's returns (the day is the one filter they follow)."""
+        chosen, manager_id = self.day.date(), self.manager_id
+        day = date(chosen.year(), chosen.month(), chosen.day())
+
+        def shown(rows: tuple[ReturnRow, ...]) -> None:
+            if day == self.day.date().toPython():  # the day changed since: a newer answer comes
+                self.day_returns.show(rows)
+                self._write_count()
+
+        self.call(lambda uow: returns_of_day(uow, manager_id=manager_id, day=day), shown)
+
+    def _return_chosen(self, *_args: object) -> None:
+        rows = self.day_returns_view.selectionModel().selectedRows()
+        chosen = self.day_returns.row_at(rows[0].row()) if rows else None
+        if chosen is not None and chosen.order_id is not None:
+            self.open_order(chosen.order_id)
+            self.detail_tabs.setCurrentIndex(RETURNS_TAB)
 
     def load_more(self) -> None:
         if self.next_after is not None:
@@ -437,6 +471,13 @@ class OrdersPage(Page):
         manager_id = self.manager_id
         self.call(lambda uow: order_detail(uow, order_id, manager_id=manager_id), self._show_detail)
 
+        def shown(rows: tuple[ReturnRow, ...]) -> None:
+            if self.detail is not None and self.detail.order_id == order_id:
+                self.returns.show(rows)
+                self._write_detail_texts()
+
+        self.call(lambda uow: order_returns(uow, order_id, manager_id=manager_id), shown)
+
     def _show_detail(self, detail: OrderDetail | None) -> None:
         self.detail = detail
         self.lines.show(
@@ -445,6 +486,7 @@ class OrdersPage(Page):
         self.payments.show(detail.payments if detail is not None else ())
         self.events.show(detail.events if detail is not None else ())
         self.refunds.show(detail.refunds if detail is not None else ())
+        self.returns.show(())  # the sale's own are asked after its detail, and come after it
         self.reprint_button.setEnabled(detail is not None and detail.status is OrderStatus.PAID)
         self._write_detail_texts()
 
@@ -531,15 +573,25 @@ class OrdersPage(Page):
         else:
             self.count.setText(_("{count} orders").format(count=shown))
         self.more_button.setEnabled(self.next_after is not None)
+        self.list_tabs.setTabText(0, _("Sales"))
+        self.list_tabs.setTabText(
+            1, _("Returns ({count})").format(count=len(self.day_returns.rows))
+        )
 
     def _write_detail_texts(self) -> None:
         detail = self.detail
         counts = (
-            (len(detail.lines), len(detail.payments), len(detail.events), len(detail.refunds))
+            (
+                len(detail.lines),
+                len(detail.payments),
+                len(detail.events),
+                len(detail.refunds),
+                len(self.returns.rows),
+            )
             if detail
-            else (0, 0, 0, 0)
+            else (0, 0, 0, 0, 0)
         )
-        names = (N_("Lines"), N_("Payments"), N_("Events"), N_("Refunds"))
+        names = (N_("Lines"), N_("Payments"), N_("Events"), N_("Refunds"), N_("Returns"))
         for index, (name, count) in enumerate(zip(names, counts, strict=True)):
             self.detail_tabs.setTabText(index, f"{_(name)} ({count})")
         if detail is None:
@@ -595,6 +647,8 @@ class OrdersPage(Page):
         self.payments.refresh_texts()
         self.events.refresh_texts()
         self.refunds.refresh_texts()
+        self.returns.refresh_texts()
+        self.day_returns.refresh_texts()
         self._write_count()
         self._write_detail_texts()
         if self.reprint_dialog is not None:

@@ -6,7 +6,7 @@ cashier is searching, typing a coupon or in a dialog.
 
 This module composes the window: its pages, keys, signing in, banner and the door to
 the back office. Each concern of the sale is a room of its own in this package (the sale
-view, search, coupons, paying by cash and by card, approvals, the status bar).
+view, search, coupons, paying by cash and by card, returns, approvals, the status bar).
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from ui.leftover import LeftoverPayments
 from ui.login import LoginWidget
 from ui.models import CartModel, SearchModel
 from ui.operations import Operations
+from ui.return_dialog import ReturnDialog
 from ui.screen import scaled_sizes, stylesheet, text_scale
 from ui.till.approvals import Approvals
 from ui.till.card_paying import CardPaying
@@ -53,6 +54,7 @@ from ui.till.cash import CashPaying
 from ui.till.coupons import SaleCoupons
 from ui.till.paying import Attempt
 from ui.till.printing import ReceiptPrinting
+from ui.till.returns import SaleReturns
 from ui.till.sale_view import SaleView
 from ui.till.search import SaleSearch
 from ui.till.status import StatusBar
@@ -80,6 +82,7 @@ ACTIONS = (
     Action("minus", N_("One less"), "-"),
     Action("remove", N_("Remove line"), "Del"),
     Action("price", N_("Price"), "F6"),
+    Action("return", N_("Return"), "F8"),
     Action("cash", N_("Cash"), "F9"),
     Action("card", N_("Card"), "F10"),
     Action("void", N_("Void sale"), "F12"),
@@ -104,6 +107,7 @@ class TillWindow(
     CashPaying,
     CardPaying,
     ReceiptPrinting,
+    SaleReturns,
     Approvals,
     StatusBar,
     QMainWindow,
@@ -156,6 +160,7 @@ class TillWindow(
         self.receipt_dialog: ReceiptDialog | None = None
         self.confirm_dialog: ConfirmDialog | None = None
         self.approval_dialog: ManagerApprovalDialog | None = None
+        self.return_dialog: ReturnDialog | None = None
         self.back_office: QMainWindow | None = None
 
         self.stack = QStackedWidget()
@@ -272,7 +277,8 @@ class TillWindow(
             "price": (2, 0, 1),
             "void": (2, 1, 1),
             "language": (2, 2, 1),
-            "back_office": (3, 0, 2),
+            "return": (3, 0, 1),
+            "back_office": (3, 1, 1),
             "sign_out": (3, 2, 1),
         }
         for action in ACTIONS:
@@ -363,6 +369,7 @@ class TillWindow(
             self.receipt_dialog,
             self.confirm_dialog,
             self.approval_dialog,
+            self.return_dialog,
         ):
             if dialog is not None:
                 dialog.retranslate()
@@ -446,6 +453,7 @@ class TillWindow(
             "minus": lambda: self.step_quantity(-1),
             "remove": self.remove_selected_line,
             "price": self.change_line_price,
+            "return": self.start_return,
             "cash": self.pay_cash,
             "card": self.pay_card,
             "void": self.void_sale,
@@ -549,6 +557,7 @@ class TillWindow(
                 self.receipt_dialog,
                 self.confirm_dialog,
                 self.approval_dialog,
+                self.return_dialog,
             )
         )
 

@@ -1,0 +1,490 @@
+"""Returns: goods a customer brings back, with the receipt (DESIGN.md §4, "Refunds").
+
+A return is a document of its own (``returns``), numbered in its till's refund series
+(``T01-I-000007``) in the transaction that makes it, so the series has no gaps; its lines
+are linked to the sale's lines they return. Never more comes back than was sold: each
+line's units are claimed with ``UPDATE order_items SET returned_quantity =
+returned_quantity + :n WHERE ... AND returned_quantity + :n <= quantity``, so of two tills
+returning the last units of a line at once one wins, and the rest of a line can be
+returned later.
+
+What a returned unit is worth is its share of the line's total after the coupon's
+discount, cut so that the parts of a line returned bit by bit add up to the line's
+total exactly. The money goes back to the sale's own tenders, the last taken first: cash
+from the drawer at once, a card through the terminal's refund call (``start_refund``,
+confirmed like a payment). Where the card cannot take it back, a manager may choose cash
+instead. Goods back on the shelf get a stock move of their own; damaged ones are written
+off (kept on the return's line, the shelf untouched).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, insert, select, update
+
+from pos.domain.money import Money
+from pos.domain.payments import PaymentStatus, RefundStatus
+from pos.domain.receipt import receipt_label
+from pos.domain.results import Changed, Code, Ok, Refused, Result, Warn
+from pos.domain.return_receipt import return_label
+from pos.domain.stock import RETURN_REASON
+from pos.domain.text import clean_text
+from pos.services._support import audit, is_id, use_case
+from pos.services.payments import lock_order
+from pos.services.receipts import MAX_ID_LENGTH
+from pos.services.refunds import RefundView, refund_view, request_refund
+from pos.services.users import acting_user
+from pos.store.models import MoveKind, OrderStatus, Role
+from pos.store.tables import (
+    inventory,
+    order_items,
+    orders,
+    payments,
+    refunds,
+    return_lines,
+    sale_returns,
+    stock_moves,
+    tills,
+)
+from pos.store.uow import UnitOfWork
+
+MAX_REASON_LENGTH = 200
+MAX_LINES = 500
+RETURN_ACTION = "sale.returned"
+REFUND_REASON = "return"
+_SALE_LABEL = re.compile(r"([A-Za-z0-9]{1,8})-(\d{1,12})")
+_RETURN_LABEL = re.compile(r"[A-Za-z0-9]{1,8}-I-\d{1,12}")
+
+
+@dataclass(frozen=True)
+class ReturnRequest:
+    """One line of the sale to bring back: its number on the receipt, how many units,
+    and whether they go back on the shelf (``restock``) or are written off as damaged."""
+
+    line_no: int
+    quantity: int
+    restock: bool = True
+
+
+@dataclass(frozen=True)
+class ReturnableLine:
+    line_no: int
+    name: str
+    quantity: int
+    returned: int
+    unit_price_minor: int
+    total_minor: int
+
+    @property
+    def left(self) -> int:
+        return self.quantity - self.returned
+
+    def worth(self, count: int) -> int:
+        """What ``count`` more units of this line are worth back (the till shows it before
+        the return is made; the return computes it the same way)."""
+        return returned_worth(self.total_minor, self.quantity, self.returned, count)
+
+
+def returned_worth(total_minor: int, quantity: int, before: int, count: int) -> int:
+    """What ``count`` units of a line of ``quantity`` are worth back, ``before`` of them
+    already returned: floors of the running share, so however the line comes back, its
+    parts add up to it."""
+    after = before + count
+    return total_minor * after // quantity - total_minor * before // quantity
+
+
+@dataclass(frozen=True)
+class ReturnableSale:
+    """A paid sale as a return sees it: its lines, what is left of each to bring back."""
+
+    order_id: UUID
+    receipt: str
+    currency: str
+    lines: tuple[ReturnableLine, ...]
+
+
+@dataclass(frozen=True)
+class ReturnedLine:
+    name: str
+    quantity: int
+    total_minor: int
+    restock: bool
+
+
+@dataclass(frozen=True)
+class ReturnView:
+    """A return as made: its refund receipt number, what came back and where the money went."""
+
+    return_id: UUID
+    number_label: str
+    order_id: UUID
+    sale_receipt: str
+    currency: str
+    total_minor: int
+    lines: tuple[ReturnedLine, ...]
+    cash_back_minor: int
+    """What the drawer pays back now."""
+    card_refunds: tuple[RefundView, ...]
+    """Card refunds to send through the terminal (``start_refund`` each)."""
+    created_at: datetime
+
+
+@use_case
+def returnable_sale(uow: UnitOfWork, sale: object) -> Result[ReturnableSale]:
+    """The paid sale a receipt number (``T01-000042``) or the receipt's QR code (the
+    order's id) names, with what is left of each line to return."""
+    with uow.reading():
+        order = _find_sale(uow.connection, sale)
+        return Ok(_returnable(uow.connection, order))
+
+
+@use_case
+def return_items(
+    uow: UnitOfWork,
+    sale: object,
+    lines: Sequence[ReturnRequest],
+    *,
+    reason: object,
+    user_id: int,
+    approved_by: int | None = None,
+    cash_instead: bool = False,
+) -> Result[ReturnView]:
+    """Take goods back from a paid sale and pay their worth back to its tenders.
+
+    Refused, with nothing changed: no lines, a quantity that is not a whole number above
+    zero, a line of another sale, more than is left of a line, a sale not paid or not
+    known, a refund receipt, a refund of this sale still waiting at the terminal, and no
+    reason. ``cash_instead`` (the card cannot take the money back) needs a manager.
+    """
+    text = clean_text(reason, MAX_REASON_LENGTH, min_length=1)
+    if text is None:
+        raise Refused(Code.INVALID_RETURN_REASON)
+    wanted = _checked_lines(lines)
+    with uow:
+        connection, now = uow.connection, uow.now()
+        cashier = acting_user(uow.session, user_id)
+        manager = None
+        if approved_by is not None:
+            manager = acting_user(uow.session, approved_by, role=Role.MANAGER)
+        if cash_instead and manager is None and cashier.role is not Role.MANAGER:
+            raise Refused(Code.APPROVAL_REQUIRED)
+        order = _find_sale(connection, sale)
+        lock_order(connection, order.id)  # one return of a sale at a time: the money adds up
+        if _refund_in_flight(connection, order.id):
+            raise Refused(Code.REFUND_IN_FLIGHT)
+        return_id = uuid.uuid4()
+        returned = [
+            _claim(connection, order, request, now, user_id=cashier.id) for request in wanted
+        ]
+        total = sum(line.total_minor for line in returned)
+        number, till_code = _next_return_number(connection, order.till_id)
+        connection.execute(
+            insert(sale_returns).values(
+                id=return_id,
+                order_id=order.id,
+                till_id=order.till_id,
+                location_id=order.location_id,
+                number=number,
+                cashier_id=cashier.id,
+                approved_by=manager.id if manager else None,
+                reason=text,
+                currency=order.currency,
+                total_minor=total,
+                created_at=now,
+            )
+        )
+        connection.execute(
+            insert(return_lines),
+            [
+                {
+                    "return_id": return_id,
+                    "order_item_id": line.item_id,
+                    "product_id": line.product_id,
+                    "name": line.name,
+                    "quantity": line.quantity,
+                    "unit_price_minor": line.unit_price_minor,
+                    "tax_rate_bp": line.tax_rate_bp,
+                    "total_minor": line.total_minor,
+                    "restock": line.restock,
+                }
+                for line in returned
+            ],
+        )
+        cash_back, card_refunds = _pay_back(
+            connection, now, order.id, total, return_id, cashier.id, cash_instead
+        )
+        label = return_label(till_code, number)
+        audit(
+            uow.session,
+            at=now,
+            user_id=cashier.id,
+            approved_by=manager.id if manager else None,
+            action=RETURN_ACTION,
+            entity="order",
+            entity_id=order.id,
+            return_receipt=label,
+            reason=text,
+            total_minor=total,
+            lines=[
+                {"name": line.name, "quantity": line.quantity, "restock": line.restock}
+                for line in returned
+            ],
+            cash_instead=cash_instead,
+        )
+        view = ReturnView(
+            return_id,
+            label,
+            order.id,
+            receipt_label(till_code, order.receipt_number),
+            order.currency,
+            total,
+            tuple(
+                ReturnedLine(line.name, line.quantity, line.total_minor, line.restock)
+                for line in returned
+            ),
+            cash_back,
+            tuple(refund_view(connection, refund_id) for refund_id in card_refunds),
+            now,
+        )
+        uow.commit()
+    changed = Changed.ORDERS | Changed.STOCK
+    if view.card_refunds:
+        return Warn(view, Code.REFUND_PENDING, changed=changed)
+    return Ok(view, changed)
+
+
+# -- the steps ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    item_id: int
+    product_id: int
+    name: str
+    quantity: int
+    unit_price_minor: int
+    tax_rate_bp: int
+    total_minor: int
+    restock: bool
+
+
+def _checked_lines(lines: object) -> list[ReturnRequest]:
+    """The requested lines, one per sale line; refused if any is not a return of units."""
+    if not isinstance(lines, list | tuple) or not lines or len(lines) > MAX_LINES:
+        raise Refused(Code.RETURN_NOTHING)
+    merged: dict[int, ReturnRequest] = {}
+    for line in lines:
+        if not isinstance(line, ReturnRequest) or not is_id(line.line_no):
+            raise Refused(Code.RETURN_LINE_NOT_IN_SALE, line=getattr(line, "line_no", "?"))
+        if not is_id(line.quantity) or not isinstance(line.restock, bool):
+            raise Refused(Code.INVALID_QUANTITY)
+        if line.line_no in merged:
+            raise Refused(Code.RETURN_LINE_NOT_IN_SALE, line=line.line_no)  # asked twice
+        merged[line.line_no] = line
+    return [merged[number] for number in sorted(merged)]  # in line order: no deadlocks
+
+
+def _find_sale(connection: Connection, sale: object) -> Any:
+    """The paid order a receipt number or an order id names; refused otherwise."""
+    if not isinstance(sale, str | UUID) or (isinstance(sale, str) and len(sale) > MAX_ID_LENGTH):
+        raise Refused(Code.ORDER_NOT_FOUND)
+    text = sale.strip() if isinstance(sale, str) else ""
+    if _RETURN_LABEL.fullmatch(text):
+        raise Refused(Code.RETURN_OF_RETURN)
+    columns = (
+        orders.c.id,
+        orders.c.status,
+        orders.c.till_id,
+        orders.c.location_id,
+        orders.c.currency,
+        orders.c.receipt_number,
+    )
+    query = select(*columns)
+    label = _SALE_LABEL.fullmatch(text)
+    if isinstance(sale, UUID):
+        query = query.where(orders.c.id == sale)
+    elif label is not None:
+        code, number = label.group(1).upper(), int(label.group(2))
+        query = query.join(tills, tills.c.id == orders.c.till_id).where(
+            tills.c.code == code, orders.c.receipt_number == number
+        )
+    else:
+        try:
+            query = query.where(orders.c.id == uuid.UUID(text))
+        except ValueError:
+            raise Refused(Code.ORDER_NOT_FOUND) from None
+    order = connection.execute(query).first()
+    if order is None:
+        raise Refused(Code.ORDER_NOT_FOUND)
+    if OrderStatus(order.status) is not OrderStatus.PAID:
+        raise Refused(Code.ORDER_NOT_PAID)
+    return order
+
+
+def _returnable(connection: Connection, order: Any) -> ReturnableSale:
+    code = connection.execute(select(tills.c.code).where(tills.c.id == order.till_id)).scalar_one()
+    rows = connection.execute(
+        select(
+            order_items.c.line_no,
+            order_items.c.name,
+            order_items.c.quantity,
+            order_items.c.returned_quantity,
+            order_items.c.unit_price_minor,
+            order_items.c.total_minor,
+        )
+        .where(order_items.c.order_id == order.id)
+        .order_by(order_items.c.line_no)
+    ).all()
+    return ReturnableSale(
+        order.id,
+        receipt_label(code, order.receipt_number),
+        order.currency,
+        tuple(ReturnableLine(*row) for row in rows),
+    )
+
+
+def _claim(
+    connection: Connection, order: Any, request: ReturnRequest, now: datetime, *, user_id: int
+) -> _Claimed:
+    """Claim the units of one line, and put them back on the shelf if they go there."""
+    item = connection.execute(
+        select(
+            order_items.c.id,
+            order_items.c.product_id,
+            order_items.c.name,
+            order_items.c.quantity,
+            order_items.c.unit_price_minor,
+            order_items.c.tax_rate_bp,
+            order_items.c.total_minor,
+        ).where(order_items.c.order_id == order.id, order_items.c.line_no == request.line_no)
+    ).first()
+    if item is None:
+        raise Refused(Code.RETURN_LINE_NOT_IN_SALE, line=request.line_no)
+    # The whole guarantee: of all tills returning this line, only claims that fit hit.
+    after = connection.execute(
+        update(order_items)
+        .where(
+            order_items.c.id == item.id,
+            order_items.c.returned_quantity + request.quantity <= order_items.c.quantity,
+        )
+        .values(returned_quantity=order_items.c.returned_quantity + request.quantity)
+        .returning(order_items.c.returned_quantity)
+    ).scalar()
+    if after is None:
+        returned = connection.execute(
+            select(order_items.c.returned_quantity).where(order_items.c.id == item.id)
+        ).scalar_one()
+        raise Refused(Code.RETURN_TOO_MANY, name=item.name, left=item.quantity - returned)
+    worth = returned_worth(
+        item.total_minor, item.quantity, after - request.quantity, request.quantity
+    )
+    if request.restock:
+        connection.execute(
+            update(inventory)
+            .where(
+                inventory.c.location_id == order.location_id,
+                inventory.c.product_id == item.product_id,
+            )
+            .values(available=inventory.c.available + request.quantity)
+        )
+        connection.execute(
+            insert(stock_moves).values(
+                location_id=order.location_id,
+                product_id=item.product_id,
+                kind=MoveKind.ADJUST,
+                quantity=request.quantity,
+                reason=f"İade / return: {item.name}"[:200],
+                reason_code=RETURN_REASON,
+                user_id=user_id,
+                created_at=now,
+            )
+        )
+    return _Claimed(
+        item.id,
+        item.product_id,
+        item.name,
+        request.quantity,
+        item.unit_price_minor,
+        item.tax_rate_bp,
+        worth,
+        request.restock,
+    )
+
+
+def _next_return_number(connection: Connection, till_id: int) -> tuple[int, str]:
+    row = connection.execute(
+        update(tills)
+        .where(tills.c.id == till_id)
+        .values(last_return_number=tills.c.last_return_number + 1)
+        .returning(tills.c.last_return_number, tills.c.code)
+    ).one()
+    return int(row.last_return_number), str(row.code)
+
+
+def _pay_back(
+    connection: Connection,
+    now: datetime,
+    order_id: UUID,
+    total: int,
+    return_id: UUID,
+    user_id: int,
+    cash_instead: bool,
+) -> tuple[int, list[int]]:
+    """Spread ``total`` over the sale's settled tenders, the last taken first; what the
+    drawer pays now, and the card refunds to send."""
+    left_to_pay, cash_back, cards = total, 0, []
+    tenders = connection.execute(
+        select(payments.c.id, payments.c.method, payments.c.amount_minor)
+        .where(payments.c.order_id == order_id, payments.c.status == PaymentStatus.PAID)
+        .order_by(payments.c.id.desc())
+    ).all()
+    for tender in tenders:
+        if left_to_pay <= 0:
+            break
+        back = connection.execute(
+            select(refunds.c.amount_minor).where(
+                refunds.c.payment_id == tender.id, refunds.c.status != RefundStatus.FAILED
+            )
+        ).scalars()
+        share = min(left_to_pay, tender.amount_minor - sum(back))
+        if share <= 0:
+            continue
+        refund_id = request_refund(
+            connection,
+            now,
+            payment_id=tender.id,
+            amount_minor=share,
+            reason=REFUND_REASON,
+            user_id=user_id,
+            return_id=return_id,
+            in_cash=cash_instead,
+        )
+        left_to_pay -= share
+        if cash_instead or tender.method == "cash":
+            cash_back += share
+        else:
+            cards.append(refund_id)
+    if left_to_pay > 0:  # the sale's tenders hold less than its lines (cannot happen)
+        raise Refused(Code.REFUND_TOO_LARGE, left=Money(total - left_to_pay, "TRY"))
+    return cash_back, cards
+
+
+def _refund_in_flight(connection: Connection, order_id: UUID) -> bool:
+    return (
+        connection.execute(
+            select(refunds.c.id)
+            .where(
+                refunds.c.order_id == order_id,
+                refunds.c.status.in_([RefundStatus.INITIATED.value, RefundStatus.PENDING.value]),
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
