@@ -3,6 +3,7 @@ money back to the sale's own tenders, goods back on the shelf or written off. Bo
 
 from __future__ import annotations
 
+import multiprocessing
 from typing import Any
 
 import pytest
@@ -346,3 +347,49 @@ def test_a_bad_return_without_a_receipt_changes_nothing(
     assert refused.code is code
     assert stock_books(store.engine) == before
     assert rows(store, SaleReturn.id) == []
+
+
+def _return_one_in_a_process(url: str, receipt: str, user: int, start: Any, answers: Any) -> None:
+    engine = make_engine(url)
+    start.wait()
+    answer = return_items(
+        UnitOfWork(engine, FakeClock()),
+        receipt,
+        [ReturnRequest(1, 1)],
+        reason="yarış",
+        user_id=user,
+    )
+    answers.put(answer)
+    engine.dispose()
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+def test_eight_tills_on_one_sqlite_file_return_the_last_units_of_a_line_once(
+    store: Store, uow: UnitOfWork, shelf: Shelf, cashier: Any
+) -> None:
+    sale, (milk,) = sell(uow, shelf, (1000, 3))
+    value(back(uow, sale, cashier, ReturnRequest(1, 1)))  # 2 units left on the line
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    start = context.Barrier(8)
+    answers = context.Queue()
+    url = store.url.render_as_string(hide_password=False)
+    tills = [
+        context.Process(
+            target=_return_one_in_a_process, args=(url, sale.receipt, cashier.id, start, answers)
+        )
+        for _ in range(8)
+    ]
+    for process in tills:
+        process.start()
+    results = [answers.get(timeout=120) for _ in tills]
+    for process in tills:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+    won = [result for result in results if not isinstance(result, Err)]
+    assert len(won) == 2
+    assert {result.code for result in results if isinstance(result, Err)} == {Code.RETURN_TOO_MANY}
+    (line,) = rows(store, OrderItem.returned_quantity)
+    assert line.returned_quantity == 3
+    assert stock_books(store.engine)[milk][0] == 20
+    assert_invariants(store.engine)
