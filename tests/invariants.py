@@ -1,8 +1,9 @@
 """The invariants of DESIGN.md §2, checked straight against the tables.
 
-Stock: ``available + reserved = received + adjustments - sold``, where the units a
-paid sale took that were not on the shelf (its oversells) were never in ``available``;
-and ``reserved`` is the sum of the active reservations. Coupons: every coupon's
+Stock: ``available + reserved = received + adjustments - sold + returned``, where the
+units a paid sale took that were not on the shelf (its oversells) were never in
+``available``, ``returned`` is what returns put back on the shelf (matched by their stock
+moves), and ``reserved`` is the sum of the active reservations. Coupons: every coupon's
 times-used equals its confirmed plus held redemptions.
 """
 
@@ -15,8 +16,9 @@ from pos.store.models import Coupon, CouponRedemption, RedemptionState
 
 
 def stock_books(engine: Engine) -> dict[int, tuple[int, int, int, int]]:
-    """Per product: (available, reserved, received + adjustments - sold from the shelf,
-    active reservation units); the same sums ``pos backup verify`` checks a backup by."""
+    """Per product: (available, reserved, received + adjustments - sold from the shelf +
+    returned to it, active reservation units); the same sums ``pos backup verify`` checks
+    a backup by."""
     with engine.connect() as connection:
         return books.stock_books(connection)
 
@@ -27,6 +29,9 @@ def assert_stock_invariant(engine: Engine) -> None:
         assert reserved >= 0, product_id
         assert available + reserved == moved, (product_id, available, reserved, moved)
         assert reserved == held, (product_id, reserved, held)
+    with engine.connect() as connection:
+        faults = books.stock_faults(connection)
+    assert not faults, faults
 
 
 def assert_coupon_invariant(engine: Engine) -> None:

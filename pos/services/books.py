@@ -1,16 +1,19 @@
 """The books' own checks, straight against the tables: what a restored backup must pass
 before a shop may trust it, and what the tests check after every scenario.
 
-Stock (DESIGN.md §2): ``available + reserved = received + adjustments - sold``, where the
-units a paid sale took that were not on the shelf (its oversells) were never in
-``available``; and ``reserved`` is the sum of the active reservations. Receipts: each
+Stock (DESIGN.md §2): ``available + reserved = received + adjustments - sold + returned``,
+where the units a paid sale took that were not on the shelf (its oversells) were never in
+``available``, ``returned`` counts the units returns put back on the shelf (damaged ones
+are written off and never come back), and ``reserved`` is the sum of the active
+reservations. The stock moves the returns made must say the same as the returns. Receipts: each
 till's numbers run from 1 with no gap, up to the number the till last gave out.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, or_, select
 
+from pos.domain.stock import RETURN_REASON
 from pos.store.models import (
     Inventory,
     Order,
@@ -20,18 +23,27 @@ from pos.store.models import (
     Receipt,
     Reservation,
     ReservationStatus,
+    ReturnLine,
     StockMove,
     TillRow,
 )
 
 
 def stock_books(connection: Connection) -> dict[int, tuple[int, int, int, int]]:
-    """Per product: (available, reserved, received + adjustments - sold from the shelf,
-    active reservation units)."""
+    """Per product: (available, reserved, received + adjustments - sold from the shelf +
+    returned to it, active reservation units)."""
     levels = connection.execute(
         select(Inventory.product_id, Inventory.available, Inventory.reserved)
     ).all()
-    moved = _sums(connection, select(StockMove.product_id, func.sum(StockMove.quantity)))
+    not_returns = or_(StockMove.reason_code.is_(None), StockMove.reason_code != RETURN_REASON)
+    moved = _sums(
+        connection,
+        select(StockMove.product_id, func.sum(StockMove.quantity)).where(not_returns),
+    )
+    returned = _sums(
+        connection,
+        select(ReturnLine.product_id, func.sum(ReturnLine.quantity)).where(ReturnLine.restock),
+    )
     sold = _sums(
         connection,
         select(OrderItem.product_id, func.sum(OrderItem.quantity))
@@ -49,10 +61,31 @@ def stock_books(connection: Connection) -> dict[int, tuple[int, int, int, int]]:
         product_id: (
             available,
             reserved,
-            moved.get(product_id, 0) - sold.get(product_id, 0) + oversold.get(product_id, 0),
+            moved.get(product_id, 0)
+            - sold.get(product_id, 0)
+            + oversold.get(product_id, 0)
+            + returned.get(product_id, 0),
             held.get(product_id, 0),
         )
         for product_id, available, reserved in levels
+    }
+
+
+def _returns_against_moves(connection: Connection) -> dict[int, tuple[int, int]]:
+    """Per product: units returns put back on the shelf, and their stock moves' units."""
+    returned = _sums(
+        connection,
+        select(ReturnLine.product_id, func.sum(ReturnLine.quantity)).where(ReturnLine.restock),
+    )
+    moved = _sums(
+        connection,
+        select(StockMove.product_id, func.sum(StockMove.quantity)).where(
+            StockMove.reason_code == RETURN_REASON
+        ),
+    )
+    return {
+        product: (returned.get(product, 0), moved.get(product, 0))
+        for product in returned.keys() | moved.keys()
     }
 
 
@@ -63,7 +96,11 @@ def _sums(connection: Connection, query: object) -> dict[int, int]:
 
 def stock_faults(connection: Connection) -> list[str]:
     """Each product whose stock does not add up, said in a line (empty: the books balance)."""
-    faults = []
+    faults = [
+        f"product {product_id}: returns put {returned} back, their stock moves {moved}"
+        for product_id, (returned, moved) in _returns_against_moves(connection).items()
+        if returned != moved
+    ]
     for product_id, (available, reserved, moved, held) in stock_books(connection).items():
         if available < 0 or reserved < 0 or available + reserved != moved or reserved != held:
             faults.append(

@@ -29,19 +29,21 @@ from uuid import UUID
 
 from sqlalchemy import Connection, insert, select, update
 
-from pos.domain.money import Money
+from pos.domain.money import DEFAULT_CURRENCY, MAX_PRICE_MINOR, Money
 from pos.domain.payments import PaymentStatus, RefundStatus
 from pos.domain.receipt import receipt_label
-from pos.domain.results import Changed, Code, Ok, Refused, Result, Warn
+from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn
 from pos.domain.return_receipt import return_label
 from pos.domain.stock import RETURN_REASON
 from pos.domain.text import clean_text
 from pos.services._support import audit, is_id, use_case
+from pos.services.catalogue import scanned_code
 from pos.services.payments import lock_order
 from pos.services.receipts import MAX_ID_LENGTH
 from pos.services.refunds import RefundView, refund_view, request_refund
 from pos.services.users import acting_user
-from pos.store.models import MoveKind, OrderStatus, Role
+from pos.store.models import DEFAULT_TILL_ID, MoveKind, OrderStatus, Role
+from pos.store.products import product_on_sale
 from pos.store.tables import (
     inventory,
     order_items,
@@ -124,8 +126,9 @@ class ReturnView:
 
     return_id: UUID
     number_label: str
-    order_id: UUID
-    sale_receipt: str
+    order_id: UUID | None
+    """The sale it returns from; None for a return without a receipt."""
+    sale_receipt: str | None
     currency: str
     total_minor: int
     lines: tuple[ReturnedLine, ...]
@@ -179,65 +182,26 @@ def return_items(
         lock_order(connection, order.id)  # one return of a sale at a time: the money adds up
         if _refund_in_flight(connection, order.id):
             raise Refused(Code.REFUND_IN_FLIGHT)
-        return_id = uuid.uuid4()
         returned = [
             _claim(connection, order, request, now, user_id=cashier.id) for request in wanted
         ]
         total = sum(line.total_minor for line in returned)
-        number, till_code = _next_return_number(connection, order.till_id)
-        connection.execute(
-            insert(sale_returns).values(
-                id=return_id,
-                order_id=order.id,
-                till_id=order.till_id,
-                location_id=order.location_id,
-                number=number,
-                cashier_id=cashier.id,
-                approved_by=manager.id if manager else None,
-                reason=text,
-                currency=order.currency,
-                total_minor=total,
-                created_at=now,
-            )
-        )
-        connection.execute(
-            insert(return_lines),
-            [
-                {
-                    "return_id": return_id,
-                    "order_item_id": line.item_id,
-                    "product_id": line.product_id,
-                    "name": line.name,
-                    "quantity": line.quantity,
-                    "unit_price_minor": line.unit_price_minor,
-                    "tax_rate_bp": line.tax_rate_bp,
-                    "total_minor": line.total_minor,
-                    "restock": line.restock,
-                }
-                for line in returned
-            ],
-        )
+        manager_id = manager.id if manager else None
+        return_id, label = _document(
+            connection, now, order.till_id, order.location_id, order.id, cashier.id, manager_id,
+            text, order.currency, total, returned,
+        )  # fmt: skip
         cash_back, card_refunds = _pay_back(
             connection, now, order.id, total, return_id, cashier.id, cash_instead
         )
-        label = return_label(till_code, number)
-        audit(
-            uow.session,
-            at=now,
-            user_id=cashier.id,
-            approved_by=manager.id if manager else None,
-            action=RETURN_ACTION,
-            entity="order",
-            entity_id=order.id,
-            return_receipt=label,
-            reason=text,
-            total_minor=total,
-            lines=[
-                {"name": line.name, "quantity": line.quantity, "restock": line.restock}
-                for line in returned
-            ],
-            cash_instead=cash_instead,
+        connection.execute(
+            update(sale_returns)
+            .where(sale_returns.c.id == return_id)
+            .values(cash_back_minor=cash_back)
         )
+        _audit(uow, now, cashier.id, manager_id, order.id, label, text, total, returned,
+               cash_instead)  # fmt: skip
+        till_code = label.split("-I-")[0]
         view = ReturnView(
             return_id,
             label,
@@ -245,10 +209,7 @@ def return_items(
             receipt_label(till_code, order.receipt_number),
             order.currency,
             total,
-            tuple(
-                ReturnedLine(line.name, line.quantity, line.total_minor, line.restock)
-                for line in returned
-            ),
+            _shown(returned),
             cash_back,
             tuple(refund_view(connection, refund_id) for refund_id in card_refunds),
             now,
@@ -260,12 +221,91 @@ def return_items(
     return Ok(view, changed)
 
 
+@dataclass(frozen=True)
+class LooseReturn:
+    """An item brought back without its receipt: its barcode or SKU, how many, where it
+    goes, and the price a manager typed (None: the shelf's price today)."""
+
+    code: str
+    quantity: int
+    restock: bool = True
+    price_minor: int | None = None
+
+
+@use_case
+def return_without_receipt(
+    uow: UnitOfWork,
+    items: Sequence[LooseReturn],
+    *,
+    reason: object,
+    user_id: int,
+    approved_by: int | None = None,
+) -> Result[ReturnView]:
+    """Take goods back that come without a receipt: a manager's approval and a reason,
+    the shelf's price today unless the manager typed another, paid back in cash.
+
+    No sale is named, so nothing limits the units but the manager: the return is its own
+    document in the till's refund series, audited with who approved it.
+    """
+    text = clean_text(reason, MAX_REASON_LENGTH, min_length=1)
+    if text is None:
+        raise Refused(Code.INVALID_RETURN_REASON)
+    if not isinstance(items, list | tuple) or not items or len(items) > MAX_LINES:
+        raise Refused(Code.RETURN_NOTHING)
+    with uow:
+        connection, now = uow.connection, uow.now()
+        cashier = acting_user(uow.session, user_id)
+        manager = cashier if cashier.role is Role.MANAGER else None
+        if approved_by is not None:
+            manager = acting_user(uow.session, approved_by, role=Role.MANAGER)
+        if manager is None:
+            raise Refused(Code.APPROVAL_REQUIRED)
+        till = connection.execute(
+            select(tills.c.id, tills.c.location_id).where(tills.c.id == DEFAULT_TILL_ID)
+        ).one()
+        returned, currency = [], DEFAULT_CURRENCY
+        for item in items:
+            product = _loose_product(connection, item)
+            price = product.price_minor if item.price_minor is None else item.price_minor
+            currency = product.currency
+            returned.append(
+                _Claimed(
+                    None,
+                    product.id,
+                    product.name,
+                    item.quantity,
+                    price,
+                    product.tax_rate_bp,
+                    price * item.quantity,
+                    item.restock,
+                )
+            )
+            if item.restock:
+                _restock(connection, till.location_id, returned[-1], now, cashier.id)
+        total = sum(line.total_minor for line in returned)
+        return_id, label = _document(
+            connection, now, till.id, till.location_id, None, cashier.id, manager.id, text,
+            currency, total, returned,
+        )  # fmt: skip
+        connection.execute(
+            update(sale_returns).where(sale_returns.c.id == return_id).values(cash_back_minor=total)
+        )
+        _audit(uow, now, cashier.id, manager.id, None, label, text, total, returned, False)
+        view = ReturnView(
+            return_id, label, None, None, currency, total, _shown(returned), total, (), now
+        )
+        uow.commit()
+    return Ok(view, Changed.ORDERS | Changed.STOCK)
+
+
 # -- the steps ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class _Claimed:
-    item_id: int
+    """A line as it comes back: the sale's line (None without a receipt) and its worth."""
+
+    item_id: int | None
     product_id: int
     name: str
     quantity: int
@@ -273,6 +313,134 @@ class _Claimed:
     tax_rate_bp: int
     total_minor: int
     restock: bool
+
+
+def _loose_product(connection: Connection, item: object) -> Any:
+    """The product an item brought back without a receipt is; refused if it is none."""
+    if not isinstance(item, LooseReturn) or not isinstance(item.code, str):
+        raise Refused(Code.RETURN_NOTHING)
+    if not is_id(item.quantity) or not isinstance(item.restock, bool):
+        raise Refused(Code.INVALID_QUANTITY)
+    if item.price_minor is not None and (
+        not isinstance(item.price_minor, int)
+        or isinstance(item.price_minor, bool)
+        or not 0 <= item.price_minor <= MAX_PRICE_MINOR
+    ):
+        raise Refused(Code.INVALID_PRICE)
+    code = scanned_code(item.code)
+    product = product_on_sale(connection, code) if code is not None else None
+    if product is None:
+        refusal = Refused(Code.BARCODE_NOT_FOUND)  # its message names the code it was given
+        refusal.error = Err(Code.BARCODE_NOT_FOUND, {"code": item.code[:64]})
+        raise refusal
+    return product
+
+
+def _restock(
+    connection: Connection, location_id: int, line: _Claimed, now: datetime, user_id: int
+) -> None:
+    """Put a returned line's units back on the shelf, with a stock move of their own."""
+    connection.execute(
+        update(inventory)
+        .where(inventory.c.location_id == location_id, inventory.c.product_id == line.product_id)
+        .values(available=inventory.c.available + line.quantity)
+    )
+    connection.execute(
+        insert(stock_moves).values(
+            location_id=location_id,
+            product_id=line.product_id,
+            kind=MoveKind.ADJUST,
+            quantity=line.quantity,
+            reason=f"İade / return: {line.name}"[:200],
+            reason_code=RETURN_REASON,
+            user_id=user_id,
+            created_at=now,
+        )
+    )
+
+
+def _document(
+    connection: Connection,
+    now: datetime,
+    till_id: int,
+    location_id: int,
+    order_id: UUID | None,
+    cashier_id: int,
+    manager_id: int | None,
+    reason: str,
+    currency: str,
+    total: int,
+    lines: list[_Claimed],
+) -> tuple[UUID, str]:
+    """Write the return and its lines under the till's next refund number; its id and label."""
+    number, till_code = _next_return_number(connection, till_id)
+    return_id = uuid.uuid4()
+    connection.execute(
+        insert(sale_returns).values(
+            id=return_id,
+            order_id=order_id,
+            till_id=till_id,
+            location_id=location_id,
+            number=number,
+            cashier_id=cashier_id,
+            approved_by=manager_id,
+            reason=reason,
+            currency=currency,
+            total_minor=total,
+            created_at=now,
+        )
+    )
+    connection.execute(
+        insert(return_lines),
+        [
+            {
+                "return_id": return_id,
+                "order_item_id": line.item_id,
+                "product_id": line.product_id,
+                "name": line.name,
+                "quantity": line.quantity,
+                "unit_price_minor": line.unit_price_minor,
+                "tax_rate_bp": line.tax_rate_bp,
+                "total_minor": line.total_minor,
+                "restock": line.restock,
+            }
+            for line in lines
+        ],
+    )
+    return return_id, return_label(till_code, number)
+
+
+def _audit(
+    uow: UnitOfWork,
+    now: datetime,
+    cashier_id: int,
+    manager_id: int | None,
+    order_id: UUID | None,
+    label: str,
+    reason: str,
+    total: int,
+    lines: list[_Claimed],
+    cash_instead: bool,
+) -> None:
+    audit(
+        uow.session,
+        at=now,
+        user_id=cashier_id,
+        approved_by=manager_id,
+        action=RETURN_ACTION,
+        entity="order" if order_id is not None else "return",
+        entity_id=order_id,
+        return_receipt=label,
+        reason=reason,
+        total_minor=total,
+        lines=[{"name": x.name, "quantity": x.quantity, "restock": x.restock} for x in lines],
+        cash_instead=cash_instead,
+        without_receipt=order_id is None,
+    )
+
+
+def _shown(lines: list[_Claimed]) -> tuple[ReturnedLine, ...]:
+    return tuple(ReturnedLine(x.name, x.quantity, x.total_minor, x.restock) for x in lines)
 
 
 def _checked_lines(lines: object) -> list[ReturnRequest]:
@@ -385,28 +553,7 @@ def _claim(
     worth = returned_worth(
         item.total_minor, item.quantity, after - request.quantity, request.quantity
     )
-    if request.restock:
-        connection.execute(
-            update(inventory)
-            .where(
-                inventory.c.location_id == order.location_id,
-                inventory.c.product_id == item.product_id,
-            )
-            .values(available=inventory.c.available + request.quantity)
-        )
-        connection.execute(
-            insert(stock_moves).values(
-                location_id=order.location_id,
-                product_id=item.product_id,
-                kind=MoveKind.ADJUST,
-                quantity=request.quantity,
-                reason=f"İade / return: {item.name}"[:200],
-                reason_code=RETURN_REASON,
-                user_id=user_id,
-                created_at=now,
-            )
-        )
-    return _Claimed(
+    claimed = _Claimed(
         item.id,
         item.product_id,
         item.name,
@@ -416,6 +563,9 @@ def _claim(
         worth,
         request.restock,
     )
+    if request.restock:
+        _restock(connection, order.location_id, claimed, now, user_id)
+    return claimed
 
 
 def _next_return_number(connection: Connection, till_id: int) -> tuple[int, str]:

@@ -489,6 +489,8 @@ class SaleReturn(Base):
     reason: Mapped[str] = mapped_column(String(200))
     currency: Mapped[str] = mapped_column(String(3))
     total_minor: Mapped[int] = mapped_column(BigInteger)
+    cash_back_minor: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    """What the drawer paid back for it (all of it, for a return without a receipt)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -3,6 +3,7 @@ money back to the sale's own tenders, goods back on the shelf or written off. Bo
 
 from __future__ import annotations
 
+import multiprocessing
 from typing import Any
 
 import pytest
@@ -284,4 +285,111 @@ def test_tills_racing_for_the_last_units_of_a_line_return_them_once(
     with store.engine.connect() as connection:
         paid_back = connection.execute(select(func.sum(Refund.amount_minor))).scalar_one()
     assert paid_back == 3000
+    assert_invariants(store.engine)
+
+
+def test_without_a_receipt_a_manager_approves_and_the_cash_goes_back(
+    store: Store, uow: UnitOfWork, shelf: Shelf, cashier: Any, manager: Any
+) -> None:
+    from pos.services.returns import LooseReturn, return_without_receipt
+    from pos.store.models import Product
+
+    milk = shelf.product(stock=5, price_minor=1250)
+    (product,) = rows(store, Product, Product.id == milk)
+    items = [
+        LooseReturn(product.sku, 2),
+        LooseReturn(product.sku, 1, restock=False, price_minor=900),
+    ]
+    refused = error(return_without_receipt(uow, items, reason="fişsiz", user_id=cashier.id))
+    assert refused.code is Code.APPROVAL_REQUIRED
+    made = value(
+        return_without_receipt(
+            uow, items, reason="fişsiz iade", user_id=cashier.id, approved_by=manager.id
+        )
+    )
+    assert made.number_label == "T01-I-000001"
+    assert (made.order_id, made.sale_receipt) == (None, None)
+    assert made.total_minor == 2 * 1250 + 900
+    assert made.cash_back_minor == made.total_minor
+    assert stock_books(store.engine)[milk][0] == 7  # the two back on the shelf, not the third
+    (entry,) = rows(store, AuditEntry, AuditEntry.action == "sale.returned")
+    assert (entry.user_id, entry.approved_by) == (cashier.id, manager.id)
+    assert_invariants(store.engine)
+
+
+@pytest.mark.parametrize(
+    ("item", "code"),
+    [
+        ("unknown", Code.BARCODE_NOT_FOUND),
+        ("hostile", Code.BARCODE_UNREADABLE),
+        ("quantity0", Code.INVALID_QUANTITY),
+        ("price-1", Code.INVALID_PRICE),
+        ("not-an-item", Code.RETURN_NOTHING),
+    ],
+)
+def test_a_bad_return_without_a_receipt_changes_nothing(
+    store: Store, uow: UnitOfWork, shelf: Shelf, manager: Any, item: str, code: Code
+) -> None:
+    from pos.services.returns import LooseReturn, return_without_receipt
+    from pos.store.models import Product
+
+    milk = shelf.product(stock=5, price_minor=1250)
+    (product,) = rows(store, Product, Product.id == milk)
+    bad = {
+        "unknown": LooseReturn("YOK-BOYLE-BIR-URUN", 1),
+        "hostile": LooseReturn("\x1bp0", 1),
+        "quantity0": LooseReturn(product.sku, 0),
+        "price-1": LooseReturn(product.sku, 1, price_minor=-1),
+        "not-an-item": "süt",
+    }[item]
+    before = stock_books(store.engine)
+    refused = error(return_without_receipt(uow, [bad], reason="x", user_id=manager.id))
+    assert refused.code is code
+    assert stock_books(store.engine) == before
+    assert rows(store, SaleReturn.id) == []
+
+
+def _return_one_in_a_process(url: str, receipt: str, user: int, start: Any, answers: Any) -> None:
+    engine = make_engine(url)
+    start.wait()
+    answer = return_items(
+        UnitOfWork(engine, FakeClock()),
+        receipt,
+        [ReturnRequest(1, 1)],
+        reason="yarış",
+        user_id=user,
+    )
+    answers.put(answer)
+    engine.dispose()
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+def test_eight_tills_on_one_sqlite_file_return_the_last_units_of_a_line_once(
+    store: Store, uow: UnitOfWork, shelf: Shelf, cashier: Any
+) -> None:
+    sale, (milk,) = sell(uow, shelf, (1000, 3))
+    value(back(uow, sale, cashier, ReturnRequest(1, 1)))  # 2 units left on the line
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    start = context.Barrier(8)
+    answers = context.Queue()
+    url = store.url.render_as_string(hide_password=False)
+    tills = [
+        context.Process(
+            target=_return_one_in_a_process, args=(url, sale.receipt, cashier.id, start, answers)
+        )
+        for _ in range(8)
+    ]
+    for process in tills:
+        process.start()
+    results = [answers.get(timeout=120) for _ in tills]
+    for process in tills:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+    won = [result for result in results if not isinstance(result, Err)]
+    assert len(won) == 2
+    assert {result.code for result in results if isinstance(result, Err)} == {Code.RETURN_TOO_MANY}
+    (line,) = rows(store, OrderItem.returned_quantity)
+    assert line.returned_quantity == 3
+    assert stock_books(store.engine)[milk][0] == 20
     assert_invariants(store.engine)

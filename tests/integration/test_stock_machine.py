@@ -1,7 +1,8 @@
 """Random tills: add, set, remove, wait, sweep, receive and adjust; coupons on and off;
 checkout in cash or by card, the card paid or failed, sales voided; part of a sale paid
 in cash and the rest in cash or by card, or the part-paid sale voided and its cash paid
-back; with the books checked after every step on both databases."""
+back; goods of cash sales returned, never more than sold; with the books checked after
+every step on both databases."""
 
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ from pos.services.coupons import (
 from pos.services.payments import mark_failed, mark_paid
 from pos.services.refunds import void_tendered_sale
 from pos.services.reservations import release_expired
+from pos.services.returns import ReturnRequest, return_items, returnable_sale
 from pos.services.stock import adjust_stock, receive_stock
 from pos.services.tenders import add_tender, sale_tenders
 from pos.services.users import create_user
@@ -90,6 +92,9 @@ class Tills(RuleBasedStateMachine):
         """Coupon code: (minimum subtotal, usage limit)."""
         self.used: dict[str, int] = {}
         self.receipts = 0
+        self.sold: dict[str, list[list[int]]] = {}
+        """A sale paid in cash, by its receipt: per line, [units sold, units returned]."""
+        self.returns = 0
         self.due: dict[object, tuple[int, int]] = {}
         """An order part paid in cash and open at the till: (its cart, what is still due)."""
         self.settled_part: set[int] = set()
@@ -243,6 +248,7 @@ class Tills(RuleBasedStateMachine):
         assert (sale.status, sale.total_minor) == (PAID, summary.total_minor)
         assert sale.change_minor == given - summary.total_minor
         assert sale.receipt == f"T01-{self.receipts:06d}"
+        self.sold_in_cash(sale.receipt, cart)
         self.close(cart)
         return self.new_cart()
 
@@ -379,6 +385,7 @@ class Tills(RuleBasedStateMachine):
         self.receipts += 1
         assert sale.receipt == f"T01-{self.receipts:06d}"
         assert sale.change_minor == 10**6 - due
+        self.sold_in_cash(sale.receipt, cart)
         del self.due[order]
         self.settled_part.discard(cart)
         self.close(cart)
@@ -401,6 +408,30 @@ class Tills(RuleBasedStateMachine):
         self.settled_part.discard(cart)
         self.close(cart)
         return self.new_cart()
+
+    @precondition(lambda self: bool(self.sold))
+    @rule(data=st.data(), quantity=st.integers(1, 3), restock=st.booleans())
+    def return_goods(self, data: st.DataObject, quantity: int, restock: bool) -> None:
+        """Units of a line of a cash sale brought back: never more than was sold."""
+        receipt = data.draw(st.sampled_from(sorted(self.sold)), label="receipt")
+        lines = self.sold[receipt]
+        line_no = data.draw(st.integers(1, len(lines)), label="line")
+        sold, returned = lines[line_no - 1]
+        result = return_items(
+            self.uow,
+            receipt,
+            [ReturnRequest(line_no, quantity, restock)],
+            reason="iade",
+            user_id=self.manager,
+        )
+        if returned + quantity > sold:
+            self.expect_refusal(result, Code.RETURN_TOO_MANY)
+            return
+        made = value(result)
+        self.returns += 1
+        assert made.number_label == f"T01-I-{self.returns:06d}"
+        assert made.cash_back_minor == made.total_minor
+        lines[line_no - 1][1] += quantity
 
     @rule(target=carts, cart=carts)
     def void(self, cart: int):
@@ -435,6 +466,15 @@ class Tills(RuleBasedStateMachine):
         cart = value(open_cart(self.uow)).cart_id
         self.status[cart] = OPEN
         return cart
+
+    def sold_in_cash(self, receipt: str | None, cart: int) -> None:
+        """Remember a cash sale's lines, as its receipt lists them, to bring some back."""
+        assert receipt is not None
+        sale = value(returnable_sale(self.uow, receipt))
+        assert sorted(line.quantity for line in sale.lines) == sorted(
+            qty for (owner, _), qty in self.lines.items() if owner == cart
+        )
+        self.sold[receipt] = [[line.quantity, 0] for line in sale.lines]
 
     def close(self, cart: int) -> None:
         """The sale is paid: its coupon's use stays spent and its cart closes."""

@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(length=200), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("total_minor", sa.BigInteger(), nullable=False),
+        sa.Column("cash_back_minor", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("total_minor >= 0", name=op.f("ck_returns_total_not_negative")),
         sa.ForeignKeyConstraint(
