@@ -1,9 +1,10 @@
 """The printed refund receipt ("İADE FİŞİ") of a return.
 
 :class:`ReturnReceiptData` is what it shows, taken from the return as it was made: its
-own number in the till's refund series, the sale's receipt number it returns goods of,
-each line with how many came back and what they were worth, where the money went (the
-drawer or the card) and why. :func:`return_receipt_document` lays it out once, with the
+own number in the till's refund series, the sale's receipt number it returns goods of
+("Fişsiz iade" in its place for goods taken back without a receipt), each line with how
+many came back and what they were worth, where the money went (the drawer or the card)
+and why. :func:`return_receipt_document` lays it out once, with the
 sale receipt's own primitives (:class:`~pos.domain.receipt.SlipLayout`), for the screen
 (:func:`render_return_receipt`), the ESC/POS printer and the PDF alike.
 """
@@ -30,6 +31,7 @@ RETURN_LABELS: Mapping[str, Mapping[str, str]] = {
         "title": "İADE FİŞİ",
         "number": "İade No",
         "sale": "Satış fişi",
+        "no_receipt": "Fişsiz iade",
         "date": "Tarih",
         "cashier": "Kasiyer",
         "approved_by": "Onaylayan",
@@ -46,6 +48,7 @@ RETURN_LABELS: Mapping[str, Mapping[str, str]] = {
         "title": "REFUND",
         "number": "Refund No",
         "sale": "Sale receipt",
+        "no_receipt": "Without receipt",
         "date": "Date",
         "cashier": "Cashier",
         "approved_by": "Approved by",
@@ -92,8 +95,9 @@ class ReturnReceiptData:
     header: tuple[str, ...]
     till_code: str
     number: int
-    sale_receipt: str
-    """The original sale's receipt number (``T01-000042``)."""
+    sale_receipt: str | None
+    """The original sale's receipt number (``T01-000042``); None for goods taken back
+    without a receipt, which the receipt says in its place."""
     issued_at: datetime
     cashier: str | None
     approved_by: str | None
@@ -151,7 +155,10 @@ def return_receipt_document(
         slip.centred(text["title"], bold=True)
     slip.rule("-")
     slip.columns(text["number"], data.number_label)
-    slip.columns(text["sale"], data.sale_receipt)
+    if data.sale_receipt is not None:
+        slip.columns(text["sale"], data.sale_receipt)
+    else:
+        slip.centred(text["no_receipt"], bold=True)
     slip.columns(text["date"], slip.when(data.issued_at, data.time_zone))
     if data.cashier:
         slip.columns(text["cashier"], data.cashier)

@@ -93,6 +93,7 @@ def load_return_receipt(connection: Connection, return_id: UUID) -> ReturnReceip
             sale_returns.c.reason,
             sale_returns.c.currency,
             sale_returns.c.total_minor,
+            sale_returns.c.cash_back_minor,
             sale_returns.c.created_at,
             tills.c.code.label("till_code"),
             orders.c.receipt_number,
@@ -131,9 +132,12 @@ def load_return_receipt(connection: Connection, return_id: UUID) -> ReturnReceip
             .order_by(refunds.c.id)
         )
     )
-    sale = "-"
+    sale = None
     if row.receipt_number is not None:
         sale = receipt_label(row.till_code, row.receipt_number)
+    elif row.cash_back_minor:
+        # Without a receipt there is no tender to refund: the drawer paid it all.
+        given_back = (ReturnReceiptRefund(PaymentMethod.CASH, row.cash_back_minor),)
     return ReturnReceiptData(
         header=tuple(row.receipt_header.splitlines()) if row.receipt_header else (),
         till_code=row.till_code,

@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 
 from pos.domain.clock import shop_zone
+from pos.domain.document import document_text as printed_text
 from pos.domain.payments import PaymentMethod
 from pos.domain.results import Code
 from pos.domain.return_receipt import render_return_receipt
 from pos.services.return_list import order_returns, returns_of_day
 from pos.services.return_receipts import printed_return_receipt, return_receipt_data
-from pos.services.returns import ReturnRequest
+from pos.services.returns import LooseReturn, ReturnRequest, return_without_receipt
 from pos.store.uow import UnitOfWork
 from tests.conftest import FakeClock, Shelf, error, value
 from tests.integration.test_returns import back, sell
@@ -56,6 +57,32 @@ def test_the_manager_who_allowed_cash_instead_is_on_the_receipt(
     data = value(return_receipt_data(uow, made.return_id))
     assert data.approved_by == manager.display_name
     assert [r.method for r in data.refunds] == [PaymentMethod.CASH]
+
+
+def test_goods_back_without_a_receipt_have_a_refund_receipt_paid_from_the_drawer(
+    uow: UnitOfWork, shelf: Shelf, cashier: Any, manager: Any
+) -> None:
+    shelf.product(stock=5, price_minor=1250)  # SKU-0001
+    items = [LooseReturn("SKU-0001", 2), LooseReturn("SKU-0001", 1, False, 900)]
+    made = value(
+        return_without_receipt(
+            uow, items, reason="Fişi kaybolmuş", user_id=cashier.id, approved_by=manager.id
+        )
+    )
+    data = value(return_receipt_data(uow, made.return_id))
+    assert data.sale_receipt is None
+    assert data.approved_by == manager.display_name
+    assert [(line.quantity, line.total_minor, line.restock) for line in data.lines] == [
+        (2, 2500, True),
+        (1, 900, False),
+    ]
+    assert [(r.method, r.amount_minor) for r in data.refunds] == [(PaymentMethod.CASH, 3400)]
+    text = render_return_receipt(data, "tr")
+    assert made.number_label in text
+    assert "Fişsiz iade" in text
+    assert "Nakit iade" in text
+    printed = value(printed_return_receipt(uow, made.return_id, locale="en", width=32))
+    assert "Without receipt" in printed_text(printed)
 
 
 @pytest.mark.parametrize("wrong", [uuid.uuid4(), "not-an-id", "x" * 500, 12])

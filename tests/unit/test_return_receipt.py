@@ -94,3 +94,15 @@ def test_a_return_whose_lines_do_not_add_up_is_not_printed() -> None:
 
 def test_a_copy_says_so() -> None:
     assert render_return_receipt(data(), "tr", copy=True).count("KOPYA") == 2
+
+
+def test_goods_back_without_a_receipt_say_so_where_the_sales_number_would_be() -> None:
+    loose = data(sale_receipt=None, approved_by="Mehmet")
+    text = render_return_receipt(loose, "tr")
+    assert "İADE FİŞİ" in text
+    assert "Fişsiz iade" in text
+    assert "Satış fişi" not in text
+    assert "Onaylayan" in text
+    english = render_return_receipt(loose, "en")
+    assert "Without receipt" in english
+    assert "Sale receipt" not in english
