@@ -2,9 +2,10 @@
 
 It only shows and asks; the till runs the operations (``ui.till.returns``) and tells it
 the answers. Everything works from the keyboard: the receipt's number (typed, or
-scanned from its QR code) and Enter load the sale; in the lines, ↑/↓ choose a line,
-+/- or a number set how many come back, Space says whether they go back on the shelf or
-are damaged; Tab reaches the reason; Enter takes the goods back, Esc goes back.
+scanned from its QR code) and Enter load the sale; F7 says the customer has none (see
+``ui.loose_return``). In the lines, ↑/↓ choose a line, +/- or a number set how many come
+back, Space says whether they go back on the shelf or are damaged; Tab reaches the
+reason; Enter takes the goods back, Esc goes back.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from ui.i18n import N_, _, language
 from ui.screen import fit_on_screen
 
 CASH_INSTEAD_KEY = "F6"
+NO_RECEIPT_KEY = "F7"
 MAX_TYPED_DIGITS = 4
 """A quantity typed on a line: more digits than any line holds start again."""
 
@@ -168,6 +170,7 @@ class ReturnDialog(QDialog):
 
     sale_requested = Signal(str)  # the receipt's number or QR code text
     return_requested = Signal(object)  # ReturnAsked
+    no_receipt_requested = Signal()  # F7: the customer has no receipt
 
     WANTED_SIZE = QSize(900, 660)
     """Less on a screen with less room."""
@@ -185,7 +188,7 @@ class ReturnDialog(QDialog):
         self.receipt.setMaxLength(64)
         self.receipt.returnPressed.connect(self._find)
         self.sale_label = QLabel(objectName="ReturnSale")
-        self.model = ReturnLinesModel(self)
+        self.model = self._make_model()
         self.model.dataChanged.connect(self._show_total)
         self.model.modelReset.connect(self._show_total)
         self.lines = QTableView(objectName="ReturnLines")
@@ -211,7 +214,8 @@ class ReturnDialog(QDialog):
         self.reason_caption.setBuddy(self.reason)
         self.cash_instead = QCheckBox(objectName="CashInstead")
         self.cash_instead.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        QShortcut(QKeySequence(CASH_INSTEAD_KEY), self).activated.connect(self.cash_instead.toggle)
+        QShortcut(QKeySequence(CASH_INSTEAD_KEY), self).activated.connect(self._f6_pressed)
+        QShortcut(QKeySequence(NO_RECEIPT_KEY), self).activated.connect(self._no_receipt)
         self.total_label = QLabel(objectName="ChangeDue")
         self.problem = QLabel(objectName="InlineError")
         self.problem.setWordWrap(True)
@@ -225,11 +229,16 @@ class ReturnDialog(QDialog):
         self.back_button.setMinimumHeight(56)
         self.back_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.back_button.clicked.connect(self.reject)
+        self.no_receipt_button = QPushButton(objectName="NoReceipt")
+        self.no_receipt_button.setMinimumHeight(56)
+        self.no_receipt_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.no_receipt_button.clicked.connect(self._no_receipt)
         reason_row = QHBoxLayout()
         reason_row.addWidget(self.reason_caption)
         reason_row.addWidget(self.reason, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.back_button)
+        buttons.addWidget(self.no_receipt_button)
         buttons.addWidget(self.confirm_button, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
@@ -247,6 +256,17 @@ class ReturnDialog(QDialog):
         fit_on_screen(self, self.WANTED_SIZE)
         self.retranslate()
         self.receipt.setFocus()
+
+    def _make_model(self) -> Any:
+        return ReturnLinesModel(self)
+
+    def _f6_pressed(self) -> None:
+        self.cash_instead.toggle()
+
+    def _no_receipt(self) -> None:
+        """F7: goods without their receipt; the till asks for a manager's PIN first."""
+        if not self._busy:
+            self.no_receipt_requested.emit()
 
     # -- what the till tells ----------------------------------------------------------
 
@@ -412,6 +432,7 @@ class ReturnDialog(QDialog):
         )
         self.confirm_button.setText(shortcut_text(_("Take back"), "Enter"))
         self.back_button.setText(shortcut_text(_("Back"), "Esc"))
+        self.no_receipt_button.setText(shortcut_text(_("Without a receipt"), NO_RECEIPT_KEY))
         self.model.refresh_texts()
         self._show_sale_label()
         self._show_total()

@@ -9,11 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pos.bootstrap import Till
-from pos.domain.results import Err, Ok, Result
+from pos.domain.results import Code, Err, Ok, Result
 from pos.domain.return_receipt import render_return_receipt
+from pos.domain.text import printable
 from pos.printing.printers import ReceiptPrinter
-from pos.services import return_receipts, returns
-from pos.services.returns import ReturnableSale, ReturnRequest, ReturnView
+from pos.services import catalogue, return_receipts, returns
+from pos.services.catalogue import ProductView
+from pos.services.returns import LooseReturn, ReturnableSale, ReturnRequest, ReturnView
 from ui.printing import ReceiptJob
 
 
@@ -51,6 +53,35 @@ def return_items(
         approved_by=approved_by,
         cash_instead=cash_instead,
     )
+    return _with_receipt(till, made, locale)
+
+
+def find_item(till: Till, code: str) -> Result[ProductView]:
+    """The product a barcode or SKU brought back without a receipt names; an unknown
+    code is refused naming it, as the sale page does."""
+    found = catalogue.find_product(till.uow(), code)
+    if isinstance(found, Err) and found.code is Code.PRODUCT_UNAVAILABLE:
+        return Err(Code.BARCODE_NOT_FOUND, {"code": printable(code.strip())[:64]})
+    return found
+
+
+def return_loose(
+    till: Till,
+    items: Sequence[LooseReturn],
+    *,
+    reason: str,
+    user_id: int,
+    approved_by: int | None,
+    locale: str,
+) -> ReturnMade:
+    """Take goods back without a receipt, then read the refund receipt for the screen."""
+    made = returns.return_without_receipt(
+        till.uow(), list(items), reason=reason, user_id=user_id, approved_by=approved_by
+    )
+    return _with_receipt(till, made, locale)
+
+
+def _with_receipt(till: Till, made: Result[ReturnView], locale: str) -> ReturnMade:
     if isinstance(made, Err):
         return ReturnMade(made)
     data = return_receipts.return_receipt_data(till.uow(), made.value.return_id)

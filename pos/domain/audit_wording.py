@@ -116,6 +116,10 @@ _APPROVED = {
         "tr": "iadenin kart yerine nakit ödenmesi",
         "en": "paying a return in cash instead of to the card",
     },
+    "sale.return_without_receipt": {
+        "tr": "fişsiz iade",
+        "en": "a return without a receipt",
+    },
 }
 _COUPON_KINDS = {
     "percent": {"tr": "yüzde", "en": "percent"},

@@ -7,24 +7,33 @@ as a void's do, and the poller confirms them. Cash instead of the card needs a m
 PIN through the till's approval dialog. The refund receipt is shown, then printed on the
 printing worker: a printer fault is said and the receipt kept to print again, and never
 undoes the return. The sale on the till, if one is being rung up, is left as it was.
+
+Without a receipt (F7 in the dialog), a manager's PIN comes first; the dialog then gives
+way to ``LooseReturnDialog``, each code is looked up on the store's worker, and the
+return is paid from the drawer with the same refund receipt, which says "Fişsiz iade".
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
 
+from pos.domain.messages import render
 from pos.domain.money import format_money
-from pos.domain.results import Err, Result
+from pos.domain.results import Code, Err, Result
 from pos.domain.users import Role
+from pos.services.catalogue import ProductView
 from pos.services.returns import ReturnableSale
 from ui import returns as return_ops
 from ui.dialogs import ReceiptDialog
 from ui.i18n import N_, _, language
+from ui.loose_return import LooseAsked, LooseReturnDialog
 from ui.return_dialog import ReturnAsked, ReturnDialog
 
 RETURN_KEY = "F8"
 CASH_INSTEAD_ACTION = "sale.return_in_cash"
 """What the manager approves: the card's share of a return paid from the drawer."""
+NO_RECEIPT_ACTION = "sale.return_without_receipt"
+"""What the manager approves: goods taken back without their receipt (F7 in the dialog)."""
 
 
 class SaleReturns:
@@ -41,13 +50,92 @@ class SaleReturns:
         dialog = ReturnDialog(self)
         dialog.sale_requested.connect(self._find_sale)
         dialog.return_requested.connect(self._return_asked)
-        dialog.finished.connect(self._return_closed)
+        dialog.no_receipt_requested.connect(self._ask_no_receipt)
+        dialog.finished.connect(lambda: self._return_closed(dialog))
         self.return_dialog = dialog
         dialog.open()
 
-    def _return_closed(self) -> None:
-        self.return_dialog = None
+    def _return_closed(self, dialog: ReturnDialog) -> None:
+        if self.return_dialog is dialog:
+            self.return_dialog = None
         QTimer.singleShot(0, self.focus_scan)  # after Qt gives the window its focus back
+
+    # -- without a receipt --------------------------------------------------------------
+
+    def _ask_no_receipt(self) -> None:
+        """F7 in the return dialog: a manager's PIN first (a manager at the till needs
+        none), then the dialog for goods without their receipt."""
+        user = self.user
+        if user is None or self.return_dialog is None:
+            return
+        if user.role is Role.MANAGER:
+            self._open_loose(None, user.display_name)
+            return
+        approval = self._ask_manager(
+            NO_RECEIPT_ACTION,
+            lambda: _("Taking goods back without a receipt needs a manager's approval."),
+            details={},
+            parent=self.return_dialog,
+        )
+        approval.approved.connect(
+            lambda answer: self._open_loose(
+                answer.approval.manager.id, answer.approval.manager.display_name
+            )
+        )
+        approval.rejected.connect(self._no_receipt_refused)
+
+    def _no_receipt_refused(self) -> None:
+        if self.return_dialog is not None:
+            refused = Err(Code.APPROVAL_REQUIRED)
+            self.return_dialog.show_problem(lambda: render(refused, language()))
+
+    def _open_loose(self, approved_by: int | None, manager: str) -> None:
+        """The receipt's dialog gives way to the one for goods without a receipt."""
+        before = self.return_dialog
+        if before is not None:
+            before.done(0)
+        dialog = LooseReturnDialog(approved_by, manager, self)
+        dialog.item_requested.connect(self._find_item)
+        dialog.loose_return_requested.connect(self._return_loose)
+        dialog.finished.connect(lambda: self._return_closed(dialog))
+        self.return_dialog = dialog
+        dialog.open()
+
+    def _find_item(self, code: str) -> None:
+        till = self.till
+
+        def found(result: Result[ProductView]) -> None:
+            dialog = self.return_dialog
+            if not isinstance(dialog, LooseReturnDialog):
+                return
+            if isinstance(result, Err):
+                dialog.show_problem(lambda: render(result, language()), dialog.receipt)
+                dialog.receipt.selectAll()
+                return
+            dialog.add_product(result.value)
+
+        self.ops.run(
+            lambda: return_ops.find_item(till, code), found, self._return_failed, originator=self
+        )
+
+    def _return_loose(self, asked: LooseAsked) -> None:
+        assert self.user is not None
+        till, user_id, locale = self.till, self.user.id, language()
+        self.ops.run(
+            lambda: return_ops.return_loose(
+                till,
+                asked.items,
+                reason=asked.reason,
+                user_id=user_id,
+                approved_by=asked.approved_by,
+                locale=locale,
+            ),
+            self._returned,
+            self._return_failed,
+            originator=self,
+        )
+
+    # -- with the receipt ---------------------------------------------------------------
 
     def _find_sale(self, text: str) -> None:
         till = self.till
