@@ -1,16 +1,21 @@
 """Goods back without a receipt at the till, keys only (F8, then F7): the manager's PIN
 first, two items scanned (one damaged, one at the manager's price), the refund receipt
 saying "Fişsiz iade" and the cash to give back; a cashier without the PIN refused; an
-unknown barcode refused in Turkish, with nothing changed."""
+unknown barcode refused in Turkish, with nothing changed; the receipt printed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from pos.printing.simulator import PrinterSimulator
 from pos.store.models import SaleReturn
 from tests.gui.conftest import AYRAN, PEYNIR, Shop, settle, sign_in
 from tests.gui.test_approval import approval_dialog, audit_rows, shop_store, type_pin
+from tests.gui.test_printing import printing_done, printing_window
 from tests.gui.test_till import back_at_scan, press, stock
 from tests.sales import rows
 from ui.loose_return import LooseReturnDialog
@@ -133,3 +138,35 @@ def test_an_unknown_barcode_is_refused_in_turkish_and_nothing_changes(
     back_at_scan(qtbot, window)
     assert rows(shop_store(shop), SaleReturn) == []
     assert stock(shop, AYRAN) == (10, 0)
+
+
+@pytest.fixture
+def simulator() -> Iterator[PrinterSimulator]:
+    with PrinterSimulator() as printer:
+        yield printer
+
+
+def test_the_refund_receipt_without_a_sale_prints_and_opens_the_drawer(
+    qtbot: QtBot, shop: Shop, simulator: PrinterSimulator
+) -> None:
+    window = printing_window(qtbot, shop, simulator.url, simulator=simulator)
+    try:
+        sign_in(qtbot, window, shop.manager, "9999")
+        first = return_dialog(qtbot, window)
+        qtbot.keyClick(first.receipt, Qt.Key.Key_F7)
+        dialog = loose_dialog(qtbot, window)
+        enter_code(qtbot, window, dialog, AYRAN)
+        qtbot.keyClick(dialog.receipt, Qt.Key.Key_Tab)
+        qtbot.keyClick(dialog.lines, Qt.Key.Key_Tab)
+        qtbot.keyClicks(dialog.reason, "Hediye")
+        qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: window.receipt_dialog is not None)
+        printing_done(qtbot, window)
+        paper = simulator.printed[-1]
+        assert "T01-I-000001" in paper.text
+        assert "Fişsiz iade" in paper.text
+        assert "Nakit iade" in paper.text
+        assert "12,50 TL" in paper.text
+        assert len(paper.drawer_kicks) == 1
+    finally:
+        window.close()
