@@ -32,15 +32,14 @@ from pos.services.catalogue import scanned_code
 from pos.services.reservations import (
     IS_ACTIVE,
     CartRow,
-    end_reservation,
     hold_cart_reservations,
+    release_holds,
     reserve_line,
 )
 from pos.services.users import acting_user
 from pos.store.models import (
     DEFAULT_TILL_ID,
     CartStatus,
-    ReservationStatus,
     Role,
 )
 from pos.store.prepared import Prepared
@@ -525,15 +524,7 @@ def void_sale(
             total, uow.policy.void_approval_minor, by_manager=role is Role.MANAGER
         ):
             raise Refused(Code.APPROVAL_REQUIRED)
-        held = connection.execute(
-            select(reservations.c.id)
-            .where(reservations.c.cart_id == cart.id, IS_ACTIVE)
-            .order_by(reservations.c.product_id)
-        ).scalars()
-        units = sum(
-            end_reservation(connection, reservation_id, ReservationStatus.RELEASED, now)
-            for reservation_id in list(held)
-        )
+        units = release_holds(connection, reservations.c.cart_id == cart.id, now)
         connection.execute(
             update(carts).where(carts.c.id == cart.id).values(status=CartStatus.CLOSED)
         )

@@ -49,13 +49,12 @@ from pos.payments.terminal import (
 from pos.services._support import audit, is_id, use_case
 from pos.services.payments import lock_order, release_coupon
 from pos.services.receipts import order_key
-from pos.services.reservations import IS_ACTIVE, end_reservation
+from pos.services.reservations import release_holds
 from pos.services.users import acting_user
 from pos.store.models import (
     CartStatus,
     EventOutcome,
     OrderStatus,
-    ReservationStatus,
     Role,
 )
 from pos.store.tables import carts, orders, payments, refunds, reservations
@@ -148,7 +147,7 @@ def void_tendered_sale(
             )
         cash_back = 0
         for tender in _settled_tenders(connection, oid):
-            left = tender.amount_minor - _refunded(connection, tender.id)
+            left = tender.amount_minor - refunded_minor(connection, tender.id)
             if left <= 0:
                 continue
             request_refund(
@@ -225,7 +224,7 @@ def request_refund(
         raise Refused(Code.PAYMENT_NOT_FOUND)
     left = 0
     if PaymentStatus(tender.status) is PaymentStatus.PAID:
-        left = tender.amount_minor - _refunded(connection, tender.id)
+        left = tender.amount_minor - refunded_minor(connection, tender.id)
     if amount_minor > left:
         raise Refused(Code.REFUND_TOO_LARGE, left=Money(left, tender.currency))
     attempt = connection.execute(
@@ -480,13 +479,7 @@ def _finish_void(connection: Connection, order_id: UUID, now: datetime) -> bool:
         .where(orders.c.id == order_id, orders.c.status == OrderStatus.PENDING)
         .values(status=OrderStatus.CANCELLED, ended_at=now)
     )
-    held = connection.execute(
-        select(reservations.c.id)
-        .where(reservations.c.order_id == order_id, IS_ACTIVE)
-        .order_by(reservations.c.product_id)
-    ).scalars()
-    for reservation_id in list(held):
-        end_reservation(connection, reservation_id, ReservationStatus.RELEASED, now)
+    release_holds(connection, reservations.c.order_id == order_id, now)
     release_coupon(connection, order_id, now)
     connection.execute(
         update(carts)
@@ -521,7 +514,7 @@ def _has_unresolved_tender(connection: Connection, order_id: UUID) -> bool:
     )
 
 
-def _refunded(connection: Connection, payment_id: int) -> int:
+def refunded_minor(connection: Connection, payment_id: int) -> int:
     """What is back or on its way back on a tender: every refund but the failed ones."""
     return int(
         connection.execute(

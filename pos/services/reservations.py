@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Connection, bindparam, insert, literal_column, select, update
@@ -168,6 +169,18 @@ def end_reservation(
     quantity: int = ended.quantity
     return_stock(connection, ended.location_id, ended.product_id, quantity)
     return quantity
+
+
+def release_holds(connection: Connection, held_by: Any, now: datetime) -> int:
+    """Release every active reservation ``held_by`` selects (a cart's, an order's), in
+    product order as everywhere, each exactly once; the units given back."""
+    held = connection.execute(
+        select(reservations.c.id).where(held_by, IS_ACTIVE).order_by(reservations.c.product_id)
+    ).scalars()
+    return sum(
+        end_reservation(connection, reservation_id, ReservationStatus.RELEASED, now)
+        for reservation_id in list(held)
+    )
 
 
 def reserve_line(

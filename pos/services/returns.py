@@ -29,8 +29,8 @@ from uuid import UUID
 
 from sqlalchemy import Connection, insert, select, update
 
-from pos.domain.money import DEFAULT_CURRENCY, MAX_PRICE_MINOR, Money
-from pos.domain.payments import PaymentStatus, RefundStatus
+from pos.domain.money import DEFAULT_CURRENCY, MAX_PRICE_MINOR
+from pos.domain.payments import PaymentMethod, PaymentStatus, RefundStatus
 from pos.domain.receipt import receipt_label
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn
 from pos.domain.return_receipt import return_label
@@ -40,7 +40,7 @@ from pos.services._support import audit, is_id, use_case
 from pos.services.catalogue import scanned_code
 from pos.services.payments import lock_order
 from pos.services.receipts import MAX_ID_LENGTH
-from pos.services.refunds import RefundView, refund_view, request_refund
+from pos.services.refunds import RefundView, refund_view, refunded_minor, request_refund
 from pos.services.users import acting_user
 from pos.store.models import DEFAULT_TILL_ID, MoveKind, OrderStatus, Role
 from pos.store.products import product_on_sale
@@ -598,12 +598,7 @@ def _pay_back(
     for tender in tenders:
         if left_to_pay <= 0:
             break
-        back = connection.execute(
-            select(refunds.c.amount_minor).where(
-                refunds.c.payment_id == tender.id, refunds.c.status != RefundStatus.FAILED
-            )
-        ).scalars()
-        share = min(left_to_pay, tender.amount_minor - sum(back))
+        share = min(left_to_pay, tender.amount_minor - refunded_minor(connection, tender.id))
         if share <= 0:
             continue
         refund_id = request_refund(
@@ -617,12 +612,12 @@ def _pay_back(
             in_cash=cash_instead,
         )
         left_to_pay -= share
-        if cash_instead or tender.method == "cash":
+        if cash_instead or PaymentMethod(tender.method) is PaymentMethod.CASH:
             cash_back += share
         else:
             cards.append(refund_id)
-    if left_to_pay > 0:  # the sale's tenders hold less than its lines (cannot happen)
-        raise Refused(Code.REFUND_TOO_LARGE, left=Money(total - left_to_pay, "TRY"))
+    # The lines' worth never exceeds what the tenders settled: a sale is paid in full.
+    assert left_to_pay == 0, (order_id, total, left_to_pay)
     return cash_back, cards
 
 

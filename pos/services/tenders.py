@@ -294,7 +294,7 @@ def add_tender(
             connection, now = uow.connection, uow.now()
             replayed = _replay(connection, key, oid, checked)
             if replayed is not None:
-                return _answer(replayed)
+                return Ok(replayed)
             order = lock_order(connection, oid)
             if order is None:
                 raise Refused(Code.ORDER_NOT_FOUND)
@@ -330,9 +330,9 @@ def add_tender(
             replayed = _replay(uow.connection, key, oid, checked)
         if replayed is None:
             raise
-        return _answer(replayed)
+        return Ok(replayed)
     changed = settled_changes(settled) if settled is not None else Changed.ORDERS
-    return _answer(sale, changed)
+    return Ok(sale, changed)
 
 
 @use_case
@@ -428,10 +428,6 @@ def sale_of(connection: Connection, payment_id: int) -> Sale:
         row.amount_minor,
         due,
     )
-
-
-def _answer(sale: Sale, changed: Changed = Changed.NOTHING) -> Result[Sale]:
-    return Ok(sale, changed)
 
 
 def _replay(connection: Connection, key: str, order_id: UUID, tender: Tender) -> Sale | None:
