@@ -5,14 +5,12 @@ a till does; this one returns often enough to find what only many returns show.)
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from pathlib import Path
 
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-from sqlalchemy import Engine, func, make_url, select
+from sqlalchemy import Engine, func, select
 
 from pos.domain.results import Code, Err
 from pos.services.cart import add_to_cart, open_cart
@@ -21,11 +19,11 @@ from pos.services.checkout import Cash, checkout
 from pos.services.returns import ReturnRequest, return_items
 from pos.services.stock import receive_stock
 from pos.services.users import create_user
-from pos.store.engine import make_engine
 from pos.store.models import Order, Refund, Role, SaleReturn
 from pos.store.uow import UnitOfWork
-from tests.conftest import FakeClock, Store, _empty_postgres, value
+from tests.conftest import FakeClock, Store, value
 from tests.invariants import assert_invariants
+from tests.machines import run_machine
 
 PRICES = (999, 1001, 2550)
 
@@ -123,30 +121,4 @@ class Returns(RuleBasedStateMachine):
 
 
 def test_random_returns_keep_the_books_and_the_money(store: Store, tmp_path: Path, request):
-    if store.dialect == "sqlite":
-        template = request.getfixturevalue("sqlite_template")
-        runs = iter(range(10**6))
-
-        def new_store() -> Engine:
-            path = tmp_path / f"returns-{next(runs)}.sqlite3"
-            shutil.copyfile(template, path)
-            return make_engine(make_url(f"sqlite:///{path}"))
-
-        examples = 40
-    else:
-
-        def new_store() -> Engine:
-            engine = make_engine(store.url)
-            _empty_postgres(engine)
-            return engine
-
-        examples = 15
-
-    Returns.new_store = staticmethod(new_store)
-    Returns.TestCase.settings = settings(
-        max_examples=examples,
-        stateful_step_count=15,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-    )
-    Returns.TestCase().runTest()
+    run_machine(Returns, store, tmp_path, request, examples=(40, 15), steps=15)

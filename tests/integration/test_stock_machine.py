@@ -6,11 +6,9 @@ every step on both databases."""
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from pathlib import Path
 
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -21,7 +19,7 @@ from hypothesis.stateful import (
     precondition,
     rule,
 )
-from sqlalchemy import Engine, make_url
+from sqlalchemy import Engine
 
 from pos.domain.coupons import CouponKind
 from pos.domain.payments import PaymentStatus
@@ -51,11 +49,11 @@ from pos.services.returns import ReturnRequest, return_items, returnable_sale
 from pos.services.stock import adjust_stock, receive_stock
 from pos.services.tenders import add_tender, sale_tenders
 from pos.services.users import create_user
-from pos.store.engine import make_engine
 from pos.store.models import CartStatus, Role
 from pos.store.uow import UnitOfWork
-from tests.conftest import FakeClock, Store, _empty_postgres, value
+from tests.conftest import FakeClock, Store, value
 from tests.invariants import assert_invariants
+from tests.machines import run_machine
 
 PRODUCTS = 3
 CARTS = 3
@@ -556,30 +554,4 @@ class Tills(RuleBasedStateMachine):
 
 
 def test_random_tills_keep_the_stock_books_balanced(store: Store, tmp_path: Path, request):
-    if store.dialect == "sqlite":
-        template = request.getfixturevalue("sqlite_template")
-        runs = iter(range(10**6))
-
-        def new_store() -> Engine:
-            path = tmp_path / f"machine-{next(runs)}.sqlite3"
-            shutil.copyfile(template, path)
-            return make_engine(make_url(f"sqlite:///{path}"))
-
-        examples = 60
-    else:
-
-        def new_store() -> Engine:
-            engine = make_engine(store.url)
-            _empty_postgres(engine)
-            return engine
-
-        examples = 30
-
-    Tills.new_store = staticmethod(new_store)
-    Tills.TestCase.settings = settings(
-        max_examples=examples,
-        stateful_step_count=30,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-    )
-    Tills.TestCase().runTest()
+    run_machine(Tills, store, tmp_path, request, examples=(60, 30), steps=30)
