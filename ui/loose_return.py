@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QWidget
 
@@ -24,7 +24,7 @@ from pos.domain.results import Code, Err
 from pos.services.catalogue import ProductView
 from pos.services.returns import LooseReturn
 from ui.i18n import N_, _, language
-from ui.return_dialog import CASH_INSTEAD_KEY, ReturnDialog
+from ui.return_dialog import CASH_INSTEAD_KEY, LinesModel, ReturnDialog
 
 PRICE_KEY = CASH_INSTEAD_KEY
 """F6, as for a line's price on the sale page; no card to choose here."""
@@ -55,7 +55,7 @@ class LooseAsked:
     total_minor: int
 
 
-class LooseLinesModel(QAbstractTableModel):
+class LooseLinesModel(LinesModel):
     """The products brought back, with how many, at what price and where they go. It
     answers the return dialog's keys as ``ReturnLinesModel`` does."""
 
@@ -69,21 +69,6 @@ class LooseLinesModel(QAbstractTableModel):
     @property
     def back(self) -> list[int]:
         return [line.quantity for line in self.items]
-
-    def rowCount(self, parent: QModelIndex | None = None) -> int:
-        if parent is not None and parent.isValid():
-            return 0
-        return len(self.items)
-
-    def columnCount(self, parent: QModelIndex | None = None) -> int:
-        if parent is not None and parent.isValid():
-            return 0
-        return len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return _(self.HEADERS[section])
-        return None
 
     def data(self, index: QModelIndex, role: int = 0) -> Any:
         if not index.isValid():

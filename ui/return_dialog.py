@@ -56,7 +56,32 @@ class ReturnAsked:
     total_minor: int
 
 
-class ReturnLinesModel(QAbstractTableModel):
+class LinesModel(QAbstractTableModel):
+    """A return's lines as a flat table under its translated ``HEADERS``: a row per unit
+    count in ``back``."""
+
+    HEADERS: tuple[str, ...] = ()
+
+    back: list[int]
+    """How many of each line come back now."""
+
+    def rowCount(self, parent: QModelIndex | None = None) -> int:
+        if parent is not None and parent.isValid():
+            return 0
+        return len(self.back)
+
+    def columnCount(self, parent: QModelIndex | None = None) -> int:
+        if parent is not None and parent.isValid():
+            return 0
+        return len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return _(self.HEADERS[section])
+        return None
+
+
+class ReturnLinesModel(LinesModel):
     """The sale's lines with how many of each come back and where they go."""
 
     NAME, SOLD, RETURNED, BACK, WHERE, WORTH = range(6)
@@ -82,21 +107,6 @@ class ReturnLinesModel(QAbstractTableModel):
         self.back = [0] * len(lines)
         self.restock = [True] * len(lines)
         self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | None = None) -> int:
-        if parent is not None and parent.isValid():
-            return 0
-        return len(self.back)
-
-    def columnCount(self, parent: QModelIndex | None = None) -> int:
-        if parent is not None and parent.isValid():
-            return 0
-        return len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return _(self.HEADERS[section])
-        return None
 
     def data(self, index: QModelIndex, role: int = 0) -> Any:
         if not index.isValid() or self.sale is None:
