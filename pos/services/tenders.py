@@ -31,6 +31,7 @@ from pos.domain.payments import (
     Settler,
 )
 from pos.domain.results import Changed, Code, Ok, Refused, Result
+from pos.domain.tenders import part_problem
 from pos.services._support import is_id, use_case
 from pos.services.payments import (
     Settlement,
@@ -189,9 +190,12 @@ def tender_amounts(
     """What the tender pays towards a sale that wants ``due_minor``, the cash handed over
     and the change; refused if it pays more than is due, or cash falls short of what it
     pays, or cash gives change without settling the rest."""
-    paying = due_minor if tender.amount_minor is None else tender.amount_minor
-    if paying > due_minor:
-        raise Refused(Code.TENDER_ABOVE_DUE, due=Money(due_minor, currency))
+    paying = due_minor
+    if tender.amount_minor is not None:
+        paying = tender.amount_minor
+        problem = part_problem(paying, due_minor, currency)
+        if problem is not None:
+            raise Refused.because(problem)
     if not isinstance(tender, Cash):
         return paying, None, None
     if tender.given_minor < paying:

@@ -18,9 +18,10 @@ from typing import Any
 from PySide6.QtCore import QTimer
 
 from pos.domain.messages import render
-from pos.domain.money import Money, parse_amount
+from pos.domain.money import parse_amount
 from pos.domain.results import Code, Err, Result
 from pos.domain.sales import CartStatus, OrderStatus
+from pos.domain.tenders import part_problem
 from pos.services.cart import CartSummary
 from pos.services.tenders import SaleTenders
 from ui import sale as sale_ops
@@ -111,17 +112,13 @@ class Paying:
             return ALL_DUE
         currency = self.cart.currency if self.cart is not None else ""
         part = parse_amount(text, currency, language())
-        due = self.due_minor()
-        refusal: Err | None = None
-        if part is None or part == 0:
-            refusal = Err(Code.INVALID_AMOUNT)
-        elif part > due:
-            refusal = Err(Code.TENDER_ABOVE_DUE, {"due": Money(due, currency)})
+        refusal = part_problem(part, self.due_minor(), currency)
         if refusal is not None:
             self.show_result(refusal)
             self.focus_scan()
             return refusal
         self.scan.clear()
+        assert part is not None  # part_problem refuses none
         return part
 
     def _key_for(self, tender: str, given: int | None, amount: int | None = ALL_DUE) -> str:
