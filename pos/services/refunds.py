@@ -160,6 +160,12 @@ def void_tendered_sale(
             )
             if tender.method == PaymentMethod.CASH:
                 cash_back += left
+        # What the void gives back to the shelf, now or once the card refunds are done.
+        held = connection.execute(
+            select(func.coalesce(func.sum(reservations.c.quantity), 0)).where(
+                reservations.c.order_id == oid, reservations.c.status == "active"
+            )
+        ).scalar_one()
         voided = _finish_void(connection, oid, now)
         if first_request:
             audit(
@@ -173,6 +179,7 @@ def void_tendered_sale(
                 total_minor=order.total_minor,
                 currency=order.currency,
                 cash_back_minor=cash_back,
+                units_released=int(held),
             )
         waiting = tuple(
             refund_view(connection, refund_id)

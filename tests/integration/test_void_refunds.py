@@ -244,3 +244,17 @@ def test_the_poller_sends_a_card_refund_and_finds_its_outcome_without_a_webhook(
     assert value(refund(uow, waiting.refund_id)).status is RefundStatus.SUCCEEDED
     assert order_status(store, sale.order_id) is OrderStatus.CANCELLED
     assert_invariants(store.engine)
+
+
+def test_the_audit_log_says_what_a_void_gave_back(
+    store: Store, uow: UnitOfWork, shelf: Shelf, cashier: Any, manager: Any
+) -> None:
+    from pos.domain.audit_wording import describe
+    from pos.services.audit_log import audit_entries
+
+    cart, _product = ring_up(uow, shelf, 5000)
+    sale = first(uow, cart, Cash(2000, amount_minor=2000))
+    value(void_tendered_sale(uow, sale.order_id, user_id=cashier.id))
+    page = value(audit_entries(uow, manager_id=manager.id))
+    (said,) = [row for row in page.rows if row.action == "sale.voided"]
+    assert "1 adet stoğa döndü" in describe(said.facts, "tr")
