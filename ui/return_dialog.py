@@ -220,6 +220,7 @@ class ReturnDialog(QDialog):
         self.reason.setMinimumHeight(48)
         self.reason.setMaxLength(MAX_REASON_LENGTH)
         self.reason.returnPressed.connect(self.confirm)
+        self.reason.installEventFilter(self)
         self.reason_caption = QLabel()
         self.reason_caption.setBuddy(self.reason)
         self.cash_instead = QCheckBox(objectName="CashInstead")
@@ -305,6 +306,14 @@ class ReturnDialog(QDialog):
         if field is not None:
             field.setFocus()
 
+    def lookup_refused(self, result: Err) -> None:
+        """No sale by that number: say so; the sale already on screen, if any, stays with
+        its number back in the field, selected to type over."""
+        if self.sale is not None:
+            self.receipt.setText(self.sale.receipt)
+        self.show_problem(lambda: render(result, language()), self.receipt)
+        self.receipt.selectAll()
+
     def show_result(self, result: Err) -> None:
         field = self.receipt if self.sale is None else None
         self.show_problem(lambda: render(result, language()), field)
@@ -316,6 +325,17 @@ class ReturnDialog(QDialog):
             assert isinstance(event, QKeyEvent)
             if self._line_key(event):
                 return True
+        if (
+            event.type() == QEvent.Type.KeyPress  # first: none come while it is built
+            and watched is self.reason
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Tab
+            and self.sale is not None
+        ):
+            # Tab goes back to the lines, never round to the receipt's number, where what
+            # a cashier types next would look for another sale.
+            self.lines.setFocus()
+            return True
         return super().eventFilter(watched, event)
 
     def _line_key(self, event: QKeyEvent) -> bool:
@@ -368,8 +388,8 @@ class ReturnDialog(QDialog):
         if self.sale is not None and text == self.sale.receipt:
             self.lines.setFocus()
             return
-        self.model.show_sale(None)
-        self._show_sale_label()
+        # The sale on screen, and what the cashier chose of it, stays until another is
+        # found: a number typed by mistake costs nothing (``lookup_refused``).
         self.show_problem(lambda: _("Looking for the sale…"))
         self._busy = True
         self.sale_requested.emit(text)

@@ -272,3 +272,28 @@ def test_the_refund_receipt_prints_opens_the_drawer_and_a_fault_never_undoes_the
         assert simulator.printed[-1].drawer_kicks == []  # printed again: no second opening
     finally:
         window.close()
+
+
+def test_a_number_typed_by_mistake_keeps_the_sale_and_what_was_chosen(
+    qtbot: QtBot, window: TillWindow, shop: Shop
+) -> None:
+    sign_in(qtbot, window, shop.cashier, "1111")
+    sell_for_cash(qtbot, window, f"3*{AYRAN}")
+    dialog = open_sale(qtbot, window, "T01-000001")
+    qtbot.keyClick(dialog.lines, Qt.Key.Key_Plus)
+    give_reason(qtbot, dialog, "Bozuk")
+    # Tab on from the reason goes back to the lines, not round to the receipt's number.
+    qtbot.keyClick(dialog.reason, Qt.Key.Key_Tab)
+    assert dialog.lines.hasFocus()
+
+    dialog.receipt.setFocus()
+    dialog.receipt.selectAll()
+    qtbot.keyClicks(dialog.receipt, "Bozuk")
+    qtbot.keyClick(dialog.receipt, Qt.Key.Key_Return)
+    settle(qtbot, window)
+    qtbot.waitUntil(lambda: dialog.problem.text() == "Satış bulunamadı")
+
+    assert dialog.receipt.text() == "T01-000001"
+    assert dialog.receipt.hasFocus()
+    assert dialog.model.back == [1]
+    assert dialog.total_label.text() == "Geri verilecek: ₺12,50"

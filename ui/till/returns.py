@@ -145,7 +145,7 @@ class SaleReturns:
             if dialog is None:
                 return
             if isinstance(result, Err):
-                dialog.show_result(result)
+                dialog.lookup_refused(result)
                 return
             dialog.show_sale(result.value)
 
