@@ -26,16 +26,26 @@ class UnitOfWork:
 
     ``policy`` is the shop's policy (hold times, windows, limits) the use cases read;
     left out, the defaults.
+
+    ``offline`` says the transaction runs on the till's replica while the central store
+    cannot be reached (DESIGN.md §5): the use cases then follow the offline rules (no
+    reservations, the offline policy, the till's own receipt series).
     """
 
     connection: Connection
 
     def __init__(
-        self, engine: Engine, clock: Clock | None = None, policy: Policy | None = None
+        self,
+        engine: Engine,
+        clock: Clock | None = None,
+        policy: Policy | None = None,
+        *,
+        offline: bool = False,
     ) -> None:
         self.engine = engine
         self.clock = clock
         self.policy = policy or Policy()
+        self.offline = offline
         self._now: datetime | None = None
         self._read_only = False
         self._session: Session | None = None
