@@ -23,7 +23,7 @@ from sqlalchemy.exc import ArgumentError
 from pos.domain.backups import BackupPolicy
 from pos.domain.messages import DEFAULT_LOCALE, LOCALES
 from pos.domain.money import DEFAULT_CURRENCY, is_currency, minor_digits, parse_price
-from pos.domain.policy import VOID_APPROVAL_AMOUNT, Policy
+from pos.domain.policy import VOID_APPROVAL_AMOUNT, OfflinePolicy, Policy
 from pos.printing.profile import PrinterProfile, printer_profile
 from pos.store.engine import StoreTimeouts
 
@@ -140,6 +140,7 @@ def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = N
             cart_hold=timedelta(minutes=minutes),
             card_answer_window=timedelta(minutes=window),
             void_approval_minor=void_approval,
+            offline=_offline_policy(_table(document, "offline", path), currency, path),
         ),
         store_timeouts=_store_timeouts(database, path),
         printer=_printer(_table(document, "printer", path), environ, path),
@@ -166,13 +167,75 @@ def _void_approval_minor(till: Mapping[str, object], currency: str, path: Path) 
     amount = till.get("void_approval_amount")
     if amount is None:
         return VOID_APPROVAL_AMOUNT * int(10 ** minor_digits(currency))
+    return _amount_minor(
+        amount, currency, f"{path}: till.void_approval_amount", " (0: every void needs a manager)"
+    )
+
+
+_OFFLINE_KEYS = frozenset(
+    {"card", "max_sale_amount", "max_unsent_amount", "max_hours", "coupon_allowance"}
+)
+MAX_OFFLINE_HOURS = 24 * 30
+
+
+def _offline_policy(table: Mapping[str, object], currency: str, path: Path) -> OfflinePolicy:
+    """``[offline]``: what the till may do while it sells on its replica. An amount or
+    ``max_hours`` of ``false`` sets no limit."""
+    unknown = set(table) - _OFFLINE_KEYS
+    if unknown:
+        raise SettingsError(f"{path}: [offline] has no {', '.join(sorted(unknown))}")
+    defaults = OfflinePolicy()
+    card = table.get("card", defaults.card)
+    if not isinstance(card, bool):
+        raise SettingsError(f"{path}: offline.card must be true or false, not {card!r}")
+    caps: dict[str, int | None] = {}
+    for key, name in (
+        ("max_sale_amount", "max_sale_minor"),
+        ("max_unsent_amount", "max_unsent_minor"),
+    ):
+        given = table.get(key)
+        if given is None:
+            caps[name] = getattr(defaults, name)
+        elif given is False:
+            caps[name] = None
+        else:
+            caps[name] = _amount_minor(given, currency, f"{path}: offline.{key}")
+    hours = table.get("max_hours")
+    max_offline = defaults.max_offline
+    if hours is False:
+        max_offline = None
+    elif hours is not None:
+        if (
+            isinstance(hours, bool)
+            or not isinstance(hours, int | float)
+            or not math.isfinite(hours)
+            or not 0 < hours <= MAX_OFFLINE_HOURS
+        ):
+            raise SettingsError(
+                f"{path}: offline.max_hours must be hours over 0 and up to "
+                f"{MAX_OFFLINE_HOURS} (or false: no limit), not {hours!r}"
+            )
+        max_offline = timedelta(hours=hours)
+    allowance = table.get("coupon_allowance", defaults.coupon_allowance)
+    if isinstance(allowance, bool) or not isinstance(allowance, int) or not 0 <= allowance <= 1000:
+        raise SettingsError(f"{path}: offline.coupon_allowance must be a count from 0 to 1000")
+    return OfflinePolicy(
+        card=card,
+        max_sale_minor=caps["max_sale_minor"],
+        max_unsent_minor=caps["max_unsent_minor"],
+        max_offline=max_offline,
+        coupon_allowance=allowance,
+    )
+
+
+def _amount_minor(amount: object, currency: str, where: str, hint: str = "") -> int:
+    """An amount in the settings, in minor units: a TOML number or a typed amount ("500,00")."""
     minor = None
     if isinstance(amount, str | int | float) and not isinstance(amount, bool):
         minor = parse_price(str(amount), currency)
     if minor is None:
         raise SettingsError(
-            f"{path}: till.void_approval_amount must be an amount in {currency} such as "
-            f'500 or "500,00", not {amount!r} (0: every void needs a manager)'
+            f'{where} must be an amount in {currency} such as 500 or "500,00", not {amount!r}{hint}'
         )
     return minor
 

@@ -14,6 +14,35 @@ from datetime import timedelta
 VOID_APPROVAL_AMOUNT = 500
 """Voiding a sale over this, in the till's currency's major unit, needs a manager's PIN
 unless the settings say otherwise."""
+OFFLINE_SALE_AMOUNT = 5_000
+"""One sale made while the central store cannot be reached may come to this, in the
+till's currency's major unit, before a manager's PIN is needed (``[offline]``)."""
+OFFLINE_UNSENT_AMOUNT = 50_000
+"""The sales made offline and not yet sent home may add up to this before a manager's PIN
+is needed for the next one."""
+
+
+@dataclass(frozen=True)
+class OfflinePolicy:
+    """What a till may do while it sells on its replica (DESIGN.md §5), after Square's and
+    Shopify's offline modes: a cap per sale, a cap on what is not yet sent, a time limit.
+
+    Past a cap or the time limit a sale needs a manager's PIN; a limit of None: none.
+    """
+
+    card: bool = False
+    """Whether a card may be taken offline (``[offline] card``): the terminal has its own
+    network, but the shop carries the risk of a card it could not check."""
+    max_sale_minor: int | None = OFFLINE_SALE_AMOUNT * 100
+    """One offline sale over this needs a manager's PIN (``[offline] max_sale_amount``)."""
+    max_unsent_minor: int | None = OFFLINE_UNSENT_AMOUNT * 100
+    """A sale that takes the unsent total over this needs a manager's PIN
+    (``[offline] max_unsent_amount``)."""
+    max_offline: timedelta | None = timedelta(hours=24)
+    """Selling after this long offline needs a manager's PIN (``[offline] max_hours``)."""
+    coupon_allowance: int = 0
+    """How many times a coupon with a usage limit may be used at this till while offline,
+    where nobody can count its uses across tills (``[offline] coupon_allowance``)."""
 
 
 @dataclass(frozen=True)
@@ -31,3 +60,5 @@ class Policy:
     void_approval_minor: int | None = VOID_APPROVAL_AMOUNT * 100  # kuruş: TRY by default
     """Voiding a sale whose total is over this needs a manager's PIN; 0: every void does;
     None: none does (``[till] void_approval_amount``)."""
+    offline: OfflinePolicy = OfflinePolicy()
+    """The rules of selling on the replica while the central store is away."""

@@ -407,3 +407,71 @@ def test_the_environment_names_the_printer_over_the_file(tmp_path):
 def test_a_printer_setting_it_cannot_have_is_refused_naming_the_printer(tmp_path, text):
     with pytest.raises(SettingsError, match="printer"):
         load_settings({}, write(tmp_path, text))
+
+
+def test_the_offline_policy_has_cautious_defaults(tmp_path):
+    offline = load_settings({}, tmp_path / "missing.toml").policy.offline
+
+    assert offline.card is False
+    assert offline.max_sale_minor == 5_000_00
+    assert offline.max_unsent_minor == 50_000_00
+    assert offline.max_offline == timedelta(hours=24)
+    assert offline.coupon_allowance == 0
+
+
+def test_the_offline_policy_comes_from_the_settings_file(tmp_path):
+    path = write(
+        tmp_path,
+        '[offline]\ncard = true\nmax_sale_amount = "1500,50"\nmax_unsent_amount = 20000\n'
+        "max_hours = 12\ncoupon_allowance = 3\n",
+    )
+
+    offline = load_settings({}, path).policy.offline
+
+    assert offline.card is True
+    assert offline.max_sale_minor == 1500_50
+    assert offline.max_unsent_minor == 20_000_00
+    assert offline.max_offline == timedelta(hours=12)
+    assert offline.coupon_allowance == 3
+
+
+def test_an_offline_limit_set_false_is_no_limit(tmp_path):
+    path = write(tmp_path, "[offline]\nmax_sale_amount = false\nmax_hours = false\n")
+
+    offline = load_settings({}, path).policy.offline
+
+    assert offline.max_sale_minor is None
+    assert offline.max_offline is None
+    assert offline.max_unsent_minor == 50_000_00
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ('card = "yes"', "offline.card"),
+        ("card = 1", "offline.card"),
+        ("max_sale_amount = -5", "offline.max_sale_amount"),
+        ('max_sale_amount = "12,345"', "offline.max_sale_amount"),
+        ("max_unsent_amount = true", "offline.max_unsent_amount"),
+        ("max_unsent_amount = 1e30", "offline.max_unsent_amount"),
+        ("max_hours = 0", "offline.max_hours"),
+        ("max_hours = nan", "offline.max_hours"),
+        ("max_hours = 100000", "offline.max_hours"),
+        ("max_hours = true", "offline.max_hours"),
+        ("coupon_allowance = -1", "offline.coupon_allowance"),
+        ("coupon_allowance = 2.5", "offline.coupon_allowance"),
+        ("cards = true", "has no cards"),
+    ],
+)
+def test_a_bad_offline_setting_is_refused_with_the_setting_named(tmp_path, text, named):
+    path = write(tmp_path, f"[offline]\n{text}\n")
+
+    with pytest.raises(SettingsError, match=named):
+        load_settings({}, path)
+
+
+def test_an_offline_section_that_is_not_a_table_is_refused(tmp_path):
+    path = write(tmp_path, 'offline = "on"\n')
+
+    with pytest.raises(SettingsError, match=r"\[offline\] must be a table"):
+        load_settings({}, path)
