@@ -609,6 +609,33 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class OfflineSale(Base):
+    """A sale this till made on its replica while the central store was away, with the
+    outbox record that sends it home (DESIGN.md §5). While that record is unsent, the
+    sale counts against the last known stock and the offline caps."""
+
+    __tablename__ = "offline_sales"
+
+    order_id: Mapped[UUID] = mapped_column(ForeignKey("orders.id"), primary_key=True)
+    till_id: Mapped[int] = mapped_column(ForeignKey("tills.id"))
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), unique=True)
+    total_minor: Mapped[int] = mapped_column(BigInteger)
+    coupon_id: Mapped[int | None] = mapped_column(ForeignKey("coupons.id"), index=True)
+    sold_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    """The till's clock when the sale was paid: it may be wrong; the sequence is not."""
+
+
+class OfflineState(Base):
+    """When this till lost the central store: set by the runtime as it switches to the
+    replica, cleared when it sells online again. The offline policy's time limit counts
+    from here."""
+
+    __tablename__ = "offline_state"
+
+    till_id: Mapped[int] = mapped_column(ForeignKey("tills.id"), primary_key=True)
+    offline_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class Oversell(Base):
     """Units a paid sale took that the shelf no longer had: for a manager to sort out."""
 

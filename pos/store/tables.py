@@ -9,6 +9,8 @@ from pos.store.models import (
     CouponRedemption,
     Inventory,
     Location,
+    OfflineSale,
+    OfflineState,
     Order,
     OrderItem,
     OutboxMessage,
@@ -34,6 +36,8 @@ coupons = table_of(Coupon)
 redemptions = table_of(CouponRedemption)
 inventory = table_of(Inventory)
 locations = table_of(Location)
+offline_sales = table_of(OfflineSale)
+offline_state = table_of(OfflineState)
 orders = table_of(Order)
 order_items = table_of(OrderItem)
 outbox = table_of(OutboxMessage)
