@@ -159,11 +159,24 @@ class Code(enum.StrEnum):
     STORE_UNREACHABLE = "store_unreachable"
     FREE_ITEM_NEEDS_REASON = "free_item_needs_reason"
     DRAWER_NEEDS_REASON = "drawer_needs_reason"
+    OFFLINE_SALE_OVER_CAP = "offline_sale_over_cap"
+    OFFLINE_UNSENT_OVER_CAP = "offline_unsent_over_cap"
+    OFFLINE_TOO_LONG = "offline_too_long"
+    COUPON_OFFLINE_ALLOWANCE = "coupon_offline_allowance"
+    CARD_NOT_OFFLINE = "card_not_offline"
+    NEEDS_CENTRAL_STORE = "needs_central_store"
 
 
 STORE_FAILURES = frozenset({Code.STORE_BUSY, Code.STORE_UNREACHABLE})
 """Refusals that say nothing about the request, only that the store could not take it now:
 the same request may succeed when tried again."""
+
+
+OFFLINE_APPROVALS = frozenset(
+    {Code.OFFLINE_SALE_OVER_CAP, Code.OFFLINE_UNSENT_OVER_CAP, Code.OFFLINE_TOO_LONG}
+)
+"""Refusals of the offline policy that a manager's PIN lifts: the same request with
+``approved_by`` goes on."""
 
 
 class Changed(enum.Flag):

@@ -15,7 +15,7 @@ they come from the scanner or as the cashier typed them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import Connection, Row, and_, bindparam, delete, insert, select, update
@@ -24,8 +24,9 @@ from pos.domain.approvals import price_override_needs_reason, void_needs_approva
 from pos.domain.money import DEFAULT_CURRENCY, MAX_PRICE_MINOR, is_currency
 from pos.domain.pricing import PriceLine, Quote
 from pos.domain.quantities import MAX_QUANTITY, read_quantity
-from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
+from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn
 from pos.domain.stock import clean_note
+from pos.services._offline import stock_known_to_cover
 from pos.services._pricing import load_coupon, price_sale
 from pos.services._support import audit, is_id, use_case
 from pos.services.catalogue import scanned_code
@@ -274,9 +275,9 @@ def add_scanned(
             return Err(Code.BARCODE_NOT_FOUND, {"code": str(code)[:64]})
         if isinstance(added, Err):
             raise Refused.because(added)
-        summary = _ring_up(uow.connection, now, cart_id, product, added, uow.policy.cart_hold)
+        rung = _ring_up(uow, now, cart_id, product, added)
         uow.commit()
-    return Ok(summary, Changed.CART | Changed.STOCK)
+    return rung.answer()
 
 
 @use_case
@@ -290,7 +291,6 @@ def add_to_cart(
 
     Every line of the cart is then held for the shop's hold time (``policy.cart_hold``).
     """
-    ttl = uow.policy.cart_hold
     added = read_quantity(quantity)
     if isinstance(added, Err):
         raise Refused.because(added)
@@ -299,20 +299,55 @@ def add_to_cart(
         product = _PRODUCT.first(connection, {"b_product": product_id if is_id(product_id) else 0})
         if product is None or not product.active:
             raise Refused(Code.PRODUCT_UNAVAILABLE)
-        summary = _ring_up(connection, now, cart_id, product, added, ttl)
+        rung = _ring_up(uow, now, cart_id, product, added)
         uow.commit()
-    return Ok(summary, Changed.CART | Changed.STOCK)
+    return rung.answer()
+
+
+@dataclass(frozen=True)
+class _Rung:
+    """A changed cart, and whether its stock was held (online) or covered as last known."""
+
+    summary: CartSummary
+    offline: bool = False
+    verified: bool = True
+
+    def answer(self) -> Result[CartSummary]:
+        if self.offline and not self.verified:
+            # Sold all the same: the shelf may well have it, the central store settles it.
+            return Warn(self.summary, Code.ADDED_UNVERIFIED, changed=Changed.CART)
+        return Ok(self.summary, Changed.CART if self.offline else Changed.CART | Changed.STOCK)
+
+
+def _hold_line(
+    uow: UnitOfWork, cart: CartState, product_id: int, quantity: int, before: int
+) -> bool:
+    """Make the line hold ``quantity`` units (``before`` it had that many): online by its
+    reservation, which refuses a shortage; offline, where nothing can be reserved, by
+    checking the last known stock. Whether the stock is known to cover the line."""
+    connection, now, ttl = uow.connection, uow.now(), uow.policy.cart_hold
+    if uow.offline:
+        if quantity <= before:
+            return True  # fewer units than before: nothing new to check
+        return stock_known_to_cover(connection, cart.location_id, product_id, quantity)
+    held = hold_cart_reservations(connection, cart.id, now + ttl)
+    reserve_line(
+        connection,
+        cart=cart,
+        product_id=product_id,
+        quantity=quantity,
+        held=held.get(product_id),
+        now=now,
+        ttl=ttl,
+    )
+    return True
 
 
 def _ring_up(
-    connection: Connection,
-    now: datetime,
-    cart_id: int,
-    product: SaleProduct,
-    added: int,
-    ttl: timedelta,
-) -> CartSummary:
+    uow: UnitOfWork, now: datetime, cart_id: int, product: SaleProduct, added: int
+) -> _Rung:
     """Add ``added`` units of an active product to the open cart, reserving them."""
+    connection = uow.connection
     cart = _open_cart_for_update(connection, cart_id, now)
     if product.currency != cart.currency:
         raise Refused(
@@ -320,20 +355,12 @@ def _ring_up(
             product_currency=product.currency,
             cart_currency=cart.currency,
         )
-    held = hold_cart_reservations(connection, cart.id, now + ttl)
     line = _LINE.first(connection, {"b_cart": cart.id, "b_product": product.id})
-    total = added + (line.quantity if line else 0)
+    before = line.quantity if line else 0
+    total = added + before
     if total > MAX_QUANTITY:
         raise Refused(Code.INVALID_QUANTITY)
-    reserve_line(
-        connection,
-        cart=cart,
-        product_id=product.id,
-        quantity=total,
-        held=held.get(product.id),
-        now=now,
-        ttl=ttl,
-    )
+    verified = _hold_line(uow, cart, product.id, total, before)
     if line is None:
         _ADD_LINE.execute(
             connection,
@@ -348,7 +375,7 @@ def _ring_up(
         )
     else:
         _SET_LINE.execute(connection, {"b_line": line.id, "b_quantity": total})
-    return summarise(connection, cart, now)
+    return _Rung(summarise(connection, cart, now), uow.offline, verified)
 
 
 @use_case
@@ -374,7 +401,6 @@ def remove_line(uow: UnitOfWork, cart_id: int, product_id: int) -> Result[CartSu
 def _change_line(
     uow: UnitOfWork, cart_id: int, product_id: int, quantity: int
 ) -> Result[CartSummary]:
-    ttl = uow.policy.cart_hold
     with uow:
         connection, now = uow.connection, uow.now()
         cart = _open_cart_for_update(connection, cart_id, now)
@@ -385,23 +411,14 @@ def _change_line(
         )
         if line is None:
             raise Refused(Code.LINE_NOT_FOUND)
-        held = hold_cart_reservations(connection, cart.id, now + ttl)
-        reserve_line(
-            connection,
-            cart=cart,
-            product_id=line.product_id,
-            quantity=quantity,
-            held=held.get(line.product_id),
-            now=now,
-            ttl=ttl,
-        )
+        verified = _hold_line(uow, cart, line.product_id, quantity, line.quantity)
         if quantity == 0:
             _DROP_LINE.execute(connection, {"b_line": line.id})
         else:
             _SET_LINE.execute(connection, {"b_line": line.id, "b_quantity": quantity})
-        summary = summarise(connection, cart, now)
+        rung = _Rung(summarise(connection, cart, now), uow.offline, verified)
         uow.commit()
-    return Ok(summary, Changed.CART | Changed.STOCK)
+    return rung.answer()
 
 
 @use_case

@@ -41,6 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from pos.domain.pricing import PriceLine
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
 from pos.domain.text import clean_text
+from pos.services._offline import check_offline_coupon, check_offline_sale, open_offline_sale
 from pos.services._pricing import load_coupon, price_sale
 from pos.services._support import audit, is_id, use_case
 from pos.services.cart import CART_COLUMNS, CartState, cart_state, lock_cart
@@ -53,6 +54,7 @@ from pos.services.tenders import (
     amount,
     check_tender,
     clean_key,
+    refuse_offline_card,
     sale_of,
     take_tender,
     tender_amounts,
@@ -177,6 +179,7 @@ def checkout(
     idempotency_key: str,
     cashier_id: int | None = None,
     details: SaleDetails | None = None,
+    approved_by: int | None = None,
 ) -> Result[Sale]:
     """Put an open sale through checkout; a cash sale comes back paid, with its change.
 
@@ -184,14 +187,22 @@ def checkout(
     in at the till), not to whoever opened the cart: a sale handed over at a change of
     cashier carries the new one on its order and receipt, and the audit log keeps who
     rang it up. Without ``cashier_id`` the cart's cashier stands.
+
+    Offline (on the till's replica) nothing is reserved; a card needs the offline
+    policy's leave; a sale past one of its limits is refused with a code of
+    ``OFFLINE_APPROVALS`` unless ``approved_by`` names an active manager (see
+    ``pos.services.approvals.approve``); the paid sale is written with its outbox record.
     """
     key = clean_key(idempotency_key)
     shown = amount(shown_total_minor)
     tender = check_tender(tender)
+    refuse_offline_card(uow, tender)
     extra = _clean_details(details or SaleDetails())
     digest = _digest(cart_id, shown, tender, extra)
     try:
-        sale = _checkout_once(uow, cart_id, shown, tender, key, digest, extra, cashier_id)
+        sale = _checkout_once(
+            uow, cart_id, shown, tender, key, digest, extra, cashier_id, approved_by
+        )
     except IntegrityError:
         # Another request with this key (for another cart) won the insert: answer as a
         # retry would, which refuses a key reused for a different request.
@@ -214,6 +225,7 @@ def _checkout_once(
     digest: str,
     extra: dict[str, str | None],
     cashier_id: int | None,
+    approved_by: int | None,
 ) -> Sale | Err:
     with uow:
         connection, now = uow.connection, uow.now()
@@ -268,6 +280,18 @@ def _checkout_once(
         # The money before the goods: a tender that cannot pay is refused before any
         # unit is held again (the cashier hears about the cash they typed, not the shelf).
         tender_amounts(tender, total, cart.currency)
+        manager = None
+        if uow.offline:
+            manager = check_offline_sale(
+                uow,
+                till_id=cart.till_id,
+                total_minor=total,
+                currency=cart.currency,
+                approved_by=approved_by,
+            )
+            if coupon is not None:
+                allowance = uow.policy.offline.coupon_allowance
+                check_offline_coupon(connection, coupon.id, coupon.terms.usage_limit, allowance)
         order_id = uuid.uuid4()
         _INSERT_ORDER.execute(
             connection,
@@ -292,7 +316,30 @@ def _checkout_once(
                 **extra,
             ),
         )
-        _hold_every_line(connection, cart, lines, now, uow.policy.checkout_hold, order_id)
+        if uow.offline:  # nothing can be reserved: the sale is marked to go home instead
+            open_offline_sale(
+                connection,
+                order_id=order_id,
+                till_id=cart.till_id,
+                total_minor=total,
+                coupon_id=coupon.id if coupon else None,
+                approved_by=manager,
+                now=now,
+            )
+            if manager is not None:
+                audit(
+                    uow.session,
+                    at=now,
+                    user_id=cashier,
+                    approved_by=manager,
+                    action="sale.offline_over_limit",
+                    entity="order",
+                    entity_id=order_id,
+                    total_minor=total,
+                    currency=cart.currency,
+                )
+        else:
+            _hold_every_line(connection, cart, lines, now, uow.policy.checkout_hold, order_id)
         if coupon is not None and not _CLAIM_COUPON.first(
             connection, {"b_coupon": coupon.id, "b_now": now}
         ):

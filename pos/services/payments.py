@@ -26,6 +26,7 @@ from sqlalchemy import Connection, bindparam, func, insert, literal_column, sele
 from pos.domain.payments import MAX_TERMINAL_ID_LENGTH, PaymentStatus, Settler, sources_of
 from pos.domain.receipt import receipt_label
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn
+from pos.services._offline import record_offline_sale
 from pos.services._support import is_id, use_case
 from pos.services.reservations import IS_ACTIVE
 from pos.store.models import (
@@ -39,6 +40,7 @@ from pos.store.tables import (
     carts,
     coupons,
     inventory,
+    offline_sales,
     order_items,
     orders,
     outbox,
@@ -101,8 +103,10 @@ _ORDER = Prepared(
         orders.c.coupon_id,
         order_items.c.product_id,
         order_items.c.quantity,
+        offline_sales.c.order_id.label("made_offline"),
     )
     .join(order_items, order_items.c.order_id == orders.c.id)
+    .outerjoin(offline_sales, offline_sales.c.order_id == orders.c.id)
     .where(orders.c.id == bindparam("b_order"))
     .order_by(order_items.c.product_id)
 )
@@ -320,8 +324,11 @@ def finalise_paid(
         )
     lines = _ORDER.execute(connection, {"b_order": order_id})
     order = lines[0]
-    items = [(line.product_id, line.quantity) for line in lines]
-    oversold = _consume_stock(connection, order_id, order.location_id, items, now)
+    offline = order.made_offline is not None
+    oversold = 0
+    if not offline:  # offline the replica's stock is the central store's, left as pulled
+        items = [(line.product_id, line.quantity) for line in lines]
+        oversold = _consume_stock(connection, order_id, order.location_id, items, now)
     number, till_code = _NEXT_RECEIPT.one(connection, {"b_till": order.till_id})
     _ISSUE_RECEIPT.execute(
         connection,
@@ -331,8 +338,15 @@ def finalise_paid(
     if order.coupon_id is not None:
         _CONFIRM_COUPON.execute(connection, {"b_order": order_id, "b_now": now})
     label = receipt_label(till_code, number)
-    _publish(connection, TOPIC_ORDER_PAID, order_id, now, receipt=label, total=order.total_minor)
-    if order.shipping_address:
+    if offline:
+        # The whole sale goes home in one record, written before the receipt is shown;
+        # the central store publishes it once it has made it again.
+        record_offline_sale(connection, order_id, now)
+    else:
+        _publish(
+            connection, TOPIC_ORDER_PAID, order_id, now, receipt=label, total=order.total_minor
+        )
+    if order.shipping_address and not offline:
         _publish(
             connection,
             TOPIC_FULFILMENT,

@@ -184,6 +184,13 @@ def check_tender(tender: object) -> Tender:
     return tender
 
 
+def refuse_offline_card(uow: UnitOfWork, tender: Tender) -> None:
+    """Offline, cash always; a card only where the offline policy allows it (whether the
+    terminal answers is the terminal's own affair: it has its own network)."""
+    if uow.offline and isinstance(tender, Card) and not uow.policy.offline.card:
+        raise Refused(Code.CARD_NOT_OFFLINE)
+
+
 def tender_amounts(
     tender: Tender, due_minor: int, currency: str
 ) -> tuple[int, int | None, int | None]:
@@ -292,6 +299,7 @@ def add_tender(
     """
     key = clean_key(idempotency_key)
     checked = check_tender(tender)
+    refuse_offline_card(uow, checked)
     oid = order_key(order_id)
     try:
         with uow:

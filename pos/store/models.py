@@ -618,11 +618,14 @@ class OfflineSale(Base):
 
     order_id: Mapped[UUID] = mapped_column(ForeignKey("orders.id"), primary_key=True)
     till_id: Mapped[int] = mapped_column(ForeignKey("tills.id"))
-    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), unique=True)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), unique=True)
+    """The record that sends the sale home, written when it is paid; None until then."""
     total_minor: Mapped[int] = mapped_column(BigInteger)
     coupon_id: Mapped[int | None] = mapped_column(ForeignKey("coupons.id"), index=True)
-    sold_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    """The till's clock when the sale was paid: it may be wrong; the sequence is not."""
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    """The manager whose PIN let the sale past the offline policy's limits."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    """The till's clock at checkout: it may be wrong; the receipt number's order is not."""
 
 
 class OfflineState(Base):

@@ -28,10 +28,11 @@ def upgrade() -> None:
         "offline_sales",
         sa.Column("order_id", sa.Uuid(), nullable=False),
         sa.Column("till_id", sa.Integer(), nullable=False),
-        sa.Column("outbox_id", sa.Integer(), nullable=False),
+        sa.Column("outbox_id", sa.Integer(), nullable=True),
         sa.Column("total_minor", sa.BigInteger(), nullable=False),
         sa.Column("coupon_id", sa.Integer(), nullable=True),
-        sa.Column("sold_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("approved_by", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["order_id"], ["orders.id"], name=op.f("fk_offline_sales_order_id_orders")
         ),
@@ -43,6 +44,9 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["coupon_id"], ["coupons.id"], name=op.f("fk_offline_sales_coupon_id_coupons")
+        ),
+        sa.ForeignKeyConstraint(
+            ["approved_by"], ["users.id"], name=op.f("fk_offline_sales_approved_by_users")
         ),
         sa.PrimaryKeyConstraint("order_id", name=op.f("pk_offline_sales")),
         sa.UniqueConstraint("outbox_id", name=op.f("uq_offline_sales_outbox_id")),
