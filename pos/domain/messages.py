@@ -618,6 +618,10 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "Bu işlem merkez kasaya bağlanınca yapılabilir",
         "en": "This can be done once the till reaches the central store again",
     },
+    Code.LINES_NOT_CARRIED: {
+        "tr": "Bu ürünler kasada bilinmiyor, satıştan çıkarıldı: {names}",
+        "en": "This till does not know these products; they were left out of the sale: {names}",
+    },
 }
 
 

@@ -165,6 +165,7 @@ class Code(enum.StrEnum):
     COUPON_OFFLINE_ALLOWANCE = "coupon_offline_allowance"
     CARD_NOT_OFFLINE = "card_not_offline"
     NEEDS_CENTRAL_STORE = "needs_central_store"
+    LINES_NOT_CARRIED = "lines_not_carried"
 
 
 STORE_FAILURES = frozenset({Code.STORE_BUSY, Code.STORE_UNREACHABLE})

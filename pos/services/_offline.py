@@ -26,7 +26,7 @@ from uuid import UUID
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from pos.domain.offline import limit_passed, offline_coupon_problem, stock_covers
-from pos.domain.results import Refused
+from pos.domain.results import Code, Err, Refused
 from pos.services.users import acting_user
 from pos.store.models import Role
 from pos.store.prepared import Prepared
@@ -70,7 +70,7 @@ _STOCK = Prepared(
     )
 )
 _UNSENT_TOTAL = select(
-    func.count().label("count"),
+    func.count().label("sales"),
     func.coalesce(func.sum(offline_sales.c.total_minor), 0).label("total_minor"),
 ).select_from(offline_sales.join(outbox, UNSENT))
 
@@ -88,7 +88,7 @@ def stock_known_to_cover(
 def unsent_sales(connection: Connection) -> tuple[int, int]:
     """How many sales made offline are not yet sent home, and what they add up to."""
     row = connection.execute(_UNSENT_TOTAL).one()
-    return int(row.count), int(row.total_minor)
+    return int(row.sales), int(row.total_minor)
 
 
 def offline_since(connection: Connection, till_id: int | None = None) -> datetime | None:
@@ -105,6 +105,21 @@ def offline_since(connection: Connection, till_id: int | None = None) -> datetim
     )
     result: datetime | None = connection.execute(oldest).scalar_one_or_none()
     return result
+
+
+def refuse_offline(uow: UnitOfWork, order_id: UUID | None = None) -> None:
+    """Refuse, on the replica, what needs the central store: a return, a refund or a void
+    of a sale made online, which the replica does not hold. ``order_id`` names a sale
+    the till may still act on offline: the one it made offline and is taking now."""
+    if not uow.offline:
+        return
+    if order_id is not None:
+        made_here = uow.connection.execute(
+            select(offline_sales.c.order_id).where(offline_sales.c.order_id == order_id)
+        ).first()
+        if made_here is not None:
+            return
+    raise Refused(Code.NEEDS_CENTRAL_STORE)
 
 
 def check_offline_coupon(
@@ -141,7 +156,7 @@ def check_offline_sale(
     if passed is None:
         return None
     if approved_by is None:
-        raise Refused(passed.code, **passed.params)
+        raise Refused.because(Err(passed.code, passed.params))
     # Checked in this transaction: a manager demoted since typing the PIN approves nothing.
     return acting_user(uow.session, approved_by, role=Role.MANAGER).id
 

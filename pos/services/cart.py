@@ -163,6 +163,8 @@ class CartLine:
     reserved_until: datetime | None
     price_overridden: bool = False
     """A manager approved this line's price at the till; checkout keeps it."""
+    price_overridden_by: int | None = None
+    """The manager who approved it, so the line can carry over to the replica as it is."""
 
 
 @dataclass(frozen=True)
@@ -208,53 +210,56 @@ def open_cart(
     till_id: int = DEFAULT_TILL_ID,
 ) -> Result[CartSummary]:
     """Start a new sale at the till, priced the way its store prices (with tax or without)."""
-    if not is_currency(currency):
-        raise Refused(Code.INVALID_CURRENCY)
     with uow:
-        if cashier_id is not None:
-            acting_user(uow.session, cashier_id)
-        till = (
-            uow.connection.execute(
-                select(tills.c.location_id, locations.c.prices_include_tax)
-                .join(locations, locations.c.id == tills.c.location_id)
-                .where(tills.c.id == till_id)
-            ).first()
-            if is_id(till_id)
-            else None
-        )
-        if till is None:
-            raise Refused(Code.TILL_NOT_FOUND)
-        now = uow.now()
-        cart_id = uow.connection.execute(
-            insert(carts)
-            .values(
-                status=CartStatus.OPEN,
-                currency=currency,
-                location_id=till.location_id,
-                till_id=till_id,
-                prices_include_tax=till.prices_include_tax,
-                cashier_id=cashier_id,
-                created_at=now,
-                updated_at=now,
-            )
-            .returning(carts.c.id)
-        ).scalar_one()
-        summary = CartSummary(
-            cart_id,
-            CartStatus.OPEN,
-            currency,
-            (),
-            0,
-            price_sale(
-                (),
-                None,
-                currency=currency,
-                prices_include_tax=till.prices_include_tax,
-                now=now,
-            ).quote,
-        )
+        summary = start_cart(uow, cashier_id=cashier_id, currency=currency, till_id=till_id)
         uow.commit()
     return Ok(summary, Changed.CART)
+
+
+def start_cart(
+    uow: UnitOfWork, *, cashier_id: int | None, currency: str, till_id: int
+) -> CartSummary:
+    """Open a cart in the caller's open unit of work (``open_cart`` is this on its own)."""
+    if not is_currency(currency):
+        raise Refused(Code.INVALID_CURRENCY)
+    if cashier_id is not None:
+        acting_user(uow.session, cashier_id)
+    till = (
+        uow.connection.execute(
+            select(tills.c.location_id, locations.c.prices_include_tax)
+            .join(locations, locations.c.id == tills.c.location_id)
+            .where(tills.c.id == till_id)
+        ).first()
+        if is_id(till_id)
+        else None
+    )
+    if till is None:
+        raise Refused(Code.TILL_NOT_FOUND)
+    now = uow.now()
+    cart_id = uow.connection.execute(
+        insert(carts)
+        .values(
+            status=CartStatus.OPEN,
+            currency=currency,
+            location_id=till.location_id,
+            till_id=till_id,
+            prices_include_tax=till.prices_include_tax,
+            cashier_id=cashier_id,
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(carts.c.id)
+    ).scalar_one()
+    return CartSummary(
+        cart_id,
+        CartStatus.OPEN,
+        currency,
+        (),
+        0,
+        price_sale(
+            (), None, currency=currency, prices_include_tax=till.prices_include_tax, now=now
+        ).quote,
+    )
 
 
 @use_case
@@ -295,13 +300,23 @@ def add_to_cart(
     if isinstance(added, Err):
         raise Refused.because(added)
     with uow:
-        connection, now = uow.connection, uow.now()
-        product = _PRODUCT.first(connection, {"b_product": product_id if is_id(product_id) else 0})
-        if product is None or not product.active:
-            raise Refused(Code.PRODUCT_UNAVAILABLE)
-        rung = _ring_up(uow, now, cart_id, product, added)
+        rung = _ring_up(uow, uow.now(), cart_id, _for_sale(uow.connection, product_id), added)
         uow.commit()
     return rung.answer()
+
+
+def ring_up_in(uow: UnitOfWork, cart_id: int, product_id: object, quantity: int) -> bool:
+    """Add units of a product to an open cart in the caller's open unit of work, refused
+    as ``add_to_cart`` refuses; whether the stock is known to cover the line."""
+    product = _for_sale(uow.connection, product_id)
+    return _ring_up(uow, uow.now(), cart_id, product, quantity).verified
+
+
+def _for_sale(connection: Connection, product_id: object) -> _ProductRow:
+    product = _PRODUCT.first(connection, {"b_product": product_id if is_id(product_id) else 0})
+    if product is None or not product.active:
+        raise Refused(Code.PRODUCT_UNAVAILABLE)
+    return product
 
 
 @dataclass(frozen=True)
@@ -476,6 +491,7 @@ def summarise(connection: Connection, cart: CartState, now: datetime) -> CartSum
             reserved=row.reserved or 0,
             reserved_until=row.expires_at,
             price_overridden=row.price_overridden_by is not None,
+            price_overridden_by=row.price_overridden_by,
         )
         for row in _LINES.execute(connection, {"b_cart": cart.id})
     )

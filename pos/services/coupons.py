@@ -34,6 +34,7 @@ from pos.domain.coupons import CouponKind, CouponTerms, clean_coupon_code, terms
 from pos.domain.money import DEFAULT_CURRENCY, is_currency
 from pos.domain.results import Changed, Code, Ok, Refused, Result
 from pos.domain.text import trimmed
+from pos.services._offline import check_offline_coupon
 from pos.services._pricing import COUPON_COLUMNS, StoredCoupon, load_coupon, stored_coupon
 from pos.services._support import audit, is_id, use_case
 from pos.services.cart import CartSummary, lock_cart, summarise
@@ -488,6 +489,11 @@ def apply_coupon(uow: UnitOfWork, cart_id: int, code: object) -> Result[CouponAp
         summary = summarise(connection, replace(cart, coupon_id=coupon_id), now)
         if summary.coupon_problem is not None:
             raise Refused(summary.coupon_problem)
+        if uow.offline:  # a coupon counted across tills is taken only up to the allowance
+            limit = connection.execute(
+                select(coupons.c.usage_limit).where(coupons.c.id == coupon_id)
+            ).scalar_one()
+            check_offline_coupon(connection, coupon_id, limit, uow.policy.offline.coupon_allowance)
         try:
             connection.execute(
                 update(carts).where(carts.c.id == cart.id).values(coupon_id=coupon_id)

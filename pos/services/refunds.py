@@ -46,6 +46,7 @@ from pos.payments.terminal import (
     TerminalRejected,
     TerminalUnavailable,
 )
+from pos.services._offline import refuse_offline
 from pos.services._support import audit, is_id, use_case
 from pos.services.payments import lock_order, release_coupon
 from pos.services.receipts import order_key
@@ -116,11 +117,13 @@ def void_tendered_sale(
     Refused while a tender is in flight (its outcome is unknown), and for a sale that is
     paid or already ended. Over the shop's limit (``policy.void_approval_minor``) it needs
     a manager, as voiding a cart does. Calling it again after a card refund failed asks
-    the terminal again with a new refund.
+    the terminal again with a new refund. Offline only the sale the till made offline and
+    is taking now can be voided: any other is the central store's.
     """
     oid = order_key(order_id)
     with uow:
         connection, now = uow.connection, uow.now()
+        refuse_offline(uow, oid)
         order = lock_order(connection, oid)
         if order is None:
             raise Refused(Code.ORDER_NOT_FOUND)

@@ -36,6 +36,7 @@ from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn
 from pos.domain.return_receipt import return_label
 from pos.domain.stock import RETURN_REASON
 from pos.domain.text import clean_text
+from pos.services._offline import refuse_offline
 from pos.services._support import audit, is_id, use_case
 from pos.services.catalogue import scanned_code
 from pos.services.payments import lock_order
@@ -143,6 +144,7 @@ class ReturnView:
 def returnable_sale(uow: UnitOfWork, sale: object) -> Result[ReturnableSale]:
     """The paid sale a receipt number (``T01-000042``) or the receipt's QR code (the
     order's id) names, with what is left of each line to return."""
+    refuse_offline(uow)
     with uow.reading():
         order = _find_sale(uow.connection, sale)
         return Ok(_returnable(uow.connection, order))
@@ -165,7 +167,9 @@ def return_items(
     zero, a line of another sale, more than is left of a line, a sale not paid or not
     known, a refund receipt, a refund of this sale still waiting at the terminal, and no
     reason. ``cash_instead`` (the card cannot take the money back) needs a manager.
+    Offline it is refused: the sale and its tenders are the central store's.
     """
+    refuse_offline(uow)
     text = clean_text(reason, MAX_REASON_LENGTH, min_length=1)
     if text is None:
         raise Refused(Code.INVALID_RETURN_REASON)
@@ -245,8 +249,10 @@ def return_without_receipt(
     the shelf's price today unless the manager typed another, paid back in cash.
 
     No sale is named, so nothing limits the units but the manager: the return is its own
-    document in the till's refund series, audited with who approved it.
+    document in the till's refund series, audited with who approved it. Offline it is
+    refused: the refund series is numbered by the central store once the till is back.
     """
+    refuse_offline(uow)
     text = clean_text(reason, MAX_REASON_LENGTH, min_length=1)
     if text is None:
         raise Refused(Code.INVALID_RETURN_REASON)
