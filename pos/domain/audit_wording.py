@@ -395,6 +395,11 @@ WORDING: Mapping[str, Wording] = {
             reason=_detail("reason", "text"),
         ),
     ),
+    "sale.offline_over_limit": Wording(
+        "{who}: çevrimdışı sınırları aşan bir satış aldı ({total})",
+        "{who} took an offline sale past the offline limits ({total})",
+        _params(total=_detail("total_minor", "money")),
+    ),
     "sale.taken_over": Wording(
         "{who}: {subject} kullanıcısının başladığı satışı devraldı: {sale}",
         "{who} took over the sale {subject} had rung up: {sale}",
