@@ -46,6 +46,7 @@ from pos.services.returns import (
 )
 from pos.services.tenders import add_tender
 from pos.services.users import LOCKOUT, MAX_PIN_ATTEMPTS, sign_in
+from pos.store.models import AuditEntry
 from pos.store.tables import (
     carts,
     inventory,
@@ -385,6 +386,13 @@ def test_a_sale_over_the_offline_cap_needs_a_managers_approval(
     assert sale.paid
     [record] = offline_records(store.engine)
     assert record["approved_by"] == manager.id
+    with store.engine.connect() as connection:
+        audited = connection.execute(
+            select(AuditEntry.user_id, AuditEntry.approved_by, AuditEntry.entity_id).where(
+                AuditEntry.action == "sale.offline_over_limit"
+            )
+        ).one()
+    assert tuple(audited) == (cashier.id, manager.id, str(sale.order_id))
 
 
 def test_the_unsent_total_has_a_cap_that_sending_home_lifts(store, clock, shelf):
