@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select
 
@@ -37,6 +38,6 @@ def pull(central: Engine, replica: Engine) -> None:
                 target.execute(insert(table), [dict(row) for row in rows])
 
 
-def offline_uow(engine: Engine, clock: FakeClock, **policy: object) -> UnitOfWork:
+def offline_uow(engine: Engine, clock: FakeClock, **policy: Any) -> UnitOfWork:
     """A unit of work on a replica, under an offline policy changed by ``policy``."""
-    return UnitOfWork(engine, clock, Policy(offline=OfflinePolicy(**policy)), offline=True)  # type: ignore[arg-type]
+    return UnitOfWork(engine, clock, Policy(offline=OfflinePolicy(**policy)), offline=True)

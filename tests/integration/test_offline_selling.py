@@ -786,3 +786,50 @@ def test_an_order_made_offline_keeps_its_lines_and_payments_together(off, store,
         (line["line_no"], line["product_id"], line["quantity"]) for line in record["lines"]
     ] == [tuple(line) for line in lines]
     assert [tender["idempotency_key"] for tender in record["tenders"]] == list(keys)
+
+
+def refuse_outbox_writes(store) -> None:
+    """Make every outbox insert fail, as a full disk would fail it."""
+    with store.engine.begin() as connection:
+        if store.dialect == "sqlite":
+            connection.exec_driver_sql(
+                "CREATE TRIGGER no_outbox BEFORE INSERT ON outbox"
+                " BEGIN SELECT RAISE(ABORT, 'outbox refused'); END"
+            )
+        else:
+            connection.exec_driver_sql(
+                "CREATE FUNCTION no_outbox() RETURNS trigger LANGUAGE plpgsql AS"
+                " $$ BEGIN RAISE EXCEPTION 'outbox refused'; END $$"
+            )
+            connection.exec_driver_sql(
+                "CREATE TRIGGER no_outbox BEFORE INSERT ON outbox"
+                " FOR EACH ROW EXECUTE FUNCTION no_outbox()"
+            )
+
+
+def drop_outbox_refusal(store) -> None:
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "DROP TRIGGER no_outbox" + ("" if store.dialect == "sqlite" else " ON outbox")
+        )
+        if store.dialect != "sqlite":
+            connection.exec_driver_sql("DROP FUNCTION no_outbox()")
+
+
+def test_a_sale_whose_outbox_record_cannot_be_written_is_not_made_at_all(off, store, shelf):
+    product = shelf.product(stock=5)
+    cart = new_cart(off)
+    value(add_to_cart(off, cart, product, 1))
+    refuse_outbox_writes(store)
+
+    try:
+        with pytest.raises(Exception, match="outbox refused"):
+            pay_cash(off, cart)
+    finally:
+        drop_outbox_refusal(store)
+
+    assert count(store, orders) == 0
+    assert count(store, receipts) == 0
+    assert count(store, offline_sales) == 0
+    assert value(cart_summary(off, cart)).status == "open"
+    assert value(pay_cash(off, cart)).receipt == "T01-000001"
