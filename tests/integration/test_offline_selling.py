@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 
 from pos.domain.messages import render
 from pos.domain.results import OFFLINE_APPROVALS, Changed, Code, Ok, Warn
+from pos.services.approvals import approve
 from pos.services.cart import (
     add_scanned,
     add_to_cart,
@@ -833,3 +834,26 @@ def test_a_sale_whose_outbox_record_cannot_be_written_is_not_made_at_all(off, st
     assert count(store, offline_sales) == 0
     assert value(cart_summary(off, cart)).status == "open"
     assert value(pay_cash(off, cart)).receipt == "T01-000001"
+
+
+def test_a_managers_pin_typed_at_the_till_offline_lets_the_sale_past_the_cap(
+    store, clock, shelf, cashier, manager
+):
+    capped = offline_uow(store.engine, clock, max_sale_minor=1000)
+    product = shelf.product(stock=5, price_minor=2500)
+    cart = value(open_cart(capped, cashier_id=cashier.id)).cart_id
+    value(add_to_cart(capped, cart, product, 1))
+    refused = error(pay_cash(capped, cart, cashier_id=cashier.id))
+    wrong = approve(
+        capped, manager.id, "0000", cashier_id=cashier.id, action=f"sale.{refused.code.value}"
+    )
+    assert error(wrong).code is Code.WRONG_PIN  # counted on the replica, as a sign-in is
+
+    approval = value(
+        approve(
+            capped, manager.id, "4321", cashier_id=cashier.id, action=f"sale.{refused.code.value}"
+        )
+    )
+    sale = value(pay_cash(capped, cart, cashier_id=cashier.id, approved_by=approval.manager.id))
+
+    assert sale.paid
