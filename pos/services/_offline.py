@@ -27,6 +27,8 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from pos.domain.offline import limit_passed, offline_coupon_problem, stock_covers
 from pos.domain.results import Code, Err, Refused
+from pos.services._pricing import StoredCoupon
+from pos.services._support import audit
 from pos.services.users import acting_user
 from pos.store.models import Role
 from pos.store.prepared import Prepared
@@ -139,11 +141,21 @@ def check_offline_coupon(
 
 
 def check_offline_sale(
-    uow: UnitOfWork, *, till_id: int, total_minor: int, currency: str, approved_by: int | None
+    uow: UnitOfWork,
+    till_id: int,
+    total_minor: int,
+    currency: str,
+    coupon: StoredCoupon | None,
+    *,
+    approved_by: int | None,
 ) -> int | None:
     """Refuse an offline sale past a limit of the offline policy unless ``approved_by``
-    names an active manager; the manager's id when one let it past, else None."""
+    names an active manager, and its coupon past the offline allowance; the manager's id
+    when one let the sale past a limit, else None."""
     connection = uow.connection
+    if coupon is not None:
+        allowance = uow.policy.offline.coupon_allowance
+        check_offline_coupon(connection, coupon.id, coupon.terms.usage_limit, allowance)
     _count, unsent = unsent_sales(connection)
     passed = limit_passed(
         uow.policy.offline,
@@ -162,26 +174,40 @@ def check_offline_sale(
 
 
 def open_offline_sale(
-    connection: Connection,
-    *,
+    uow: UnitOfWork,
     order_id: UUID,
     till_id: int,
     total_minor: int,
-    coupon_id: int | None,
-    approved_by: int | None,
-    now: datetime,
+    currency: str,
+    coupon: StoredCoupon | None,
+    manager: int | None,
+    cashier: int | None,
 ) -> None:
-    """Mark the order checkout just wrote as made offline, before any tender settles it."""
-    connection.execute(
+    """Mark the order checkout just wrote as made offline, before any tender settles it;
+    a sale a manager let past a limit is audited with both people."""
+    now = uow.now()
+    uow.connection.execute(
         insert(offline_sales).values(
             order_id=order_id,
             till_id=till_id,
             total_minor=total_minor,
-            coupon_id=coupon_id,
-            approved_by=approved_by,
+            coupon_id=coupon.id if coupon else None,
+            approved_by=manager,
             created_at=now,
         )
     )
+    if manager is not None:
+        audit(
+            uow.session,
+            at=now,
+            user_id=cashier,
+            approved_by=manager,
+            action="sale.offline_over_limit",
+            entity="order",
+            entity_id=order_id,
+            total_minor=total_minor,
+            currency=currency,
+        )
 
 
 def record_offline_sale(connection: Connection, order_id: UUID, now: datetime) -> int:

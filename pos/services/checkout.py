@@ -41,7 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from pos.domain.pricing import PriceLine
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
 from pos.domain.text import clean_text
-from pos.services._offline import check_offline_coupon, check_offline_sale, open_offline_sale
+from pos.services._offline import check_offline_sale, open_offline_sale
 from pos.services._pricing import load_coupon, price_sale
 from pos.services._support import audit, is_id, use_case
 from pos.services.cart import CART_COLUMNS, CartState, cart_state, lock_cart
@@ -283,15 +283,8 @@ def _checkout_once(
         manager = None
         if uow.offline:
             manager = check_offline_sale(
-                uow,
-                till_id=cart.till_id,
-                total_minor=total,
-                currency=cart.currency,
-                approved_by=approved_by,
+                uow, cart.till_id, total, cart.currency, coupon, approved_by=approved_by
             )
-            if coupon is not None:
-                allowance = uow.policy.offline.coupon_allowance
-                check_offline_coupon(connection, coupon.id, coupon.terms.usage_limit, allowance)
         order_id = uuid.uuid4()
         _INSERT_ORDER.execute(
             connection,
@@ -318,26 +311,8 @@ def _checkout_once(
         )
         if uow.offline:  # nothing can be reserved: the sale is marked to go home instead
             open_offline_sale(
-                connection,
-                order_id=order_id,
-                till_id=cart.till_id,
-                total_minor=total,
-                coupon_id=coupon.id if coupon else None,
-                approved_by=manager,
-                now=now,
+                uow, order_id, cart.till_id, total, cart.currency, coupon, manager, cashier
             )
-            if manager is not None:
-                audit(
-                    uow.session,
-                    at=now,
-                    user_id=cashier,
-                    approved_by=manager,
-                    action="sale.offline_over_limit",
-                    entity="order",
-                    entity_id=order_id,
-                    total_minor=total,
-                    currency=cart.currency,
-                )
         else:
             _hold_every_line(connection, cart, lines, now, uow.policy.checkout_hold, order_id)
         if coupon is not None and not _CLAIM_COUPON.first(
