@@ -33,7 +33,7 @@ from pos.services.cart import (
     start_cart,
     summarise,
 )
-from pos.store.models import Role
+from pos.store.models import CartStatus, Role
 from pos.store.tables import cart_items, carts, coupons, offline_state, tills, users
 from pos.store.uow import UnitOfWork
 
@@ -118,9 +118,18 @@ def carry_over(
     refused, nothing written. A line the replica does not sell (a product it has not
     heard of yet) is left out and named, so the cashier can ring it up again by hand;
     a coupon that cannot be taken offline is left off with the reason.
+
+    A sale whose payment was in flight (``checking_out``) is refused
+    ``PAYMENT_IN_PROGRESS``: the card terminal may have taken the money, so the till asks
+    the terminal first and carries the sale over (its summary as ``open``) only once the
+    payment failed or was cancelled. A paid sale (``closed``) has nothing to carry.
     """
     if not isinstance(summary, CartSummary):
         raise Refused(Code.CART_NOT_FOUND)
+    if summary.status is CartStatus.CHECKING_OUT:
+        raise Refused(Code.PAYMENT_IN_PROGRESS)
+    if summary.status is not CartStatus.OPEN:
+        raise Refused(Code.CART_NOT_OPEN)
     lines = tuple(_checked_line(line) for line in summary.lines)
     with uow:
         connection = uow.connection

@@ -9,6 +9,7 @@ replica beside it, filled as a pull would fill it.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -47,7 +48,7 @@ from pos.services.returns import (
 )
 from pos.services.tenders import add_tender
 from pos.services.users import LOCKOUT, MAX_PIN_ATTEMPTS, sign_in
-from pos.store.models import AuditEntry
+from pos.store.models import AuditEntry, CartStatus
 from pos.store.tables import (
     carts,
     inventory,
@@ -679,14 +680,7 @@ def test_a_malformed_sale_is_not_carried_over_and_nothing_is_written(
     cart = new_cart(uow)
     value(add_to_cart(uow, cart, product, 1))
     shown = value(cart_summary(uow, cart))
-    bad = shown.__class__(
-        **{
-            **shown.__dict__,
-            "lines": (
-                shown.lines[0].__class__(**{**shown.lines[0].__dict__, "quantity": quantity}),
-            ),
-        }
-    )
+    bad = replace(shown, lines=(replace(shown.lines[0], quantity=quantity),))
     pull(store.engine, replica)
 
     refused = carry_over(offline_uow(replica, clock), bad, cashier_id=None, till_id=1)
@@ -857,3 +851,29 @@ def test_a_managers_pin_typed_at_the_till_offline_lets_the_sale_past_the_cap(
     sale = value(pay_cash(capped, cart, cashier_id=cashier.id, approved_by=approval.manager.id))
 
     assert sale.paid
+
+
+def test_a_sale_with_a_payment_in_flight_or_paid_is_not_carried_over(
+    uow, store, replica, clock, shelf
+):
+    product = shelf.product(stock=10)
+    cart = new_cart(uow)
+    value(add_to_cart(uow, cart, product, 1))
+    open_sale = value(cart_summary(uow, cart))
+    value(
+        checkout(
+            uow, cart, shown_total_minor=open_sale.total_minor, tender=Card(), idempotency_key=key()
+        )
+    )
+    paying = value(cart_summary(uow, cart))
+    pull(store.engine, replica)
+    off = offline_uow(replica, clock)
+
+    assert error(carry_over(off, paying, cashier_id=None, till_id=1)).code is (
+        Code.PAYMENT_IN_PROGRESS
+    )
+    closed = replace(open_sale, status=CartStatus.CLOSED)
+    assert error(carry_over(off, closed, cashier_id=None, till_id=1)).code is Code.CART_NOT_OPEN
+    with replica.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(carts)).scalar() == 0
+    assert value(carry_over(off, open_sale, cashier_id=None, till_id=1)).lines[0].quantity == 1
