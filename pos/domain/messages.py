@@ -622,6 +622,10 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "Bu ürünler kasada bilinmiyor, satıştan çıkarıldı: {names}",
         "en": "This till does not know these products; they were left out of the sale: {names}",
     },
+    Code.OFFLINE_SALES_UNSENT: {
+        "tr": "{count} çevrimdışı satış henüz merkez kasaya gönderilmedi",
+        "en": "{count} offline sales have not yet been sent to the central store",
+    },
 }
 
 

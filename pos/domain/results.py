@@ -166,6 +166,7 @@ class Code(enum.StrEnum):
     CARD_NOT_OFFLINE = "card_not_offline"
     NEEDS_CENTRAL_STORE = "needs_central_store"
     LINES_NOT_CARRIED = "lines_not_carried"
+    OFFLINE_SALES_UNSENT = "offline_sales_unsent"
 
 
 STORE_FAILURES = frozenset({Code.STORE_BUSY, Code.STORE_UNREACHABLE})

@@ -90,18 +90,21 @@ def went_offline(
 @use_case
 def back_online(uow: UnitOfWork, till_id: int) -> Result[OfflineStatus]:
     """End the offline period on the replica, once its sales are home and the receipt
-    series rejoined; answers what is still unsent (0 sales when all went home)."""
+    series rejoined. Refused ``OFFLINE_SALES_UNSENT`` while a sale made offline is not yet
+    sent: the till sells online again only after its outbox is drained (DESIGN.md §5)."""
     with uow:
         connection = uow.connection
         _till_or_refuse(connection, till_id)
+        count, _total = unsent_sales(connection)
+        if count:
+            raise Refused(Code.OFFLINE_SALES_UNSENT, count=count)
         connection.execute(
             update(offline_state)
             .where(offline_state.c.till_id == till_id)
             .values(offline_since=None)
         )
-        count, total = unsent_sales(connection)
         uow.commit()
-    return Ok(OfflineStatus(count, total, None))
+    return Ok(OfflineStatus(0, 0, None))
 
 
 @use_case

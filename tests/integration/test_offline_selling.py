@@ -459,6 +459,12 @@ def test_the_banner_counts_the_unsent_sales_and_since_when(off, store, shelf, cl
 
     assert (status.unsent_count, status.unsent_total_minor) == (2, 2000)
     assert status.offline_since == clock.current
+    early = error(back_online(off, 1))
+    assert (early.code, render(early, "en")) == (
+        Code.OFFLINE_SALES_UNSENT,
+        "2 offline sales have not yet been sent to the central store",
+    )
+    assert value(offline_status(off)).offline_since == clock.current
     send_home(store.engine)
     assert value(back_online(off, 1)).unsent_count == 0
     assert value(offline_status(off)).offline_since is None
