@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 
 from pos.domain.offline import limit_passed, offline_coupon_problem, stock_covers
 from pos.domain.results import Code, Err, Refused
@@ -254,10 +254,23 @@ def sale_payload(connection: Connection, order_id: UUID, now: datetime) -> dict[
         select(payments).where(payments.c.order_id == order_id).order_by(payments.c.id)
     ).all()
     keys = {tender.id: tender.idempotency_key for tender in tenders}
+    by_terminal = {
+        tender.provider_payment_id: tender.idempotency_key
+        for tender in tenders
+        if tender.provider_payment_id is not None
+    }
+    # The event that settles a card is stored before it is tied to its payment: it is
+    # found by the payment it claims or by the terminal's id for it as well.
     events = (
         connection.execute(
             select(payment_events)
-            .where(payment_events.c.payment_id.in_(list(keys)))
+            .where(
+                or_(
+                    payment_events.c.payment_id.in_(list(keys)),
+                    payment_events.c.claimed_payment_id.in_(list(keys)),
+                    payment_events.c.terminal_payment_id.in_(list(by_terminal)),
+                )
+            )
             .order_by(payment_events.c.id)
         ).all()
         if keys
@@ -329,7 +342,9 @@ def sale_payload(connection: Connection, order_id: UUID, now: datetime) -> dict[
                 "provider": event.provider,
                 "event_id": event.event_id,
                 "type": event.type,
-                "payment_key": keys.get(event.payment_id),
+                "payment_key": keys.get(event.payment_id)
+                or keys.get(event.claimed_payment_id)
+                or by_terminal.get(event.terminal_payment_id),
                 "terminal_payment_id": event.terminal_payment_id,
                 "amount_minor": event.amount_minor,
                 "currency": event.currency,

@@ -37,6 +37,7 @@ from pos.services.offline import (
     rejoin_series,
     went_offline,
 )
+from pos.services.payment_events import apply_payment_event
 from pos.services.payments import mark_paid
 from pos.services.refunds import void_tendered_sale
 from pos.services.returns import (
@@ -65,6 +66,7 @@ from pos.store.tables import (
 from pos.store.uow import UnitOfWork
 from tests.conftest import error, value
 from tests.offline import offline_uow, pull, replica_engine
+from tests.payments import terminal_event
 from tests.sales import count, key, new_cart, pay_cash, shown_total
 
 
@@ -883,3 +885,31 @@ def test_a_sale_with_a_payment_in_flight_or_paid_is_not_carried_over(
     with replica.connect() as connection:
         assert connection.execute(select(func.count()).select_from(carts)).scalar() == 0
     assert value(carry_over(off, open_sale, cashier_id=None, till_id=1)).lines[0].quantity == 1
+
+
+def test_a_card_settled_by_the_terminals_event_offline_goes_home_with_that_event(
+    store, clock, shelf
+):
+    card_ok = offline_uow(store.engine, clock, card=True)
+    product = shelf.product(stock=5, price_minor=1000)
+    cart = new_cart(card_ok)
+    value(add_to_cart(card_ok, cart, product, 1))
+    sale = value(
+        checkout(card_ok, cart, shown_total_minor=1000, tender=Card(), idempotency_key=key())
+    )
+
+    applied = apply_payment_event(
+        card_ok, terminal_event("evt_offline_1", "pi_1", payment_id=sale.payment_id)
+    )
+
+    assert isinstance(applied, Ok)
+    [record] = offline_records(store.engine)
+    [event] = record["payment_events"]
+    assert (event["event_id"], event["type"], event["amount_minor"]) == (
+        "evt_offline_1",
+        "payment.succeeded",
+        1000,
+    )
+    assert event["payment_key"] == record["tenders"][0]["idempotency_key"]
+    assert record["tenders"][0]["provider_payment_id"] == "pi_1"
+    assert stock(store, product) == (5, 0)
