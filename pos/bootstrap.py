@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import importlib
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import URL, Engine, make_url
+from sqlalchemy.pool import NullPool
 
 from pos.credentials import with_password
 from pos.domain.clock import Clock
 from pos.domain.policy import Policy
-from pos.settings import Settings, load_settings
-from pos.store.engine import make_engine
+from pos.domain.results import Err
+from pos.runtime.connectivity import ConnectivityMonitor, Mode, central_probe
+from pos.settings import Settings, load_settings, replica_file
+from pos.store.engine import StoreTimeouts, make_engine
+from pos.store.models import DEFAULT_TILL_ID
 from pos.store.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -22,21 +30,54 @@ class Till:
 
     Every unit of work it makes carries the shop's policy, built from the settings at
     start-up, so each use case reads the shop's hold times, windows and limits.
+
+    A till on a central PostgreSQL store with a ``replica`` (DESIGN.md §5) has a
+    ``monitor`` too: ``uow()`` is then a unit of work on the central store while the
+    monitor says it answers, and an offline one on the replica while it does not. A
+    single-till shop on SQLite has neither: its store is already local.
     """
 
     settings: Settings
     engine: Engine
     clock: Clock | None = None
+    replica: Engine | None = None
+    monitor: ConnectivityMonitor | None = None
+    till_id: int = DEFAULT_TILL_ID
 
     @property
     def policy(self) -> Policy:
         return self.settings.policy
 
+    @property
+    def offline(self) -> bool:
+        """The central store is gone and the till sells on its replica."""
+        return (
+            self.replica is not None
+            and self.monitor is not None
+            and self.monitor.mode is Mode.OFFLINE
+        )
+
     def uow(self) -> UnitOfWork:
+        """A unit of work where the till sells now: the central store, or offline the
+        replica (the mode is read once, so one use case never straddles the two)."""
+        if self.offline:
+            return self.replica_uow()
+        return self.central_uow()
+
+    def central_uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.clock, self.policy)
 
+    def replica_uow(self) -> UnitOfWork:
+        if self.replica is None:
+            raise RuntimeError("this till keeps no replica: its store is local")
+        return UnitOfWork(self.replica, self.clock, self.policy, offline=True)
+
     def close(self) -> None:
+        if self.monitor is not None:
+            self.monitor.stop()
         self.engine.dispose()
+        if self.replica is not None:
+            self.replica.dispose()
 
 
 def bootstrap(
@@ -46,7 +87,72 @@ def bootstrap(
     environ: Mapping[str, str] = os.environ,
 ) -> Till:
     settings = settings or load_settings(environ)
-    engine = make_engine(
-        with_password(settings.database_url, environ), timeouts=settings.store_timeouts
+    url = with_password(settings.database_url, environ)
+    engine = make_engine(url, timeouts=settings.store_timeouts)
+    if engine.dialect.name != "postgresql":
+        return Till(settings, engine, clock)
+    replica_path = replica_file(settings)
+    if not replica_path.is_file():
+        log.warning(
+            "no replica at %s: this till stops selling when the central store is gone "
+            "(`pos replica init` builds one)",
+            replica_path,
+        )
+        return Till(settings, engine, clock)
+    replica = make_engine(f"sqlite:///{replica_path}", timeouts=settings.store_timeouts)
+    return connected_till(settings, engine, replica, clock=clock, url=url)
+
+
+def connected_till(
+    settings: Settings,
+    engine: Engine,
+    replica: Engine,
+    *,
+    clock: Clock | None = None,
+    url: str | URL | None = None,
+    monitor: ConnectivityMonitor | None = None,
+) -> Till:
+    """A till on the central store ``engine`` that sells on ``replica`` while the store
+    is gone; its monitor (made here from the settings unless given) is not started: the
+    till's window starts it, so a command-line ``pos`` never probes."""
+    if monitor is None:
+        probing = probe_engine(url or engine.url, settings.connectivity.probe_timeout)
+        monitor = ConnectivityMonitor(central_probe(probing), settings.connectivity)
+    till = Till(settings, engine, clock, replica, monitor)
+    monitor.rejoin_with(lambda: rejoin_central(till))
+    return till
+
+
+def probe_engine(url: str | URL, timeout: float) -> Engine:
+    """An engine for the monitor's probes: a fresh connection each time (so a probe also
+    proves the store takes connections), waiting ``timeout`` seconds at most."""
+    return make_engine(
+        make_url(url),
+        timeouts=StoreTimeouts(
+            connect=timeout,
+            statement=timeout,
+            lock=timeout,
+            idle_in_transaction=timeout,
+            keepalive=1,
+        ),
+        poolclass=NullPool,
     )
-    return Till(settings, engine, clock)
+
+
+def rejoin_central(till: Till) -> bool:
+    """The one place the till passes through before it sells online again.
+
+    The till's receipt series goes back to the central store here, and (issue 17) the
+    outbox is drained here: a sale made offline must reach the central store before the
+    till gives its next number online. False keeps the till offline a while longer.
+    """
+    try:
+        offline = importlib.import_module("pos.services.offline")
+    except ModuleNotFoundError:
+        log.warning("connectivity: pos.services.offline is missing; no series to hand back")
+        return True
+    result = offline.rejoin_series(till.central_uow(), till.replica_uow(), till.till_id)
+    if isinstance(result, Err):
+        log.warning("connectivity: the till cannot rejoin the central store yet: %s", result.code)
+        return False
+    return True

@@ -34,11 +34,15 @@ READ_ONLY = "kasa_read_only"
 
 @dataclass(frozen=True)
 class StoreTimeouts:
-    """How long the till waits on its store before it says so, in seconds."""
+    """How long the till waits on its store before it says so, in seconds.
 
-    connect: float = 5.0
+    A few seconds each (DESIGN.md §5): a till on a central store that has gone hears it
+    within ``answer`` seconds and sells on its replica instead of hanging. Each is a
+    setting (``[database] *_timeout_seconds``)."""
+
+    connect: float = 3.0
     """PostgreSQL: to open a connection."""
-    statement: float = 10.0
+    statement: float = 5.0
     """PostgreSQL: the server cancels a statement that runs longer."""
     lock: float = 5.0
     """PostgreSQL: the server stops a statement waiting this long for another till's rows."""
@@ -46,7 +50,7 @@ class StoreTimeouts:
     """PostgreSQL: the server ends a session that leaves its transaction open this long (a
     till that vanished mid-sale), which frees its rows. Shorter than ``lock``, so a till
     waiting for those rows gets them instead of giving up."""
-    keepalive: float = 5.0
+    keepalive: float = 3.0
     """PostgreSQL: silence on the connection after which TCP asks whether the server is there."""
     busy: float = BUSY_TIMEOUT_MS / 1000
     """SQLite: how long a writer waits for another process's write to finish."""

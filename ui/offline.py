@@ -1,0 +1,30 @@
+"""Operation factories for selling offline: what the till asks of its replica when the
+central store is gone (run on the store's worker, never on the GUI thread).
+
+Both go to the replica itself, not to ``till.uow()``: the window asks for them because the
+till has just gone offline, and the central store must not be needed to answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pos.bootstrap import Till
+from pos.domain.results import Result
+from pos.services.cart import CartSummary
+
+
+def carry_over(till: Till, summary: CartSummary, cashier_id: int | None) -> Result[CartSummary]:
+    """The sale in progress, as the window last showed it, opened again on the replica."""
+    from pos.services import offline  # the offline use cases (issue 16)
+
+    return offline.carry_over(
+        till.replica_uow(), summary, cashier_id=cashier_id, till_id=till.till_id
+    )
+
+
+def offline_status(till: Till) -> Result[Any]:
+    """How many sales this till made offline wait to be sent, and their total."""
+    from pos.services import offline
+
+    return offline.offline_status(till.replica_uow())
