@@ -20,41 +20,30 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, select
 
-from pos.bootstrap import Till, bootstrap, connected_till
+from pos.bootstrap import Till, bootstrap
 from pos.domain.results import Code, Result
 from pos.runtime.connectivity import ConnectivityPolicy, Mode
 from pos.services.cart import add_scanned, cart_summary, open_cart
 from pos.services.checkout import Cash, checkout
 from pos.settings import Settings
-from pos.store.engine import StoreTimeouts, make_engine
-from pos.store.models import Base, Order
+from pos.store.models import Order
 from tests.conftest import Shelf, Store, error, value
 from tests.faultproxy import FaultProxy
 from tests.invariants import stock_books
+from tests.offline_till import (
+    FAST,
+    IN_TIME,
+    QUICK,
+    make_till,
+    mirror_catalogue,
+    needs_offline_services,
+    replica_file,
+)
 from tests.sales import key
 
-FAST = StoreTimeouts(connect=2, statement=1.5, lock=1, idle_in_transaction=0.5, keepalive=1)
-IN_TIME = FAST.answer + FAST.connect + 1
-"""The longest a call may take on a silent store: the pool's ping of its connection
-waits ``answer`` (3.5 s), then a new connection waits ``connect`` (2 s)."""
-QUICK = ConnectivityPolicy(
-    probe_every=0.1,
-    probe_timeout=2,
-    offline_after_failed_probes=2,
-    online_after_probes=5,
-    online_after_seconds=1.5,
-)
-"""The monitor's rules with its times shortened, so a test runs in seconds."""
-CATALOGUE = ("coupons", "users", "products", "product_words", "inventory")
-"""What the replica must know to sell (until ``pos replica init`` builds it)."""
-
 pytestmark = pytest.mark.parametrize("store", ["postgresql"], indirect=True)
-needs_offline_services = pytest.mark.skipif(
-    not Path(__file__).parents[2].joinpath("pos/services/offline.py").exists(),
-    reason="needs pos.services.offline (carry_over), the offline helper's half of issue 16",
-)
 
 
 @pytest.fixture
@@ -65,22 +54,9 @@ def proxy(store: Store) -> Iterator[FaultProxy]:
 
 @pytest.fixture
 def replica(tmp_path: Path, sqlite_template: Path) -> Iterator[Engine]:
-    """The till's replica: a SQLite file with the store's schema."""
-    path = tmp_path / "replica.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
+    engine = replica_file(tmp_path, sqlite_template)
     yield engine
     engine.dispose()
-
-
-def make_till(store: Store, proxy: FaultProxy, replica: Engine, policy: ConnectivityPolicy) -> Till:
-    url = store.url.set(host=proxy.host, port=proxy.port)
-    settings = Settings(
-        database_url=url.render_as_string(hide_password=False),
-        store_timeouts=FAST,
-        connectivity=policy,
-    )
-    return connected_till(settings, make_engine(url, timeouts=FAST), replica, url=url)
 
 
 @pytest.fixture
@@ -110,16 +86,6 @@ def back_online(till: Till, within: float) -> float:
         till.monitor.check()
         time.sleep(till.monitor.policy.probe_every)
     return time.monotonic() - started
-
-
-def mirror_catalogue(central: Engine, replica: Engine) -> None:
-    """Copy what the replica needs to sell, as ``pos replica init`` will."""
-    tables = {table.name: table for table in Base.metadata.sorted_tables}
-    with central.connect() as source, replica.begin() as target:
-        for name in CATALOGUE:
-            rows = [dict(row) for row in source.execute(select(tables[name])).mappings()]
-            if rows:
-                target.execute(insert(tables[name]), rows)
 
 
 def orders(engine: Engine) -> int:
