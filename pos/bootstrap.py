@@ -93,7 +93,7 @@ def bootstrap(
         return Till(settings, engine, clock)
     replica_path = replica_file(settings)
     if not replica_path.is_file():
-        log.warning(
+        log.info(
             "no replica at %s: this till stops selling when the central store is gone "
             "(`pos replica init` builds one)",
             replica_path,
