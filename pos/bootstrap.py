@@ -5,8 +5,11 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy import URL, Engine, make_url
 from sqlalchemy.pool import NullPool
@@ -15,13 +18,52 @@ from pos.credentials import with_password
 from pos.domain.clock import Clock
 from pos.domain.policy import Policy
 from pos.domain.results import Err
-from pos.runtime.connectivity import ConnectivityMonitor, Mode, central_probe
+from pos.runtime.connectivity import Connectivity, ConnectivityMonitor, Mode, central_probe
 from pos.settings import Settings, load_settings, replica_file
 from pos.store.engine import StoreTimeouts, make_engine
 from pos.store.models import DEFAULT_TILL_ID
 from pos.store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+_PINNED: ContextVar[bool | None] = ContextVar("kasa_till_pinned_offline", default=None)
+"""Set while a pinned call runs: whether its units of work go to the replica."""
+
+
+class Routing:
+    """Where a till with a replica sends its units of work: the central store, or offline
+    the replica. It follows the monitor's decisions, unless a front end holds it (the
+    window does: it applies each switch itself, on its own thread, together with moving
+    its sale, so no call made for the central store's cart ever reaches the replica's)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.mode = Mode.ONLINE
+        self._held = False
+        self._heard = Mode.ONLINE
+
+    def follow(self, state: Connectivity) -> None:
+        """The monitor's listener: its decision, applied unless a front end holds it."""
+        with self._lock:
+            self._heard = state.mode
+            if not self._held:
+                self.mode = state.mode
+
+    def hold(self) -> None:
+        with self._lock:
+            self._held = True
+
+    def apply(self, mode: Mode) -> None:
+        """The front end holding it switches (the monitor's decision, as it heard it)."""
+        with self._lock:
+            self.mode = mode
+
+    def release(self) -> None:
+        """Follow the monitor again, from its last decision."""
+        with self._lock:
+            self._held = False
+            self.mode = self._heard
 
 
 @dataclass(frozen=True)
@@ -43,6 +85,7 @@ class Till:
     replica: Engine | None = None
     monitor: ConnectivityMonitor | None = None
     till_id: int = DEFAULT_TILL_ID
+    routing: Routing = field(default_factory=Routing, compare=False)
 
     @property
     def policy(self) -> Policy:
@@ -50,12 +93,27 @@ class Till:
 
     @property
     def offline(self) -> bool:
-        """The central store is gone and the till sells on its replica."""
-        return (
-            self.replica is not None
-            and self.monitor is not None
-            and self.monitor.mode is Mode.OFFLINE
-        )
+        """The central store is gone and the till sells on its replica (for a pinned call:
+        as it was when the call was made)."""
+        pinned = _PINNED.get()
+        if pinned is not None:
+            return pinned
+        return self.replica is not None and self.routing.mode is Mode.OFFLINE
+
+    def pinned(self, call: Callable[[], T]) -> Callable[[], T]:
+        """``call``, to run later on another thread, sending every unit of work it opens
+        where the till sells now, even if the till switches before it runs: a call made
+        for the central store's sale never reaches the replica's, nor the other way."""
+        offline = self.offline
+
+        def run() -> T:
+            token = _PINNED.set(offline)
+            try:
+                return call()
+            finally:
+                _PINNED.reset(token)
+
+        return run
 
     def uow(self) -> UnitOfWork:
         """A unit of work where the till sells now: the central store, or offline the
@@ -119,6 +177,7 @@ def connected_till(
         probing = probe_engine(url or engine.url, settings.connectivity.probe_timeout)
         monitor = ConnectivityMonitor(central_probe(probing), settings.connectivity)
     till = Till(settings, engine, clock, replica, monitor)
+    monitor.listen(till.routing.follow)
     monitor.rejoin_with(lambda: rejoin_central(till))
     return till
 

@@ -46,6 +46,10 @@ class OfflineSelling:
         monitor = self.till.monitor
         if monitor is None or self.till.replica is None:
             return
+        # The window applies each switch itself, with its sale, and pins each call it
+        # makes to the store the till sold on when the cashier asked for it.
+        self.till.routing.hold()
+        self.ops.pin = self.till.pinned
         self.connectivity_changed.connect(self._connectivity_changed)
         # Called on the monitor's thread: the signal hops to this one.
         self._hear_monitor = self.connectivity_changed.emit
@@ -62,6 +66,7 @@ class OfflineSelling:
             return
         monitor.unlisten(self._hear_monitor)
         monitor.remove_online_check(self._may_go_online)
+        self.till.routing.release()
 
     def _may_go_online(self) -> bool:
         """Asked on the monitor's thread: a sale begun offline ends offline (its lines and
@@ -81,6 +86,7 @@ class OfflineSelling:
         self._show_clock()
         if before is not None and before.mode is state.mode:
             return
+        self.till.routing.apply(state.mode)
         if state.online:
             if before is not None:
                 self._went_online()
