@@ -23,8 +23,10 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from pos.bootstrap import Till, bootstrap
+from pos.domain.payments import PaymentStatus
 from pos.domain.results import Code, Result
 from pos.runtime.connectivity import ConnectivityPolicy, Mode
+from pos.services.card_payments import card_payment
 from pos.services.cart import add_scanned, cart_summary, open_cart
 from pos.services.checkout import Cash, checkout
 from pos.settings import Settings
@@ -41,7 +43,7 @@ from tests.offline_till import (
     needs_offline_services,
     replica_file,
 )
-from tests.sales import key
+from tests.sales import key, pay_by_card
 
 pytestmark = pytest.mark.parametrize("store", ["postgresql"], indirect=True)
 
@@ -152,6 +154,31 @@ def test_a_link_cut_mid_checkout_answers_in_time_and_sells_nothing_twice(
     assert till.monitor.check().mode is Mode.OFFLINE
     proxy.heal()
     assert orders(store.engine) == 0  # the central store never took the sale
+
+
+def test_a_link_cut_mid_card_payment_answers_in_time_and_keeps_the_payment_for_the_store(
+    store: Store, shelf: Shelf, proxy: FaultProxy, till: Till
+) -> None:
+    """The card payment began on the central store; its outcome lives there. Cut off, the
+    till hears so in time and goes offline; the payment waits, as it was, for the store."""
+    assert till.monitor is not None
+    shelf.product(stock=5)
+    cart = value(open_cart(till.uow())).cart_id
+    value(add_scanned(till.uow(), cart, "SKU-0001", 1))
+    started = value(pay_by_card(till.uow(), cart))
+    payment_id = started.payment_id
+
+    go_down(proxy)
+    asked, took = timed(lambda: card_payment(till.uow(), payment_id))
+
+    assert error(asked).code is Code.STORE_UNREACHABLE
+    assert took < IN_TIME
+    till.monitor.heard(Code.STORE_UNREACHABLE)
+    assert till.monitor.check().mode is Mode.OFFLINE
+    proxy.heal()
+    back_online(till, within=10)
+    assert value(card_payment(till.uow(), payment_id)).status is PaymentStatus.INITIATED
+    assert orders(store.engine) == 1
 
 
 @needs_offline_services

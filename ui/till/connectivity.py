@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QLabel
 
 from pos.domain.money import format_money
 from pos.domain.results import Err, Result, Warn
-from pos.runtime.connectivity import Connectivity, Mode
+from pos.runtime.connectivity import Connectivity
 from pos.services.cart import CartSummary
 from ui import offline as offline_ops
 from ui.i18n import _, language
@@ -57,8 +57,7 @@ class OfflineSelling:
         monitor.add_online_check(self._may_go_online)
         self.cart_changed.connect(self._note_offline_sale)
         self.sale_paid.connect(lambda _order: self.refresh_offline_status())
-        if monitor.mode is Mode.OFFLINE:
-            self._connectivity_changed(monitor.state)
+        self._connectivity_changed(monitor.state)
 
     def stop_following_connectivity(self) -> None:
         monitor = self.till.monitor
@@ -81,15 +80,35 @@ class OfflineSelling:
     # -- the switch ----------------------------------------------------------------------
 
     def _connectivity_changed(self, state: Connectivity) -> None:
-        before = self.connectivity
         self.connectivity = state
         self._show_clock()
-        if before is not None and before.mode is state.mode:
+        self.settle_mode()
+
+    def central_sale_in_flight(self) -> bool:
+        """A card payment or a sale paid in part on the central store: it can end only
+        there (its payments live there), so the till moves to its replica after it."""
+        return (
+            self.card_dialog is not None
+            or self.card_payment_id is not None
+            or (self.tendered is not None and not self.till.offline)
+        )
+
+    def settle_mode(self) -> None:
+        """Bring the till to the monitor's mode, unless a central sale's payment must end
+        first (then again once it has: the card dialog's end and the tenders' call this)."""
+        state = self.connectivity
+        if state is None:
+            return
+        if state.mode is self.till.routing.mode:
+            if state.online:
+                self.offline_banner.hide()  # a switch that waited and is not needed now
+            return
+        if not state.online and self.central_sale_in_flight():
+            self._show_offline_banner()  # said at once; the sale moves once it is paid
             return
         self.till.routing.apply(state.mode)
         if state.online:
-            if before is not None:
-                self._went_online()
+            self._went_online()
         else:
             self._went_offline()
         self._show_status()
@@ -103,8 +122,8 @@ class OfflineSelling:
             self._store_heard(None)
         self.refresh_offline_status()
         summary = self.cart
-        if self.user is None or summary is None or self.tendered is not None:
-            return  # signing in (or a sale paid in part) finds the replica by itself
+        if self.user is None or summary is None:
+            return  # signing in finds the replica by itself
         self.cart = None  # no scan may reach the replica with the central store's cart
         self.cart_model.show(summary)
         cashier = self.user.id
