@@ -11,14 +11,27 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
 from pos.bootstrap import Till, probe_engine
+from pos.domain.payments import PaymentStatus
 from pos.runtime.connectivity import ConnectivityMonitor, Mode, central_probe
+from pos.runtime.payments import payment_runtime
 from tests.conftest import Store
 from tests.faultproxy import FaultProxy
-from tests.gui.conftest import AYRAN, SUT, Shop, make_window, scan, settle, sign_in
+from tests.gui.conftest import (
+    AYRAN,
+    NO_ANSWER,
+    SUT,
+    Shop,
+    make_window,
+    scan,
+    settle,
+    sign_in,
+)
+from tests.gui.test_card import WAIT_MS, open_card_dialog
 from tests.offline_till import (
     QUICK,
     make_till,
@@ -185,3 +198,41 @@ def test_a_till_clock_off_the_stores_is_shown_in_the_status_bar(
     finally:
         window.close()
         till.close()
+
+
+def test_a_card_payment_in_flight_keeps_the_till_on_the_central_store_until_it_ends(
+    qtbot: QtBot, shop: Shop, linked: Till, proxy: FaultProxy
+) -> None:
+    """Its outcome lives on the central store: the banner says at once that the store is
+    gone, but the sale moves to the replica only once the payment has ended."""
+    runtime = payment_runtime(linked, demo=True, decision_delay=0.05)
+    runtime.start()
+    window = make_window(qtbot, dataclasses.replace(shop, till=linked), runtime)
+    assert linked.monitor is not None
+    linked.monitor.start()
+    try:
+        sign_in(qtbot, window, shop.cashier, "1111")
+        scan(qtbot, window, NO_ANSWER)  # the simulated terminal waits for the card
+        dialog = open_card_dialog(qtbot, window)
+        qtbot.waitUntil(lambda: dialog.status is PaymentStatus.PENDING, timeout=WAIT_MS)
+
+        proxy.cut()
+        proxy.blackhole()
+        qtbot.waitUntil(window.offline_banner.isVisible, timeout=MONITOR_SWITCH_MS)
+
+        assert linked.monitor.mode is Mode.OFFLINE
+        assert not linked.offline  # the card's sale stays where its payment is
+        assert window.card_dialog is dialog
+        proxy.heal()
+        qtbot.waitUntil(lambda: linked.monitor.mode is Mode.ONLINE, timeout=MONITOR_SWITCH_MS)
+        qtbot.waitUntil(lambda: not window.offline_banner.isVisible())
+        assert window.card_dialog is dialog
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # the cashier cancels it, on the store
+        qtbot.waitUntil(lambda: dialog.status is PaymentStatus.CANCELLED, timeout=WAIT_MS)
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+        qtbot.waitUntil(lambda: window.card_dialog is None)
+        settle(qtbot, window)
+    finally:
+        window.close()
+        linked.monitor.stop()
+        runtime.stop()
