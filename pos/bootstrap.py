@@ -199,19 +199,26 @@ def probe_engine(url: str | URL, timeout: float) -> Engine:
 
 
 def rejoin_central(till: Till) -> bool:
-    """The one place the till passes through before it sells online again.
+    """The one place the till passes through before it sells online again (on the
+    monitor's thread, once the store answers steadily). False keeps it offline a while.
 
-    The till's receipt series goes back to the central store here, and (issue 17) the
-    outbox is drained here: a sale made offline must reach the central store before the
-    till gives its next number online. False keeps the till offline a while longer.
+    In order: the outbox goes home (issue 17's sync: its single call belongs here, first),
+    so a sale made offline reaches the central store before the till sells online; then
+    the receipt series are joined, so the central store goes on after the last number
+    given offline; then the replica ends its offline period.
     """
     try:
+        # Imported by name until the offline use cases are merged beside this wiring.
         offline = importlib.import_module("pos.services.offline")
     except ModuleNotFoundError:
         log.warning("connectivity: pos.services.offline is missing; no series to hand back")
         return True
-    result = offline.rejoin_series(till.central_uow(), till.replica_uow(), till.till_id)
-    if isinstance(result, Err):
-        log.warning("connectivity: the till cannot rejoin the central store yet: %s", result.code)
+    joined = offline.rejoin_series(till.central_uow(), till.replica_uow(), till.till_id)
+    if isinstance(joined, Err):
+        log.warning("connectivity: the receipt series cannot be joined yet: %s", joined.code)
+        return False
+    ended = offline.back_online(till.replica_uow(), till.till_id)
+    if isinstance(ended, Err):
+        log.warning("connectivity: the replica cannot end its offline time: %s", ended.code)
         return False
     return True

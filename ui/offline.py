@@ -10,14 +10,26 @@ from __future__ import annotations
 from typing import Any
 
 from pos.bootstrap import Till
-from pos.domain.results import Result
+from pos.domain.results import Err, Result
 from pos.services.cart import CartSummary
 
 
-def carry_over(till: Till, summary: CartSummary, cashier_id: int | None) -> Result[CartSummary]:
-    """The sale in progress, as the window last showed it, opened again on the replica."""
+def went_offline(till: Till) -> Result[Any]:
+    """Note on the replica when the till lost the central store (the offline time limit
+    counts from it; a link that flaps keeps the first note)."""
     from pos.services import offline  # the offline use cases (issue 16)
 
+    return offline.went_offline(till.replica_uow(), till.till_id)
+
+
+def carry_over(till: Till, summary: CartSummary, cashier_id: int | None) -> Result[CartSummary]:
+    """The sale in progress, as the window last showed it, opened again on the replica
+    once the till has noted that it went offline."""
+    from pos.services import offline
+
+    noted = went_offline(till)
+    if isinstance(noted, Err):
+        return noted
     return offline.carry_over(
         till.replica_uow(), summary, cashier_id=cashier_id, till_id=till.till_id
     )

@@ -221,7 +221,7 @@ def test_a_sale_cut_off_mid_checkout_is_finished_on_the_replica_with_nothing_los
     assert orders(till.replica) == 1  # type: ignore[arg-type]
     assert orders(store.engine) == 0
     status = value(offline_status(till.replica_uow()))
-    assert (status.count, status.total_minor) == (1, summary.total_minor)
+    assert (status.unsent_count, status.unsent_total_minor) == (1, summary.total_minor)
 
 
 def flap(proxy: FaultProxy, every: float, for_seconds: float, till: Till) -> list[Result[Any]]:

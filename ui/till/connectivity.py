@@ -120,22 +120,22 @@ class OfflineSelling:
         if self._store_problem is not None:
             # "Try again" was right: the till now sells on its replica.
             self._store_heard(None)
+        summary, cashier = self.cart, self.user.id if self.user else None
+        if cashier is not None and summary is not None and summary.lines:
+            self.cart = None  # no scan may reach the replica with the central store's cart
+            # Noting first that the till went offline, then opening the sale there.
+            self.ops.run(
+                lambda: offline_ops.carry_over(self.till, summary, cashier),
+                self._carried_over,
+                self._carry_over_failed,
+                originator=self,
+            )
+        else:
+            self.ops.run(lambda: offline_ops.went_offline(self.till), lambda _r: None)
+            if cashier is not None and summary is not None:
+                self.cart = None
+                self.start_new_sale()  # signing in finds the replica by itself
         self.refresh_offline_status()
-        summary = self.cart
-        if self.user is None or summary is None:
-            return  # signing in finds the replica by itself
-        self.cart = None  # no scan may reach the replica with the central store's cart
-        self.cart_model.show(summary)
-        cashier = self.user.id
-        if not summary.lines:
-            self.start_new_sale()
-            return
-        self.ops.run(
-            lambda: offline_ops.carry_over(self.till, summary, cashier),
-            self._carried_over,
-            self._carry_over_failed,
-            originator=self,
-        )
 
     def _carried_over(self, result: Result[CartSummary]) -> None:
         if isinstance(result, Err):
@@ -183,9 +183,9 @@ class OfflineSelling:
         text = _("The central store cannot be reached: sales are kept at this till")
         unsent = self._unsent
         if unsent is not None:
-            total = format_money(unsent.total_minor, self.till.settings.currency, language())
+            total = format_money(unsent.unsent_total_minor, self.till.settings.currency, language())
             text += "\n" + _("Sales not sent yet: {count} ({total})").format(
-                count=unsent.count, total=total
+                count=unsent.unsent_count, total=total
             )
         self.offline_banner.setText(text)
         self.offline_banner.setProperty("kind", "error")
