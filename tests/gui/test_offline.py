@@ -32,6 +32,7 @@ from tests.gui.conftest import (
     sign_in,
 )
 from tests.gui.test_card import WAIT_MS, open_card_dialog
+from tests.gui.test_printing import pay_cash
 from tests.offline_till import (
     QUICK,
     make_till,
@@ -169,10 +170,7 @@ def test_the_sale_in_progress_carries_over_with_its_lines_and_the_unsent_count_s
     assert lines(window) == before
     scan(qtbot, window, SUT)
     assert len(lines(window)) == 2
-    window.pay_cash()
-    qtbot.waitUntil(lambda: window.cash_dialog is not None)
-    window.cash_dialog.accept()  # type: ignore[union-attr]
-    qtbot.waitUntil(lambda: window.receipt_dialog is not None, timeout=10_000)
+    pay_cash(qtbot, window, "500")  # written on the replica with its outbox record
     settle(qtbot, window)
     qtbot.waitUntil(lambda: "Gönderilmeyi bekleyen satış: 1" in window.offline_banner.text())
 
