@@ -4,8 +4,10 @@ switches it itself; a pinned call goes where the till sold when it was made."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -31,10 +33,14 @@ def store() -> Store:
 
 
 @pytest.fixture
-def till(store: Store) -> Iterator[Till]:
+def till(store: Store, tmp_path: Path, sqlite_template: Path) -> Iterator[Till]:
+    """Two migrated stores: the till joins their receipt series when it comes back."""
     policy = ConnectivityPolicy(online_after_probes=1, online_after_seconds=0)
     monitor = ConnectivityMonitor(store.probe, policy)
-    central, replica = make_engine("sqlite://"), make_engine("sqlite://")
+    for name in ("central", "replica"):
+        shutil.copyfile(sqlite_template, tmp_path / f"{name}.sqlite3")
+    central = make_engine(f"sqlite:///{tmp_path / 'central.sqlite3'}")
+    replica = make_engine(f"sqlite:///{tmp_path / 'replica.sqlite3'}")
     made = connected_till(Settings(database_url="sqlite://"), central, replica, monitor=monitor)
     yield made
     made.close()
