@@ -20,7 +20,7 @@ from pos.domain.policy import Policy
 from pos.domain.results import Err
 from pos.runtime.connectivity import Connectivity, ConnectivityMonitor, Mode, central_probe
 from pos.settings import Settings, load_settings, replica_file
-from pos.store.engine import StoreTimeouts, make_engine
+from pos.store.engine import StoreTimeouts, make_engine, reconnect, sever
 from pos.store.models import DEFAULT_TILL_ID
 from pos.store.uow import UnitOfWork
 
@@ -178,8 +178,16 @@ def connected_till(
         monitor = ConnectivityMonitor(central_probe(probing), settings.connectivity)
     till = Till(settings, engine, clock, replica, monitor)
     monitor.listen(till.routing.follow)
+    monitor.listen(lambda state: _let_go(engine, state))
     monitor.rejoin_with(lambda: rejoin_central(till))
     return till
+
+
+def _let_go(engine: Engine, state: Connectivity) -> None:
+    """Offline, the till stops waiting on the central store: a call stuck on it answers
+    now, and the sale it was for moves to the replica without waiting behind it."""
+    if state.mode is Mode.OFFLINE:
+        sever(engine)
 
 
 def probe_engine(url: str | URL, timeout: float) -> Engine:
@@ -207,6 +215,17 @@ def rejoin_central(till: Till) -> bool:
     the receipt series are joined, so the central store goes on after the last number
     given offline; then the replica ends its offline period.
     """
+    reconnect(till.engine)  # the store is tried again, for these steps first
+    rejoined = False
+    try:
+        rejoined = _rejoin(till)
+    finally:
+        if not rejoined:
+            sever(till.engine)
+    return rejoined
+
+
+def _rejoin(till: Till) -> bool:
     try:
         # Imported by name until the offline use cases are merged beside this wiring.
         offline = importlib.import_module("pos.services.offline")

@@ -129,6 +129,42 @@ def test_a_link_cut_mid_scan_answers_in_time_and_the_till_sells_on_its_replica(
     assert value(cart_summary(till.uow(), cart)).lines[0].quantity == 1
 
 
+def test_going_offline_frees_a_call_waiting_on_the_silent_store_at_once(
+    store: Store, shelf: Shelf, proxy: FaultProxy, till: Till
+) -> None:
+    """The scan stuck on the black hole answers when the monitor decides, not after its
+    own timeouts, so the sale moves to the replica without waiting behind it."""
+    assert till.monitor is not None
+    shelf.product(stock=5)
+    cart = value(open_cart(till.uow())).cart_id
+    value(add_scanned(till.uow(), cart, "SKU-0001", 1))
+    central = till.central_uow
+    answers: dict[str, tuple[Any, float]] = {}
+
+    go_down(proxy)
+    stuck = threading.Thread(
+        target=lambda: answers.update(
+            added=timed(lambda: add_scanned(central(), cart, "SKU-0001", 1))
+        )
+    )
+    stuck.start()
+    time.sleep(0.3)  # the scan is waiting on the store
+    till.monitor.call_failed()
+    assert till.monitor.check().mode is Mode.OFFLINE
+    stuck.join(timeout=IN_TIME)
+
+    added, took = answers["added"]
+    assert error(added).code is Code.STORE_UNREACHABLE
+    assert took < QUICK.probe_timeout + 1.5  # the probe's wait, not the call's own
+    # Offline, the central store is not even tried: a leftover call answers at once.
+    again, took = timed(lambda: add_scanned(central(), cart, "SKU-0001", 1))
+    assert error(again).code is Code.STORE_UNREACHABLE
+    assert took < 0.5
+    proxy.heal()
+    back_online(till, within=10)
+    assert value(cart_summary(till.uow(), cart)).lines[0].quantity == 1
+
+
 def test_a_link_cut_mid_checkout_answers_in_time_and_sells_nothing_twice(
     store: Store, shelf: Shelf, proxy: FaultProxy, till: Till
 ) -> None:
