@@ -234,3 +234,23 @@ def test_a_card_payment_in_flight_keeps_the_till_on_the_central_store_until_it_e
         window.close()
         linked.monitor.stop()
         runtime.stop()
+
+
+def test_at_the_login_the_cashiers_sign_in_on_the_replica_once_the_store_is_gone(
+    qtbot: QtBot, offline_window: TillWindow, shop: Shop, proxy: FaultProxy, linked: Till
+) -> None:
+    """Nobody rings anything up: the probes alone take the till offline, and the login
+    lists the cashiers from the replica."""
+    window = offline_window
+    qtbot.waitUntil(lambda: window.login.user_group.button(shop.cashier.id) is not None)
+
+    proxy.cut()
+    proxy.blackhole()
+    qtbot.waitUntil(window.offline_banner.isVisible, timeout=MONITOR_SWITCH_MS)
+    settle(qtbot, window)
+    sign_in(qtbot, window, shop.cashier, "1111")
+
+    assert linked.offline
+    assert window.cart is not None
+    scan(qtbot, window, AYRAN)
+    assert lines(window) == [(shop.products[AYRAN], 1)]

@@ -132,9 +132,11 @@ class OfflineSelling:
             )
         else:
             self.ops.run(lambda: offline_ops.went_offline(self.till), lambda _r: None)
-            if cashier is not None and summary is not None:
+            if cashier is None:
+                self.load_users()  # the cashiers sign in against the replica now
+            elif summary is not None:
                 self.cart = None
-                self.start_new_sale()  # signing in finds the replica by itself
+                self.start_new_sale()
         self.refresh_offline_status()
 
     def _carried_over(self, result: Result[CartSummary]) -> None:
@@ -156,7 +158,9 @@ class OfflineSelling:
         self._back_online = True
         self.offline_banner.hide()
         self._show_clock()
-        if self.user is not None and self.tendered is None:
+        if self.user is None:
+            self.load_users()
+        elif self.tendered is None:
             # The replica's empty sale stays behind: the next one is the central store's.
             self.cart = None
             self.start_new_sale()

@@ -412,6 +412,7 @@ class TillWindow(
         if isinstance(result, Err):
             self.login.show_problem(render(result, language()))
             return
+        self.login.show_problem("")  # the store answered (again: a problem shown is past)
         self.login.show_users(result.value)
 
     def _sign_in(self, user_id: int, pin: str) -> None:
