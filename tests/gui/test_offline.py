@@ -173,6 +173,7 @@ def test_the_sale_in_progress_carries_over_with_its_lines_and_the_unsent_count_s
     pay_cash(qtbot, window, "500")  # written on the replica with its outbox record
     settle(qtbot, window)
     qtbot.waitUntil(lambda: "Gönderilmeyi bekleyen satış: 1" in window.offline_banner.text())
+    assert "saatinden beri çevrim dışı" in window.offline_banner.text()
 
 
 def test_a_till_clock_off_the_stores_is_shown_in_the_status_bar(

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel.dates import format_time
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel
 
 from pos.domain.money import format_money
@@ -18,8 +20,12 @@ from pos.domain.results import Err, Result, Warn
 from pos.runtime.connectivity import Connectivity
 from pos.services.cart import CartSummary
 from ui import offline as offline_ops
+from ui import shop_time
 from ui.i18n import _, language
 from ui.till.widgets import repolish
+
+BACK_ONLINE_SHOWN_MS = 60_000
+"""How long the status bar says the till is back online."""
 
 
 class OfflineSelling:
@@ -158,12 +164,18 @@ class OfflineSelling:
         self._back_online = True
         self.offline_banner.hide()
         self._show_clock()
+        QTimer.singleShot(BACK_ONLINE_SHOWN_MS, self._forget_back_online)
         if self.user is None:
             self.load_users()
         elif self.tendered is None:
             # The replica's empty sale stays behind: the next one is the central store's.
             self.cart = None
             self.start_new_sale()
+
+    def _forget_back_online(self) -> None:
+        if self.connectivity is not None and self.connectivity.online:
+            self._back_online = False
+            self._show_clock()
 
     # -- what the banner says ---------------------------------------------------------------
 
@@ -191,6 +203,11 @@ class OfflineSelling:
             text += "\n" + _("Sales not sent yet: {count} ({total})").format(
                 count=unsent.unsent_count, total=total
             )
+            if unsent.offline_since is not None:
+                since = format_time(
+                    shop_time.local(unsent.offline_since), format="short", locale=language()
+                )
+                text += " · " + _("offline since {time}").format(time=since)
         self.offline_banner.setText(text)
         self.offline_banner.setProperty("kind", "error")
         self.offline_banner.show()
