@@ -234,10 +234,11 @@ def _rejoin(till: Till) -> bool:
         return True
     joined = offline.rejoin_series(till.central_uow(), till.replica_uow(), till.till_id)
     if isinstance(joined, Err):
-        log.warning("connectivity: the receipt series cannot be joined yet: %s", joined.code)
+        # Asked again at every steady probe: said once a probe, quietly.
+        log.info("connectivity: the receipt series cannot be joined yet: %s", joined.code)
         return False
     ended = offline.back_online(till.replica_uow(), till.till_id)
     if isinstance(ended, Err):
-        log.warning("connectivity: the replica cannot end its offline time: %s", ended.code)
+        log.info("connectivity: the replica cannot end its offline time: %s", ended.code)
         return False
     return True
