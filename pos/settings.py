@@ -25,6 +25,7 @@ from pos.domain.messages import DEFAULT_LOCALE, LOCALES
 from pos.domain.money import DEFAULT_CURRENCY, is_currency, minor_digits, parse_price
 from pos.domain.policy import VOID_APPROVAL_AMOUNT, OfflinePolicy, Policy
 from pos.printing.profile import PrinterProfile, printer_profile
+from pos.runtime.connectivity import ConnectivityPolicy
 from pos.store.engine import StoreTimeouts
 
 APP_NAME = "kasa"
@@ -54,6 +55,11 @@ class Settings:
     """This till's receipt printer; None: receipts are shown on screen only."""
     backup: BackupPolicy = field(default_factory=BackupPolicy)
     """Where and how often the till backs its store up, and how many backups it keeps."""
+    connectivity: ConnectivityPolicy = field(default_factory=ConnectivityPolicy)
+    """How the till decides that its central store is gone, and that it is back."""
+    replica_path: Path | None = None
+    """The till's replica of a central store (None: ``replica.sqlite3`` in the data
+    directory); unused by a till whose store is a local SQLite file."""
 
 
 def settings_path(environ: Mapping[str, str] = os.environ) -> Path:
@@ -65,6 +71,11 @@ def settings_path(environ: Mapping[str, str] = os.environ) -> Path:
 
 def data_dir() -> Path:
     return platformdirs.user_data_path(APP_NAME)
+
+
+def replica_file(settings: Settings) -> Path:
+    """Where the till keeps its replica of the central store."""
+    return settings.replica_path or data_dir() / "replica.sqlite3"
 
 
 def default_database_url() -> str:
@@ -145,6 +156,8 @@ def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = N
         store_timeouts=_store_timeouts(database, path),
         printer=_printer(_table(document, "printer", path), environ, path),
         backup=_backup_policy(_table(document, "backup", path), path),
+        connectivity=_connectivity(_table(document, "connectivity", path), path),
+        replica_path=_replica_path(_table(document, "connectivity", path), path),
     )
 
 
@@ -343,6 +356,60 @@ def _backup_policy(backup: Mapping[str, object], path: Path) -> BackupPolicy:
             raise SettingsError(f"{path}: backup.pg_dump_timeout_minutes must be 1-1440 minutes")
         given["pg_dump_timeout"] = timedelta(minutes=minutes)
     return BackupPolicy(**given)  # type: ignore[arg-type]
+
+
+_CONNECTIVITY_SECONDS = {
+    "probe_seconds": ("probe_every", 0.1, 600),
+    "probe_timeout_seconds": ("probe_timeout", 1, 60),
+    "online_after_seconds": ("online_after_seconds", 0, 3600),
+    "drift_warning_seconds": ("drift_warning_seconds", 1, 86400),
+}
+_CONNECTIVITY_COUNTS = {
+    "offline_after_failed_probes": ("offline_after_failed_probes", 1, 100),
+    "online_after_probes": ("online_after_probes", 1, 1000),
+}
+
+
+def _connectivity(table: Mapping[str, object], path: Path) -> ConnectivityPolicy:
+    """``[connectivity]``: how often the till probes its central store, and how steadily
+    the store must answer before the till sells online again."""
+    unknown = set(table) - {*_CONNECTIVITY_SECONDS, *_CONNECTIVITY_COUNTS, "replica_path"}
+    if unknown:
+        raise SettingsError(f"{path}: [connectivity] has no {', '.join(sorted(unknown))}")
+    given: dict[str, float | int] = {}
+    for key, (name, lowest, highest) in _CONNECTIVITY_SECONDS.items():
+        seconds = table.get(key)
+        if seconds is None:
+            continue
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or not math.isfinite(seconds)
+            or not lowest <= seconds <= highest
+        ):
+            raise SettingsError(
+                f"{path}: connectivity.{key} must be {lowest}-{highest} seconds, not {seconds!r}"
+            )
+        given[name] = float(seconds)
+    for key, (name, lowest, highest) in _CONNECTIVITY_COUNTS.items():
+        count = table.get(key)
+        if count is None:
+            continue
+        if isinstance(count, bool) or not isinstance(count, int) or not lowest <= count <= highest:
+            raise SettingsError(
+                f"{path}: connectivity.{key} must be a count from {lowest} to {highest}"
+            )
+        given[name] = count
+    return ConnectivityPolicy(**given)  # type: ignore[arg-type]
+
+
+def _replica_path(table: Mapping[str, object], path: Path) -> Path | None:
+    place = table.get("replica_path")
+    if place is None:
+        return None
+    if not isinstance(place, str) or not place.strip() or not Path(place).is_absolute():
+        raise SettingsError(f"{path}: connectivity.replica_path must be a full path to a file")
+    return Path(place)
 
 
 def _table(document: Mapping[str, object], name: str, path: Path) -> Mapping[str, object]:

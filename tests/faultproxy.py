@@ -1,9 +1,11 @@
-"""A TCP proxy between a till and its store that a test can black-hole or cut.
+"""A TCP proxy between a till and its store that a test can black-hole, cut or refuse.
 
 A black hole is what a pulled cable or a switch dropping packets looks like from both
 ends: every socket stays open and nothing arrives. Bytes already sent wait in the
 kernel's buffers and flow again on ``heal()``, as TCP's retransmissions would deliver
 them. ``cut()`` closes every connection at once, as a restarted router would.
+``refuse()`` closes each new connection as soon as it comes, as a server that is down
+(its host answering, its port shut) does; ``heal()`` ends both faults.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ class FaultProxy:
         self._server = socket.create_server(("127.0.0.1", 0))
         self.host, self.port = self._server.getsockname()[:2]
         self._silent = threading.Event()
+        self._refusing = threading.Event()
         self._closed = threading.Event()
         self._lock = threading.Lock()
         self._sockets: set[socket.socket] = set()
@@ -34,8 +37,13 @@ class FaultProxy:
         """From now on nothing passes either way, and no new connection gets through."""
         self._silent.set()
 
+    def refuse(self) -> None:
+        """From now on every new connection is closed at once (the old ones stay)."""
+        self._refusing.set()
+
     def heal(self) -> None:
         self._silent.clear()
+        self._refusing.clear()
 
     def cut(self) -> None:
         """Close every connection through the proxy; new ones are still taken."""
@@ -68,6 +76,9 @@ class FaultProxy:
                 client, _ = self._server.accept()
             except OSError:
                 return
+            if self._refusing.is_set():
+                _close(client)
+                continue
             self._keep(client)
             thread = threading.Thread(target=self._serve, args=(client,), daemon=True)
             self._threads.append(thread)

@@ -113,10 +113,15 @@ def run_till(
         backups.start()
     if runtime is not None:
         runtime.start()
+    if till.monitor is not None:
+        # The window listens already: the first switch, if any, reaches it.
+        till.monitor.start()
     try:
         code = app.exec()
     finally:
         sweeper.stop()
+        if till.monitor is not None:
+            till.monitor.stop()
         if backups is not None:
             backups.stop()
         if runtime is not None:

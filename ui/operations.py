@@ -118,6 +118,9 @@ class Operations(QObject):
         self._pending = 0
         self._closed = False
         self.gui_thread = threading.get_ident()
+        self.pin: Callable[[Callable[[], Any]], Callable[[], Any]] | None = None
+        """Wraps each call when it is asked for (the till's ``pinned``: it runs against
+        the store the till sold on then, even if the till went offline meanwhile)."""
 
     def run(
         self,
@@ -133,6 +136,8 @@ class Operations(QObject):
         What the result changed is then broadcast with ``originator``."""
         if self._closed:
             return
+        if self.pin is not None:
+            fn = self.pin(fn)
         self._pending += 1
         if self._pending == 1:
             self.busy_changed.emit(True)

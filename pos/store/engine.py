@@ -13,9 +13,14 @@ after its busy timeout. ``store_failure`` says which of those a driver error was
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import socket
 import sqlite3
-from dataclasses import dataclass
+import threading
+import weakref
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +39,15 @@ READ_ONLY = "kasa_read_only"
 
 @dataclass(frozen=True)
 class StoreTimeouts:
-    """How long the till waits on its store before it says so, in seconds."""
+    """How long the till waits on its store before it says so, in seconds.
 
-    connect: float = 5.0
+    A few seconds each (DESIGN.md §5): a till on a central store that has gone hears it
+    within ``answer`` seconds and sells on its replica instead of hanging. Each is a
+    setting (``[database] *_timeout_seconds``)."""
+
+    connect: float = 3.0
     """PostgreSQL: to open a connection."""
-    statement: float = 10.0
+    statement: float = 5.0
     """PostgreSQL: the server cancels a statement that runs longer."""
     lock: float = 5.0
     """PostgreSQL: the server stops a statement waiting this long for another till's rows."""
@@ -46,7 +55,7 @@ class StoreTimeouts:
     """PostgreSQL: the server ends a session that leaves its transaction open this long (a
     till that vanished mid-sale), which frees its rows. Shorter than ``lock``, so a till
     waiting for those rows gets them instead of giving up."""
-    keepalive: float = 5.0
+    keepalive: float = 3.0
     """PostgreSQL: silence on the connection after which TCP asks whether the server is there."""
     busy: float = BUSY_TIMEOUT_MS / 1000
     """SQLite: how long a writer waits for another process's write to finish."""
@@ -129,6 +138,46 @@ class _AnsweringConnection(psycopg.Connection[Any]):
             ) from None
 
 
+@dataclass
+class _Links:
+    """The connections an engine holds open to PostgreSQL, and whether it tries at all."""
+
+    open: weakref.WeakSet[psycopg.Connection[Any]] = field(default_factory=weakref.WeakSet)
+    refused: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_LINKS: weakref.WeakKeyDictionary[Engine, _Links] = weakref.WeakKeyDictionary()
+
+
+def sever(engine: Engine) -> int:
+    """Give up on the store at once (the till has gone offline): shut every connection
+    ``engine`` holds open, so a call waiting on a silent server answers now instead of
+    after its timeouts, and refuse new ones until ``reconnect``. How many were shut."""
+    links = _LINKS.get(engine)
+    if links is None:
+        return 0
+    with links.lock:
+        links.refused = True
+        connections = list(links.open)
+    shut = 0
+    for connection in connections:
+        with contextlib.suppress(OSError, psycopg.Error):
+            # The socket itself, under the thread that waits on it: it wakes to an error.
+            with socket.socket(fileno=os.dup(connection.pgconn.socket)) as link:
+                link.shutdown(socket.SHUT_RDWR)
+            shut += 1
+    return shut
+
+
+def reconnect(engine: Engine) -> None:
+    """Try the store again after ``sever``."""
+    links = _LINKS.get(engine)
+    if links is not None:
+        with links.lock:
+            links.refused = False
+
+
 def _postgresql_engine(url: URL, timeouts: StoreTimeouts, **engine_options: Any) -> Engine:
     server_timeouts = " ".join(
         f"-c {name}={_ms(seconds)}"
@@ -158,10 +207,16 @@ def _postgresql_engine(url: URL, timeouts: StoreTimeouts, **engine_options: Any)
         **engine_options,
     )
 
+    links = _LINKS[engine] = _Links()
+
     @event.listens_for(engine, "do_connect")
     def _connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        if links.refused:
+            raise psycopg.OperationalError("the till is offline: the central store is not tried")
         connection = _AnsweringConnection.connect(*cargs, **cparams)
         connection.answer_timeout = timeouts.answer
+        with links.lock:
+            links.open.add(connection)
         return connection
 
     return engine

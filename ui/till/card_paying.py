@@ -220,4 +220,5 @@ class CardPaying(Paying):
 
     def _card_dialog_closed(self) -> None:
         self.card_dialog = None
+        self.settle_mode()  # a switch to the replica may have waited for the card
         QTimer.singleShot(0, self.focus_scan)  # after Qt gives the window its focus back

@@ -181,6 +181,8 @@ class Paying:
         self.tendered = tenders if tenders is not None and tenders.tenders else None
         self.tender_panel.show_tenders(self.tendered)
         self.retranslate_scan()
+        if self.tendered is None:
+            self.settle_mode()  # a switch to the replica may have waited for this sale
 
     def _paid(self, order_id: Any, receipt: str | None, note: str) -> None:
         """The sale is paid: show its receipt and start the next one."""

@@ -65,20 +65,27 @@ class StatusBar:
                 originator=self,
             )
 
-    def _show_status(self) -> None:
-        url = self.till.engine.url
-        if url.get_backend_name() == "sqlite":
-            where = (url.database or ":memory:").replace("\\", "/").rsplit("/", 1)[-1]
+    def _show_store_status(self) -> None:
+        if self.till.offline:
+            # The bar speaks of the store the till sells on, as the banner does.
+            where, state, kind = _("this till"), _("offline"), "warning"
         else:
-            where = f"{url.host or 'localhost'}:{url.port or 5432}"
-        heard = self._status.get("store")
-        state = {True: _("reachable"), None: _("checking…"), Code.STORE_BUSY: _("busy")}.get(
-            heard, _("unreachable")
-        )
+            url = self.till.engine.url
+            if url.get_backend_name() == "sqlite":
+                where = (url.database or ":memory:").replace("\\", "/").rsplit("/", 1)[-1]
+            else:
+                where = f"{url.host or 'localhost'}:{url.port or 5432}"
+            heard = self._status.get("store")
+            state = {True: _("reachable"), None: _("checking…"), Code.STORE_BUSY: _("busy")}.get(
+                heard, _("unreachable")
+            )
+            kind = {True: "", None: "", Code.STORE_BUSY: "warning"}.get(heard, "error")
         self.store_status.setText(_("Store: {where} ({state})").format(where=where, state=state))
-        kind = {True: "", None: "", Code.STORE_BUSY: "warning"}.get(heard, "error")
         self.store_status.setProperty("kind", kind)
         repolish(self.store_status)
+
+    def _show_status(self) -> None:
+        self._show_store_status()
         status = self._status.get("payments")
         if self.runtime is None:
             self.terminal_status.setText(_("Terminal: none"))
@@ -119,7 +126,10 @@ class StatusBar:
 
     def _store_heard(self, failure: Code | None) -> None:
         """Any call's answer: the store could not take it (busy, unreachable), or it
-        answered again, which takes its own warning off the banner."""
+        answered again, which takes its own warning off the banner. The till's
+        connectivity monitor hears it too: an unreachable central store may mean offline."""
+        if self.till.monitor is not None:
+            self.till.monitor.heard(failure)
         self._status["store"] = failure or True
         self._show_status()
         if failure is not None:

@@ -51,6 +51,7 @@ from ui.screen import scaled_sizes, stylesheet, text_scale
 from ui.till.approvals import Approvals
 from ui.till.card_paying import CardPaying
 from ui.till.cash import CashPaying
+from ui.till.connectivity import OfflineSelling
 from ui.till.coupons import SaleCoupons
 from ui.till.paying import Attempt
 from ui.till.printing import ReceiptPrinting
@@ -109,6 +110,7 @@ class TillWindow(
     ReceiptPrinting,
     SaleReturns,
     Approvals,
+    OfflineSelling,
     StatusBar,
     QMainWindow,
 ):
@@ -119,6 +121,7 @@ class TillWindow(
     sale_paid = Signal(object)  # order id
     payment_settled = Signal(int)  # payment id, from the runtime's threads (queued)
     stock_swept = Signal(object)  # SweepReport, from the sweeper's thread (queued)
+    connectivity_changed = Signal(object)  # Connectivity, from the monitor's thread (queued)
     shown = Signal()
 
     def __init__(
@@ -170,8 +173,15 @@ class TillWindow(
         self.sale_page = self._build_sale_page()
         self.stack.addWidget(self.login)
         self.stack.addWidget(self.sale_page)
-        self.setCentralWidget(self.stack)
+        central = QWidget(objectName="TillPages")
+        pages = QVBoxLayout(central)
+        pages.setContentsMargins(0, 0, 0, 0)
+        pages.setSpacing(0)
+        pages.addWidget(self._build_offline_banner())  # over every page, signing in too
+        pages.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
         self._build_status_bar()
+        self._build_connectivity_status()
         self.setup_printing(printer)
         self._build_shortcuts()
 
@@ -196,6 +206,7 @@ class TillWindow(
         self.retranslate()
         self.load_users()
         shop_time.follow_shop(self.till, self.ops)
+        self.follow_connectivity()
         self.status_timer.start()
         QTimer.singleShot(0, self.refresh_status)
 
@@ -363,6 +374,7 @@ class TillWindow(
         if self._coupon_message is not None:
             self.coupon_note.setText(self._coupon_message())
         self._show_status()
+        self.retranslate_connectivity()
         for dialog in (
             self.cash_dialog,
             self.card_dialog,
@@ -400,6 +412,7 @@ class TillWindow(
         if isinstance(result, Err):
             self.login.show_problem(render(result, language()))
             return
+        self.login.show_problem("")  # the store answered (again: a problem shown is past)
         self.login.show_users(result.value)
 
     def _sign_in(self, user_id: int, pin: str) -> None:
@@ -630,6 +643,7 @@ class TillWindow(
             timer.stop()
         if self.runtime is not None:
             self.runtime.on_change = None
+        self.stop_following_connectivity()
         self.ops.close()
         self.close_printing()
         super().closeEvent(event)
