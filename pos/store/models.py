@@ -44,6 +44,7 @@ from pos.domain.sales import CartStatus as CartStatus
 from pos.domain.sales import OrderStatus as OrderStatus
 from pos.domain.sales import ReservationStatus as ReservationStatus
 from pos.domain.stock import MoveKind as MoveKind
+from pos.domain.sync import ConflictStatus
 from pos.domain.users import Role as Role
 
 NAMING_CONVENTION = {
@@ -637,6 +638,32 @@ class OfflineState(Base):
 
     till_id: Mapped[int] = mapped_column(ForeignKey("tills.id"), primary_key=True)
     offline_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SyncConflict(Base):
+    """A sale made offline that the central store could not take (DESIGN.md §5): kept
+    whole, with why, for a manager; the sales behind it go on. One per sale."""
+
+    __tablename__ = "sync_conflicts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[UUID] = mapped_column(Uuid, unique=True)
+    """The till's id of the sale; no foreign key: the sale is not in the store."""
+    till_id: Mapped[int | None] = mapped_column(ForeignKey("tills.id"), index=True)
+    till_code: Mapped[str] = mapped_column(String(8))
+    receipt_number: Mapped[int | None] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(64))
+    """A result code, or ``error`` for a fault in the code."""
+    detail: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)
+    """The sale as the till sent it, the outbox record's payload."""
+    status: Mapped[ConflictStatus] = mapped_column(_enum(ConflictStatus, "conflict_status"))
+    attempts: Mapped[int] = mapped_column(Integer, server_default="1")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class Oversell(Base):

@@ -25,6 +25,7 @@ from pos.store.models import (
     ReturnLine,
     SaleReturn,
     StockMove,
+    SyncConflict,
     TillRow,
     User,
     table_of,
@@ -52,5 +53,6 @@ return_lines = table_of(ReturnLine)
 sale_returns = table_of(SaleReturn)
 reservations = table_of(Reservation)
 stock_moves = table_of(StockMove)
+sync_conflicts = table_of(SyncConflict)
 tills = table_of(TillRow)
 users = table_of(User)

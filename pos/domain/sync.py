@@ -1,0 +1,19 @@
+"""Offline sales going home: what the central store answers, and a conflict's states."""
+
+from __future__ import annotations
+
+import enum
+
+
+class ConflictStatus(enum.StrEnum):
+    """Where a sale the central store could not take stands with the manager.
+
+    ``open`` waits for a manager; ``resolved`` is a retry that went in after a fix;
+    ``accepted`` is taken as it is; ``written_off`` is kept only as a record. Only an
+    open conflict can move, and each move is audited.
+    """
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+    ACCEPTED = "accepted"
+    WRITTEN_OFF = "written_off"
