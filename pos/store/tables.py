@@ -27,6 +27,7 @@ from pos.store.models import (
     User,
     table_of,
 )
+from pos.store.models_journal import JournalEntry, TillKey
 
 carts = table_of(Cart)
 cart_items = table_of(CartItem)
@@ -50,3 +51,5 @@ reservations = table_of(Reservation)
 stock_moves = table_of(StockMove)
 tills = table_of(TillRow)
 users = table_of(User)
+journal = table_of(JournalEntry)
+till_keys = table_of(TillKey)
