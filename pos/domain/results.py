@@ -159,6 +159,12 @@ class Code(enum.StrEnum):
     STORE_UNREACHABLE = "store_unreachable"
     FREE_ITEM_NEEDS_REASON = "free_item_needs_reason"
     DRAWER_NEEDS_REASON = "drawer_needs_reason"
+    JOURNAL_HOLDS = "journal_holds"
+    JOURNAL_CHANGED = "journal_changed"
+    JOURNAL_REMOVED = "journal_removed"
+    JOURNAL_INSERTED = "journal_inserted"
+    JOURNAL_REORDERED = "journal_reordered"
+    JOURNAL_FORGED = "journal_forged"
 
 
 STORE_FAILURES = frozenset({Code.STORE_BUSY, Code.STORE_UNREACHABLE})
