@@ -15,9 +15,11 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import sys
 import uuid
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID
@@ -361,15 +363,6 @@ class VerifyReport:
         return all(chain.holds for chain in self.chains)
 
 
-@dataclass
-class _Read:
-    links: list[Link]
-    """Each entry, in stored order, taken as signed until its signature is checked."""
-    signed: list[tuple[bytes, bytes, str]]
-    """(public key, signature, hash) of each entry."""
-    key_ids: set[int]
-
-
 @use_case
 def verify(uow: UnitOfWork, till: str | None = None) -> Result[VerifyReport]:
     """Check each till's chain end to end (``till``'s alone if given, by its code):
@@ -391,28 +384,36 @@ def verify(uow: UnitOfWork, till: str | None = None) -> Result[VerifyReport]:
                 select(till_keys.c.id, till_keys.c.till_id, till_keys.c.public_key)
             )
         }
-        reads = [(head, _read_chain(connection, head.id, keys)) for head in heads]
-    signed = _signatures_hold([item for _head, read in reads for item in read.signed])
-    chains, start = [], 0
-    for head, read in reads:
-        held = signed[start : start + len(read.links)]
-        start += len(read.links)
-        links = [
-            link if ok else replace(link, signed=False)
-            for link, ok in zip(read.links, held, strict=True)
-        ]
+        signatures = _Signatures(sum(int(head.journal_seq) for head in heads))
+        try:
+            reads = [(head, _read_chain(connection, head.id, keys, signatures)) for head in heads]
+        except BaseException:
+            signatures.close()
+            raise
+    try:  # the store is done with; the signatures may take a while yet
+        held = iter(signatures.held())
+    finally:
+        signatures.close()
+    chains = []
+    for head, (links, key_ids) in reads:
+        links = [link if next(held) else replace(link, signed=False) for link in links]
         fault = check_chain(head.code, links, (int(head.journal_seq), str(head.journal_hash)))
-        prints = tuple(sorted(fingerprint(keys[k][1]) for k in read.key_ids if k in keys))
+        prints = tuple(fingerprint(keys[key_id][1]) for key_id in key_ids if key_id in keys)
         chains.append(ChainReport(head.id, head.code, len(links), fault, prints))
     return Ok(VerifyReport(tuple(chains)))
 
 
 def _read_chain(
-    connection: Connection, till_id: int, keys: Mapping[int, tuple[int, bytes]]
-) -> _Read:
+    connection: Connection,
+    till_id: int,
+    keys: Mapping[int, tuple[int, bytes]],
+    signatures: _Signatures,
+) -> tuple[list[Link], list[int]]:
     """A till's entries, a page at a time by sequence number, each reduced to what the
-    check needs (its content only as its digest)."""
-    read = _Read([], [], set())
+    check needs (its content only as its digest), their signatures handed on to be
+    checked; and the keys they are signed with, in the order of first use."""
+    links: list[Link] = []
+    key_ids: dict[int, None] = {}
     after = 0
     while True:
         rows = connection.execute(
@@ -431,27 +432,59 @@ def _read_chain(
             .order_by(journal.c.seq)
             .limit(PAGE)
         ).all()
+        page = []
         for seq, kind, event, at, prev, digest, content, key_id, signature in rows:
-            read.links.append(
+            links.append(
                 Link(seq, kind, event, utc_text(at), prev, digest, content_digest(content))
             )
             owner, public = keys.get(key_id, (None, b""))
             # A key of another till signs nothing of this one.
-            read.signed.append((public if owner == till_id else b"", bytes(signature), digest))
-            read.key_ids.add(key_id)
+            page.append((public if owner == till_id else b"", bytes(signature), digest))
+            key_ids.setdefault(key_id)
+        signatures.check(page)
         if len(rows) < PAGE:
-            return read
+            return links, list(key_ids)
         after = rows[-1].seq
 
 
-def _signatures_hold(batch: Sequence[tuple[bytes, bytes, str]]) -> list[bool]:
-    """Which signatures hold; a long journal's are checked on every core at once."""
-    cores = os.cpu_count() or 1
-    if len(batch) < PARALLEL_FROM or cores < 2:
-        return signatures_hold(batch)
-    size = -(-len(batch) // (cores * 4))
-    chunks = [batch[i : i + size] for i in range(0, len(batch), size)]
-    # Spawned, not forked: the caller may be a program with threads (the till's window).
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=cores, mp_context=context) as pool:
-        return [held for part in pool.map(signatures_hold, chunks) for held in part]
+class _Signatures:
+    """Checks the signatures of the pages as they are read: a long journal's in a pool of
+    processes, one per core, while the store is still being read; a short one's here.
+
+    A frozen bundle checks them here too: its children would start the till again."""
+
+    def __init__(self, expected: int) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        cores = os.cpu_count() or 1
+        if expected >= PARALLEL_FROM and cores > 1 and not getattr(sys, "frozen", False):
+            # Spawned, not forked: the caller may be a program with threads (the window).
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(max_workers=cores, mp_context=context)
+        self._pages: list[tuple[Sequence[tuple[bytes, bytes, str]], Future[list[bool]] | None]] = []
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+    def check(self, page: Sequence[tuple[bytes, bytes, str]]) -> None:
+        future = None
+        if self._pool is not None and page:
+            try:
+                future = self._pool.submit(signatures_hold, page)
+            except (BrokenProcessPool, RuntimeError, OSError) as failure:
+                log.warning("checking signatures here, not in a pool: %s", failure)
+                self._pool = None
+        self._pages.append((page, future))
+
+    def held(self) -> list[bool]:
+        """Whether each signature holds, in the order the pages came."""
+        held: list[bool] = []
+        for page, future in self._pages:
+            if future is not None:
+                try:
+                    held += future.result()
+                    continue
+                except (BrokenProcessPool, OSError) as failure:
+                    log.warning("checking signatures here, the pool broke: %s", failure)
+            held += signatures_hold(page)
+        return held

@@ -481,3 +481,29 @@ def test_sales_and_drawer_openings_at_once_keep_the_chain_without_gaps(
     assert sum(entry.kind == Kind.SALE for entry in written) == 20
     (chain,) = checked(uow).chains
     assert (chain.entries, chain.fault) == (30, None)
+
+
+def test_a_long_journal_checked_on_every_core_gives_the_same_answer(
+    store: Store,
+    uow: UnitOfWork,
+    shelf: Shelf,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from pos.services import journal
+
+    cash_sales(uow, shelf, 5)
+    with triggers_dropped(store) as connection:
+        insert_at_the_end(connection)
+    alone = checked(uow).chains
+    # Pages of two entries, each page's signatures checked by a spawned process.
+    monkeypatch.setattr(journal, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(journal, "PAGE", 2)
+    monkeypatch.setattr(journal.os, "cpu_count", lambda: 2)
+
+    pooled = checked(uow).chains
+
+    assert pooled == alone
+    assert "checking signatures here" not in caplog.text  # the pool did check them
+    assert pooled[0].fault is not None
+    assert (pooled[0].fault.seq, pooled[0].fault.problem) == (6, Problem.FORGED)
