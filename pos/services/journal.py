@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Connection, bindparam, insert, select, text, update
+from sqlalchemy import Connection, bindparam, insert, literal_column, select, text, update
 
 from pos.domain.journal import (
     Fault,
@@ -38,7 +38,6 @@ from pos.domain.journal import (
     signatures_hold,
     utc_text,
 )
-from pos.domain.payments import PaymentStatus
 from pos.domain.results import Code, Ok, Refused, Result
 from pos.journal_keys import fingerprint, public_bytes, till_key
 from pos.services._support import use_case
@@ -162,47 +161,52 @@ def _key_id(connection: Connection, till_id: int, public: bytes, now: datetime) 
 # -- the events of today's till ------------------------------------------------------
 
 
+# The sale with its lines, one row per line (the order's columns repeat).
+_SALE = Prepared(
+    select(
+        orders.c.till_id,
+        orders.c.cashier_id,
+        orders.c.receipt_number,
+        orders.c.currency,
+        orders.c.prices_include_tax,
+        orders.c.subtotal_minor,
+        orders.c.discount_minor,
+        orders.c.tax_minor,
+        orders.c.total_minor,
+        orders.c.coupon_code,
+        order_items.c.line_no,
+        order_items.c.sku,
+        order_items.c.name,
+        order_items.c.quantity,
+        order_items.c.unit_price_minor,
+        order_items.c.tax_rate_bp,
+        order_items.c.discount_minor.label("line_discount_minor"),
+        order_items.c.total_minor.label("line_total_minor"),
+    )
+    .join(order_items, order_items.c.order_id == orders.c.id)
+    .where(orders.c.id == bindparam("b_order"))
+    .order_by(order_items.c.line_no)
+)
+_TENDERS = Prepared(
+    select(
+        payments.c.id,
+        payments.c.method,
+        payments.c.amount_minor,
+        payments.c.tendered_minor,
+        payments.c.change_minor,
+    )
+    .where(
+        payments.c.order_id == bindparam("b_order"),
+        payments.c.status == literal_column("'paid'"),
+    )
+    .order_by(payments.c.id)
+)
+
+
 def record_sale(connection: Connection, order_id: UUID, now: datetime) -> Appended:
     """The entry of a sale that has just become paid: its lines, totals and tenders."""
-    order = connection.execute(
-        select(
-            orders.c.till_id,
-            orders.c.cashier_id,
-            orders.c.receipt_number,
-            orders.c.currency,
-            orders.c.prices_include_tax,
-            orders.c.subtotal_minor,
-            orders.c.discount_minor,
-            orders.c.tax_minor,
-            orders.c.total_minor,
-            orders.c.coupon_code,
-        ).where(orders.c.id == order_id)
-    ).one()
-    lines = connection.execute(
-        select(
-            order_items.c.line_no,
-            order_items.c.sku,
-            order_items.c.name,
-            order_items.c.quantity,
-            order_items.c.unit_price_minor,
-            order_items.c.tax_rate_bp,
-            order_items.c.discount_minor,
-            order_items.c.total_minor,
-        )
-        .where(order_items.c.order_id == order_id)
-        .order_by(order_items.c.line_no)
-    ).all()
-    tenders = connection.execute(
-        select(
-            payments.c.id,
-            payments.c.method,
-            payments.c.amount_minor,
-            payments.c.tendered_minor,
-            payments.c.change_minor,
-        )
-        .where(payments.c.order_id == order_id, payments.c.status == PaymentStatus.PAID)
-        .order_by(payments.c.id)
-    ).all()
+    lines = _SALE.execute(connection, {"b_order": order_id})
+    order = lines[0]
     content = {
         "order": order_id,
         "receipt": order.receipt_number,
@@ -222,8 +226,8 @@ def record_sale(connection: Connection, order_id: UUID, now: datetime) -> Append
                 "quantity": line.quantity,
                 "unit_price": line.unit_price_minor,
                 "tax_rate_bp": line.tax_rate_bp,
-                "discount": line.discount_minor,
-                "total": line.total_minor,
+                "discount": line.line_discount_minor,
+                "total": line.line_total_minor,
             }
             for line in lines
         ],
@@ -235,7 +239,7 @@ def record_sale(connection: Connection, order_id: UUID, now: datetime) -> Append
                 "tendered": tender.tendered_minor,
                 "change": tender.change_minor,
             }
-            for tender in tenders
+            for tender in _TENDERS.execute(connection, {"b_order": order_id})
         ],
     }
     return append(connection, order.till_id, Kind.SALE, order_id, content, now)

@@ -157,8 +157,10 @@ def floor(engine: Engine) -> float:
             " j.signature, k.public_key FROM journal j JOIN till_keys k ON k.id = j.key_id"
             " ORDER BY j.till_id, j.seq"
         )
+        rows = cursor.fetchall()
+        raw.rollback()  # not idle in a transaction while the signatures are checked
         batch = []
-        for seq, kind, event, at, prev, own, content, signature, public in cursor.fetchall():
+        for seq, kind, event, at, prev, own, content, signature, public in rows:
             header = f"{prev}\n{seq}\n{kind}\n{event}\n{at}\n".encode()
             hashlib.sha256(header + hashlib.sha256(content.encode()).digest()).digest()
             batch.append((bytes(public), bytes(signature), own))

@@ -82,6 +82,7 @@ def test_each_paid_sale_is_one_entry_chained_to_the_one_before(
     assert [entry.prev_hash for entry in written[1:]] == [entry.hash for entry in written[:-1]]
     assert '"receipt":1' in written[0].content
     assert '"total":2500' in written[0].content
+    assert '"tenders":[{"amount":2500,"change":0,"method":"cash"' in written[0].content
     assert head(store) == (3, written[-1].hash)
     (chain,) = checked(uow).chains
     assert (chain.till_code, chain.entries, chain.fault) == ("T01", 3, None)
