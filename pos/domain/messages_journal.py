@@ -18,12 +18,12 @@ JOURNAL_MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "en": "{till}: entry {seq} ({kind} {event}) was changed: its content and hash disagree",
     },
     Code.JOURNAL_REMOVED: {
-        "tr": "{till}: {seq}. kayıttan başlayarak {missing} kayıt silinmiş",
-        "en": "{till}: {missing} entries removed, from entry {seq} on",
+        "tr": "{till}: kayıt silinmiş: {seq}. kayıttan başlayarak {missing} kayıt eksik",
+        "en": "{till}: entries were removed: {missing} missing from entry {seq} on",
     },
     Code.JOURNAL_INSERTED: {
         "tr": "{till}: {seq}. kayıt ({kind} {event}) sonradan eklenmiş: kasanın zincirinden değil",
-        "en": "{till}: entry {seq} ({kind} {event}) was inserted: it is not of the till's chain",
+        "en": "{till}: entry {seq} ({kind} {event}) was inserted: not part of the till's chain",
     },
     Code.JOURNAL_REORDERED: {
         "tr": "{till}: sıra değiştirilmiş: {seq}. kayıt ({kind} {event}) {found}. sırada olmalı",
