@@ -16,6 +16,7 @@ import logging
 import multiprocessing
 import os
 import sys
+import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -461,8 +462,10 @@ class _Signatures:
         self._pool: ProcessPoolExecutor | None = None
         cores = os.cpu_count() or 1
         if expected >= PARALLEL_FROM and cores > 1 and not getattr(sys, "frozen", False):
-            # Spawned, not forked: the caller may be a program with threads (the window).
-            context = multiprocessing.get_context("spawn")
+            # Forked where that is safe (Linux, no other thread: `pos journal verify`), so
+            # the workers start at once; spawned anywhere else (the window has threads).
+            alone = sys.platform == "linux" and threading.active_count() == 1
+            context = multiprocessing.get_context("fork" if alone else "spawn")
             self._pool = ProcessPoolExecutor(max_workers=cores, mp_context=context)
         self._pages: list[tuple[Sequence[tuple[bytes, bytes, str]], Future[list[bool]] | None]] = []
 

@@ -484,7 +484,9 @@ def test_sales_and_drawer_openings_at_once_keep_the_chain_without_gaps(
     assert (chain.entries, chain.fault) == (30, None)
 
 
+@pytest.mark.parametrize("threads", [1, 2], ids=["forked", "spawned"])
 def test_a_long_journal_checked_on_every_core_gives_the_same_answer(
+    threads: int,
     store: Store,
     uow: UnitOfWork,
     shelf: Shelf,
@@ -501,6 +503,8 @@ def test_a_long_journal_checked_on_every_core_gives_the_same_answer(
     monkeypatch.setattr(journal, "PARALLEL_FROM", 1)
     monkeypatch.setattr(journal, "PAGE", 2)
     monkeypatch.setattr(journal.os, "cpu_count", lambda: 2)
+    # A program with threads (the till's window) spawns its workers instead of forking.
+    monkeypatch.setattr(journal.threading, "active_count", lambda: threads)
 
     pooled = checked(uow).chains
 
