@@ -117,6 +117,7 @@ def append(
     integers (money in minor units), booleans, None, instants, UUIDs, lists and
     mappings of them; no floats. Call it last in the transaction, after the rows the
     event locks itself: it locks the till's row."""
+    kind = Kind(kind)  # a kind the journal knows, or ValueError before anything is written
     event = check_field(str(event_id))
     body = canonical(content)
     at = utc_text(now)

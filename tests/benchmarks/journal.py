@@ -24,6 +24,7 @@ import argparse
 import hashlib
 import os
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -170,24 +171,38 @@ def floor(engine: Engine) -> float:
     return time.perf_counter() - began
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its children that have ended (the pool's workers)."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def measure(dialect: str, engine: Engine, count: int, runs: int) -> tuple[str, float]:
     began = time.perf_counter()
     fill(engine, count)
     print(f"{dialect}: {count:,} entries written in {time.perf_counter() - began:.1f} s")
-    spent, bare = [], []
+    spent, cpu, bare, bare_cpu = [], [], [], []
     for _ in range(runs):
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), cpu_seconds()
         report = verify(UnitOfWork(engine))
         spent.append(time.perf_counter() - began)
+        cpu.append(cpu_seconds() - began_cpu)
         if isinstance(report, Err) or not report.value.holds:
             raise SystemExit(f"the journal did not hold: {report!r}")
         assert report.value.chains[0].entries == count
+        began_cpu = cpu_seconds()
         bare.append(floor(engine))
+        bare_cpu.append(cpu_seconds() - began_cpu)
     took, least = statistics.median(spent), statistics.median(bare)
     verdict = "within" if took < TARGET_S else "OVER"
     print(
-        f"{dialect}: verify {took:.2f} s (runs {', '.join(f'{s:.2f}' for s in spent)}), "
-        f"floor {least:.2f} s; {verdict} the {TARGET_S:.0f} s target"
+        f"{dialect}: verify {took:.2f} s (runs {', '.join(f'{s:.2f}' for s in spent)}; "
+        f"CPU {statistics.median(cpu):.2f} s over all processes), floor {least:.2f} s "
+        f"(CPU {statistics.median(bare_cpu):.2f} s); {verdict} the {TARGET_S:.0f} s target; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     return dialect, took / least
 
