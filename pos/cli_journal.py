@@ -71,5 +71,5 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
     for chain in result.value.chains:
         print(chain_line(chain, settings.locale))
         for key in chain.keys:
-            print(f"  {key}")
+            print(render(Err(Code.JOURNAL_KEY, {"fingerprint": key}), settings.locale))
     return 0 if result.value.holds else 1

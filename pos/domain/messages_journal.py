@@ -33,6 +33,10 @@ JOURNAL_MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "{till}: {seq}. kayıt ({kind} {event}) kasanın anahtarıyla imzalanmamış: sahte",
         "en": "{till}: entry {seq} ({kind} {event}) is not signed by the till's key: forged",
     },
+    Code.JOURNAL_KEY: {
+        "tr": "  imza anahtarı {fingerprint}",
+        "en": "  signing key {fingerprint}",
+    },
 }
 
 KINDS: Mapping[str, Mapping[str, str]] = {

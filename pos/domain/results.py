@@ -165,6 +165,7 @@ class Code(enum.StrEnum):
     JOURNAL_INSERTED = "journal_inserted"
     JOURNAL_REORDERED = "journal_reordered"
     JOURNAL_FORGED = "journal_forged"
+    JOURNAL_KEY = "journal_key"
 
 
 STORE_FAILURES = frozenset({Code.STORE_BUSY, Code.STORE_UNREACHABLE})

@@ -420,7 +420,7 @@ def test_pos_journal_verify_says_ok_or_names_the_entry_and_fails(
 
     held = run_verify(store, tmp_path, "--till", "T01")
     assert held.returncode == 0, held.stderr
-    assert held.stdout.startswith("T01: OK, 4 entries")
+    assert held.stdout.startswith("T01: OK, 4 entries\n  signing key ")
 
     with triggers_dropped(store) as connection:
         swap_neighbours(connection)
