@@ -22,6 +22,7 @@ from sqlalchemy import Connection, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from pos.domain.journal import GENESIS, Problem, content_digest, entry_hash, utc_text
+from pos.domain.payments import RefundStatus, Settler
 from pos.domain.results import Code
 from pos.journal_keys import KEY_DIR_ENV, public_bytes
 from pos.services.cart import add_to_cart
@@ -29,7 +30,7 @@ from pos.services.checkout import checkout
 from pos.services.drawer import open_drawer_without_sale
 from pos.services.journal import VerifyReport, verify
 from pos.services.payments import finalise_paid, mark_paid
-from pos.services.refunds import void_tendered_sale
+from pos.services.refunds import finalise_refund, void_tendered_sale
 from pos.services.returns import LooseReturn, ReturnRequest, return_without_receipt
 from pos.services.tenders import Cash
 from pos.store.models import TillRow
@@ -172,6 +173,37 @@ def test_voids_refunds_returns_and_drawer_openings_are_entries_too(
     assert kinds[2][1] == str(sale.order_id)
     assert kinds[4][1] == str(loose.return_id)
     assert checked(uow).holds
+
+
+def test_a_card_refund_is_an_entry_once_the_terminal_says_it_went_through(
+    store: Store, uow: UnitOfWork, shelf: Shelf, cashier: Any
+) -> None:
+    product = shelf.product(stock=5, price_minor=1250)
+    cart = new_cart(uow)
+    value(add_to_cart(uow, cart, product, 2))
+    sale = value(pay_by_card(uow, cart))
+    paid = value(mark_paid(uow, sale.payment_id))
+    made = value(back(uow, paid, cashier, ReturnRequest(1, 1)))
+    (waiting,) = made.card_refunds
+    assert [entry.kind for entry in entries(store)] == ["sale"]  # not back yet
+
+    for _ in range(2):  # the webhook, then the poller, say it went through
+        with uow:
+            finalise_refund(
+                uow.connection,
+                waiting.refund_id,
+                RefundStatus.SUCCEEDED,
+                uow.now(),
+                Settler.WEBHOOK,
+            )
+            uow.commit()
+
+    written = entries(store)
+    assert [(entry.kind, entry.event_id) for entry in written] == [
+        ("sale", str(sale.order_id)),
+        ("refund", str(waiting.refund_id)),
+    ]
+    assert '"amount":1250' in written[1].content
 
 
 def pay_cash_part(uow: UnitOfWork, cart: int, amount: int) -> Any:
