@@ -7,8 +7,10 @@ database (dropped at the end) and each test starts from an empty, migrated store
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -30,6 +32,10 @@ from pos.store.models import Base, Role
 from pos.store.uow import UnitOfWork
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The tills' journal keys go to a scratch folder, never the keyring or the user's data.
+if "POS_JOURNAL_KEY_DIR" not in os.environ:
+    os.environ["POS_JOURNAL_KEY_DIR"] = tempfile.mkdtemp(prefix="kasa-journal-keys-")
+    atexit.register(shutil.rmtree, os.environ["POS_JOURNAL_KEY_DIR"], True)
 
 T = TypeVar("T")
 PG_ENV = "POS_TEST_DATABASE_URL"
@@ -99,7 +105,12 @@ def _empty_postgres(engine: Engine) -> None:
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         connection.execute(text("DELETE FROM tills WHERE code <> 'T01'"))
-        connection.execute(text("UPDATE tills SET last_receipt_number = 0, last_return_number = 0"))
+        connection.execute(
+            text(
+                "UPDATE tills SET last_receipt_number = 0, last_return_number = 0,"
+                f" journal_seq = 0, journal_hash = '{'0' * 64}'"
+            )
+        )
         connection.execute(text("DELETE FROM locations WHERE code <> 'main'"))
         connection.execute(
             text(

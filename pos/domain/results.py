@@ -167,6 +167,13 @@ class Code(enum.StrEnum):
     NEEDS_CENTRAL_STORE = "needs_central_store"
     LINES_NOT_CARRIED = "lines_not_carried"
     OFFLINE_SALES_UNSENT = "offline_sales_unsent"
+    JOURNAL_HOLDS = "journal_holds"
+    JOURNAL_CHANGED = "journal_changed"
+    JOURNAL_REMOVED = "journal_removed"
+    JOURNAL_INSERTED = "journal_inserted"
+    JOURNAL_REORDERED = "journal_reordered"
+    JOURNAL_FORGED = "journal_forged"
+    JOURNAL_KEY = "journal_key"
 
 
 STORE_FAILURES = frozenset({Code.STORE_BUSY, Code.STORE_UNREACHABLE})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pos.domain.results import Code, Ok, Refused, Result
 from pos.domain.text import clean_line
+from pos.services import journal
 from pos.services._support import audit, use_case
 from pos.services.users import acting_user
 from pos.store.models import DEFAULT_TILL_ID
@@ -47,5 +48,6 @@ def open_drawer_without_sale(
             entity_id=till_id,
             reason=why,
         )
+        journal.record_drawer(uow.connection, till_id, user.id, why, uow.now())
         uow.commit()
     return Ok(why)

@@ -26,6 +26,7 @@ from sqlalchemy import Connection, bindparam, func, insert, literal_column, sele
 from pos.domain.payments import MAX_TERMINAL_ID_LENGTH, PaymentStatus, Settler, sources_of
 from pos.domain.receipt import receipt_label
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn
+from pos.services import journal
 from pos.services._offline import record_offline_sale
 from pos.services._support import is_id, use_case
 from pos.services.reservations import IS_ACTIVE
@@ -356,6 +357,7 @@ def finalise_paid(
             method=order.shipping_method,
         )
     _CLOSE_CART.execute(connection, {"b_cart": order.cart_id, "b_now": now})
+    journal.record_sale(connection, order_id, now)  # the till's row is locked already
     return Settlement(
         payment_id, order_id, PaymentStatus.PAID, True, label, moved.change_minor, oversold
     )

@@ -46,6 +46,7 @@ from pos.payments.terminal import (
     TerminalRejected,
     TerminalUnavailable,
 )
+from pos.services import journal
 from pos.services._offline import refuse_offline
 from pos.services._support import audit, is_id, use_case
 from pos.services.payments import lock_order, release_coupon
@@ -148,12 +149,12 @@ def void_tendered_sale(
                 .where(orders.c.id == oid)
                 .values(void_requested_at=now, void_requested_by=user_id)
             )
-        cash_back = 0
+        cash_back, cash_refunds = 0, []
         for tender in _settled_tenders(connection, oid):
             left = tender.amount_minor - refunded_minor(connection, tender.id)
             if left <= 0:
                 continue
-            request_refund(
+            refund_id = request_refund(
                 connection,
                 now,
                 payment_id=tender.id,
@@ -163,6 +164,7 @@ def void_tendered_sale(
             )
             if tender.method == PaymentMethod.CASH:
                 cash_back += left
+                cash_refunds.append(refund_id)
         # What the void gives back to the shelf, now or once the card refunds are done.
         held = connection.execute(
             select(func.coalesce(func.sum(reservations.c.quantity), 0)).where(
@@ -170,6 +172,8 @@ def void_tendered_sale(
             )
         ).scalar_one()
         voided = _finish_void(connection, oid, now)
+        for refund_id in cash_refunds:  # after the shelf's rows: the journal locks the till's
+            journal.record_refund(connection, refund_id, now)
         if first_request:
             audit(
                 uow.session,
@@ -292,6 +296,7 @@ def finalise_refund(
         lock_order(connection, moved.order_id)
         _tender_back(connection, moved.payment_id, now)
         _finish_void(connection, moved.order_id, now)
+        journal.record_refund(connection, refund_id, now)
     return True
 
 
@@ -496,6 +501,7 @@ def _finish_void(connection: Connection, order_id: UUID, now: datetime) -> bool:
         .where(carts.c.id == order.cart_id)
         .values(status=CartStatus.CLOSED, updated_at=now)
     )
+    journal.record_void(connection, order_id, now)  # last: the till's row after the shelf's
     return True
 
 

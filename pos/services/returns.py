@@ -36,6 +36,7 @@ from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn
 from pos.domain.return_receipt import return_label
 from pos.domain.stock import RETURN_REASON
 from pos.domain.text import clean_text
+from pos.services import journal
 from pos.services._offline import refuse_offline
 from pos.services._support import audit, is_id, use_case
 from pos.services.catalogue import scanned_code
@@ -296,6 +297,7 @@ def return_without_receipt(
         connection.execute(
             update(sale_returns).where(sale_returns.c.id == return_id).values(cash_back_minor=total)
         )
+        journal.record_loose_return(connection, return_id, now)
         _audit(uow, now, cashier.id, manager.id, None, label, text, total, returned, False)
         view = ReturnView(
             return_id, label, None, None, currency, total, _shown(returned), total, (), now
@@ -620,6 +622,7 @@ def _pay_back(
         left_to_pay -= share
         if cash_instead or PaymentMethod(tender.method) is PaymentMethod.CASH:
             cash_back += share
+            journal.record_refund(connection, refund_id, now)  # the till's row is locked already
         else:
             cards.append(refund_id)
     # The lines' worth never exceeds what the tenders settled: a sale is paid in full.

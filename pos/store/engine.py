@@ -35,6 +35,8 @@ BUSY_TIMEOUT_MS = 10_000
 MMAP_BYTES = 256 << 20
 READ_ONLY = "kasa_read_only"
 """Execution option: the transaction only reads, so SQLite need not take the write lock."""
+REPLICA = "kasa_replica"
+"""Execution option: the transaction runs on the till's replica while it sells offline."""
 
 
 @dataclass(frozen=True)

@@ -128,6 +128,9 @@ class TillRow(Base):
     last_receipt_number: Mapped[int] = mapped_column(BigInteger, server_default="0")
     last_return_number: Mapped[int] = mapped_column(BigInteger, server_default="0")
     """The refund receipts' own series (``T01-I-000007``), gapless like the sales'."""
+    journal_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    journal_hash: Mapped[str] = mapped_column(String(64), server_default="0" * 64)
+    """The head of the till's journal: its last entry's number and hash."""
 
 
 class User(Base):
@@ -709,3 +712,6 @@ def table_of(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
     return table
+
+
+import pos.store.models_journal  # noqa: E402, F401  (the journal's tables, kept in their own module)

@@ -30,6 +30,7 @@ from pos.store.models import (
     User,
     table_of,
 )
+from pos.store.models_journal import JournalEntry, TillKey
 
 carts = table_of(Cart)
 cart_items = table_of(CartItem)
@@ -56,3 +57,5 @@ stock_moves = table_of(StockMove)
 sync_conflicts = table_of(SyncConflict)
 tills = table_of(TillRow)
 users = table_of(User)
+journal = table_of(JournalEntry)
+till_keys = table_of(TillKey)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from pos.domain.clock import Clock, system_clock
 from pos.domain.policy import Policy
-from pos.store.engine import READ_ONLY
+from pos.store.engine import READ_ONLY, REPLICA
 
 
 class UnitOfWork:
@@ -60,6 +60,8 @@ class UnitOfWork:
         bind = self.engine
         if self._read_only:
             bind = bind.execution_options(**{READ_ONLY: True})
+        if self.offline:
+            bind = bind.execution_options(**{REPLICA: True})
         self.connection = bind.connect()
         try:
             self._transaction = self.connection.begin()

@@ -1,0 +1,506 @@
+"""The till's journal: every sale, refund, void, drawer opening, cash movement and Z report,
+chained and signed as it happens (DESIGN.md §9), and the check of the chains.
+
+``append`` runs inside the transaction of the event it records, so the event and its
+entry are kept or rolled back together. It takes the till's head under the till's row
+lock (``UPDATE tills ... RETURNING``, as receipt numbers are taken), so appends of one
+till queue on that row; a sale's finalise already holds it by then, having numbered its
+receipt, and every caller appends last, after the rows it locks itself, so appending adds
+no new lock order. ``verify`` reads each chain in one snapshot and names the first entry
+that does not hold (``pos.domain.journal.check_chain``).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import sys
+import threading
+import uuid
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import Connection, bindparam, insert, literal_column, select, text, update
+
+from pos.domain.journal import (
+    Fault,
+    Kind,
+    Link,
+    canonical,
+    check_chain,
+    check_field,
+    content_digest,
+    entry_hash,
+    signatures_hold,
+    utc_text,
+)
+from pos.domain.results import Code, Ok, Refused, Result
+from pos.journal_keys import fingerprint, public_bytes, till_key
+from pos.services._support import use_case
+from pos.store.engine import REPLICA
+from pos.store.prepared import Prepared
+from pos.store.tables import (
+    journal,
+    order_items,
+    orders,
+    payments,
+    refunds,
+    sale_returns,
+    till_keys,
+    tills,
+)
+from pos.store.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+PAGE = 5_000
+"""Entries read per statement while verifying."""
+PARALLEL_FROM = 20_000
+"""Signatures checked in a pool of processes, one per core, from this many on."""
+
+_TAKE_HEAD = Prepared(
+    update(tills)
+    .where(tills.c.id == bindparam("b_till"))
+    .values(journal_seq=tills.c.journal_seq + 1)
+    .returning(tills.c.journal_seq, tills.c.journal_hash, tills.c.code)
+)
+_MOVE_HEAD = Prepared(
+    update(tills).where(tills.c.id == bindparam("b_till")).values(journal_hash=bindparam("b_hash"))
+)
+_KEY = Prepared(
+    select(till_keys.c.id).where(
+        till_keys.c.till_id == bindparam("b_till"), till_keys.c.public_key == bindparam("b_key")
+    )
+)
+_WRITE = Prepared(
+    insert(journal).values(
+        till_id=bindparam("b_till"),
+        seq=bindparam("b_seq"),
+        kind=bindparam("b_kind"),
+        event_id=bindparam("b_event"),
+        at=bindparam("b_at"),
+        content=bindparam("b_content"),
+        prev_hash=bindparam("b_prev"),
+        hash=bindparam("b_hash"),
+        key_id=bindparam("b_key_id"),
+        signature=bindparam("b_signature"),
+    )
+)
+
+
+@dataclass(frozen=True)
+class Appended:
+    """The entry just written: its till, its number in the till's chain and its hash."""
+
+    till_id: int
+    seq: int
+    hash: str
+
+
+def append(
+    connection: Connection,
+    till_id: int,
+    kind: Kind,
+    event_id: object,
+    content: Mapping[str, object],
+    now: datetime,
+) -> Appended | None:
+    """Write the entry of an event into ``till_id``'s journal, inside the caller's
+    transaction (the one that makes the event), signed with the till's key.
+
+    Nothing on the till's replica (None): its copy of the chain's head is only as fresh
+    as its last pull, so a chain continued there while offline could fork from the
+    central one. A sale made offline gets its entry from the central store as it
+    arrives, in the till's order.
+
+    ``event_id`` names the event (the order, the refund, the Z report...): one entry per
+    kind and event, ever. ``content`` is what the event was, as plain values: text,
+    integers (money in minor units), booleans, None, instants, UUIDs, lists and
+    mappings of them; no floats. Call it last in the transaction, after the rows the
+    event locks itself: it locks the till's row."""
+    kind = Kind(kind)  # a kind the journal knows, or ValueError before anything is written
+    if connection.get_execution_options().get(REPLICA, False):
+        return None
+    event = check_field(str(event_id))
+    body = canonical(content)
+    at = utc_text(now)
+    head = _TAKE_HEAD.one(connection, {"b_till": till_id})
+    seq, prev, code = int(head.journal_seq), str(head.journal_hash), str(head.code)
+    key = till_key(code)
+    key_id = _key_id(connection, till_id, public_bytes(key), now)
+    digest = entry_hash(prev, code, seq, kind.value, event, at, content_digest(body))
+    _WRITE.execute(
+        connection,
+        {
+            "b_till": till_id,
+            "b_seq": seq,
+            "b_kind": kind.value,
+            "b_event": event,
+            "b_at": now,
+            "b_content": body,
+            "b_prev": prev,
+            "b_hash": digest,
+            "b_key_id": key_id,
+            "b_signature": key.sign(bytes.fromhex(digest)),
+        },
+    )
+    _MOVE_HEAD.execute(connection, {"b_till": till_id, "b_hash": digest})
+    return Appended(till_id, seq, digest)
+
+
+def _key_id(connection: Connection, till_id: int, public: bytes, now: datetime) -> int:
+    """The store's id of this machine's key for the till, recorded on its first entry
+    (under the till's row lock, so two appends never record it twice)."""
+    row = _KEY.first(connection, {"b_till": till_id, "b_key": public})
+    if row is not None:
+        return int(row.id)
+    return int(
+        connection.execute(
+            insert(till_keys)
+            .values(till_id=till_id, public_key=public, created_at=now)
+            .returning(till_keys.c.id)
+        ).scalar_one()
+    )
+
+
+# -- the events of today's till ------------------------------------------------------
+
+
+# The sale with its lines, one row per line (the order's columns repeat).
+_SALE = Prepared(
+    select(
+        orders.c.till_id,
+        orders.c.cashier_id,
+        orders.c.receipt_number,
+        orders.c.currency,
+        orders.c.prices_include_tax,
+        orders.c.subtotal_minor,
+        orders.c.discount_minor,
+        orders.c.tax_minor,
+        orders.c.total_minor,
+        orders.c.coupon_code,
+        order_items.c.line_no,
+        order_items.c.sku,
+        order_items.c.name,
+        order_items.c.quantity,
+        order_items.c.unit_price_minor,
+        order_items.c.tax_rate_bp,
+        order_items.c.discount_minor.label("line_discount_minor"),
+        order_items.c.total_minor.label("line_total_minor"),
+    )
+    .join(order_items, order_items.c.order_id == orders.c.id)
+    .where(orders.c.id == bindparam("b_order"))
+    .order_by(order_items.c.line_no)
+)
+_TENDERS = Prepared(
+    select(
+        payments.c.id,
+        payments.c.method,
+        payments.c.amount_minor,
+        payments.c.tendered_minor,
+        payments.c.change_minor,
+    )
+    .where(
+        payments.c.order_id == bindparam("b_order"),
+        payments.c.status == literal_column("'paid'"),
+    )
+    .order_by(payments.c.id)
+)
+
+
+def record_sale(connection: Connection, order_id: UUID, now: datetime) -> Appended | None:
+    """The entry of a sale that has just become paid: its lines, totals and tenders."""
+    lines = _SALE.execute(connection, {"b_order": order_id})
+    order = lines[0]
+    content = {
+        "order": order_id,
+        "receipt": order.receipt_number,
+        "cashier": order.cashier_id,
+        "currency": order.currency,
+        "prices_include_tax": bool(order.prices_include_tax),
+        "subtotal": order.subtotal_minor,
+        "discount": order.discount_minor,
+        "tax": order.tax_minor,
+        "total": order.total_minor,
+        "coupon": order.coupon_code,
+        "lines": [
+            {
+                "line": line.line_no,
+                "sku": line.sku,
+                "name": line.name,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price_minor,
+                "tax_rate_bp": line.tax_rate_bp,
+                "discount": line.line_discount_minor,
+                "total": line.line_total_minor,
+            }
+            for line in lines
+        ],
+        "tenders": [
+            {
+                "payment": tender.id,
+                "method": tender.method,
+                "amount": tender.amount_minor,
+                "tendered": tender.tendered_minor,
+                "change": tender.change_minor,
+            }
+            for tender in _TENDERS.execute(connection, {"b_order": order_id})
+        ],
+    }
+    return append(connection, order.till_id, Kind.SALE, order_id, content, now)
+
+
+def record_refund(connection: Connection, refund_id: int, now: datetime) -> Appended | None:
+    """The entry of money given back on a tender (a void's or a return's), once it is back:
+    in the journal of the till that gave it back (the return's), else the sale's."""
+    row = connection.execute(
+        select(
+            refunds.c.order_id,
+            refunds.c.payment_id,
+            refunds.c.return_id,
+            refunds.c.method,
+            refunds.c.amount_minor,
+            refunds.c.currency,
+            refunds.c.reason,
+            refunds.c.requested_by,
+            orders.c.till_id,
+            sale_returns.c.till_id.label("return_till_id"),
+        )
+        .join(orders, orders.c.id == refunds.c.order_id)
+        .outerjoin(sale_returns, sale_returns.c.id == refunds.c.return_id)
+        .where(refunds.c.id == refund_id)
+    ).one()
+    content = {
+        "refund": refund_id,
+        "order": row.order_id,
+        "payment": row.payment_id,
+        "return": row.return_id,
+        "method": row.method,
+        "amount": row.amount_minor,
+        "currency": row.currency,
+        "reason": row.reason,
+        "by": row.requested_by,
+    }
+    till_id = row.return_till_id if row.return_till_id is not None else row.till_id
+    return append(connection, till_id, Kind.REFUND, refund_id, content, now)
+
+
+def record_loose_return(connection: Connection, return_id: UUID, now: datetime) -> Appended | None:
+    """The entry of goods taken back without a receipt: the drawer paid all of it in cash."""
+    row = connection.execute(
+        select(
+            sale_returns.c.till_id,
+            sale_returns.c.number,
+            sale_returns.c.cashier_id,
+            sale_returns.c.approved_by,
+            sale_returns.c.reason,
+            sale_returns.c.currency,
+            sale_returns.c.total_minor,
+            sale_returns.c.cash_back_minor,
+        ).where(sale_returns.c.id == return_id)
+    ).one()
+    content = {
+        "return": return_id,
+        "number": row.number,
+        "method": "cash",
+        "amount": row.cash_back_minor,
+        "total": row.total_minor,
+        "currency": row.currency,
+        "reason": row.reason,
+        "by": row.cashier_id,
+        "approved_by": row.approved_by,
+    }
+    return append(connection, row.till_id, Kind.REFUND, return_id, content, now)
+
+
+def record_void(connection: Connection, order_id: UUID, now: datetime) -> Appended | None:
+    """The entry of a sale voided at the till once its tenders were all given back."""
+    order = connection.execute(
+        select(
+            orders.c.till_id,
+            orders.c.cashier_id,
+            orders.c.currency,
+            orders.c.total_minor,
+            orders.c.void_requested_at,
+            orders.c.void_requested_by,
+        ).where(orders.c.id == order_id)
+    ).one()
+    content = {
+        "order": order_id,
+        "cashier": order.cashier_id,
+        "currency": order.currency,
+        "total": order.total_minor,
+        "requested_at": order.void_requested_at,
+        "by": order.void_requested_by,
+    }
+    return append(connection, order.till_id, Kind.VOID, order_id, content, now)
+
+
+def record_drawer(
+    connection: Connection, till_id: int, user_id: int, reason: str, now: datetime
+) -> Appended | None:
+    """The entry of the drawer opened without a sale, with who and why."""
+    content = {"cashier": user_id, "reason": reason}
+    return append(connection, till_id, Kind.DRAWER, uuid.uuid4(), content, now)
+
+
+# -- verifying -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """One till's chain as checked: how many entries, and the first that does not hold."""
+
+    till_id: int
+    till_code: str
+    entries: int
+    fault: Fault | None
+    keys: tuple[str, ...]
+    """The fingerprints of the keys its entries are signed with, to compare by eye."""
+
+    @property
+    def holds(self) -> bool:
+        return self.fault is None
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    chains: tuple[ChainReport, ...]
+
+    @property
+    def holds(self) -> bool:
+        return all(chain.holds for chain in self.chains)
+
+
+@use_case
+def verify(uow: UnitOfWork, till: str | None = None) -> Result[VerifyReport]:
+    """Check each till's chain end to end (``till``'s alone if given, by its code):
+    hashes, order, gaps and signatures against the stored public keys."""
+    with uow.reading():
+        connection = uow.connection
+        if connection.dialect.name == "postgresql":
+            # The heads and every page of entries from one snapshot.
+            connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+        query = select(tills.c.id, tills.c.code, tills.c.journal_seq, tills.c.journal_hash)
+        if till is not None:
+            query = query.where(tills.c.code == till)
+        heads = connection.execute(query.order_by(tills.c.code)).all()
+        if till is not None and not heads:
+            raise Refused(Code.TILL_NOT_FOUND, till=till)
+        keys = {
+            row.id: (row.till_id, bytes(row.public_key))
+            for row in connection.execute(
+                select(till_keys.c.id, till_keys.c.till_id, till_keys.c.public_key)
+            )
+        }
+        signatures = _Signatures(sum(int(head.journal_seq) for head in heads))
+        try:
+            reads = [(head, _read_chain(connection, head.id, keys, signatures)) for head in heads]
+        except BaseException:
+            signatures.close()
+            raise
+    try:  # the store is done with; the signatures may take a while yet
+        held = iter(signatures.held())
+    finally:
+        signatures.close()
+    chains = []
+    for head, (links, key_ids) in reads:
+        links = [link if next(held) else replace(link, signed=False) for link in links]
+        fault = check_chain(head.code, links, (int(head.journal_seq), str(head.journal_hash)))
+        prints = tuple(fingerprint(keys[key_id][1]) for key_id in key_ids if key_id in keys)
+        chains.append(ChainReport(head.id, head.code, len(links), fault, prints))
+    return Ok(VerifyReport(tuple(chains)))
+
+
+def _read_chain(
+    connection: Connection,
+    till_id: int,
+    keys: Mapping[int, tuple[int, bytes]],
+    signatures: _Signatures,
+) -> tuple[list[Link], list[int]]:
+    """A till's entries, a page at a time by sequence number, each reduced to what the
+    check needs (its content only as its digest), their signatures handed on to be
+    checked; and the keys they are signed with, in the order of first use."""
+    links: list[Link] = []
+    key_ids: dict[int, None] = {}
+    after = 0
+    while True:
+        rows = connection.execute(
+            select(
+                journal.c.seq,
+                journal.c.kind,
+                journal.c.event_id,
+                journal.c.at,
+                journal.c.prev_hash,
+                journal.c.hash,
+                journal.c.content,
+                journal.c.key_id,
+                journal.c.signature,
+            )
+            .where(journal.c.till_id == till_id, journal.c.seq > after)
+            .order_by(journal.c.seq)
+            .limit(PAGE)
+        ).all()
+        page = []
+        for seq, kind, event, at, prev, digest, content, key_id, signature in rows:
+            links.append(
+                Link(seq, kind, event, utc_text(at), prev, digest, content_digest(content))
+            )
+            owner, public = keys.get(key_id, (None, b""))
+            # A key of another till signs nothing of this one.
+            page.append((public if owner == till_id else b"", bytes(signature), digest))
+            key_ids.setdefault(key_id)
+        signatures.check(page)
+        if len(rows) < PAGE:
+            return links, list(key_ids)
+        after = rows[-1].seq
+
+
+class _Signatures:
+    """Checks the signatures of the pages as they are read: a long journal's in a pool of
+    processes, one per core, while the store is still being read; a short one's here.
+
+    A frozen bundle checks them here too: its children would start the till again."""
+
+    def __init__(self, expected: int) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        cores = os.cpu_count() or 1
+        if expected >= PARALLEL_FROM and cores > 1 and not getattr(sys, "frozen", False):
+            # Forked where that is safe (Linux, no other thread: `pos journal verify`), so
+            # the workers start at once; spawned anywhere else (the window has threads).
+            alone = sys.platform == "linux" and threading.active_count() == 1
+            context = multiprocessing.get_context("fork" if alone else "spawn")
+            self._pool = ProcessPoolExecutor(max_workers=cores, mp_context=context)
+        self._pages: list[tuple[Sequence[tuple[bytes, bytes, str]], Future[list[bool]] | None]] = []
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+    def check(self, page: Sequence[tuple[bytes, bytes, str]]) -> None:
+        future = None
+        if self._pool is not None and page:
+            try:
+                future = self._pool.submit(signatures_hold, page)
+            except (BrokenProcessPool, RuntimeError, OSError) as failure:
+                log.warning("checking signatures here, not in a pool: %s", failure)
+                self._pool = None
+        self._pages.append((page, future))
+
+    def held(self) -> list[bool]:
+        """Whether each signature holds, in the order the pages came."""
+        held: list[bool] = []
+        for page, future in self._pages:
+            if future is not None:
+                try:
+                    held += future.result()
+                    continue
+                except (BrokenProcessPool, OSError) as failure:
+                    log.warning("checking signatures here, the pool broke: %s", failure)
+            held += signatures_hold(page)
+        return held
