@@ -100,7 +100,21 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-class Location(Base):
+class Replicated:
+    """A table every till keeps a copy of in its replica (DESIGN.md §5).
+
+    On PostgreSQL a trigger stamps both columns on every insert and update (migration
+    0009), so no write path can forget them; ``pos.sync.replica`` says how a pull reads
+    them. Rows are deactivated, never deleted: a deletion could not reach the replicas.
+    """
+
+    change_seq: Mapped[int | None] = mapped_column(BigInteger)
+    """From the one central sequence ``replica_change_seq``, at the row's last write."""
+    change_xid: Mapped[int | None] = mapped_column(BigInteger)
+    """The writing transaction's id (``pg_current_xact_id()``), for the exact cursor."""
+
+
+class Location(Replicated, Base):
     __tablename__ = "locations"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -114,7 +128,7 @@ class Location(Base):
     """The IANA zone the shop keeps its clocks in: its days, receipts and screens."""
 
 
-class TillRow(Base):
+class TillRow(Replicated, Base):
     """A till as the store records it: its code, its shop, and its paid sales numbered
     without gaps. (The wired till the front ends hold is `pos.bootstrap.Till`.)
     """
@@ -129,7 +143,7 @@ class TillRow(Base):
     """The refund receipts' own series (``T01-I-000007``), gapless like the sales'."""
 
 
-class User(Base):
+class User(Replicated, Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -144,7 +158,7 @@ class User(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class Product(Base):
+class Product(Replicated, Base):
     __tablename__ = "products"
     __table_args__ = (
         CheckConstraint("price_minor >= 0", name="price_not_negative"),
@@ -202,7 +216,7 @@ class ProductWord(Base):
     )
 
 
-class Inventory(Base):
+class Inventory(Replicated, Base):
     __tablename__ = "inventory"
     __table_args__ = (
         CheckConstraint("available >= 0", name="available_not_negative"),
@@ -309,7 +323,7 @@ class Reservation(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class Coupon(Base):
+class Coupon(Replicated, Base):
     __tablename__ = "coupons"
     __table_args__ = (
         CheckConstraint("value > 0", name="value_positive"),
@@ -340,6 +354,9 @@ class Coupon(Base):
     times_used: Mapped[int] = mapped_column(Integer, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When a manager deleted it (it is then inactive and out of the lists): the row stays,
+    so the tills' replicas hear of the deletion as of any other change."""
 
 
 class Order(Base):
@@ -645,6 +662,43 @@ class AuditEntry(Base):
     entity: Mapped[str] = mapped_column(String(64))
     entity_id: Mapped[str] = mapped_column(String(64))
     details: Mapped[str] = mapped_column(Text)
+
+
+class ReplicaCursor(Base):
+    """How far a till's replica has pulled from the central store: one row, in the replica.
+
+    (The table exists in every store, as the migrations are one history; only a replica
+    writes it.) ``pos.sync.replica`` explains the window and the position.
+    """
+
+    __tablename__ = "replica_cursor"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    window_start: Mapped[int] = mapped_column(BigInteger)
+    """Every central transaction below this id is in the replica."""
+    window_end: Mapped[int | None] = mapped_column(BigInteger)
+    """The central snapshot's oldest running transaction when the pull under way began;
+    empty between pulls."""
+    position_xid: Mapped[int | None] = mapped_column(BigInteger)
+    position_seq: Mapped[int | None] = mapped_column(BigInteger)
+    """The last (change_xid, change_seq) the pull under way applied."""
+    central_schema: Mapped[str] = mapped_column(String(32))
+    """The central store's schema when the replica was built."""
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    pulled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When the last pull finished."""
+    rows_pulled: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    """Rows applied by pulls since the replica was built."""
+
+
+REPLICATED: tuple[type[Base], ...] = (Location, TillRow, User, Product, Inventory, Coupon)
+"""The tables a till's replica copies, parents before children."""
+
+for _model in REPLICATED:
+    _table = _model.__table__
+    assert isinstance(_table, Table)
+    # A pull reads each table by (change_xid, change_seq) from where it stopped.
+    Index(f"ix_{_table.name}_change", _table.c.change_xid, _table.c.change_seq)
 
 
 def table_of(model: type[Base]) -> Table:
