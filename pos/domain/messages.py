@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from babel.numbers import format_decimal
 
 from pos.domain.money import Money, format_money
+from pos.domain.messages_replica import REPLICA_MESSAGES
 from pos.domain.results import Code, Err, Warn
 
 LOCALES = ("tr", "en")
@@ -592,6 +593,7 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "Çekmeceyi satışsız açmak için bir neden yazın (en az 3 harf)",
         "en": "Opening the drawer without a sale needs a reason (3 letters at least)",
     },
+    **REPLICA_MESSAGES,
 }
 
 
