@@ -20,8 +20,7 @@ REPLICA_MESSAGES: Mapping[Code, Mapping[str, str]] = {
     },
     Code.REPLICA_CORRUPT: {
         "tr": "Yerel kopya bozuk ({path}: {reason}): `pos replica init` ile yeniden oluşturun",
-        "en": "The local replica is damaged ({path}: {reason}): rebuild it with "
-        "`pos replica init`",
+        "en": "The local replica is damaged ({path}: {reason}): rebuild it with `pos replica init`",
     },
     Code.REPLICA_OLD_SCHEMA: {
         "tr": "Yerel kopya Kasa'nın başka bir sürümünden ({schema}, bu Kasa {wanted} "
