@@ -337,10 +337,18 @@ class Coupon(Replicated, Base):
         CheckConstraint(
             "valid_from IS NULL OR valid_to IS NULL OR valid_from < valid_to", name="valid_dates"
         ),
+        # A deleted coupon keeps its row (for the replicas) but frees its code.
+        Index(
+            "uq_coupons_code",
+            "code",
+            unique=True,
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
+    code: Mapped[str] = mapped_column(String(32))
     """Canonical: trimmed and upper case (``pos.domain.coupons.clean_coupon_code``)."""
     kind: Mapped[CouponKind] = mapped_column(_enum(CouponKind, "coupon_kind"))
     value: Mapped[int] = mapped_column(BigInteger)

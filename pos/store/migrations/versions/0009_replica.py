@@ -9,7 +9,8 @@ Every replicated table (the shop's settings in ``locations``, ``tills``, ``users
 PostgreSQL one sequence and a ``BEFORE INSERT OR UPDATE`` trigger per table stamp them on
 every write, whatever wrote it; the rows already there are stamped here. SQLite carries
 the same columns (a replica keeps what the central store stamped) but no trigger.
-``coupons.deleted_at`` lets a deleted coupon stay as a row the replicas hear of, and
+``coupons.deleted_at`` lets a deleted coupon stay as a row the replicas hear of (its code
+unique only among the coupons not deleted, so a new one may take it again), and
 ``replica_cursor`` is where a replica keeps how far it has pulled.
 """
 
@@ -54,6 +55,17 @@ def upgrade() -> None:
             op.execute(f"UPDATE {table} SET change_seq = NULL")  # the trigger stamps each
         op.create_index(f"ix_{table}_change", table, ["change_xid", "change_seq"], unique=False)
     op.add_column("coupons", sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True))
+    # A deleted coupon's code is free for a new one: unique among the coupons not deleted.
+    with op.batch_alter_table("coupons") as batch:
+        batch.drop_constraint("uq_coupons_code", type_="unique")
+    op.create_index(
+        "uq_coupons_code",
+        "coupons",
+        ["code"],
+        unique=True,
+        sqlite_where=sa.text("deleted_at IS NULL"),
+        postgresql_where=sa.text("deleted_at IS NULL"),
+    )
     op.create_table(
         "replica_cursor",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -73,6 +85,10 @@ def downgrade() -> None:
     """Downgrade schema."""
     postgresql = op.get_bind().dialect.name == "postgresql"
     op.drop_table("replica_cursor")
+    op.execute("DELETE FROM coupons WHERE deleted_at IS NOT NULL")
+    op.drop_index("uq_coupons_code", table_name="coupons")
+    with op.batch_alter_table("coupons") as batch:
+        batch.create_unique_constraint("uq_coupons_code", ["code"])
     op.drop_column("coupons", "deleted_at")
     for table in REPLICATED:
         op.drop_index(f"ix_{table}_change", table_name=table)
