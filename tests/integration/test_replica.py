@@ -3,6 +3,7 @@ with a way out when its file cannot be used."""
 
 from __future__ import annotations
 
+import io
 import sqlite3
 import stat
 from collections.abc import Iterator
@@ -21,8 +22,9 @@ from pos.services.catalogue import (
     update_product,
 )
 from pos.services.coupons import CouponDraft, create_coupon, delete_coupon, set_coupon_active
+from pos.services.product_import import import_products
 from pos.services.stock import receive_stock
-from pos.services.users import UserView, create_user
+from pos.services.users import UserView, create_user, set_user_active
 from pos.store.engine import make_engine
 from pos.store.migrate import SchemaTooNew, head_revision, upgrade
 from pos.store.models import REPLICATED, CouponKind, ProductWord, Role, table_of
@@ -227,7 +229,10 @@ def test_a_pull_brings_every_change_from_the_services_and_from_raw_sql(
         value(update_product(uow, tea, ProductDraft(sku="S-1", name="Kahve Türk", price_minor=99)))
         value(deactivate_product(uow, soap))
         value(receive_stock(uow, tea, 30, user_id=manager.id))
-        value(create_user(uow, "kasiyer", "Mehmet Demir", Role.CASHIER, "1234"))
+        cashier = value(create_user(uow, "kasiyer", "Mehmet Demir", Role.CASHIER, "1234"))
+        value(set_user_active(uow, cashier.id, False, manager_id=manager.id))
+        csv = "sku,name,price\nS-1,Kahve Türk Orta,99\nS-9,Yeni Limon,450\n".encode()
+        value(import_products(uow, io.BytesIO(csv), user_id=manager.id))
         value(set_coupon_active(uow, coupon.id, False, manager_id=manager.id))
         value(delete_coupon(uow, gone.id, manager_id=manager.id))
         add_product(uow, "S-3", "Süt")
@@ -240,6 +245,7 @@ def test_a_pull_brings_every_change_from_the_services_and_from_raw_sql(
         assert report.batches >= 3
         assert_same(central, replica)
         assert [p.sku for p in value(search_products(UnitOfWork(replica), "kahve"))] == ["S-1"]
+        assert [p.sku for p in value(search_products(UnitOfWork(replica), "limon"))] == ["S-9"]
         assert value(search_products(UnitOfWork(replica), "cay")) == ()
         value(pull(central, replica))  # may read again what it has: twice is once
         assert_same(central, replica)
