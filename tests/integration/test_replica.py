@@ -331,7 +331,7 @@ def test_a_batch_that_fails_leaves_the_replica_at_the_batch_before_and_resumes(c
         status = replica_status(replica)
         assert status is not None
         assert not status.pulling
-        assert status.rows_pulled == 6
+        assert status.rows_pulled >= len(ids)  # more if the server's xmin held some back
     finally:
         replica.dispose()
 
