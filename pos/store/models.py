@@ -101,17 +101,11 @@ class Base(DeclarativeBase):
 
 
 class Replicated:
-    """A table every till keeps a copy of in its replica (DESIGN.md §5).
-
-    On PostgreSQL a trigger stamps both columns on every insert and update (migration
-    0009), so no write path can forget them; ``pos.sync.replica`` says how a pull reads
-    them. Rows are deactivated, never deleted: a deletion could not reach the replicas.
-    """
+    """A table the tills' replicas copy (DESIGN.md §5): a PostgreSQL trigger stamps both
+    columns on every write (``pos.sync.replica`` reads them); rows are never deleted."""
 
     change_seq: Mapped[int | None] = mapped_column(BigInteger)
-    """From the one central sequence ``replica_change_seq``, at the row's last write."""
     change_xid: Mapped[int | None] = mapped_column(BigInteger)
-    """The writing transaction's id (``pg_current_xact_id()``), for the exact cursor."""
 
 
 class Location(Replicated, Base):
@@ -323,6 +317,9 @@ class Reservation(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+_LIVE = text("deleted_at IS NULL")
+
+
 class Coupon(Replicated, Base):
     __tablename__ = "coupons"
     __table_args__ = (
@@ -338,13 +335,7 @@ class Coupon(Replicated, Base):
             "valid_from IS NULL OR valid_to IS NULL OR valid_from < valid_to", name="valid_dates"
         ),
         # A deleted coupon keeps its row (for the replicas) but frees its code.
-        Index(
-            "uq_coupons_code",
-            "code",
-            unique=True,
-            sqlite_where=text("deleted_at IS NULL"),
-            postgresql_where=text("deleted_at IS NULL"),
-        ),
+        Index("uq_coupons_code", "code", unique=True, sqlite_where=_LIVE, postgresql_where=_LIVE),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -363,8 +354,7 @@ class Coupon(Replicated, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    """When a manager deleted it (it is then inactive and out of the lists): the row stays,
-    so the tills' replicas hear of the deletion as of any other change."""
+    """When a manager deleted it: inactive, out of the lists, its row kept for the replicas."""
 
 
 class Order(Base):
@@ -673,40 +663,28 @@ class AuditEntry(Base):
 
 
 class ReplicaCursor(Base):
-    """How far a till's replica has pulled from the central store: one row, in the replica.
-
-    (The table exists in every store, as the migrations are one history; only a replica
-    writes it.) ``pos.sync.replica`` explains the window and the position.
-    """
+    """How far a till's replica has pulled (one row, written in a replica only): the
+    window of central transaction ids and the position in it (see ``pos.sync.replica``)."""
 
     __tablename__ = "replica_cursor"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     window_start: Mapped[int] = mapped_column(BigInteger)
-    """Every central transaction below this id is in the replica."""
     window_end: Mapped[int | None] = mapped_column(BigInteger)
-    """The central snapshot's oldest running transaction when the pull under way began;
-    empty between pulls."""
     position_xid: Mapped[int | None] = mapped_column(BigInteger)
     position_seq: Mapped[int | None] = mapped_column(BigInteger)
-    """The last (change_xid, change_seq) the pull under way applied."""
     central_schema: Mapped[str] = mapped_column(String(32))
-    """The central store's schema when the replica was built."""
     built_at: Mapped[datetime] = mapped_column(UTCDateTime())
     pulled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    """When the last pull finished."""
     rows_pulled: Mapped[int] = mapped_column(BigInteger, server_default="0")
-    """Rows applied by pulls since the replica was built."""
 
 
 REPLICATED: tuple[type[Base], ...] = (Location, TillRow, User, Product, Inventory, Coupon)
 """The tables a till's replica copies, parents before children."""
 
-for _model in REPLICATED:
-    _table = _model.__table__
-    assert isinstance(_table, Table)
-    # A pull reads each table by (change_xid, change_seq) from where it stopped.
-    Index(f"ix_{_table.name}_change", _table.c.change_xid, _table.c.change_seq)
+for _model in REPLICATED:  # the order a pull reads each table in
+    _columns = _model.__table__.c
+    Index(f"ix_{_model.__tablename__}_change", _columns.change_xid, _columns.change_seq)
 
 
 def table_of(model: type[Base]) -> Table:
