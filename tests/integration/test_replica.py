@@ -4,13 +4,17 @@ with a way out when its file cannot be used."""
 from __future__ import annotations
 
 import io
+import signal
 import sqlite3
 import stat
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import URL, Engine, select, text
+from sqlalchemy import URL, Connection, Engine, select, text
 
 from pos.domain.messages import render
 from pos.domain.results import Code, Err
@@ -305,15 +309,8 @@ def test_a_batch_that_fails_leaves_the_replica_at_the_batch_before_and_resumes(c
 
         with replica.connect() as connection:
             prices = dict(connection.execute(text("SELECT id, price_minor FROM products")).all())
-            position = tuple(
-                connection.execute(
-                    text("SELECT position_xid, position_seq FROM replica_cursor")
-                ).one()
-            )
-        with central.connect() as connection:
-            stamps = dict(
-                connection.execute(text("SELECT id, (change_xid, change_seq) FROM products")).all()
-            )
+            position = _position(connection)
+        stamps = _stamps(central)
         # Up to the cursor, every change; after it, none (the failing batch's rows included).
         applied = [p for p in ids if _stamp(stamps[p]) <= position]
         assert ids[:2] == applied[:2]
@@ -334,6 +331,68 @@ def test_a_batch_that_fails_leaves_the_replica_at_the_batch_before_and_resumes(c
         assert status.rows_pulled >= len(ids)  # more if the server's xmin held some back
     finally:
         replica.dispose()
+
+
+def test_a_till_killed_mid_pull_keeps_whole_batches_and_resumes(central, uow, path):
+    """A real process pulling in batches of 7 is SIGKILLed once some batches are in: the
+    replica holds exactly the changes up to its cursor, and the next pull finishes it."""
+    ids = [add_product(uow, f"S-{n:04d}", f"Ürün {n}") for n in range(300)]
+    value(build_replica(central, path))
+    with central.connect() as connection:
+        for product in ids:  # one transaction each, in this order
+            connection.execute(
+                text("UPDATE products SET price_minor = 1 WHERE id = :id"), {"id": product}
+            )
+            connection.commit()
+    url = central.url.render_as_string(hide_password=False)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.pulling_till", url, str(path), "7"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "pulling"
+        deadline = time.monotonic() + 30
+        while _rows_pulled(path) < 50 and time.monotonic() < deadline:
+            time.sleep(0.005)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=10)
+    replica = open_replica(path)
+    try:
+        with replica.connect() as connection:
+            prices = dict(connection.execute(text("SELECT id, price_minor FROM products")).all())
+            position = _position(connection)
+        stamps = _stamps(central)
+        assert position != (None, None)  # killed before it finished
+        assert [prices[p] for p in ids] == [
+            1 if _stamp(stamps[p]) <= position else 1250 for p in ids
+        ]
+        value(pull(central, replica, batch=7))
+        assert_same(central, replica)
+    finally:
+        replica.dispose()
+
+
+def _position(connection: Connection) -> tuple[int, int]:
+    """Where the pull under way stopped: the (change_xid, change_seq) of its last batch."""
+    row = connection.execute(text("SELECT position_xid, position_seq FROM replica_cursor")).one()
+    return row.position_xid, row.position_seq
+
+
+def _stamps(central: Engine) -> dict[int, object]:
+    with central.connect() as connection:
+        rows = connection.execute(text("SELECT id, (change_xid, change_seq) FROM products"))
+        return dict(rows.all())
+
+
+def _rows_pulled(path: Path) -> int:
+    connection = sqlite3.connect(path, timeout=5)
+    try:
+        return int(connection.execute("SELECT rows_pulled FROM replica_cursor").fetchone()[0])
+    finally:
+        connection.close()
 
 
 def _stamp(pair: object) -> tuple[int, int]:
