@@ -46,6 +46,7 @@ the next pull. The till's own tables (carts, orders, the outbox) are never writt
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sqlite3
 import time
@@ -71,6 +72,7 @@ from pos.store.models import (
     table_of,
 )
 from pos.store.replica import create_replica_file
+from pos.store.snapshot import sync_directory, sync_file
 
 Progress = Callable[[int, int], None]
 """Called with the rows copied so far and the rows to copy in all."""
@@ -241,14 +243,6 @@ def _take_out(path: Path) -> bool:
     return True
 
 
-def _fsync(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
 # -- building ------------------------------------------------------------------------
 
 
@@ -280,12 +274,12 @@ def build_replica(
         except psycopg.OperationalError:  # from the bare driver's COPY: not wrapped
             building.unlink(missing_ok=True)
             return Err(Code.STORE_UNREACHABLE)
-        _fsync(building)
+        sync_file(building)
         if not _take_out(path):
             building.unlink()
             return Err(Code.REPLICA_LOCKED, {"path": str(path)})
         os.replace(building, path)
-        _fsync(path.parent)
+        sync_directory(path.parent)
     except BaseException:
         building.unlink(missing_ok=True)
         raise
@@ -439,13 +433,14 @@ def _apply(sqlite: sqlite3.Connection, changed: list[Change], position: tuple[in
             # Row by row in their order: a unique code moving between two rows of one
             # table must land in the order it moved.
             for table, rows in _runs(changed):
+                renamed = _renamed(sqlite, rows) if table.name == _PRODUCTS else []
                 sqlite.executemany(_insert(table, replace=True), rows)
-                if table.name == _PRODUCTS:  # a rename re-indexes the name's words
+                if renamed:  # new products and new names get their search words anew
                     sqlite.executemany(
                         "DELETE FROM product_words WHERE product_id = ?",
-                        [(row[_PRODUCT_ID],) for row in rows],
+                        [(row[_PRODUCT_ID],) for row in renamed],
                     )
-                    sqlite.executemany("INSERT INTO product_words VALUES (?, ?)", _words(rows))
+                    sqlite.executemany("INSERT INTO product_words VALUES (?, ?)", _words(renamed))
             sqlite.execute(
                 "UPDATE replica_cursor SET position_xid = ?, position_seq = ?,"
                 " rows_pulled = rows_pulled + ?",
@@ -457,6 +452,17 @@ def _apply(sqlite: sqlite3.Connection, changed: list[Change], position: tuple[in
             raise
     finally:
         sqlite.execute("PRAGMA foreign_keys=ON")
+
+
+def _renamed(sqlite: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The product rows whose name the replica does not have yet (new ones included)."""
+    ids = json.dumps([int(row[_PRODUCT_ID]) for row in rows])
+    names = dict(
+        sqlite.execute(
+            "SELECT id, name FROM products WHERE id IN (SELECT value FROM json_each(?))", (ids,)
+        ).fetchall()
+    )
+    return [row for row in rows if names.get(int(row[_PRODUCT_ID])) != row[_PRODUCT_NAME]]
 
 
 def _runs(changed: list[Change]) -> Iterator[tuple[Table, list[tuple[Any, ...]]]]:
