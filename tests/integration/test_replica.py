@@ -18,6 +18,7 @@ from sqlalchemy import URL, Connection, Engine, select, text
 
 from pos.domain.messages import render
 from pos.domain.results import Code, Err
+from pos.services.cart import add_to_cart
 from pos.services.catalogue import (
     ProductDraft,
     create_product,
@@ -37,6 +38,7 @@ from pos.store.uow import UnitOfWork
 from pos.sync.replica import build_replica, pull, replica_status
 from tests.conftest import FakeClock, _empty_postgres, error, value
 from tests.lockholder import write_locked
+from tests.sales import new_cart, pay_cash
 
 
 @pytest.fixture
@@ -233,6 +235,9 @@ def test_a_pull_brings_every_change_from_the_services_and_from_raw_sql(
         value(update_product(uow, tea, ProductDraft(sku="S-1", name="Kahve Türk", price_minor=99)))
         value(deactivate_product(uow, soap))
         value(receive_stock(uow, tea, 30, user_id=manager.id))
+        cart = new_cart(uow)  # a sale: the stock and the till's receipt number move
+        value(add_to_cart(uow, cart, tea, 2))
+        value(pay_cash(uow, cart))
         cashier = value(create_user(uow, "kasiyer", "Mehmet Demir", Role.CASHIER, "1234"))
         value(set_user_active(uow, cashier.id, False, manager_id=manager.id))
         csv = "sku,name,price\nS-1,Kahve Türk Orta,99\nS-9,Yeni Limon,450\n".encode()
