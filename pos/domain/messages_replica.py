@@ -46,4 +46,10 @@ REPLICA_MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "en": "The central store was upgraded by a newer Kasa ({schema}); this Kasa knows "
         "up to {known}: install a Kasa that knows {schema} on this till",
     },
+    Code.STORE_SCHEMA_TOO_OLD: {
+        "tr": "Merkezi mağazanın şeması eski ({schema}); bu Kasa {wanted} istiyor: önce "
+        "`pos db upgrade` çalıştırın",
+        "en": "The central store's schema is older ({schema}) than this Kasa needs "
+        "({wanted}): run `pos db upgrade` first",
+    },
 }

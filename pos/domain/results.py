@@ -167,6 +167,7 @@ class Code(enum.StrEnum):
     REPLICA_HAS_UNSENT = "replica_has_unsent"
     REPLICA_NEEDS_CENTRAL = "replica_needs_central"
     STORE_SCHEMA_TOO_NEW = "store_schema_too_new"
+    STORE_SCHEMA_TOO_OLD = "store_schema_too_old"
 
 
 STORE_FAILURES = frozenset({Code.STORE_BUSY, Code.STORE_UNREACHABLE})

@@ -63,7 +63,7 @@ from pos.domain.catalogue import search_words
 from pos.domain.results import Code, Err, Ok, Result
 from pos.services._support import use_case
 from pos.store.engine import READ_ONLY
-from pos.store.migrate import check_not_newer
+from pos.store.migrate import check_not_newer, head_revision
 from pos.store.models import (
     REPLICATED,
     Product,
@@ -270,10 +270,14 @@ def build_replica(
     create_replica_file(building).dispose()
     try:
         try:
-            rows, window_start = _copy_into(central, building, progress)
+            copied = _copy_into(central, building, progress)
         except psycopg.OperationalError:  # from the bare driver's COPY: not wrapped
             building.unlink(missing_ok=True)
             return Err(Code.STORE_UNREACHABLE)
+        if isinstance(copied, Err):
+            building.unlink(missing_ok=True)
+            return copied
+        rows, window_start = copied
         sync_file(building)
         if not _take_out(path):
             building.unlink()
@@ -286,7 +290,7 @@ def build_replica(
     return Ok(BuildReport(path, rows, window_start, time.perf_counter() - started))
 
 
-def _copy_into(central: Engine, building: Path, progress: Progress | None) -> tuple[int, int]:
+def _copy_into(central: Engine, building: Path, progress: Progress | None) -> tuple[int, int] | Err:
     target = sqlite3.connect(building, isolation_level=None)
     try:
         # A file no till reads until it is renamed into place: no journal, no syncs.
@@ -301,6 +305,8 @@ def _copy_into(central: Engine, building: Path, progress: Progress | None) -> tu
         with central.connect().execution_options(isolation_level="REPEATABLE READ") as source:
             source.exec_driver_sql(f"SET LOCAL statement_timeout = '{BUILD_STATEMENT_TIMEOUT_S}s'")
             schema = check_not_newer(source) or "-"
+            if schema != head_revision():  # its tables lack what the replica's have
+                return Err(Code.STORE_SCHEMA_TOO_OLD, {"schema": schema, "wanted": head_revision()})
             window_start = _snapshot_xmin(source)  # the snapshot every COPY below reads
             counts = {table.name: _count(source, table) for table in _TABLES}
             total = sum(counts.values())

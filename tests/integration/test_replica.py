@@ -599,3 +599,19 @@ def test_a_replica_is_not_built_from_a_newer_central_store(central, path):
             connection.execute(
                 text(f"UPDATE alembic_version SET version_num = '{head_revision()}'")
             )
+
+
+def test_a_replica_is_not_built_from_a_central_store_not_yet_upgraded(central, path):
+    with central.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0008'"))
+    try:
+        refused = error(build_replica(central, path))
+        assert (refused.code, refused.params["schema"]) == (Code.STORE_SCHEMA_TOO_OLD, "0008")
+        assert "pos db upgrade" in render(refused, "en")
+        assert not path.exists()
+        assert not path.with_name(path.name + ".building").exists()
+    finally:
+        with central.begin() as connection:
+            connection.execute(
+                text("UPDATE alembic_version SET version_num = :head"), {"head": head_revision()}
+            )
