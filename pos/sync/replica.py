@@ -40,7 +40,9 @@ Foreign keys are not checked while rows arrive: between two pulls the replica ma
 stock row whose product's newer version is still to come; the central store checked them.
 A unique value moving from one row to another (a barcode given to another product) is
 applied by replacing the row that held it, which gets its own newer version in the same or
-the next pull. The till's own tables (carts, orders, the outbox) are never written here.
+the next pull. The till's own tables (carts, orders, the outbox) are never written here,
+and a till's receipt series never goes down: offline the till numbers on from its last
+receipt, and the central store's copy catches up only when those sales arrive.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ from pos.store.models import (
     REPLICATED,
     Product,
     ReplicaCursor,
+    TillRow,
     UTCDateTime,
     table_of,
 )
@@ -85,6 +88,7 @@ statements keep their few seconds)."""
 
 _TABLES: tuple[Table, ...] = tuple(table_of(model) for model in REPLICATED)
 _PRODUCTS = "products"
+_TILLS = "tills"
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,9 @@ _XID = {table.name: list(table.columns.keys()).index("change_xid") for table in 
 _SEQ = {table.name: list(table.columns.keys()).index("change_seq") for table in _TABLES}
 _PRODUCT_ID = list(table_of(Product).columns.keys()).index("id")
 _PRODUCT_NAME = list(table_of(Product).columns.keys()).index("name")
+_TILL_COLUMNS = list(table_of(TillRow).columns.keys())
+_TILL_ID = _TILL_COLUMNS.index("id")
+_SERIES = tuple(_TILL_COLUMNS.index(name) for name in ("last_receipt_number", "last_return_number"))
 
 
 def _count(connection: Connection, table: Table) -> int:
@@ -440,6 +447,8 @@ def _apply(sqlite: sqlite3.Connection, changed: list[Change], position: tuple[in
             # table must land in the order it moved.
             for table, rows in _runs(changed):
                 renamed = _renamed(sqlite, rows) if table.name == _PRODUCTS else []
+                if table.name == _TILLS:
+                    rows = _own_series_kept(sqlite, rows)
                 sqlite.executemany(_insert(table, replace=True), rows)
                 if renamed:  # new products and new names get their search words anew
                     sqlite.executemany(
@@ -458,6 +467,27 @@ def _apply(sqlite: sqlite3.Connection, changed: list[Change], position: tuple[in
             raise
     finally:
         sqlite.execute("PRAGMA foreign_keys=ON")
+
+
+def _own_series_kept(
+    sqlite: sqlite3.Connection, rows: list[tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    """The tills' rows with receipt numbers never below the replica's: a till owns its
+    series and continues it offline (DESIGN.md §5); the central store only ever raises its
+    copy to the highest number the till sent, so a pull must never lower it."""
+    kept = []
+    for row in rows:
+        local = sqlite.execute(
+            "SELECT last_receipt_number, last_return_number FROM tills WHERE id = ?",
+            (row[_TILL_ID],),
+        ).fetchone()
+        if local is not None:
+            row = tuple(
+                max(int(value), int(local[_SERIES.index(i)])) if i in _SERIES else value
+                for i, value in enumerate(row)
+            )
+        kept.append(row)
+    return kept
 
 
 def _renamed(sqlite: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:

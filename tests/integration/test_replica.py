@@ -288,6 +288,34 @@ def test_a_pull_leaves_the_tills_own_sales_alone(central, uow, path):
         replica.dispose()
 
 
+def test_a_pull_never_lowers_the_tills_own_receipt_series(central, uow, path):
+    """Offline the till went on numbering from its last receipt: the central store's copy,
+    still lower until those sales arrive, does not take the series back."""
+    replica = built(central, path)
+    try:
+        with replica.begin() as connection:
+            connection.execute(
+                text("UPDATE tills SET last_receipt_number = 45, last_return_number = 3")
+            )
+        with central.begin() as connection:  # a change of the till's row, not its series
+            connection.execute(text("UPDATE tills SET last_receipt_number = 42"))
+
+        value(pull(central, replica))
+
+        with replica.connect() as connection:
+            numbers = connection.execute(
+                text("SELECT last_receipt_number, last_return_number FROM tills")
+            ).one()
+        assert tuple(numbers) == (45, 3)
+        with central.begin() as connection:  # the sales arrived, and one more online
+            connection.execute(text("UPDATE tills SET last_receipt_number = 46"))
+        value(pull(central, replica))
+        with replica.connect() as connection:
+            assert connection.execute(text("SELECT last_receipt_number FROM tills")).scalar() == 46
+    finally:
+        replica.dispose()
+
+
 def test_a_batch_that_fails_leaves_the_replica_at_the_batch_before_and_resumes(central, uow, path):
     """A batch's rows and its cursor are one local transaction: a failure inside a batch
     (here a real SQLite refusal on the fourth product) keeps the batches before it and
