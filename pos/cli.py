@@ -25,6 +25,7 @@ from sqlalchemy.exc import OperationalError
 from pos import __version__
 from pos.bootstrap import Till, bootstrap
 from pos.cli_journal import add_journal_commands
+from pos.cli_replica import add_replica_commands
 from pos.credentials import (
     SECRET_ENVIRONMENT,
     NoKeyringError,
@@ -60,7 +61,7 @@ from pos.services.restore import restore_backup, verify_backup
 from pos.services.stock import stock_levels
 from pos.settings import Settings, SettingsError, data_dir, load_settings, system_locale
 from pos.store.engine import store_failure
-from pos.store.migrate import upgrade
+from pos.store.migrate import StoreFault, upgrade
 
 T = TypeVar("T")
 
@@ -106,6 +107,9 @@ def main(
     except NoKeyringError as error:
         print(f"pos: {error}", file=sys.stderr)
         return 2
+    except StoreFault as fault:  # a store too new for this Kasa, a replica not usable
+        print(f"pos: {render(fault.error, locale)}", file=sys.stderr)
+        return 1
     except OperationalError as error:
         failure = store_failure(error)
         said = render(Err(failure), locale) if failure else "cannot reach the store"
@@ -273,6 +277,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--url", help="database URL (default: from the settings)")
     sweep.set_defaults(command=_sweep)
     add_journal_commands(commands)
+    add_replica_commands(commands)
     return parser
 
 

@@ -12,6 +12,7 @@ from babel.numbers import format_decimal
 
 from pos.domain.messages_journal import JOURNAL_MESSAGES
 from pos.domain.messages_offline import OFFLINE_MESSAGES
+from pos.domain.messages_replica import REPLICA_MESSAGES
 from pos.domain.money import Money, format_money
 from pos.domain.results import Code, Err, Warn
 
@@ -596,6 +597,7 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
     },
     **JOURNAL_MESSAGES,
     **OFFLINE_MESSAGES,
+    **REPLICA_MESSAGES,
 }
 
 

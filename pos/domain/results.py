@@ -174,6 +174,15 @@ class Code(enum.StrEnum):
     JOURNAL_REORDERED = "journal_reordered"
     JOURNAL_FORGED = "journal_forged"
     JOURNAL_KEY = "journal_key"
+    # The till's replica and the central store's schema (pos.store.replica, pos.sync.replica)
+    REPLICA_MISSING = "replica_missing"
+    REPLICA_LOCKED = "replica_locked"
+    REPLICA_CORRUPT = "replica_corrupt"
+    REPLICA_OLD_SCHEMA = "replica_old_schema"
+    REPLICA_HAS_UNSENT = "replica_has_unsent"
+    REPLICA_NEEDS_CENTRAL = "replica_needs_central"
+    STORE_SCHEMA_TOO_NEW = "store_schema_too_new"
+    STORE_SCHEMA_TOO_OLD = "store_schema_too_old"
 
 
 STORE_FAILURES = frozenset({Code.STORE_BUSY, Code.STORE_UNREACHABLE})

@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any, TypeGuard
 from uuid import UUID
 
-from sqlalchemy import Connection, delete, exists, select, update
+from sqlalchemy import Connection, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pos.domain.coupons import CouponKind, CouponTerms, clean_coupon_code, terms_problem
@@ -42,6 +42,9 @@ from pos.services.users import acting_user
 from pos.store.models import CartStatus, OrderStatus, RedemptionState, Role
 from pos.store.tables import carts, coupons, orders, redemptions, tills
 from pos.store.uow import UnitOfWork
+
+_LIVE = coupons.c.deleted_at.is_(None)
+"""Not deleted: a deleted coupon keeps its row, for the tills' replicas to hear of it."""
 
 LIST_LIMIT = 200
 """Coupons or redemptions a list shows at once unless asked for fewer."""
@@ -259,6 +262,7 @@ def set_coupon_active(
 @use_case
 def delete_coupon(uow: UnitOfWork, coupon_id: int, *, manager_id: int) -> Result[CouponView]:
     """Delete a coupon no sale ever claimed; a used one is refused (``COUPON_IN_USE``).
+    Its code is free for a new coupon at once; the row stays, marked deleted.
 
     An open sale that has it only chose it: it comes off that sale, as if the cashier
     had removed it.
@@ -283,7 +287,13 @@ def delete_coupon(uow: UnitOfWork, coupon_id: int, *, manager_id: int) -> Result
             connection.execute(
                 update(carts).where(carts.c.coupon_id == coupon.id).values(coupon_id=None)
             )
-        connection.execute(delete(coupons).where(coupons.c.id == coupon.id))
+        # Kept as a row, inactive and out of every list: a deletion could not reach the
+        # tills' replicas, which pull changed rows.
+        connection.execute(
+            update(coupons)
+            .where(coupons.c.id == coupon.id)
+            .values(active=False, deleted_at=now, updated_at=now)
+        )
         audit(
             uow.session,
             at=now,
@@ -325,7 +335,7 @@ def list_coupons(
         or not _limit_ok(limit)
     ):
         raise Refused(Code.INVALID_FILTER)
-    wanted = select(*COUPON_COLUMNS).order_by(coupons.c.code).limit(limit)
+    wanted = select(*COUPON_COLUMNS).where(_LIVE).order_by(coupons.c.code).limit(limit)
     if needle:
         wanted = wanted.where(coupons.c.code.contains(needle, autoescape=True))
     if start:
@@ -379,7 +389,7 @@ def coupon_redemptions(
         known = (
             is_id(coupon_id)
             and uow.connection.execute(
-                select(coupons.c.id).where(coupons.c.id == coupon_id)
+                select(coupons.c.id).where(coupons.c.id == coupon_id, _LIVE)
             ).first()
         )
         if not known:
@@ -413,7 +423,7 @@ def _lock_coupon(connection: Connection, coupon_id: int, *, for_delete: bool = F
         raise Refused(Code.COUPON_NOT_FOUND)
     row = connection.execute(
         select(*COUPON_COLUMNS)
-        .where(coupons.c.id == coupon_id)
+        .where(coupons.c.id == coupon_id, _LIVE)
         .with_for_update(key_share=not for_delete)
     ).first()
     if row is None:
@@ -434,7 +444,7 @@ def _used(connection: Connection, coupon: CouponView) -> bool:
 
 def _code_taken(connection: Connection, code: str, owner_id: int) -> bool:
     taken = connection.execute(
-        select(coupons.c.id).where(coupons.c.code == code, coupons.c.id != owner_id)
+        select(coupons.c.id).where(coupons.c.code == code, coupons.c.id != owner_id, _LIVE)
     ).first()
     return taken is not None
 
@@ -482,7 +492,7 @@ def apply_coupon(uow: UnitOfWork, cart_id: int, code: object) -> Result[CouponAp
         if cart.status is not CartStatus.OPEN:
             raise Refused(Code.CART_NOT_OPEN)
         coupon_id = connection.execute(
-            select(coupons.c.id).where(coupons.c.code == clean)
+            select(coupons.c.id).where(coupons.c.code == clean, _LIVE)
         ).scalar_one_or_none()
         if coupon_id is None:
             raise Refused(Code.COUPON_INVALID)
@@ -494,12 +504,8 @@ def apply_coupon(uow: UnitOfWork, cart_id: int, code: object) -> Result[CouponAp
                 select(coupons.c.usage_limit).where(coupons.c.id == coupon_id)
             ).scalar_one()
             check_offline_coupon(connection, coupon_id, limit, uow.policy.offline.coupon_allowance)
-        try:
-            connection.execute(
-                update(carts).where(carts.c.id == cart.id).values(coupon_id=coupon_id)
-            )
-        except IntegrityError:  # a manager deleted the coupon while it was being read
-            raise Refused(Code.COUPON_INVALID) from None
+        # A coupon deleted meanwhile is inactive: the sale's summary then says so.
+        connection.execute(update(carts).where(carts.c.id == cart.id).values(coupon_id=coupon_id))
         uow.commit()
     return Ok(CouponApplied(clean, summary.total_minor, summary), Changed.CART)
 
@@ -525,7 +531,7 @@ def find_coupon(uow: UnitOfWork, code: object) -> Result[CouponView]:
         raise Refused(Code.COUPON_CODE_MALFORMED)
     with uow.reading():
         coupon_id = uow.connection.execute(
-            select(coupons.c.id).where(coupons.c.code == clean)
+            select(coupons.c.id).where(coupons.c.code == clean, _LIVE)
         ).scalar_one_or_none()
         coupon = load_coupon(uow.connection, coupon_id) if coupon_id is not None else None
         if coupon is None:

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import URL, create_engine, make_url, text
 from sqlalchemy.exc import DBAPIError
 
@@ -28,7 +27,7 @@ from pos.services import books
 from pos.services.backups import DUMP_SUFFIX, BackupFile, describe
 from pos.store import snapshot
 from pos.store.engine import StoreTimeouts, make_engine
-from pos.store.migrate import MIGRATIONS, upgrade
+from pos.store.migrate import known_revisions, upgrade
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +97,7 @@ def _verify_copy(backup: BackupFile, copy: Path) -> Result[Verified]:
 def _check_books(url: str | URL, schema: str | None) -> Result[tuple[str, ...]]:
     """The schema known (and migrated to the newest, as the till would), the stock and
     the receipt series of a restored store; the names of the checks it passed."""
-    if schema is None or schema not in _known_revisions():
+    if schema is None or schema not in known_revisions():
         return Err(Code.BACKUP_UNKNOWN_SCHEMA, {"schema": schema or "-"})
     # A big shop's books take longer to add up than the till's statements may.
     engine = make_engine(url, timeouts=TRIAL_TIMEOUTS)
@@ -156,11 +155,6 @@ def _postgresql_schema(url: URL) -> str | None:
         return None
     finally:
         engine.dispose()
-
-
-def _known_revisions() -> set[str]:
-    script = ScriptDirectory(str(MIGRATIONS))
-    return {revision.revision for revision in script.walk_revisions()}
 
 
 def _damaged(path: Path, reason: str) -> Err:

@@ -101,7 +101,15 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-class Location(Base):
+class Replicated:
+    """A table the tills' replicas copy (DESIGN.md §5): a PostgreSQL trigger stamps both
+    columns on every write (``pos.sync.replica`` reads them); rows are never deleted."""
+
+    change_seq: Mapped[int | None] = mapped_column(BigInteger)
+    change_xid: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Location(Replicated, Base):
     __tablename__ = "locations"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -115,7 +123,7 @@ class Location(Base):
     """The IANA zone the shop keeps its clocks in: its days, receipts and screens."""
 
 
-class TillRow(Base):
+class TillRow(Replicated, Base):
     """A till as the store records it: its code, its shop, and its paid sales numbered
     without gaps. (The wired till the front ends hold is `pos.bootstrap.Till`.)
     """
@@ -133,7 +141,7 @@ class TillRow(Base):
     """The head of the till's journal: its last entry's number and hash."""
 
 
-class User(Base):
+class User(Replicated, Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -148,7 +156,7 @@ class User(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class Product(Base):
+class Product(Replicated, Base):
     __tablename__ = "products"
     __table_args__ = (
         CheckConstraint("price_minor >= 0", name="price_not_negative"),
@@ -206,7 +214,7 @@ class ProductWord(Base):
     )
 
 
-class Inventory(Base):
+class Inventory(Replicated, Base):
     __tablename__ = "inventory"
     __table_args__ = (
         CheckConstraint("available >= 0", name="available_not_negative"),
@@ -313,7 +321,10 @@ class Reservation(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class Coupon(Base):
+_LIVE = text("deleted_at IS NULL")
+
+
+class Coupon(Replicated, Base):
     __tablename__ = "coupons"
     __table_args__ = (
         CheckConstraint("value > 0", name="value_positive"),
@@ -327,10 +338,12 @@ class Coupon(Base):
         CheckConstraint(
             "valid_from IS NULL OR valid_to IS NULL OR valid_from < valid_to", name="valid_dates"
         ),
+        # A deleted coupon keeps its row (for the replicas) but frees its code.
+        Index("uq_coupons_code", "code", unique=True, sqlite_where=_LIVE, postgresql_where=_LIVE),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
+    code: Mapped[str] = mapped_column(String(32))
     """Canonical: trimmed and upper case (``pos.domain.coupons.clean_coupon_code``)."""
     kind: Mapped[CouponKind] = mapped_column(_enum(CouponKind, "coupon_kind"))
     value: Mapped[int] = mapped_column(BigInteger)
@@ -344,6 +357,8 @@ class Coupon(Base):
     times_used: Mapped[int] = mapped_column(Integer, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When a manager deleted it: inactive, out of the lists, its row kept for the replicas."""
 
 
 class Order(Base):
@@ -705,6 +720,31 @@ class AuditEntry(Base):
     entity: Mapped[str] = mapped_column(String(64))
     entity_id: Mapped[str] = mapped_column(String(64))
     details: Mapped[str] = mapped_column(Text)
+
+
+class ReplicaCursor(Base):
+    """How far a till's replica has pulled (one row, written in a replica only): the
+    window of central transaction ids and the position in it (see ``pos.sync.replica``)."""
+
+    __tablename__ = "replica_cursor"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    window_start: Mapped[int] = mapped_column(BigInteger)
+    window_end: Mapped[int | None] = mapped_column(BigInteger)
+    position_xid: Mapped[int | None] = mapped_column(BigInteger)
+    position_seq: Mapped[int | None] = mapped_column(BigInteger)
+    central_schema: Mapped[str] = mapped_column(String(32))
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    pulled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    rows_pulled: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+
+REPLICATED: tuple[type[Base], ...] = (Location, TillRow, User, Product, Inventory, Coupon)
+"""The tables a till's replica copies, parents before children."""
+
+for _model in REPLICATED:  # the order a pull reads each table in
+    _columns = _model.__table__.c
+    Index(f"ix_{_model.__tablename__}_change", _columns.change_xid, _columns.change_seq)
 
 
 def table_of(model: type[Base]) -> Table:

@@ -45,7 +45,8 @@ def choose(qtbot: QtBot, context: Context, page: CouponsPage, code: str) -> None
 
 
 def coupon(store: Store, code: str):
-    found = rows(store, Coupon, Coupon.code == code)
+    """The coupon of that code not deleted (a deleted one keeps its row for the replicas)."""
+    found = rows(store, Coupon, Coupon.code == code, Coupon.deleted_at.is_(None))
     return found[0] if found else None
 
 

@@ -1,0 +1,1 @@
+"""Keeping the till's replica in step with the central store (DESIGN.md §5). No Qt here."""
