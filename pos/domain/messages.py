@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from babel.numbers import format_decimal
 
+from pos.domain.messages_day import DAY_MESSAGES
 from pos.domain.money import Money, format_money
 from pos.domain.results import Code, Err, Warn
 
@@ -592,6 +593,7 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "Çekmeceyi satışsız açmak için bir neden yazın (en az 3 harf)",
         "en": "Opening the drawer without a sale needs a reason (3 letters at least)",
     },
+    **DAY_MESSAGES,
 }
 
 

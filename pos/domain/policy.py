@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 VOID_APPROVAL_AMOUNT = 500
+CASH_MOVEMENT_APPROVAL_AMOUNT = 1000
+"""Cash paid into or out of the drawer over this (major units) needs a manager's PIN."""
 """Voiding a sale over this, in the till's currency's major unit, needs a manager's PIN
 unless the settings say otherwise."""
 
@@ -31,3 +33,6 @@ class Policy:
     void_approval_minor: int | None = VOID_APPROVAL_AMOUNT * 100  # kuruş: TRY by default
     """Voiding a sale whose total is over this needs a manager's PIN; 0: every void does;
     None: none does (``[till] void_approval_amount``)."""
+    cash_movement_approval_minor: int | None = CASH_MOVEMENT_APPROVAL_AMOUNT * 100
+    """Paying cash into or out of the drawer over this needs a manager's PIN; 0: every
+    movement does; None: none does (``[till] cash_movement_approval_amount``)."""

@@ -47,6 +47,7 @@ from pos.payments.terminal import (
     TerminalUnavailable,
 )
 from pos.services._support import audit, is_id, use_case
+from pos.services.cash_sessions import session_of_till
 from pos.services.payments import lock_order, release_coupon
 from pos.services.receipts import order_key
 from pos.services.reservations import release_holds
@@ -255,6 +256,7 @@ def request_refund(
             settled_by=Settler.CASH if cash else None,
             created_at=now,
             updated_at=now,
+            cash_session_id=_session_of_order(tender.order_id) if cash else None,
         )
         .returning(refunds.c.id)
     ).scalar_one()
@@ -280,7 +282,18 @@ def finalise_refund(
     moved = connection.execute(
         update(refunds)
         .where(refunds.c.id == refund_id, refunds.c.status.in_(sources))
-        .values(status=target, updated_at=now, settled_by=settler, failure_code=failure_code)
+        .values(
+            status=target,
+            updated_at=now,
+            settled_by=settler,
+            failure_code=failure_code,
+            # The money went back now: it belongs to the session open at the sale's till.
+            cash_session_id=(
+                _session_of_order(refunds.c.order_id)
+                if target is RefundStatus.SUCCEEDED
+                else refunds.c.cash_session_id
+            ),
+        )
         .returning(refunds.c.payment_id, refunds.c.order_id)
     ).first()
     if moved is None:
@@ -450,6 +463,13 @@ def _find_refund(connection: Connection, event: TerminalEvent) -> Any:
 
 
 # -- the steps ----------------------------------------------------------------------
+
+
+def _session_of_order(order_id: Any) -> Any:
+    """The cash session open at the till of the sale ``order_id`` (a value or a column)."""
+    return session_of_till(
+        select(orders.c.till_id).where(orders.c.id == order_id).scalar_subquery()
+    )
 
 
 def _tender_back(connection: Connection, payment_id: int, now: datetime) -> None:
