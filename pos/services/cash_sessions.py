@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, insert, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pos.domain.approvals import cash_movement_needs_approval
@@ -84,6 +84,15 @@ def session_of_till(till: ColumnElement[Any] | ScalarSelect[Any] | int) -> Scala
         .where(cash_sessions.c.till_id == till, cash_sessions.c.closed_at.is_(None))
         .scalar_subquery()
     )
+
+
+def session_of_sale(order_id: Any, *, within: Table | None = None) -> ScalarSelect[Any]:
+    """The id of the session open at the till of the sale ``order_id``: a value, or a
+    column of ``within``, the table the enclosing UPDATE or INSERT writes."""
+    till = select(orders.c.till_id).where(orders.c.id == order_id)
+    if within is not None:
+        till = till.correlate(within)
+    return session_of_till(till.scalar_subquery())
 
 
 def refuse_sale_outside_session(connection: Any, till_id: int) -> None:

@@ -27,7 +27,7 @@ from pos.domain.payments import MAX_TERMINAL_ID_LENGTH, PaymentStatus, Settler, 
 from pos.domain.receipt import receipt_label
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn
 from pos.services._support import is_id, use_case
-from pos.services.cash_sessions import session_of_till
+from pos.services.cash_sessions import session_of_sale, session_of_till
 from pos.services.reservations import IS_ACTIVE
 from pos.store.models import (
     CartStatus,
@@ -73,9 +73,7 @@ def _move_payment(target: PaymentStatus) -> Prepared:
         settled["settled_by"] = bindparam("b_settler")
     if target is PaymentStatus.PAID:
         # The money is in: it belongs to the cash session open at the sale's till.
-        settled["cash_session_id"] = session_of_till(
-            select(orders.c.till_id).where(orders.c.id == payments.c.order_id).scalar_subquery()
-        )
+        settled["cash_session_id"] = session_of_sale(payments.c.order_id, within=payments)
     return Prepared(
         update(payments)
         .where(

@@ -47,7 +47,7 @@ from pos.payments.terminal import (
     TerminalUnavailable,
 )
 from pos.services._support import audit, is_id, use_case
-from pos.services.cash_sessions import session_of_till
+from pos.services.cash_sessions import session_of_sale
 from pos.services.payments import lock_order, release_coupon
 from pos.services.receipts import order_key
 from pos.services.reservations import release_holds
@@ -256,7 +256,7 @@ def request_refund(
             settled_by=Settler.CASH if cash else None,
             created_at=now,
             updated_at=now,
-            cash_session_id=_session_of_order(tender.order_id) if cash else None,
+            cash_session_id=session_of_sale(tender.order_id) if cash else None,
         )
         .returning(refunds.c.id)
     ).scalar_one()
@@ -289,7 +289,7 @@ def finalise_refund(
             failure_code=failure_code,
             # The money went back now: it belongs to the session open at the sale's till.
             cash_session_id=(
-                _session_of_order(refunds.c.order_id)
+                session_of_sale(refunds.c.order_id, within=refunds)
                 if target is RefundStatus.SUCCEEDED
                 else refunds.c.cash_session_id
             ),
@@ -463,13 +463,6 @@ def _find_refund(connection: Connection, event: TerminalEvent) -> Any:
 
 
 # -- the steps ----------------------------------------------------------------------
-
-
-def _session_of_order(order_id: Any) -> Any:
-    """The cash session open at the till of the sale ``order_id`` (a value or a column)."""
-    return session_of_till(
-        select(orders.c.till_id).where(orders.c.id == order_id).scalar_subquery()
-    )
 
 
 def _tender_back(connection: Connection, payment_id: int, now: datetime) -> None:
