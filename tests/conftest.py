@@ -101,7 +101,8 @@ def _empty_postgres(engine: Engine) -> None:
         connection.execute(text("DELETE FROM tills WHERE code <> 'T01'"))
         connection.execute(
             text(
-                "UPDATE tills SET last_receipt_number = 0, last_return_number = 0, last_z_number = 0"
+                "UPDATE tills SET last_receipt_number = 0, last_return_number = 0,"
+                " last_z_number = 0"
             )
         )
         connection.execute(text("DELETE FROM locations WHERE code <> 'main'"))

@@ -41,7 +41,7 @@ DAY_MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "en": "The drawer does not hold that much cash - it should hold: {available}",
     },
     Code.SALE_OPEN_AT_CLOSE: {
-        "tr": "Ödemesi yarım kalmış bir satış var: gün kapatılmadan önce tamamlayın ya da iptal edin",
-        "en": "A sale is part-paid: finish or void it before closing the day",
+        "tr": "Bir ödeme ya da iade sürüyor: gün kapanmadan önce tamamlayın ya da iptal edin",
+        "en": "A payment or refund is under way: finish or void it before closing the day",
     },
 }

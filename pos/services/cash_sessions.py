@@ -50,6 +50,8 @@ from pos.store.uow import UnitOfWork
 
 MIN_REASON_LENGTH = 3
 MAX_REASON_LENGTH = 200
+PAID_IN_ACTION = "cash.paid_in"
+PAID_OUT_ACTION = "cash.paid_out"
 _IN_FLIGHT = (PaymentStatus.INITIATED, PaymentStatus.PENDING)
 
 
@@ -274,7 +276,7 @@ def _move_cash(
             at=now,
             user_id=user.id,
             approved_by=manager.id if manager else None,
-            action=f"cash.paid_{kind}",
+            action=PAID_IN_ACTION if kind == PAY_IN else PAID_OUT_ACTION,
             entity="cash_session",
             entity_id=sid,
             amount_minor=amount,

@@ -369,16 +369,16 @@ def _taxes(connection: Connection, sid: int) -> tuple[TaxRateLine, ...]:
         sold[row.tax_rate_bp][0] += gross
         sold[row.tax_rate_bp][1] += tax
     back: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for row in connection.execute(
+    for line in connection.execute(
         select(return_lines.c.tax_rate_bp, func.sum(return_lines.c.total_minor).label("amount"))
         .join(sale_returns, sale_returns.c.id == return_lines.c.return_id)
         .where(sale_returns.c.cash_session_id == sid)
         .group_by(sale_returns.c.id, return_lines.c.tax_rate_bp)
     ):
         # What went back is what was paid: its tax is the rate's share of it.
-        gross, tax = tax_split(int(row.amount), row.tax_rate_bp, True)
-        back[row.tax_rate_bp][0] += gross
-        back[row.tax_rate_bp][1] += tax
+        gross, tax = tax_split(int(line.amount), line.tax_rate_bp, True)
+        back[line.tax_rate_bp][0] += gross
+        back[line.tax_rate_bp][1] += tax
     return tuple(
         TaxRateLine(rate, sold[rate][0], sold[rate][1], back[rate][0], back[rate][1])
         for rate in sorted({*sold, *back})
