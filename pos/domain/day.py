@@ -23,6 +23,12 @@ MAX_DRAWER_MINOR = MAX_PRICE_MINOR
 MAX_PIECES = 100_000
 """The most notes or coins of one denomination a count may give."""
 
+DENOMINATIONS: dict[str, tuple[int, ...]] = {
+    "TRY": (20_000, 10_000, 5_000, 2_000, 1_000, 500, 100, 50, 25, 10, 5),
+}
+"""The notes and coins a float is counted in, largest first (minor units); a currency
+not here is counted as one sum."""
+
 PAY_IN = "in"
 PAY_OUT = "out"
 

@@ -188,6 +188,32 @@ def current_session(uow: UnitOfWork, till_id: int = DEFAULT_TILL_ID) -> Result[S
         return Ok(None if sid is None else _view(session_row(uow.connection, sid)))
 
 
+@dataclass(frozen=True)
+class TillDay:
+    """Where the till's day stands at sign-in."""
+
+    session: SessionView | None
+    must_open: bool
+    """No session is open and the till keeps sessions: it sells nothing until one is."""
+
+
+@use_case
+def till_day(uow: UnitOfWork, till_id: int = DEFAULT_TILL_ID) -> Result[TillDay]:
+    """The session open at the till, and whether the till must open one before selling."""
+    if not is_id(till_id):
+        raise Refused(Code.TILL_NOT_FOUND)
+    with uow.reading():
+        connection = uow.connection
+        sid = open_session_id(connection, till_id)
+        if sid is not None:
+            return Ok(TillDay(_view(session_row(connection, sid)), False))
+        try:
+            refuse_sale_outside_session(connection, till_id)
+        except Refused:
+            return Ok(TillDay(None, True))
+        return Ok(TillDay(None, False))
+
+
 @use_case
 def pay_in(
     uow: UnitOfWork,

@@ -52,6 +52,7 @@ from ui.till.approvals import Approvals
 from ui.till.card_paying import CardPaying
 from ui.till.cash import CashPaying
 from ui.till.coupons import SaleCoupons
+from ui.till.day import CashDay
 from ui.till.paying import Attempt
 from ui.till.printing import ReceiptPrinting
 from ui.till.returns import SaleReturns
@@ -109,6 +110,7 @@ class TillWindow(
     ReceiptPrinting,
     SaleReturns,
     Approvals,
+    CashDay,
     StatusBar,
     QMainWindow,
 ):
@@ -173,6 +175,7 @@ class TillWindow(
         self.setCentralWidget(self.stack)
         self._build_status_bar()
         self.setup_printing(printer)
+        self.setup_day()
         self._build_shortcuts()
 
         self.search_timer = QTimer(self, singleShot=True, interval=search_delay_ms)
@@ -370,6 +373,7 @@ class TillWindow(
             self.confirm_dialog,
             self.approval_dialog,
             self.return_dialog,
+            self.day_dialog,
         ):
             if dialog is not None:
                 dialog.retranslate()
@@ -558,6 +562,7 @@ class TillWindow(
                 self.confirm_dialog,
                 self.approval_dialog,
                 self.return_dialog,
+                self.day_dialog,
             )
         )
 
