@@ -33,6 +33,7 @@ from pos.credentials import (
     store_secret,
     with_password,
 )
+from pos.demo_days_cli import add_demo_command
 from pos.domain.messages import encoding_name, render
 from pos.domain.results import Err, Ok, Result
 from pos.payments.simulator import TerminalSimulator
@@ -271,6 +272,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep = commands.add_parser("sweep", help="expire reservations left past their time")
     sweep.add_argument("--url", help="database URL (default: from the settings)")
     sweep.set_defaults(command=_sweep)
+    add_demo_command(commands)
     return parser
 
 
