@@ -160,6 +160,8 @@ class DayReport:
     cashiers: tuple[CashierLine, ...] = ()
     movements: tuple[MovementLine, ...] = ()
     drawer_openings: tuple[DrawerLine, ...] = ()
+    header: tuple[str, ...] = ()
+    """The shop's name and address as its receipts print them."""
 
     @property
     def is_z(self) -> bool:
@@ -191,6 +193,7 @@ def report_from_record(record: str) -> DayReport:
     for name in ("opened_at", "made_at"):
         data[name] = datetime.fromisoformat(data[name])
     data["float_counts"] = tuple(tuple(pair) for pair in data["float_counts"])
+    data["header"] = tuple(data.get("header", ()))
     data["tenders"] = tuple(TenderLine(**line) for line in data["tenders"])
     data["taxes"] = tuple(TaxRateLine(**line) for line in data["taxes"])
     data["cashiers"] = tuple(CashierLine(**line) for line in data["cashiers"])

@@ -129,7 +129,6 @@ def day_report_document(
     width: int = RECEIPT_WIDTH,
     *,
     time_zone: str = DEFAULT_TIME_ZONE,
-    header: tuple[str, ...] = (),
     currency_sign: bool = True,
 ) -> Document:
     """The X or Z report laid out for ``width`` columns: the one layout every output
@@ -140,7 +139,7 @@ def day_report_document(
     slip = SlipLayout(locale, width, report.currency)
     slip.currency_sign = currency_sign
     money = slip.money
-    slip.header(header)
+    slip.header(report.header)
     title = text["z"] if report.is_z else text["x"]
     slip.out.append(Line(title, bold=True, size=Size.DOUBLE, align=Align.CENTRE))
     if not report.is_z:

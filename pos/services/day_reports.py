@@ -43,6 +43,7 @@ from pos.store.tables import (
     cash_movements,
     cash_sessions,
     drawer_openings,
+    locations,
     order_items,
     orders,
     payments,
@@ -197,7 +198,13 @@ def build_report(
             )
         )  # fmt: skip
     voids, voids_minor = _voids(connection, session, now)
+    header = connection.execute(
+        select(locations.c.receipt_header)
+        .join(tills, tills.c.location_id == locations.c.id)
+        .where(tills.c.id == session.till_id)
+    ).scalar()
     return DayReport(
+        header=tuple(header.splitlines()) if header else (),
         session_id=sid,
         till_code=session.till_code,
         currency=session.currency,

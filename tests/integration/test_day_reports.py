@@ -21,6 +21,7 @@ from pos.services.day_reports import x_report
 from pos.services.drawer import open_drawer_without_sale
 from pos.services.payments import mark_paid
 from pos.services.returns import ReturnRequest, return_items
+from pos.services.shop import update_shop_settings
 from pos.services.stock import receive_stock
 from pos.services.users import UserView
 from pos.store.uow import UnitOfWork
@@ -40,6 +41,7 @@ def day(uow: UnitOfWork, cashier: UserView, manager: UserView) -> int:
         value(receive_stock(uow, product, 50, user_id=manager.id))
         products.append(product)
     bread, cheese = products
+    value(update_shop_settings(uow, user_id=manager.id, receipt_header="Kasa Bakkal\nModa Cad. 12"))
     session = value(
         open_session(uow, user_id=cashier.id, float_counts={20_000: 2, 5_000: 1, 1_000: 5})
     ).session_id
@@ -125,6 +127,10 @@ def test_the_z_report_reads_in_turkish_and_in_english(
     z = value(close_session(uow, day, user_id=cashier.id, counted={"cash": 69_000}))
 
     turkish, english = texts(z, "tr"), texts(z, "en")
+    assert turkish.splitlines()[:2] == [
+        "KASA BAKKAL".center(42).rstrip(),
+        "Moda Cad. 12".center(42).rstrip(),
+    ]
     for shown in ("Z RAPORU", "Z No", "0001", "T01-000001", "T01-000002", "Fazla", "Bozuk para"):
         assert shown in turkish, shown
     assert "Olması gereken" in turkish
