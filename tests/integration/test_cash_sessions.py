@@ -4,18 +4,21 @@ manager above the shop's limit), closed once with a blind count into a gapless Z
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
 
 import pytest
+from sqlalchemy import select
 
 from pos.domain.policy import Policy
-from pos.domain.results import Code
+from pos.domain.results import STORE_FAILURES, Code, Err
 from pos.services.cart import add_to_cart
 from pos.services.cash_sessions import close_session, current_session, open_session, pay_in, pay_out
 from pos.services.checkout import Card, checkout
 from pos.services.day_reports import x_report, z_report, z_reports
 from pos.services.drawer import open_drawer_without_sale
 from pos.services.users import UserView
-from pos.store.models import CashMovement, CashSession, DrawerOpening, Order, Payment
+from pos.store.models import CashMovement, CashSession, DrawerOpening, Order, Payment, TillRow
 from pos.store.uow import UnitOfWork
 from tests.conftest import FakeClock, Shelf, Store, error, value
 from tests.sales import count, key, new_cart, pay_cash, rows
@@ -300,3 +303,62 @@ def test_an_open_sessions_z_is_not_there_yet(uow: UnitOfWork, cashier: UserView)
 
     assert error(z_report(uow, day)).code is Code.NO_CASH_SESSION
     assert value(z_reports(uow)) == ()
+
+
+def at_once(*calls: Callable[[], object]) -> list[object]:
+    """Run the calls on threads released together; their answers in order."""
+    barrier = threading.Barrier(len(calls))
+    answers: list[object] = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], object]) -> None:
+        barrier.wait()
+        answers[index] = call()
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return answers
+
+
+def test_two_cashiers_opening_one_till_at_once_open_it_once(
+    store: Store, clock: FakeClock, cashier: UserView, manager: UserView
+) -> None:
+    answers = at_once(
+        *(
+            lambda who=who: open_session(
+                UnitOfWork(store.engine, clock), user_id=who.id, float_minor=100
+            )
+            for who in (cashier, manager)
+        )
+    )
+
+    assert sorted(type(answer).__name__ for answer in answers) == ["Err", "Ok"]
+    (refused,) = [answer for answer in answers if isinstance(answer, Err)]
+    assert refused.code in (Code.CASH_SESSION_OPEN, *STORE_FAILURES)
+    assert count(store, CashSession) == 1
+
+
+def test_two_closes_of_one_day_at_once_make_one_z(
+    store: Store, clock: FakeClock, uow: UnitOfWork, cashier: UserView, manager: UserView
+) -> None:
+    day = open_day(uow, cashier)
+
+    answers = at_once(
+        *(
+            lambda who=who: close_session(
+                UnitOfWork(store.engine, clock), day, user_id=who.id, counted={"cash": 0}
+            )
+            for who in (cashier, manager)
+        )
+    )
+
+    assert sorted(type(answer).__name__ for answer in answers) == ["Err", "Ok"]
+    (refused,) = [answer for answer in answers if isinstance(answer, Err)]
+    assert refused.code in (Code.CASH_SESSION_CLOSED, *STORE_FAILURES)
+    (kept,) = rows(store, CashSession)
+    assert kept.z_number == 1
+    with store.engine.connect() as connection:
+        last = connection.execute(select(TillRow.last_z_number)).scalar_one()
+    assert last == 1  # the refused close took no number: the series stays gapless
