@@ -120,6 +120,8 @@ _APPROVED = {
         "tr": "fişsiz iade",
         "en": "a return without a receipt",
     },
+    "cash.paid_in": {"tr": "kasaya para girişi", "en": "paying cash into the drawer"},
+    "cash.paid_out": {"tr": "kasadan para çıkışı", "en": "paying cash out of the drawer"},
 }
 _COUPON_KINDS = {
     "percent": {"tr": "yüzde", "en": "percent"},
