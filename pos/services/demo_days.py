@@ -93,13 +93,13 @@ def _fill(
         if open_session_id(uow.connection, 1) is not None:
             raise Refused(Code.CASH_SESSION_OPEN)
         people = dict(uow.connection.execute(select(User.username, User.id)).all())
-        products = uow.connection.execute(
-            select(Product.id, Product.price_minor).where(Product.active.is_(True))
-        ).all()
+        products = list(
+            uow.connection.execute(select(Product.id).where(Product.active.is_(True))).scalars()
+        )
         now = uow.now()
     cashier, manager = people[DEMO_CASHIER[0]], people[DEMO_MANAGER[0]]
     today = (until or now).astimezone(zone).date()
-    played = _Played(rng, [p.id for p in products], cashier, manager)
+    played = _Played(rng, products, cashier, manager)
     for offset in range(days, 0, -1):
         day = today - timedelta(days=offset)
         clock = _DayClock(datetime.combine(day, OPENS, tzinfo=zone))
@@ -118,7 +118,8 @@ class _Played:
         return Ok(SampleDays(days, self.sales, self.returns, tuple(self.z)))
 
     def day(self, uow: UnitOfWork, clock: _DayClock, closes: datetime) -> None:
-        rng = self._restock(uow)
+        rng = self.rng
+        self._restock(uow)
         notes = {d: rng.randint(0, 3) for d in DENOMINATIONS["TRY"][:6]}
         notes[DENOMINATIONS["TRY"][3]] += 5  # never an empty drawer
         session = unwrap(open_session(uow, user_id=self.cashier, float_counts=notes)).session_id
@@ -157,7 +158,8 @@ class _Played:
         assert report.z_number is not None
         self.z.append(report.z_number)
 
-    def _restock(self, uow: UnitOfWork) -> random.Random:
+    def _restock(self, uow: UnitOfWork) -> None:
+        """The morning's delivery: 40 more of whatever is running low."""
         with uow.reading():
             low = (
                 uow.connection.execute(
@@ -171,7 +173,6 @@ class _Played:
         for product in low:
             if product in self.products:
                 unwrap(receive_stock(uow, product, 40, user_id=self.manager, reason="demo"))
-        return self.rng
 
     def _customer(self, uow: UnitOfWork) -> str | None:
         rng = self.rng
