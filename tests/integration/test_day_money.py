@@ -171,6 +171,42 @@ class TillDays(RuleBasedStateMachine):
         self.day.back["cash"] += part
         self.day.voids += 1
 
+    @rule(basket=baskets, share=st.floats(0.05, 0.95), close_early=st.booleans())
+    def void_a_part_paid_card_sale(
+        self, basket: list[int], share: float, close_early: bool
+    ) -> None:
+        cart, total = self._cart(basket, self.cashier)
+        if total < 2:
+            return
+        part = max(1, min(total - 1, int(total * share)))
+        sale = self._pay(cart, total, Card(amount_minor=part))
+        value(mark_paid(self.uow, sale.payment_id, settler=Settler.WEBHOOK))  # type: ignore[attr-defined]
+        voiding = void_tendered_sale(self.uow, sale.order_id, user_id=self.manager)  # type: ignore[attr-defined]
+        assert voiding.ok
+        (waiting,) = voiding.value.card_refunds  # type: ignore[union-attr]
+        if close_early:  # the card's money is still on its way back: the day cannot close
+            early = close_session(
+                self.uow, self.day.session_id, user_id=self.cashier, counted={"cash": 0}
+            )
+            assert isinstance(early, Err)
+            assert early.code is Code.SALE_OPEN_AT_CLOSE
+        self._settle_refund(waiting.refund_id)
+        self.day.taken["card"] += part
+        self.day.back["card"] += part
+        self.day.voids += 1
+
+    def _settle_refund(self, refund_id: int) -> None:
+        """The terminal confirms the card refund."""
+        with self.uow:
+            assert finalise_refund(
+                self.uow.connection,
+                refund_id,
+                RefundStatus.SUCCEEDED,
+                self.uow.now(),
+                Settler.WEBHOOK,
+            )
+            self.uow.commit()
+
     @rule(basket=baskets)
     def void_an_open_cart(self, basket: list[int]) -> None:
         cart, _ = self._cart(basket, self.cashier)
@@ -196,15 +232,7 @@ class TillDays(RuleBasedStateMachine):
         )
         self.sold[index] = (receipt, left - 1, tender)
         for refund in made.card_refunds:  # the terminal confirms each at once
-            with self.uow:
-                assert finalise_refund(
-                    self.uow.connection,
-                    refund.refund_id,
-                    RefundStatus.SUCCEEDED,
-                    self.uow.now(),
-                    Settler.WEBHOOK,
-                )
-                self.uow.commit()
+            self._settle_refund(refund.refund_id)
         self.day.back["card" if card_back else "cash"] += made.total_minor
         self.day.returns_minor += made.total_minor
 
