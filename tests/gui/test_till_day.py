@@ -130,3 +130,24 @@ def test_closing_the_day_counts_blind_then_shows_prints_and_saves_the_z(
         (summary,) = value(z_reports(shop.till.uow()))
         assert summary.cash_difference_minor == -50
         window.close()
+
+
+def test_the_x_report_shows_the_day_so_far_and_the_day_stays_open(
+    qtbot: QtBot, window: TillWindow, shop: Shop
+) -> None:
+    value(open_session(shop.till.uow(), user_id=shop.cashier.id, float_counts={5_000: 4}))
+    sign_in(qtbot, window, shop.cashier, "1111")
+
+    window.show_x_report()
+    settle(qtbot, window)
+
+    qtbot.waitUntil(lambda: isinstance(window.day_dialog, DayReportDialog))
+    dialog = window.day_dialog
+    assert dialog.windowTitle() == "X raporu"
+    text = dialog.text.toPlainText()
+    assert "X RAPORU" in text
+    assert "Ara rapor: gün kapanmadı" in text
+    assert "4 x ₺50,00" in text
+    dialog.accept()
+    qtbot.waitUntil(lambda: window.day_dialog is None)
+    assert value(current_session(shop.till.uow())) is not None
