@@ -35,6 +35,7 @@ from pos.credentials import (
     store_secret,
     with_password,
 )
+from pos.demo_days_cli import add_demo_command
 from pos.domain.messages import encoding_name, render
 from pos.domain.results import Err, Ok, Result
 from pos.payments.simulator import TerminalSimulator
@@ -278,6 +279,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep.set_defaults(command=_sweep)
     add_journal_commands(commands)
     add_replica_commands(commands)
+    add_demo_command(commands)
     return parser
 
 

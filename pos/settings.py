@@ -23,7 +23,12 @@ from sqlalchemy.exc import ArgumentError
 from pos.domain.backups import BackupPolicy
 from pos.domain.messages import DEFAULT_LOCALE, LOCALES
 from pos.domain.money import DEFAULT_CURRENCY, is_currency, minor_digits, parse_price
-from pos.domain.policy import VOID_APPROVAL_AMOUNT, OfflinePolicy, Policy
+from pos.domain.policy import (
+    CASH_MOVEMENT_APPROVAL_AMOUNT,
+    VOID_APPROVAL_AMOUNT,
+    OfflinePolicy,
+    Policy,
+)
 from pos.printing.profile import PrinterProfile, printer_profile
 from pos.runtime.connectivity import ConnectivityPolicy
 from pos.store.engine import StoreTimeouts
@@ -117,7 +122,12 @@ def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = N
     currency = till.get("currency", DEFAULT_CURRENCY)
     if not is_currency(currency):
         raise SettingsError(f"{path}: till.currency {currency!r} is not an ISO 4217 code")
-    void_approval = _void_approval_minor(till, currency, path)
+    void_approval = _approval_minor(
+        till, currency, path, "void_approval_amount", VOID_APPROVAL_AMOUNT
+    )
+    movement_approval = _approval_minor(
+        till, currency, path, "cash_movement_approval_amount", CASH_MOVEMENT_APPROVAL_AMOUNT
+    )
     terminal = _table(document, "terminal", path)
     terminal_url = environ.get("POS_TERMINAL_URL") or terminal.get("url")
     if terminal_url is not None and (
@@ -151,6 +161,7 @@ def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = N
             cart_hold=timedelta(minutes=minutes),
             card_answer_window=timedelta(minutes=window),
             void_approval_minor=void_approval,
+            cash_movement_approval_minor=movement_approval,
             offline=_offline_policy(_table(document, "offline", path), currency, path),
         ),
         store_timeouts=_store_timeouts(database, path),
@@ -175,13 +186,16 @@ def _minutes(duration: timedelta) -> int:
     return int(duration.total_seconds() // 60)
 
 
-def _void_approval_minor(till: Mapping[str, object], currency: str, path: Path) -> int:
-    """``void_approval_amount`` in minor units: a TOML number or a typed amount ("500,00")."""
-    amount = till.get("void_approval_amount")
+def _approval_minor(
+    till: Mapping[str, object], currency: str, path: Path, name: str, default_major: int
+) -> int:
+    """An approval limit (``void_approval_amount``...) in minor units: a TOML number or a
+    typed amount ("500,00")."""
+    amount = till.get(name)
     if amount is None:
-        return VOID_APPROVAL_AMOUNT * int(10 ** minor_digits(currency))
+        return default_major * int(10 ** minor_digits(currency))
     return _amount_minor(
-        amount, currency, f"{path}: till.void_approval_amount", " (0: every void needs a manager)"
+        amount, currency, f"{path}: till.{name}", " (0: a manager approves every one)"
     )
 
 

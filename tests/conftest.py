@@ -108,7 +108,7 @@ def _empty_postgres(engine: Engine) -> None:
         connection.execute(
             text(
                 "UPDATE tills SET last_receipt_number = 0, last_return_number = 0,"
-                f" journal_seq = 0, journal_hash = '{'0' * 64}'"
+                f" journal_seq = 0, journal_hash = '{'0' * 64}', last_z_number = 0"
             )
         )
         connection.execute(text("DELETE FROM locations WHERE code <> 'main'"))

@@ -21,3 +21,11 @@ def price_override_needs_reason(price_minor: int) -> bool:
     unpaid, and the books must say why. Any other price is a price, and needs none.
     """
     return price_minor == 0
+
+
+def cash_movement_needs_approval(
+    amount_minor: int, limit_minor: int | None, *, by_manager: bool
+) -> bool:
+    """Whether paying ``amount_minor`` into or out of the drawer needs a manager's PIN:
+    the same rule as a void, over the shop's own limit for cash movements."""
+    return void_needs_approval(amount_minor, limit_minor, by_manager=by_manager)

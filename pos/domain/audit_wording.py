@@ -120,6 +120,8 @@ _APPROVED = {
         "tr": "fişsiz iade",
         "en": "a return without a receipt",
     },
+    "cash.paid_in": {"tr": "kasaya para girişi", "en": "paying cash into the drawer"},
+    "cash.paid_out": {"tr": "kasadan para çıkışı", "en": "paying cash out of the drawer"},
 }
 _COUPON_KINDS = {
     "percent": {"tr": "yüzde", "en": "percent"},
@@ -512,5 +514,25 @@ WORDING: Mapping[str, Wording] = {
         "{who}: {sale} satışında {product} ürününün {quantity} adetlik eksiğini kapattı{note}",
         "{who} resolved the shortfall of {quantity} {product} in {sale}{note}",
         _params(quantity=_detail("quantity"), note=_note),
+    ),
+    "cash_session.opened": Wording(
+        "{who}: kasayı {amount} açılış tutarıyla açtı",
+        "{who} opened the till with a float of {amount}",
+        _params(amount=_detail("float_minor", "money")),
+    ),
+    "cash_session.closed": Wording(
+        "{who}: günü kapattı, Z {number} ({total})",
+        "{who} closed the day, Z {number} ({total})",
+        _params(number=_detail("z_number"), total=_detail("total_minor", "money")),
+    ),
+    "cash.paid_in": Wording(
+        "{who}: kasaya {amount} koydu{why}",
+        "{who} paid {amount} into the drawer{why}",
+        _params(amount=_detail("amount_minor", "money"), why=_why),
+    ),
+    "cash.paid_out": Wording(
+        "{who}: kasadan {amount} aldı{why}",
+        "{who} paid {amount} out of the drawer{why}",
+        _params(amount=_detail("amount_minor", "money"), why=_why),
     ),
 }

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from babel.numbers import format_decimal
 
+from pos.domain.messages_day import DAY_MESSAGES
 from pos.domain.messages_journal import JOURNAL_MESSAGES
 from pos.domain.messages_offline import OFFLINE_MESSAGES
 from pos.domain.messages_replica import REPLICA_MESSAGES
@@ -598,6 +599,7 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
     **JOURNAL_MESSAGES,
     **OFFLINE_MESSAGES,
     **REPLICA_MESSAGES,
+    **DAY_MESSAGES,
 }
 
 

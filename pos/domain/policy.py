@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 VOID_APPROVAL_AMOUNT = 500
+CASH_MOVEMENT_APPROVAL_AMOUNT = 1000
+"""Cash paid into or out of the drawer over this (major units) needs a manager's PIN."""
 """Voiding a sale over this, in the till's currency's major unit, needs a manager's PIN
 unless the settings say otherwise."""
 OFFLINE_SALE_AMOUNT = 5_000
@@ -62,3 +64,6 @@ class Policy:
     None: none does (``[till] void_approval_amount``)."""
     offline: OfflinePolicy = OfflinePolicy()
     """The rules of selling on the replica while the central store is away."""
+    cash_movement_approval_minor: int | None = CASH_MOVEMENT_APPROVAL_AMOUNT * 100
+    """Paying cash into or out of the drawer over this needs a manager's PIN; 0: every
+    movement does; None: none does (``[till] cash_movement_approval_amount``)."""

@@ -183,6 +183,15 @@ class Code(enum.StrEnum):
     REPLICA_NEEDS_CENTRAL = "replica_needs_central"
     STORE_SCHEMA_TOO_NEW = "store_schema_too_new"
     STORE_SCHEMA_TOO_OLD = "store_schema_too_old"
+    NO_CASH_SESSION = "no_cash_session"
+    CASH_SESSION_OPEN = "cash_session_open"
+    CASH_SESSION_CLOSED = "cash_session_closed"
+    CASH_SESSION_NOT_FOUND = "cash_session_not_found"
+    INVALID_FLOAT = "invalid_float"
+    INVALID_COUNT = "invalid_count"
+    CASH_MOVEMENT_NEEDS_REASON = "cash_movement_needs_reason"
+    PAY_OUT_ABOVE_DRAWER = "pay_out_above_drawer"
+    SALE_OPEN_AT_CLOSE = "sale_open_at_close"
 
 
 STORE_FAILURES = frozenset({Code.STORE_BUSY, Code.STORE_UNREACHABLE})
@@ -207,6 +216,8 @@ class Changed(enum.Flag):
     USERS = enum.auto()
     COUPONS = enum.auto()
     ORDERS = enum.auto()
+    CASH = enum.auto()
+    """A till's cash session: opened, cash paid in or out, closed."""
 
 
 @dataclass(frozen=True)

@@ -3,18 +3,23 @@
 A cash tender opens the drawer as the receipt prints; nothing needs asking then. An
 opening with no sale (change for the next till, a note checked against the light) is
 where cash goes missing, so the cashier says why, and the audit log keeps who, when and
-why before the drawer is kicked: cash sessions count these openings. The till kicks the
+why before the drawer is kicked, and ``drawer_openings`` ties the opening to the
+cash session open at the till, whose X and Z reports list it. The till kicks the
 drawer only once this use case has answered Ok.
 """
 
 from __future__ import annotations
 
+from sqlalchemy import insert
+
 from pos.domain.results import Code, Ok, Refused, Result
 from pos.domain.text import clean_line
 from pos.services import journal
 from pos.services._support import audit, use_case
+from pos.services.cash_sessions import session_of_till
 from pos.services.users import acting_user
 from pos.store.models import DEFAULT_TILL_ID
+from pos.store.tables import drawer_openings
 from pos.store.uow import UnitOfWork
 
 MAX_REASON_LENGTH = 200
@@ -47,6 +52,15 @@ def open_drawer_without_sale(
             entity="till",
             entity_id=till_id,
             reason=why,
+        )
+        uow.connection.execute(
+            insert(drawer_openings).values(
+                till_id=till_id,
+                cash_session_id=session_of_till(till_id),
+                user_id=user.id,
+                reason=why,
+                at=uow.now(),
+            )
         )
         journal.record_drawer(uow.connection, till_id, user.id, why, uow.now())
         uow.commit()

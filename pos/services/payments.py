@@ -29,6 +29,7 @@ from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn
 from pos.services import journal
 from pos.services._offline import record_offline_sale
 from pos.services._support import is_id, use_case
+from pos.services.cash_sessions import session_of_sale, session_of_till
 from pos.services.reservations import IS_ACTIVE
 from pos.store.models import (
     CartStatus,
@@ -73,6 +74,9 @@ def _move_payment(target: PaymentStatus) -> Prepared:
     settled: dict[str, Any] = {}
     if target is not PaymentStatus.PENDING:
         settled["settled_by"] = bindparam("b_settler")
+    if target is PaymentStatus.PAID:
+        # The money is in: it belongs to the cash session open at the sale's till.
+        settled["cash_session_id"] = session_of_sale(payments.c.order_id, within=payments)
     return Prepared(
         update(payments)
         .where(
@@ -172,6 +176,7 @@ _ORDER_PAID = Prepared(
         receipt_number=bindparam("b_number"),
         paid_at=bindparam("b_now"),
         ended_at=bindparam("b_now"),
+        cash_session_id=session_of_till(orders.c.till_id),
     )
 )
 _CONFIRM_COUPON = Prepared(

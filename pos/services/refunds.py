@@ -49,6 +49,7 @@ from pos.payments.terminal import (
 from pos.services import journal
 from pos.services._offline import refuse_offline
 from pos.services._support import audit, is_id, use_case
+from pos.services.cash_sessions import session_of_sale
 from pos.services.payments import lock_order, release_coupon
 from pos.services.receipts import order_key
 from pos.services.reservations import release_holds
@@ -262,6 +263,7 @@ def request_refund(
             settled_by=Settler.CASH if cash else None,
             created_at=now,
             updated_at=now,
+            cash_session_id=session_of_sale(tender.order_id) if cash else None,
         )
         .returning(refunds.c.id)
     ).scalar_one()
@@ -287,7 +289,18 @@ def finalise_refund(
     moved = connection.execute(
         update(refunds)
         .where(refunds.c.id == refund_id, refunds.c.status.in_(sources))
-        .values(status=target, updated_at=now, settled_by=settler, failure_code=failure_code)
+        .values(
+            status=target,
+            updated_at=now,
+            settled_by=settler,
+            failure_code=failure_code,
+            # The money went back now: it belongs to the session open at the sale's till.
+            cash_session_id=(
+                session_of_sale(refunds.c.order_id, within=refunds)
+                if target is RefundStatus.SUCCEEDED
+                else refunds.c.cash_session_id
+            ),
+        )
         .returning(refunds.c.payment_id, refunds.c.order_id)
     ).first()
     if moved is None:

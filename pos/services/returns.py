@@ -39,6 +39,7 @@ from pos.domain.text import clean_text
 from pos.services import journal
 from pos.services._offline import refuse_offline
 from pos.services._support import audit, is_id, use_case
+from pos.services.cash_sessions import session_of_till
 from pos.services.catalogue import scanned_code
 from pos.services.payments import lock_order
 from pos.services.receipts import MAX_ID_LENGTH
@@ -396,6 +397,7 @@ def _document(
             currency=currency,
             total_minor=total,
             created_at=now,
+            cash_session_id=session_of_till(till_id),
         )
     )
     connection.execute(

@@ -139,6 +139,8 @@ class TillRow(Replicated, Base):
     journal_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
     journal_hash: Mapped[str] = mapped_column(String(64), server_default="0" * 64)
     """The head of the till's journal: its last entry's number and hash."""
+    last_z_number: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    """The Z reports' series: each closed cash session takes the next, without gaps."""
 
 
 class User(Replicated, Base):
@@ -400,6 +402,8 @@ class Order(Base):
     void_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     """When the cashier voided it with tenders settled: it ends once they are paid back."""
     void_requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    cash_session_id: Mapped[int | None] = mapped_column(ForeignKey("cash_sessions.id"), index=True)
+    """The cash session open at its till when it was paid."""
 
 
 class OrderItem(Base):
@@ -457,6 +461,8 @@ class Payment(Base):
     cancel_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     left_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     """When its till started again and found it still in flight: left by a restart."""
+    cash_session_id: Mapped[int | None] = mapped_column(ForeignKey("cash_sessions.id"), index=True)
+    """The cash session open at its till when the tender settled."""
 
 
 class PaymentEvent(Base):
@@ -511,6 +517,8 @@ class SaleReturn(Base):
     cash_back_minor: Mapped[int] = mapped_column(BigInteger, server_default="0")
     """What the drawer paid back for it (all of it, for a return without a receipt)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    cash_session_id: Mapped[int | None] = mapped_column(ForeignKey("cash_sessions.id"), index=True)
+    """The cash session open at its till when it was written."""
 
 
 class ReturnLine(Base):
@@ -562,6 +570,8 @@ class Refund(Base):
     failure_code: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    cash_session_id: Mapped[int | None] = mapped_column(ForeignKey("cash_sessions.id"), index=True)
+    """The cash session open at its till when the money went back."""
 
 
 class PaymentConflict(Base):
@@ -755,3 +765,8 @@ def table_of(model: type[Base]) -> Table:
 
 
 import pos.store.models_journal  # noqa: E402, F401  (the journal's tables, kept in their own module)
+
+# A till's day lives in a module of its own; imported here so the metadata holds it.
+from pos.store.day_models import CashMovement as CashMovement  # noqa: E402
+from pos.store.day_models import CashSession as CashSession  # noqa: E402
+from pos.store.day_models import DrawerOpening as DrawerOpening  # noqa: E402

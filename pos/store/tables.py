@@ -5,8 +5,11 @@ from __future__ import annotations
 from pos.store.models import (
     Cart,
     CartItem,
+    CashMovement,
+    CashSession,
     Coupon,
     CouponRedemption,
+    DrawerOpening,
     Inventory,
     Location,
     OfflineSale,
@@ -33,6 +36,9 @@ from pos.store.models import (
 from pos.store.models_journal import JournalEntry, TillKey
 
 carts = table_of(Cart)
+cash_movements = table_of(CashMovement)
+cash_sessions = table_of(CashSession)
+drawer_openings = table_of(DrawerOpening)
 cart_items = table_of(CartItem)
 coupons = table_of(Coupon)
 redemptions = table_of(CouponRedemption)

@@ -11,6 +11,7 @@ from pos.domain.results import Changed
 from ui.backoffice.audit import AuditPage
 from ui.backoffice.common import Context, Page
 from ui.backoffice.coupons import CouponsPage
+from ui.backoffice.days import DaysPage
 from ui.backoffice.orders import OrdersPage
 from ui.backoffice.payments import PaymentsPage
 from ui.backoffice.products import ProductsPage
@@ -30,6 +31,7 @@ PAGES: tuple[type[Page], ...] = (
     AuditPage,
     PaymentsPage,
     OrdersPage,
+    DaysPage,
     ShopPage,
 )
 

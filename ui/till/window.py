@@ -53,6 +53,7 @@ from ui.till.card_paying import CardPaying
 from ui.till.cash import CashPaying
 from ui.till.connectivity import OfflineSelling
 from ui.till.coupons import SaleCoupons
+from ui.till.day import CashDay
 from ui.till.paying import Attempt
 from ui.till.printing import ReceiptPrinting
 from ui.till.returns import SaleReturns
@@ -111,6 +112,7 @@ class TillWindow(
     SaleReturns,
     Approvals,
     OfflineSelling,
+    CashDay,
     StatusBar,
     QMainWindow,
 ):
@@ -183,6 +185,7 @@ class TillWindow(
         self._build_status_bar()
         self._build_connectivity_status()
         self.setup_printing(printer)
+        self.setup_day()
         self._build_shortcuts()
 
         self.search_timer = QTimer(self, singleShot=True, interval=search_delay_ms)
@@ -382,6 +385,7 @@ class TillWindow(
             self.confirm_dialog,
             self.approval_dialog,
             self.return_dialog,
+            self.day_dialog,
         ):
             if dialog is not None:
                 dialog.retranslate()
@@ -571,6 +575,7 @@ class TillWindow(
                 self.confirm_dialog,
                 self.approval_dialog,
                 self.return_dialog,
+                self.day_dialog,
             )
         )
 

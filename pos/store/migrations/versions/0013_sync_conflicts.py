@@ -1,7 +1,7 @@
 """Sync conflicts: offline sales the central store could not take, kept for a manager.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-06 05:50:00
 
 A sale made offline is never refused (DESIGN.md §5): one the central store cannot take
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0013"
-down_revision: str | Sequence[str] | None = "0011"
+down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
