@@ -39,12 +39,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from pos.domain.coupons import CouponKind
 from pos.domain.coupons import RedemptionState as RedemptionState
 from pos.domain.payments import EventOutcome as EventOutcome
-from pos.domain.payments import PaymentMethod, PaymentStatus, RefundStatus
+from pos.domain.payments import PaymentMethod, PaymentStatus
 from pos.domain.sales import CartStatus as CartStatus
 from pos.domain.sales import OrderStatus as OrderStatus
 from pos.domain.sales import ReservationStatus as ReservationStatus
 from pos.domain.stock import MoveKind as MoveKind
-from pos.domain.sync import ConflictStatus
 from pos.domain.users import Role as Role
 
 NAMING_CONVENTION = {
@@ -84,7 +83,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
+def text_enum(cls: type[enum.Enum], name: str) -> Enum:
     # Stored as checked text, not a native PostgreSQL ENUM: adding a state later is a
     # constraint change, not an ALTER TYPE that cannot run inside a transaction.
     return Enum(
@@ -149,7 +148,7 @@ class User(Replicated, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    role: Mapped[Role] = mapped_column(text_enum(Role, "role"))
     pin_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -241,7 +240,7 @@ class StockMove(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
-    kind: Mapped[MoveKind] = mapped_column(_enum(MoveKind, "move_kind"))
+    kind: Mapped[MoveKind] = mapped_column(text_enum(MoveKind, "move_kind"))
     quantity: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(200))
     reason_code: Mapped[str | None] = mapped_column(String(16))
@@ -254,7 +253,7 @@ class Cart(Base):
     __tablename__ = "carts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    status: Mapped[CartStatus] = mapped_column(_enum(CartStatus, "cart_status"))
+    status: Mapped[CartStatus] = mapped_column(text_enum(CartStatus, "cart_status"))
     currency: Mapped[str] = mapped_column(String(3))
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
     cashier_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -314,7 +313,7 @@ class Reservation(Base):
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
     quantity: Mapped[int] = mapped_column(Integer)
     status: Mapped[ReservationStatus] = mapped_column(
-        _enum(ReservationStatus, "reservation_status")
+        text_enum(ReservationStatus, "reservation_status")
     )
     order_id: Mapped[UUID | None] = mapped_column(ForeignKey("orders.id"), index=True)
     """The order whose payment is in flight for this cart, while there is one."""
@@ -347,7 +346,7 @@ class Coupon(Replicated, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32))
     """Canonical: trimmed and upper case (``pos.domain.coupons.clean_coupon_code``)."""
-    kind: Mapped[CouponKind] = mapped_column(_enum(CouponKind, "coupon_kind"))
+    kind: Mapped[CouponKind] = mapped_column(text_enum(CouponKind, "coupon_kind"))
     value: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     min_cart_minor: Mapped[int] = mapped_column(BigInteger, server_default="0")
@@ -379,7 +378,7 @@ class Order(Base):
     till_id: Mapped[int] = mapped_column(ForeignKey("tills.id"))
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
     cashier_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus, "order_status"))
+    status: Mapped[OrderStatus] = mapped_column(text_enum(OrderStatus, "order_status"))
     idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
     request_digest: Mapped[str] = mapped_column(String(64))
     """What the request asked for, so a reused key with another request is caught."""
@@ -442,11 +441,11 @@ class Payment(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_id: Mapped[UUID] = mapped_column(ForeignKey("orders.id"), index=True)
-    method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "payment_method"))
+    method: Mapped[PaymentMethod] = mapped_column(text_enum(PaymentMethod, "payment_method"))
     provider: Mapped[str | None] = mapped_column(String(32))
     provider_payment_id: Mapped[str | None] = mapped_column(String(128))
     idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
-    status: Mapped[PaymentStatus] = mapped_column(_enum(PaymentStatus, "payment_status"))
+    status: Mapped[PaymentStatus] = mapped_column(text_enum(PaymentStatus, "payment_status"))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     tendered_minor: Mapped[int | None] = mapped_column(BigInteger)
@@ -488,90 +487,10 @@ class PaymentEvent(Base):
     amount_minor: Mapped[int | None] = mapped_column(BigInteger)
     currency: Mapped[str | None] = mapped_column(String(3))
     source: Mapped[str] = mapped_column(String(16))
-    outcome: Mapped[EventOutcome] = mapped_column(_enum(EventOutcome, "event_outcome"))
+    outcome: Mapped[EventOutcome] = mapped_column(text_enum(EventOutcome, "event_outcome"))
     payload: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
-class SaleReturn(Base):
-    """Goods brought back: a document of its own, numbered in its till's refund series,
-    linked to the sale's lines it returns (none for a return without a receipt)."""
-
-    __tablename__ = "returns"
-    __table_args__ = (
-        UniqueConstraint("till_id", "number"),
-        CheckConstraint("total_minor >= 0", name="total_not_negative"),
-    )
-
-    id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
-    order_id: Mapped[UUID | None] = mapped_column(ForeignKey("orders.id"), index=True)
-    till_id: Mapped[int] = mapped_column(ForeignKey("tills.id"))
-    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
-    number: Mapped[int] = mapped_column(BigInteger)
-    cashier_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    reason: Mapped[str] = mapped_column(String(200))
-    currency: Mapped[str] = mapped_column(String(3))
-    total_minor: Mapped[int] = mapped_column(BigInteger)
-    cash_back_minor: Mapped[int] = mapped_column(BigInteger, server_default="0")
-    """What the drawer paid back for it (all of it, for a return without a receipt)."""
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    cash_session_id: Mapped[int | None] = mapped_column(ForeignKey("cash_sessions.id"), index=True)
-    """The cash session open at its till when it was written."""
-
-
-class ReturnLine(Base):
-    """One line of a return: what came back, what it is worth, where the goods went."""
-
-    __tablename__ = "return_lines"
-    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    return_id: Mapped[UUID] = mapped_column(ForeignKey("returns.id"), index=True)
-    order_item_id: Mapped[int | None] = mapped_column(ForeignKey("order_items.id"), index=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
-    name: Mapped[str] = mapped_column(String(200))
-    quantity: Mapped[int] = mapped_column(Integer)
-    unit_price_minor: Mapped[int] = mapped_column(BigInteger)
-    tax_rate_bp: Mapped[int] = mapped_column(Integer)
-    total_minor: Mapped[int] = mapped_column(BigInteger)
-    """What it is worth back: its share of the line's total after the coupon's discount."""
-    restock: Mapped[bool] = mapped_column(Boolean)
-    """Back on the shelf (a stock move of its own), or written off as damaged."""
-
-
-class Refund(Base):
-    """Money given back on one settled tender: from the drawer for cash, through the
-    terminal's refund call for a card (confirmed by its webhook or poll)."""
-
-    __tablename__ = "refunds"
-    __table_args__ = (
-        CheckConstraint("amount_minor > 0", name="amount_positive"),
-        Index("ix_refunds_status", "status"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
-    order_id: Mapped[UUID] = mapped_column(ForeignKey("orders.id"), index=True)
-    method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "payment_method"))
-    provider: Mapped[str | None] = mapped_column(String(32))
-    provider_refund_id: Mapped[str | None] = mapped_column(String(128))
-    idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
-    status: Mapped[RefundStatus] = mapped_column(_enum(RefundStatus, "refund_status"))
-    amount_minor: Mapped[int] = mapped_column(BigInteger)
-    currency: Mapped[str] = mapped_column(String(3))
-    reason: Mapped[str] = mapped_column(String(32))
-    """Why: ``void`` (the sale was voided before it was paid) or ``return``."""
-    return_id: Mapped[UUID | None] = mapped_column(ForeignKey("returns.id"), index=True)
-    """The return it pays back, if it pays one back."""
-    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    settled_by: Mapped[str | None] = mapped_column(String(16))
-    failure_code: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    cash_session_id: Mapped[int | None] = mapped_column(ForeignKey("cash_sessions.id"), index=True)
-    """The cash session open at its till when the money went back."""
 
 
 class PaymentConflict(Base):
@@ -608,7 +527,7 @@ class CouponRedemption(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     coupon_id: Mapped[int] = mapped_column(ForeignKey("coupons.id"), index=True)
     order_id: Mapped[UUID] = mapped_column(ForeignKey("orders.id"), unique=True)
-    state: Mapped[RedemptionState] = mapped_column(_enum(RedemptionState, "redemption_state"))
+    state: Mapped[RedemptionState] = mapped_column(text_enum(RedemptionState, "redemption_state"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -636,62 +555,6 @@ class OutboxMessage(Base):
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
-class OfflineSale(Base):
-    """A sale this till made on its replica while the central store was away, with the
-    outbox record that sends it home (DESIGN.md §5). While that record is unsent, the
-    sale counts against the last known stock and the offline caps."""
-
-    __tablename__ = "offline_sales"
-
-    order_id: Mapped[UUID] = mapped_column(ForeignKey("orders.id"), primary_key=True)
-    till_id: Mapped[int] = mapped_column(ForeignKey("tills.id"))
-    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), unique=True)
-    """The record that sends the sale home, written when it is paid; None until then."""
-    total_minor: Mapped[int] = mapped_column(BigInteger)
-    coupon_id: Mapped[int | None] = mapped_column(ForeignKey("coupons.id"), index=True)
-    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    """The manager whose PIN let the sale past the offline policy's limits."""
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    """The till's clock at checkout: it may be wrong; the receipt number's order is not."""
-
-
-class OfflineState(Base):
-    """When this till lost the central store: set by the runtime as it switches to the
-    replica, cleared when it sells online again. The offline policy's time limit counts
-    from here."""
-
-    __tablename__ = "offline_state"
-
-    till_id: Mapped[int] = mapped_column(ForeignKey("tills.id"), primary_key=True)
-    offline_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
-class SyncConflict(Base):
-    """A sale made offline that the central store could not take (DESIGN.md §5): kept
-    whole, with why, for a manager; the sales behind it go on. One per sale."""
-
-    __tablename__ = "sync_conflicts"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    order_id: Mapped[UUID] = mapped_column(Uuid, unique=True)
-    """The till's id of the sale; no foreign key: the sale is not in the store."""
-    till_id: Mapped[int | None] = mapped_column(ForeignKey("tills.id"), index=True)
-    till_code: Mapped[str] = mapped_column(String(8))
-    receipt_number: Mapped[int | None] = mapped_column(BigInteger)
-    reason: Mapped[str] = mapped_column(String(64))
-    """A result code, or ``error`` for a fault in the code."""
-    detail: Mapped[str] = mapped_column(Text)
-    payload: Mapped[str] = mapped_column(Text)
-    """The sale as the till sent it, the outbox record's payload."""
-    status: Mapped[ConflictStatus] = mapped_column(_enum(ConflictStatus, "conflict_status"))
-    attempts: Mapped[int] = mapped_column(Integer, server_default="1")
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    last_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    note: Mapped[str | None] = mapped_column(Text)
 
 
 class Oversell(Base):
@@ -732,23 +595,6 @@ class AuditEntry(Base):
     details: Mapped[str] = mapped_column(Text)
 
 
-class ReplicaCursor(Base):
-    """How far a till's replica has pulled (one row, written in a replica only): the
-    window of central transaction ids and the position in it (see ``pos.sync.replica``)."""
-
-    __tablename__ = "replica_cursor"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    window_start: Mapped[int] = mapped_column(BigInteger)
-    window_end: Mapped[int | None] = mapped_column(BigInteger)
-    position_xid: Mapped[int | None] = mapped_column(BigInteger)
-    position_seq: Mapped[int | None] = mapped_column(BigInteger)
-    central_schema: Mapped[str] = mapped_column(String(32))
-    built_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    pulled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    rows_pulled: Mapped[int] = mapped_column(BigInteger, server_default="0")
-
-
 REPLICATED: tuple[type[Base], ...] = (Location, TillRow, User, Product, Inventory, Coupon)
 """The tables a till's replica copies, parents before children."""
 
@@ -766,7 +612,15 @@ def table_of(model: type[Base]) -> Table:
 
 import pos.store.models_journal  # noqa: E402, F401  (the journal's tables, kept in their own module)
 
-# A till's day lives in a module of its own; imported here so the metadata holds it.
-from pos.store.day_models import CashMovement as CashMovement  # noqa: E402
-from pos.store.day_models import CashSession as CashSession  # noqa: E402
-from pos.store.day_models import DrawerOpening as DrawerOpening  # noqa: E402
+# A till's day, what went back and its offline sales live in modules of their own;
+# imported here so the one metadata holds their tables too.
+from pos.store.models_day import CashMovement as CashMovement  # noqa: E402
+from pos.store.models_day import CashSession as CashSession  # noqa: E402
+from pos.store.models_day import DrawerOpening as DrawerOpening  # noqa: E402
+from pos.store.models_offline import OfflineSale as OfflineSale  # noqa: E402
+from pos.store.models_offline import OfflineState as OfflineState  # noqa: E402
+from pos.store.models_offline import ReplicaCursor as ReplicaCursor  # noqa: E402
+from pos.store.models_offline import SyncConflict as SyncConflict  # noqa: E402
+from pos.store.models_returns import Refund as Refund  # noqa: E402
+from pos.store.models_returns import ReturnLine as ReturnLine  # noqa: E402
+from pos.store.models_returns import SaleReturn as SaleReturn  # noqa: E402
