@@ -167,6 +167,10 @@ class Code(enum.StrEnum):
     NEEDS_CENTRAL_STORE = "needs_central_store"
     LINES_NOT_CARRIED = "lines_not_carried"
     OFFLINE_SALES_UNSENT = "offline_sales_unsent"
+    SYNC_CONFLICT_NOT_FOUND = "sync_conflict_not_found"
+    SYNC_CONFLICT_CLOSED = "sync_conflict_closed"
+    SYNC_CONFLICT_UNREADABLE = "sync_conflict_unreadable"
+    SYNC_RETRY_UNAVAILABLE = "sync_retry_unavailable"
 
 
 STORE_FAILURES = frozenset({Code.STORE_BUSY, Code.STORE_UNREACHABLE})
