@@ -298,7 +298,7 @@ def test_an_unreadable_sale_cannot_be_retried_but_can_be_written_off(uow, store,
     conflict_id = conflict(store, "<garbage", reason="error")
     refused = error(retry_conflict(uow, conflict_id, manager_id=manager.id))
     assert refused.code is Code.SYNC_CONFLICT_UNREADABLE
-    assert "kabul edin veya silin" in render(refused, "tr")
+    assert "kabul edin veya kayıttan düşün" in render(refused, "tr")
     assert status_of(store, conflict_id) == ("open", 1, None)
     value(write_off_conflict(uow, conflict_id, "okunamadı", manager_id=manager.id))
 
