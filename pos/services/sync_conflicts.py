@@ -10,9 +10,10 @@ and settles each open conflict one way:
   store takes it now (or already had it) the conflict is *resolved*, otherwise it
   stays open with one more attempt counted.
 - **accept** (``accept_conflict``): the sale stands as it is without going into the
-  books: the money it took is counted as taken (the drawer had it, the cash-up should
-  match it) and the stock books get no move for it; a shelf that is wrong is counted
-  again with a stock adjustment. The note says why.
+  books: its money is taken as real (the drawer had it; the audit entry keeps the
+  amount, which explains a cash count over by it), it makes no order centrally, and
+  the stock books get no move for it; a shelf that is wrong is counted again with a
+  stock adjustment. The note says why.
 - **write off** (``write_off_conflict``): the sale is kept only as a record (a test
   sale, a sale known twice); neither its money nor its goods are counted.
 
