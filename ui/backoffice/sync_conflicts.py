@@ -161,7 +161,6 @@ class SyncConflictsPage(Page):
         self.accept_button = button("AcceptConflict")
         self.accept_button.clicked.connect(self.accept)
         self.write_off_button = button("WriteOffConflict")
-        self.write_off_button.setProperty("danger", True)
         self.write_off_button.clicked.connect(self.write_off)
         actions = QHBoxLayout()
         actions.addWidget(self.note, 1)
@@ -285,8 +284,9 @@ class SyncConflictsPage(Page):
         self.refresh()
 
     def _busy(self) -> None:
-        for action in (self.retry_button, self.accept_button, self.write_off_button):
-            action.setEnabled(False)
+        self.retry_button.setEnabled(False)
+        self.accept_button.setEnabled(False)
+        self._write_off_ready(False)
 
     def _update_actions(self, *_args: object) -> None:
         conflict = self.selected_conflict()
@@ -294,8 +294,15 @@ class SyncConflictsPage(Page):
         noted = bool(self.note.text().strip())
         self.retry_button.setEnabled(open_)
         self.accept_button.setEnabled(open_ and noted)
-        self.write_off_button.setEnabled(open_ and noted)
         self.note.setEnabled(open_)
+        self._write_off_ready(open_ and noted)
+
+    def _write_off_ready(self, ready: bool) -> None:
+        # Red only when it can be pressed: the danger colour would hide that it cannot.
+        self.write_off_button.setEnabled(ready)
+        self.write_off_button.setProperty("danger", ready)
+        self.write_off_button.style().unpolish(self.write_off_button)
+        self.write_off_button.style().polish(self.write_off_button)
 
     # -- the sale ----------------------------------------------------------------------
 

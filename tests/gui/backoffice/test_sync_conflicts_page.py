@@ -75,6 +75,7 @@ def test_a_conflict_is_shown_in_full_and_accepted_with_a_note(
     assert "Nakit" in page.tenders.text()
     assert page.retry_button.isEnabled()
     assert not page.accept_button.isEnabled()  # the note comes first
+    assert not page.write_off_button.isEnabled()
     qtbot.keyClicks(page.note, "Para kasada sayildi")
     assert page.accept_button.isEnabled()
     qtbot.wait(20)
