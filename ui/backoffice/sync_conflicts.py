@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -75,6 +76,15 @@ CONFLICT_COLUMNS: tuple[Column[ConflictRow], ...] = (
     Column(N_("Reason"), lambda row: reason_text(row.reason)),
 )
 REASON_COLUMN = len(CONFLICT_COLUMNS) - 1
+
+
+def _ready(action: QPushButton, look: str, ready: bool) -> None:
+    """Enable ``action`` and give it its colour (``primary``, ``danger``) only then: the
+    stylesheet's colours for those would hide that it cannot be pressed."""
+    action.setEnabled(ready)
+    action.setProperty(look, ready)
+    action.style().unpolish(action)
+    action.style().polish(action)
 
 
 class SyncConflictsPage(Page):
@@ -156,7 +166,7 @@ class SyncConflictsPage(Page):
         self.note = QLineEdit(objectName="ConflictNote")
         self.note.setMaxLength(MAX_NOTE_LENGTH)
         self.note.textChanged.connect(self._update_actions)
-        self.retry_button = button("RetryConflict", primary=True)
+        self.retry_button = button("RetryConflict")
         self.retry_button.clicked.connect(self.retry)
         self.accept_button = button("AcceptConflict")
         self.accept_button.clicked.connect(self.accept)
@@ -284,25 +294,18 @@ class SyncConflictsPage(Page):
         self.refresh()
 
     def _busy(self) -> None:
-        self.retry_button.setEnabled(False)
         self.accept_button.setEnabled(False)
-        self._write_off_ready(False)
+        _ready(self.retry_button, "primary", False)
+        _ready(self.write_off_button, "danger", False)
 
     def _update_actions(self, *_args: object) -> None:
         conflict = self.selected_conflict()
         open_ = conflict is not None and conflict.status is ConflictStatus.OPEN
         noted = bool(self.note.text().strip())
-        self.retry_button.setEnabled(open_)
         self.accept_button.setEnabled(open_ and noted)
         self.note.setEnabled(open_)
-        self._write_off_ready(open_ and noted)
-
-    def _write_off_ready(self, ready: bool) -> None:
-        # Red only when it can be pressed: the danger colour would hide that it cannot.
-        self.write_off_button.setEnabled(ready)
-        self.write_off_button.setProperty("danger", ready)
-        self.write_off_button.style().unpolish(self.write_off_button)
-        self.write_off_button.style().polish(self.write_off_button)
+        _ready(self.retry_button, "primary", open_)
+        _ready(self.write_off_button, "danger", open_ and noted)
 
     # -- the sale ----------------------------------------------------------------------
 

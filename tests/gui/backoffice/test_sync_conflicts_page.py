@@ -86,6 +86,8 @@ def test_a_conflict_is_shown_in_full_and_accepted_with_a_note(
 
     assert page.message.kind == "info"
     assert page.model.rowCount() == 1  # the open list keeps only the unreadable one
+    assert not page.retry_button.isEnabled()  # nothing is chosen now
+    assert page.retry_button.property("primary") is False
     (row,) = rows(store, SyncConflict, SyncConflict.id == taken)
     assert row.status is ConflictStatus.ACCEPTED
     assert row.note == "Para kasada sayildi"
