@@ -18,8 +18,9 @@ from ui.backoffice.widgets import money, table
 from ui.i18n import N_, _, language
 from ui.operations import Operations
 
-OFFLINE_SALES_KEY = "Ctrl+U"
-"""Opens the list from the sale screen (U: unsent)."""
+OFFLINE_SALES_KEY = "Shift+F11"
+"""Opens the list from the sale screen, beside F11 (the back office). Not a Ctrl+letter:
+the scan field, a line edit, takes those (Ctrl+U clears it on Linux)."""
 STATES = {
     SendState.UNSENT: N_("Not sent yet"),
     SendState.SENT: N_("Sent"),

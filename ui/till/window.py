@@ -483,7 +483,7 @@ class TillWindow(
         handlers[name]()
 
     def show_offline_sales(self) -> None:
-        """Ctrl+U: the sales this till made offline, and whether each went home."""
+        """Shift+F11: the sales this till made offline, and whether each went home."""
         dialog = self.findChild(OfflineSalesDialog)  # one, read again each time it opens
         if dialog is None:
             dialog = OfflineSalesDialog(self.till, self.ops, self)
