@@ -272,7 +272,7 @@ def retry_conflict(uow: UnitOfWork, conflict_id: int, *, manager_id: int) -> Res
                 .where(
                     SyncConflict.id == conflict_id,
                     SyncConflict.status == ConflictStatus.OPEN,
-                    SyncConflict.last_attempt_at <= started,
+                    SyncConflict.last_attempt_at < started,
                 )
                 .values(attempts=SyncConflict.attempts + 1, last_attempt_at=now)
             )
