@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from pos.domain.results import Changed
 from pos.domain.sync import ConflictStatus, conflict_reason_text
 from pos.services import UnitOfWork
+from pos.services.orders import OrderChoices, order_choices
 from pos.services.sync_conflicts import (
     MAX_NOTE_LENGTH,
     ConflictDetail,
@@ -100,7 +101,10 @@ class SyncConflictsPage(Page):
         self.status_filter = QComboBox(objectName="ConflictStatusFilter")
         for _status, _text in FILTERS:
             self.status_filter.addItem("")
-        self.status_filter.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.status_filter.currentIndexChanged.connect(lambda _i: self._load(None))
+        self.till_filter = QComboBox(objectName="ConflictTillFilter")
+        self.till_filter.addItem("", None)
+        self.till_filter.currentIndexChanged.connect(lambda _i: self._load(None))
         self.count = QLabel(objectName="ConflictCount")
         self.more_button = button("MoreConflicts")
         self.more_button.clicked.connect(self.load_more)
@@ -110,6 +114,7 @@ class SyncConflictsPage(Page):
         top.addWidget(self.heading)
         top.addSpacing(16)
         top.addWidget(self.status_filter)
+        top.addWidget(self.till_filter)
         top.addWidget(self.count)
         top.addStretch(1)
         top.addWidget(self.more_button)
@@ -191,7 +196,25 @@ class SyncConflictsPage(Page):
         index = self.status_filter.currentIndex()
         return FILTERS[index][0] if 0 <= index < len(FILTERS) else ConflictStatus.OPEN
 
+    def chosen_till(self) -> int | None:
+        till_id = self.till_filter.currentData()
+        return till_id if isinstance(till_id, int) else None
+
     def refresh(self) -> None:
+        """The tills to filter by, then the list."""
+        manager = self.manager_id
+        self.call(lambda uow: order_choices(uow, manager_id=manager), self._fill_tills)
+
+    def _fill_tills(self, choices: OrderChoices) -> None:
+        kept = self.till_filter.currentData()
+        self.till_filter.blockSignals(True)
+        while self.till_filter.count() > 1:
+            self.till_filter.removeItem(1)
+        for till in choices.tills:
+            self.till_filter.addItem(till.code, till.id)
+        found = self.till_filter.findData(kept) if kept is not None else 0
+        self.till_filter.setCurrentIndex(max(found, 0))
+        self.till_filter.blockSignals(False)
         self._load(None)
 
     def load_more(self) -> None:
@@ -199,13 +222,18 @@ class SyncConflictsPage(Page):
             self._load(self.next_before)
 
     def _load(self, before: int | None) -> None:
-        manager, status = self.manager_id, self.chosen_status()
+        manager, status, till_id = self.manager_id, self.chosen_status(), self.chosen_till()
         chosen = self.selected_conflict()
         keep = chosen.id if chosen is not None else None
 
         def ask(uow: UnitOfWork) -> Any:
             return list_conflicts(
-                uow, manager_id=manager, status=status, before=before, limit=PAGE_SIZE
+                uow,
+                manager_id=manager,
+                status=status,
+                till_id=till_id,
+                before=before,
+                limit=PAGE_SIZE,
             )
 
         def shown(page: ConflictPage) -> None:
@@ -394,9 +422,10 @@ class SyncConflictsPage(Page):
 
     def retranslate(self) -> None:
         super().retranslate()
-        self.heading.setText(_("Offline sales the central store could not take"))
+        self.heading.setText(_("Sales the central store could not take"))
         for index, (_status, text) in enumerate(FILTERS):
             self.status_filter.setItemText(index, _(text))
+        self.till_filter.setItemText(0, _("All tills"))
         self.more_button.setText(_("More"))
         self.refresh_button.setText(_("Refresh"))
         self.note.setPlaceholderText(

@@ -63,6 +63,11 @@ def test_a_conflict_is_shown_in_full_and_accepted_with_a_note(
     assert "Ürün mevcut değil" in texts  # the reason, in the manager's language
     assert "Açık" in texts
     assert cell(page, 1, 6) == "Merkez kasada bir yazılım hatası"
+    tills = [page.till_filter.itemText(i) for i in range(page.till_filter.count())]
+    assert tills == ["Tüm kasalar", "T01"]
+    page.till_filter.setCurrentIndex(1)
+    settle(qtbot, context)
+    assert page.model.rowCount() == 2  # both came from T01
     assert not page.retry_button.isEnabled()
 
     page.view.selectRow(0)
@@ -109,8 +114,10 @@ def test_the_page_speaks_english_after_f7(
 ) -> None:
     two_conflicts(shop, store, clock)
     page = open_page(qtbot, context)
+    assert page.minimumSizeHint().width() <= 1024  # a 1024x768 till screen, in Turkish
     set_language("en")
     page.retranslate()
+    assert page.minimumSizeHint().width() <= 1024  # and in English
     assert cell(page, 0, 6) == "Product not available"
     assert page.model.headerData(2, Qt.Orientation.Horizontal) == "Till's time"
     assert page.write_off_button.text() == "Write off"
