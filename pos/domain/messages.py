@@ -10,8 +10,8 @@ from collections.abc import Mapping
 
 from babel.numbers import format_decimal
 
-from pos.domain.money import Money, format_money
 from pos.domain.messages_sync_conflicts import SYNC_CONFLICT_MESSAGES
+from pos.domain.money import Money, format_money
 from pos.domain.results import Code, Err, Warn
 
 LOCALES = ("tr", "en")

@@ -17,7 +17,8 @@ SYNC_CONFLICT_MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "en": "This conflict has already been settled",
     },
     Code.SYNC_CONFLICT_UNREADABLE: {
-        "tr": "Kasanın gönderdiği satış okunamıyor: yeniden denenemez; kabul edin veya kayıttan düşün",
+        "tr": "Kasanın gönderdiği satış okunamıyor: yeniden denenemez; kabul edin veya"
+        " kayıttan düşün",
         "en": "The sale the till sent cannot be read: it cannot be retried; accept it or"
         " write it off",
     },
