@@ -351,6 +351,31 @@ def _changes_of_state(facts: AuditFacts, locale: Locale) -> str:
     return after if before == after else f"{before} → {after}"
 
 
+_RETRY_OUTCOMES = {
+    "ingested": {"tr": "satış alındı", "en": "the sale went in"},
+    "already_here": {"tr": "satış zaten oradaydı", "en": "the sale was already there"},
+    "conflict": {"tr": "yine alınamadı", "en": "still not taken"},
+}
+
+
+def _offline_sale(facts: AuditFacts, locale: Locale) -> str:
+    """A conflict's sale by the receipt the till printed: the central store has no
+    order for it, so its number comes with the entry."""
+    receipt = facts.details.get("receipt")
+    if isinstance(receipt, str) and receipt:
+        return {"tr": "{r} fişli çevrimdışı satışı", "en": "the offline sale {r}"}[locale].format(
+            r=receipt
+        )
+    return {"tr": "bir çevrimdışı satışı", "en": "an offline sale"}[locale]
+
+
+def _retry_outcome(facts: AuditFacts, locale: Locale) -> str:
+    outcome = facts.details.get("outcome")
+    if isinstance(outcome, str) and outcome in _RETRY_OUTCOMES:
+        return _RETRY_OUTCOMES[outcome][locale]
+    return str(outcome)
+
+
 WORDING: Mapping[str, Wording] = {
     "user.sign_in": Wording("{who}: oturum açtı", "{who} signed in"),
     "user.create": Wording(
@@ -509,6 +534,21 @@ WORDING: Mapping[str, Wording] = {
         "{who}: {product} ürünü için {quantity} adetlik stok ayırmasını serbest bıraktı",
         "{who} released a hold of {quantity} on {product}",
         _params(quantity=_detail("quantity")),
+    ),
+    "sync.retried": Wording(
+        "{who}: {conflict} merkez kasaya yeniden gönderdi: {outcome}",
+        "{who} sent {conflict} to the central store again: {outcome}",
+        _params(conflict=_offline_sale, outcome=_retry_outcome),
+    ),
+    "sync.accepted": Wording(
+        "{who}: {conflict} olduğu gibi kabul etti ({total}; para sayılır, stok hareketi yok){note}",
+        "{who} accepted {conflict} as it is ({total}; the money counts, no stock move){note}",
+        _params(conflict=_offline_sale, total=_detail("total_minor", "money"), note=_note),
+    ),
+    "sync.written_off": Wording(
+        "{who}: {conflict} yalnızca kayıt olarak tuttu ({total} sayılmaz){note}",
+        "{who} wrote off {conflict}, kept only as a record ({total} not counted){note}",
+        _params(conflict=_offline_sale, total=_detail("total_minor", "money"), note=_note),
     ),
     "stock.resolve_oversell": Wording(
         "{who}: {sale} satışında {product} ürününün {quantity} adetlik eksiğini kapattı{note}",

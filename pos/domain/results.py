@@ -192,6 +192,10 @@ class Code(enum.StrEnum):
     CASH_MOVEMENT_NEEDS_REASON = "cash_movement_needs_reason"
     PAY_OUT_ABOVE_DRAWER = "pay_out_above_drawer"
     SALE_OPEN_AT_CLOSE = "sale_open_at_close"
+    SYNC_CONFLICT_NOT_FOUND = "sync_conflict_not_found"
+    SYNC_CONFLICT_CLOSED = "sync_conflict_closed"
+    SYNC_CONFLICT_UNREADABLE = "sync_conflict_unreadable"
+    SYNC_RETRY_UNAVAILABLE = "sync_retry_unavailable"
 
 
 STORE_FAILURES = frozenset({Code.STORE_BUSY, Code.STORE_UNREACHABLE})

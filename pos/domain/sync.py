@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import enum
 
+from pos.domain.messages import DEFAULT_LOCALE, MESSAGES
+from pos.domain.messages_sync_conflicts import REASON_TEXTS
+from pos.domain.results import Code
+
 
 class ConflictStatus(enum.StrEnum):
     """Where a sale the central store could not take stands with the manager.
@@ -17,3 +21,23 @@ class ConflictStatus(enum.StrEnum):
     RESOLVED = "resolved"
     ACCEPTED = "accepted"
     WRITTEN_OFF = "written_off"
+
+
+class _Blank(dict[str, str]):
+    """A refusal's parameters are not kept with a conflict: each placeholder reads '…'."""
+
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
+def conflict_reason_text(reason: str, locale: str = DEFAULT_LOCALE) -> str:
+    """Why the central store could not take a sale, in ``locale``: a result code by its
+    catalogue message (its placeholders left as '…'), ``error`` as a fault in the code,
+    anything else as it is stored."""
+    texts = REASON_TEXTS.get(reason)
+    if texts is None and reason in Code._value2member_map_:
+        texts = MESSAGES.get(Code(reason))
+    if texts is None:
+        return reason
+    template = texts.get(locale) or texts[DEFAULT_LOCALE]
+    return template.format_map(_Blank())

@@ -18,6 +18,7 @@ from ui.backoffice.products import ProductsPage
 from ui.backoffice.scaling import stylesheet
 from ui.backoffice.shop import ShopPage
 from ui.backoffice.stock import StockPage
+from ui.backoffice.sync_conflicts import SyncConflictsPage
 from ui.backoffice.users import UsersPage
 from ui.i18n import _, on_language_changed, other_language, set_language
 from ui.screen import SMALLEST, fit_on_screen, text_scale
@@ -30,6 +31,7 @@ PAGES: tuple[type[Page], ...] = (
     UsersPage,
     AuditPage,
     PaymentsPage,
+    SyncConflictsPage,
     OrdersPage,
     DaysPage,
     ShopPage,

@@ -54,6 +54,7 @@ from ui.till.cash import CashPaying
 from ui.till.connectivity import OfflineSelling
 from ui.till.coupons import SaleCoupons
 from ui.till.day import CashDay
+from ui.till.offline_sales import OFFLINE_SALES_KEY, OfflineSalesDialog
 from ui.till.paying import Attempt
 from ui.till.printing import ReceiptPrinting
 from ui.till.returns import SaleReturns
@@ -344,6 +345,9 @@ class TillWindow(
         remove = QShortcut(QKeySequence(REMOVE_COUPON_KEY), self)
         remove.activated.connect(lambda: self.act("remove_coupon"))
         self.shortcuts["remove_coupon"] = remove
+        offline_sales = QShortcut(QKeySequence(OFFLINE_SALES_KEY), self)
+        offline_sales.activated.connect(lambda: self.act("offline_sales"))
+        self.shortcuts["offline_sales"] = offline_sales
 
     # -- texts ---------------------------------------------------------------------
 
@@ -478,8 +482,18 @@ class TillWindow(
             "back_office": self.open_back_office,
             "sign_out": self.sign_out,
             "remove_coupon": self.remove_coupon,
+            "offline_sales": self.show_offline_sales,
         }
         handlers[name]()
+
+    def show_offline_sales(self) -> None:
+        """Shift+F11: the sales this till made offline, and whether each went home."""
+        dialog = self.findChild(OfflineSalesDialog)  # one, read again each time it opens
+        if dialog is None:
+            dialog = OfflineSalesDialog(self.till, self.ops, self)
+        else:
+            dialog.refresh()
+        dialog.open()
 
     # -- the back office -----------------------------------------------------------------
 
