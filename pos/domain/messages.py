@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from babel.numbers import format_decimal
 
+from pos.domain.messages_sync import SYNC_MESSAGES
 from pos.domain.money import Money, format_money
 from pos.domain.results import Code, Err, Warn
 
@@ -626,6 +627,7 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "{count} çevrimdışı satış henüz merkez kasaya gönderilmedi",
         "en": "{count} offline sales have not yet been sent to the central store",
     },
+    **SYNC_MESSAGES,
 }
 
 

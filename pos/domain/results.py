@@ -167,6 +167,14 @@ class Code(enum.StrEnum):
     NEEDS_CENTRAL_STORE = "needs_central_store"
     LINES_NOT_CARRIED = "lines_not_carried"
     OFFLINE_SALES_UNSENT = "offline_sales_unsent"
+    SALE_VERSION_UNKNOWN = "sale_version_unknown"
+    SALE_UNREADABLE = "sale_unreadable"
+    SALE_PRODUCT_UNKNOWN = "sale_product_unknown"
+    SALE_COUPON_UNKNOWN = "sale_coupon_unknown"
+    SALE_DUPLICATE = "sale_duplicate"
+    SALE_FAULT = "sale_fault"
+    SYNC_PROGRESS = "sync_progress"
+    SYNC_INTERRUPTED = "sync_interrupted"
 
 
 STORE_FAILURES = frozenset({Code.STORE_BUSY, Code.STORE_UNREACHABLE})

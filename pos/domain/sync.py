@@ -17,3 +17,14 @@ class ConflictStatus(enum.StrEnum):
     RESOLVED = "resolved"
     ACCEPTED = "accepted"
     WRITTEN_OFF = "written_off"
+
+
+class Answer(enum.StrEnum):
+    """What the central store said to one offline sale the till sent home."""
+
+    INGESTED = "ingested"
+    """It made the sale now."""
+    ALREADY_HERE = "already_here"
+    """It had the sale already (an earlier push whose answer the till never heard)."""
+    CONFLICT = "conflict"
+    """It could not take the sale: kept in its conflicts queue for a manager."""

@@ -1,0 +1,653 @@
+"""Taking a sale made offline into the central store: exactly once, never refused.
+
+A till that sold on its replica sends each paid sale home as its outbox record's
+payload (``pos.services._offline.sale_payload``, version 1). ``ingest_sale`` makes the
+sale again centrally in one transaction: the order under the till's UUID, its lines,
+its tenders, their terminal events, its coupon use and its receipt number, the stock it
+took and the ``order.paid`` record the online finalisation publishes.
+
+- A second push of the same sale finds the order's UUID and changes nothing: "already
+  here". Two pushes racing each other: the loser's insert of the UUID fails, and it
+  answers the same.
+- The sale is a fact (DESIGN.md §5): stock that runs short is taken to zero and the
+  rest recorded as an oversell; a coupon used past its usage limit is kept, flagged
+  ``over_limit`` on its redemption and audited; the lines stand at the prices the
+  customer paid, whatever the catalogue says now.
+- What the central store cannot take (a product or coupon it does not know, a payload
+  version it does not read, the same idempotency key under another sale, a fault in the
+  code) is rolled back and kept in ``sync_conflicts`` in a transaction of its own, once
+  per sale (a re-push counts an attempt), and answered "conflict": the sales behind it
+  go on. Only a store that is busy or gone answers an error: the push stops and tries
+  again later.
+
+The local integer ids of the replica's rows (lines, tenders, events, carts) are never
+sent: the central store gives its own, and knows each row by what is unique centrally.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, bindparam, insert, literal_column, or_, select, update
+from sqlalchemy.exc import DBAPIError
+
+from pos.domain.receipt import receipt_label
+from pos.domain.results import Code, Err, Ok, Refused, Result
+from pos.domain.sync import Answer, ConflictStatus
+from pos.services._offline import PAYLOAD_VERSION
+from pos.services._support import audit
+from pos.services.payments import (
+    TOPIC_FULFILMENT,
+    TOPIC_ORDER_PAID,
+    _publish,
+    _take_what_is_there,
+)
+from pos.store.engine import store_failure
+from pos.store.models import CartStatus, OrderStatus, RedemptionState
+from pos.store.prepared import Prepared
+from pos.store.tables import (
+    carts,
+    coupons,
+    inventory,
+    order_items,
+    orders,
+    oversells,
+    payment_events,
+    payments,
+    products,
+    receipts,
+    redemptions,
+    sync_conflicts,
+    tills,
+)
+from pos.store.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+_BUSY_TRIES = 3
+"""A sale whose transaction hit a deadlock or a lock timeout is tried this many times."""
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """What the central store made of one offline sale."""
+
+    answer: Answer
+    order_id: UUID
+    conflict_id: int | None = None
+    """The conflict kept for a manager, when the answer is ``conflict``."""
+    reason: str | None = None
+    """Why, for a conflict: a result code, or ``sale_fault`` for a fault in the code."""
+    oversold: int = 0
+    """Units the sale took that the central shelf no longer had (recorded as oversells)."""
+    coupon_over_limit: bool = False
+
+
+# -- the statements of the hot path (one sale: about fifteen round trips) ------------
+
+_FIND = Prepared(
+    select(orders.c.id, orders.c.idempotency_key).where(
+        or_(orders.c.id == bindparam("b_order"), orders.c.idempotency_key == bindparam("b_key"))
+    )
+)
+_CART = Prepared(
+    insert(carts)
+    .values(
+        status=CartStatus.CLOSED,
+        currency=bindparam("b_currency"),
+        location_id=bindparam("b_location"),
+        cashier_id=bindparam("b_cashier"),
+        till_id=bindparam("b_till"),
+        prices_include_tax=bindparam("b_include"),
+        coupon_id=bindparam("b_coupon"),
+        created_at=bindparam("b_created"),
+        updated_at=bindparam("b_now"),
+    )
+    .returning(carts.c.id)
+)
+_ORDER = Prepared(
+    insert(orders).values(
+        id=bindparam("b_order"),
+        cart_id=bindparam("b_cart"),
+        till_id=bindparam("b_till"),
+        location_id=bindparam("b_location"),
+        cashier_id=bindparam("b_cashier"),
+        status=OrderStatus.PAID,
+        idempotency_key=bindparam("b_key"),
+        request_digest=bindparam("b_digest"),
+        currency=bindparam("b_currency"),
+        prices_include_tax=bindparam("b_include"),
+        subtotal_minor=bindparam("b_subtotal"),
+        discount_minor=bindparam("b_discount"),
+        tax_minor=bindparam("b_tax"),
+        total_minor=bindparam("b_total"),
+        coupon_id=bindparam("b_coupon"),
+        coupon_code=bindparam("b_coupon_code"),
+        customer=bindparam("b_customer"),
+        billing_address=bindparam("b_billing"),
+        shipping_address=bindparam("b_shipping"),
+        shipping_method=bindparam("b_method"),
+        receipt_number=bindparam("b_number"),
+        created_at=bindparam("b_created"),
+        paid_at=bindparam("b_paid"),
+        ended_at=bindparam("b_paid"),
+    )
+)
+_LINE = Prepared(
+    insert(order_items).values(
+        order_id=bindparam("b_order"),
+        line_no=bindparam("b_line_no"),
+        product_id=bindparam("b_product"),
+        sku=bindparam("b_sku"),
+        name=bindparam("b_name"),
+        unit_price_minor=bindparam("b_price"),
+        quantity=bindparam("b_quantity"),
+        tax_rate_bp=bindparam("b_tax_rate"),
+        discount_minor=bindparam("b_discount"),
+        total_minor=bindparam("b_total"),
+    )
+)
+# The shelf covers the line: taken in one statement. When it does not, what is there is
+# taken as the online finalisation takes it, and the rest recorded as an oversell.
+_TAKE = Prepared(
+    update(inventory)
+    .where(
+        inventory.c.location_id == bindparam("b_location"),
+        inventory.c.product_id == bindparam("b_product"),
+        inventory.c.available >= bindparam("b_quantity"),
+    )
+    .values(available=inventory.c.available - bindparam("b_quantity"))
+    .returning(inventory.c.available)
+)
+_PRODUCT = Prepared(select(products.c.id).where(products.c.id == bindparam("b_product")))
+_TENDER = Prepared(
+    insert(payments)
+    .values(
+        order_id=bindparam("b_order"),
+        method=bindparam("b_method"),
+        provider=bindparam("b_provider"),
+        provider_payment_id=bindparam("b_provider_id"),
+        idempotency_key=bindparam("b_key"),
+        status=bindparam("b_status"),
+        amount_minor=bindparam("b_amount"),
+        currency=bindparam("b_currency"),
+        tendered_minor=bindparam("b_tendered"),
+        change_minor=bindparam("b_change"),
+        created_at=bindparam("b_created"),
+        updated_at=bindparam("b_updated"),
+        settled_by=bindparam("b_settled_by"),
+    )
+    .returning(payments.c.id)
+)
+_RECEIPT = Prepared(
+    insert(receipts).values(
+        till_id=bindparam("b_till"),
+        number=bindparam("b_number"),
+        order_id=bindparam("b_order"),
+        issued_at=bindparam("b_paid"),
+    )
+)
+# The till's counter only ever goes up: the highest number it gave is what it reached.
+_RAISE_COUNTER = Prepared(
+    update(tills)
+    .where(tills.c.id == bindparam("b_till"), tills.c.last_receipt_number < bindparam("b_number"))
+    .values(last_receipt_number=bindparam("b_number"))
+)
+_TILL_CODE = Prepared(select(tills.c.code).where(tills.c.id == bindparam("b_till")))
+_USE_COUPON = Prepared(
+    update(coupons)
+    .where(
+        coupons.c.id == bindparam("b_coupon"),
+        or_(coupons.c.usage_limit.is_(None), coupons.c.times_used < coupons.c.usage_limit),
+    )
+    .values(times_used=coupons.c.times_used + 1, updated_at=bindparam("b_now"))
+    .returning(coupons.c.id)
+)
+_COUPON = Prepared(
+    select(coupons.c.usage_limit, coupons.c.times_used).where(coupons.c.id == bindparam("b_coupon"))
+)
+_REDEEM = Prepared(
+    insert(redemptions).values(
+        coupon_id=bindparam("b_coupon"),
+        order_id=bindparam("b_order"),
+        state=literal_column(f"'{RedemptionState.CONFIRMED.value}'"),
+        created_at=bindparam("b_paid"),
+        ended_at=bindparam("b_paid"),
+        over_limit=bindparam("b_over"),
+    )
+)
+
+
+# -- reading the payload ----------------------------------------------------------
+
+
+class _Unfit(Exception):
+    """The payload is not a sale this store can read: a conflict, with why."""
+
+    def __init__(self, error: Err) -> None:
+        super().__init__(error.code.value)
+        self.error = error
+
+
+def _when(value: object) -> datetime:
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        moment = datetime.fromisoformat(value)
+    else:
+        raise ValueError(f"not a time: {value!r}")
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _maybe_when(value: object) -> datetime | None:
+    return None if value is None else _when(value)
+
+
+def _order_id_of(payload: Mapping[str, Any]) -> UUID:
+    """The sale's UUID; for a payload without a readable one, one made from its text, so
+    the same unreadable payload pushed again is the same conflict."""
+    try:
+        return UUID(str(payload["order_id"]))
+    except (KeyError, TypeError, ValueError):
+        text = json.dumps(payload, sort_keys=True, default=str)
+        return uuid.uuid5(uuid.NAMESPACE_URL, "kasa-unreadable-sale:" + text)
+
+
+@dataclass(frozen=True)
+class _Sale:
+    order: dict[str, Any]
+    lines: list[dict[str, Any]]
+    tenders: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    coupon_id: int | None
+    coupon_code: str | None
+    paid_at: datetime
+
+
+def _read(payload: Mapping[str, Any]) -> _Sale:
+    version = payload.get("version") if isinstance(payload, Mapping) else None
+    if version != PAYLOAD_VERSION:
+        raise _Unfit(Err(Code.SALE_VERSION_UNKNOWN, {"version": version}))
+    try:
+        return _read_v1(payload)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise _Unfit(Err(Code.SALE_UNREADABLE, {"detail": repr(error)})) from error
+
+
+def _read_v1(payload: Mapping[str, Any]) -> _Sale:
+    order_id = UUID(str(payload["order_id"]))
+    clock = payload["till_clock"]
+    paid_at = _when(clock["paid_at"])
+    coupon = payload.get("coupon")
+    details = payload.get("details") or {}
+    order: dict[str, Any] = {
+        "b_order": order_id,
+        "b_till": int(payload["till_id"]),
+        "b_location": int(payload["location_id"]),
+        "b_cashier": payload.get("cashier_id"),
+        "b_key": str(payload["idempotency_key"]),
+        "b_digest": str(payload["request_digest"]),
+        "b_currency": str(payload["currency"]),
+        "b_include": bool(payload["prices_include_tax"]),
+        "b_subtotal": int(payload["subtotal_minor"]),
+        "b_discount": int(payload["discount_minor"]),
+        "b_tax": int(payload["tax_minor"]),
+        "b_total": int(payload["total_minor"]),
+        "b_coupon": int(coupon["id"]) if coupon else None,
+        "b_coupon_code": coupon.get("code") if coupon else None,
+        "b_customer": details.get("customer"),
+        "b_billing": details.get("billing_address"),
+        "b_shipping": details.get("shipping_address"),
+        "b_method": details.get("shipping_method"),
+        "b_number": int(payload["receipt_number"]),
+        "b_created": _when(clock["created_at"]),
+        "b_paid": paid_at,
+    }
+    lines = [
+        {
+            "b_order": order_id,
+            "b_line_no": int(line["line_no"]),
+            "b_product": int(line["product_id"]),
+            "b_sku": str(line["sku"]),
+            "b_name": str(line["name"]),
+            "b_price": int(line["unit_price_minor"]),
+            "b_quantity": int(line["quantity"]),
+            "b_tax_rate": int(line["tax_rate_bp"]),
+            "b_discount": int(line["discount_minor"]),
+            "b_total": int(line["total_minor"]),
+        }
+        for line in payload["lines"]
+    ]
+    if not lines:
+        raise ValueError("a sale without lines")
+    tenders = [
+        {
+            "b_order": order_id,
+            "b_method": str(tender["method"]),
+            "b_provider": tender.get("provider"),
+            "b_provider_id": tender.get("provider_payment_id"),
+            "b_key": str(tender["idempotency_key"]),
+            "b_status": str(tender["status"]),
+            "b_amount": int(tender["amount_minor"]),
+            "b_currency": str(tender["currency"]),
+            "b_tendered": tender.get("tendered_minor"),
+            "b_change": tender.get("change_minor"),
+            "b_created": _when(tender["created_at"]),
+            "b_updated": _when(tender["updated_at"]),
+            "b_settled_by": tender.get("settled_by"),
+        }
+        for tender in payload["tenders"]
+    ]
+    events = [dict(event) for event in payload.get("payment_events") or ()]
+    for event in events:
+        event["received_at"] = _when(event["received_at"])
+        event["applied_at"] = _maybe_when(event.get("applied_at"))
+    return _Sale(
+        order,
+        lines,
+        tenders,
+        events,
+        order["b_coupon"],
+        order["b_coupon_code"],
+        paid_at,
+    )
+
+
+# -- the use case -------------------------------------------------------------------
+
+
+def ingest_sale(uow: UnitOfWork, payload: Mapping[str, Any]) -> Result[Ingested]:
+    """Make the offline sale ``payload`` centrally, once; see the module's docstring.
+
+    ``Ok`` with ``ingested``, ``already_here`` or ``conflict`` (and the conflict's id);
+    ``Err`` only with ``STORE_BUSY`` or ``STORE_UNREACHABLE``: nothing was decided, the
+    same payload is to be pushed again later.
+    """
+    order_id = _order_id_of(payload)
+    try:
+        sale = _read(payload)
+    except _Unfit as unfit:
+        return _conflict(uow, payload, order_id, unfit.error.code, unfit.error.params)
+    for attempt in range(1, _BUSY_TRIES + 1):
+        try:
+            with uow:
+                made = _make(uow, sale)
+                if made.answer is Answer.INGESTED:
+                    uow.commit()
+            return Ok(made)
+        except Refused as refusal:
+            return _conflict(uow, payload, order_id, refusal.error.code, refusal.error.params)
+        except DBAPIError as error:
+            failure = store_failure(error)
+            if failure is Code.STORE_BUSY and attempt < _BUSY_TRIES:
+                continue
+            if failure is not None:
+                log.info("ingest %s: the central store failed: %s", order_id, error.orig)
+                return Err(failure)
+            fault: Exception = error
+        except Exception as error:  # a fault in the code: the sale waits for a manager
+            fault = error
+        # A twin push may have made the sale meanwhile: its insert won, ours failed.
+        if _already_here(uow, order_id):
+            return Ok(Ingested(Answer.ALREADY_HERE, order_id))
+        log.exception("ingest %s: the central store could not take the sale", order_id)
+        detail = f"{type(fault).__name__}: {fault}"[:2000]
+        return _conflict(uow, payload, order_id, Code.SALE_FAULT, {"detail": detail})
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _already_here(uow: UnitOfWork, order_id: UUID) -> bool:
+    with uow.reading():
+        return (
+            uow.connection.execute(select(orders.c.id).where(orders.c.id == order_id)).first()
+            is not None
+        )
+
+
+def _make(uow: UnitOfWork, sale: _Sale) -> Ingested:
+    connection = uow.connection
+    order = sale.order
+    order_id: UUID = order["b_order"]
+    for found in _FIND.execute(connection, {"b_order": order_id, "b_key": order["b_key"]}):
+        if found.id == order_id:
+            return Ingested(Answer.ALREADY_HERE, order_id)
+        raise Refused(Code.SALE_DUPLICATE, key=order["b_key"])
+    now = uow.now()
+    cart_id = _CART.one(connection, {**order, "b_now": now}).id
+    _ORDER.execute(connection, {**order, "b_cart": cart_id})
+    oversold = _take_stock(connection, order_id, order["b_location"], sale.lines, now)
+    _LINE.execute_many(connection, sale.lines)
+    keys = _tenders(connection, sale.tenders)
+    if sale.events:
+        _events(connection, sale.events, keys)
+    _RECEIPT.execute(connection, order)
+    _RAISE_COUNTER.execute(connection, order)
+    over_limit = False
+    if sale.coupon_id is not None:
+        over_limit = _use_coupon(uow, sale, now)
+    till_code = _TILL_CODE.one(connection, order).code
+    label = receipt_label(till_code, order["b_number"])
+    _publish(connection, TOPIC_ORDER_PAID, order_id, now, receipt=label, total=order["b_total"])
+    if order["b_shipping"]:
+        _publish(
+            connection,
+            TOPIC_FULFILMENT,
+            order_id,
+            now,
+            address=order["b_shipping"],
+            method=order["b_method"],
+        )
+    return Ingested(Answer.INGESTED, order_id, oversold=oversold, coupon_over_limit=over_limit)
+
+
+def _take_stock(
+    connection: Connection,
+    order_id: UUID,
+    location_id: int,
+    lines: Sequence[Mapping[str, Any]],
+    now: datetime,
+) -> int:
+    """Take the sale's units off the central shelf, in product order (as everywhere, so
+    this never deadlocks with a checkout); what the shelf lacked is an oversell."""
+    wanted: dict[int, int] = {}
+    for line in lines:
+        wanted[line["b_product"]] = wanted.get(line["b_product"], 0) + line["b_quantity"]
+    oversold = 0
+    for product_id in sorted(wanted):
+        quantity = wanted[product_id]
+        params = {"b_location": location_id, "b_product": product_id, "b_quantity": quantity}
+        if quantity <= 0 or _TAKE.first(connection, params) is not None:
+            continue
+        if _PRODUCT.first(connection, {"b_product": product_id}) is None:
+            raise Refused(Code.SALE_PRODUCT_UNKNOWN, product_id=product_id)
+        taken = _take_what_is_there(connection, location_id, product_id, quantity)
+        if taken < quantity:
+            oversold += quantity - taken
+            connection.execute(
+                insert(oversells).values(
+                    order_id=order_id,
+                    product_id=product_id,
+                    location_id=location_id,
+                    quantity=quantity - taken,
+                    created_at=now,
+                )
+            )
+    return oversold
+
+
+def _tenders(connection: Connection, tenders: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Insert the sale's tenders; the central id of each, by its idempotency key."""
+    return {tender["b_key"]: _TENDER.one(connection, tender).id for tender in tenders}
+
+
+def _events(
+    connection: Connection, events: Sequence[Mapping[str, Any]], keys: Mapping[str, int]
+) -> None:
+    """The terminal's events for the sale's cards: each kept once by (provider, event id);
+    one the central store already heard (its webhook came there too) is tied to the
+    payment, not stored twice."""
+    for event in events:
+        payment_id = keys.get(event.get("payment_key") or "")
+        where = (
+            payment_events.c.provider == event["provider"],
+            payment_events.c.event_id == event["event_id"],
+        )
+        known = connection.execute(select(payment_events.c.id).where(*where)).first()
+        if known is not None:
+            connection.execute(
+                update(payment_events)
+                .where(*where, payment_events.c.payment_id.is_(None))
+                .values(payment_id=payment_id)
+            )
+            continue
+        connection.execute(
+            insert(payment_events).values(
+                provider=event["provider"],
+                event_id=event["event_id"],
+                type=event["type"],
+                terminal_payment_id=event.get("terminal_payment_id"),
+                payment_id=payment_id,
+                claimed_payment_id=payment_id,
+                amount_minor=event.get("amount_minor"),
+                currency=event.get("currency"),
+                source=event["source"],
+                outcome=event["outcome"],
+                payload=event["payload"],
+                received_at=event["received_at"],
+                applied_at=event["applied_at"],
+            )
+        )
+
+
+def _use_coupon(uow: UnitOfWork, sale: _Sale, now: datetime) -> bool:
+    """Count the sale's coupon use; past the coupon's limit it is kept, flagged and
+    audited instead (the counter never passes the limit). Whether it was past."""
+    connection = uow.connection
+    params = {"b_coupon": sale.coupon_id, "b_now": now}
+    over = _USE_COUPON.first(connection, params) is None
+    if over:
+        coupon = _COUPON.first(connection, params)
+        if coupon is None:
+            raise Refused(Code.SALE_COUPON_UNKNOWN, coupon=sale.coupon_code or sale.coupon_id)
+        audit(
+            uow.session,
+            at=now,
+            user_id=sale.order["b_cashier"],
+            action="coupon.used_past_limit",
+            entity="coupon",
+            entity_id=sale.coupon_id,
+            order_id=sale.order["b_order"],
+            code=sale.coupon_code,
+            usage_limit=coupon.usage_limit,
+            times_used=coupon.times_used,
+        )
+    _REDEEM.execute(
+        connection,
+        {
+            "b_coupon": sale.coupon_id,
+            "b_order": sale.order["b_order"],
+            "b_paid": sale.paid_at,
+            "b_over": over,
+        },
+    )
+    return over
+
+
+# -- the conflicts queue ----------------------------------------------------------------
+
+
+def _conflict(
+    uow: UnitOfWork,
+    payload: Mapping[str, Any],
+    order_id: UUID,
+    code: Code,
+    params: Mapping[str, object],
+) -> Result[Ingested]:
+    """Keep the sale the central store could not take, in a transaction of its own:
+    once per sale, a re-push counting an attempt. Answered ``conflict``."""
+    detail = json.dumps({"code": code.value, **params}, ensure_ascii=False, default=str)
+    body = json.dumps(payload, ensure_ascii=False, default=str, sort_keys=True)
+    till_id = payload.get("till_id") if isinstance(payload, Mapping) else None
+    number = payload.get("receipt_number") if isinstance(payload, Mapping) else None
+    last: DBAPIError | None = None
+    for _attempt in range(2):  # a twin push may insert it between our look and our insert
+        try:
+            with uow:
+                conflict_id = _keep_conflict(
+                    uow,
+                    order_id,
+                    till_id if isinstance(till_id, int) else None,
+                    str(payload.get("till_code") or "?")[:8],
+                    number if isinstance(number, int) else None,
+                    code.value,
+                    detail,
+                    body,
+                )
+                uow.commit()
+            log.warning("ingest %s: kept as conflict %s: %s", order_id, conflict_id, detail)
+            return Ok(Ingested(Answer.CONFLICT, order_id, conflict_id, code.value))
+        except DBAPIError as error:
+            failure = store_failure(error)
+            if failure is not None:
+                return Err(failure)
+            last = error
+    assert last is not None
+    raise last
+
+
+def _keep_conflict(
+    uow: UnitOfWork,
+    order_id: UUID,
+    till_id: int | None,
+    till_code: str,
+    number: int | None,
+    reason: str,
+    detail: str,
+    body: str,
+) -> int:
+    connection, now = uow.connection, uow.now()
+    bumped = connection.execute(
+        update(sync_conflicts)
+        .where(sync_conflicts.c.order_id == order_id)
+        .values(
+            attempts=sync_conflicts.c.attempts + 1,
+            last_attempt_at=now,
+            reason=reason,
+            detail=detail,
+        )
+        .returning(sync_conflicts.c.id)
+    ).first()
+    if bumped is not None:
+        return int(bumped.id)
+    known_till = (
+        till_id
+        if till_id is not None
+        and connection.execute(select(tills.c.id).where(tills.c.id == till_id)).first()
+        else None
+    )
+    return int(
+        connection.execute(
+            insert(sync_conflicts)
+            .values(
+                order_id=order_id,
+                till_id=known_till,
+                till_code=till_code,
+                receipt_number=number,
+                reason=reason,
+                detail=detail,
+                payload=body,
+                status=ConflictStatus.OPEN,
+                attempts=1,
+                received_at=now,
+                last_attempt_at=now,
+            )
+            .returning(sync_conflicts.c.id)
+        ).scalar_one()
+    )
