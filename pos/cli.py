@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 
 from pos import __version__
 from pos.bootstrap import Till, bootstrap
+from pos.cli_sync import add_sync_commands
 from pos.credentials import (
     SECRET_ENVIRONMENT,
     NoKeyringError,
@@ -271,6 +272,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep = commands.add_parser("sweep", help="expire reservations left past their time")
     sweep.add_argument("--url", help="database URL (default: from the settings)")
     sweep.set_defaults(command=_sweep)
+    add_sync_commands(commands)
     return parser
 
 
