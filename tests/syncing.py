@@ -14,7 +14,7 @@ from pos.services.offline import went_offline
 from pos.store.tables import orders, outbox, receipts, redemptions, sync_conflicts, tills
 from pos.store.uow import UnitOfWork
 from tests.conftest import value
-from tests.sales import new_cart, pay_cash
+from tests.sales import pay_cash
 
 
 def sell_offline(
@@ -25,15 +25,18 @@ def sell_offline(
     lines: int = 2,
     seed: int = 7,
     coupon: str | None = None,
+    till_id: int = 1,
 ) -> None:
     """``count`` cash sales of ``lines`` lines each (a few units of random products),
     made on the replica ``off`` as the till makes them offline."""
     from pos.services.coupons import apply_coupon
 
     chooser = random.Random(seed)
-    value(went_offline(off, 1))
+    from pos.services.cart import open_cart
+
+    value(went_offline(off, till_id))
     for _ in range(count):
-        cart = new_cart(off)
+        cart = value(open_cart(off, till_id=till_id)).cart_id
         for product in chooser.sample(list(products), min(lines, len(products))):
             value(add_to_cart(off, cart, product, chooser.randint(1, 3)))
         if coupon is not None:

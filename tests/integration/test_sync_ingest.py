@@ -100,7 +100,8 @@ def test_the_push_sends_every_sale_once_oldest_first_and_marks_each_with_its_ans
     )
 
     assert (report.total, report.ingested, report.left) == (12, 12, 0)
-    assert heard[0] == (0, 12) and heard[-1] == (12, 12)
+    assert heard[0] == (0, 12)
+    assert heard[-1] == (12, 12)
     assert unsent(replica) == 0
     assert_exactly_once(store.engine, offline_orders(replica))
     assert_invariants(store.engine)
@@ -231,8 +232,11 @@ def test_a_payload_version_the_store_does_not_know_and_a_reused_key_are_conflict
     twin = value(ingest_sale(uow, {**second, "idempotency_key": first["idempotency_key"]}))
     broken = value(ingest_sale(uow, {**second, "lines": "none"}))
 
-    assert unknown.answer is Answer.CONFLICT and unknown.reason == Code.SALE_VERSION_UNKNOWN
-    assert twin.answer is Answer.CONFLICT and twin.reason == Code.SALE_DUPLICATE
-    assert broken.answer is Answer.CONFLICT and broken.reason == Code.SALE_UNREADABLE
+    assert unknown.answer is Answer.CONFLICT
+    assert unknown.reason == Code.SALE_VERSION_UNKNOWN
+    assert twin.answer is Answer.CONFLICT
+    assert twin.reason == Code.SALE_DUPLICATE
+    assert broken.answer is Answer.CONFLICT
+    assert broken.reason == Code.SALE_UNREADABLE
     assert count(store.engine, orders) == 1
     assert not isinstance(ingest_sale(uow, first), Err)
