@@ -29,13 +29,14 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, bindparam, insert, literal_column, or_, select, update
+from sqlalchemy import Connection, bindparam, func, insert, literal_column, or_, select, update
 from sqlalchemy.exc import DBAPIError
 
 from pos.domain.receipt import receipt_label
@@ -92,9 +93,19 @@ class Ingested:
 
 # -- the statements of the hot path (one sale: about fifteen round trips) ------------
 
+# Whether the sale is here (by its UUID) or its key is another sale's, and the store's
+# clock, in one row: on PostgreSQL the first round trip of the sale.
 _FIND = Prepared(
-    select(orders.c.id, orders.c.idempotency_key).where(
-        or_(orders.c.id == bindparam("b_order"), orders.c.idempotency_key == bindparam("b_key"))
+    select(
+        func.now().label("now"),
+        select(orders.c.id)
+        .where(orders.c.id == bindparam("b_order"))
+        .scalar_subquery()
+        .label("here"),
+        select(orders.c.id)
+        .where(orders.c.idempotency_key == bindparam("b_key"))
+        .scalar_subquery()
+        .label("twin"),
     )
 )
 _CART = Prepared(
@@ -112,32 +123,42 @@ _CART = Prepared(
     )
     .returning(carts.c.id)
 )
-_ORDER = Prepared(
-    insert(orders).values(
-        id=bindparam("b_order"),
-        cart_id=bindparam("b_cart"),
-        till_id=bindparam("b_till"),
-        location_id=bindparam("b_location"),
-        cashier_id=bindparam("b_cashier"),
-        status=OrderStatus.PAID,
-        idempotency_key=bindparam("b_key"),
-        request_digest=bindparam("b_digest"),
-        currency=bindparam("b_currency"),
-        prices_include_tax=bindparam("b_include"),
-        subtotal_minor=bindparam("b_subtotal"),
-        discount_minor=bindparam("b_discount"),
-        tax_minor=bindparam("b_tax"),
-        total_minor=bindparam("b_total"),
-        coupon_id=bindparam("b_coupon"),
-        coupon_code=bindparam("b_coupon_code"),
-        customer=bindparam("b_customer"),
-        billing_address=bindparam("b_billing"),
-        shipping_address=bindparam("b_shipping"),
-        shipping_method=bindparam("b_method"),
-        receipt_number=bindparam("b_number"),
-        created_at=bindparam("b_created"),
-        paid_at=bindparam("b_paid"),
-        ended_at=bindparam("b_paid"),
+_ORDER_BINDS = {
+    "id": "b_order",
+    "till_id": "b_till",
+    "location_id": "b_location",
+    "cashier_id": "b_cashier",
+    "idempotency_key": "b_key",
+    "request_digest": "b_digest",
+    "currency": "b_currency",
+    "prices_include_tax": "b_include",
+    "subtotal_minor": "b_subtotal",
+    "discount_minor": "b_discount",
+    "tax_minor": "b_tax",
+    "total_minor": "b_total",
+    "coupon_id": "b_coupon",
+    "coupon_code": "b_coupon_code",
+    "customer": "b_customer",
+    "billing_address": "b_billing",
+    "shipping_address": "b_shipping",
+    "shipping_method": "b_method",
+    "receipt_number": "b_number",
+    "created_at": "b_created",
+    "paid_at": "b_paid",
+    "ended_at": "b_paid",
+}
+_ORDER_VALUES: dict[str, Any] = {
+    "status": literal_column(f"'{OrderStatus.PAID.value}'"),
+    **{name: bindparam(bind, type_=orders.c[name].type) for name, bind in _ORDER_BINDS.items()},
+}
+_ORDER = Prepared(insert(orders).values(cart_id=bindparam("b_cart"), **_ORDER_VALUES))
+# On PostgreSQL the closed cart and the order go in one statement (the cart's id is the
+# order's ``cart_id``), so the sale needs no round trip for it.
+_NEW_CART = _CART.statement.cte("new_cart")  # type: ignore[attr-defined]
+_ORDER_WITH_CART = Prepared(
+    insert(orders).from_select(
+        ["cart_id", *_ORDER_VALUES],
+        select(_NEW_CART.c.id, *_ORDER_VALUES.values()),
     )
 )
 _LINE = Prepared(
@@ -200,7 +221,6 @@ _RAISE_COUNTER = Prepared(
     .where(tills.c.id == bindparam("b_till"), tills.c.last_receipt_number < bindparam("b_number"))
     .values(last_receipt_number=bindparam("b_number"))
 )
-_TILL_CODE = Prepared(select(tills.c.code).where(tills.c.id == bindparam("b_till")))
 _USE_COUPON = Prepared(
     update(coupons)
     .where(
@@ -307,6 +327,7 @@ def _read_v1(payload: Mapping[str, Any]) -> _Sale:
         "b_shipping": details.get("shipping_address"),
         "b_method": details.get("shipping_method"),
         "b_number": int(payload["receipt_number"]),
+        "till_code": str(payload["till_code"]),
         "b_created": _when(clock["created_at"]),
         "b_paid": paid_at,
     }
@@ -397,6 +418,9 @@ def ingest_sale(uow: UnitOfWork, payload: Mapping[str, Any]) -> Result[Ingested]
         # A twin push may have made the sale meanwhile: its insert won, ours failed.
         if _already_here(uow, order_id):
             return Ok(Ingested(Answer.ALREADY_HERE, order_id))
+        missing = _missing(uow, sale)
+        if missing is not None:
+            return _conflict(uow, payload, order_id, missing.code, missing.params)
         log.exception("ingest %s: the central store could not take the sale", order_id)
         detail = f"{type(fault).__name__}: {fault}"[:2000]
         return _conflict(uow, payload, order_id, Code.SALE_FAULT, {"detail": detail})
@@ -411,75 +435,141 @@ def _already_here(uow: UnitOfWork, order_id: UUID) -> bool:
         )
 
 
+def _missing(uow: UnitOfWork, sale: _Sale) -> Err | None:
+    """What a sale that failed names and the central store does not know (a product, its
+    coupon), found after the fact: the pipelined statements fail on the reference."""
+    wanted = {line["b_product"] for line in sale.lines}
+    with uow.reading():
+        known = set(
+            uow.connection.execute(select(products.c.id).where(products.c.id.in_(wanted)))
+            .scalars()
+            .all()
+        )
+        coupon_known = sale.coupon_id is None or (
+            uow.connection.execute(
+                select(coupons.c.id).where(coupons.c.id == sale.coupon_id)
+            ).first()
+            is not None
+        )
+    if wanted - known:
+        return Err(Code.SALE_PRODUCT_UNKNOWN, {"product_id": min(wanted - known)})
+    if not coupon_known:
+        return Err(Code.SALE_COUPON_UNKNOWN, {"coupon": sale.coupon_code or sale.coupon_id})
+    return None
+
+
 def _make(uow: UnitOfWork, sale: _Sale) -> Ingested:
+    """The sale in the caller's transaction: on PostgreSQL in two round trips (the look
+    for the order, then everything else pipelined), then one per short line."""
     connection = uow.connection
     order = sale.order
     order_id: UUID = order["b_order"]
-    for found in _FIND.execute(connection, {"b_order": order_id, "b_key": order["b_key"]}):
-        if found.id == order_id:
-            return Ingested(Answer.ALREADY_HERE, order_id)
+    with _pipelined(connection):
+        found = _FIND.one(connection, {"b_order": order_id, "b_key": order["b_key"]})
+    if found.here is not None:
+        return Ingested(Answer.ALREADY_HERE, order_id)
+    if found.twin is not None:
         raise Refused(Code.SALE_DUPLICATE, key=order["b_key"])
-    now = uow.now()
-    cart_id = _CART.one(connection, {**order, "b_now": now}).id
-    _ORDER.execute(connection, {**order, "b_cart": cart_id})
-    oversold = _take_stock(connection, order_id, order["b_location"], sale.lines, now)
-    _LINE.execute_many(connection, sale.lines)
-    keys = _tenders(connection, sale.tenders)
+    # The store's clock on PostgreSQL (as ``uow.now()`` would read it, without asking
+    # again); the unit of work's own where it has one, or the store is local.
+    now = found.now if uow.clock is None and _on_postgresql(connection) else uow.now()
+    with _pipelined(connection):
+        if _on_postgresql(connection):
+            _ORDER_WITH_CART.send(connection, {**order, "b_now": now})
+        else:
+            cart_id = _CART.one(connection, {**order, "b_now": now}).id
+            _ORDER.execute(connection, {**order, "b_cart": cart_id})
+        wanted: dict[int, int] = {}
+        for line in sale.lines:
+            wanted[line["b_product"]] = wanted.get(line["b_product"], 0) + line["b_quantity"]
+        location = order["b_location"]
+        taking = [
+            (product, wanted[product], _TAKE.send(connection, _want(location, product, wanted)))
+            for product in sorted(wanted)  # in product order, as everywhere: no deadlocks
+        ]
+        _LINE.execute_many(connection, sale.lines)
+        tendering = [(tender["b_key"], _TENDER.send(connection, tender)) for tender in sale.tenders]
+        _RECEIPT.send(connection, order)
+        _RAISE_COUNTER.send(connection, order)
+        using = None
+        if sale.coupon_id is not None:
+            using = _USE_COUPON.send(connection, {"b_coupon": sale.coupon_id, "b_now": now})
+        label = receipt_label(order["till_code"], order["b_number"])
+        _publish(connection, TOPIC_ORDER_PAID, order_id, now, receipt=label, total=order["b_total"])
+        if order["b_shipping"]:
+            _publish(
+                connection,
+                TOPIC_FULFILMENT,
+                order_id,
+                now,
+                address=order["b_shipping"],
+                method=order["b_method"],
+            )
+        short = [(product, quantity) for product, quantity, take in taking if not take()]
+        keys = {key: sent()[0].id for key, sent in tendering}
+        counted = using is None or bool(using())
+    oversold = sum(
+        _short_line(connection, order_id, location, product, quantity, now)
+        for product, quantity in short
+    )
     if sale.events:
         _events(connection, sale.events, keys)
-    _RECEIPT.execute(connection, order)
-    _RAISE_COUNTER.execute(connection, order)
     over_limit = False
     if sale.coupon_id is not None:
-        over_limit = _use_coupon(uow, sale, now)
-    till_code = _TILL_CODE.one(connection, order).code
-    label = receipt_label(till_code, order["b_number"])
-    _publish(connection, TOPIC_ORDER_PAID, order_id, now, receipt=label, total=order["b_total"])
-    if order["b_shipping"]:
-        _publish(
-            connection,
-            TOPIC_FULFILMENT,
-            order_id,
-            now,
-            address=order["b_shipping"],
-            method=order["b_method"],
-        )
+        over_limit = _redeem(uow, sale, now, counted=counted)
     return Ingested(Answer.INGESTED, order_id, oversold=oversold, coupon_over_limit=over_limit)
 
 
-def _take_stock(
+def _want(location: int, product: int, wanted: Mapping[int, int]) -> dict[str, int]:
+    return {"b_location": location, "b_product": product, "b_quantity": wanted[product]}
+
+
+def _on_postgresql(connection: Connection) -> bool:
+    return connection.dialect.name == "postgresql"
+
+
+@contextmanager
+def _pipelined(connection: Connection) -> Iterator[None]:
+    """On PostgreSQL, the statements sent inside go to the server together, answered in
+    one round trip at the first fetch (psycopg's pipeline); elsewhere one by one."""
+    if not _on_postgresql(connection):
+        yield
+        return
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    base = connection.dialect.loaded_dbapi.Error
+    try:
+        with driver.pipeline():
+            yield
+    except base as error:  # a failure only the pipeline's sync reported
+        raise DBAPIError.instance(None, None, error, base) from error
+
+
+def _short_line(
     connection: Connection,
     order_id: UUID,
     location_id: int,
-    lines: Sequence[Mapping[str, Any]],
+    product_id: int,
+    quantity: int,
     now: datetime,
 ) -> int:
-    """Take the sale's units off the central shelf, in product order (as everywhere, so
-    this never deadlocks with a checkout); what the shelf lacked is an oversell."""
-    wanted: dict[int, int] = {}
-    for line in lines:
-        wanted[line["b_product"]] = wanted.get(line["b_product"], 0) + line["b_quantity"]
-    oversold = 0
-    for product_id in sorted(wanted):
-        quantity = wanted[product_id]
-        params = {"b_location": location_id, "b_product": product_id, "b_quantity": quantity}
-        if quantity <= 0 or _TAKE.first(connection, params) is not None:
-            continue
-        if _PRODUCT.first(connection, {"b_product": product_id}) is None:
-            raise Refused(Code.SALE_PRODUCT_UNKNOWN, product_id=product_id)
-        taken = _take_what_is_there(connection, location_id, product_id, quantity)
-        if taken < quantity:
-            oversold += quantity - taken
-            connection.execute(
-                insert(oversells).values(
-                    order_id=order_id,
-                    product_id=product_id,
-                    location_id=location_id,
-                    quantity=quantity - taken,
-                    created_at=now,
-                )
-            )
-    return oversold
+    """The shelf did not cover the line: take what is there, as the online finalisation
+    does, and record the rest as an oversell; the units oversold."""
+    if _PRODUCT.first(connection, {"b_product": product_id}) is None:
+        raise Refused(Code.SALE_PRODUCT_UNKNOWN, product_id=product_id)
+    taken = _take_what_is_there(connection, location_id, product_id, quantity)
+    if taken >= quantity:
+        return 0
+    connection.execute(
+        insert(oversells).values(
+            order_id=order_id,
+            product_id=product_id,
+            location_id=location_id,
+            quantity=quantity - taken,
+            created_at=now,
+        )
+    )
+    return quantity - taken
 
 
 def _tenders(connection: Connection, tenders: Sequence[Mapping[str, Any]]) -> dict[str, int]:
@@ -526,13 +616,12 @@ def _events(
         )
 
 
-def _use_coupon(uow: UnitOfWork, sale: _Sale, now: datetime) -> bool:
-    """Count the sale's coupon use; past the coupon's limit it is kept, flagged and
-    audited instead (the counter never passes the limit). Whether it was past."""
+def _redeem(uow: UnitOfWork, sale: _Sale, now: datetime, *, counted: bool) -> bool:
+    """The sale's coupon use, confirmed; one the coupon's counter could not take (past its
+    limit) is kept flagged and audited instead. Whether it was past the limit."""
     connection = uow.connection
     params = {"b_coupon": sale.coupon_id, "b_now": now}
-    over = _USE_COUPON.first(connection, params) is None
-    if over:
+    if not counted:
         coupon = _COUPON.first(connection, params)
         if coupon is None:
             raise Refused(Code.SALE_COUPON_UNKNOWN, coupon=sale.coupon_code or sale.coupon_id)
@@ -554,10 +643,10 @@ def _use_coupon(uow: UnitOfWork, sale: _Sale, now: datetime) -> bool:
             "b_coupon": sale.coupon_id,
             "b_order": sale.order["b_order"],
             "b_paid": sale.paid_at,
-            "b_over": over,
+            "b_over": not counted,
         },
     )
-    return over
+    return not counted
 
 
 # -- the conflicts queue ----------------------------------------------------------------

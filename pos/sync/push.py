@@ -2,11 +2,11 @@
 
 Each unsent ``sale.offline`` record of the replica's outbox goes to the central store's
 ``ingest_sale`` (one central transaction per sale); only after the central commit is
-the record marked sent on the replica, with what the central store answered
-(``ingested``, ``already_here`` or ``conflict``). A crash between the two leaves the
-record unsent: the next push sends it again and hears "already here". A sale the central
-store cannot take is kept in its conflicts queue and marked sent with ``conflict``: the
-sales behind it go on.
+the record marked sent on the replica (a few records at a time, ``mark_every``), with
+what the central store answered (``ingested``, ``already_here`` or ``conflict``). A
+crash between the two leaves the record unsent: the next push sends it again and hears
+"already here". A sale the central store cannot take is kept in its conflicts queue and
+marked sent with ``conflict``: the sales behind it go on.
 
 The order is the till's own: outbox ids are given in the order the sales were paid
 (their receipt numbers' order), never by the clock. A central store that is busy is
@@ -40,6 +40,10 @@ Progress = Callable[[int, int], None]
 """Hears ``(sent, total)`` after each sale the push sent (and once at its start)."""
 
 BATCH = 200
+MARK_EVERY = 25
+"""Sales whose records are marked sent in one replica transaction (each only after its
+central commit): a crash before the mark sends at most these again, answered "already
+here"."""
 TRIES = 4
 FIRST_PAUSE = 0.25
 """Seconds before the second try of a sale the central store did not answer; doubled
@@ -108,6 +112,7 @@ def push_outbox(
     *,
     progress: Progress | None = None,
     batch: int = BATCH,
+    mark_every: int = MARK_EVERY,
     tries: int = TRIES,
     pause: float = FIRST_PAUSE,
     sleep: Callable[[float], None] = time.sleep,
@@ -124,6 +129,7 @@ def push_outbox(
     if progress is not None:
         progress(0, total)
     after = 0
+    marks: list[tuple[int, Answer]] = []
     while True:
         records = _next_batch(replica, after, batch)
         if not records:
@@ -131,17 +137,21 @@ def push_outbox(
         for record_id, key, body in records:
             answer = _send(central_uow_factory, key, body, tries, pause, sleep)
             if isinstance(answer, Err):
+                _mark_sent(replica, marks)
                 sent = sum(tally.values())
                 log.info("sync: stopped after %d of %d sales: %s", sent, total, answer.code)
                 return Err(
                     Code.SYNC_INTERRUPTED,
                     {"sent": sent, "total": total, "cause": answer.code.value},
                 )
-            _mark_sent(replica, record_id, answer.answer)
+            marks.append((record_id, answer.answer))
+            if len(marks) >= mark_every:
+                _mark_sent(replica, marks)
             tally[answer.answer] += 1
             after = record_id
             if progress is not None:
                 progress(sum(tally.values()), max(total, sum(tally.values())))
+    _mark_sent(replica, marks)
     return Ok(
         PushReport(
             total=total,
@@ -208,11 +218,19 @@ def _next_batch(replica: UnitOfWork, after: int, size: int) -> list[tuple[int, s
     return [(row.id, row.key, row.payload) for row in rows]
 
 
-def _mark_sent(replica: UnitOfWork, record_id: int, answer: Answer) -> None:
-    """After the central commit: the record is sent, with what the store answered."""
+def _mark_sent(replica: UnitOfWork, marks: list[tuple[int, Answer]]) -> None:
+    """After their central commits: the records are sent, with what the store answered
+    (``marks`` is emptied)."""
+    if not marks:
+        return
     with replica:
-        _MARK_SENT.execute(
+        now = replica.now()
+        _MARK_SENT.execute_many(
             replica.connection,
-            {"b_id": record_id, "b_now": replica.now(), "b_answer": answer.value},
+            [
+                {"b_id": record_id, "b_now": now, "b_answer": answer.value}
+                for record_id, answer in marks
+            ],
         )
         replica.commit()
+    marks.clear()
