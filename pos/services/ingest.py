@@ -28,11 +28,10 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -42,7 +41,7 @@ from sqlalchemy.exc import DBAPIError
 from pos.domain.receipt import receipt_label
 from pos.domain.results import Code, Err, Ok, Refused, Result
 from pos.domain.sync import Answer, ConflictStatus
-from pos.services._offline import PAYLOAD_VERSION
+from pos.services._sale_reading import Sale, Unfit, order_id_of, read_sale
 from pos.services._support import audit
 from pos.services.payments import (
     TOPIC_FULFILMENT,
@@ -91,7 +90,7 @@ class Ingested:
     coupon_over_limit: bool = False
 
 
-# -- the statements of the hot path (one sale: about fifteen round trips) ------------
+# -- the statements of the hot path ----------------------------------------------------
 
 # Whether the sale is here (by its UUID) or its key is another sale's, and the store's
 # clock, in one row: on PostgreSQL the first round trip of the sale.
@@ -245,142 +244,6 @@ _REDEEM = Prepared(
 )
 
 
-# -- reading the payload ----------------------------------------------------------
-
-
-class _Unfit(Exception):
-    """The payload is not a sale this store can read: a conflict, with why."""
-
-    def __init__(self, error: Err) -> None:
-        super().__init__(error.code.value)
-        self.error = error
-
-
-def _when(value: object) -> datetime:
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str):
-        moment = datetime.fromisoformat(value)
-    else:
-        raise ValueError(f"not a time: {value!r}")
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _maybe_when(value: object) -> datetime | None:
-    return None if value is None else _when(value)
-
-
-def _order_id_of(payload: Mapping[str, Any]) -> UUID:
-    """The sale's UUID; for a payload without a readable one, one made from its text, so
-    the same unreadable payload pushed again is the same conflict."""
-    try:
-        return UUID(str(payload["order_id"]))
-    except (KeyError, TypeError, ValueError):
-        text = json.dumps(payload, sort_keys=True, default=str)
-        return uuid.uuid5(uuid.NAMESPACE_URL, "kasa-unreadable-sale:" + text)
-
-
-@dataclass(frozen=True)
-class _Sale:
-    order: dict[str, Any]
-    lines: list[dict[str, Any]]
-    tenders: list[dict[str, Any]]
-    events: list[dict[str, Any]]
-    coupon_id: int | None
-    coupon_code: str | None
-    paid_at: datetime
-
-
-def _read(payload: Mapping[str, Any]) -> _Sale:
-    version = payload.get("version") if isinstance(payload, Mapping) else None
-    if version != PAYLOAD_VERSION:
-        raise _Unfit(Err(Code.SALE_VERSION_UNKNOWN, {"version": version}))
-    try:
-        return _read_v1(payload)
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise _Unfit(Err(Code.SALE_UNREADABLE, {"detail": repr(error)})) from error
-
-
-def _read_v1(payload: Mapping[str, Any]) -> _Sale:
-    order_id = UUID(str(payload["order_id"]))
-    clock = payload["till_clock"]
-    paid_at = _when(clock["paid_at"])
-    coupon = payload.get("coupon")
-    details = payload.get("details") or {}
-    order: dict[str, Any] = {
-        "b_order": order_id,
-        "b_till": int(payload["till_id"]),
-        "b_location": int(payload["location_id"]),
-        "b_cashier": payload.get("cashier_id"),
-        "b_key": str(payload["idempotency_key"]),
-        "b_digest": str(payload["request_digest"]),
-        "b_currency": str(payload["currency"]),
-        "b_include": bool(payload["prices_include_tax"]),
-        "b_subtotal": int(payload["subtotal_minor"]),
-        "b_discount": int(payload["discount_minor"]),
-        "b_tax": int(payload["tax_minor"]),
-        "b_total": int(payload["total_minor"]),
-        "b_coupon": int(coupon["id"]) if coupon else None,
-        "b_coupon_code": coupon.get("code") if coupon else None,
-        "b_customer": details.get("customer"),
-        "b_billing": details.get("billing_address"),
-        "b_shipping": details.get("shipping_address"),
-        "b_method": details.get("shipping_method"),
-        "b_number": int(payload["receipt_number"]),
-        "till_code": str(payload["till_code"]),
-        "b_created": _when(clock["created_at"]),
-        "b_paid": paid_at,
-    }
-    lines = [
-        {
-            "b_order": order_id,
-            "b_line_no": int(line["line_no"]),
-            "b_product": int(line["product_id"]),
-            "b_sku": str(line["sku"]),
-            "b_name": str(line["name"]),
-            "b_price": int(line["unit_price_minor"]),
-            "b_quantity": int(line["quantity"]),
-            "b_tax_rate": int(line["tax_rate_bp"]),
-            "b_discount": int(line["discount_minor"]),
-            "b_total": int(line["total_minor"]),
-        }
-        for line in payload["lines"]
-    ]
-    if not lines:
-        raise ValueError("a sale without lines")
-    tenders = [
-        {
-            "b_order": order_id,
-            "b_method": str(tender["method"]),
-            "b_provider": tender.get("provider"),
-            "b_provider_id": tender.get("provider_payment_id"),
-            "b_key": str(tender["idempotency_key"]),
-            "b_status": str(tender["status"]),
-            "b_amount": int(tender["amount_minor"]),
-            "b_currency": str(tender["currency"]),
-            "b_tendered": tender.get("tendered_minor"),
-            "b_change": tender.get("change_minor"),
-            "b_created": _when(tender["created_at"]),
-            "b_updated": _when(tender["updated_at"]),
-            "b_settled_by": tender.get("settled_by"),
-        }
-        for tender in payload["tenders"]
-    ]
-    events = [dict(event) for event in payload.get("payment_events") or ()]
-    for event in events:
-        event["received_at"] = _when(event["received_at"])
-        event["applied_at"] = _maybe_when(event.get("applied_at"))
-    return _Sale(
-        order,
-        lines,
-        tenders,
-        events,
-        order["b_coupon"],
-        order["b_coupon_code"],
-        paid_at,
-    )
-
-
 # -- the use case -------------------------------------------------------------------
 
 
@@ -391,10 +254,10 @@ def ingest_sale(uow: UnitOfWork, payload: Mapping[str, Any]) -> Result[Ingested]
     ``Err`` only with ``STORE_BUSY`` or ``STORE_UNREACHABLE``: nothing was decided, the
     same payload is to be pushed again later.
     """
-    order_id = _order_id_of(payload)
+    order_id = order_id_of(payload)
     try:
-        sale = _read(payload)
-    except _Unfit as unfit:
+        sale = read_sale(payload)
+    except Unfit as unfit:
         return _conflict(uow, payload, order_id, unfit.error.code, unfit.error.params)
     for attempt in range(1, _BUSY_TRIES + 1):
         try:
@@ -435,7 +298,7 @@ def _already_here(uow: UnitOfWork, order_id: UUID) -> bool:
         )
 
 
-def _missing(uow: UnitOfWork, sale: _Sale) -> Err | None:
+def _missing(uow: UnitOfWork, sale: Sale) -> Err | None:
     """What a sale that failed names and the central store does not know (a product, its
     coupon), found after the fact: the pipelined statements fail on the reference."""
     wanted = {line["b_product"] for line in sale.lines}
@@ -458,7 +321,7 @@ def _missing(uow: UnitOfWork, sale: _Sale) -> Err | None:
     return None
 
 
-def _make(uow: UnitOfWork, sale: _Sale) -> Ingested:
+def _make(uow: UnitOfWork, sale: Sale) -> Ingested:
     """The sale in the caller's transaction: on PostgreSQL in two round trips (the look
     for the order, then everything else pipelined), then one per short line."""
     connection = uow.connection
@@ -572,11 +435,6 @@ def _short_line(
     return quantity - taken
 
 
-def _tenders(connection: Connection, tenders: Sequence[Mapping[str, Any]]) -> dict[str, int]:
-    """Insert the sale's tenders; the central id of each, by its idempotency key."""
-    return {tender["b_key"]: _TENDER.one(connection, tender).id for tender in tenders}
-
-
 def _events(
     connection: Connection, events: Sequence[Mapping[str, Any]], keys: Mapping[str, int]
 ) -> None:
@@ -616,7 +474,7 @@ def _events(
         )
 
 
-def _redeem(uow: UnitOfWork, sale: _Sale, now: datetime, *, counted: bool) -> bool:
+def _redeem(uow: UnitOfWork, sale: Sale, now: datetime, *, counted: bool) -> bool:
     """The sale's coupon use, confirmed; one the coupon's counter could not take (past its
     limit) is kept flagged and audited instead. Whether it was past the limit."""
     connection = uow.connection
