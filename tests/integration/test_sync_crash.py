@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, func, insert, select
 
 from pos.services import books
 from pos.services.coupons import CouponDraft, CouponKind, create_coupon
@@ -176,6 +176,15 @@ def crash_run(central, proxy, shelf, manager, clock, sqlite_template, tmp_path, 
     push_to_the_end(central, proxy, replica)
     assert killed >= kills // 2, killed
     assert_home_once(central, [replica])
+    # The kills fell between central commits and the replica's marks: sent again, and
+    # answered "already here".
+    engine = replica_engine_at(replica)
+    with engine.connect() as connection:
+        again = connection.execute(
+            select(func.count()).where(outbox.c.answer == "already_here")
+        ).scalar_one()
+    engine.dispose()
+    assert again > 0
 
 
 def test_a_push_of_60_sales_killed_4_times_and_cut_sends_each_sale_once(
