@@ -278,47 +278,61 @@ def ingest_sale(uow: UnitOfWork, payload: Mapping[str, Any]) -> Result[Ingested]
             fault: Exception = error
         except Exception as error:  # a fault in the code: the sale waits for a manager
             fault = error
-        # A twin push may have made the sale meanwhile: its insert won, ours failed.
-        if _already_here(uow, order_id):
-            return Ok(Ingested(Answer.ALREADY_HERE, order_id))
-        missing = _missing(uow, sale)
-        if missing is not None:
-            return _conflict(uow, payload, order_id, missing.code, missing.params)
-        log.exception("ingest %s: the central store could not take the sale", order_id)
-        detail = f"{type(fault).__name__}: {fault}"[:2000]
-        return _conflict(uow, payload, order_id, Code.SALE_FAULT, {"detail": detail})
+        try:
+            return _after_fault(uow, payload, sale, fault)
+        except DBAPIError as error:
+            failure = store_failure(error)
+            if failure is None:
+                raise
+            return Err(failure)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _already_here(uow: UnitOfWork, order_id: UUID) -> bool:
+def _after_fault(
+    uow: UnitOfWork, payload: Mapping[str, Any], sale: Sale, fault: Exception
+) -> Result[Ingested]:
+    """The sale's transaction failed on something other than the store being away: a
+    twin push that made it meanwhile (its insert won, ours failed), something it names
+    that the store does not know (the pipelined statements fail on the reference, so it
+    is looked for after the fact), else a fault in the code. Each but the first is a
+    conflict, with why."""
+    order_id: UUID = sale.order["b_order"]
     with uow.reading():
-        return (
-            uow.connection.execute(select(orders.c.id).where(orders.c.id == order_id)).first()
-            is not None
-        )
-
-
-def _missing(uow: UnitOfWork, sale: Sale) -> Err | None:
-    """What a sale that failed names and the central store does not know (a product, its
-    coupon), found after the fact: the pipelined statements fail on the reference."""
-    wanted = {line["b_product"] for line in sale.lines}
-    with uow.reading():
+        here = uow.connection.execute(
+            select(orders.c.id, orders.c.idempotency_key).where(
+                or_(orders.c.id == order_id, orders.c.idempotency_key == sale.order["b_key"])
+            )
+        ).all()
+        wanted = {line["b_product"] for line in sale.lines}
         known = set(
             uow.connection.execute(select(products.c.id).where(products.c.id.in_(wanted)))
             .scalars()
             .all()
         )
-        coupon_known = sale.coupon_id is None or (
+        till = uow.connection.execute(
+            select(tills.c.id).where(tills.c.id == sale.order["b_till"])
+        ).first()
+        coupon = sale.coupon_id is None or (
             uow.connection.execute(
                 select(coupons.c.id).where(coupons.c.id == sale.coupon_id)
             ).first()
             is not None
         )
-    if wanted - known:
-        return Err(Code.SALE_PRODUCT_UNKNOWN, {"product_id": min(wanted - known)})
-    if not coupon_known:
-        return Err(Code.SALE_COUPON_UNKNOWN, {"coupon": sale.coupon_code or sale.coupon_id})
-    return None
+    if any(row.id == order_id for row in here):
+        return Ok(Ingested(Answer.ALREADY_HERE, order_id))
+    why: Err
+    if here:
+        why = Err(Code.SALE_DUPLICATE, {"key": sale.order["b_key"]})
+    elif wanted - known:
+        why = Err(Code.SALE_PRODUCT_UNKNOWN, {"product_id": min(wanted - known)})
+    elif till is None:
+        why = Err(Code.TILL_NOT_FOUND)
+    elif not coupon:
+        why = Err(Code.SALE_COUPON_UNKNOWN, {"coupon": sale.coupon_code or sale.coupon_id})
+    else:
+        log.error("ingest %s: the central store could not take the sale", order_id, exc_info=fault)
+        why = Err(Code.SALE_FAULT, {"detail": f"{type(fault).__name__}: {fault}"[:2000]})
+    return _conflict(uow, payload, order_id, why.code, why.params)
 
 
 def _make(uow: UnitOfWork, sale: Sale) -> Ingested:

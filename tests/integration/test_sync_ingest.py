@@ -231,6 +231,8 @@ def test_a_payload_version_the_store_does_not_know_and_a_reused_key_are_conflict
     value(ingest_sale(uow, first))
     twin = value(ingest_sale(uow, {**second, "idempotency_key": first["idempotency_key"]}))
     broken = value(ingest_sale(uow, {**second, "lines": "none"}))
+    elsewhere = value(ingest_sale(uow, {**second, "till_id": 77}))
+    no_coupon = value(ingest_sale(uow, {**second, "coupon": {"id": 55, "code": "YOK"}}))
 
     assert unknown.answer is Answer.CONFLICT
     assert unknown.reason == Code.SALE_VERSION_UNKNOWN
@@ -238,5 +240,9 @@ def test_a_payload_version_the_store_does_not_know_and_a_reused_key_are_conflict
     assert twin.reason == Code.SALE_DUPLICATE
     assert broken.answer is Answer.CONFLICT
     assert broken.reason == Code.SALE_UNREADABLE
+    assert elsewhere.reason == Code.TILL_NOT_FOUND
+    assert no_coupon.reason == Code.SALE_COUPON_UNKNOWN
     assert count(store.engine, orders) == 1
+    assert count(store.engine, sync_conflicts) == 2  # per sale: the second's counts tries
     assert not isinstance(ingest_sale(uow, first), Err)
+    assert value(ingest_sale(uow, second)).answer is Answer.INGESTED  # once all is right
