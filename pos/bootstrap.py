@@ -18,11 +18,13 @@ from pos.domain.clock import Clock
 from pos.domain.policy import Policy
 from pos.domain.results import Err
 from pos.runtime.connectivity import Connectivity, ConnectivityMonitor, Mode, central_probe
+from pos.runtime.sync_progress import SyncProgress
 from pos.services import offline
 from pos.settings import Settings, load_settings, replica_file
 from pos.store.engine import StoreTimeouts, make_engine, reconnect, sever
 from pos.store.models import DEFAULT_TILL_ID
 from pos.store.uow import UnitOfWork
+from pos.sync.push import push_outbox
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +88,8 @@ class Till:
     monitor: ConnectivityMonitor | None = None
     till_id: int = DEFAULT_TILL_ID
     routing: Routing = field(default_factory=Routing, compare=False)
+    sync: SyncProgress = field(default_factory=SyncProgress, compare=False)
+    """How far the push of the offline sales has come (for the status bar)."""
 
     @property
     def policy(self) -> Policy:
@@ -226,6 +230,10 @@ def rejoin_central(till: Till) -> bool:
 
 
 def _rejoin(till: Till) -> bool:
+    pushed = push_outbox(till.central_uow, till.replica_uow, progress=till.sync.tell)
+    if isinstance(pushed, Err):
+        log.info("connectivity: the offline sales are not all home yet: %s", pushed.params)
+        return False
     joined = offline.rejoin_series(till.central_uow(), till.replica_uow(), till.till_id)
     if isinstance(joined, Err):
         # Asked again at every steady probe: said once a probe, quietly.

@@ -26,6 +26,7 @@ from pos import __version__
 from pos.bootstrap import Till, bootstrap
 from pos.cli_journal import add_journal_commands
 from pos.cli_replica import add_replica_commands
+from pos.cli_sync import add_sync_commands
 from pos.credentials import (
     SECRET_ENVIRONMENT,
     NoKeyringError,
@@ -280,6 +281,7 @@ def _parser() -> argparse.ArgumentParser:
     add_journal_commands(commands)
     add_replica_commands(commands)
     add_demo_command(commands)
+    add_sync_commands(commands)
     return parser
 
 

@@ -4,7 +4,8 @@ Stock: ``available + reserved = received + adjustments - sold + returned``, wher
 units a paid sale took that were not on the shelf (its oversells) were never in
 ``available``, ``returned`` is what returns put back on the shelf (matched by their stock
 moves), and ``reserved`` is the sum of the active reservations. Coupons: every coupon's
-times-used equals its confirmed plus held redemptions.
+times-used equals its confirmed plus held redemptions, less those an offline sale made
+past the coupon's limit (kept, flagged ``over_limit``, never counted past the limit).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ def assert_coupon_invariant(engine: Engine) -> None:
         .where(
             CouponRedemption.coupon_id == Coupon.id,
             CouponRedemption.state.in_([RedemptionState.CONFIRMED, RedemptionState.HELD]),
+            CouponRedemption.over_limit.is_(False),
         )
         .scalar_subquery()
     )

@@ -475,6 +475,12 @@ WORDING: Mapping[str, Wording] = {
     "coupon.reactivated": Wording(
         "{who}: {subject} kuponunu yeniden etkinleştirdi", "{who} reactivated coupon {subject}"
     ),
+    "coupon.used_past_limit": Wording(
+        "{who}: çevrimdışı bir satış {subject} kuponunu kullanım sınırının ({limit}) ötesinde"
+        " kullandı",
+        "{who}: an offline sale used coupon {subject} past its usage limit ({limit})",
+        _params(limit=_detail("usage_limit")),
+    ),
     "coupon.deleted": Wording("{who}: {subject} kuponunu sildi", "{who} deleted coupon {subject}"),
     "shop.settings_changed": Wording(
         "{who}: mağaza ayarlarını değiştirdi: {changes}",

@@ -14,6 +14,7 @@ from pos.domain.messages_day import DAY_MESSAGES
 from pos.domain.messages_journal import JOURNAL_MESSAGES
 from pos.domain.messages_offline import OFFLINE_MESSAGES
 from pos.domain.messages_replica import REPLICA_MESSAGES
+from pos.domain.messages_sync import SYNC_MESSAGES
 from pos.domain.messages_sync_conflicts import SYNC_CONFLICT_MESSAGES
 from pos.domain.money import Money, format_money
 from pos.domain.results import Code, Err, Warn
@@ -602,6 +603,7 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
     **REPLICA_MESSAGES,
     **DAY_MESSAGES,
     **SYNC_CONFLICT_MESSAGES,
+    **SYNC_MESSAGES,
 }
 
 

@@ -22,10 +22,6 @@ SYNC_CONFLICT_MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "en": "The sale the till sent cannot be read: it cannot be retried; accept it or"
         " write it off",
     },
-    Code.SYNC_RETRY_UNAVAILABLE: {
-        "tr": "Bu Kasa sürümü satışları merkez kasaya henüz aktaramıyor",
-        "en": "This version of Kasa cannot pass sales to the central store yet",
-    },
 }
 
 REASON_ERROR = "error"

@@ -195,7 +195,14 @@ class Code(enum.StrEnum):
     SYNC_CONFLICT_NOT_FOUND = "sync_conflict_not_found"
     SYNC_CONFLICT_CLOSED = "sync_conflict_closed"
     SYNC_CONFLICT_UNREADABLE = "sync_conflict_unreadable"
-    SYNC_RETRY_UNAVAILABLE = "sync_retry_unavailable"
+    SALE_VERSION_UNKNOWN = "sale_version_unknown"
+    SALE_UNREADABLE = "sale_unreadable"
+    SALE_PRODUCT_UNKNOWN = "sale_product_unknown"
+    SALE_COUPON_UNKNOWN = "sale_coupon_unknown"
+    SALE_DUPLICATE = "sale_duplicate"
+    SALE_FAULT = "sale_fault"
+    SYNC_PROGRESS = "sync_progress"
+    SYNC_INTERRUPTED = "sync_interrupted"
 
 
 STORE_FAILURES = frozenset({Code.STORE_BUSY, Code.STORE_UNREACHABLE})

@@ -41,3 +41,14 @@ def conflict_reason_text(reason: str, locale: str = DEFAULT_LOCALE) -> str:
         return reason
     template = texts.get(locale) or texts[DEFAULT_LOCALE]
     return template.format_map(_Blank())
+
+
+class Answer(enum.StrEnum):
+    """What the central store said to one offline sale the till sent home."""
+
+    INGESTED = "ingested"
+    """It made the sale now."""
+    ALREADY_HERE = "already_here"
+    """It had the sale already (an earlier push whose answer the till never heard)."""
+    CONFLICT = "conflict"
+    """It could not take the sale: kept in its conflicts queue for a manager."""

@@ -37,6 +37,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from pos.domain.pricing import PriceLine
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
@@ -130,11 +131,16 @@ _CLAIM_COUPON = Prepared(
 
 def _inserting(table: Table, *, returning: Column[Any] | None = None) -> Prepared:
     """An INSERT of every column of ``table`` but a generated integer id, each bound as
-    ``b_<name>``; a column left out of the parameters is NULL."""
+    ``b_<name>``; a column left out of the parameters is its scalar default, else NULL."""
     statement = insert(table).values(
         {
             column.name: bindparam(
-                f"b_{column.name}", value=None, type_=column.type, required=False
+                f"b_{column.name}",
+                value=column.default.arg
+                if isinstance(column.default, ScalarElementColumnDefault)
+                else None,
+                type_=column.type,
+                required=False,
             )
             for column in table.columns
             if not (column.primary_key and isinstance(column.type, Integer))

@@ -24,7 +24,6 @@ conditional ``UPDATE … WHERE status = 'open'``, as ``end_reservation`` does.
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,19 +31,19 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, or_, select, update
 
 from pos.domain.receipt import receipt_label
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
 from pos.domain.sync import ConflictStatus
 from pos.domain.text import clean_text
 from pos.services._support import LIST_PAGE, audit, is_id, page_size, use_case
+from pos.services.ingest import ingest_sale
 from pos.services.users import acting_user
 from pos.store.models import Role, SyncConflict, User
 from pos.store.uow import UnitOfWork
 
 MAX_NOTE_LENGTH = 500
-INGEST_MODULE = "pos.services.ingest"
 """Where ``ingest_sale`` lives; imported when a retry runs (it is built beside this)."""
 TAKEN = frozenset({"ingested", "already_here"})
 """What ``ingest_sale`` answers when the central store has the sale."""
@@ -239,23 +238,26 @@ def retry_conflict(uow: UnitOfWork, conflict_id: int, *, manager_id: int) -> Res
     if payload is None:
         # Not even JSON: no fix on the central side can take it.
         raise Refused(Code.SYNC_CONFLICT_UNREADABLE)
-    try:
-        ingest = importlib.import_module(INGEST_MODULE)
-    except ModuleNotFoundError as missing:
-        if missing.name != INGEST_MODULE:
-            raise
-        raise Refused(Code.SYNC_RETRY_UNAVAILABLE) from None
-    answer = ingest.ingest_sale(uow, payload)
+    answer = ingest_sale(uow, payload)
     if isinstance(answer, Err):
         return answer
-    outcome = str(answer.value.status)
+    outcome = str(answer.value.answer)
     with uow:
         manager = acting_user(uow.session, manager_id, role=Role.MANAGER)
         now = uow.now()
         if outcome in TAKEN:
             moved = uow.session.execute(
                 update(SyncConflict)
-                .where(SyncConflict.id == conflict_id, SyncConflict.status == ConflictStatus.OPEN)
+                .where(
+                    SyncConflict.id == conflict_id,
+                    # ingest_sale ends the conflict of a sale it takes, with no one's name:
+                    # the manager who asked for the retry signs it here.
+                    or_(
+                        SyncConflict.status == ConflictStatus.OPEN,
+                        (SyncConflict.status == ConflictStatus.RESOLVED)
+                        & SyncConflict.resolved_by.is_(None),
+                    ),
+                )
                 .values(status=ConflictStatus.RESOLVED, resolved_by=manager.id, resolved_at=now)
                 .returning(SyncConflict.id)
             ).first()

@@ -30,6 +30,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -530,6 +531,9 @@ class CouponRedemption(Base):
     state: Mapped[RedemptionState] = mapped_column(text_enum(RedemptionState, "redemption_state"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    over_limit: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """An offline sale used the coupon past its usage limit: kept, not counted in
+    ``times_used`` (which never passes the limit), and shown to the manager."""
 
 
 class Receipt(Base):
@@ -555,6 +559,8 @@ class OutboxMessage(Base):
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answer: Mapped[str | None] = mapped_column(String(16))
+    """What the central store answered a sale sent home (``pos.domain.sync.Answer``)."""
 
 
 class Oversell(Base):

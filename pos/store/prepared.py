@@ -57,20 +57,42 @@ class Prepared(Generic[R]):
         self._plans: dict[str, _Plan] = {}
 
     def execute(self, connection: Connection, params: Mapping[str, Any]) -> list[R]:
+        return self.send(connection, params)()
+
+    def send(self, connection: Connection, params: Mapping[str, Any]) -> Callable[[], list[R]]:
+        """Run the statement now and fetch its rows when the returned call is made.
+
+        Inside a psycopg pipeline (``connection.connection.driver_connection.pipeline()``)
+        every statement sent before the first fetch goes to the server in one round trip;
+        elsewhere this is ``execute`` in two steps.
+        """
         dialect = connection.dialect
         plan = self._plans.get(dialect.name) or self._plan(dialect)
         arguments = self._arguments(plan, params)
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(plan.sql, arguments)
-            if plan.make_row is None:
-                return []
-            fetched = cursor.fetchall()
         except dialect.loaded_dbapi.Error as error:  # looked up only when one is raised
-            raise _as_sqlalchemy_error(plan, arguments, error, dialect) from error
-        finally:
             cursor.close()
+            raise _as_sqlalchemy_error(plan, arguments, error, dialect) from error
+
+        def fetch() -> list[R]:
+            try:
+                if plan.make_row is None:
+                    return []
+                fetched = cursor.fetchall()
+            except dialect.loaded_dbapi.Error as error:
+                raise _as_sqlalchemy_error(plan, arguments, error, dialect) from error
+            finally:
+                cursor.close()
+            return self._rows(plan, fetched)
+
+        return fetch
+
+    @staticmethod
+    def _rows(plan: _Plan, fetched: Sequence[Any]) -> list[R]:
         make_row = plan.make_row
+        assert make_row is not None
         if not plan.converts:
             return [make_row(*row) for row in fetched]
         results = plan.results

@@ -7,7 +7,6 @@ leaves them, carrying the payload of a real offline sale made on the test's stor
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import threading
 import uuid
@@ -41,8 +40,6 @@ from pos.store.uow import UnitOfWork
 from tests.conftest import START, error, value
 from tests.offline import offline_uow
 from tests.sales import pay_cash
-
-HAS_INGEST = importlib.util.find_spec("pos.services.ingest") is not None
 
 
 def offline_sale(store, clock, shelf, cashier, *, quantity: int = 2) -> dict[str, Any]:
@@ -303,15 +300,6 @@ def test_an_unreadable_sale_cannot_be_retried_but_can_be_written_off(uow, store,
     value(write_off_conflict(uow, conflict_id, "okunamadı", manager_id=manager.id))
 
 
-@pytest.mark.skipif(HAS_INGEST, reason="ingest_sale is here: the retry tests below run")
-def test_without_ingest_a_retry_says_so_and_changes_nothing(uow, store, manager):
-    conflict_id = conflict(store)
-    refused = error(retry_conflict(uow, conflict_id, manager_id=manager.id))
-    assert refused.code is Code.SYNC_RETRY_UNAVAILABLE
-    assert status_of(store, conflict_id) == ("open", 1, None)
-
-
-@pytest.mark.skipif(not HAS_INGEST, reason="needs pos.services.ingest (the sync loop's part)")
 def test_a_retry_after_the_fix_resolves_the_conflict_and_a_second_changes_nothing(
     uow, store, clock, shelf, cashier, manager
 ):

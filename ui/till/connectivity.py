@@ -12,11 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from babel.dates import format_time
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel
 
+from pos.domain.messages import render
 from pos.domain.money import format_money
-from pos.domain.results import Err, Result, Warn
+from pos.domain.results import Code, Err, Result, Warn
 from pos.runtime.connectivity import Connectivity
 from pos.services.cart import CartSummary
 from ui import offline as offline_ops
@@ -26,6 +27,12 @@ from ui.till.widgets import repolish
 
 BACK_ONLINE_SHOWN_MS = 60_000
 """How long the status bar says the till is back online."""
+
+
+class _SyncHeard(QObject):
+    """Carries the push's ``(sent, total)`` from the monitor's thread to the window's."""
+
+    heard = Signal(int, int)
 
 
 class OfflineSelling:
@@ -44,7 +51,9 @@ class OfflineSelling:
     def _build_connectivity_status(self) -> None:
         self.connectivity_status = QLabel(objectName="ConnectivityStatus")
         self.clock_status = QLabel(objectName="ClockStatus")
+        self.sync_status = QLabel(objectName="SyncStatus")
         self.statusBar().addWidget(self.connectivity_status)
+        self.statusBar().addWidget(self.sync_status)
         self.statusBar().addWidget(self.clock_status)
 
     def follow_connectivity(self) -> None:
@@ -61,6 +70,10 @@ class OfflineSelling:
         self._hear_monitor = self.connectivity_changed.emit
         monitor.listen(self._hear_monitor)
         monitor.add_online_check(self._may_go_online)
+        # The push of the offline sales runs on the monitor's thread as the till rejoins.
+        self._sync_heard = _SyncHeard()
+        self._sync_heard.heard.connect(self._show_sync_progress)
+        self.till.sync.listen(self._sync_heard.heard.emit)
         self.cart_changed.connect(self._note_offline_sale)
         self.sale_paid.connect(lambda _order: self.refresh_offline_status())
         self._connectivity_changed(monitor.state)
@@ -71,6 +84,7 @@ class OfflineSelling:
             return
         monitor.unlisten(self._hear_monitor)
         monitor.remove_online_check(self._may_go_online)
+        self.till.sync.unlisten(self._sync_heard.heard.emit)
         self.till.routing.release()
 
     def _may_go_online(self) -> bool:
@@ -176,6 +190,26 @@ class OfflineSelling:
         if self.connectivity is not None and self.connectivity.online:
             self._back_online = False
             self._show_clock()
+
+    # -- the push of the offline sales ----------------------------------------------------
+
+    def _show_sync_progress(self, sent: int, total: int) -> None:
+        """ "12 / 340 satış gönderildi" while the offline sales go home; said for a while
+        after the last one, then gone."""
+        if total == 0:
+            self.sync_status.setText("")
+            return
+        progress = Err(Code.SYNC_PROGRESS, {"sent": sent, "total": total})
+        self.sync_status.setText(render(progress, language()))
+        self._unsent = None  # the banner's count is old now
+        self.refresh_offline_status()
+        if sent >= total:
+            QTimer.singleShot(BACK_ONLINE_SHOWN_MS, self._forget_sync_progress)
+
+    def _forget_sync_progress(self) -> None:
+        last = self.till.sync.last
+        if last is None or last[0] >= last[1]:  # not while a later push goes on
+            self.sync_status.setText("")
 
     # -- what the banner says ---------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from pos.store.models import AuditEntry, SyncConflict
 from tests.conftest import START, FakeClock, Shelf, Store
 from tests.gui.backoffice.conftest import settle, shoot
 from tests.gui.conftest import Shop, sign_in
-from tests.integration.test_sync_conflicts import HAS_INGEST, conflict, offline_sale
+from tests.integration.test_sync_conflicts import conflict, offline_sale
 from tests.sales import rows
 from ui.backoffice.common import Context
 from ui.backoffice.sync_conflicts import SyncConflictsPage
@@ -141,20 +141,6 @@ def test_a_bad_note_is_refused_and_the_conflict_stays_open(
     (row,) = rows(store, SyncConflict, SyncConflict.id == taken)
     assert row.status is ConflictStatus.OPEN
     assert rows(store, AuditEntry, AuditEntry.action.like("sync.%")) == []
-
-
-@pytest.mark.skipif(HAS_INGEST, reason="ingest_sale is here: the retry goes through")
-def test_a_retry_without_the_sync_loop_says_so(
-    qtbot: QtBot, shop: Shop, context: Context, store: Store, clock: FakeClock
-) -> None:
-    two_conflicts(shop, store, clock)
-    page = open_page(qtbot, context)
-    page.view.selectRow(0)
-    settle(qtbot, context)
-    qtbot.mouseClick(page.retry_button, Qt.MouseButton.LeftButton)
-    settle(qtbot, context)
-    assert page.message.kind == "error"
-    assert "henüz aktaramıyor" in page.message.text()
 
 
 def test_a_cashier_sees_no_conflicts(

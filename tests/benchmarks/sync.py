@@ -1,0 +1,441 @@
+"""Benchmark: 10,000 offline sales of 5 lines each pushed home to the central PostgreSQL.
+
+What is timed is ``push_outbox`` draining a till's SQLite replica: for each sale the
+central ``ingest_sale`` (one transaction: the order, a closed cart, 5 lines, the cash
+tender, the receipt number and the till's counter, the stock of 5 products, the
+``order.paid`` record) and then the replica's outbox record marked sent.
+
+The sales are the till's own payloads: one real offline sale is made through the till's
+use cases on the replica (``open_cart``, ``add_to_cart``, cash ``checkout``) and its
+outbox payload is the template of every other, each with its own order UUID, keys,
+receipt number and five random products (one to three units each at their prices).
+
+The floor is the same inserts and updates through the bare drivers (``psycopg`` for the
+central store, ``sqlite3`` for the replica) and nothing more: BEGIN; the cart (RETURNING
+its id); the order; per product the conditional ``UPDATE inventory ... WHERE available >=
+:quantity RETURNING``; the 5 lines (one ``executemany``); the payment (RETURNING its id);
+the receipt; the till's counter; the outbox record; COMMIT; and every 25 sales the
+replica's ``UPDATE outbox SET sent_at, answer`` and its COMMIT, as the services mark them.
+Like the services, it sends a sale's statements in a psycopg pipeline: one round trip for
+the cart and order (a RETURNING the order needs), one for the rest, one for COMMIT. The
+floor sells as another till (its own receipt series) from its own 10,000 payloads. The
+two alternate in rounds of ``--round`` sales so the machine's mood falls on both alike.
+
+Afterwards, or the script exits 1: every sale of both paths is in the central store
+once, each till's receipts run 1..n without gaps, the stock books balance
+(``tests/invariants.py``), and a second push of the first 200 services sales (their
+records marked unsent again, as after a crash) answers "already here" for each and
+changes nothing. Summary line::
+
+    sync: 10000 sales in N s, services/floor N.Nx, exactly once: yes
+
+Targets: under 20 s, and within 2x of the floor.
+
+Run::
+
+    POS_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
+        .venv/bin/python tests/benchmarks/sync.py [--sales 10000] [--round 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from sqlalchemy import func, insert, select, update
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # for tests.invariants, and pos without `pip install -e .`
+    sys.path.insert(0, str(ROOT))
+
+from pos.domain.results import Err  # noqa: E402
+from pos.services import books  # noqa: E402
+from pos.services._offline import TOPIC_OFFLINE_SALE  # noqa: E402
+from pos.services.cart import add_to_cart, open_cart  # noqa: E402
+from pos.services.catalogue import ProductDraft, create_product  # noqa: E402
+from pos.services.checkout import Cash, checkout  # noqa: E402
+from pos.services.offline import went_offline  # noqa: E402
+from pos.services.stock import receive_stock  # noqa: E402
+from pos.services.users import create_user  # noqa: E402
+from pos.store.engine import make_engine  # noqa: E402
+from pos.store.migrate import upgrade  # noqa: E402
+from pos.store.models import DEFAULT_LOCATION_ID, Role  # noqa: E402
+from pos.store.tables import orders, outbox, tills  # noqa: E402
+from pos.store.uow import UnitOfWork  # noqa: E402
+from pos.sync.push import push_outbox  # noqa: E402
+from tests.benchmarks.harness import postgres_server  # noqa: E402
+from tests.benchmarks.scratch import scratch_postgres_database  # noqa: E402
+from tests.invariants import assert_invariants  # noqa: E402
+from tests.offline import pull  # noqa: E402
+
+PRODUCTS = 200
+STOCK = 1_000_000
+LINES = 5
+TARGET_SECONDS = 20.0
+TARGET_RATIO = 2.0
+MARK_EVERY = 25
+"""As the services mark the replica's records: a few sales at a time."""
+
+
+def set_up(url: str) -> tuple[Any, list[int], dict[int, int]]:
+    engine = make_engine(url)
+    upgrade(engine)
+    uow = UnitOfWork(engine)
+    manager = create_user(uow, "bench.manager", "Bench Manager", Role.MANAGER, "2468")
+    assert not isinstance(manager, Err), manager
+    prices: dict[int, int] = {}
+    for n in range(1, PRODUCTS + 1):
+        draft = ProductDraft(sku=f"SYNC-{n:04d}", name=f"Ürün {n:03d}", price_minor=250 + 37 * n)
+        product = create_product(uow, draft, user_id=manager.value.id)
+        assert not isinstance(product, Err), product
+        received = receive_stock(uow, product.value.id, STOCK, user_id=manager.value.id)
+        assert not isinstance(received, Err), received
+        prices[product.value.id] = draft.price_minor
+    with engine.begin() as connection:
+        connection.execute(insert(tills).values(code="T02", location_id=DEFAULT_LOCATION_ID))
+    return engine, list(prices), prices
+
+
+def template_payload(central: Any, folder: Path, products: list[int]) -> dict[str, Any]:
+    """One real offline sale, made on a replica through the till's use cases."""
+    path = folder / "template.sqlite3"
+    replica = make_engine(f"sqlite:///{path}")
+    upgrade(replica)
+    pull(central, replica)
+    off = UnitOfWork(replica, offline=True)
+    assert not isinstance(went_offline(off, 1), Err)
+    cart = open_cart(off)
+    assert not isinstance(cart, Err), cart
+    for product in products[:LINES]:
+        assert not isinstance(add_to_cart(off, cart.value.cart_id, product, 2), Err)
+    total = cart_total(off, cart.value.cart_id)
+    sale = checkout(
+        off,
+        cart.value.cart_id,
+        shown_total_minor=total,
+        tender=Cash(total),
+        idempotency_key=str(uuid.uuid4()),
+    )
+    assert not isinstance(sale, Err), sale
+    with replica.connect() as connection:
+        body = connection.execute(select(outbox.c.payload)).scalar_one()
+    replica.dispose()
+    payload: dict[str, Any] = json.loads(body)
+    return payload
+
+
+def cart_total(uow: UnitOfWork, cart_id: int) -> int:
+    from pos.services.cart import cart_summary
+
+    summary = cart_summary(uow, cart_id)
+    assert not isinstance(summary, Err), summary
+    return summary.value.total_minor
+
+
+def payloads(
+    template: dict[str, Any], prices: dict[int, int], till: tuple[int, str], count: int, seed: int
+) -> list[dict[str, Any]]:
+    """``count`` sales shaped as the till writes them, numbered 1..count on ``till``."""
+    chooser = random.Random(seed)
+    products = list(prices)
+    now = datetime.now(UTC).isoformat(sep=" ")
+    made = []
+    for number in range(1, count + 1):
+        lines = []
+        for line_no, product in enumerate(sorted(chooser.sample(products, LINES)), start=1):
+            quantity = chooser.randint(1, 3)
+            lines.append(
+                {
+                    **template["lines"][0],
+                    "line_no": line_no,
+                    "product_id": product,
+                    "sku": f"SYNC-{product:04d}",
+                    "unit_price_minor": prices[product],
+                    "quantity": quantity,
+                    "discount_minor": 0,
+                    "total_minor": prices[product] * quantity,
+                }
+            )
+        total = sum(line["total_minor"] for line in lines)
+        tender = {
+            **template["tenders"][0],
+            "idempotency_key": str(uuid.uuid4()),
+            "amount_minor": total,
+            "tendered_minor": total,
+            "change_minor": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        made.append(
+            {
+                **template,
+                "order_id": str(uuid.uuid4()),
+                "till_id": till[0],
+                "till_code": till[1],
+                "sequence": number,
+                "receipt_number": number,
+                "idempotency_key": str(uuid.uuid4()),
+                "subtotal_minor": total,
+                "discount_minor": 0,
+                "tax_minor": total // 6,
+                "total_minor": total,
+                "coupon": None,
+                "till_clock": {"created_at": now, "paid_at": now},
+                "lines": lines,
+                "tenders": [tender],
+                "payment_events": [],
+            }
+        )
+    return made
+
+
+def fill_outbox(path: Path, sales: list[dict[str, Any]]) -> None:
+    """Put the sales in a replica's outbox, unsent, as the till's checkout leaves them."""
+    connection = sqlite3.connect(path)
+    now = datetime.now(UTC).isoformat(sep=" ")
+    with connection:
+        connection.executemany(
+            "INSERT INTO outbox (topic, key, payload, created_at) VALUES (?, ?, ?, ?)",
+            [
+                (TOPIC_OFFLINE_SALE, sale["order_id"], json.dumps(sale, ensure_ascii=False), now)
+                for sale in sales
+            ],
+        )
+    connection.close()
+
+
+class Floor:
+    """The same inserts and updates through the bare drivers."""
+
+    def __init__(self, conninfo: str, replica: Path) -> None:
+        self.central = psycopg.connect(conninfo, autocommit=False, prepare_threshold=0)
+        self.replica = sqlite3.connect(replica, isolation_level=None)
+        self.replica.execute("PRAGMA journal_mode=WAL")
+        self.replica.execute("PRAGMA synchronous=NORMAL")
+
+    def push(self, sales: list[dict[str, Any]], first_record: int) -> None:
+        marks: list[int] = []
+        for index, sale in enumerate(sales):
+            with self.central.pipeline():
+                self.ingest(self.central.cursor(), sale)
+            self.central.commit()
+            marks.append(first_record + index)
+            if len(marks) >= MARK_EVERY or index == len(sales) - 1:
+                self.replica.execute("BEGIN IMMEDIATE")
+                self.replica.executemany(
+                    "UPDATE outbox SET sent_at = ?, answer = ? WHERE id = ? AND sent_at IS NULL",
+                    [(datetime.now(UTC).isoformat(sep=" "), "ingested", mark) for mark in marks],
+                )
+                self.replica.execute("COMMIT")
+                marks.clear()
+
+    @staticmethod
+    def ingest(cursor: Any, sale: dict[str, Any]) -> None:
+        now = datetime.now(UTC)
+        order_id = uuid.UUID(sale["order_id"])
+        cursor.execute(
+            "INSERT INTO carts (status, currency, location_id, cashier_id, till_id,"
+            " prices_include_tax, coupon_id, created_at, updated_at)"
+            " VALUES ('closed', %s, %s, %s, %s, %s, NULL, %s, %s) RETURNING id",
+            (sale["currency"], sale["location_id"], None, sale["till_id"], True, now, now),
+        )
+        cart_id = cursor.fetchone()[0]
+        cursor.execute(
+            "INSERT INTO orders (id, cart_id, till_id, location_id, cashier_id, status,"
+            " idempotency_key, request_digest, currency, prices_include_tax, subtotal_minor,"
+            " discount_minor, tax_minor, total_minor, receipt_number, created_at, paid_at,"
+            " ended_at) VALUES (%s, %s, %s, %s, NULL, 'paid', %s, %s, %s, true, %s, %s, %s,"
+            " %s, %s, %s, %s, %s)",
+            (
+                order_id,
+                cart_id,
+                sale["till_id"],
+                sale["location_id"],
+                sale["idempotency_key"],
+                sale["request_digest"],
+                sale["currency"],
+                sale["subtotal_minor"],
+                sale["discount_minor"],
+                sale["tax_minor"],
+                sale["total_minor"],
+                sale["receipt_number"],
+                now,
+                now,
+                now,
+            ),
+        )
+        takes = []
+        for line in sale["lines"]:
+            take = cursor.connection.cursor()
+            take.execute(
+                "UPDATE inventory SET available = available - %s WHERE location_id = %s"
+                " AND product_id = %s AND available >= %s RETURNING available",
+                (line["quantity"], sale["location_id"], line["product_id"], line["quantity"]),
+            )
+            takes.append(take)
+        cursor.executemany(
+            "INSERT INTO order_items (order_id, line_no, product_id, sku, name,"
+            " unit_price_minor, quantity, tax_rate_bp, discount_minor, total_minor,"
+            " returned_quantity) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0)",
+            [
+                (
+                    order_id,
+                    line["line_no"],
+                    line["product_id"],
+                    line["sku"],
+                    line["name"],
+                    line["unit_price_minor"],
+                    line["quantity"],
+                    line["tax_rate_bp"],
+                    line["discount_minor"],
+                    line["total_minor"],
+                )
+                for line in sale["lines"]
+            ],
+        )
+        tender = sale["tenders"][0]
+        paying = cursor.connection.cursor()
+        paying.execute(
+            "INSERT INTO payments (order_id, method, provider, provider_payment_id,"
+            " idempotency_key, status, amount_minor, currency, tendered_minor, change_minor,"
+            " created_at, updated_at, settled_by) VALUES (%s, 'cash', NULL, NULL, %s, 'paid',"
+            " %s, %s, %s, %s, %s, %s, 'cash') RETURNING id",
+            (
+                order_id,
+                tender["idempotency_key"],
+                tender["amount_minor"],
+                tender["currency"],
+                tender["tendered_minor"],
+                tender["change_minor"],
+                now,
+                now,
+            ),
+        )
+        cursor.execute(
+            "INSERT INTO receipts (till_id, number, order_id, issued_at) VALUES (%s, %s, %s, %s)",
+            (sale["till_id"], sale["receipt_number"], order_id, now),
+        )
+        cursor.execute(
+            "UPDATE tills SET last_receipt_number = %s WHERE id = %s AND last_receipt_number < %s",
+            (sale["receipt_number"], sale["till_id"], sale["receipt_number"]),
+        )
+        cursor.execute(
+            "INSERT INTO outbox (topic, key, payload, created_at)"
+            " VALUES ('order.paid', %s, %s, %s)",
+            (str(order_id), json.dumps({"order_id": str(order_id)}), now),
+        )
+        assert all(take.fetchone() is not None for take in takes)
+        assert paying.fetchone() is not None
+
+    def close(self) -> None:
+        self.central.close()
+        self.replica.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sales", type=int, default=10_000)
+    parser.add_argument("--round", type=int, default=1_000)
+    parser.add_argument("--pg-url", default=None)
+    args = parser.parse_args(argv)
+    server = args.pg_url or postgres_server()
+    if server is None:
+        print("sync: needs PostgreSQL (POS_TEST_DATABASE_URL)")
+        return 2
+    with scratch_postgres_database(server) as url, tempfile.TemporaryDirectory() as scratch:
+        return run(url, Path(scratch), args.sales, args.round)
+
+
+def run(url: Any, folder: Path, count: int, round_size: int) -> int:
+    central, products, prices = set_up(url)
+    template = template_payload(central, folder, products)
+    with central.connect() as connection:
+        till_ids = dict(connection.execute(select(tills.c.code, tills.c.id)).all())
+    services_sales = payloads(template, prices, (till_ids["T01"], "T01"), count, seed=1)
+    floor_sales = payloads(template, prices, (till_ids["T02"], "T02"), count, seed=2)
+    replicas = {}
+    for name in ("services", "floor"):
+        path = folder / f"{name}.sqlite3"
+        engine = make_engine(f"sqlite:///{path}")
+        upgrade(engine)
+        replicas[name] = (path, engine)
+    services_engine = replicas["services"][1]
+    floor = Floor(
+        url.set(drivername="postgresql").render_as_string(hide_password=False),
+        replicas["floor"][0],
+    )
+    spent = {"services": 0.0, "floor": 0.0}
+    floor_record = 1
+    for index, start in enumerate(range(0, count, round_size)):
+        chunk = slice(start, start + round_size)
+        fill_outbox(replicas["services"][0], services_sales[chunk])
+        fill_outbox(replicas["floor"][0], floor_sales[chunk])
+        steps = [("services", None), ("floor", None)]
+        for path, _ in steps if index % 2 == 0 else reversed(steps):
+            began = time.perf_counter()
+            if path == "services":
+                pushed = push_outbox(
+                    lambda: UnitOfWork(central),
+                    lambda: UnitOfWork(services_engine, offline=True),
+                )
+                assert not isinstance(pushed, Err), pushed
+                assert pushed.value.ingested == len(services_sales[chunk]), pushed
+            else:
+                floor.push(floor_sales[chunk], floor_record)
+            spent[path] += time.perf_counter() - began
+        floor_record += len(floor_sales[chunk])
+    floor.close()
+    once = exactly_once(central, services_engine, services_sales + floor_sales)
+    ratio = spent["services"] / spent["floor"]
+    print(
+        f"services {spent['services']:.1f} s, floor {spent['floor']:.1f} s"
+        f" ({count / spent['services']:.0f} and {count / spent['floor']:.0f} sales/s)"
+    )
+    print(
+        f"sync: {count} sales in {spent['services']:.1f} s, services/floor {ratio:.1f}x,"
+        f" exactly once: {'yes' if once else 'NO'}"
+    )
+    central.dispose()
+    for _path, engine in replicas.values():
+        engine.dispose()
+    met = once and spent["services"] < TARGET_SECONDS * count / 10_000 and ratio <= TARGET_RATIO
+    return 0 if met else 1
+
+
+def exactly_once(central: Any, services_replica: Any, sales: list[dict[str, Any]]) -> bool:
+    """Each sale once, the series without gaps, the books balanced, and a re-push of 200
+    services sales answered "already here" without changing anything."""
+    with central.connect() as connection:
+        there = list(connection.execute(select(orders.c.id)).scalars())
+        gaps = books.receipt_gaps(connection)
+    made = {uuid.UUID(sale["order_id"]) for sale in sales}
+    if len(there) != len(set(there)) or set(there) != made or gaps:
+        print(f"not exactly once: {len(there)} orders for {len(made)} sales; gaps {gaps}")
+        return False
+    assert_invariants(central)
+    with services_replica.begin() as connection:
+        first = select(outbox.c.id).order_by(outbox.c.id).limit(200).scalar_subquery()
+        connection.execute(
+            update(outbox).where(outbox.c.id.in_(first)).values(sent_at=None, answer=None)
+        )
+    again = push_outbox(
+        lambda: UnitOfWork(central), lambda: UnitOfWork(services_replica, offline=True)
+    )
+    assert not isinstance(again, Err), again
+    with central.connect() as connection:
+        after = connection.execute(select(func.count()).select_from(orders)).scalar_one()
+    return again.value.already_here == 200 and after == len(made)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
