@@ -29,8 +29,8 @@ def data(**changes: object) -> ReturnReceiptData:
         "approved_by": None,
         "currency": "TRY",
         "lines": (
-            ReturnReceiptLine("Süt 1 L", 2, 5000, True),
-            ReturnReceiptLine("Yumurta 10'lu", 1, 3990, False),
+            ReturnReceiptLine("Süt 1 L", 2, 5000, True, 2000),
+            ReturnReceiptLine("Yumurta 10'lu", 1, 3990, False, 100),
         ),
         "total_minor": 8990,
         "refunds": (
@@ -72,7 +72,7 @@ def test_the_refund_receipt_names_itself_the_sale_and_where_everything_went() ->
 def test_every_line_fits_the_paper_and_nothing_unprintable_reaches_it(width: int) -> None:
     sly = data(
         reason="Kutu\x1bp açık " + "çok uzun bir neden " * 10,
-        lines=(ReturnReceiptLine("Ürün\x1b@ " + "uzun ad " * 12, 1, 8990, True),),
+        lines=(ReturnReceiptLine("Ürün\x1b@ " + "uzun ad " * 12, 1, 8990, True, 2000),),
     )
     document = return_receipt_document(sly, "tr", width, currency_sign=False)
     for item in document.items:
