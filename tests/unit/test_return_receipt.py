@@ -106,3 +106,27 @@ def test_goods_back_without_a_receipt_say_so_where_the_sales_number_would_be() -
     english = render_return_receipt(loose, "en")
     assert "Without receipt" in english
     assert "Sale receipt" not in english
+
+
+def test_the_tax_of_what_went_back_is_each_rates_share_of_it() -> None:
+    two_rates = data(
+        lines=(
+            ReturnReceiptLine("Süt 1 L", 2, 6000, True, 2000),
+            ReturnReceiptLine("Ekmek", 1, 1010, True, 100),
+            ReturnReceiptLine("Peynir", 1, 1200, False, 2000),
+        ),
+        total_minor=8210,
+        refunds=(ReturnReceiptRefund(PaymentMethod.CASH, 8210),),
+    )
+    # 72,00 back at 20 %: 12,00 of it is KDV; 10,10 at 1 %: 0,10.
+    assert [(t.rate_bp, t.base_minor, t.tax_minor) for t in two_rates.taxes] == [
+        (100, 1000, 10),
+        (2000, 6000, 1200),
+    ]
+    text = render_return_receipt(two_rates, "tr")
+    assert "KDV %1" in text
+    assert "KDV %20" in text
+    assert "TOPKDV" in text
+    assert "₺12,10" in text
+    assert "+₺" not in text  # the tax is in what went back, never on top of it
+    assert "VAT 20%" in render_return_receipt(two_rates, "en")
