@@ -34,7 +34,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from pos.domain.money import DEFAULT_CURRENCY, MAX_PRICE_MINOR
 from pos.domain.payments import PaymentMethod, PaymentStatus, RefundStatus
-from pos.domain.pricing import PriceLine, line_amounts_paid, quote
+from pos.domain.pricing import line_amounts_paid
 from pos.domain.receipt import receipt_label
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn
 from pos.domain.return_receipt import return_label
@@ -53,7 +53,6 @@ from pos.store.models import DEFAULT_TILL_ID, MoveKind, OrderStatus, Role
 from pos.store.products import product_on_sale
 from pos.store.tables import (
     inventory,
-    locations,
     order_items,
     orders,
     payments,
@@ -255,8 +254,7 @@ def return_without_receipt(
     approved_by: int | None = None,
 ) -> Result[ReturnView]:
     """Take goods back that come without a receipt: a manager's approval and a reason,
-    the shelf's price today unless the manager typed another (with its tax on top where
-    the shop's prices leave it out), paid back in cash.
+    the shelf's price today unless the manager typed another, paid back in cash.
 
     No sale is named, so nothing limits the units but the manager: the return is its own
     document in the till's refund series, audited with who approved it. Offline it is
@@ -277,20 +275,13 @@ def return_without_receipt(
         if manager is None:
             raise Refused(Code.APPROVAL_REQUIRED)
         till = connection.execute(
-            select(tills.c.id, tills.c.location_id, locations.c.prices_include_tax)
-            .join(locations, locations.c.id == tills.c.location_id)
-            .where(tills.c.id == DEFAULT_TILL_ID)
+            select(tills.c.id, tills.c.location_id).where(tills.c.id == DEFAULT_TILL_ID)
         ).one()
         returned, currency = [], DEFAULT_CURRENCY
         for item in items:
             product = _loose_product(connection, item)
             price = product.price_minor if item.price_minor is None else item.price_minor
             currency = product.currency
-            # A price is read as the shop reads its shelf: where tax comes on top, so here.
-            worth = quote(
-                [PriceLine(price, item.quantity, product.tax_rate_bp)],
-                prices_include_tax=bool(till.prices_include_tax),
-            ).total_minor
             returned.append(
                 _Claimed(
                     None,
@@ -299,7 +290,7 @@ def return_without_receipt(
                     item.quantity,
                     price,
                     product.tax_rate_bp,
-                    worth,
+                    price * item.quantity,
                     item.restock,
                 )
             )

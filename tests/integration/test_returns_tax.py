@@ -27,10 +27,8 @@ from pos.services.receipts import receipt_data
 from pos.services.refunds import refund, start_refund, void_tendered_sale
 from pos.services.return_receipts import return_receipt_data
 from pos.services.returns import (
-    LooseReturn,
     ReturnRequest,
     return_items,
-    return_without_receipt,
     returnable_sale,
 )
 from pos.services.shop import update_shop_settings
@@ -260,22 +258,6 @@ def test_voiding_a_part_paid_sale_with_tax_on_top_gives_back_what_was_tendered(
     assert paid_back(store) == 9_000
     (row,) = rows(store, Order.status)
     assert OrderStatus(row.status) is OrderStatus.CANCELLED
-    assert_invariants(store.engine)
-
-
-def test_goods_back_without_a_receipt_in_a_shop_with_tax_on_top_come_back_with_their_tax(
-    store: Store, uow: UnitOfWork, on_top: Shop, cashier: Any, manager: Any
-) -> None:
-    on_top.product(1_250, 2_000)  # V001
-    items = [LooseReturn("V001", 3), LooseReturn("V001", 1, restock=False, price_minor=1_000)]
-    made = value(
-        return_without_receipt(uow, items, reason="fişsiz", user_id=cashier.id,
-                               approved_by=manager.id)
-    )  # fmt: skip
-    assert [line.total_minor for line in made.lines] == [4_500, 1_200]
-    assert made.total_minor == made.cash_back_minor == 5_700
-    data = value(return_receipt_data(uow, made.return_id))
-    assert [(t.base_minor, t.tax_minor) for t in data.taxes] == [(4_750, 950)]
     assert_invariants(store.engine)
 
 
