@@ -153,3 +153,28 @@ def _tax_at(rate_bp: int, amount: int, prices_include_tax: bool) -> TaxLine:
         tax = round_half_up(amount * rate_bp, BASIS_POINTS + rate_bp)
         return TaxLine(rate_bp, amount - tax, tax)
     return TaxLine(rate_bp, amount, round_half_up(amount * rate_bp, BASIS_POINTS))
+
+
+def line_amounts_paid(
+    lines: Sequence[tuple[int, int]], *, prices_include_tax: bool
+) -> tuple[int, ...]:
+    """What the customer paid for each line of a sale, from its lines as stored: each
+    ``(total_minor, tax_rate_bp)``, the total after the line's share of the discount.
+
+    Tax-inclusive, that is the line's total. Tax-exclusive, the line's total plus its
+    share of its rate's tax: the tax rounded once per rate, as :func:`quote` did, then
+    spread over the rate's lines by :func:`allocate`. Either way they add up to the
+    sale's ``total_minor`` exactly, so a return can give back every kuruş and no more.
+    """
+    if prices_include_tax:
+        return tuple(total for total, _rate in lines)
+    per_rate: dict[int, list[int]] = {}
+    for index, (_total, rate) in enumerate(lines):
+        per_rate.setdefault(rate, []).append(index)
+    paid = [total for total, _rate in lines]
+    for rate, indices in per_rate.items():
+        bases = [lines[i][0] for i in indices]
+        tax = _tax_at(rate, sum(bases), prices_include_tax=False).tax_minor
+        for i, share in zip(indices, allocate(tax, bases), strict=True):
+            paid[i] += share
+    return tuple(paid)

@@ -337,6 +337,25 @@ class SlipLayout:
             self.lines(_wrapped(label, self.width))
         self.columns(middle, right)
 
+    def percent(self, rate_bp: int) -> str:
+        number = format_decimal(Decimal(rate_bp) / 100, locale=self.locale)
+        return _labels(self.locale)["percent"].format(n=number)
+
+    def tax_lines(self, taxes: Sequence[TaxLine], *, added: bool) -> None:
+        """Each rate's base and tax, then the tax in all; ``added``: it came on top of
+        the lines (a tax-exclusive sale) rather than being part of them."""
+        text = _labels(self.locale)
+        if taxes:
+            self.three("", text["base"], text["tax"])
+        for tax in taxes:
+            self.three(
+                text["tax_rate"].format(rate=self.percent(tax.rate_bp)),
+                self.money(tax.base_minor),
+                self.money(tax.tax_minor),
+            )
+        total = sum(tax.tax_minor for tax in taxes)
+        self.columns(text["tax_total"], ("+" if added else "") + self.money(total))
+
 
 class _Layout(SlipLayout):
     def __init__(self, data: ReceiptData, locale: str, width: int, copy: bool = False) -> None:
@@ -344,10 +363,6 @@ class _Layout(SlipLayout):
         self.data = data
         self.copy = copy
         self.text = _labels(locale)
-
-    def percent(self, rate_bp: int) -> str:
-        number = format_decimal(Decimal(rate_bp) / 100, locale=self.locale)
-        return self.text["percent"].format(n=number)
 
     def render(self) -> list[Item]:
         data, text = self.data, self.text
@@ -391,17 +406,7 @@ class _Layout(SlipLayout):
         return self.out
 
     def taxes(self) -> None:
-        data, text = self.data, self.text
-        if data.taxes:
-            self.three("", text["base"], text["tax"])
-        for tax in data.taxes:
-            self.three(
-                text["tax_rate"].format(rate=self.percent(tax.rate_bp)),
-                self.money(tax.base_minor),
-                self.money(tax.tax_minor),
-            )
-        added = "" if data.prices_include_tax else "+"
-        self.columns(text["tax_total"], added + self.money(data.tax_minor))
+        self.tax_lines(self.data.taxes, added=not self.data.prices_include_tax)
 
     def tender(self) -> None:
         """Each tender as handed over, then the change if cash was among them."""

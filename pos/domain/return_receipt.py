@@ -3,10 +3,10 @@
 :class:`ReturnReceiptData` is what it shows, taken from the return as it was made: its
 own number in the till's refund series, the sale's receipt number it returns goods of
 ("Fişsiz iade" in its place for goods taken back without a receipt), each line with how
-many came back and what they were worth, where the money went (the drawer or the card)
-and why. :func:`return_receipt_document` lays it out once, with the
-sale receipt's own primitives (:class:`~pos.domain.receipt.SlipLayout`), for the screen
-(:func:`render_return_receipt`), the ESC/POS printer and the PDF alike.
+many came back and what they were worth, the tax in what went back per rate, where the
+money went (the drawer or the card) and why. :func:`return_receipt_document` lays it out
+once, with the sale receipt's own primitives (:class:`~pos.domain.receipt.SlipLayout`),
+for the screen (:func:`render_return_receipt`), the ESC/POS printer and the PDF alike.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from datetime import datetime
 from pos.domain.clock import DEFAULT_TIME_ZONE
 from pos.domain.document import Align, Cut, Document, Line, Size, document_text
 from pos.domain.payments import PaymentMethod
+from pos.domain.pricing import PriceLine, TaxLine, quote
 from pos.domain.receipt import (
     DEFAULT_LOCALE,
     MIN_WIDTH,
@@ -77,7 +78,9 @@ class ReturnReceiptLine:
     name: str
     quantity: int
     total_minor: int
+    """What went back for them: what the customer paid, tax included in either kind of store."""
     restock: bool
+    tax_rate_bp: int
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,18 @@ class ReturnReceiptData:
     @property
     def number_label(self) -> str:
         return return_label(self.till_code, self.number)
+
+    @property
+    def taxes(self) -> tuple[TaxLine, ...]:
+        """The tax in what went back, per rate, rounded once per rate as a sale's is.
+
+        What goes back is what was paid, tax included whichever way the shop prices its
+        shelf, so the tax is each rate's share of it (the Z report counts it the same way).
+        """
+        return quote(
+            [PriceLine(line.total_minor, 1, line.tax_rate_bp) for line in self.lines],
+            prices_include_tax=True,
+        ).taxes
 
 
 def render_return_receipt(
@@ -169,6 +184,8 @@ def return_receipt_document(
         slip.wrapped(line.name)
         where = text["restock"] if line.restock else text["damaged"]
         slip.columns(f"  {line.quantity} x ({where})", slip.money(line.total_minor))
+    slip.rule("-")
+    slip.tax_lines(data.taxes, added=False)
     slip.rule("=")
     slip.columns(text["total"], slip.money(data.total_minor), bold=True, size=Size.TALL)
     slip.rule("=")

@@ -1,9 +1,10 @@
 """The refund receipt of a return, as data and laid out for a printer.
 
 Read only. Everything printed comes from the return as it was made: its lines (name,
-quantity, worth, restocked or not), its reason, its refunds (a card refund a manager
-paid in cash instead is written as cash, so it prints as cash). The shop's header and
-time zone are the store's current ones, as on the sale's receipt.
+quantity, worth, restocked or not, tax rate: the tax per rate is worked out from them),
+its reason, its refunds (a card refund a manager paid in cash instead is written as
+cash, so it prints as cash). The shop's header and time zone are the store's current
+ones, as on the sale's receipt.
 """
 
 from __future__ import annotations
@@ -112,13 +113,16 @@ def load_return_receipt(connection: Connection, return_id: UUID) -> ReturnReceip
     if row is None:
         raise Refused(Code.RETURN_NOT_FOUND)
     lines = tuple(
-        ReturnReceiptLine(line.name, line.quantity, line.total_minor, line.restock)
+        ReturnReceiptLine(
+            line.name, line.quantity, line.total_minor, line.restock, line.tax_rate_bp
+        )
         for line in connection.execute(
             select(
                 return_lines.c.name,
                 return_lines.c.quantity,
                 return_lines.c.total_minor,
                 return_lines.c.restock,
+                return_lines.c.tax_rate_bp,
             )
             .where(return_lines.c.return_id == return_id)
             .order_by(return_lines.c.id)

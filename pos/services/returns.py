@@ -1,20 +1,23 @@
 """Returns: goods a customer brings back, with the receipt (DESIGN.md §4, "Refunds").
 
 A return is a document of its own (``returns``), numbered in its till's refund series
-(``T01-I-000007``) in the transaction that makes it, so the series has no gaps; its lines
-are linked to the sale's lines they return. Never more comes back than was sold: each
-line's units are claimed with ``UPDATE order_items SET returned_quantity =
-returned_quantity + :n WHERE ... AND returned_quantity + :n <= quantity``, so of two tills
-returning the last units of a line at once one wins, and the rest of a line can be
+(``T01-I-000007``) in the transaction that makes it, so the series has no gaps; its
+lines are linked to the sale's lines they return. Never more comes back than was sold:
+each line's units are claimed with ``UPDATE order_items SET returned_quantity =
+returned_quantity + :n WHERE ... AND returned_quantity + :n <= quantity``, so of two
+tills returning the last units of a line at once one wins, and the rest of a line can be
 returned later.
 
-What a returned unit is worth is its share of the line's total after the coupon's
-discount, cut so that the parts of a line returned bit by bit add up to the line's
-total exactly. The money goes back to the sale's own tenders, the last taken first: cash
-from the drawer at once, a card through the terminal's refund call (``start_refund``,
-confirmed like a payment). Where the card cannot take it back, a manager may choose cash
-instead. Goods back on the shelf get a stock move of their own; damaged ones are written
-off (kept on the return's line, the shelf untouched).
+What a returned unit is worth is its share of what the customer paid for its line: the
+line's total after its share of the coupon's discount, with its tax (in a store whose
+prices leave the tax out, the line's share of its rate's tax is added:
+``line_amounts_paid``), cut so that the parts of a line returned bit by bit add up to
+what was paid for it exactly, and all of a sale's lines to the sale's total. The money
+goes back to the sale's own tenders, the last taken first: cash from the drawer at once,
+a card through the terminal's refund call (``start_refund``, confirmed like a payment).
+Where the card cannot take it back, a manager may choose cash instead. Goods back on the
+shelf get a stock move of their own; damaged ones are written off (kept on the return's
+line, the shelf untouched).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from pos.domain.money import DEFAULT_CURRENCY, MAX_PRICE_MINOR
 from pos.domain.payments import PaymentMethod, PaymentStatus, RefundStatus
+from pos.domain.pricing import line_amounts_paid
 from pos.domain.receipt import receipt_label
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn
 from pos.domain.return_receipt import return_label
@@ -86,6 +90,7 @@ class ReturnableLine:
     returned: int
     unit_price_minor: int
     total_minor: int
+    """What the customer paid for the whole line: its tax in, its share of the discount out."""
 
     @property
     def left(self) -> int:
@@ -98,9 +103,9 @@ class ReturnableLine:
 
 
 def returned_worth(total_minor: int, quantity: int, before: int, count: int) -> int:
-    """What ``count`` units of a line of ``quantity`` are worth back, ``before`` of them
-    already returned: floors of the running share, so however the line comes back, its
-    parts add up to it."""
+    """What ``count`` units of a line of ``quantity`` that cost ``total_minor`` are worth
+    back, ``before`` of them already returned: floors of the running share, so however
+    the line comes back, its parts add up to it and never pass it."""
     after = before + count
     return total_minor * after // quantity - total_minor * before // quantity
 
@@ -188,8 +193,9 @@ def return_items(
         lock_order(connection, order.id)  # one return of a sale at a time: the money adds up
         if _refund_in_flight(connection, order.id):
             raise Refused(Code.REFUND_IN_FLIGHT)
+        paid = _paid_per_line(connection, order)
         returned = [
-            _claim(connection, order, request, now, user_id=cashier.id) for request in wanted
+            _claim(connection, order, request, paid, now, user_id=cashier.id) for request in wanted
         ]
         total = sum(line.total_minor for line in returned)
         manager_id = manager.id if manager else None
@@ -483,6 +489,7 @@ def _find_sale(connection: Connection, sale: object) -> Any:
         orders.c.location_id,
         orders.c.currency,
         orders.c.receipt_number,
+        orders.c.prices_include_tax,
     )
     query = select(*columns)
     label = _SALE_LABEL.fullmatch(text)
@@ -508,6 +515,7 @@ def _find_sale(connection: Connection, sale: object) -> Any:
 
 def _returnable(connection: Connection, order: Any) -> ReturnableSale:
     code = connection.execute(select(tills.c.code).where(tills.c.id == order.till_id)).scalar_one()
+    paid = _paid_per_line(connection, order)
     rows = connection.execute(
         select(
             order_items.c.line_no,
@@ -515,7 +523,6 @@ def _returnable(connection: Connection, order: Any) -> ReturnableSale:
             order_items.c.quantity,
             order_items.c.returned_quantity,
             order_items.c.unit_price_minor,
-            order_items.c.total_minor,
         )
         .where(order_items.c.order_id == order.id)
         .order_by(order_items.c.line_no)
@@ -524,12 +531,33 @@ def _returnable(connection: Connection, order: Any) -> ReturnableSale:
         order.id,
         receipt_label(code, order.receipt_number),
         order.currency,
-        tuple(ReturnableLine(*row) for row in rows),
+        tuple(ReturnableLine(*row, paid[row.line_no]) for row in rows),
     )
 
 
+def _paid_per_line(connection: Connection, order: Any) -> dict[int, int]:
+    """What the customer paid for each line of the sale, by line number; they add up to
+    the sale's total (the tax a tax-exclusive store added on top is in them)."""
+    rows = connection.execute(
+        select(order_items.c.line_no, order_items.c.total_minor, order_items.c.tax_rate_bp)
+        .where(order_items.c.order_id == order.id)
+        .order_by(order_items.c.line_no)
+    ).all()
+    paid = line_amounts_paid(
+        [(row.total_minor, row.tax_rate_bp) for row in rows],
+        prices_include_tax=bool(order.prices_include_tax),
+    )
+    return {row.line_no: amount for row, amount in zip(rows, paid, strict=True)}
+
+
 def _claim(
-    connection: Connection, order: Any, request: ReturnRequest, now: datetime, *, user_id: int
+    connection: Connection,
+    order: Any,
+    request: ReturnRequest,
+    paid: dict[int, int],
+    now: datetime,
+    *,
+    user_id: int,
 ) -> _Claimed:
     """Claim the units of one line, and put them back on the shelf if they go there."""
     item = connection.execute(
@@ -540,7 +568,6 @@ def _claim(
             order_items.c.quantity,
             order_items.c.unit_price_minor,
             order_items.c.tax_rate_bp,
-            order_items.c.total_minor,
         ).where(order_items.c.order_id == order.id, order_items.c.line_no == request.line_no)
     ).first()
     if item is None:
@@ -561,7 +588,7 @@ def _claim(
         ).scalar_one()
         raise Refused(Code.RETURN_TOO_MANY, name=item.name, left=item.quantity - returned)
     worth = returned_worth(
-        item.total_minor, item.quantity, after - request.quantity, request.quantity
+        paid[request.line_no], item.quantity, after - request.quantity, request.quantity
     )
     claimed = _Claimed(
         item.id,

@@ -25,7 +25,14 @@ from pos.domain.coupons import (
 from pos.domain.messages import MESSAGES, render
 from pos.domain.money import MAX_PRICE_MINOR, Money
 from pos.domain.payments import TRANSITIONS, PaymentStatus, can_move, sources_of
-from pos.domain.pricing import PriceLine, TaxLine, allocate, quote, round_half_up
+from pos.domain.pricing import (
+    PriceLine,
+    TaxLine,
+    allocate,
+    line_amounts_paid,
+    quote,
+    round_half_up,
+)
 from pos.domain.results import Code, Err
 
 # -- strategies ---------------------------------------------------------------------
@@ -140,6 +147,35 @@ def test_each_rate_is_charged_on_exactly_its_own_lines(sale, prices_include_tax)
             assert t.base_minor == at_rate
             expected = _half_up(Fraction(at_rate * t.rate_bp, 10_000))
         assert t.tax_minor == expected, (t, at_rate)
+
+
+@BOTH_MODES
+@given(sale=sales())
+def test_what_each_line_cost_adds_up_to_what_the_customer_paid(sale, prices_include_tax):
+    """A return pays back a line's share of these: all of them are the sale's total."""
+    lines, discount = sale
+    q = quote(lines, discount_minor=discount, prices_include_tax=prices_include_tax)
+    stored = [(line.total_minor, line.tax_rate_bp) for line in q.lines]
+
+    paid = line_amounts_paid(stored, prices_include_tax=prices_include_tax)
+
+    assert sum(paid) == q.total_minor
+    if prices_include_tax:
+        assert list(paid) == [line.total_minor for line in q.lines]
+        return
+    for tax in q.taxes:
+        at_rate = [(a - t, t) for a, (t, r) in zip(paid, stored, strict=True) if r == tax.rate_bp]
+        assert sum(share for share, _ in at_rate) == tax.tax_minor
+        for share, base in at_rate:  # the rate's tax in proportion, within a kuruş
+            assert share >= 0
+            assert abs(share - Fraction(tax.tax_minor * base, tax.base_minor or 1)) < 1
+
+
+def test_a_rates_tax_on_top_is_spread_over_its_lines_in_proportion():
+    # 3,33 and 6,67 at 20 %: 2,00 of tax on 10,00, shared 0,67 and 1,33 (0,666 and 1,334).
+    stored = [(333, 2_000), (667, 2_000), (1_000, 100)]
+    assert line_amounts_paid(stored, prices_include_tax=False) == (400, 800, 1_010)
+    assert line_amounts_paid(stored, prices_include_tax=True) == (333, 667, 1_000)
 
 
 @BOTH_MODES

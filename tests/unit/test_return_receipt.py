@@ -29,8 +29,8 @@ def data(**changes: object) -> ReturnReceiptData:
         "approved_by": None,
         "currency": "TRY",
         "lines": (
-            ReturnReceiptLine("Süt 1 L", 2, 5000, True),
-            ReturnReceiptLine("Yumurta 10'lu", 1, 3990, False),
+            ReturnReceiptLine("Süt 1 L", 2, 5000, True, 2000),
+            ReturnReceiptLine("Yumurta 10'lu", 1, 3990, False, 100),
         ),
         "total_minor": 8990,
         "refunds": (
@@ -72,7 +72,7 @@ def test_the_refund_receipt_names_itself_the_sale_and_where_everything_went() ->
 def test_every_line_fits_the_paper_and_nothing_unprintable_reaches_it(width: int) -> None:
     sly = data(
         reason="Kutu\x1bp açık " + "çok uzun bir neden " * 10,
-        lines=(ReturnReceiptLine("Ürün\x1b@ " + "uzun ad " * 12, 1, 8990, True),),
+        lines=(ReturnReceiptLine("Ürün\x1b@ " + "uzun ad " * 12, 1, 8990, True, 2000),),
     )
     document = return_receipt_document(sly, "tr", width, currency_sign=False)
     for item in document.items:
@@ -106,3 +106,27 @@ def test_goods_back_without_a_receipt_say_so_where_the_sales_number_would_be() -
     english = render_return_receipt(loose, "en")
     assert "Without receipt" in english
     assert "Sale receipt" not in english
+
+
+def test_the_tax_of_what_went_back_is_each_rates_share_of_it() -> None:
+    two_rates = data(
+        lines=(
+            ReturnReceiptLine("Süt 1 L", 2, 6000, True, 2000),
+            ReturnReceiptLine("Ekmek", 1, 1010, True, 100),
+            ReturnReceiptLine("Peynir", 1, 1200, False, 2000),
+        ),
+        total_minor=8210,
+        refunds=(ReturnReceiptRefund(PaymentMethod.CASH, 8210),),
+    )
+    # 72,00 back at 20 %: 12,00 of it is KDV; 10,10 at 1 %: 0,10.
+    assert [(t.rate_bp, t.base_minor, t.tax_minor) for t in two_rates.taxes] == [
+        (100, 1000, 10),
+        (2000, 6000, 1200),
+    ]
+    text = render_return_receipt(two_rates, "tr")
+    assert "KDV %1" in text
+    assert "KDV %20" in text
+    assert "TOPKDV" in text
+    assert "₺12,10" in text
+    assert "+₺" not in text  # the tax is in what went back, never on top of it
+    assert "VAT 20%" in render_return_receipt(two_rates, "en")
