@@ -66,7 +66,8 @@ class ReturnLine(Base):
     unit_price_minor: Mapped[int] = mapped_column(BigInteger)
     tax_rate_bp: Mapped[int] = mapped_column(Integer)
     total_minor: Mapped[int] = mapped_column(BigInteger)
-    """What it is worth back: its share of the line's total after the coupon's discount."""
+    """What it is worth back: its share of what the customer paid for the line (after the
+    coupon's discount, with its tax where the shop adds tax at checkout)."""
     restock: Mapped[bool] = mapped_column(Boolean)
     """Back on the shelf (a stock move of its own), or written off as damaged."""
 
