@@ -11,17 +11,21 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from sqlalchemy import URL, Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from pos.credentials import with_password
 from pos.domain.clock import Clock
+from pos.domain.messages import render
 from pos.domain.policy import Policy
 from pos.domain.results import Err
 from pos.runtime.connectivity import Connectivity, ConnectivityMonitor, Mode, central_probe
 from pos.services import offline
 from pos.settings import Settings, load_settings, replica_file
-from pos.store.engine import StoreTimeouts, make_engine, reconnect, sever
+from pos.store.engine import StoreTimeouts, make_engine, reconnect, sever, store_failure
+from pos.store.migrate import SchemaTooNew, StoreFault, upgrade
 from pos.store.models import DEFAULT_TILL_ID
+from pos.store.replica import ReplicaFault, open_replica
 from pos.store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -66,6 +70,19 @@ class Routing:
             self.mode = self._heard
 
 
+class TillNotes:
+    """What the till found it cannot use, for its front ends to say (with the way out):
+    its replica at start (then it sells online only), and a central store whose schema is
+    newer than this Kasa's (then it stays offline on its replica)."""
+
+    def __init__(self) -> None:
+        self.replica: StoreFault | None = None
+        self.central: StoreFault | None = None
+        self.started_offline = False
+        self.central_checked = True
+        """False while a till that started offline has yet to check the central schema."""
+
+
 @dataclass(frozen=True)
 class Till:
     """What the till's front ends (GUI, CLI) hold: settings and the store behind them.
@@ -86,6 +103,7 @@ class Till:
     monitor: ConnectivityMonitor | None = None
     till_id: int = DEFAULT_TILL_ID
     routing: Routing = field(default_factory=Routing, compare=False)
+    notes: TillNotes = field(default_factory=TillNotes, compare=False)
 
     @property
     def policy(self) -> Policy:
@@ -157,7 +175,16 @@ def bootstrap(
             replica_path,
         )
         return Till(settings, engine, clock)
-    replica = make_engine(f"sqlite:///{replica_path}", timeouts=settings.store_timeouts)
+    try:
+        # Its quick check reads the whole file (seconds for a million products): the till
+        # is built before its window exists, so no event loop waits on it.
+        replica = open_replica(replica_path, timeouts=settings.store_timeouts)
+    except ReplicaFault as fault:
+        # Selling online goes on; the front ends say why offline selling cannot.
+        log.warning("%s", render(fault.error, "en"))
+        till = Till(settings, engine, clock)
+        till.notes.replica = fault
+        return till
     return connected_till(settings, engine, replica, clock=clock, url=url)
 
 
@@ -174,13 +201,88 @@ def connected_till(
     is gone; its monitor (made here from the settings unless given) is not started: the
     till's window starts it, so a command-line ``pos`` never probes."""
     if monitor is None:
-        probing = probe_engine(url or engine.url, settings.connectivity.probe_timeout)
-        monitor = ConnectivityMonitor(central_probe(probing), settings.connectivity)
+        monitor = _monitor(settings, url or engine.url)
     till = Till(settings, engine, clock, replica, monitor)
+    _wire(till, monitor)
+    return till
+
+
+def attach_replica(
+    till: Till, replica: Engine, *, monitor: ConnectivityMonitor | None = None
+) -> Till:
+    """Give ``till``, which started with no replica, the one just built for it (its first
+    start): from now on it sells on it when the central store is gone. The monitor (made
+    here unless given) is not started, as in ``connected_till``."""
+    if till.replica is not None or till.monitor is not None:
+        raise RuntimeError("this till has its replica already")
+    monitor = monitor or _monitor(till.settings, till.engine.url)
+    # The till is frozen for its front ends; these two fields arrive late, once, and in
+    # this order (a till reads ``replica`` to know whether it may go offline).
+    object.__setattr__(till, "monitor", monitor)
+    object.__setattr__(till, "replica", replica)
+    till.notes.replica = None
+    _wire(till, monitor)
+    return till
+
+
+def _monitor(settings: Settings, url: str | URL) -> ConnectivityMonitor:
+    probing = probe_engine(url, settings.connectivity.probe_timeout)
+    return ConnectivityMonitor(central_probe(probing), settings.connectivity)
+
+
+def _wire(till: Till, monitor: ConnectivityMonitor) -> None:
+    engine = till.engine
     monitor.listen(till.routing.follow)
     monitor.listen(lambda state: _let_go(engine, state))
     monitor.rejoin_with(lambda: rejoin_central(till))
-    return till
+
+
+def start_central(till: Till) -> None:
+    """Bring the central store's schema up to this till's before it sells (as ``upgrade``).
+
+    A till with a replica starts even when the central store does not answer, or answers
+    with a schema newer than this Kasa knows: offline on its replica at once, checking the
+    schema again before it sells online (``TillNotes.central`` says what is wrong until
+    then). A till without one raises as ``upgrade`` does: it has nothing to sell from.
+    """
+    monitor = till.monitor
+    try:
+        upgrade(till.engine)
+        return
+    except SchemaTooNew as fault:
+        if monitor is None:
+            raise
+        till.notes.central = fault
+        log.warning("%s", render(fault.error, "en"))
+    except DBAPIError as error:
+        if monitor is None or store_failure(error) is None:
+            raise
+        log.warning("the central store does not answer: starting offline on the replica")
+    till.notes.started_offline = True
+    till.notes.central_checked = False
+    monitor.add_online_check(lambda: central_schema_ready(till))
+    monitor.begin_offline()
+
+
+def central_schema_ready(till: Till) -> bool:
+    """Asked before the till sells online again (on the monitor's thread): whether the
+    central store's schema was brought up to this till's since it started offline."""
+    notes = till.notes
+    if notes.central_checked:
+        return True
+    reconnect(till.engine)
+    try:
+        upgrade(till.engine)
+    except SchemaTooNew as fault:
+        notes.central = fault
+        sever(till.engine)
+        return False
+    except DBAPIError as error:
+        log.info("connectivity: the central schema cannot be checked yet: %s", error)
+        sever(till.engine)
+        return False
+    notes.central, notes.central_checked = None, True
+    return True
 
 
 def _let_go(engine: Engine, state: Connectivity) -> None:

@@ -23,7 +23,7 @@ from typing import TypeVar
 from sqlalchemy.exc import OperationalError
 
 from pos import __version__
-from pos.bootstrap import Till, bootstrap
+from pos.bootstrap import Till, bootstrap, start_central
 from pos.cli_journal import add_journal_commands
 from pos.cli_replica import add_replica_commands
 from pos.credentials import (
@@ -290,8 +290,10 @@ def _open(settings: Settings) -> Till:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    till = _open(settings)
+    till = bootstrap(settings)
     try:
+        start_central(till)  # offline on the replica if the central store cannot serve
+        _say_notes(till)
         if args.demo and _value(load_demo_store(till.uow()), settings) is None:
             return 1
         if args.open_window is None:
@@ -300,6 +302,21 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return code
     finally:
         till.close()
+
+
+def _say_notes(till: Till) -> None:
+    """What the till cannot use, said on the command line before the window opens."""
+    notes, locale = till.notes, till.settings.locale
+    for fault in (notes.replica, notes.central):
+        if fault is not None:
+            print(f"pos: {render(fault.error, locale)}", file=sys.stderr)
+    if notes.replica is not None:
+        print("pos: selling online only until the replica is rebuilt", file=sys.stderr)
+    if notes.started_offline:
+        print(
+            "pos: the central store cannot serve this till: selling offline on its replica",
+            file=sys.stderr,
+        )
 
 
 def _terminal_sim(args: argparse.Namespace, settings: Settings) -> int:
