@@ -9,9 +9,9 @@ needs the central store, and the replica then belongs to the offline sales. A pu
 short by a lost link loses nothing: each batch and its cursor are one local transaction,
 and the next pull resumes after the last one applied.
 
-``ReplicaBuilder`` builds the replica of a till that has none yet, on its own thread, and
+``ReplicaBuilder`` builds the replica of a till that has none yet, on its own thread,
 reports how far it got (the window shows a progress bar; the cashier sells online
-meanwhile).
+meanwhile), and opens it (its check reads the whole file: not on the window's thread).
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from pos.domain.results import Code, Err, Result
-from pos.store.engine import store_failure
+from pos.store.engine import StoreTimeouts, store_failure
+from pos.store.migrate import StoreFault
+from pos.store.replica import open_replica
 from pos.sync.replica import BuildReport, Progress, PullReport, build_replica, pull
 
 log = logging.getLogger(__name__)
@@ -122,7 +124,8 @@ class ReplicaRefresher:
 
 class ReplicaBuilder:
     """Builds the replica at ``path`` from ``central`` on a thread of its own, telling
-    ``progress`` how far it is and ``done`` the result (both on that thread)."""
+    ``progress`` how far it is and ``done`` the replica's engine, opened, or why there is
+    none (an ``Err``); both on that thread."""
 
     def __init__(
         self,
@@ -130,10 +133,12 @@ class ReplicaBuilder:
         path: Path,
         *,
         progress: Progress,
-        done: Callable[[Result[BuildReport]], None],
+        done: Callable[[Engine | Err], None],
+        timeouts: StoreTimeouts | None = None,
     ) -> None:
         self._central, self._path = central, path
         self._progress, self._done = progress, done
+        self._timeouts = timeouts
         self._thread: threading.Thread | None = None
 
     def start(self) -> ReplicaBuilder:
@@ -146,12 +151,23 @@ class ReplicaBuilder:
             self._thread.join(timeout)
 
     def _build(self) -> None:
+        self._done(self._built())
+
+    def _built(self) -> Engine | Err:
+        built: Result[BuildReport]
         try:
             built = build_replica(self._central, self._path, progress=self._progress)
+        except StoreFault as fault:  # a central store too new for this Kasa
+            return fault.error
         except Exception as error:
             log.exception("replica: the build failed")
-            built = Err(_failure(error) or Code.STORE_UNREACHABLE)
-        self._done(built)
+            return Err(_failure(error) or Code.STORE_UNREACHABLE)
+        if isinstance(built, Err):
+            return built
+        try:
+            return open_replica(built.value.path, timeouts=self._timeouts)
+        except StoreFault as fault:
+            return fault.error
 
 
 def _failure(error: Exception) -> Code | None:

@@ -19,16 +19,13 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar
 
 from pos.bootstrap import Till, attach_replica
 from pos.domain.messages import render
-from pos.domain.results import Changed, Err, Result
+from pos.domain.results import Changed, Err
 from pos.runtime.replica import ReplicaBuilder, ReplicaRefresher
 from pos.settings import replica_file
-from pos.store.migrate import StoreFault
-from pos.store.replica import open_replica
 from ui.i18n import _, language
 from ui.till.widgets import repolish
 
 if TYPE_CHECKING:
-    from pos.sync.replica import BuildReport
     from ui.till import TillWindow
 
 log = logging.getLogger(__name__)
@@ -124,21 +121,14 @@ class ReplicaKeeper(QObject):
     # -- the first build ---------------------------------------------------------------------
 
     def _start_build(self) -> None:
-        path = replica_file(self.till.settings)
-        timeouts = self.till.settings.store_timeouts
-
-        def done(result: Result[BuildReport]) -> None:  # on the builder's thread
-            if isinstance(result, Err):
-                self.built.emit(result)
-                return
-            try:
-                self.built.emit(open_replica(result.value.path, timeouts=timeouts))
-            except StoreFault as fault:
-                self.built.emit(fault.error)
-
+        settings = self.till.settings
         self.notice.progress(0, 0)
         self.builder = ReplicaBuilder(
-            self.till.engine, path, progress=self.progressed.emit, done=done
+            self.till.engine,
+            replica_file(settings),
+            progress=self.progressed.emit,
+            done=self.built.emit,  # the engine or an Err, from the builder's thread
+            timeouts=settings.store_timeouts,
         ).start()
 
     def _progressed(self, done: int, total: int) -> None:
@@ -189,7 +179,8 @@ class ReplicaKeeper(QObject):
                 if fault is notes.replica
                 else _("Sales are kept at this till until then")
             )
-            notice.say("error" if fault is notes.central else "warning", _join(fault, way))
+            kind = "error" if fault is notes.central else "warning"
+            notice.say(kind, f"{render(fault.error, language())}\n{way}")
         elif self._build_error is not None:
             notice.say(
                 "warning",
@@ -204,7 +195,3 @@ class ReplicaKeeper(QObject):
             )
         else:
             notice.clear()
-
-
-def _join(fault: StoreFault, way: str) -> str:
-    return f"{render(fault.error, language())}\n{way}"
