@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import URL, Engine, make_url
@@ -77,6 +78,9 @@ class TillNotes:
 
     def __init__(self) -> None:
         self.replica: StoreFault | None = None
+        self.replica_missing: Path | None = None
+        """A till on a central store with no replica yet: where it would be (the window
+        builds it on its first start)."""
         self.central: StoreFault | None = None
         self.started_offline = False
         self.central_checked = True
@@ -174,7 +178,9 @@ def bootstrap(
             "(`pos replica init` builds one)",
             replica_path,
         )
-        return Till(settings, engine, clock)
+        till = Till(settings, engine, clock)
+        till.notes.replica_missing = replica_path
+        return till
     try:
         # Its quick check reads the whole file (seconds for a million products): the till
         # is built before its window exists, so no event loop waits on it.
@@ -220,7 +226,7 @@ def attach_replica(
     # this order (a till reads ``replica`` to know whether it may go offline).
     object.__setattr__(till, "monitor", monitor)
     object.__setattr__(till, "replica", replica)
-    till.notes.replica = None
+    till.notes.replica, till.notes.replica_missing = None, None
     _wire(till, monitor)
     return till
 

@@ -37,7 +37,7 @@ from pos.credentials import (
 )
 from pos.demo_days_cli import add_demo_command
 from pos.domain.messages import encoding_name, render
-from pos.domain.results import Err, Ok, Result
+from pos.domain.results import Code, Err, Ok, Result
 from pos.payments.simulator import TerminalSimulator
 from pos.printing.decode import PrintedDocument
 from pos.printing.printers import PrinterFault, escpos_printer
@@ -293,7 +293,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     till = bootstrap(settings)
     try:
         start_central(till)  # offline on the replica if the central store cannot serve
-        _say_notes(till)
+        _say_notes(till, window=args.open_window is not None)
         if args.demo and _value(load_demo_store(till.uow()), settings) is None:
             return 1
         if args.open_window is None:
@@ -304,9 +304,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         till.close()
 
 
-def _say_notes(till: Till) -> None:
+def _say_notes(till: Till, *, window: bool) -> None:
     """What the till cannot use, said on the command line before the window opens."""
     notes, locale = till.notes, till.settings.locale
+    if notes.replica_missing is not None and not window:  # the window builds it
+        missing = Err(Code.REPLICA_MISSING, {"path": str(notes.replica_missing)})
+        print(f"pos: {render(missing, locale)}", file=sys.stderr)
     for fault in (notes.replica, notes.central):
         if fault is not None:
             print(f"pos: {render(fault.error, locale)}", file=sys.stderr)

@@ -151,7 +151,11 @@ class ReplicaBuilder:
             self._thread.join(timeout)
 
     def _build(self) -> None:
-        self._done(self._built())
+        built = self._built()
+        try:
+            self._done(built)
+        except Exception:  # the till closed while it built: nobody is left to hear
+            log.exception("replica: the build's end was not heard")
 
     def _built(self) -> Engine | Err:
         built: Result[BuildReport]

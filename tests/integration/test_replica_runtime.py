@@ -333,3 +333,18 @@ def test_the_refresher_stops_cleanly_with_a_pull_waiting(store, replica):
     refresher.stop()
     assert time.monotonic() - started < 5
     assert not refresher.running
+
+
+def test_pos_says_a_till_on_a_central_store_has_no_replica_yet(
+    store, shelf, settings, path, monkeypatch, capsys
+):
+    shelf.product(stock=3, name="Kefir")
+    monkeypatch.setattr("pos.cli.load_settings", lambda: settings)
+
+    assert main([]) == 0  # without a window (which would build it): said, and sells online
+
+    said = capsys.readouterr()
+    assert "pos replica init" in said.err
+    assert str(path) in said.err
+    assert "Kefir" in said.out
+    assert not path.exists()
