@@ -78,6 +78,8 @@ class TillNotes:
 
     def __init__(self) -> None:
         self.replica: StoreFault | None = None
+        self.replica_pending: Path | None = None
+        """A replica left for a front end to open (``bootstrap(replica_later=True)``)."""
         self.replica_missing: Path | None = None
         """A till on a central store with no replica yet: where it would be (the window
         builds it on its first start)."""
@@ -165,7 +167,13 @@ def bootstrap(
     *,
     clock: Clock | None = None,
     environ: Mapping[str, str] = os.environ,
+    replica_later: bool = False,
 ) -> Till:
+    """The till from its settings. A till on a central store with a replica has it checked
+    and opened here, unless ``replica_later``: then a front end opens it on a worker
+    (``open_pending_replica``; its check reads the whole file, seconds for a million
+    products) while the till sells online, and ``start_central`` opens it at once if the
+    till must start offline on it."""
     settings = settings or load_settings(environ)
     url = with_password(settings.database_url, environ)
     engine = make_engine(url, timeouts=settings.store_timeouts)
@@ -181,17 +189,37 @@ def bootstrap(
         till = Till(settings, engine, clock)
         till.notes.replica_missing = replica_path
         return till
+    if replica_later:
+        till = Till(settings, engine, clock)
+        till.notes.replica_pending = replica_path
+        return till
     try:
-        # Its quick check reads the whole file (seconds for a million products): the till
-        # is built before its window exists, so no event loop waits on it.
         replica = open_replica(replica_path, timeouts=settings.store_timeouts)
     except ReplicaFault as fault:
-        # Selling online goes on; the front ends say why offline selling cannot.
-        log.warning("%s", render(fault.error, "en"))
         till = Till(settings, engine, clock)
-        till.notes.replica = fault
+        _refused(till, fault)
         return till
     return connected_till(settings, engine, replica, clock=clock, url=url)
+
+
+def _refused(till: Till, fault: ReplicaFault) -> None:
+    # Selling online goes on; the front ends say why offline selling cannot.
+    log.warning("%s", render(fault.error, "en"))
+    till.notes.replica, till.notes.replica_pending = fault, None
+
+
+def open_pending_replica(till: Till) -> Engine | Err:
+    """The replica ``bootstrap(replica_later=True)`` left to open, checked and opened (not
+    on a window's thread: its check reads the whole file), or why it cannot be used (noted
+    on the till too). Hand the engine to ``attach_replica``."""
+    path = till.notes.replica_pending
+    if path is None:
+        raise RuntimeError("this till has no replica waiting to be opened")
+    try:
+        return open_replica(path, timeouts=till.settings.store_timeouts)
+    except ReplicaFault as fault:
+        _refused(till, fault)
+        return fault.error
 
 
 def connected_till(
@@ -226,7 +254,8 @@ def attach_replica(
     # this order (a till reads ``replica`` to know whether it may go offline).
     object.__setattr__(till, "monitor", monitor)
     object.__setattr__(till, "replica", replica)
-    till.notes.replica, till.notes.replica_missing = None, None
+    notes = till.notes
+    notes.replica = notes.replica_missing = notes.replica_pending = None
     _wire(till, monitor)
     return till
 
@@ -251,23 +280,38 @@ def start_central(till: Till) -> None:
     schema again before it sells online (``TillNotes.central`` says what is wrong until
     then). A till without one raises as ``upgrade`` does: it has nothing to sell from.
     """
-    monitor = till.monitor
     try:
         upgrade(till.engine)
         return
     except SchemaTooNew as fault:
-        if monitor is None:
+        if not _replica_to_sell_on(till):
             raise
         till.notes.central = fault
         log.warning("%s", render(fault.error, "en"))
     except DBAPIError as error:
-        if monitor is None or store_failure(error) is None:
+        if store_failure(error) is None or not _replica_to_sell_on(till):
             raise
         log.warning("the central store does not answer: starting offline on the replica")
+    monitor = till.monitor
+    assert monitor is not None
     till.notes.started_offline = True
     till.notes.central_checked = False
     monitor.add_online_check(lambda: central_schema_ready(till))
     monitor.begin_offline()
+
+
+def _replica_to_sell_on(till: Till) -> bool:
+    """Whether the till has a replica to start offline on (one left to open is opened now:
+    the till cannot sell without it)."""
+    if till.monitor is not None:
+        return True
+    if till.notes.replica_pending is None:
+        return False
+    opened = open_pending_replica(till)
+    if isinstance(opened, Err):
+        return False
+    attach_replica(till, opened)
+    return True
 
 
 def central_schema_ready(till: Till) -> bool:

@@ -290,7 +290,8 @@ def _open(settings: Settings) -> Till:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    till = bootstrap(settings)
+    # The window opens the replica on a worker while the till sells online.
+    till = bootstrap(settings, replica_later=args.open_window is not None)
     try:
         start_central(till)  # offline on the replica if the central store cannot serve
         _say_notes(till, window=args.open_window is not None)

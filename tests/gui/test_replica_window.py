@@ -194,3 +194,32 @@ def test_a_sale_paid_online_reaches_the_replica_at_once(
         qtbot.waitUntil(lambda: replica_stock() == 9, timeout=10_000)  # not in an hour
     finally:
         close(window, keeper)
+
+
+def test_a_replica_left_for_the_window_is_opened_off_its_thread_and_kept_fresh(
+    qtbot: QtBot,
+    shop: Shop,
+    store: Store,
+    settings: Settings,
+    path: Path,
+    started: list[Till],
+) -> None:
+    value(build_replica(store.engine, path))
+    till = bootstrap(settings, environ={}, replica_later=True)
+    started.append(till)
+    start_central(till)
+    assert till.replica is None  # the window opens it
+    window, keeper = open_window(qtbot, shop, till)
+    try:
+        sign_in(qtbot, window, shop.cashier, "1111")  # online meanwhile
+
+        qtbot.waitUntil(lambda: till.replica is not None, timeout=15_000)
+
+        assert till.monitor is not None
+        assert till.monitor.running
+        assert keeper.refresher is not None
+        assert keeper.refresher.running
+        assert keeper.builder is None  # opened, not built again
+        assert not window.replica_notice.isVisible()
+    finally:
+        close(window, keeper)

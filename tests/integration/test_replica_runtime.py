@@ -348,3 +348,46 @@ def test_pos_says_a_till_on_a_central_store_has_no_replica_yet(
     assert str(path) in said.err
     assert "Kefir" in said.out
     assert not path.exists()
+
+
+# -- a replica left for the window to open -------------------------------------------------
+
+
+def test_a_replica_left_for_later_is_opened_at_once_when_the_till_must_start_offline(
+    store, shelf, proxy, settings, path
+):
+    shelf.product(stock=2)
+    built(store, path)
+    proxy.refuse()
+
+    till = bootstrap(settings, environ={}, replica_later=True)
+    try:
+        assert till.replica is None
+        assert till.notes.replica_pending == path
+        start_central(till)
+
+        assert till.replica is not None
+        assert till.notes.replica_pending is None
+        assert till.offline
+        cart = new_cart(till.uow())
+        assert isinstance(add_scanned(till.uow(), cart, "SKU-0001", 1), Ok)
+    finally:
+        till.close()
+
+
+def test_a_damaged_replica_left_for_later_cannot_carry_a_start_without_the_store(
+    store, proxy, settings, path
+):
+    built(store, path)
+    damage(path)
+    proxy.refuse()
+
+    till = bootstrap(settings, environ={}, replica_later=True)
+    try:
+        with pytest.raises(OperationalError):
+            start_central(till)
+        assert till.notes.replica is not None
+        assert till.notes.replica.error.code is Code.REPLICA_CORRUPT
+        assert till.replica is None
+    finally:
+        till.close()

@@ -12,12 +12,13 @@ ready yet, with the build's progress.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar
 
-from pos.bootstrap import Till, attach_replica
+from pos.bootstrap import Till, attach_replica, open_pending_replica
 from pos.domain.messages import render
 from pos.domain.results import Changed, Err
 from pos.runtime.replica import ReplicaBuilder, ReplicaRefresher
@@ -74,7 +75,7 @@ class ReplicaKeeper(QObject):
     back-office changes. ``start`` after the window exists, ``stop`` when it closes."""
 
     progressed = Signal(int, int)  # rows copied, rows in all (from the builder's thread)
-    built = Signal(object)  # the replica's Engine, or an Err (from the builder's thread)
+    built = Signal(object)  # the replica's Engine, or an Err (from the worker's thread)
 
     def __init__(self, window: TillWindow, till: Till, *, every: float | None = None) -> None:
         super().__init__(window)
@@ -99,6 +100,13 @@ class ReplicaKeeper(QObject):
             return self  # a single-till shop's store is already local
         if till.replica is not None:
             self._start_refresher()
+        elif till.notes.replica_pending is not None:
+            # Checked and opened on a thread of its own; then kept as one just built.
+            threading.Thread(
+                target=lambda: self.built.emit(open_pending_replica(till)),
+                name="replica-open",
+                daemon=True,
+            ).start()
         elif till.notes.replica is None and not replica_file(till.settings).exists():
             self._start_build()
         self.show_notes()
@@ -139,9 +147,13 @@ class ReplicaKeeper(QObject):
         self.builder = None
         self.notice.bar.hide()
         if isinstance(built, Err):
-            log.warning("replica: the first build failed: %s", built.code)
-            self._build_error = built
+            if self.till.notes.replica is None:  # else the replica's fault says it all
+                log.warning("replica: the first build failed: %s", built.code)
+                self._build_error = built
             self.show_notes()
+            return
+        if self.till.replica is not None:  # opened meanwhile by the till's start
+            built.dispose()
             return
         attach_replica(self.till, built)
         self.window.follow_connectivity()
