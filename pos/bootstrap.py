@@ -245,7 +245,8 @@ def attach_replica(
     till: Till, replica: Engine, *, monitor: ConnectivityMonitor | None = None
 ) -> Till:
     """Give ``till``, which started with no replica, the one just built for it (its first
-    start): from now on it sells on it when the central store is gone. The monitor (made
+    start) or opened for it on a worker: from now on it sells on it when the central store
+    is gone. The monitor (made
     here unless given) is not started, as in ``connected_till``."""
     if till.replica is not None or till.monitor is not None:
         raise RuntimeError("this till has its replica already")

@@ -1,5 +1,7 @@
 """The till's replica in its window: what is wrong with it (or with the central store's
-schema), its first build with a progress bar, and the pulls that keep it fresh.
+schema), its first build with a progress bar, opening it at start (its check reads the
+whole file: seconds for a million products, on a worker while the till sells online),
+and the pulls that keep it fresh.
 
 The work runs on ``pos.runtime.replica``'s threads; their news reach the window through
 queued signals. On a first start (a central store, no replica yet) the cashier sells
