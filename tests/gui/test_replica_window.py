@@ -14,8 +14,9 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from pos.bootstrap import Till, bootstrap, start_central
+from pos.services.catalogue import ProductDraft, create_product
 from pos.settings import Settings
-from pos.store.tables import inventory
+from pos.store.tables import inventory, products
 from pos.sync.replica import build_replica
 from tests.conftest import Store, value
 from tests.faultproxy import FaultProxy
@@ -221,5 +222,33 @@ def test_a_replica_left_for_the_window_is_opened_off_its_thread_and_kept_fresh(
         assert keeper.refresher.running
         assert keeper.builder is None  # opened, not built again
         assert not window.replica_notice.isVisible()
+    finally:
+        close(window, keeper)
+
+
+def test_a_back_office_change_made_at_this_till_reaches_the_replica_at_once(
+    qtbot: QtBot,
+    shop: Shop,
+    store: Store,
+    settings: Settings,
+    path: Path,
+    started: list[Till],
+) -> None:
+    value(build_replica(store.engine, path))
+    till = start(settings, started)
+    window, keeper = open_window(qtbot, shop, till)
+    assert till.replica is not None
+    replica = till.replica
+
+    def names() -> set[str]:
+        with replica.connect() as connection:
+            return set(connection.execute(select(products.c.name)).scalars())
+
+    try:
+        draft = ProductDraft(sku="BOZA-1", name="Vefa Bozası 1 L", price_minor=90_00)
+        # As the back office asks, through the window's operations (an hour's interval).
+        window.ops.run(lambda: create_product(till.uow(), draft), lambda _result: None)
+
+        qtbot.waitUntil(lambda: "Vefa Bozası 1 L" in names(), timeout=10_000)
     finally:
         close(window, keeper)
