@@ -287,6 +287,18 @@ def test_a_paid_sale_is_pulled_at_once_not_at_the_next_interval(store, uow, shel
         refresher.stop()
 
 
+def test_nudges_that_come_together_make_one_pull_not_one_each(store, replica):
+    refresher = ReplicaRefresher(store.engine, replica, lambda: True, every=3600).start()
+    try:
+        for _ in range(20):  # a busy till: twenty changes in a moment
+            refresher.nudge()
+        eventually(lambda: refresher.pulls >= 1, within=10)
+        time.sleep(0.5)
+        assert refresher.pulls <= 2  # the one under way, and one after it
+    finally:
+        refresher.stop()
+
+
 def test_no_pull_while_the_till_is_offline(store, uow, replica):
     online = False
     refresher = ReplicaRefresher(store.engine, replica, lambda: online, every=0.1).start()
