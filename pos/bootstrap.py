@@ -8,21 +8,26 @@ import threading
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import URL, Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from pos.credentials import with_password
 from pos.domain.clock import Clock
+from pos.domain.messages import render
 from pos.domain.policy import Policy
 from pos.domain.results import Err
 from pos.runtime.connectivity import Connectivity, ConnectivityMonitor, Mode, central_probe
 from pos.runtime.sync_progress import SyncProgress
 from pos.services import offline
 from pos.settings import Settings, load_settings, replica_file
-from pos.store.engine import StoreTimeouts, make_engine, reconnect, sever
+from pos.store.engine import StoreTimeouts, make_engine, reconnect, sever, store_failure
+from pos.store.migrate import SchemaTooNew, StoreFault, upgrade
 from pos.store.models import DEFAULT_TILL_ID
+from pos.store.replica import ReplicaFault, open_replica
 from pos.store.uow import UnitOfWork
 from pos.sync.push import push_outbox
 
@@ -68,6 +73,24 @@ class Routing:
             self.mode = self._heard
 
 
+class TillNotes:
+    """What the till found it cannot use, for its front ends to say (with the way out):
+    its replica at start (then it sells online only), and a central store whose schema is
+    newer than this Kasa's (then it stays offline on its replica)."""
+
+    def __init__(self) -> None:
+        self.replica: StoreFault | None = None
+        self.replica_pending: Path | None = None
+        """A replica left for a front end to open (``bootstrap(replica_later=True)``)."""
+        self.replica_missing: Path | None = None
+        """A till on a central store with no replica yet: where it would be (the window
+        builds it on its first start)."""
+        self.central: StoreFault | None = None
+        self.started_offline = False
+        self.central_checked = True
+        """False while a till that started offline has yet to check the central schema."""
+
+
 @dataclass(frozen=True)
 class Till:
     """What the till's front ends (GUI, CLI) hold: settings and the store behind them.
@@ -90,6 +113,7 @@ class Till:
     routing: Routing = field(default_factory=Routing, compare=False)
     sync: SyncProgress = field(default_factory=SyncProgress, compare=False)
     """How far the push of the offline sales has come (for the status bar)."""
+    notes: TillNotes = field(default_factory=TillNotes, compare=False)
 
     @property
     def policy(self) -> Policy:
@@ -147,7 +171,13 @@ def bootstrap(
     *,
     clock: Clock | None = None,
     environ: Mapping[str, str] = os.environ,
+    replica_later: bool = False,
 ) -> Till:
+    """The till from its settings. A till on a central store with a replica has it checked
+    and opened here, unless ``replica_later``: then a front end opens it on a worker
+    (``open_pending_replica``; its check reads the whole file, seconds for a million
+    products) while the till sells online, and ``start_central`` opens it at once if the
+    till must start offline on it."""
     settings = settings or load_settings(environ)
     url = with_password(settings.database_url, environ)
     engine = make_engine(url, timeouts=settings.store_timeouts)
@@ -160,9 +190,40 @@ def bootstrap(
             "(`pos replica init` builds one)",
             replica_path,
         )
-        return Till(settings, engine, clock)
-    replica = make_engine(f"sqlite:///{replica_path}", timeouts=settings.store_timeouts)
+        till = Till(settings, engine, clock)
+        till.notes.replica_missing = replica_path
+        return till
+    if replica_later:
+        till = Till(settings, engine, clock)
+        till.notes.replica_pending = replica_path
+        return till
+    try:
+        replica = open_replica(replica_path, timeouts=settings.store_timeouts)
+    except ReplicaFault as fault:
+        till = Till(settings, engine, clock)
+        _refused(till, fault)
+        return till
     return connected_till(settings, engine, replica, clock=clock, url=url)
+
+
+def _refused(till: Till, fault: ReplicaFault) -> None:
+    # Selling online goes on; the front ends say why offline selling cannot.
+    log.warning("%s", render(fault.error, "en"))
+    till.notes.replica, till.notes.replica_pending = fault, None
+
+
+def open_pending_replica(till: Till) -> Engine | Err:
+    """The replica ``bootstrap(replica_later=True)`` left to open, checked and opened (not
+    on a window's thread: its check reads the whole file), or why it cannot be used (noted
+    on the till too). Hand the engine to ``attach_replica``."""
+    path = till.notes.replica_pending
+    if path is None:
+        raise RuntimeError("this till has no replica waiting to be opened")
+    try:
+        return open_replica(path, timeouts=till.settings.store_timeouts)
+    except ReplicaFault as fault:
+        _refused(till, fault)
+        return fault.error
 
 
 def connected_till(
@@ -178,13 +239,123 @@ def connected_till(
     is gone; its monitor (made here from the settings unless given) is not started: the
     till's window starts it, so a command-line ``pos`` never probes."""
     if monitor is None:
-        probing = probe_engine(url or engine.url, settings.connectivity.probe_timeout)
-        monitor = ConnectivityMonitor(central_probe(probing), settings.connectivity)
+        monitor = _monitor(settings, url or engine.url)
     till = Till(settings, engine, clock, replica, monitor)
+    _wire(till, monitor)
+    return till
+
+
+def attach_replica(
+    till: Till, replica: Engine, *, monitor: ConnectivityMonitor | None = None
+) -> Till:
+    """Give ``till``, which started with no replica, the one just built for it (its first
+    start) or opened for it on a worker: from now on it sells on it when the central store
+    is gone. The monitor (made
+    here unless given) is not started, as in ``connected_till``."""
+    if till.replica is not None or till.monitor is not None:
+        raise RuntimeError("this till has its replica already")
+    monitor = monitor or _monitor(till.settings, till.engine.url)
+    # The till is frozen for its front ends; these two fields arrive late, once, and in
+    # this order (a till reads ``replica`` to know whether it may go offline).
+    object.__setattr__(till, "monitor", monitor)
+    object.__setattr__(till, "replica", replica)
+    notes = till.notes
+    notes.replica = notes.replica_missing = notes.replica_pending = None
+    _wire(till, monitor)
+    return till
+
+
+def _monitor(settings: Settings, url: str | URL) -> ConnectivityMonitor:
+    probing = probe_engine(url, settings.connectivity.probe_timeout)
+    return ConnectivityMonitor(central_probe(probing), settings.connectivity)
+
+
+def _wire(till: Till, monitor: ConnectivityMonitor) -> None:
+    engine = till.engine
     monitor.listen(till.routing.follow)
     monitor.listen(lambda state: _let_go(engine, state))
     monitor.rejoin_with(lambda: rejoin_central(till))
-    return till
+    _resume_offline(till, monitor)
+
+
+def _resume_offline(till: Till, monitor: ConnectivityMonitor) -> None:
+    """A till whose replica still holds sales not sent home (it stopped, or crashed,
+    before the central store came back) starts offline: the monitor's way back online
+    pushes them first, so the central store never gives one of their receipt numbers
+    again (DESIGN.md §5)."""
+    left = offline.offline_status(till.replica_uow())
+    if isinstance(left, Err):
+        log.warning("connectivity: the replica cannot say what it holds: %s", left.code)
+        return
+    if left.value.unsent_count or left.value.offline_since is not None:
+        log.warning(
+            "connectivity: %d offline sales wait to go home: starting offline",
+            left.value.unsent_count,
+        )
+        monitor.begin_offline()
+
+
+def start_central(till: Till) -> None:
+    """Bring the central store's schema up to this till's before it sells (as ``upgrade``).
+
+    A till with a replica starts even when the central store does not answer, or answers
+    with a schema newer than this Kasa knows: offline on its replica at once, checking the
+    schema again before it sells online (``TillNotes.central`` says what is wrong until
+    then). A till without one raises as ``upgrade`` does: it has nothing to sell from.
+    """
+    try:
+        upgrade(till.engine)
+        return
+    except SchemaTooNew as fault:
+        if not _replica_to_sell_on(till):
+            raise
+        till.notes.central = fault
+        log.warning("%s", render(fault.error, "en"))
+    except DBAPIError as error:
+        if store_failure(error) is None or not _replica_to_sell_on(till):
+            raise
+        log.warning("the central store does not answer: starting offline on the replica")
+    monitor = till.monitor
+    assert monitor is not None
+    till.notes.started_offline = True
+    till.notes.central_checked = False
+    monitor.add_online_check(lambda: central_schema_ready(till))
+    monitor.begin_offline()
+
+
+def _replica_to_sell_on(till: Till) -> bool:
+    """Whether the till has a replica to start offline on (one left to open is opened now:
+    the till cannot sell without it)."""
+    if till.monitor is not None:
+        return True
+    if till.notes.replica_pending is None:
+        return False
+    opened = open_pending_replica(till)
+    if isinstance(opened, Err):
+        return False
+    attach_replica(till, opened)
+    return True
+
+
+def central_schema_ready(till: Till) -> bool:
+    """Asked before the till sells online again (on the monitor's thread): whether the
+    central store's schema was brought up to this till's since it started offline."""
+    notes = till.notes
+    if notes.central_checked:
+        return True
+    reconnect(till.engine)
+    try:
+        upgrade(till.engine)
+    except SchemaTooNew as fault:
+        notes.central = fault
+        sever(till.engine)
+        return False
+    except DBAPIError as error:
+        log.info("connectivity: the central schema cannot be checked yet: %s", error)
+        sever(till.engine)
+        return False
+    notes.central, notes.central_checked = None, True
+    return True
 
 
 def _let_go(engine: Engine, state: Connectivity) -> None:

@@ -23,7 +23,7 @@ from typing import TypeVar
 from sqlalchemy.exc import OperationalError
 
 from pos import __version__
-from pos.bootstrap import Till, bootstrap
+from pos.bootstrap import Till, bootstrap, start_central
 from pos.cli_journal import add_journal_commands
 from pos.cli_replica import add_replica_commands
 from pos.cli_sync import add_sync_commands
@@ -38,7 +38,7 @@ from pos.credentials import (
 )
 from pos.demo_days_cli import add_demo_command
 from pos.domain.messages import encoding_name, render
-from pos.domain.results import Err, Ok, Result
+from pos.domain.results import Code, Err, Ok, Result
 from pos.payments.simulator import TerminalSimulator
 from pos.printing.decode import PrintedDocument
 from pos.printing.printers import PrinterFault, escpos_printer
@@ -292,8 +292,11 @@ def _open(settings: Settings) -> Till:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    till = _open(settings)
+    # The window opens the replica on a worker while the till sells online.
+    till = bootstrap(settings, replica_later=args.open_window is not None)
     try:
+        start_central(till)  # offline on the replica if the central store cannot serve
+        _say_notes(till, window=args.open_window is not None)
         if args.demo and _value(load_demo_store(till.uow()), settings) is None:
             return 1
         if args.open_window is None:
@@ -302,6 +305,24 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return code
     finally:
         till.close()
+
+
+def _say_notes(till: Till, *, window: bool) -> None:
+    """What the till cannot use, said on the command line before the window opens."""
+    notes, locale = till.notes, till.settings.locale
+    if notes.replica_missing is not None and not window:  # the window builds it
+        missing = Err(Code.REPLICA_MISSING, {"path": str(notes.replica_missing)})
+        print(f"pos: {render(missing, locale)}", file=sys.stderr)
+    for fault in (notes.replica, notes.central):
+        if fault is not None:
+            print(f"pos: {render(fault.error, locale)}", file=sys.stderr)
+    if notes.replica is not None:
+        print("pos: selling online only until the replica is rebuilt", file=sys.stderr)
+    if notes.started_offline:
+        print(
+            "pos: the central store cannot serve this till: selling offline on its replica",
+            file=sys.stderr,
+        )
 
 
 def _terminal_sim(args: argparse.Namespace, settings: Settings) -> int:

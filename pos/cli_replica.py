@@ -11,8 +11,8 @@ import argparse
 import sys
 from typing import Any
 
-from pos.settings import Settings, data_dir
-from pos.store.replica import open_replica, replica_path
+from pos.settings import Settings, replica_file
+from pos.store.replica import open_replica
 from pos.sync.replica import BATCH, build_replica, pull, replica_status
 
 
@@ -44,7 +44,7 @@ def _init(args: argparse.Namespace, settings: Settings) -> int:
     from pos.cli import _open, _ProgressLine, _value  # here: cli imports this module
 
     till = _open(settings)
-    path = replica_path(data_dir())
+    path = replica_file(settings)
     line = _ProgressLine() if sys.stderr.isatty() else None
     try:
         result = build_replica(till.engine, path, progress=line, force=args.force)
@@ -65,7 +65,7 @@ def _pull(args: argparse.Namespace, settings: Settings) -> int:
     if args.batch < 1:
         print("pos: --batch must be 1 or more", file=sys.stderr)
         return 2
-    replica = open_replica(replica_path(data_dir()))
+    replica = open_replica(replica_file(settings))
     till = _open(settings)
     try:
         pulled = _value(pull(till.engine, replica, batch=args.batch), settings)
@@ -79,7 +79,7 @@ def _pull(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _status(args: argparse.Namespace, settings: Settings) -> int:
-    path = replica_path(data_dir())
+    path = replica_file(settings)
     replica = open_replica(path)
     try:
         status = replica_status(replica)

@@ -11,6 +11,7 @@ from pos.bootstrap import Till, bootstrap
 from pos.domain.messages import render
 from pos.domain.results import Code, Err
 from pos.settings import Settings
+from pos.store.engine import reconnect
 from pos.store.migrate import upgrade
 from pos.sync.push import push_outbox, sync_status
 
@@ -73,6 +74,9 @@ def _push(args: argparse.Namespace, settings: Settings) -> int:
         line = render(Err(Code.SYNC_PROGRESS, {"sent": sent, "total": total}), locale)
         print(f"\r{line}", end="", file=sys.stderr, flush=True)
 
+    # A till holding unsent sales starts offline, its central connections let go; the
+    # administrator asks for the push, so the central store is tried for it.
+    reconnect(till.engine)
     try:
         result = push_outbox(till.central_uow, till.replica_uow, progress=progress)
         print(file=sys.stderr)

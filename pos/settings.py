@@ -377,6 +377,7 @@ _CONNECTIVITY_SECONDS = {
     "probe_timeout_seconds": ("probe_timeout", 1, 60),
     "online_after_seconds": ("online_after_seconds", 0, 3600),
     "drift_warning_seconds": ("drift_warning_seconds", 1, 86400),
+    "pull_seconds": ("pull_every", 1, 86400),
 }
 _CONNECTIVITY_COUNTS = {
     "offline_after_failed_probes": ("offline_after_failed_probes", 1, 100),

@@ -116,9 +116,14 @@ def run_till(
     if till.monitor is not None:
         # The window listens already: the first switch, if any, reaches it.
         till.monitor.start()
+    from ui.till.replica import ReplicaKeeper  # after the QApplication exists, as the window
+
+    # Builds the replica on a first start (then starts the monitor), and keeps it fresh.
+    keeper = ReplicaKeeper(window, till).start()
     try:
         code = app.exec()
     finally:
+        keeper.stop()
         sweeper.stop()
         if till.monitor is not None:
             till.monitor.stop()

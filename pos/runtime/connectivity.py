@@ -68,6 +68,9 @@ class ConnectivityPolicy:
     """...spread over at least this long."""
     drift_warning_seconds: float = 60.0
     """The till's clock this far from the store's is worth a warning."""
+    pull_every: float = 30.0
+    """Seconds between pulls into the replica while online (the till's own changes pull
+    at once)."""
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,16 @@ class ConnectivityMonitor:
                 return  # the till already sells on its replica
             self._failed_calls += 1
         self._wake.set()
+
+    def begin_offline(self) -> Connectivity:
+        """The till starts without its central store (it did not answer, or its schema is
+        too new): offline at once; the probes bring it back as after any outage."""
+        with self._lock:
+            if self._state.mode is Mode.OFFLINE:
+                return self._state
+            changed = replace(self._state, mode=Mode.OFFLINE, since=self._wall_clock())
+        log.warning("connectivity: starting offline; selling on the replica")
+        return self._tell(changed)
 
     # -- the decision --------------------------------------------------------------------
 

@@ -12,7 +12,6 @@ that module is there.
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -31,6 +30,7 @@ from pos.services.cart import add_scanned, cart_summary, open_cart
 from pos.services.checkout import Cash, checkout
 from pos.settings import Settings
 from pos.store.models import Order
+from pos.sync.replica import build_replica
 from tests.conftest import Shelf, Store, error, value
 from tests.faultproxy import FaultProxy
 from tests.invariants import stock_books
@@ -348,7 +348,7 @@ def test_a_till_on_a_central_store_has_a_monitor_only_with_a_replica(
     assert alone.replica is None
     alone.close()
 
-    shutil.copyfile(sqlite_template, tmp_path / "replica.sqlite3")
+    value(build_replica(store.engine, tmp_path / "replica.sqlite3"))  # a whole replica
     till = bootstrap(settings, environ={})
     try:
         assert till.monitor is not None

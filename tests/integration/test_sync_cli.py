@@ -10,8 +10,11 @@ from sqlalchemy import func, select
 
 from pos.cli import main
 from pos.settings import data_dir
+from pos.store.replica import open_replica
 from pos.store.tables import orders
-from tests.offline import offline_uow, pull, replica_engine
+from pos.sync.replica import build_replica
+from tests.conftest import value
+from tests.offline import offline_uow
 from tests.syncing import sell_offline
 
 
@@ -26,15 +29,15 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_sync_status_counts_the_unsent_sales_and_sync_push_sends_them(
-    home, store, shelf, clock, sqlite_template, capsys
+    home, store, shelf, clock, capsys
 ):
     if store.dialect != "postgresql":
         pytest.skip("a till keeps a replica only of a central PostgreSQL")
     products = [shelf.product(stock=30) for _ in range(3)]
     folder = data_dir()
     folder.mkdir(parents=True)
-    replica = replica_engine(sqlite_template, folder)
-    pull(store.engine, replica)
+    value(build_replica(store.engine, folder / "replica.sqlite3"))  # as `pos replica init`
+    replica = open_replica(folder / "replica.sqlite3")
     sell_offline(offline_uow(replica, clock), products, 3)
     replica.dispose()
     url = store.url.render_as_string(hide_password=False)

@@ -119,6 +119,20 @@ def test_coming_back_needs_steady_answers_for_a_while(link, monitor, heard):
     assert [s.mode for s in heard] == [Mode.OFFLINE, Mode.ONLINE]
 
 
+def test_a_till_that_starts_offline_is_told_at_once_and_comes_back_as_after_an_outage(
+    link, monitor, heard
+):
+    state = monitor.begin_offline()
+
+    assert state.mode is Mode.OFFLINE
+    assert [s.mode for s in heard] == [Mode.OFFLINE]
+    assert monitor.begin_offline().mode is Mode.OFFLINE  # said once
+    assert len(heard) == 1
+    assert link.probes == 0  # no probe needed to start offline
+    modes = [link.tick(monitor, 2.5).mode for _ in range(5)]
+    assert modes == [Mode.OFFLINE] * 4 + [Mode.ONLINE]
+
+
 def test_many_quick_answers_are_not_enough_without_the_time(link, monitor):
     link.up = False
     link.tick(monitor)

@@ -479,11 +479,13 @@ def test_an_offline_section_that_is_not_a_table_is_refused(tmp_path):
 
 def test_the_connectivity_policy_has_defaults_and_comes_from_the_settings_file(tmp_path):
     assert load_settings({}, tmp_path / "missing.toml").connectivity.online_after_seconds >= 5
+    assert load_settings({}, tmp_path / "missing.toml").connectivity.pull_every == 30
     path = write(
         tmp_path,
         "[connectivity]\nprobe_seconds = 0.5\nprobe_timeout_seconds = 3\n"
         "offline_after_failed_probes = 3\nonline_after_probes = 4\n"
-        'online_after_seconds = 20\ndrift_warning_seconds = 120\nreplica_path = "/srv/r.db"\n',
+        'online_after_seconds = 20\ndrift_warning_seconds = 120\nreplica_path = "/srv/r.db"\n'
+        "pull_seconds = 45\n",
     )
 
     settings = load_settings({}, path)
@@ -492,6 +494,7 @@ def test_the_connectivity_policy_has_defaults_and_comes_from_the_settings_file(t
     assert (policy.probe_every, policy.probe_timeout, policy.drift_warning_seconds) == (0.5, 3, 120)
     assert (policy.offline_after_failed_probes, policy.online_after_probes) == (3, 4)
     assert policy.online_after_seconds == 20
+    assert policy.pull_every == 45
     assert str(settings.replica_path) == "/srv/r.db"
 
 
@@ -504,6 +507,7 @@ def test_the_connectivity_policy_has_defaults_and_comes_from_the_settings_file(t
         "[connectivity]\ndrift_warning_seconds = nan\n",
         '[connectivity]\nreplica_path = "relative.db"\n',
         "[connectivity]\nprobe_every = 2\n",
+        "[connectivity]\npull_seconds = 0\n",
     ],
 )
 def test_a_wrong_connectivity_setting_is_named(tmp_path, text):

@@ -76,7 +76,16 @@ class OfflineSelling:
         self.till.sync.listen(self._sync_heard.heard.emit)
         self.cart_changed.connect(self._note_offline_sale)
         self.sale_paid.connect(lambda _order: self.refresh_offline_status())
-        self._connectivity_changed(monitor.state)
+        state = monitor.state
+        if not state.online and self.till.offline:
+            # Started offline (the central store did not answer): said at once, and noted
+            # on the replica as any switch is.
+            self.connectivity = state
+            self._show_clock()
+            self._went_offline()
+            self._show_status()
+            return
+        self._connectivity_changed(state)
 
     def stop_following_connectivity(self) -> None:
         monitor = self.till.monitor

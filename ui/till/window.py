@@ -57,6 +57,7 @@ from ui.till.day import CashDay
 from ui.till.offline_sales import OFFLINE_SALES_KEY, OfflineSalesDialog
 from ui.till.paying import Attempt
 from ui.till.printing import ReceiptPrinting
+from ui.till.replica import ReplicaNotice
 from ui.till.returns import SaleReturns
 from ui.till.sale_view import SaleView
 from ui.till.search import SaleSearch
@@ -181,6 +182,8 @@ class TillWindow(
         pages.setContentsMargins(0, 0, 0, 0)
         pages.setSpacing(0)
         pages.addWidget(self._build_offline_banner())  # over every page, signing in too
+        self.replica_notice = ReplicaNotice()
+        pages.addWidget(self.replica_notice)
         pages.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self._build_status_bar()
