@@ -40,6 +40,8 @@ class Kind(enum.StrEnum):
     CASH_MOVEMENT = "cash_movement"
     """Cash paid into or out of the drawer."""
     Z_REPORT = "z_report"
+    FLOAT = "float"
+    """A cash session opened with its counted float."""
 
 
 class Problem(enum.StrEnum):

@@ -46,6 +46,7 @@ KINDS: Mapping[str, Mapping[str, str]] = {
     Kind.DRAWER: {"tr": "satışsız çekmece açma", "en": "drawer opened without a sale"},
     Kind.CASH_MOVEMENT: {"tr": "kasaya giriş/çıkış", "en": "cash paid in or out"},
     Kind.Z_REPORT: {"tr": "Z raporu", "en": "Z report"},
+    Kind.FLOAT: {"tr": "gün açılışı (kasa avansı)", "en": "day opened with its float"},
 }
 
 
