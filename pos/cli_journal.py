@@ -27,6 +27,7 @@ _CODES = {
     Problem.INSERTED: Code.JOURNAL_INSERTED,
     Problem.REORDERED: Code.JOURNAL_REORDERED,
     Problem.FORGED: Code.JOURNAL_FORGED,
+    Problem.Z_EDITED: Code.JOURNAL_Z_EDITED,
 }
 
 

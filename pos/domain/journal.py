@@ -8,7 +8,8 @@ The chain check reads entries in their stored order and names the first one that
 not hold: ``CHANGED`` (its content or header no longer gives its hash), ``REMOVED`` (a
 sequence number is missing), ``INSERTED`` (a stranger stands where an entry of the chain
 should be), ``REORDERED`` (the entry is the chain's, but stored at another place) or
-``FORGED`` (the entry holds together but the till's key did not sign it).
+``FORGED`` (the entry holds together but the till's key did not sign it). ``Z_EDITED`` is
+the store's side: a Z's entry holds, but the report kept with its session differs.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ class Problem(enum.StrEnum):
     INSERTED = "inserted"
     REORDERED = "reordered"
     FORGED = "forged"
+    Z_EDITED = "z_edited"
+    """The entry holds, but the Z report kept with its session no longer says what it did."""
 
 
 def utc_text(moment: datetime) -> str:

@@ -12,6 +12,7 @@ that does not hold (``pos.domain.journal.check_chain``).
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 import os
@@ -21,8 +22,9 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Connection, bindparam, insert, literal_column, select, text, update
@@ -31,6 +33,7 @@ from pos.domain.journal import (
     Fault,
     Kind,
     Link,
+    Problem,
     canonical,
     check_chain,
     check_field,
@@ -46,6 +49,7 @@ from pos.services._support import use_case
 from pos.store.engine import REPLICA
 from pos.store.prepared import Prepared
 from pos.store.tables import (
+    cash_sessions,
     journal,
     order_items,
     orders,
@@ -418,6 +422,7 @@ def verify(
         )
         try:
             reads = [(head, _read_chain(connection, head.id, keys, pool)) for head in heads]
+            kept = _kept_z_reports(connection, reads)
         except BaseException:
             if pool is not None:
                 pool.close()
@@ -445,6 +450,7 @@ def verify(
             keyed=chain.keyed,
             search=not every_signature,
         )
+        fault = _kept_z_differs(chain, kept, fault) or fault
         prints = tuple(fingerprint(keys[key_id][1]) for key_id in chain.key_ids if key_id in keys)
         chains.append(ChainReport(head.id, head.code, count, fault, prints))
     return Ok(VerifyReport(tuple(chains)))
@@ -461,6 +467,8 @@ class _Chain:
     """Whether the key each entry names is one the store holds for this till."""
     key_ids: list[int]
     """The keys the entries name, in the order of first use."""
+    z_reports: list[tuple[int, str, str]] = field(default_factory=list)
+    """Each Z's entry: its number, its event (the session) and its content."""
 
     def signature_holds(self, index: int) -> bool:
         return signature_holds(*self.signatures[index])
@@ -504,6 +512,8 @@ def _read_chain(
             # A key of another till signs nothing of this one.
             ours = owner == till_id
             chain.keyed.append(ours)
+            if kind == Kind.Z_REPORT:
+                chain.z_reports.append((seq, event, content))
             page.append((public if ours else b"", bytes(signature), digest))
             key_ids.setdefault(key_id)
         chain.signatures.extend(page)
@@ -513,6 +523,33 @@ def _read_chain(
             chain.key_ids.extend(key_ids)
             return chain
         after = rows[-1].seq
+
+
+def _kept_z_reports(connection: Connection, reads: Sequence[tuple[Any, _Chain]]) -> dict[str, Any]:
+    """The Z reports kept with the sessions the chains' Z entries name, by session id."""
+    sessions = [
+        int(event) for _, chain in reads for _, event, _ in chain.z_reports if event.isdigit()
+    ]
+    kept: dict[str, Any] = {}
+    for start in range(0, len(sessions), PAGE):
+        for row in connection.execute(
+            select(cash_sessions.c.id, cash_sessions.c.z_report).where(
+                cash_sessions.c.id.in_(sessions[start : start + PAGE])
+            )
+        ):
+            kept[str(row.id)] = json.loads(row.z_report) if row.z_report else None
+    return kept
+
+
+def _kept_z_differs(chain: _Chain, kept: Mapping[str, Any], fault: Fault | None) -> Fault | None:
+    """The first Z entry before ``fault`` (so one the check proved the till's) whose report,
+    as kept with its session, no longer says what the entry says; None if none."""
+    for seq, event, content in chain.z_reports:
+        if fault is not None and seq >= fault.seq:
+            return None
+        if json.loads(content).get("report") != kept.get(event):
+            return Fault(seq, Problem.Z_EDITED, Kind.Z_REPORT.value, event)
+    return None
 
 
 class _Signatures:

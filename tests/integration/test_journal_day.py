@@ -174,3 +174,33 @@ def test_a_z_edited_in_the_journal_is_named_by_pos_journal_verify(
     assert said.returncode == 1, said.stderr
     assert "T01: entry 6 (Z report " in said.stdout
     assert "was changed" in said.stdout
+
+
+def test_a_z_edited_where_it_is_kept_is_named_by_its_entry(
+    store: Store,
+    uow: UnitOfWork,
+    shelf: Shelf,
+    cashier: UserView,
+    clock: FakeClock,
+    tmp_path: Path,
+) -> None:
+    day, _report, _receipts = a_day(uow, shelf, cashier, clock)
+    value(open_session(uow, user_id=cashier.id, float_minor=0))  # the chain goes on
+
+    with store.engine.begin() as connection:  # 2 lira short becomes exact, on the kept Z
+        connection.execute(
+            text("UPDATE cash_sessions SET z_report = replace(z_report, :was, :now)"),
+            {"was": '"counted_minor": 22550', "now": '"counted_minor": 22750'},
+        )
+
+    for every in (False, True):
+        (chain,) = checked(uow, every=every).chains
+        assert chain.fault is not None
+        assert (chain.fault.seq, chain.fault.problem, chain.fault.event) == (
+            6,
+            Problem.Z_EDITED,
+            str(day.session_id),
+        )
+    said = run_verify(store, tmp_path)
+    assert said.returncode == 1, said.stderr
+    assert f"T01: the Z report of entry 6 (session {day.session_id}) was edited" in said.stdout
