@@ -480,29 +480,28 @@ def _read_chain(
     keys: Mapping[int, tuple[int, bytes]],
     pool: _Signatures | None,
 ) -> _Chain:
-    """A till's entries, a page at a time by sequence number, each reduced to what the
-    check needs (its content only as its digest); each page's signatures handed to
-    ``pool`` to be checked, if given."""
+    """A till's entries by sequence number, in one statement read a page at a time
+    (a server-side cursor on PostgreSQL), each reduced to what the check needs (its
+    content only as its digest); each page's signatures handed to ``pool`` to be
+    checked, if given."""
     chain = _Chain([], [], [], [])
     key_ids: dict[int, None] = {}
-    after = 0
-    while True:
-        rows = connection.execute(
-            select(
-                journal.c.seq,
-                journal.c.kind,
-                journal.c.event_id,
-                journal.c.at,
-                journal.c.prev_hash,
-                journal.c.hash,
-                journal.c.content,
-                journal.c.key_id,
-                journal.c.signature,
-            )
-            .where(journal.c.till_id == till_id, journal.c.seq > after)
-            .order_by(journal.c.seq)
-            .limit(PAGE)
-        ).all()
+    result = connection.execution_options(yield_per=PAGE).execute(
+        select(
+            journal.c.seq,
+            journal.c.kind,
+            journal.c.event_id,
+            journal.c.at,
+            journal.c.prev_hash,
+            journal.c.hash,
+            journal.c.content,
+            journal.c.key_id,
+            journal.c.signature,
+        )
+        .where(journal.c.till_id == till_id)
+        .order_by(journal.c.seq)
+    )
+    for rows in result.partitions():
         page = []
         for seq, kind, event, at, prev, digest, content, key_id, signature in rows:
             chain.links.append(
@@ -519,10 +518,8 @@ def _read_chain(
         chain.signatures.extend(page)
         if pool is not None:
             pool.check(page)
-        if len(rows) < PAGE:
-            chain.key_ids.extend(key_ids)
-            return chain
-        after = rows[-1].seq
+    chain.key_ids.extend(key_ids)
+    return chain
 
 
 def _kept_z_reports(connection: Connection, reads: Sequence[tuple[Any, _Chain]]) -> dict[str, Any]:
