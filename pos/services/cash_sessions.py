@@ -277,7 +277,9 @@ def _move_cash(
         sid = connection.execute(
             select(cash_sessions.c.id)
             .where(cash_sessions.c.till_id == till_id, cash_sessions.c.closed_at.is_(None))
-            .with_for_update()
+            # NO KEY: one movement at a time, yet no wait for the return that holds the
+            # till's row and names the session, while this one's entry waits for that row.
+            .with_for_update(key_share=True)
         ).scalar()
         if sid is None:
             raise Refused(Code.NO_CASH_SESSION)

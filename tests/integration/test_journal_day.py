@@ -6,6 +6,8 @@ the journal is named by ``pos journal verify``. Both stores."""
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +18,19 @@ from pos.domain.journal import Problem
 from pos.domain.results import Code
 from pos.journal_keys import KEY_DIR_ENV
 from pos.services import journal_day
+from pos.services.cart import add_to_cart
 from pos.services.cash_sessions import close_session, current_session, open_session, pay_in, pay_out
+from pos.services.drawer import open_drawer_without_sale
+from pos.services.returns import ReturnRequest
 from pos.services.users import UserView
 from pos.store.models import CashMovement, CashSession, TillRow
 from pos.store.uow import UnitOfWork
 from tests.conftest import FakeClock, Shelf, Store, error, value
 from tests.integration.test_cash_sessions import sell
 from tests.integration.test_journal import checked, entries, head, run_verify, triggers_dropped
-from tests.sales import count, rows
+from tests.integration.test_returns import back
+from tests.integration.test_returns import sell as return_sell
+from tests.sales import count, new_cart, pay_cash, rows
 
 
 def a_day(uow: UnitOfWork, shelf: Shelf, cashier: UserView, clock: FakeClock) -> Any:
@@ -204,3 +211,62 @@ def test_a_z_edited_where_it_is_kept_is_named_by_its_entry(
     said = run_verify(store, tmp_path)
     assert said.returncode == 1, said.stderr
     assert f"T01: the Z report of entry 6 (session {day.session_id}) was edited" in said.stdout
+
+
+def test_cash_paid_in_and_out_beside_returns_sales_and_drawer_openings_keeps_the_chain(
+    store: Store, uow: UnitOfWork, shelf: Shelf, cashier: UserView, clock: FakeClock
+) -> None:
+    # A return numbers itself on the till's row before it names the day's session; a pay
+    # in or out locks the session before its entry takes the till's row. The two must
+    # not wait on each other.
+    value(open_session(uow, user_id=cashier.id, float_minor=100_000))
+    sold = [return_sell(uow, shelf, (1250, 2))[0] for _ in range(6)]
+    product = shelf.product(stock=100, price_minor=900)
+    failures: list[BaseException] = []
+    start = threading.Barrier(5)
+
+    def worker(step: Callable[[UnitOfWork, Any], object], items: list[Any]) -> threading.Thread:
+        def run() -> None:
+            try:
+                start.wait()
+                for item in items:
+                    value(step(UnitOfWork(store.engine, clock), item))  # type: ignore[arg-type]
+            except BaseException as failure:
+                failures.append(failure)
+
+        return threading.Thread(target=run)
+
+    def sale(work: UnitOfWork, _: object) -> object:
+        cart = new_cart(work)
+        value(add_to_cart(work, cart, product, 1))
+        return pay_cash(work, cart)
+
+    threads = [
+        worker(lambda w, s: back(w, s, cashier, ReturnRequest(1, 1)), sold),
+        worker(
+            lambda w, _: pay_in(w, user_id=cashier.id, amount_minor=500, reason="Bozuk"), [0] * 6
+        ),
+        worker(
+            lambda w, _: pay_out(w, user_id=cashier.id, amount_minor=300, reason="Kargo"), [0] * 6
+        ),
+        worker(sale, [0] * 6),
+        worker(
+            lambda w, _: open_drawer_without_sale(w, user_id=cashier.id, reason="Bozuk"), [0] * 6
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    written = entries(store)
+    assert [entry.seq for entry in written] == list(range(1, len(written) + 1))
+    kinds = [entry.kind for entry in written]
+    assert (kinds.count("refund"), kinds.count("cash_movement"), kinds.count("drawer")) == (
+        6,
+        12,
+        6,
+    )
+    assert kinds.count("sale") == 12
+    assert checked(uow).holds
