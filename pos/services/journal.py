@@ -399,6 +399,9 @@ def verify(
     same as a check of every signature names, unless an intact entry's signature alone
     was garbled. ``every_signature`` checks each one (in a pool of processes, one per
     core, for a long journal), for an auditor who wants that too.
+
+    Each Z report kept with its session is held against its entry, for the entries the
+    check proved: one that differs is named ``Z_EDITED`` at its entry.
     """
     with uow.reading():
         connection = uow.connection
