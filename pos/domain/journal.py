@@ -10,6 +10,8 @@ sequence number is missing), ``INSERTED`` (a stranger stands where an entry of t
 should be), ``REORDERED`` (the entry is the chain's, but stored at another place) or
 ``FORGED`` (the entry holds together but the till's key did not sign it). ``Z_EDITED`` is
 the store's side: a Z's entry holds, but the report kept with its session differs.
+Every hash is checked; the signatures either each one or, as ``first_unsigned`` argues,
+only as many as prove the chain: O(log n).
 """
 
 from __future__ import annotations
