@@ -8,7 +8,10 @@ The chain check reads entries in their stored order and names the first one that
 not hold: ``CHANGED`` (its content or header no longer gives its hash), ``REMOVED`` (a
 sequence number is missing), ``INSERTED`` (a stranger stands where an entry of the chain
 should be), ``REORDERED`` (the entry is the chain's, but stored at another place) or
-``FORGED`` (the entry holds together but the till's key did not sign it).
+``FORGED`` (the entry holds together but the till's key did not sign it). ``Z_EDITED`` is
+the store's side: a Z's entry holds, but the report kept with its session differs.
+Every hash is checked; the signatures either each one or, as ``first_unsigned`` argues,
+only as many as prove the chain: O(log n).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import UUID
@@ -40,6 +43,8 @@ class Kind(enum.StrEnum):
     CASH_MOVEMENT = "cash_movement"
     """Cash paid into or out of the drawer."""
     Z_REPORT = "z_report"
+    FLOAT = "float"
+    """A cash session opened with its counted float."""
 
 
 class Problem(enum.StrEnum):
@@ -48,6 +53,8 @@ class Problem(enum.StrEnum):
     INSERTED = "inserted"
     REORDERED = "reordered"
     FORGED = "forged"
+    Z_EDITED = "z_edited"
+    """The entry holds, but the Z report kept with its session no longer says what it did."""
 
 
 def utc_text(moment: datetime) -> str:
@@ -168,41 +175,47 @@ class Fault:
 
 
 def check_chain(
-    till: str, links: Sequence[Link], head: tuple[int, str] | None = None
+    till: str,
+    links: Sequence[Link],
+    head: tuple[int, str] | None = None,
+    signed: Callable[[int], bool] | None = None,
+    *,
+    keyed: Sequence[bool] | None = None,
+    search: bool = False,
 ) -> Fault | None:
     """The first entry of ``till``'s chain that does not hold, or None if all do.
 
     ``links`` are in stored order (by sequence number). ``head`` is the till's own record
     of its last sequence number and hash, which also catches entries removed from the end.
+    ``signed(i)`` says whether ``links[i]`` is signed by a key registered for the till
+    (default: ``links[i].signed``); it is asked only of entries whose hashes hold.
+    ``keyed[i]`` says whether the key ``links[i]`` names is one of the till's (default:
+    all are); an entry under a key that is not is unsigned, whatever its signature.
+
+    The hashes are checked first, all of them: they are cheap. Then the signatures, along
+    the run of entries from the first whose hashes and order hold (``chained``); with
+    ``search`` not every one of them but O(log n), by ``first_unsigned``'s argument.
     """
+    held = signed if signed is not None else (lambda i: links[i].signed)
     by_prev: dict[str, list[Link]] = {}
     for link in links:
         by_prev.setdefault(link.prev_hash, []).append(link)
-    expected = GENESIS
-    for k, link in enumerate(links, start=1):
-        if link.seq != k:
-            return Fault(k, Problem.REMOVED, detail={"missing": link.seq - k})
-        genuine = next(
-            (
-                other
-                for other in by_prev.get(expected, ())
-                if other is not link and other.rehash(till, k) == other.hash
-            ),
-            None,
-        )
-        fits = link.rehash(till, k) == link.hash
-        if not fits or link.prev_hash != expected:
-            if genuine is None:
-                problem = Problem.CHANGED if not fits else Problem.INSERTED
-                return Fault(k, problem, link.kind, link.event)
-            moved = link.rehash(till, genuine.seq) == link.hash
-            problem = Problem.REORDERED if moved else Problem.INSERTED
-            return Fault(k, problem, link.kind, link.event, {"found": genuine.seq})
-        if not link.signed:
-            if genuine is not None:  # the till's own entry for this place is further on
-                return Fault(k, Problem.INSERTED, link.kind, link.event, {"found": genuine.seq})
-            return Fault(k, Problem.FORGED, link.kind, link.event)
-        expected = link.hash
+    chained, broken = _chained(till, links, by_prev)
+    if keyed is not None:  # cheap, so asked of every entry: the search leans on it
+        chained_keyed = next((i for i in range(chained) if not keyed[i]), chained)
+    else:
+        chained_keyed = chained
+    unsigned = first_unsigned(chained_keyed, held, search=search)
+    if unsigned is None and chained_keyed < chained:
+        unsigned = chained_keyed
+    if unsigned is not None:
+        link, k = links[unsigned], unsigned + 1
+        genuine = _genuine(till, by_prev, link.prev_hash, link, k)
+        if genuine is not None:  # the till's own entry for this place is further on
+            return Fault(k, Problem.INSERTED, link.kind, link.event, {"found": genuine.seq})
+        return Fault(k, Problem.FORGED, link.kind, link.event)
+    if broken is not None:
+        return broken
     if head is not None:
         last, last_hash = head
         count = len(links)
@@ -211,6 +224,76 @@ def check_chain(
         if last < count:
             extra = links[last]
             return Fault(last + 1, Problem.INSERTED, extra.kind, extra.event)
-        if count and last_hash != expected:
+        if count and last_hash != links[-1].hash:
             return Fault(count, Problem.CHANGED, links[-1].kind, links[-1].event)
     return None
+
+
+def _genuine(
+    till: str, by_prev: Mapping[str, Sequence[Link]], prev: str, link: Link, k: int
+) -> Link | None:
+    """Another stored entry that follows ``prev`` and hashes right at ``k``: the till's own
+    entry for the place ``link`` stands in."""
+    return next(
+        (
+            other
+            for other in by_prev.get(prev, ())
+            if other is not link and other.rehash(till, k) == other.hash
+        ),
+        None,
+    )
+
+
+def _chained(
+    till: str, links: Sequence[Link], by_prev: Mapping[str, Sequence[Link]]
+) -> tuple[int, Fault | None]:
+    """How many entries from the first are numbered, hashed and linked as the chain's
+    rules say, and the fault of the one after them (None when all are)."""
+    expected = GENESIS
+    for k, link in enumerate(links, start=1):
+        if link.seq != k:
+            return k - 1, Fault(k, Problem.REMOVED, detail={"missing": link.seq - k})
+        fits = link.rehash(till, k) == link.hash
+        if not fits or link.prev_hash != expected:
+            genuine = _genuine(till, by_prev, expected, link, k)
+            if genuine is None:
+                problem = Problem.CHANGED if not fits else Problem.INSERTED
+                return k - 1, Fault(k, problem, link.kind, link.event)
+            moved = link.rehash(till, genuine.seq) == link.hash
+            problem = Problem.REORDERED if moved else Problem.INSERTED
+            return k - 1, Fault(k, problem, link.kind, link.event, {"found": genuine.seq})
+        expected = link.hash
+    return len(links), None
+
+
+def first_unsigned(count: int, signed: Callable[[int], bool], *, search: bool) -> int | None:
+    """The first of entries ``0..count-1`` of a chain whose hashes hold that is not signed
+    by a key registered for its till, or None when all are.
+
+    Without ``search``, each signature is asked. With it, only the last, then a binary
+    search: O(log n) Ed25519 checks instead of n. Why that is enough: entry i's hash is
+    the SHA-256 of entry i-1's hash, its own header and its content's digest, and these
+    entries' hashes were all recomputed and found linked. So a signature on entry i that
+    holds, by a key the store registers for the till, is the till's word for its hash,
+    and (SHA-256 being collision resistant) for every field of entries 1..i: they are
+    exactly what the till signed. Once one entry is proven the till's, so is every entry
+    before it; the entries proven form a prefix, and the first unsigned entry is where
+    it ends. What this does not see is a signature garbled on an entry that is itself
+    intact (no record changed, no record added), under a later entry that holds: a
+    check of every signature does. It leans on the key set: every key the store holds
+    for the till is the till's. Which key an entry names is checked for every entry
+    before (``check_chain``'s ``keyed``): an entry under a key the till does not have is
+    a forgery, even if the signature holds under another.
+    """
+    if not search:
+        return next((i for i in range(count) if not signed(i)), None)
+    if count == 0 or signed(count - 1):
+        return None
+    low, high = -1, count - 1  # signed(low) holds (-1: before the chain), signed(high) not
+    while high - low > 1:
+        middle = (low + high) // 2
+        if signed(middle):
+            low = middle
+        else:
+            high = middle
+    return high

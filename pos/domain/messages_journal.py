@@ -33,6 +33,12 @@ JOURNAL_MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "{till}: {seq}. kayıt ({kind} {event}) kasanın anahtarıyla imzalanmamış: sahte",
         "en": "{till}: entry {seq} ({kind} {event}) is not signed by the till's key: forged",
     },
+    Code.JOURNAL_Z_EDITED: {
+        "tr": "{till}: {seq}. kayıttaki Z raporu (oturum {event}) saklandığı yerde değiştirilmiş:"
+        " kayıtla aynı değil",
+        "en": "{till}: the Z report of entry {seq} (session {event}) was edited where it is kept:"
+        " it differs from the entry",
+    },
     Code.JOURNAL_KEY: {
         "tr": "  imza anahtarı {fingerprint}",
         "en": "  signing key {fingerprint}",
@@ -46,6 +52,7 @@ KINDS: Mapping[str, Mapping[str, str]] = {
     Kind.DRAWER: {"tr": "satışsız çekmece açma", "en": "drawer opened without a sale"},
     Kind.CASH_MOVEMENT: {"tr": "kasaya giriş/çıkış", "en": "cash paid in or out"},
     Kind.Z_REPORT: {"tr": "Z raporu", "en": "Z report"},
+    Kind.FLOAT: {"tr": "gün açılışı (kasa avansı)", "en": "day opened with its float"},
 }
 
 

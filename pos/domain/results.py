@@ -173,6 +173,7 @@ class Code(enum.StrEnum):
     JOURNAL_INSERTED = "journal_inserted"
     JOURNAL_REORDERED = "journal_reordered"
     JOURNAL_FORGED = "journal_forged"
+    JOURNAL_Z_EDITED = "journal_z_edited"
     JOURNAL_KEY = "journal_key"
     # The till's replica and the central store's schema (pos.store.replica, pos.sync.replica)
     REPLICA_MISSING = "replica_missing"

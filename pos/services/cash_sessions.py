@@ -35,6 +35,7 @@ from pos.domain.money import DEFAULT_CURRENCY, Money, is_currency
 from pos.domain.payments import PaymentMethod, PaymentStatus, RefundStatus
 from pos.domain.results import Changed, Code, Ok, Refused, Result
 from pos.domain.text import clean_line
+from pos.services import journal_day
 from pos.services._support import audit, is_id, use_case
 from pos.services.day_reports import (
     SessionRow,
@@ -173,6 +174,7 @@ def open_session(
             float_minor=total,
             currency=currency,
         )
+        journal_day.record_float(connection, sid, now)  # last: it locks the till's row
         view = _view(session_row(connection, sid))
         uow.commit()
     return Ok(view, Changed.CASH)
@@ -275,7 +277,9 @@ def _move_cash(
         sid = connection.execute(
             select(cash_sessions.c.id)
             .where(cash_sessions.c.till_id == till_id, cash_sessions.c.closed_at.is_(None))
-            .with_for_update()
+            # NO KEY: one movement at a time, yet no wait for the return that holds the
+            # till's row and names the session, while this one's entry waits for that row.
+            .with_for_update(key_share=True)
         ).scalar()
         if sid is None:
             raise Refused(Code.NO_CASH_SESSION)
@@ -310,6 +314,7 @@ def _move_cash(
             reason=why,
         )
         after = drawer + amount if kind == PAY_IN else drawer - amount
+        journal_day.record_cash_movement(connection, movement_id, now)  # last: the till's row
         uow.commit()
     return Ok(
         MovementView(
@@ -393,6 +398,7 @@ def close_session(
             total_minor=report.total_minor,
             cash_difference_minor=cash.difference_minor if cash else None,
         )
+        journal_day.record_z(connection, session.till_id, session.id, report, now)
         uow.commit()
     return Ok(report, Changed.CASH)
 

@@ -54,8 +54,8 @@ def head(store: Store) -> tuple[int, str]:
     return int(row.journal_seq), str(row.journal_hash)
 
 
-def checked(uow: UnitOfWork, till: str | None = None) -> VerifyReport:
-    return value(verify(uow, till))
+def checked(uow: UnitOfWork, till: str | None = None, *, every: bool = False) -> VerifyReport:
+    return value(verify(uow, till, every_signature=every))
 
 
 def cash_sales(uow: UnitOfWork, shelf: Shelf, count: int) -> list[Any]:
@@ -370,6 +370,7 @@ TAMPERING: list[tuple[Callable[[Connection], None], int, Problem, str | None]] =
 ]
 
 
+@pytest.mark.parametrize("every", [False, True], ids=["proving", "every-signature"])
 @pytest.mark.parametrize(
     ("tamper", "seq", "problem", "kind"), TAMPERING, ids=[case[0].__name__ for case in TAMPERING]
 )
@@ -381,6 +382,7 @@ def test_whatever_is_done_behind_its_back_the_check_names_the_first_entry_that_f
     seq: int,
     problem: Problem,
     kind: str | None,
+    every: bool,
 ) -> None:
     cash_sales(uow, shelf, 5)
     assert checked(uow).holds
@@ -388,7 +390,7 @@ def test_whatever_is_done_behind_its_back_the_check_names_the_first_entry_that_f
     with triggers_dropped(store) as connection:
         tamper(connection)
 
-    report = checked(uow)
+    report = checked(uow, every=every)
     (chain,) = report.chains
     assert not report.holds
     assert chain.fault is not None
@@ -457,10 +459,11 @@ def test_pos_journal_verify_says_ok_or_names_the_entry_and_fails(
     with triggers_dropped(store) as connection:
         swap_neighbours(connection)
 
-    broken = run_verify(store, tmp_path)
-    assert broken.returncode == 1, broken.stderr
-    assert "T01: entries were reordered: entry 3 (sale " in broken.stdout
-    assert "belongs at 4" in broken.stdout
+    for every in ((), ("--all-signatures",)):
+        broken = run_verify(store, tmp_path, *every)
+        assert broken.returncode == 1, broken.stderr
+        assert "T01: entries were reordered: entry 3 (sale " in broken.stdout
+        assert "belongs at 4" in broken.stdout
     unknown = run_verify(store, tmp_path, "--till", "T99")
     assert unknown.returncode == 2
     assert "Till not found" in unknown.stderr
@@ -540,7 +543,7 @@ def test_a_long_journal_checked_on_every_core_gives_the_same_answer(
     cash_sales(uow, shelf, 5)
     with triggers_dropped(store) as connection:
         insert_at_the_end(connection)
-    alone = checked(uow).chains
+    alone = checked(uow, every=True).chains
     # Pages of two entries, each page's signatures checked by a spawned process.
     monkeypatch.setattr(journal, "PARALLEL_FROM", 1)
     monkeypatch.setattr(journal, "PAGE", 2)
@@ -548,9 +551,9 @@ def test_a_long_journal_checked_on_every_core_gives_the_same_answer(
     # A program with threads (the till's window) spawns its workers instead of forking.
     monkeypatch.setattr("threading.active_count", lambda: threads)
 
-    pooled = checked(uow).chains
+    pooled = checked(uow, every=True).chains
 
-    assert pooled == alone
+    assert pooled == alone == checked(uow).chains
     assert "checking signatures here" not in caplog.text  # the pool did check them
     assert pooled[0].fault is not None
     assert (pooled[0].fault.seq, pooled[0].fault.problem) == (6, Problem.FORGED)
