@@ -295,6 +295,12 @@ _TENDERS = Prepared(
 
 def record_sale(connection: Connection, order_id: UUID, now: datetime) -> Appended | None:
     """The entry of a sale that has just become paid: its lines, totals and tenders."""
+    till_id, content = sale_as_stored(connection, order_id)
+    return append(connection, till_id, Kind.SALE, order_id, content, now)
+
+
+def sale_as_stored(connection: Connection, order_id: UUID) -> tuple[int, dict[str, object]]:
+    """The sale's till and the content of its entry, as the store holds the sale now."""
     lines = _SALE.execute(connection, {"b_order": order_id})
     order = lines[0]
     content = sale_content(
@@ -325,7 +331,7 @@ def record_sale(connection: Connection, order_id: UUID, now: datetime) -> Append
             SaleTender(*tender) for tender in _TENDERS.execute(connection, {"b_order": order_id})
         ),
     )
-    return append(connection, order.till_id, Kind.SALE, order_id, content, now)
+    return int(order.till_id), content
 
 
 def record_refund(connection: Connection, refund_id: int, now: datetime) -> Appended | None:
