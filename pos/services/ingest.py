@@ -296,9 +296,7 @@ def ingest_sale(uow: UnitOfWork, payload: Mapping[str, Any]) -> Result[Ingested]
     for attempt in range(1, _BUSY_TRIES + 1):
         try:
             with uow:
-                made = _make(uow, sale)
-                if made.answer is Answer.INGESTED:
-                    uow.commit()
+                made = _make(uow, sale)  # committed, when ingested
             return Ok(made)
         except Refused as refusal:
             return _conflict(uow, payload, order_id, refusal.error.code, refusal.error.params)
@@ -370,9 +368,9 @@ def _after_fault(
 
 
 def _make(uow: UnitOfWork, sale: Sale) -> Ingested:
-    """The sale in the caller's transaction: on PostgreSQL in three round trips (the look
-    for the order; everything else pipelined, ending with the take of the journal's head;
-    the journal's entry), then one per short line.
+    """The sale in the caller's transaction, committed when it is made: on PostgreSQL in
+    three round trips (the look for the order; everything else pipelined, ending with the
+    take of the journal's head; the journal's entry and COMMIT), and one per short line.
 
     What the sale belongs to goes in with it: the till's session open now (the order's
     and its paid tenders' ``cash_session_id``), the end of a conflict the same sale left
@@ -442,9 +440,13 @@ def _make(uow: UnitOfWork, sale: Sale) -> Ingested:
     over_limit = False
     if sale.coupon_id is not None:
         over_limit = _redeem(uow, sale, now, counted=counted)
+    entry = journal.Entry.of(Kind.SALE, order_id, sale_entry(sale, paid))
+    uow.flush()  # the ORM's rows (an audit) before the pipeline, which cannot return them
     with _pipelined(connection):
-        entry = journal.Entry.of(Kind.SALE, order_id, sale_entry(sale, paid))
         journal.write(connection, head, entry, now)
+        # On PostgreSQL the COMMIT goes with the entry: one round trip, answered (or
+        # failed, as the store failing) when the pipeline ends.
+        uow.commit()
     return Ingested(Answer.INGESTED, order_id, oversold=oversold, coupon_over_limit=over_limit)
 
 

@@ -27,7 +27,7 @@ with the entry's content, hash and Ed25519 signature computed in the floor as we
 sales the replica's ``UPDATE outbox SET sent_at, answer`` and its COMMIT, as the
 services mark them. Like the services, it sends a sale's statements in a psycopg
 pipeline: one round trip for the cart and order (a RETURNING the order needs), one for
-the rest up to the head, one for the entry and the head's move, one for COMMIT. The
+the rest up to the head, one for the entry, the head's move and COMMIT. The
 floor sells as another till (its own receipt series and journal) from its own 10,000
 payloads. The two alternate in rounds of ``--round`` sales so the machine's mood falls
 on both alike.
@@ -255,7 +255,7 @@ class Floor:
                 head = self.ingest(self.central.cursor(), sale)
             with self.central.pipeline():
                 self.journal(self.central.cursor(), sale, *head)
-            self.central.commit()
+                self.central.commit()
             marks.append(first_record + index)
             if len(marks) >= MARK_EVERY or index == len(sales) - 1:
                 self.replica.execute("BEGIN IMMEDIATE")
