@@ -19,9 +19,10 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import NamedTuple
 from uuid import UUID
 
 from cryptography.exceptions import InvalidSignature
@@ -104,6 +105,64 @@ def entry_hash(
     The fields are joined by newlines, which none of them may hold (``check_field``)."""
     message = "\n".join((prev_hash, till, str(seq), kind, event, at, digest.hex()))
     return hashlib.sha256(message.encode("utf-8")).hexdigest()
+
+
+class SaleLine(NamedTuple):
+    """A line of a sale as its journal entry gives it."""
+
+    line: int
+    sku: str
+    name: str
+    quantity: int
+    unit_price: int
+    tax_rate_bp: int
+    discount: int
+    total: int
+
+
+class SaleTender(NamedTuple):
+    """A paid tender of a sale as its journal entry gives it."""
+
+    payment: int
+    method: str
+    amount: int
+    tendered: int | None
+    change: int | None
+
+
+def sale_content(
+    order_id: UUID,
+    *,
+    receipt: int | None,
+    cashier: int | None,
+    currency: str,
+    prices_include_tax: bool,
+    subtotal: int,
+    discount: int,
+    tax: int,
+    total: int,
+    coupon: str | None,
+    lines: Iterable[SaleLine],
+    tenders: Iterable[SaleTender],
+) -> dict[str, object]:
+    """What a sale's entry says: its totals, its lines by number and its paid tenders in
+    the order they were made. One shape, whether the sale is read back from the store
+    (``pos.services.journal.record_sale``) or taken from the payload a till sent
+    (``pos.services.ingest``)."""
+    return {
+        "order": order_id,
+        "receipt": receipt,
+        "cashier": cashier,
+        "currency": currency,
+        "prices_include_tax": bool(prices_include_tax),
+        "subtotal": subtotal,
+        "discount": discount,
+        "tax": tax,
+        "total": total,
+        "coupon": coupon,
+        "lines": [line._asdict() for line in sorted(lines)],
+        "tenders": [tender._asdict() for tender in sorted(tenders)],
+    }
 
 
 def check_field(value: str) -> str:

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from pos.domain.journal import SaleLine, SaleTender, sale_content
+from pos.domain.payments import PaymentStatus
 from pos.domain.results import Code, Err
 from pos.services._offline import PAYLOAD_VERSION
 
@@ -146,4 +148,47 @@ def _read_v1(payload: Mapping[str, Any]) -> Sale:
         order["b_coupon"],
         order["b_coupon_code"],
         paid_at,
+    )
+
+
+def sale_entry(sale: Sale, paid: Sequence[tuple[Mapping[str, Any], int]]) -> dict[str, object]:
+    """The content of the sale's journal entry, from the payload in hand and the ids its
+    tenders got in the store (``paid``: each tender with its id, in the order they were
+    made): what ``pos.services.journal.record_sale`` would read back."""
+    order = sale.order
+    return sale_content(
+        order["b_order"],
+        receipt=order["b_number"],
+        cashier=order["b_cashier"],
+        currency=order["b_currency"],
+        prices_include_tax=order["b_include"],
+        subtotal=order["b_subtotal"],
+        discount=order["b_discount"],
+        tax=order["b_tax"],
+        total=order["b_total"],
+        coupon=order["b_coupon_code"],
+        lines=(
+            SaleLine(
+                line["b_line_no"],
+                line["b_sku"],
+                line["b_name"],
+                line["b_quantity"],
+                line["b_price"],
+                line["b_tax_rate"],
+                line["b_discount"],
+                line["b_total"],
+            )
+            for line in sale.lines
+        ),
+        tenders=(
+            SaleTender(
+                payment_id,
+                tender["b_method"],
+                tender["b_amount"],
+                tender["b_tendered"],
+                tender["b_change"],
+            )
+            for tender, payment_id in paid
+            if tender["b_status"] == PaymentStatus.PAID
+        ),
     )

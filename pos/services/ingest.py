@@ -35,17 +35,30 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, bindparam, func, insert, literal_column, or_, select, update
+from sqlalchemy import (
+    Connection,
+    bindparam,
+    case,
+    cast,
+    func,
+    insert,
+    literal_column,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import DBAPIError
 
+from pos.domain.journal import Kind
 from pos.domain.payments import PaymentStatus
 from pos.domain.receipt import receipt_label
 from pos.domain.results import Code, Err, Ok, Refused, Result
 from pos.domain.sync import Answer, ConflictStatus
 from pos.services import journal
-from pos.services._sale_reading import Sale, Unfit, order_id_of, read_sale
+from pos.services._sale_reading import Sale, Unfit, order_id_of, read_sale, sale_entry
 from pos.services._support import audit
-from pos.services.cash_sessions import session_of_sale
+from pos.services.cash_sessions import session_of_till
 from pos.services.payments import (
     TOPIC_FULFILMENT,
     TOPIC_ORDER_PAID,
@@ -149,9 +162,13 @@ _ORDER_BINDS = {
     "paid_at": "b_paid",
     "ended_at": "b_paid",
 }
+# The session open at the till now, if any: the sale counts in its Z, as its cash in
+# the drawer, whatever day the till sold it.
+_SESSION = session_of_till(bindparam("b_till", type_=tills.c.id.type))
 _ORDER_VALUES: dict[str, Any] = {
     "status": literal_column(f"'{OrderStatus.PAID.value}'"),
     **{name: bindparam(bind, type_=orders.c[name].type) for name, bind in _ORDER_BINDS.items()},
+    "cash_session_id": _SESSION,
 }
 _ORDER = Prepared(insert(orders).values(cart_id=bindparam("b_cart"), **_ORDER_VALUES))
 # On PostgreSQL the closed cart and the order go in one statement (the cart's id is the
@@ -206,6 +223,11 @@ _TENDER = Prepared(
         created_at=bindparam("b_created"),
         updated_at=bindparam("b_updated"),
         settled_by=bindparam("b_settled_by"),
+        # A paid tender is the session's money, as the order is the session's sale.
+        cash_session_id=case(
+            (cast(bindparam("b_status"), payments.c.status.type) == PaymentStatus.PAID, _SESSION),
+            else_=null(),
+        ),
     )
     .returning(payments.c.id)
 )
@@ -222,6 +244,15 @@ _RAISE_COUNTER = Prepared(
     update(tills)
     .where(tills.c.id == bindparam("b_till"), tills.c.last_receipt_number < bindparam("b_number"))
     .values(last_receipt_number=bindparam("b_number"))
+)
+# A re-push of a sale left as a conflict ends the conflict as the sale arrives.
+_END_CONFLICT = Prepared(
+    update(sync_conflicts)
+    .where(
+        sync_conflicts.c.order_id == bindparam("b_order"),
+        sync_conflicts.c.status == ConflictStatus.OPEN,
+    )
+    .values(status=ConflictStatus.RESOLVED, resolved_at=bindparam("b_now"))
 )
 _USE_COUPON = Prepared(
     update(coupons)
@@ -265,9 +296,7 @@ def ingest_sale(uow: UnitOfWork, payload: Mapping[str, Any]) -> Result[Ingested]
     for attempt in range(1, _BUSY_TRIES + 1):
         try:
             with uow:
-                made = _make(uow, sale)
-                if made.answer is Answer.INGESTED:
-                    uow.commit()
+                made = _make(uow, sale)  # committed, when ingested
             return Ok(made)
         except Refused as refusal:
             return _conflict(uow, payload, order_id, refusal.error.code, refusal.error.params)
@@ -339,8 +368,15 @@ def _after_fault(
 
 
 def _make(uow: UnitOfWork, sale: Sale) -> Ingested:
-    """The sale in the caller's transaction: on PostgreSQL in two round trips (the look
-    for the order, then everything else pipelined), then one per short line."""
+    """The sale in the caller's transaction, committed when it is made: on PostgreSQL in
+    three round trips (the look for the order; everything else pipelined, ending with the
+    take of the journal's head; the journal's entry and COMMIT), and one per short line.
+
+    What the sale belongs to goes in with it: the till's session open now (the order's
+    and its paid tenders' ``cash_session_id``), the end of a conflict the same sale left
+    open on an earlier push, and its entry in the till's journal, in the order the till
+    sent its sales. The head is taken last of the pipeline, behind the till's counter,
+    which has locked the till's row already, so it adds no lock order of its own."""
     connection = uow.connection
     order = sale.order
     order_id: UUID = order["b_order"]
@@ -353,6 +389,7 @@ def _make(uow: UnitOfWork, sale: Sale) -> Ingested:
     # The store's clock on PostgreSQL (as ``uow.now()`` would read it, without asking
     # again); the unit of work's own where it has one, or the store is local.
     now = found.now if uow.clock is None and _on_postgresql(connection) else uow.now()
+    till = order["b_till"]
     with _pipelined(connection):
         if _on_postgresql(connection):
             _ORDER_WITH_CART.send(connection, {**order, "b_now": now})
@@ -368,7 +405,10 @@ def _make(uow: UnitOfWork, sale: Sale) -> Ingested:
             for product in sorted(wanted)  # in product order, as everywhere: no deadlocks
         ]
         _LINE.execute_many(connection, sale.lines)
-        tendering = [(tender["b_key"], _TENDER.send(connection, tender)) for tender in sale.tenders]
+        tendering = [
+            (tender, _TENDER.send(connection, {**tender, "b_till": till}))
+            for tender in sale.tenders
+        ]
         _RECEIPT.send(connection, order)
         _RAISE_COUNTER.send(connection, order)
         using = None
@@ -385,45 +425,29 @@ def _make(uow: UnitOfWork, sale: Sale) -> Ingested:
                 address=order["b_shipping"],
                 method=order["b_method"],
             )
+        _END_CONFLICT.send(connection, {"b_order": order_id, "b_now": now})
+        heading = journal.take_head(connection, till, now, till_code=order["till_code"])
         short = [(product, quantity) for product, quantity, take in taking if not take()]
-        keys = {key: sent()[0].id for key, sent in tendering}
+        paid = [(tender, sent()[0].id) for tender, sent in tendering]
         counted = using is None or bool(using())
+        head = heading()
     oversold = sum(
         _short_line(connection, order_id, location, product, quantity, now)
         for product, quantity in short
     )
     if sale.events:
-        _events(connection, sale.events, keys)
+        _events(connection, sale.events, {tender["b_key"]: id_ for tender, id_ in paid})
     over_limit = False
     if sale.coupon_id is not None:
         over_limit = _redeem(uow, sale, now, counted=counted)
-    _settle_in_store(connection, order_id, now)
+    entry = journal.Entry.of(Kind.SALE, order_id, sale_entry(sale, paid))
+    uow.flush()  # the ORM's rows (an audit) before the pipeline, which cannot return them
+    with _pipelined(connection):
+        journal.write(connection, head, entry, now)
+        # On PostgreSQL the COMMIT goes with the entry: one round trip, answered (or
+        # failed, as the store failing) when the pipeline ends.
+        uow.commit()
     return Ingested(Answer.INGESTED, order_id, oversold=oversold, coupon_over_limit=over_limit)
-
-
-def _settle_in_store(connection: Connection, order_id: UUID, now: datetime) -> None:
-    """What a sale that has arrived belongs to, in its own transaction: the till's day
-    open now (its Z counts it, as it counts the drawer's cash), the end of a conflict the
-    same sale left open on an earlier push, and, last (it locks the till's row), its
-    entry in the till's journal, in the order the till sent its sales."""
-    session = session_of_sale(order_id)
-    connection.execute(
-        update(orders).where(orders.c.id == order_id).values(cash_session_id=session)
-    )
-    connection.execute(
-        update(payments)
-        .where(payments.c.order_id == order_id, payments.c.status == PaymentStatus.PAID)
-        .values(cash_session_id=session)
-    )
-    connection.execute(
-        update(sync_conflicts)
-        .where(
-            sync_conflicts.c.order_id == order_id,
-            sync_conflicts.c.status == ConflictStatus.OPEN,
-        )
-        .values(status=ConflictStatus.RESOLVED, resolved_at=now)
-    )
-    journal.record_sale(connection, order_id, now)
 
 
 def _want(location: int, product: int, wanted: Mapping[int, int]) -> dict[str, int]:

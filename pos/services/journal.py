@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, bindparam, insert, literal_column, select, text, update
 
 from pos.domain.journal import (
@@ -34,11 +35,14 @@ from pos.domain.journal import (
     Kind,
     Link,
     Problem,
+    SaleLine,
+    SaleTender,
     canonical,
     check_chain,
     check_field,
     content_digest,
     entry_hash,
+    sale_content,
     signature_holds,
     signatures_hold,
     utc_text,
@@ -82,6 +86,13 @@ _KEY = Prepared(
         till_keys.c.till_id == bindparam("b_till"), till_keys.c.public_key == bindparam("b_key")
     )
 )
+_NEW_KEY = Prepared(
+    insert(till_keys)
+    .values(
+        till_id=bindparam("b_till"), public_key=bindparam("b_key"), created_at=bindparam("b_now")
+    )
+    .returning(till_keys.c.id)
+)
 _WRITE = Prepared(
     insert(journal).values(
         till_id=bindparam("b_till"),
@@ -105,6 +116,34 @@ class Appended:
     till_id: int
     seq: int
     hash: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An event as the journal writes it: its kind, its name and its canonical content."""
+
+    kind: Kind
+    event: str
+    body: str
+
+    @classmethod
+    def of(cls, kind: Kind, event_id: object, content: Mapping[str, object]) -> Entry:
+        """The entry of an event; ValueError (or TypeError, for a float) for one the
+        journal cannot hold, before anything is written."""
+        return cls(Kind(kind), check_field(str(event_id)), canonical(content))
+
+
+@dataclass(frozen=True)
+class Head:
+    """A till's chain head, taken under the till's row lock: the number the next entry
+    gets, the hash it follows, and the key that signs it with the store's id for it."""
+
+    till_id: int
+    seq: int
+    prev: str
+    code: str
+    key: Ed25519PrivateKey
+    key_id: int
 
 
 def append(
@@ -131,31 +170,72 @@ def append(
     kind = Kind(kind)  # a kind the journal knows, or ValueError before anything is written
     if connection.get_execution_options().get(REPLICA, False):
         return None
-    event = check_field(str(event_id))
-    body = canonical(content)
+    entry = Entry.of(kind, event_id, content)  # one the journal can hold, or nothing written
+    return write(connection, take_head(connection, till_id, now)(), entry, now)
+
+
+def take_head(
+    connection: Connection, till_id: int, now: datetime, *, till_code: str | None = None
+) -> Callable[[], Head]:
+    """Take ``till_id``'s head under its row lock (its number moved on by one) and send,
+    right behind it, the look for the id of the key of ``till_code`` (the till's code as
+    the caller knows it): in a psycopg pipeline both go in the caller's round trip. The
+    call returned fetches them; a till whose code is another, or whose key the store
+    does not know yet, has its key looked up or recorded then (still under the lock)."""
+    taking = _TAKE_HEAD.send(connection, {"b_till": till_id})
+    expected = till_key(till_code) if till_code is not None else None
+    looking = (
+        _KEY.send(connection, {"b_till": till_id, "b_key": public_bytes(expected)})
+        if expected is not None
+        else None
+    )
+
+    def fetch() -> Head:
+        (head,) = taking()
+        known = looking() if looking is not None else []
+        code = str(head.code)
+        key = expected if expected is not None and code == till_code else till_key(code)
+        key_id = (
+            int(known[0].id)
+            if known and key is expected
+            else _key_id(connection, till_id, public_bytes(key), now)
+        )
+        return Head(till_id, int(head.journal_seq), str(head.journal_hash), code, key, key_id)
+
+    return fetch
+
+
+def write(connection: Connection, head: Head, entry: Entry, now: datetime) -> Appended:
+    """Write ``entry`` at ``head`` (taken in the same transaction, and only once), signed,
+    and move the till's head to it. In a psycopg pipeline the two statements go
+    together, answered at the pipeline's end."""
     at = utc_text(now)
-    head = _TAKE_HEAD.one(connection, {"b_till": till_id})
-    seq, prev, code = int(head.journal_seq), str(head.journal_hash), str(head.code)
-    key = till_key(code)
-    key_id = _key_id(connection, till_id, public_bytes(key), now)
-    digest = entry_hash(prev, code, seq, kind.value, event, at, content_digest(body))
+    digest = entry_hash(
+        head.prev,
+        head.code,
+        head.seq,
+        entry.kind.value,
+        entry.event,
+        at,
+        content_digest(entry.body),
+    )
     _WRITE.execute(
         connection,
         {
-            "b_till": till_id,
-            "b_seq": seq,
-            "b_kind": kind.value,
-            "b_event": event,
+            "b_till": head.till_id,
+            "b_seq": head.seq,
+            "b_kind": entry.kind.value,
+            "b_event": entry.event,
             "b_at": now,
-            "b_content": body,
-            "b_prev": prev,
+            "b_content": entry.body,
+            "b_prev": head.prev,
             "b_hash": digest,
-            "b_key_id": key_id,
-            "b_signature": key.sign(bytes.fromhex(digest)),
+            "b_key_id": head.key_id,
+            "b_signature": head.key.sign(bytes.fromhex(digest)),
         },
     )
-    _MOVE_HEAD.execute(connection, {"b_till": till_id, "b_hash": digest})
-    return Appended(till_id, seq, digest)
+    _MOVE_HEAD.execute(connection, {"b_till": head.till_id, "b_hash": digest})
+    return Appended(head.till_id, head.seq, digest)
 
 
 def _key_id(connection: Connection, till_id: int, public: bytes, now: datetime) -> int:
@@ -164,13 +244,8 @@ def _key_id(connection: Connection, till_id: int, public: bytes, now: datetime) 
     row = _KEY.first(connection, {"b_till": till_id, "b_key": public})
     if row is not None:
         return int(row.id)
-    return int(
-        connection.execute(
-            insert(till_keys)
-            .values(till_id=till_id, public_key=public, created_at=now)
-            .returning(till_keys.c.id)
-        ).scalar_one()
-    )
+    params = {"b_till": till_id, "b_key": public, "b_now": now}
+    return int(_NEW_KEY.one(connection, params).id)
 
 
 # -- the events of today's till ------------------------------------------------------
@@ -220,44 +295,43 @@ _TENDERS = Prepared(
 
 def record_sale(connection: Connection, order_id: UUID, now: datetime) -> Appended | None:
     """The entry of a sale that has just become paid: its lines, totals and tenders."""
+    till_id, content = sale_as_stored(connection, order_id)
+    return append(connection, till_id, Kind.SALE, order_id, content, now)
+
+
+def sale_as_stored(connection: Connection, order_id: UUID) -> tuple[int, dict[str, object]]:
+    """The sale's till and the content of its entry, as the store holds the sale now."""
     lines = _SALE.execute(connection, {"b_order": order_id})
     order = lines[0]
-    content = {
-        "order": order_id,
-        "receipt": order.receipt_number,
-        "cashier": order.cashier_id,
-        "currency": order.currency,
-        "prices_include_tax": bool(order.prices_include_tax),
-        "subtotal": order.subtotal_minor,
-        "discount": order.discount_minor,
-        "tax": order.tax_minor,
-        "total": order.total_minor,
-        "coupon": order.coupon_code,
-        "lines": [
-            {
-                "line": line.line_no,
-                "sku": line.sku,
-                "name": line.name,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price_minor,
-                "tax_rate_bp": line.tax_rate_bp,
-                "discount": line.line_discount_minor,
-                "total": line.line_total_minor,
-            }
+    content = sale_content(
+        order_id,
+        receipt=order.receipt_number,
+        cashier=order.cashier_id,
+        currency=order.currency,
+        prices_include_tax=order.prices_include_tax,
+        subtotal=order.subtotal_minor,
+        discount=order.discount_minor,
+        tax=order.tax_minor,
+        total=order.total_minor,
+        coupon=order.coupon_code,
+        lines=(
+            SaleLine(
+                line.line_no,
+                line.sku,
+                line.name,
+                line.quantity,
+                line.unit_price_minor,
+                line.tax_rate_bp,
+                line.line_discount_minor,
+                line.line_total_minor,
+            )
             for line in lines
-        ],
-        "tenders": [
-            {
-                "payment": tender.id,
-                "method": tender.method,
-                "amount": tender.amount_minor,
-                "tendered": tender.tendered_minor,
-                "change": tender.change_minor,
-            }
-            for tender in _TENDERS.execute(connection, {"b_order": order_id})
-        ],
-    }
-    return append(connection, order.till_id, Kind.SALE, order_id, content, now)
+        ),
+        tenders=(
+            SaleTender(*tender) for tender in _TENDERS.execute(connection, {"b_order": order_id})
+        ),
+    )
+    return int(order.till_id), content
 
 
 def record_refund(connection: Connection, refund_id: int, now: datetime) -> Appended | None:

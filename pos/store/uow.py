@@ -96,9 +96,13 @@ class UnitOfWork:
             self._session = Session(bind=self.connection, expire_on_commit=False)
         return self._session
 
-    def commit(self) -> None:
+    def flush(self) -> None:
+        """Write what the ORM session holds, inside the transaction."""
         if self._session is not None:
             self._session.flush()
+
+    def commit(self) -> None:
+        self.flush()
         assert self._transaction is not None
         self._transaction.commit()
 

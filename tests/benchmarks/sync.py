@@ -10,20 +10,32 @@ use cases on the replica (``open_cart``, ``add_to_cart``, cash ``checkout``) and
 outbox payload is the template of every other, each with its own order UUID, keys,
 receipt number and five random products (one to three units each at their prices).
 
+What each arriving sale also gets, in its own transaction: the till's open cash
+session (on the order and its paid tender), the end of an open conflict of the same
+sale, and its entry in the till's journal, signed with the till's Ed25519 key.
+
 The floor is the same inserts and updates through the bare drivers (``psycopg`` for the
 central store, ``sqlite3`` for the replica) and nothing more: BEGIN; the cart (RETURNING
-its id); the order; per product the conditional ``UPDATE inventory ... WHERE available >=
-:quantity RETURNING``; the 5 lines (one ``executemany``); the payment (RETURNING its id);
-the receipt; the till's counter; the outbox record; COMMIT; and every 25 sales the
-replica's ``UPDATE outbox SET sent_at, answer`` and its COMMIT, as the services mark them.
-Like the services, it sends a sale's statements in a psycopg pipeline: one round trip for
-the cart and order (a RETURNING the order needs), one for the rest, one for COMMIT. The
-floor sells as another till (its own receipt series) from its own 10,000 payloads. The
-two alternate in rounds of ``--round`` sales so the machine's mood falls on both alike.
+its id); the order (its session by a sub-select of the till's open one); per product the
+conditional ``UPDATE inventory ... WHERE available >= :quantity RETURNING``; the 5 lines
+(one ``executemany``); the payment (RETURNING its id, its session likewise); the
+receipt; the till's counter; the outbox record; the ``UPDATE sync_conflicts`` that ends
+an open conflict of the sale; the journal's head taken (``UPDATE tills ... RETURNING``
+the sequence, the previous hash and the code) and the till's key id looked up; then,
+with the entry's content, hash and Ed25519 signature computed in the floor as well, the
+``INSERT`` of the entry and the ``UPDATE`` that moves the head; COMMIT; and every 25
+sales the replica's ``UPDATE outbox SET sent_at, answer`` and its COMMIT, as the
+services mark them. Like the services, it sends a sale's statements in a psycopg
+pipeline: one round trip for the cart and order (a RETURNING the order needs), one for
+the rest up to the head, one for the entry, the head's move and COMMIT. The
+floor sells as another till (its own receipt series and journal) from its own 10,000
+payloads. The two alternate in rounds of ``--round`` sales so the machine's mood falls
+on both alike.
 
 Afterwards, or the script exits 1: every sale of both paths is in the central store
 once, each till's receipts run 1..n without gaps, the stock books balance
-(``tests/invariants.py``), and a second push of the first 200 services sales (their
+(``tests/invariants.py``), each till's journal holds one entry per sale and passes
+``pos journal verify``, and a second push of the first 200 services sales (their
 records marked unsent again, as after a crash) answers "already here" for each and
 changes nothing. Summary line::
 
@@ -58,12 +70,15 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # for tests.invariants, and pos without `pip install -e .`
     sys.path.insert(0, str(ROOT))
 
+from pos.domain.journal import canonical, content_digest, entry_hash, utc_text  # noqa: E402
 from pos.domain.results import Err  # noqa: E402
+from pos.journal_keys import public_bytes, till_key  # noqa: E402
 from pos.services import books  # noqa: E402
 from pos.services._offline import TOPIC_OFFLINE_SALE  # noqa: E402
 from pos.services.cart import add_to_cart, open_cart  # noqa: E402
 from pos.services.catalogue import ProductDraft, create_product  # noqa: E402
 from pos.services.checkout import Cash, checkout  # noqa: E402
+from pos.services.journal import verify  # noqa: E402
 from pos.services.offline import went_offline  # noqa: E402
 from pos.services.stock import receive_stock  # noqa: E402
 from pos.services.users import create_user  # noqa: E402
@@ -217,18 +232,30 @@ def fill_outbox(path: Path, sales: list[dict[str, Any]]) -> None:
 class Floor:
     """The same inserts and updates through the bare drivers."""
 
-    def __init__(self, conninfo: str, replica: Path) -> None:
+    def __init__(self, conninfo: str, replica: Path, till_code: str) -> None:
         self.central = psycopg.connect(conninfo, autocommit=False, prepare_threshold=0)
         self.replica = sqlite3.connect(replica, isolation_level=None)
         self.replica.execute("PRAGMA journal_mode=WAL")
         self.replica.execute("PRAGMA synchronous=NORMAL")
+        # The till's signing key, recorded as the services record one on a first entry.
+        self.key = till_key(till_code)
+        self.public = public_bytes(self.key)
+        with self.central.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO till_keys (till_id, public_key, created_at)"
+                " SELECT id, %s, now() FROM tills WHERE code = %s",
+                (self.public, till_code),
+            )
+        self.central.commit()
 
     def push(self, sales: list[dict[str, Any]], first_record: int) -> None:
         marks: list[int] = []
         for index, sale in enumerate(sales):
             with self.central.pipeline():
-                self.ingest(self.central.cursor(), sale)
-            self.central.commit()
+                head = self.ingest(self.central.cursor(), sale)
+            with self.central.pipeline():
+                self.journal(self.central.cursor(), sale, *head)
+                self.central.commit()
             marks.append(first_record + index)
             if len(marks) >= MARK_EVERY or index == len(sales) - 1:
                 self.replica.execute("BEGIN IMMEDIATE")
@@ -239,8 +266,9 @@ class Floor:
                 self.replica.execute("COMMIT")
                 marks.clear()
 
-    @staticmethod
-    def ingest(cursor: Any, sale: dict[str, Any]) -> None:
+    def ingest(self, cursor: Any, sale: dict[str, Any]) -> tuple[datetime, int, Any, Any]:
+        """Everything up to the journal's head; the time, the payment's id, the head and
+        the key's id."""
         now = datetime.now(UTC)
         order_id = uuid.UUID(sale["order_id"])
         cursor.execute(
@@ -254,8 +282,9 @@ class Floor:
             "INSERT INTO orders (id, cart_id, till_id, location_id, cashier_id, status,"
             " idempotency_key, request_digest, currency, prices_include_tax, subtotal_minor,"
             " discount_minor, tax_minor, total_minor, receipt_number, created_at, paid_at,"
-            " ended_at) VALUES (%s, %s, %s, %s, NULL, 'paid', %s, %s, %s, true, %s, %s, %s,"
-            " %s, %s, %s, %s, %s)",
+            " ended_at, cash_session_id) VALUES (%s, %s, %s, %s, NULL, 'paid', %s, %s, %s, true,"
+            " %s, %s, %s, %s, %s, %s, %s, %s, (SELECT id FROM cash_sessions WHERE till_id = %s"
+            " AND closed_at IS NULL))",
             (
                 order_id,
                 cart_id,
@@ -272,6 +301,7 @@ class Floor:
                 now,
                 now,
                 now,
+                sale["till_id"],
             ),
         )
         takes = []
@@ -308,8 +338,9 @@ class Floor:
         paying.execute(
             "INSERT INTO payments (order_id, method, provider, provider_payment_id,"
             " idempotency_key, status, amount_minor, currency, tendered_minor, change_minor,"
-            " created_at, updated_at, settled_by) VALUES (%s, 'cash', NULL, NULL, %s, 'paid',"
-            " %s, %s, %s, %s, %s, %s, 'cash') RETURNING id",
+            " created_at, updated_at, settled_by, cash_session_id) VALUES (%s, 'cash', NULL,"
+            " NULL, %s, 'paid', %s, %s, %s, %s, %s, %s, 'cash', (SELECT id FROM cash_sessions"
+            " WHERE till_id = %s AND closed_at IS NULL)) RETURNING id",
             (
                 order_id,
                 tender["idempotency_key"],
@@ -319,6 +350,7 @@ class Floor:
                 tender["change_minor"],
                 now,
                 now,
+                sale["till_id"],
             ),
         )
         cursor.execute(
@@ -334,8 +366,91 @@ class Floor:
             " VALUES ('order.paid', %s, %s, %s)",
             (str(order_id), json.dumps({"order_id": str(order_id)}), now),
         )
+        cursor.execute(
+            "UPDATE sync_conflicts SET status = 'resolved', resolved_at = %s"
+            " WHERE order_id = %s AND status = 'open'",
+            (now, order_id),
+        )
+        head = cursor.connection.cursor()
+        head.execute(
+            "UPDATE tills SET journal_seq = journal_seq + 1 WHERE id = %s"
+            " RETURNING journal_seq, journal_hash, code",
+            (sale["till_id"],),
+        )
+        key = cursor.connection.cursor()
+        key.execute(
+            "SELECT id FROM till_keys WHERE till_id = %s AND public_key = %s",
+            (sale["till_id"], self.public),
+        )
         assert all(take.fetchone() is not None for take in takes)
-        assert paying.fetchone() is not None
+        payment = paying.fetchone()
+        assert payment is not None
+        (key_id,) = key.fetchone()
+        return now, payment[0], head.fetchone(), key_id
+
+    def journal(
+        self, cursor: Any, sale: dict[str, Any], now: datetime, payment: int, head: Any, key: Any
+    ) -> None:
+        """The sale's entry, hashed and signed here, and the till's head moved to it."""
+        seq, prev, code = head
+        tender = sale["tenders"][0]
+        content = canonical(
+            {
+                "order": sale["order_id"],
+                "receipt": sale["receipt_number"],
+                "cashier": sale.get("cashier_id"),
+                "currency": sale["currency"],
+                "prices_include_tax": True,
+                "subtotal": sale["subtotal_minor"],
+                "discount": sale["discount_minor"],
+                "tax": sale["tax_minor"],
+                "total": sale["total_minor"],
+                "coupon": None,
+                "lines": [
+                    {
+                        "line": line["line_no"],
+                        "sku": line["sku"],
+                        "name": line["name"],
+                        "quantity": line["quantity"],
+                        "unit_price": line["unit_price_minor"],
+                        "tax_rate_bp": line["tax_rate_bp"],
+                        "discount": line["discount_minor"],
+                        "total": line["total_minor"],
+                    }
+                    for line in sale["lines"]
+                ],
+                "tenders": [
+                    {
+                        "payment": payment,
+                        "method": "cash",
+                        "amount": tender["amount_minor"],
+                        "tendered": tender["tendered_minor"],
+                        "change": tender["change_minor"],
+                    }
+                ],
+            }
+        )
+        digest = entry_hash(
+            prev, code, seq, "sale", sale["order_id"], utc_text(now), content_digest(content)
+        )
+        cursor.execute(
+            "INSERT INTO journal (till_id, seq, kind, event_id, at, content, prev_hash, hash,"
+            " key_id, signature) VALUES (%s, %s, 'sale', %s, %s, %s, %s, %s, %s, %s)",
+            (
+                sale["till_id"],
+                seq,
+                sale["order_id"],
+                now,
+                content,
+                prev,
+                digest,
+                key,
+                self.key.sign(bytes.fromhex(digest)),
+            ),
+        )
+        cursor.execute(
+            "UPDATE tills SET journal_hash = %s WHERE id = %s", (digest, sale["till_id"])
+        )
 
     def close(self) -> None:
         self.central.close()
@@ -373,6 +488,7 @@ def run(url: Any, folder: Path, count: int, round_size: int) -> int:
     floor = Floor(
         url.set(drivername="postgresql").render_as_string(hide_password=False),
         replicas["floor"][0],
+        "T02",
     )
     spent = {"services": 0.0, "floor": 0.0}
     floor_record = 1
@@ -413,8 +529,9 @@ def run(url: Any, folder: Path, count: int, round_size: int) -> int:
 
 
 def exactly_once(central: Any, services_replica: Any, sales: list[dict[str, Any]]) -> bool:
-    """Each sale once, the series without gaps, the books balanced, and a re-push of 200
-    services sales answered "already here" without changing anything."""
+    """Each sale once, the series without gaps, the books balanced, a re-push of 200
+    services sales answered "already here" without changing anything, and each till's
+    journal one entry per sale that passes the check."""
     with central.connect() as connection:
         there = list(connection.execute(select(orders.c.id)).scalars())
         gaps = books.receipt_gaps(connection)
@@ -434,6 +551,12 @@ def exactly_once(central: Any, services_replica: Any, sales: list[dict[str, Any]
     assert not isinstance(again, Err), again
     with central.connect() as connection:
         after = connection.execute(select(func.count()).select_from(orders)).scalar_one()
+    checked = verify(UnitOfWork(central))
+    assert not isinstance(checked, Err), checked
+    entries = {chain.till_code: chain.entries for chain in checked.value.chains}
+    if not checked.value.holds or entries != {"T01": len(made) // 2, "T02": len(made) // 2}:
+        print(f"the journals do not hold one entry per sale: {checked.value}")
+        return False
     return again.value.already_here == 200 and after == len(made)
 
 

@@ -4,19 +4,24 @@ central store (the test's store, SQLite or PostgreSQL) and a till's SQLite repli
 from __future__ import annotations
 
 import json
+from uuid import UUID
 
 import pytest
 from sqlalchemy import func, insert, select, update
 
+from pos.domain.journal import Kind, canonical
 from pos.domain.results import Code, Err
 from pos.domain.sync import Answer, ConflictStatus
 from pos.services.cart import add_to_cart, open_cart
+from pos.services.cash_sessions import open_session
 from pos.services.coupons import CouponDraft, CouponKind, apply_coupon, create_coupon
 from pos.services.ingest import ingest_sale
+from pos.services.journal import sale_as_stored, verify
 from pos.store.models import AuditEntry
 from pos.store.tables import (
     coupons,
     inventory,
+    journal,
     order_items,
     orders,
     outbox,
@@ -246,3 +251,46 @@ def test_a_payload_version_the_store_does_not_know_and_a_reused_key_are_conflict
     assert count(store.engine, sync_conflicts) == 2  # per sale: the second's counts tries
     assert not isinstance(ingest_sale(uow, first), Err)
     assert value(ingest_sale(uow, second)).answer is Answer.INGESTED  # once all is right
+
+
+def test_each_sale_arriving_joins_the_open_session_ends_its_conflict_and_is_journalled(
+    uow, store, replica, clock, shelf, cashier
+):
+    products_ = [shelf.product(stock=100, price_minor=1000 + n) for n in range(3)]
+    pull(store.engine, replica)
+    sell_offline(offline_uow(replica, clock), products_, 4, lines=2)
+    sales = payloads(replica)
+    session = value(open_session(uow, user_id=cashier.id, float_minor=10_000)).session_id
+    # An earlier push of the third sale was kept as a conflict (the till was unknown then).
+    kept = value(ingest_sale(uow, {**sales[2], "till_id": 77}))
+    assert kept.answer is Answer.CONFLICT
+
+    report = value(push(store, replica, clock))
+
+    assert report.ingested == 4
+    with store.engine.connect() as connection:
+        linked = connection.execute(select(orders.c.cash_session_id)).scalars().all()
+        paid = connection.execute(select(payments.c.cash_session_id)).scalars().all()
+        conflict = connection.execute(select(sync_conflicts)).one()
+        entries = connection.execute(
+            select(journal.c.seq, journal.c.event_id, journal.c.content)
+            .where(journal.c.kind == Kind.SALE)
+            .order_by(journal.c.seq)
+        ).all()
+        # Each entry says what the store holds of its sale, read back.
+        as_stored = [
+            canonical(sale_as_stored(connection, UUID(entry.event_id))[1]) for entry in entries
+        ]
+    assert linked == [session] * 4
+    assert paid == [session] * 4
+    assert (conflict.status, conflict.resolved_at is not None) == (ConflictStatus.RESOLVED, True)
+    # In the till's order, one each, after the session's own entry.
+    assert [entry.event_id for entry in entries] == [sale["order_id"] for sale in sales]
+    assert [entry.seq for entry in entries] == [2, 3, 4, 5]
+    assert [entry.content for entry in entries] == as_stored
+    assert value(verify(uow)).holds
+    # A second push changes nothing: no second entry.
+    with replica.begin() as connection:
+        connection.execute(update(outbox).values(sent_at=None, answer=None))
+    assert value(push(store, replica, clock)).already_here == 4
+    assert count(store.engine, journal, journal.c.kind == Kind.SALE) == 4
