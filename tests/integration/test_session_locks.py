@@ -1,0 +1,76 @@
+"""The session before the till's row, everywhere (``pos.services.cash_sessions``): a
+close of the day and returns at the same till at once never deadlock, and a return is
+either in the closed day's Z or refused ``NO_CASH_SESSION``, never lost between days."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from pos.domain.results import Code, Err
+from pos.services.cart import add_to_cart
+from pos.services.cash_sessions import close_session, open_session
+from pos.services.returns import LooseReturn, ReturnRequest, return_items, return_without_receipt
+from pos.services.users import UserView
+from pos.store.models import CashSession, SaleReturn
+from pos.store.uow import UnitOfWork
+from tests.conftest import FakeClock, Shelf, Store, value
+from tests.integration.test_cash_sessions import at_once
+from tests.sales import new_cart, pay_cash
+
+ROUNDS = 12
+PRICE = 1000
+
+
+def test_returns_and_a_close_at_one_till_at_once_never_deadlock_nor_lose_the_return(
+    store: Store,
+    clock: FakeClock,
+    uow: UnitOfWork,
+    shelf: Shelf,
+    cashier: UserView,
+    manager: UserView,
+) -> None:
+    loose = shelf.product(stock=1, price_minor=PRICE)  # SKU-0001: brought back without a receipt
+    for _ in range(ROUNDS):
+        day = value(open_session(uow, user_id=cashier.id, float_minor=50_000)).session_id
+        cart = new_cart(uow)
+        value(add_to_cart(uow, cart, shelf.product(stock=1, price_minor=PRICE), 1))
+        sale = value(pay_cash(uow, cart))
+        answers = at_once(
+            lambda: return_items(
+                UnitOfWork(store.engine, clock),
+                sale.receipt,
+                [ReturnRequest(1, 1)],
+                reason="vazgeçti",
+                user_id=cashier.id,
+            ),
+            lambda: return_without_receipt(
+                UnitOfWork(store.engine, clock),
+                [LooseReturn("SKU-0001", 1)],
+                reason="fişsiz",
+                user_id=manager.id,
+            ),
+            lambda: close_session(
+                UnitOfWork(store.engine, clock), day, user_id=manager.id, counted={"cash": 0}
+            ),
+        )
+        *returned, closed = answers
+        for answer in returned:  # never a deadlock nor a busy store: only "no day is open"
+            assert not isinstance(answer, Err) or answer.code is Code.NO_CASH_SESSION, answer
+        z = value(closed)
+        done = [answer for answer in returned if not isinstance(answer, Err)]
+        with store.engine.connect() as connection:
+            kept = connection.execute(
+                select(SaleReturn.cash_session_id, SaleReturn.total_minor)
+            ).all()
+            left_open = connection.execute(
+                select(CashSession.id).where(CashSession.closed_at.is_(None))
+            ).all()
+        assert left_open == []
+        # Every return written belongs to a day whose Z counts it: this round's, here.
+        this_day = [row for row in kept if row.cash_session_id == day]
+        assert all(row.cash_session_id is not None for row in kept)
+        assert len(this_day) == len(done) == z.returns
+        assert z.returns_minor == PRICE * len(done)
+        cash = z.cash
+        assert cash is not None
+        assert cash.expected_minor == 50_000 + PRICE - PRICE * len(done)
