@@ -24,7 +24,8 @@ all). So a close and a return at the same till never wait on each other crosswis
 return either holds the session first and is in its Z, or waits for the close and then
 finds no session open (refused ``NO_CASH_SESSION`` where the till keeps sessions) or
 the next one. ``open_session`` locks the till's row only, once its new session is
-written (no one else can hold that row yet).
+written (no one else can hold that row yet). An offline sale arriving at the central
+store (``pos.services.ingest``) sends ``held_session`` ahead of its till's counter.
 
 Closing is blind: the cashier gives what was counted per tender before seeing what
 should be there; the answer is the Z report with expected against counted. The
@@ -40,7 +41,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, Table, insert, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, Select, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pos.domain.approvals import cash_movement_needs_approval
@@ -112,20 +113,26 @@ def session_of_sale(order_id: Any, *, within: Table | None = None) -> ScalarSele
     return session_of_till(till.scalar_subquery())
 
 
+def held_session(till: ColumnElement[Any] | int) -> Select[Any]:
+    """The query ``hold_session`` runs: the session open at ``till``, ``FOR KEY SHARE``
+    (for a caller that pipelines its statements, as the ingest of offline sales does)."""
+    return (
+        select(cash_sessions.c.id)
+        .where(cash_sessions.c.till_id == till, cash_sessions.c.closed_at.is_(None))
+        .with_for_update(key_share=True, read=True)
+    )
+
+
 def hold_session(connection: Any, till_id: int, *, required: bool = False) -> int | None:
     """Take the session open at the till ``FOR KEY SHARE`` and answer its id (None when
     none is open): the first lock of a path that writes money into it, before the
     till's row (the rule above). A close in progress is waited for, and then its
     session is no longer open. ``required``: refused ``NO_CASH_SESSION`` at a till that
     keeps sessions and has none open."""
-    sid = connection.execute(
-        select(cash_sessions.c.id)
-        .where(cash_sessions.c.till_id == till_id, cash_sessions.c.closed_at.is_(None))
-        .with_for_update(key_share=True, read=True)
-    ).scalar()
+    sid = connection.execute(held_session(till_id)).scalar()
     if sid is None and required:
         refuse_sale_outside_session(connection, till_id)
-    return sid
+    return None if sid is None else int(sid)
 
 
 def refuse_sale_outside_session(connection: Any, till_id: int) -> None:

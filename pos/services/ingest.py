@@ -45,7 +45,7 @@ from pos.domain.sync import Answer, ConflictStatus
 from pos.services import journal
 from pos.services._sale_reading import Sale, Unfit, order_id_of, read_sale
 from pos.services._support import audit
-from pos.services.cash_sessions import session_of_sale
+from pos.services.cash_sessions import held_session, session_of_sale
 from pos.services.payments import (
     TOPIC_FULFILMENT,
     TOPIC_ORDER_PAID,
@@ -218,6 +218,8 @@ _RECEIPT = Prepared(
     )
 )
 # The till's counter only ever goes up: the highest number it gave is what it reached.
+# The till's open session, before its counter's row: the order of locks of cash_sessions.
+_HOLD_SESSION = Prepared(held_session(bindparam("b_till")))
 _RAISE_COUNTER = Prepared(
     update(tills)
     .where(tills.c.id == bindparam("b_till"), tills.c.last_receipt_number < bindparam("b_number"))
@@ -370,6 +372,7 @@ def _make(uow: UnitOfWork, sale: Sale) -> Ingested:
         _LINE.execute_many(connection, sale.lines)
         tendering = [(tender["b_key"], _TENDER.send(connection, tender)) for tender in sale.tenders]
         _RECEIPT.send(connection, order)
+        holding = _HOLD_SESSION.send(connection, order)
         _RAISE_COUNTER.send(connection, order)
         using = None
         if sale.coupon_id is not None:
@@ -388,6 +391,7 @@ def _make(uow: UnitOfWork, sale: Sale) -> Ingested:
         short = [(product, quantity) for product, quantity, take in taking if not take()]
         keys = {key: sent()[0].id for key, sent in tendering}
         counted = using is None or bool(using())
+        holding()
     oversold = sum(
         _short_line(connection, order_id, location, product, quantity, now)
         for product, quantity in short

@@ -9,9 +9,10 @@ from sqlalchemy import select
 from pos.domain.results import Code, Err
 from pos.services.cart import add_to_cart
 from pos.services.cash_sessions import close_session, open_session
+from pos.services.drawer import open_drawer_without_sale
 from pos.services.returns import LooseReturn, ReturnRequest, return_items, return_without_receipt
 from pos.services.users import UserView
-from pos.store.models import CashSession, SaleReturn
+from pos.store.models import CashSession, DrawerOpening, SaleReturn
 from pos.store.uow import UnitOfWork
 from tests.conftest import FakeClock, Shelf, Store, value
 from tests.integration.test_cash_sessions import at_once
@@ -19,6 +20,7 @@ from tests.sales import new_cart, pay_cash
 
 ROUNDS = 12
 PRICE = 1000
+FLOAT = 50_000
 
 
 def test_returns_and_a_close_at_one_till_at_once_never_deadlock_nor_lose_the_return(
@@ -29,48 +31,63 @@ def test_returns_and_a_close_at_one_till_at_once_never_deadlock_nor_lose_the_ret
     cashier: UserView,
     manager: UserView,
 ) -> None:
-    loose = shelf.product(stock=1, price_minor=PRICE)  # SKU-0001: brought back without a receipt
+    shelf.product(stock=ROUNDS, price_minor=PRICE)  # SKU-0001: brought back without a receipt
     for _ in range(ROUNDS):
-        day = value(open_session(uow, user_id=cashier.id, float_minor=50_000)).session_id
+        day = value(open_session(uow, user_id=cashier.id, float_minor=FLOAT)).session_id
         cart = new_cart(uow)
         value(add_to_cart(uow, cart, shelf.product(stock=1, price_minor=PRICE), 1))
-        sale = value(pay_cash(uow, cart))
-        answers = at_once(
-            lambda: return_items(
-                UnitOfWork(store.engine, clock),
-                sale.receipt,
-                [ReturnRequest(1, 1)],
-                reason="vazgeçti",
-                user_id=cashier.id,
-            ),
-            lambda: return_without_receipt(
-                UnitOfWork(store.engine, clock),
-                [LooseReturn("SKU-0001", 1)],
-                reason="fişsiz",
-                user_id=manager.id,
-            ),
-            lambda: close_session(
-                UnitOfWork(store.engine, clock), day, user_id=manager.id, counted={"cash": 0}
-            ),
-        )
-        *returned, closed = answers
-        for answer in returned:  # never a deadlock nor a busy store: only "no day is open"
-            assert not isinstance(answer, Err) or answer.code is Code.NO_CASH_SESSION, answer
-        z = value(closed)
-        done = [answer for answer in returned if not isinstance(answer, Err)]
-        with store.engine.connect() as connection:
-            kept = connection.execute(
-                select(SaleReturn.cash_session_id, SaleReturn.total_minor)
-            ).all()
-            left_open = connection.execute(
-                select(CashSession.id).where(CashSession.closed_at.is_(None))
-            ).all()
-        assert left_open == []
-        # Every return written belongs to a day whose Z counts it: this round's, here.
-        this_day = [row for row in kept if row.cash_session_id == day]
-        assert all(row.cash_session_id is not None for row in kept)
-        assert len(this_day) == len(done) == z.returns
-        assert z.returns_minor == PRICE * len(done)
-        cash = z.cash
-        assert cash is not None
-        assert cash.expected_minor == 50_000 + PRICE - PRICE * len(done)
+        receipt = value(pay_cash(uow, cart)).receipt
+        assert receipt is not None
+        _race(store, clock, day, receipt, cashier, manager)
+
+
+def _race(
+    store: Store, clock: FakeClock, day: int, receipt: str, cashier: UserView, manager: UserView
+) -> None:
+    """A return with the receipt, one without, a drawer opened and the day closed, at
+    once at one till; then every one of them where it belongs."""
+    *returned, drawer, closed = at_once(
+        lambda: return_items(
+            UnitOfWork(store.engine, clock),
+            receipt,
+            [ReturnRequest(1, 1)],
+            reason="vazgeçti",
+            user_id=cashier.id,
+        ),
+        lambda: return_without_receipt(
+            UnitOfWork(store.engine, clock),
+            [LooseReturn("SKU-0001", 1)],
+            reason="fişsiz",
+            user_id=manager.id,
+        ),
+        lambda: open_drawer_without_sale(
+            UnitOfWork(store.engine, clock), user_id=cashier.id, reason="bozuk para"
+        ),
+        lambda: close_session(
+            UnitOfWork(store.engine, clock), day, user_id=manager.id, counted={"cash": 0}
+        ),
+    )
+    for answer in returned:  # never a deadlock nor a busy store: only "no day is open"
+        assert not isinstance(answer, Err) or answer.code is Code.NO_CASH_SESSION, answer
+    value(drawer)
+    z = value(closed)
+    done = [answer for answer in returned if not isinstance(answer, Err)]
+    with store.engine.connect() as connection:
+        kept = connection.execute(select(SaleReturn.cash_session_id)).scalars().all()
+        opened = connection.execute(
+            select(DrawerOpening.cash_session_id).order_by(DrawerOpening.id.desc()).limit(1)
+        ).scalar_one()
+        left_open = connection.execute(
+            select(CashSession.id).where(CashSession.closed_at.is_(None))
+        ).all()
+    assert left_open == []
+    # Every return written belongs to a day whose Z counts it: this round's, here.
+    assert None not in kept
+    assert kept.count(day) == len(done) == z.returns
+    assert z.returns_minor == PRICE * len(done)
+    cash = z.cash
+    assert cash is not None
+    assert cash.expected_minor == FLOAT + PRICE - PRICE * len(done)
+    # The drawer opened in the day and is on its Z, or opened after it closed.
+    assert (opened == day) == (len(z.drawer_openings) == 1)
+    assert opened in (day, None)
