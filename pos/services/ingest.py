@@ -217,9 +217,9 @@ _RECEIPT = Prepared(
         issued_at=bindparam("b_paid"),
     )
 )
-# The till's counter only ever goes up: the highest number it gave is what it reached.
 # The till's open session, before its counter's row: the order of locks of cash_sessions.
 _HOLD_SESSION = Prepared(held_session(bindparam("b_till")))
+# The till's counter only ever goes up: the highest number it gave is what it reached.
 _RAISE_COUNTER = Prepared(
     update(tills)
     .where(tills.c.id == bindparam("b_till"), tills.c.last_receipt_number < bindparam("b_number"))
