@@ -2,7 +2,7 @@
 cash in and out with a reason, close it with a blind count and its Z report.
 
 The rule of selling: a till that keeps cash sessions sells only inside an open one.
-``refuse_sale_outside_session`` is asked by checkout: once a till has had a session, a
+``hold_session(required=True)`` is asked by checkout: once a till has had a session, a
 sale there with none open is refused ``NO_CASH_SESSION`` (the till's window asks for
 the float at sign-in before that can happen). A till that never opened one (a store
 set up before cash sessions, the tests of the sales rules) sells as before.
