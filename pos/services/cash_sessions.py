@@ -2,7 +2,7 @@
 cash in and out with a reason, close it with a blind count and its Z report.
 
 The rule of selling: a till that keeps cash sessions sells only inside an open one.
-``refuse_sale_outside_session`` is asked by checkout: once a till has had a session, a
+``hold_session(required=True)`` is asked by checkout: once a till has had a session, a
 sale there with none open is refused ``NO_CASH_SESSION`` (the till's window asks for
 the float at sign-in before that can happen). A till that never opened one (a store
 set up before cash sessions, the tests of the sales rules) sells as before.
@@ -11,6 +11,21 @@ Money that moves at a till belongs to the session open there at that moment: the
 sale and its settled tenders (``pos.services.payments``), a refund as it succeeds
 (``pos.services.refunds``), a return as it is written, a drawer opened without a sale.
 ``session_of_till`` is the one expression all of them use.
+
+The order of locks, one rule for every path that touches both the session's row and
+the till's (``tills``: its receipt, return and Z numbers, its journal's head): **the
+session first, the till's row last**. A path that writes money into the session calls
+``hold_session`` before anything locks the till's row: it takes the open session
+``FOR KEY SHARE`` (returns, refunds, a sale's finalising and drawer openings share it
+with one another), ``_move_cash`` takes it ``FOR NO KEY UPDATE`` (movements one at a
+time), ``close_session`` ``FOR UPDATE``, which waits for every holder and makes each
+later one wait for it. Then the till's row (a number, and ``journal.append`` last of
+all). So a close and a return at the same till never wait on each other crosswise: the
+return either holds the session first and is in its Z, or waits for the close and then
+finds no session open (refused ``NO_CASH_SESSION`` where the till keeps sessions) or
+the next one. ``open_session`` locks the till's row only, once its new session is
+written (no one else can hold that row yet). An offline sale arriving at the central
+store (``pos.services.ingest``) sends ``held_session`` ahead of its till's counter.
 
 Closing is blind: the cashier gives what was counted per tender before seeing what
 should be there; the answer is the Z report with expected against counted. The
@@ -26,7 +41,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, Table, insert, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, Select, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pos.domain.approvals import cash_movement_needs_approval
@@ -96,6 +111,28 @@ def session_of_sale(order_id: Any, *, within: Table | None = None) -> ScalarSele
     if within is not None:
         till = till.correlate(within)
     return session_of_till(till.scalar_subquery())
+
+
+def held_session(till: ColumnElement[Any] | int) -> Select[Any]:
+    """The query ``hold_session`` runs: the session open at ``till``, ``FOR KEY SHARE``
+    (for a caller that pipelines its statements, as the ingest of offline sales does)."""
+    return (
+        select(cash_sessions.c.id)
+        .where(cash_sessions.c.till_id == till, cash_sessions.c.closed_at.is_(None))
+        .with_for_update(key_share=True, read=True)
+    )
+
+
+def hold_session(connection: Any, till_id: int, *, required: bool = False) -> int | None:
+    """Take the session open at the till ``FOR KEY SHARE`` and answer its id (None when
+    none is open): the first lock of a path that writes money into it, before the
+    till's row (the rule above). A close in progress is waited for, and then its
+    session is no longer open. ``required``: refused ``NO_CASH_SESSION`` at a till that
+    keeps sessions and has none open."""
+    sid = connection.execute(held_session(till_id)).scalar()
+    if sid is None and required:
+        refuse_sale_outside_session(connection, till_id)
+    return None if sid is None else int(sid)
 
 
 def refuse_sale_outside_session(connection: Any, till_id: int) -> None:
@@ -277,8 +314,8 @@ def _move_cash(
         sid = connection.execute(
             select(cash_sessions.c.id)
             .where(cash_sessions.c.till_id == till_id, cash_sessions.c.closed_at.is_(None))
-            # NO KEY: one movement at a time, yet no wait for the return that holds the
-            # till's row and names the session, while this one's entry waits for that row.
+            # NO KEY: one movement at a time, beside the returns and sales that hold the
+            # session FOR KEY SHARE; before the till's row, as the rule above says.
             .with_for_update(key_share=True)
         ).scalar()
         if sid is None:

@@ -46,7 +46,7 @@ from pos.services._offline import check_offline_sale, open_offline_sale
 from pos.services._pricing import load_coupon, price_sale
 from pos.services._support import audit, is_id, use_case
 from pos.services.cart import CART_COLUMNS, CartState, cart_state, lock_cart
-from pos.services.cash_sessions import refuse_sale_outside_session
+from pos.services.cash_sessions import hold_session
 from pos.services.reservations import hold_cart_reservations, reserve_line
 from pos.services.tenders import Card as Card
 from pos.services.tenders import (
@@ -247,7 +247,8 @@ def _checkout_once(
             raise Refused(Code.CART_NOT_OPEN)
         if cart.till_id is None:
             raise Refused(Code.TILL_NOT_FOUND)
-        refuse_sale_outside_session(connection, cart.till_id)
+        # Refused NO_CASH_SESSION outside the day; the session before the till's row.
+        hold_session(connection, cart.till_id, required=True)
         cashier = cart.cashier_id
         if cashier_id is not None:
             cashier = acting_user(uow.session, cashier_id).id

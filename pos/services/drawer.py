@@ -16,7 +16,7 @@ from pos.domain.results import Code, Ok, Refused, Result
 from pos.domain.text import clean_line
 from pos.services import journal
 from pos.services._support import audit, use_case
-from pos.services.cash_sessions import session_of_till
+from pos.services.cash_sessions import hold_session, session_of_till
 from pos.services.users import acting_user
 from pos.store.models import DEFAULT_TILL_ID
 from pos.store.tables import drawer_openings
@@ -44,6 +44,7 @@ def open_drawer_without_sale(
     why = drawer_reason(reason)
     with uow:
         user = acting_user(uow.session, user_id)
+        hold_session(uow.connection, till_id)  # the session before the till's row
         audit(
             uow.session,
             at=uow.now(),

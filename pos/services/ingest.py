@@ -58,7 +58,7 @@ from pos.domain.sync import Answer, ConflictStatus
 from pos.services import journal
 from pos.services._sale_reading import Sale, Unfit, order_id_of, read_sale, sale_entry
 from pos.services._support import audit
-from pos.services.cash_sessions import session_of_till
+from pos.services.cash_sessions import held_session, session_of_till
 from pos.services.payments import (
     TOPIC_FULFILMENT,
     TOPIC_ORDER_PAID,
@@ -239,6 +239,8 @@ _RECEIPT = Prepared(
         issued_at=bindparam("b_paid"),
     )
 )
+# The till's open session, before its counter's row: the order of locks of cash_sessions.
+_HOLD_SESSION = Prepared(held_session(bindparam("b_till")))
 # The till's counter only ever goes up: the highest number it gave is what it reached.
 _RAISE_COUNTER = Prepared(
     update(tills)
@@ -391,6 +393,10 @@ def _make(uow: UnitOfWork, sale: Sale) -> Ingested:
     now = found.now if uow.clock is None and _on_postgresql(connection) else uow.now()
     till = order["b_till"]
     with _pipelined(connection):
+        # The till's open day first of all (the lock order of pos.services.cash_sessions):
+        # a close in progress is waited for here, and then the order and its tenders,
+        # which name the day open when they are written, name none.
+        holding = _HOLD_SESSION.send(connection, order)
         if _on_postgresql(connection):
             _ORDER_WITH_CART.send(connection, {**order, "b_now": now})
         else:
@@ -431,6 +437,7 @@ def _make(uow: UnitOfWork, sale: Sale) -> Ingested:
         paid = [(tender, sent()[0].id) for tender, sent in tendering]
         counted = using is None or bool(using())
         head = heading()
+        holding()
     oversold = sum(
         _short_line(connection, order_id, location, product, quantity, now)
         for product, quantity in short

@@ -29,7 +29,7 @@ from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn
 from pos.services import journal
 from pos.services._offline import record_offline_sale
 from pos.services._support import is_id, use_case
-from pos.services.cash_sessions import session_of_sale, session_of_till
+from pos.services.cash_sessions import hold_session, session_of_sale, session_of_till
 from pos.services.reservations import IS_ACTIVE
 from pos.store.models import (
     CartStatus,
@@ -152,6 +152,7 @@ _LOCKED_ORDER = (
     orders.c.currency,
     orders.c.cart_id,
     orders.c.void_requested_at,
+    orders.c.till_id,
 )
 _LOCK_ORDER = Prepared(
     select(*_LOCKED_ORDER).where(orders.c.id == bindparam("b_order")).with_for_update()
@@ -309,6 +310,8 @@ def finalise_paid(
     by whichever completes it, once.
     """
     order_row = _lock_order_of(connection, payment_id)
+    if order_row is not None:  # the session before the tender names it and the till's row
+        hold_session(connection, order_row.till_id)
     moved = _move(connection, payment_id, PaymentStatus.PAID, now, settler)
     if isinstance(moved, Settlement | Err):
         return moved
@@ -491,7 +494,7 @@ def settled_minor(connection: Connection, order_id: UUID) -> int:
 
 
 def lock_order(connection: Connection, order_id: UUID) -> Any:
-    """The order's status, total, currency, cart and void request, its row locked for
+    """The order's status, total, currency, cart, void request and till, its row locked for
     this transaction; None if there is no such order."""
     return _LOCK_ORDER.first(connection, {"b_order": order_id})
 

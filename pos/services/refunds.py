@@ -49,7 +49,7 @@ from pos.payments.terminal import (
 from pos.services import journal
 from pos.services._offline import refuse_offline
 from pos.services._support import audit, is_id, use_case
-from pos.services.cash_sessions import session_of_sale
+from pos.services.cash_sessions import hold_session, session_of_sale
 from pos.services.payments import lock_order, release_coupon
 from pos.services.receipts import order_key
 from pos.services.reservations import release_holds
@@ -131,6 +131,7 @@ def void_tendered_sale(
             raise Refused(Code.ORDER_NOT_FOUND)
         if OrderStatus(order.status) is not OrderStatus.PENDING:
             raise Refused(Code.SALE_NOT_OPEN)
+        hold_session(connection, order.till_id)  # before the cash back names it, and the till
         if _has_unresolved_tender(connection, oid):
             raise Refused(Code.PAYMENT_IN_PROGRESS)
         role = acting_user(uow.session, user_id).role if user_id is not None else None
@@ -286,6 +287,14 @@ def finalise_refund(
     ends a voided sale whose last tender it was.
     """
     sources = sorted(state.value for state in refund_sources_of(target))
+    if target is RefundStatus.SUCCEEDED:  # the session before the refund names it, the till last
+        till = connection.execute(
+            select(orders.c.till_id)
+            .join(refunds, refunds.c.order_id == orders.c.id)
+            .where(refunds.c.id == refund_id)
+        ).scalar()
+        if till is not None:
+            hold_session(connection, till)
     moved = connection.execute(
         update(refunds)
         .where(refunds.c.id == refund_id, refunds.c.status.in_(sources))

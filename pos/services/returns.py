@@ -43,7 +43,7 @@ from pos.domain.text import clean_text
 from pos.services import journal
 from pos.services._offline import refuse_offline
 from pos.services._support import audit, is_id, use_case
-from pos.services.cash_sessions import session_of_till
+from pos.services.cash_sessions import hold_session, session_of_till
 from pos.services.catalogue import scanned_code
 from pos.services.payments import lock_order
 from pos.services.receipts import MAX_ID_LENGTH
@@ -191,6 +191,7 @@ def return_items(
             raise Refused(Code.APPROVAL_REQUIRED)
         order = _find_sale(connection, sale)
         lock_order(connection, order.id)  # one return of a sale at a time: the money adds up
+        hold_session(connection, order.till_id, required=True)  # before the till's row
         if _refund_in_flight(connection, order.id):
             raise Refused(Code.REFUND_IN_FLIGHT)
         paid = _paid_per_line(connection, order)
@@ -277,6 +278,7 @@ def return_without_receipt(
         till = connection.execute(
             select(tills.c.id, tills.c.location_id).where(tills.c.id == DEFAULT_TILL_ID)
         ).one()
+        hold_session(connection, till.id, required=True)  # before the till's row
         returned, currency = [], DEFAULT_CURRENCY
         for item in items:
             product = _loose_product(connection, item)
