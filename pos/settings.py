@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeGuard
 
 import platformdirs
 from sqlalchemy import make_url
@@ -232,12 +233,7 @@ def _offline_policy(table: Mapping[str, object], currency: str, path: Path) -> O
     if hours is False:
         max_offline = None
     elif hours is not None:
-        if (
-            isinstance(hours, bool)
-            or not isinstance(hours, int | float)
-            or not math.isfinite(hours)
-            or not 0 < hours <= MAX_OFFLINE_HOURS
-        ):
+        if not _is_number(hours) or not 0 < hours <= MAX_OFFLINE_HOURS:
             raise SettingsError(
                 f"{path}: offline.max_hours must be hours over 0 and up to "
                 f"{MAX_OFFLINE_HOURS} (or false: no limit), not {hours!r}"
@@ -253,6 +249,11 @@ def _offline_policy(table: Mapping[str, object], currency: str, path: Path) -> O
         max_offline=max_offline,
         coupon_allowance=allowance,
     )
+
+
+def _is_number(value: object) -> TypeGuard[int | float]:
+    """A finite TOML number (a boolean is not one)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _amount_minor(amount: object, currency: str, where: str, hint: str = "") -> int:
@@ -284,12 +285,7 @@ def _store_timeouts(database: Mapping[str, object], path: Path) -> StoreTimeouts
         seconds = database.get(key)
         if seconds is None:
             continue
-        if (
-            isinstance(seconds, bool)
-            or not isinstance(seconds, int | float)
-            or not math.isfinite(seconds)
-            or not 0 < seconds <= MAX_TIMEOUT_SECONDS
-        ):
+        if not _is_number(seconds) or not 0 < seconds <= MAX_TIMEOUT_SECONDS:
             raise SettingsError(
                 f"{path}: database.{key} must be a number of seconds over 0 "
                 f"and up to {MAX_TIMEOUT_SECONDS}, not {seconds!r}"
@@ -356,12 +352,7 @@ def _backup_policy(backup: Mapping[str, object], path: Path) -> BackupPolicy:
         hours = backup.get(key)
         if hours is None:
             continue
-        if (
-            isinstance(hours, bool)
-            or not isinstance(hours, int | float)
-            or not math.isfinite(hours)
-            or not lowest <= hours <= highest
-        ):
+        if not _is_number(hours) or not lowest <= hours <= highest:
             raise SettingsError(f"{path}: backup.{key} must be {lowest}-{highest} hours")
         given[name] = timedelta(hours=hours)
     minutes = backup.get("pg_dump_timeout_minutes")
@@ -396,12 +387,7 @@ def _connectivity(table: Mapping[str, object], path: Path) -> ConnectivityPolicy
         seconds = table.get(key)
         if seconds is None:
             continue
-        if (
-            isinstance(seconds, bool)
-            or not isinstance(seconds, int | float)
-            or not math.isfinite(seconds)
-            or not lowest <= seconds <= highest
-        ):
+        if not _is_number(seconds) or not lowest <= seconds <= highest:
             raise SettingsError(
                 f"{path}: connectivity.{key} must be {lowest}-{highest} seconds, not {seconds!r}"
             )
