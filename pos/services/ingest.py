@@ -231,6 +231,14 @@ _TENDER = Prepared(
     )
     .returning(payments.c.id)
 )
+# The tenders' ids, taken before they are written (PostgreSQL): the sale's journal entry
+# names them, and is made before the pipeline that writes them is answered.
+_PAYMENT_IDS = Prepared(
+    select(func.nextval(func.pg_get_serial_sequence("payments", "id")).label("id")).select_from(
+        func.generate_series(1, bindparam("b_count"))
+    )
+)
+_TENDER_WITH_ID = Prepared(_TENDER.statement.values(id=bindparam("b_id")))  # type: ignore[attr-defined]
 _RECEIPT = Prepared(
     insert(receipts).values(
         till_id=bindparam("b_till"),
@@ -241,12 +249,6 @@ _RECEIPT = Prepared(
 )
 # The till's open session, before its counter's row: the order of locks of cash_sessions.
 _HOLD_SESSION = Prepared(held_session(bindparam("b_till")))
-# The till's counter only ever goes up: the highest number it gave is what it reached.
-_RAISE_COUNTER = Prepared(
-    update(tills)
-    .where(tills.c.id == bindparam("b_till"), tills.c.last_receipt_number < bindparam("b_number"))
-    .values(last_receipt_number=bindparam("b_number"))
-)
 # A re-push of a sale left as a conflict ends the conflict as the sale arrives.
 _END_CONFLICT = Prepared(
     update(sync_conflicts)
@@ -371,52 +373,68 @@ def _after_fault(
 
 def _make(uow: UnitOfWork, sale: Sale) -> Ingested:
     """The sale in the caller's transaction, committed when it is made: on PostgreSQL in
-    three round trips (the look for the order; everything else pipelined, ending with the
-    take of the journal's head; the journal's entry and COMMIT), and one per short line.
+    two round trips, one more for a coupon's use, card events or a short line.
 
-    What the sale belongs to goes in with it: the till's session open now (the order's
-    and its paid tenders' ``cash_session_id``), the end of a conflict the same sale left
-    open on an earlier push, and its entry in the till's journal, in the order the till
-    sent its sales. The head is taken last of the pipeline, behind the till's counter,
-    which has locked the till's row already, so it adds no lock order of its own."""
+    The first round trip takes what needs locks, in the lock order of the whole store:
+    the till's open day (``pos.services.cash_sessions``: a close in progress is waited
+    for here, and the order and its tenders then name no closed day), the stock of each
+    product in product order, and last the till's row (its receipt counter raised and
+    its journal's head taken in one update); with them the look for the sale (a sale
+    already here rolls all of it back) and, on PostgreSQL, the ids its tenders will
+    have. Knowing those, the sale's journal entry is made before anything else is
+    written, and the second round trip writes the order, its lines, tenders, receipt,
+    ``order.paid``, the end of a conflict the same sale left open on an earlier push,
+    the entry and the head moved to it, and COMMIT."""
     connection = uow.connection
     order = sale.order
     order_id: UUID = order["b_order"]
+    till, location = order["b_till"], order["b_location"]
+    postgres = _on_postgresql(connection)
+    wanted: dict[int, int] = {}
+    for line in sale.lines:
+        wanted[line["b_product"]] = wanted.get(line["b_product"], 0) + line["b_quantity"]
     with _pipelined(connection):
-        found = _FIND.one(connection, {"b_order": order_id, "b_key": order["b_key"]})
-    if found.here is not None:
-        return Ingested(Answer.ALREADY_HERE, order_id)
-    if found.twin is not None:
-        raise Refused(Code.SALE_DUPLICATE, key=order["b_key"])
-    # The store's clock on PostgreSQL (as ``uow.now()`` would read it, without asking
-    # again); the unit of work's own where it has one, or the store is local.
-    now = found.now if uow.clock is None and _on_postgresql(connection) else uow.now()
-    till = order["b_till"]
-    with _pipelined(connection):
-        # The till's open day first of all (the lock order of pos.services.cash_sessions):
-        # a close in progress is waited for here, and then the order and its tenders,
-        # which name the day open when they are written, name none.
         holding = _HOLD_SESSION.send(connection, order)
-        if _on_postgresql(connection):
-            _ORDER_WITH_CART.send(connection, {**order, "b_now": now})
-        else:
-            cart_id = _CART.one(connection, {**order, "b_now": now}).id
-            _ORDER.execute(connection, {**order, "b_cart": cart_id})
-        wanted: dict[int, int] = {}
-        for line in sale.lines:
-            wanted[line["b_product"]] = wanted.get(line["b_product"], 0) + line["b_quantity"]
-        location = order["b_location"]
+        finding = _FIND.send(connection, {"b_order": order_id, "b_key": order["b_key"]})
         taking = [
             (product, wanted[product], _TAKE.send(connection, _want(location, product, wanted)))
             for product in sorted(wanted)  # in product order, as everywhere: no deadlocks
         ]
+        heading = journal.take_head(
+            connection, till, till_code=order["till_code"], receipt=order["b_number"]
+        )
+        numbering = (
+            _PAYMENT_IDS.send(connection, {"b_count": len(sale.tenders)})
+            if postgres and sale.tenders
+            else None
+        )
+        (found,) = finding()
+        holding()
+        short = [(product, quantity) for product, quantity, take in taking if not take()]
+        # The store's clock on PostgreSQL (as ``uow.now()`` would read it, without asking
+        # again); the unit of work's own where it has one, or the store is local.
+        now = found.now if uow.clock is None and postgres else uow.now()
+        head = heading(now)
+        ids = [row.id for row in numbering()] if numbering is not None else []
+    if found.here is not None:
+        uow.rollback()  # the stock taken and the head moved, for a sale already here
+        return Ingested(Answer.ALREADY_HERE, order_id)
+    if found.twin is not None:
+        raise Refused(Code.SALE_DUPLICATE, key=order["b_key"])
+    # What comes after the writes needs their answers: the COMMIT waits for it.
+    finishing = bool(short or sale.events or sale.coupon_id is not None)
+    with _pipelined(connection):
+        if postgres:
+            _ORDER_WITH_CART.send(connection, {**order, "b_now": now})
+        else:
+            cart_id = _CART.one(connection, {**order, "b_now": now}).id
+            _ORDER.execute(connection, {**order, "b_cart": cart_id})
         _LINE.execute_many(connection, sale.lines)
-        tendering = [
-            (tender, _TENDER.send(connection, {**tender, "b_till": till}))
-            for tender in sale.tenders
+        paid = [
+            (tender, _tender(connection, {**tender, "b_till": till}, ids[n] if ids else None))
+            for n, tender in enumerate(sale.tenders)
         ]
         _RECEIPT.send(connection, order)
-        _RAISE_COUNTER.send(connection, order)
         using = None
         if sale.coupon_id is not None:
             using = _USE_COUPON.send(connection, {"b_coupon": sale.coupon_id, "b_now": now})
@@ -432,12 +450,14 @@ def _make(uow: UnitOfWork, sale: Sale) -> Ingested:
                 method=order["b_method"],
             )
         _END_CONFLICT.send(connection, {"b_order": order_id, "b_now": now})
-        heading = journal.take_head(connection, till, now, till_code=order["till_code"])
-        short = [(product, quantity) for product, quantity, take in taking if not take()]
-        paid = [(tender, sent()[0].id) for tender, sent in tendering]
+        entry = journal.Entry.of(Kind.SALE, order_id, sale_entry(sale, paid))
+        if not finishing:
+            journal.write(connection, head, entry, now)
+            # On PostgreSQL the COMMIT goes with the writes: one round trip, answered (or
+            # failed, as the store failing) when the pipeline ends.
+            uow.commit()
+            return Ingested(Answer.INGESTED, order_id)
         counted = using is None or bool(using())
-        head = heading()
-        holding()
     oversold = sum(
         _short_line(connection, order_id, location, product, quantity, now)
         for product, quantity in short
@@ -447,14 +467,20 @@ def _make(uow: UnitOfWork, sale: Sale) -> Ingested:
     over_limit = False
     if sale.coupon_id is not None:
         over_limit = _redeem(uow, sale, now, counted=counted)
-    entry = journal.Entry.of(Kind.SALE, order_id, sale_entry(sale, paid))
     uow.flush()  # the ORM's rows (an audit) before the pipeline, which cannot return them
     with _pipelined(connection):
         journal.write(connection, head, entry, now)
-        # On PostgreSQL the COMMIT goes with the entry: one round trip, answered (or
-        # failed, as the store failing) when the pipeline ends.
         uow.commit()
     return Ingested(Answer.INGESTED, order_id, oversold=oversold, coupon_over_limit=over_limit)
+
+
+def _tender(connection: Connection, tender: Mapping[str, Any], id_: int | None) -> int:
+    """Write one tender and give its id: the one taken for it already (PostgreSQL, where
+    the statement is pipelined and answers nothing), else the one the store gives."""
+    if id_ is None:
+        return int(_TENDER.one(connection, tender).id)
+    _TENDER_WITH_ID.send(connection, {**tender, "b_id": id_})
+    return id_
 
 
 def _want(location: int, product: int, wanted: Mapping[int, int]) -> dict[str, int]:

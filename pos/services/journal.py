@@ -28,7 +28,16 @@ from typing import Any
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Connection, bindparam, insert, literal_column, select, text, update
+from sqlalchemy import (
+    Connection,
+    bindparam,
+    case,
+    insert,
+    literal_column,
+    select,
+    text,
+    update,
+)
 
 from pos.domain.journal import (
     Fault,
@@ -77,6 +86,16 @@ _TAKE_HEAD = Prepared(
     .where(tills.c.id == bindparam("b_till"))
     .values(journal_seq=tills.c.journal_seq + 1)
     .returning(tills.c.journal_seq, tills.c.journal_hash, tills.c.code)
+)
+# A sale that arrives from its till: its number raises the till's counter in the same
+# statement (one update of the till's row, not two), which only ever goes up.
+_TAKE_HEAD_COUNTING = Prepared(
+    _TAKE_HEAD.statement.values(  # type: ignore[attr-defined]
+        last_receipt_number=case(
+            (tills.c.last_receipt_number < bindparam("b_number"), bindparam("b_number")),
+            else_=tills.c.last_receipt_number,
+        )
+    )
 )
 _MOVE_HEAD = Prepared(
     update(tills).where(tills.c.id == bindparam("b_till")).values(journal_hash=bindparam("b_hash"))
@@ -171,18 +190,29 @@ def append(
     if connection.get_execution_options().get(REPLICA, False):
         return None
     entry = Entry.of(kind, event_id, content)  # one the journal can hold, or nothing written
-    return write(connection, take_head(connection, till_id, now)(), entry, now)
+    return write(connection, take_head(connection, till_id)(now), entry, now)
 
 
 def take_head(
-    connection: Connection, till_id: int, now: datetime, *, till_code: str | None = None
-) -> Callable[[], Head]:
+    connection: Connection,
+    till_id: int,
+    *,
+    till_code: str | None = None,
+    receipt: int | None = None,
+) -> Callable[[datetime], Head]:
     """Take ``till_id``'s head under its row lock (its number moved on by one) and send,
     right behind it, the look for the id of the key of ``till_code`` (the till's code as
-    the caller knows it): in a psycopg pipeline both go in the caller's round trip. The
-    call returned fetches them; a till whose code is another, or whose key the store
-    does not know yet, has its key looked up or recorded then (still under the lock)."""
-    taking = _TAKE_HEAD.send(connection, {"b_till": till_id})
+    the caller knows it): in a psycopg pipeline both go in the caller's round trip. With
+    ``receipt``, the same statement raises the till's receipt counter to that number if
+    it is below it (a sale that arrives from the till with its own number).
+
+    The call returned fetches them, given the time of the event: a till whose code is
+    another, or whose key the store does not know yet, has its key looked up or recorded
+    then (still under the lock)."""
+    if receipt is None:
+        taking = _TAKE_HEAD.send(connection, {"b_till": till_id})
+    else:
+        taking = _TAKE_HEAD_COUNTING.send(connection, {"b_till": till_id, "b_number": receipt})
     expected = till_key(till_code) if till_code is not None else None
     looking = (
         _KEY.send(connection, {"b_till": till_id, "b_key": public_bytes(expected)})
@@ -190,7 +220,7 @@ def take_head(
         else None
     )
 
-    def fetch() -> Head:
+    def fetch(now: datetime) -> Head:
         (head,) = taking()
         known = looking() if looking is not None else []
         code = str(head.code)

@@ -15,19 +15,18 @@ session (on the order and its paid tender), the end of an open conflict of the s
 sale, and its entry in the till's journal, signed with the till's Ed25519 key.
 
 The floor is the same inserts and updates through the bare drivers (``psycopg`` for the
-central store, ``sqlite3`` for the replica) and nothing more: BEGIN; the cart (RETURNING
-its id); the order (its session by a sub-select of the till's open one); per product the
-conditional ``UPDATE inventory ... WHERE available >= :quantity RETURNING``; the 5 lines
-(one ``executemany``); the payment (RETURNING its id, its session likewise); the
-receipt; the till's counter; the outbox record; the ``UPDATE sync_conflicts`` that ends
-an open conflict of the sale; the journal's head taken (``UPDATE tills ... RETURNING``
-the sequence, the previous hash and the code) and the till's key id looked up; then,
-with the entry's content, hash and Ed25519 signature computed in the floor as well, the
-``INSERT`` of the entry and the ``UPDATE`` that moves the head; COMMIT; and every 25
-sales the replica's ``UPDATE outbox SET sent_at, answer`` and its COMMIT, as the
-services mark them. Like the services, it sends a sale's statements in a psycopg
-pipeline: one round trip for the cart and order (a RETURNING the order needs), one for
-the rest up to the head, one for the entry, the head's move and COMMIT. The
+central store, ``sqlite3`` for the replica) and nothing more, in the services' two round
+trips. First what takes locks, in their order: per product the conditional ``UPDATE
+inventory ... WHERE available >= :quantity RETURNING``, then the till's row (``UPDATE
+tills`` raising its counter and taking the journal's head, ``RETURNING`` the sequence,
+the previous hash and the code), with the till's key id looked up and the payment's id
+taken from its sequence. Then, with the entry's content, hash and Ed25519 signature
+computed in the floor as well: the cart and the order in one statement (its session by
+a sub-select of the till's open one), the 5 lines (one ``executemany``), the payment
+under its id (its session likewise), the receipt, the outbox record, the ``UPDATE
+sync_conflicts`` that ends an open conflict of the sale, the ``INSERT`` of the entry and
+the ``UPDATE`` that moves the head, and COMMIT; and every 25 sales the replica's
+``UPDATE outbox SET sent_at, answer`` and its COMMIT, as the services mark them. The
 floor sells as another till (its own receipt series and journal) from its own 10,000
 payloads. The two alternate in rounds of ``--round`` sales so the machine's mood falls
 on both alike.
@@ -252,9 +251,10 @@ class Floor:
         marks: list[int] = []
         for index, sale in enumerate(sales):
             with self.central.pipeline():
-                head = self.ingest(self.central.cursor(), sale)
+                taken = self.take(self.central.cursor(), sale)
             with self.central.pipeline():
-                self.journal(self.central.cursor(), sale, *head)
+                self.write(self.central.cursor(), sale, *taken)
+                self.journal(self.central.cursor(), sale, *taken)
                 self.central.commit()
             marks.append(first_record + index)
             if len(marks) >= MARK_EVERY or index == len(sales) - 1:
@@ -266,28 +266,67 @@ class Floor:
                 self.replica.execute("COMMIT")
                 marks.clear()
 
-    def ingest(self, cursor: Any, sale: dict[str, Any]) -> tuple[datetime, int, Any, Any]:
-        """Everything up to the journal's head; the time, the payment's id, the head and
-        the key's id."""
+    def take(self, cursor: Any, sale: dict[str, Any]) -> tuple[datetime, int, Any, Any]:
+        """What needs locks, in the services' order (the stock in product order, then the
+        till's counter and journal head in one update), the key's id and the payment's id
+        from its sequence: the time, the payment's id, the head and the key's id."""
         now = datetime.now(UTC)
+        wanted: dict[int, int] = {}
+        for line in sale["lines"]:
+            wanted[line["product_id"]] = wanted.get(line["product_id"], 0) + line["quantity"]
+        takes = []
+        for product in sorted(wanted):
+            take = cursor.connection.cursor()
+            take.execute(
+                "UPDATE inventory SET available = available - %s WHERE location_id = %s"
+                " AND product_id = %s AND available >= %s RETURNING available",
+                (wanted[product], sale["location_id"], product, wanted[product]),
+            )
+            takes.append(take)
+        head = cursor.connection.cursor()
+        head.execute(
+            "UPDATE tills SET journal_seq = journal_seq + 1, last_receipt_number ="
+            " greatest(last_receipt_number, %s) WHERE id = %s"
+            " RETURNING journal_seq, journal_hash, code",
+            (sale["receipt_number"], sale["till_id"]),
+        )
+        key = cursor.connection.cursor()
+        key.execute(
+            "SELECT id FROM till_keys WHERE till_id = %s AND public_key = %s",
+            (sale["till_id"], self.public),
+        )
+        payment = cursor.connection.cursor()
+        payment.execute("SELECT nextval(pg_get_serial_sequence('payments', 'id'))")
+        assert all(take.fetchone() is not None for take in takes)
+        (payment_id,) = payment.fetchone()
+        (key_id,) = key.fetchone()
+        return now, payment_id, head.fetchone(), key_id
+
+    def write(
+        self, cursor: Any, sale: dict[str, Any], now: datetime, payment: int, *_: Any
+    ) -> None:
+        """The sale's rows: the closed cart and the order in one statement, the lines,
+        the payment under its id, the receipt, ``order.paid`` and a conflict's end."""
         order_id = uuid.UUID(sale["order_id"])
         cursor.execute(
-            "INSERT INTO carts (status, currency, location_id, cashier_id, till_id,"
-            " prices_include_tax, coupon_id, created_at, updated_at)"
-            " VALUES ('closed', %s, %s, %s, %s, %s, NULL, %s, %s) RETURNING id",
-            (sale["currency"], sale["location_id"], None, sale["till_id"], True, now, now),
-        )
-        cart_id = cursor.fetchone()[0]
-        cursor.execute(
-            "INSERT INTO orders (id, cart_id, till_id, location_id, cashier_id, status,"
+            "WITH cart AS (INSERT INTO carts (status, currency, location_id, cashier_id,"
+            " till_id, prices_include_tax, coupon_id, created_at, updated_at)"
+            " VALUES ('closed', %s, %s, %s, %s, %s, NULL, %s, %s) RETURNING id)"
+            " INSERT INTO orders (id, cart_id, till_id, location_id, cashier_id, status,"
             " idempotency_key, request_digest, currency, prices_include_tax, subtotal_minor,"
             " discount_minor, tax_minor, total_minor, receipt_number, created_at, paid_at,"
-            " ended_at, cash_session_id) VALUES (%s, %s, %s, %s, NULL, 'paid', %s, %s, %s, true,"
-            " %s, %s, %s, %s, %s, %s, %s, %s, (SELECT id FROM cash_sessions WHERE till_id = %s"
-            " AND closed_at IS NULL))",
+            " ended_at, cash_session_id) SELECT %s, cart.id, %s, %s, NULL, 'paid', %s, %s, %s,"
+            " true, %s, %s, %s, %s, %s, %s, %s, %s, (SELECT id FROM cash_sessions"
+            " WHERE till_id = %s AND closed_at IS NULL) FROM cart",
             (
+                sale["currency"],
+                sale["location_id"],
+                None,
+                sale["till_id"],
+                True,
+                now,
+                now,
                 order_id,
-                cart_id,
                 sale["till_id"],
                 sale["location_id"],
                 sale["idempotency_key"],
@@ -304,15 +343,6 @@ class Floor:
                 sale["till_id"],
             ),
         )
-        takes = []
-        for line in sale["lines"]:
-            take = cursor.connection.cursor()
-            take.execute(
-                "UPDATE inventory SET available = available - %s WHERE location_id = %s"
-                " AND product_id = %s AND available >= %s RETURNING available",
-                (line["quantity"], sale["location_id"], line["product_id"], line["quantity"]),
-            )
-            takes.append(take)
         cursor.executemany(
             "INSERT INTO order_items (order_id, line_no, product_id, sku, name,"
             " unit_price_minor, quantity, tax_rate_bp, discount_minor, total_minor,"
@@ -334,14 +364,14 @@ class Floor:
             ],
         )
         tender = sale["tenders"][0]
-        paying = cursor.connection.cursor()
-        paying.execute(
-            "INSERT INTO payments (order_id, method, provider, provider_payment_id,"
+        cursor.execute(
+            "INSERT INTO payments (id, order_id, method, provider, provider_payment_id,"
             " idempotency_key, status, amount_minor, currency, tendered_minor, change_minor,"
-            " created_at, updated_at, settled_by, cash_session_id) VALUES (%s, 'cash', NULL,"
-            " NULL, %s, 'paid', %s, %s, %s, %s, %s, %s, 'cash', (SELECT id FROM cash_sessions"
-            " WHERE till_id = %s AND closed_at IS NULL)) RETURNING id",
+            " created_at, updated_at, settled_by, cash_session_id) VALUES (%s, %s, 'cash',"
+            " NULL, NULL, %s, 'paid', %s, %s, %s, %s, %s, %s, 'cash', (SELECT id FROM"
+            " cash_sessions WHERE till_id = %s AND closed_at IS NULL))",
             (
+                payment,
                 order_id,
                 tender["idempotency_key"],
                 tender["amount_minor"],
@@ -358,10 +388,6 @@ class Floor:
             (sale["till_id"], sale["receipt_number"], order_id, now),
         )
         cursor.execute(
-            "UPDATE tills SET last_receipt_number = %s WHERE id = %s AND last_receipt_number < %s",
-            (sale["receipt_number"], sale["till_id"], sale["receipt_number"]),
-        )
-        cursor.execute(
             "INSERT INTO outbox (topic, key, payload, created_at)"
             " VALUES ('order.paid', %s, %s, %s)",
             (str(order_id), json.dumps({"order_id": str(order_id)}), now),
@@ -371,22 +397,6 @@ class Floor:
             " WHERE order_id = %s AND status = 'open'",
             (now, order_id),
         )
-        head = cursor.connection.cursor()
-        head.execute(
-            "UPDATE tills SET journal_seq = journal_seq + 1 WHERE id = %s"
-            " RETURNING journal_seq, journal_hash, code",
-            (sale["till_id"],),
-        )
-        key = cursor.connection.cursor()
-        key.execute(
-            "SELECT id FROM till_keys WHERE till_id = %s AND public_key = %s",
-            (sale["till_id"], self.public),
-        )
-        assert all(take.fetchone() is not None for take in takes)
-        payment = paying.fetchone()
-        assert payment is not None
-        (key_id,) = key.fetchone()
-        return now, payment[0], head.fetchone(), key_id
 
     def journal(
         self, cursor: Any, sale: dict[str, Any], now: datetime, payment: int, head: Any, key: Any
@@ -491,6 +501,8 @@ def run(url: Any, folder: Path, count: int, round_size: int) -> int:
         "T02",
     )
     spent = {"services": 0.0, "floor": 0.0}
+    cpu = {"services": 0.0, "floor": 0.0}
+    """The push's own processor time: what the client spends beside waiting for the store."""
     floor_record = 1
     for index, start in enumerate(range(0, count, round_size)):
         chunk = slice(start, start + round_size)
@@ -498,7 +510,7 @@ def run(url: Any, folder: Path, count: int, round_size: int) -> int:
         fill_outbox(replicas["floor"][0], floor_sales[chunk])
         steps = [("services", None), ("floor", None)]
         for path, _ in steps if index % 2 == 0 else reversed(steps):
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), time.process_time()
             if path == "services":
                 pushed = push_outbox(
                     lambda: UnitOfWork(central),
@@ -509,13 +521,16 @@ def run(url: Any, folder: Path, count: int, round_size: int) -> int:
             else:
                 floor.push(floor_sales[chunk], floor_record)
             spent[path] += time.perf_counter() - began
+            cpu[path] += time.process_time() - began_cpu
         floor_record += len(floor_sales[chunk])
     floor.close()
     once = exactly_once(central, services_engine, services_sales + floor_sales)
     ratio = spent["services"] / spent["floor"]
     print(
         f"services {spent['services']:.1f} s, floor {spent['floor']:.1f} s"
-        f" ({count / spent['services']:.0f} and {count / spent['floor']:.0f} sales/s)"
+        f" ({count / spent['services']:.0f} and {count / spent['floor']:.0f} sales/s);"
+        f" the pushing process's own processor time {cpu['services']:.1f} s and"
+        f" {cpu['floor']:.1f} s"
     )
     print(
         f"sync: {count} sales in {spent['services']:.1f} s, services/floor {ratio:.1f}x,"
