@@ -28,8 +28,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -67,7 +66,7 @@ from pos.services.payments import (
 )
 from pos.store.engine import store_failure
 from pos.store.models import CartStatus, OrderStatus, RedemptionState
-from pos.store.prepared import Prepared
+from pos.store.prepared import Prepared, pipelined
 from pos.store.tables import (
     carts,
     coupons,
@@ -393,7 +392,7 @@ def _make(uow: UnitOfWork, sale: Sale) -> Ingested:
     wanted: dict[int, int] = {}
     for line in sale.lines:
         wanted[line["b_product"]] = wanted.get(line["b_product"], 0) + line["b_quantity"]
-    with _pipelined(connection):
+    with pipelined(connection):
         holding = _HOLD_SESSION.send(connection, order)
         finding = _FIND.send(connection, {"b_order": order_id, "b_key": order["b_key"]})
         taking = [
@@ -423,7 +422,7 @@ def _make(uow: UnitOfWork, sale: Sale) -> Ingested:
         raise Refused(Code.SALE_DUPLICATE, key=order["b_key"])
     # What comes after the writes needs their answers: the COMMIT waits for it.
     finishing = bool(short or sale.events or sale.coupon_id is not None)
-    with _pipelined(connection):
+    with pipelined(connection):
         if postgres:
             _ORDER_WITH_CART.send(connection, {**order, "b_now": now})
         else:
@@ -468,7 +467,7 @@ def _make(uow: UnitOfWork, sale: Sale) -> Ingested:
     if sale.coupon_id is not None:
         over_limit = _redeem(uow, sale, now, counted=counted)
     uow.flush()  # the ORM's rows (an audit) before the pipeline, which cannot return them
-    with _pipelined(connection):
+    with pipelined(connection):
         journal.write(connection, head, entry, now)
         uow.commit()
     return Ingested(Answer.INGESTED, order_id, oversold=oversold, coupon_over_limit=over_limit)
@@ -489,23 +488,6 @@ def _want(location: int, product: int, wanted: Mapping[int, int]) -> dict[str, i
 
 def _on_postgresql(connection: Connection) -> bool:
     return connection.dialect.name == "postgresql"
-
-
-@contextmanager
-def _pipelined(connection: Connection) -> Iterator[None]:
-    """On PostgreSQL, the statements sent inside go to the server together, answered in
-    one round trip at the first fetch (psycopg's pipeline); elsewhere one by one."""
-    if not _on_postgresql(connection):
-        yield
-        return
-    driver = connection.connection.driver_connection
-    assert driver is not None
-    base = connection.dialect.loaded_dbapi.Error
-    try:
-        with driver.pipeline():
-            yield
-    except base as error:  # a failure only the pipeline's sync reported
-        raise DBAPIError.instance(None, None, error, base) from error
 
 
 def _short_line(

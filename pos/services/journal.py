@@ -323,10 +323,33 @@ _TENDERS = Prepared(
 )
 
 
-def record_sale(connection: Connection, order_id: UUID, now: datetime) -> Appended | None:
-    """The entry of a sale that has just become paid: its lines, totals and tenders."""
+@dataclass(frozen=True)
+class UnnumberedSale:
+    """A sale becoming paid, read before its till's row is taken: all its entry will say
+    but the receipt number, which is taken with the till's head."""
+
+    order_id: UUID
+    till_id: int
+    content: dict[str, object]
+
+
+def read_sale(connection: Connection, order_id: UUID) -> UnnumberedSale | None:
+    """The sale ``order_id`` as its entry will hold it, read before its receipt number is
+    taken, so the till's row is held no longer than writing the rows takes; None on a
+    till's replica, where the journal is not kept."""
+    if connection.get_execution_options().get(REPLICA, False):
+        return None
     till_id, content = sale_as_stored(connection, order_id)
-    return append(connection, till_id, Kind.SALE, order_id, content, now)
+    return UnnumberedSale(order_id, till_id, content)
+
+
+def record_sale(
+    connection: Connection, sale: UnnumberedSale, receipt: int, head: Head, now: datetime
+) -> Appended:
+    """The entry of a sale that has just become paid under ``receipt``, at ``head``
+    (``take_head`` of its till, in the same transaction)."""
+    entry = Entry.of(Kind.SALE, sale.order_id, {**sale.content, "receipt": receipt})
+    return write(connection, head, entry, now)
 
 
 def sale_as_stored(connection: Connection, order_id: UUID) -> tuple[int, dict[str, object]]:

@@ -37,7 +37,7 @@ from pos.store.models import (
     RedemptionState,
     ReservationStatus,
 )
-from pos.store.prepared import Prepared
+from pos.store.prepared import Prepared, pipelined
 from pos.store.tables import (
     carts,
     coupons,
@@ -338,34 +338,45 @@ def finalise_paid(
     if not offline:  # offline the replica's stock is the central store's, left as pulled
         items = [(line.product_id, line.quantity) for line in lines]
         oversold = _consume_stock(connection, order_id, order.location_id, items, now)
-    number, till_code = _NEXT_RECEIPT.one(connection, {"b_till": order.till_id})
-    _ISSUE_RECEIPT.execute(
-        connection,
-        {"b_till": order.till_id, "b_number": number, "b_order": order_id, "b_now": now},
-    )
-    _ORDER_PAID.execute(connection, {"b_order": order_id, "b_number": number, "b_now": now})
-    if order.coupon_id is not None:
-        _CONFIRM_COUPON.execute(connection, {"b_order": order_id, "b_now": now})
-    label = receipt_label(till_code, number)
-    if offline:
-        # The whole sale goes home in one record, written before the receipt is shown;
-        # the central store publishes it once it has made it again.
-        record_offline_sale(connection, order_id, now)
-    else:
-        _publish(
-            connection, TOPIC_ORDER_PAID, order_id, now, receipt=label, total=order.total_minor
-        )
-    if order.shipping_address and not offline:
-        _publish(
+    # The entry is read before the till's row is taken: the row is then held for two
+    # round trips (its receipt number and journal head; the rows that name them) and the
+    # COMMIT, and the till's other paid sales wait no longer than that.
+    entry = journal.read_sale(connection, order_id)
+    with pipelined(connection):
+        numbering = _NEXT_RECEIPT.send(connection, {"b_till": order.till_id})
+        heading = journal.take_head(connection, order.till_id) if entry is not None else None
+        ((number, till_code),) = numbering()
+        head = heading(now) if heading is not None else None
+    with pipelined(connection):
+        _ISSUE_RECEIPT.execute(
             connection,
-            TOPIC_FULFILMENT,
-            order_id,
-            now,
-            address=order.shipping_address,
-            method=order.shipping_method,
+            {"b_till": order.till_id, "b_number": number, "b_order": order_id, "b_now": now},
         )
-    _CLOSE_CART.execute(connection, {"b_cart": order.cart_id, "b_now": now})
-    journal.record_sale(connection, order_id, now)  # the till's row is locked already
+        _ORDER_PAID.execute(connection, {"b_order": order_id, "b_number": number, "b_now": now})
+        if order.coupon_id is not None:
+            _CONFIRM_COUPON.execute(connection, {"b_order": order_id, "b_now": now})
+        label = receipt_label(till_code, number)
+        if not offline:
+            _publish(
+                connection, TOPIC_ORDER_PAID, order_id, now, receipt=label, total=order.total_minor
+            )
+        if order.shipping_address and not offline:
+            _publish(
+                connection,
+                TOPIC_FULFILMENT,
+                order_id,
+                now,
+                address=order.shipping_address,
+                method=order.shipping_method,
+            )
+        _CLOSE_CART.execute(connection, {"b_cart": order.cart_id, "b_now": now})
+        if entry is not None and head is not None:
+            journal.record_sale(connection, entry, number, head, now)
+    if offline:
+        # The whole sale goes home in one record, written before the receipt is shown (it
+        # reads the sale back, so after the pipeline); the central store publishes it
+        # once it has made it again.
+        record_offline_sale(connection, order_id, now)
     return Settlement(
         payment_id, order_id, PaymentStatus.PAID, True, label, moved.change_minor, oversold
     )

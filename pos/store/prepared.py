@@ -16,7 +16,8 @@ what reaches a use case is typed; the typed reads live beside their tables in
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic
 
@@ -176,3 +177,23 @@ def _as_sqlalchemy_error(plan: _Plan, arguments: Any, error: Exception, dialect:
     return DBAPIError.instance(
         plan.sql, arguments, error, dialect.loaded_dbapi.Error, dialect=dialect
     )
+
+
+@contextmanager
+def pipelined(connection: Connection) -> Iterator[None]:
+    """On PostgreSQL, the statements sent inside go to the server together, answered in
+    one round trip at the first fetch (psycopg's pipeline); elsewhere one by one.
+
+    Inside, send with ``Prepared.send`` and fetch only what the next statement needs:
+    every fetch is a round trip."""
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    base = connection.dialect.loaded_dbapi.Error
+    try:
+        with driver.pipeline():
+            yield
+    except base as error:  # a failure only the pipeline's sync reported
+        raise DBAPIError.instance(None, None, error, base) from error
