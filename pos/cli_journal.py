@@ -4,7 +4,7 @@ Prints a line per till, OK with its count of entries or the first entry that doe
 hold (its number, its kind, what is wrong), and the keys its entries are signed with, to
 compare by eye with the ones the till showed when it made them. Exits 0 only when every
 chain holds. Every hash is checked; of the signatures, as many as prove the chain
-(``pos.services.journal.verify``), or with ``--all-signatures`` each one.
+(``pos.services.journal_verify.verify``), or with ``--all-signatures`` each one.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pos.domain.journal import Problem
 from pos.domain.messages import render
 from pos.domain.messages_journal import kind_name
 from pos.domain.results import Code, Err
-from pos.services.journal import ChainReport, verify
+from pos.services.journal_verify import ChainReport, verify
 from pos.settings import Settings
 
 _CODES = {

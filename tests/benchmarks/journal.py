@@ -61,7 +61,7 @@ from pos.domain.journal import (  # noqa: E402
 )
 from pos.domain.results import Err  # noqa: E402
 from pos.journal_keys import public_bytes, till_key  # noqa: E402
-from pos.services.journal import verify  # noqa: E402
+from pos.services.journal_verify import verify  # noqa: E402
 from pos.store.engine import make_engine  # noqa: E402
 from pos.store.migrate import upgrade  # noqa: E402
 from pos.store.tables import journal, till_keys, tills  # noqa: E402

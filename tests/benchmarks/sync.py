@@ -77,7 +77,7 @@ from pos.services._offline import TOPIC_OFFLINE_SALE  # noqa: E402
 from pos.services.cart import add_to_cart, open_cart  # noqa: E402
 from pos.services.catalogue import ProductDraft, create_product  # noqa: E402
 from pos.services.checkout import Cash, checkout  # noqa: E402
-from pos.services.journal import verify  # noqa: E402
+from pos.services.journal_verify import verify  # noqa: E402
 from pos.services.offline import went_offline  # noqa: E402
 from pos.services.stock import receive_stock  # noqa: E402
 from pos.services.users import create_user  # noqa: E402

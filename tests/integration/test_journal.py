@@ -28,7 +28,7 @@ from pos.journal_keys import KEY_DIR_ENV, public_bytes
 from pos.services.cart import add_to_cart
 from pos.services.checkout import checkout
 from pos.services.drawer import open_drawer_without_sale
-from pos.services.journal import VerifyReport, verify
+from pos.services.journal_verify import VerifyReport, verify
 from pos.services.payments import finalise_paid, mark_paid
 from pos.services.refunds import finalise_refund, void_tendered_sale
 from pos.services.returns import LooseReturn, ReturnRequest, return_without_receipt
@@ -538,15 +538,15 @@ def test_a_long_journal_checked_on_every_core_gives_the_same_answer(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from pos.services import journal
+    from pos.services import journal_verify
 
     cash_sales(uow, shelf, 5)
     with triggers_dropped(store) as connection:
         insert_at_the_end(connection)
     alone = checked(uow, every=True).chains
     # Pages of two entries, each page's signatures checked by a spawned process.
-    monkeypatch.setattr(journal, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(journal, "PAGE", 2)
+    monkeypatch.setattr(journal_verify, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(journal_verify, "PAGE", 2)
     monkeypatch.setattr("os.cpu_count", lambda: 2)
     # A program with threads (the till's window) spawns its workers instead of forking.
     monkeypatch.setattr("threading.active_count", lambda: threads)

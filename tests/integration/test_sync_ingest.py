@@ -16,7 +16,8 @@ from pos.services.cart import add_to_cart, open_cart
 from pos.services.cash_sessions import open_session
 from pos.services.coupons import CouponDraft, CouponKind, apply_coupon, create_coupon
 from pos.services.ingest import ingest_sale
-from pos.services.journal import sale_as_stored, verify
+from pos.services.journal import sale_as_stored
+from pos.services.journal_verify import verify
 from pos.store.models import AuditEntry
 from pos.store.tables import (
     coupons,
