@@ -133,8 +133,3 @@ def read_measure(value: object, unit: SaleUnit, maximum: int) -> int | Err:
     if quantity > maximum:
         return Err(Code.WEIGHT_OVER_MAXIMUM, {"maximum": Measure(maximum, unit)})
     return quantity
-
-
-def looks_measured(text: str) -> bool:
-    """Whether typed text holds a decimal part (``1,250``): a weight, never a count."""
-    return any(sign in text for sign in ",.")
