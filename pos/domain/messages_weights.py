@@ -56,6 +56,10 @@ WEIGHT_MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "Terazi dengelenmedi: ürün kıpırdamadan bekleyin ve yeniden okuyun",
         "en": "The scale has not settled: let the item rest and read again",
     },
+    Code.SCALE_OVERLOADED: {
+        "tr": "Terazi aşırı yüklü: ürün terazinin taşıyabileceğinden ağır",
+        "en": "The scale is overloaded: the item is heavier than it can weigh",
+    },
     Code.INVALID_SALE_UNIT: {
         "tr": "Satış birimi geçersiz: adet, kg, l ya da m olmalı",
         "en": "Invalid sale unit: it must be piece, kg, l or m",

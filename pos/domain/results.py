@@ -216,6 +216,7 @@ class Code(enum.StrEnum):
     SCALE_PRICE_DISAGREES = "scale_price_disagrees"
     SCALE_NO_ANSWER = "scale_no_answer"
     SCALE_UNSTABLE = "scale_unstable"
+    SCALE_OVERLOADED = "scale_overloaded"
     INVALID_SALE_UNIT = "invalid_sale_unit"
 
 
