@@ -64,4 +64,16 @@ WEIGHT_MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "Satış birimi geçersiz: adet, kg, l ya da m olmalı",
         "en": "Invalid sale unit: it must be piece, kg, l or m",
     },
+    Code.INVALID_SCALE_CODE: {
+        "tr": "Terazi ürün kodu geçersiz: 1-6 rakam olmalı",
+        "en": "Invalid scale item code: 1 to 6 digits",
+    },
+    Code.DUPLICATE_SCALE_CODE: {
+        "tr": "Bu terazi ürün kodu başka bir üründe kayıtlı: {scale_code}",
+        "en": "Another product already has this scale item code: {scale_code}",
+    },
+    Code.SALE_UNIT_CHANGE_WITH_STOCK: {
+        "tr": "Satış birimi yalnızca stok sıfırken değişebilir: önce stoğu sıfırlayın",
+        "en": "A product's sale unit changes only with no stock: bring its stock to zero first",
+    },
 }

@@ -218,6 +218,9 @@ class Code(enum.StrEnum):
     SCALE_UNSTABLE = "scale_unstable"
     SCALE_OVERLOADED = "scale_overloaded"
     INVALID_SALE_UNIT = "invalid_sale_unit"
+    INVALID_SCALE_CODE = "invalid_scale_code"
+    SALE_UNIT_CHANGE_WITH_STOCK = "sale_unit_change_with_stock"
+    DUPLICATE_SCALE_CODE = "duplicate_scale_code"
 
 
 STORE_FAILURES = frozenset({Code.STORE_BUSY, Code.STORE_UNREACHABLE})

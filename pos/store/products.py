@@ -29,6 +29,7 @@ class ScannedProduct(NamedTuple):
     barcode: str | None
     name: str
     sale_unit: str
+    scale_code: str | None
 
 
 _COLUMNS = (
@@ -41,6 +42,7 @@ _COLUMNS = (
     products.c.barcode,
     products.c.name,
     products.c.sale_unit,
+    products.c.scale_code,
 )
 _BY_BARCODE = Prepared(
     select(*_COLUMNS).where(products.c.barcode == bindparam("b_barcode")), ScannedProduct
