@@ -217,3 +217,23 @@ class ScaleSimulator:
         trace: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+DEMO_WEIGHT = 1250
+"""What lies on the demo's simulated scale: 1,250 kg."""
+
+
+def till_scale(device: str | None, baud: int, *, demo: bool) -> Scale | None:
+    """The scale ``[scale] device`` names: a serial port, ``tcp://host:port``, or
+    ``simulator`` (started here, with the demo's 1,250 kg on it); the demo's simulator
+    if none is named; else None."""
+    if device is None and not demo:
+        return None
+    if device is None or device == "simulator":
+        simulator = ScaleSimulator().start()
+        simulator.put(DEMO_WEIGHT)
+        return tcp_scale(*simulator.address)
+    if device.startswith("tcp://"):
+        host, _, port = device.removeprefix("tcp://").rpartition(":")
+        return tcp_scale(host, int(port))
+    return serial_scale(device, baud)
