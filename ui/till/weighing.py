@@ -117,6 +117,7 @@ class SaleWeighing:
             self._ring_weighed(asked, reading)
 
     def _ask_weight(self, asked: Err, problem: Err | None, *, has_scale: bool) -> None:
+        self.clear_banner()
         dialog = WeightDialog(
             render(asked, language()),
             render(problem, language()) if problem is not None else None,
