@@ -40,12 +40,19 @@ def line_quantity(
         return counted
     if quantity is None:
         raise Refused(Code.WEIGHT_REQUIRED, name=name)
-    if allow_zero and quantity in (0, "0"):
-        return 0
+    if allow_zero and _is_zero(quantity):
+        return 0  # a weighed line set to nothing is taken off, as a piece line set to 0
     weighed = read_measure(quantity, unit, scale.max_weight)
     if isinstance(weighed, Err):
         raise Refused.because(weighed)
     return weighed
+
+
+def _is_zero(quantity: object) -> bool:
+    if isinstance(quantity, str):
+        text = quantity.strip()
+        return bool(text) and text[0].isdigit() and not text.strip("0,.")
+    return quantity == 0 and not isinstance(quantity, bool)
 
 
 def scanned_line(
