@@ -16,14 +16,17 @@ from pos.domain.policy import Policy, ScalePolicy
 from pos.domain.results import Code
 from pos.domain.scale_barcodes import PRESETS, scale_barcode
 from pos.services.cart import add_scanned, add_to_cart, cart_summary, set_quantity
-from pos.services.catalogue import ProductDraft, update_product
+from pos.services.catalogue import ProductDraft, find_product, update_product
 from pos.services.ingest import ingest_sale
 from pos.services.offline import went_offline
+from pos.services.product_import import import_products_csv
 from pos.services.receipts import receipt_text
 from pos.services.returns import ReturnRequest, return_items
+from pos.services.stock import receive_stock
 from pos.store.tables import order_items, outbox
 from pos.store.uow import UnitOfWork
 from tests.conftest import Shelf, error, value
+from tests.integration.test_catalogue import bad_rows, csv_file
 from tests.invariants import assert_invariants, assert_stock_invariant, stock_books
 from tests.offline import offline_uow, pull, replica_engine
 from tests.sales import new_cart, pay_cash
@@ -362,3 +365,30 @@ def test_the_replica_carries_the_unit(store, replica, shelf):
     with replica.connect() as connection:
         row = connection.execute(select(products.c.sale_unit, products.c.scale_code)).one()
     assert tuple(row) == ("kg", "101")
+
+
+def test_the_product_file_says_which_products_are_sold_by_weight(uow, store, shelf, manager):
+    value(import_products_csv(uow, csv_file(
+        "sku,name,price,unit",
+        'DOMATES-KG,Domates,"34,90",kg',
+        'SUT-1L,Süt,"32,50",',
+        'PEYNIR-KG,Peynir,"320,00",adet',
+    )))  # fmt: skip
+    units = {sku: value(find_product(uow, sku)).sale_unit for sku in ("DOMATES-KG", "SUT-1L")}
+    assert units == {"DOMATES-KG": "kg", "SUT-1L": "piece"}
+    cheese = value(find_product(uow, "PEYNIR-KG")).id
+    value(receive_stock(uow, cheese, 5, user_id=manager.id))
+
+    refused = error(
+        import_products_csv(
+            uow, csv_file("sku,name,price,unit", 'PEYNIR-KG,Peynir,"320,00",kg', "SUT-1L,Süt,1,")
+        )
+    )
+
+    # The cheese has stock counted in pieces: the file is refused, saying why.
+    assert bad_rows(refused) == [(2, Code.SALE_UNIT_CHANGE_WITH_STOCK)]
+    assert value(find_product(uow, "PEYNIR-KG")).sale_unit == "piece"
+    value(import_products_csv(uow, csv_file("sku,name,price,unit", "SUT-1L,Süt,1,")))
+    assert value(find_product(uow, "SUT-1L")).sale_unit == "piece"  # blank: kept
+    bad = error(import_products_csv(uow, csv_file("sku,name,price,unit", "X-1,X,1,ton")))
+    assert bad_rows(bad) == [(2, Code.INVALID_SALE_UNIT)]
