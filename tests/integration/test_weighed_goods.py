@@ -14,6 +14,7 @@ from sqlalchemy import select
 from pos.domain.messages import render
 from pos.domain.policy import Policy, ScalePolicy
 from pos.domain.results import Code
+from pos.domain.return_receipt import render_return_receipt
 from pos.domain.scale_barcodes import PRESETS, scale_barcode
 from pos.services.cart import add_scanned, add_to_cart, cart_summary, set_quantity
 from pos.services.catalogue import ProductDraft, find_product, update_product
@@ -21,6 +22,7 @@ from pos.services.ingest import ingest_sale
 from pos.services.offline import went_offline
 from pos.services.product_import import import_products_csv
 from pos.services.receipts import receipt_text
+from pos.services.return_receipts import return_receipt_data
 from pos.services.returns import ReturnRequest, return_items
 from pos.services.stock import receive_stock
 from pos.store.tables import order_items, outbox
@@ -260,6 +262,8 @@ def test_a_weighed_sale_keeps_its_grams_and_unit_and_its_receipt_shows_kilos(
         )
     )
     assert back.total_minor == 1745  # 500 g of the line's 1250 g: 4363 x 0,4, floored
+    slip = render_return_receipt(value(return_receipt_data(uow, back.return_id)), "tr")
+    assert "  0,500 kg x (" in slip
     assert stock_books(store.engine)[product][0] == 49_250
     assert_invariants(store.engine)
 
