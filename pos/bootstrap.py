@@ -21,6 +21,7 @@ from pos.domain.messages import render
 from pos.domain.policy import Policy
 from pos.domain.results import Err
 from pos.runtime.connectivity import Connectivity, ConnectivityMonitor, Mode, central_probe
+from pos.runtime.scale import Scale
 from pos.runtime.sync_progress import SyncProgress
 from pos.services import offline
 from pos.settings import Settings, load_settings, replica_file
@@ -114,6 +115,8 @@ class Till:
     sync: SyncProgress = field(default_factory=SyncProgress, compare=False)
     """How far the push of the offline sales has come (for the status bar)."""
     notes: TillNotes = field(default_factory=TillNotes, compare=False)
+    scale: Scale | None = field(default=None, compare=False)
+    """The shop's scale the till reads weights from (``[scale] device``); None: typed."""
 
     @property
     def policy(self) -> Policy:
@@ -210,6 +213,12 @@ def _refused(till: Till, fault: ReplicaFault) -> None:
     # Selling online goes on; the front ends say why offline selling cannot.
     log.warning("%s", render(fault.error, "en"))
     till.notes.replica, till.notes.replica_pending = fault, None
+
+
+def attach_scale(till: Till, scale: Scale | None) -> Till:
+    """Give the till its scale, once, as the window starts (the till is frozen)."""
+    object.__setattr__(till, "scale", scale)
+    return till
 
 
 def open_pending_replica(till: Till) -> Engine | Err:

@@ -32,6 +32,7 @@ from pos.domain.policy import (
 )
 from pos.printing.profile import PrinterProfile, printer_profile
 from pos.runtime.connectivity import ConnectivityPolicy
+from pos.settings_scale import scale_settings
 from pos.store.engine import StoreTimeouts
 
 APP_NAME = "kasa"
@@ -63,6 +64,9 @@ class Settings:
     """Where and how often the till backs its store up, and how many backups it keeps."""
     connectivity: ConnectivityPolicy = field(default_factory=ConnectivityPolicy)
     """How the till decides that its central store is gone, and that it is back."""
+    scale_device: str | None = None
+    """The till's scale: a serial port, ``tcp://host:port`` or ``simulator``; None: none."""
+    scale_baud: int = 9600
     replica_path: Path | None = None
     """The till's replica of a central store (None: ``replica.sqlite3`` in the data
     directory); unused by a till whose store is a local SQLite file."""
@@ -145,6 +149,12 @@ def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = N
     listener_host = listener.get("host", "127.0.0.1")
     if not isinstance(listener_host, str) or not listener_host:
         raise SettingsError(f"{path}: listener.host must be a host name or address")
+    scale, scale_device, scale_baud = scale_settings(
+        _table(document, "scale", path),
+        path,
+        lambda amount, _currency, where: _amount_minor(amount, currency, where),
+        SettingsError,
+    )
     listener_port = listener.get("port", 8765)
     if isinstance(listener_port, bool) or not isinstance(listener_port, int):
         raise SettingsError(f"{path}: listener.port must be a port number")
@@ -164,7 +174,10 @@ def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = N
             void_approval_minor=void_approval,
             cash_movement_approval_minor=movement_approval,
             offline=_offline_policy(_table(document, "offline", path), currency, path),
+            scale=scale,
         ),
+        scale_device=scale_device,
+        scale_baud=scale_baud,
         store_timeouts=_store_timeouts(database, path),
         printer=_printer(_table(document, "printer", path), environ, path),
         backup=_backup_policy(_table(document, "backup", path), path),

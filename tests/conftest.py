@@ -197,12 +197,23 @@ class Shelf:
     manager: UserView
     count: int = 0
 
-    def product(self, stock: int = 0, *, price_minor: int = 1250, name: str = "") -> int:
+    def product(
+        self,
+        stock: int = 0,
+        *,
+        price_minor: int = 1250,
+        name: str = "",
+        sale_unit: str | None = None,
+        scale_code: str | None = None,
+    ) -> int:
+        """A product with ``stock`` of its smallest units (grams of a ``kg`` product)."""
         self.count += 1
         draft = ProductDraft(
             sku=f"SKU-{self.count:04d}",
             name=name or f"Ürün {self.count}",
             price_minor=price_minor,
+            sale_unit=sale_unit,
+            scale_code=scale_code,
         )
         product_id = value(create_product(self.uow, draft)).id
         if stock:

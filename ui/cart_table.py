@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 
 from ui.models import CartModel, QuantityDelegate
 
-FIXED_WIDTHS = ((CartModel.QUANTITY, 60), (CartModel.UNIT_PRICE, 108), (CartModel.LINE_TOTAL, 120))
+FIXED_WIDTHS = ((CartModel.QUANTITY, 100), (CartModel.UNIT_PRICE, 120), (CartModel.LINE_TOTAL, 108))
 """The numbers' columns keep their widths, so they do not jump while the cashier scans; the
 product's name takes all the rest."""
 ROW_HEIGHT = 44

@@ -13,10 +13,11 @@ import os
 import sys
 from collections.abc import Sequence
 
-from pos.bootstrap import Till
+from pos.bootstrap import Till, attach_scale
 from pos.cli import main as cli_main
 from pos.runtime.payments import PaymentRuntime, PaymentsNotConfigured, payment_runtime
 from pos.runtime.printing import till_printer
+from pos.runtime.scale import till_scale
 from pos.runtime.self_test import PaidSale, SelfTestFailed, SelfTestShop
 from ui.desktop_libraries import check_desktop_libraries
 
@@ -36,6 +37,7 @@ def open_window(till: Till, demo: bool) -> int:
         log.warning("card payments are off: %s", reason)
         runtime = None
     printer = till_printer(till.settings, demo=demo)  # the demo's simulator serves already
+    attach_scale(till, till_scale(till.settings.scale_device, till.settings.scale_baud, demo=demo))
     return run_till(till, demo=demo, runtime=runtime, printer=printer)  # starts and stops them
 
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QLineEdit, QStyledItemDelegate, QStyleOptionViewIt
 from pos.domain.money import format_money
 from pos.domain.quantities import MAX_QUANTITY, read_quantity
 from pos.domain.results import Err
+from pos.domain.units import format_quantity, read_measure
 from pos.services.cart import CartLine, CartSummary
 from pos.services.catalogue import ProductView
 from ui.i18n import _, language
@@ -109,12 +110,16 @@ class CartModel(QAbstractTableModel):
             if column == self.NAME:
                 return line.name
             if column == self.QUANTITY:
-                return str(line.quantity)
+                return format_quantity(line.quantity, line.sale_unit, language())
             minor = line.unit_price_minor if column == self.UNIT_PRICE else line.line_total_minor
             money = format_money(minor, self._currency, language())
+            if column == self.UNIT_PRICE and line.sale_unit.measured:
+                money = f"{money}/{line.sale_unit.symbol}"  # the price of a kilo
             # A price a manager set at the till is marked, so the cashier sees why it differs.
             return f"* {money}" if column == self.UNIT_PRICE and line.price_overridden else money
         if role == Qt.ItemDataRole.EditRole and column == self.QUANTITY:
+            if line.sale_unit.measured:  # "1,250": edited as the weight the cashier reads
+                return format_quantity(line.quantity, line.sale_unit, language(), symbol=False)
             return line.quantity
         if role == Qt.ItemDataRole.TextAlignmentRole and column != self.NAME:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -129,11 +134,17 @@ class CartModel(QAbstractTableModel):
             return False
         if index.column() != self.QUANTITY or not 0 <= index.row() < len(self._lines):
             return False
-        quantity = read_quantity(value, allow_zero=True)
+        line = self._lines[index.row()]
+        unit = line.sale_unit
+        typed_zero = isinstance(value, str) and value.strip().strip("0,.") == ""
+        quantity = (
+            (0 if typed_zero and value.strip() else read_measure(value, unit, MAX_QUANTITY))
+            if unit.measured
+            else read_quantity(value, allow_zero=True)
+        )
         if isinstance(quantity, Err):
             self.quantity_refused.emit(quantity)
             return False
-        line = self._lines[index.row()]
         if quantity == line.quantity:
             return True
         self.dataChanged.emit(index, index, [role])

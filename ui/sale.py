@@ -35,15 +35,17 @@ def cart_summary(till: Till, cart_id: int) -> Result[CartSummary]:
     return cart.cart_summary(till.uow(), cart_id)
 
 
-def add_scanned(till: Till, cart_id: int, code: str, quantity: int) -> Result[CartSummary]:
+def add_scanned(till: Till, cart_id: int, code: str, quantity: object) -> Result[CartSummary]:
     return cart.add_scanned(till.uow(), cart_id, code, quantity)
 
 
-def add_to_cart(till: Till, cart_id: int, product_id: int, quantity: int) -> Result[CartSummary]:
+def add_to_cart(till: Till, cart_id: int, product_id: int, quantity: object) -> Result[CartSummary]:
     return cart.add_to_cart(till.uow(), cart_id, product_id, quantity)
 
 
-def set_quantity(till: Till, cart_id: int, product_id: int, quantity: int) -> Result[CartSummary]:
+def set_quantity(
+    till: Till, cart_id: int, product_id: int, quantity: object
+) -> Result[CartSummary]:
     return cart.set_quantity(till.uow(), cart_id, product_id, quantity)
 
 

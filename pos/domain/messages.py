@@ -16,8 +16,10 @@ from pos.domain.messages_offline import OFFLINE_MESSAGES
 from pos.domain.messages_replica import REPLICA_MESSAGES
 from pos.domain.messages_sync import SYNC_MESSAGES
 from pos.domain.messages_sync_conflicts import SYNC_CONFLICT_MESSAGES
+from pos.domain.messages_weights import WEIGHT_MESSAGES
 from pos.domain.money import Money, format_money
 from pos.domain.results import Code, Err, Warn
+from pos.domain.units import Measure
 
 LOCALES = ("tr", "en")
 DEFAULT_LOCALE = "tr"
@@ -604,6 +606,7 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
     **DAY_MESSAGES,
     **SYNC_CONFLICT_MESSAGES,
     **SYNC_MESSAGES,
+    **WEIGHT_MESSAGES,
 }
 
 
@@ -627,6 +630,8 @@ def _param_text(value: object, locale: str) -> str:
         return render(value, locale)
     if isinstance(value, Money):
         return format_money(value.minor, value.currency, locale)
+    if isinstance(value, Measure):
+        return value.text(locale)
     if isinstance(value, int) and not isinstance(value, bool):
         return format_decimal(value, locale=locale)
     return str(value)

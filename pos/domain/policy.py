@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from pos.domain.scale_barcodes import DEFAULT_LAYOUTS, ScaleLayout
+
 VOID_APPROVAL_AMOUNT = 500
 CASH_MOVEMENT_APPROVAL_AMOUNT = 1000
 """Cash paid into or out of the drawer over this (major units) needs a manager's PIN."""
@@ -48,6 +50,20 @@ class OfflinePolicy:
 
 
 @dataclass(frozen=True)
+class ScalePolicy:
+    """Weighed goods at this till (``[scale]``): the scale's capacity, the scale barcodes
+    its shop prints, and how far a label's price may be from the shelf price."""
+
+    max_weight: int = 30_000
+    """The most one weighing may be, in grams (``max_weight_kg``); typed weights too."""
+    layouts: tuple[ScaleLayout, ...] = DEFAULT_LAYOUTS
+    """The scale barcodes the till reads (``layouts``: preset names or tables)."""
+    price_tolerance_minor: int = 5
+    """A price label may differ from the shelf price for its whole grams by this much
+    (``price_tolerance_amount``); more is refused."""
+
+
+@dataclass(frozen=True)
 class Policy:
     cart_hold: timedelta = timedelta(minutes=15)
     """How long a cart line holds its units while the cart is idle; each change of the
@@ -67,3 +83,5 @@ class Policy:
     cash_movement_approval_minor: int | None = CASH_MOVEMENT_APPROVAL_AMOUNT * 100
     """Paying cash into or out of the drawer over this needs a manager's PIN; 0: every
     movement does; None: none does (``[till] cash_movement_approval_amount``)."""
+    scale: ScalePolicy = ScalePolicy()
+    """Weighed goods: the scale's capacity and the scale barcodes."""

@@ -58,13 +58,25 @@ def allocate(amount: int, weights: Sequence[int]) -> tuple[int, ...]:
     return tuple(shares)
 
 
+def line_amount(unit_price_minor: int, quantity: int, per_unit: int = 1) -> int:
+    """What ``quantity`` smallest units cost at ``unit_price_minor`` per priced unit.
+
+    ``per_unit`` is how many smallest units the price is for: 1 for a piece, 1000 for a
+    price per kg with the quantity in grams. Rounded once, half up: 1,250 kg at ₺34,90
+    is 4362,5 kuruş, so ₺43,63. Every line amount of the shop is this function's.
+    """
+    return round_half_up(unit_price_minor * quantity, per_unit)
+
+
 @dataclass(frozen=True)
 class PriceLine:
-    """One line to price: ``quantity`` units at ``unit_price_minor`` each."""
+    """One line to price: ``quantity`` smallest units at ``unit_price_minor`` per
+    ``per_unit`` of them (a piece, or a kg of 1000 grams)."""
 
     unit_price_minor: int
     quantity: int
     tax_rate_bp: int
+    per_unit: int = 1
 
 
 @dataclass(frozen=True)
@@ -73,7 +85,7 @@ class PricedLine:
     quantity: int
     tax_rate_bp: int
     gross_minor: int
-    """Unit price times quantity, before the discount."""
+    """Unit price times quantity (:func:`line_amount`), before the discount."""
     discount_minor: int
     """This line's share of the sale's discount."""
     total_minor: int
@@ -108,11 +120,11 @@ def quote(
 ) -> Quote:
     """Price a sale. ``discount_minor`` is capped at the subtotal."""
     for line in lines:
-        if line.unit_price_minor < 0 or line.quantity < 0:
+        if line.unit_price_minor < 0 or line.quantity < 0 or line.per_unit < 1:
             raise ValueError("prices and quantities must not be negative")
         if not 0 <= line.tax_rate_bp <= BASIS_POINTS:
             raise ValueError("tax rates lie between 0 and 100 %")
-    gross = [line.unit_price_minor * line.quantity for line in lines]
+    gross = [line_amount(line.unit_price_minor, line.quantity, line.per_unit) for line in lines]
     subtotal = sum(gross)
     discount = min(max(discount_minor, 0), subtotal)
     shares = allocate(discount, gross) if discount else (0,) * len(gross)

@@ -87,3 +87,16 @@ def split_quantity_prefix(text: str) -> tuple[int | Err | None, str]:
     if starred is None:
         return None, text.strip()
     return read_quantity(starred.group(1)), starred.group(2)
+
+
+def split_typed_prefix(text: str) -> tuple[str | None, str]:
+    """The scan field's text as typed before a star, and the code: ``"1,250*DOMATES-KG"``
+    is ``("1,250", "DOMATES-KG")``. The quantity is left as typed, for the product's own
+    rule to read (a count of pieces, a weight in kg); None without a prefix."""
+    match = _QUANTITY_PREFIX.fullmatch(text)
+    if match is not None:
+        return match.group(1), match.group(2)
+    starred = _STARRED_PREFIX.fullmatch(text)
+    if starred is None:
+        return None, text.strip()
+    return starred.group(1), starred.group(2)

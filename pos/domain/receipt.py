@@ -36,8 +36,9 @@ from pos.domain.document import (
 )
 from pos.domain.money import format_money
 from pos.domain.payments import PaymentMethod
-from pos.domain.pricing import PriceLine, TaxLine, quote
+from pos.domain.pricing import PriceLine, TaxLine, line_amount, quote
 from pos.domain.text import printable
+from pos.domain.units import SaleUnit, format_quantity
 
 LIRA_SIGN = "₺"
 RECEIPT_WIDTH = 42
@@ -116,11 +117,13 @@ class ReceiptLine:
     """This line's share of the sale's discount."""
     total_minor: int
     """What the line came to after its share of the discount."""
+    sale_unit: SaleUnit = SaleUnit.PIECE
+    """Piece, or kg/l/m: then ``quantity`` is grams/ml/mm and the price per kg/l/m."""
 
     @property
     def gross_minor(self) -> int:
         """Quantity times unit price: what the line shows before the discount."""
-        return self.quantity * self.unit_price_minor
+        return line_amount(self.unit_price_minor, self.quantity, self.sale_unit.per_unit)
 
 
 @dataclass(frozen=True)
@@ -272,6 +275,10 @@ class SlipLayout:
             return written.replace(LIRA_SIGN, "").strip() + " TL"
         return written
 
+    def quantity(self, quantity: int, unit: SaleUnit) -> str:
+        """``2`` pieces, or ``1,250 kg`` (three decimals) of a weighed line."""
+        return format_quantity(quantity, unit, self.locale).translate(_PLAIN_SPACES)
+
     def when(self, at: datetime, time_zone: str) -> str:
         """``at`` as the shop's clock showed it, in the locale's way."""
         written = format_datetime(at, "medium", tzinfo=shop_zone(time_zone), locale=self.locale)
@@ -377,7 +384,8 @@ class _Layout(SlipLayout):
         for item in data.lines:
             self.wrapped(item.name)
             self.columns(
-                f"  {item.quantity} x {self.money(item.unit_price_minor)}",
+                f"  {self.quantity(item.quantity, item.sale_unit)}"
+                f" x {self.money(item.unit_price_minor)}",
                 f"{self.percent(item.tax_rate_bp)} {self.money(item.gross_minor)}",
             )
         self.rule("-")

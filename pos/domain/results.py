@@ -204,6 +204,23 @@ class Code(enum.StrEnum):
     SALE_FAULT = "sale_fault"
     SYNC_PROGRESS = "sync_progress"
     SYNC_INTERRUPTED = "sync_interrupted"
+    WEIGHT_REQUIRED = "weight_required"
+    WEIGHT_NOT_A_NUMBER = "weight_not_a_number"
+    WEIGHT_NOT_POSITIVE = "weight_not_positive"
+    WEIGHT_TOO_PRECISE = "weight_too_precise"
+    WEIGHT_AMBIGUOUS = "weight_ambiguous"
+    WEIGHT_OVER_MAXIMUM = "weight_over_maximum"
+    WEIGHT_ON_PIECE_PRODUCT = "weight_on_piece_product"
+    SCALE_BARCODE_CHECK_DIGIT = "scale_barcode_check_digit"
+    SCALE_ITEM_UNKNOWN = "scale_item_unknown"
+    SCALE_PRICE_DISAGREES = "scale_price_disagrees"
+    SCALE_NO_ANSWER = "scale_no_answer"
+    SCALE_UNSTABLE = "scale_unstable"
+    SCALE_OVERLOADED = "scale_overloaded"
+    INVALID_SALE_UNIT = "invalid_sale_unit"
+    INVALID_SCALE_CODE = "invalid_scale_code"
+    SALE_UNIT_CHANGE_WITH_STOCK = "sale_unit_change_with_stock"
+    DUPLICATE_SCALE_CODE = "duplicate_scale_code"
 
 
 STORE_FAILURES = frozenset({Code.STORE_BUSY, Code.STORE_UNREACHABLE})

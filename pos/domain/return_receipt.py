@@ -26,6 +26,7 @@ from pos.domain.receipt import (
     SlipLayout,
     labels_in,
 )
+from pos.domain.units import SaleUnit
 
 RETURN_LABELS: Mapping[str, Mapping[str, str]] = {
     "tr": {
@@ -81,6 +82,8 @@ class ReturnReceiptLine:
     """What went back for them: what the customer paid, tax included in either kind of store."""
     restock: bool
     tax_rate_bp: int
+    sale_unit: SaleUnit = SaleUnit.PIECE
+    """Piece, or kg/l/m: then ``quantity`` is grams/ml/mm, printed as ``0,500 kg``."""
 
 
 @dataclass(frozen=True)
@@ -183,7 +186,8 @@ def return_receipt_document(
     for line in data.lines:
         slip.wrapped(line.name)
         where = text["restock"] if line.restock else text["damaged"]
-        slip.columns(f"  {line.quantity} x ({where})", slip.money(line.total_minor))
+        quantity = slip.quantity(line.quantity, line.sale_unit)
+        slip.columns(f"  {quantity} x ({where})", slip.money(line.total_minor))
     slip.rule("-")
     slip.tax_lines(data.taxes, added=False)
     slip.rule("=")

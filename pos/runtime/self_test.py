@@ -235,7 +235,8 @@ def plan_sales(uow: UnitOfWork) -> tuple[PlannedSale, ...]:
     rows = [
         row
         for row in csv.DictReader(io.StringIO(demo_catalogue()))
-        if row["barcode"] and int(row["stock"] or 0) >= 3
+        # Sold by the piece: a weighed product's "2" would be two kilos at the till.
+        if row["barcode"] and int(row["stock"] or 0) >= 3 and not row.get("unit")
     ]
     if len(rows) < 2:
         raise SelfTestFailed("the demo shop has fewer than two products in stock to sell")

@@ -317,6 +317,7 @@ def sale_payload(connection: Connection, order_id: UUID, now: datetime) -> dict[
                 "tax_rate_bp": line.tax_rate_bp,
                 "discount_minor": line.discount_minor,
                 "total_minor": line.total_minor,
+                "sale_unit": line.sale_unit,
             }
             for line in lines
         ],

@@ -15,6 +15,7 @@ from uuid import UUID
 from pos.domain.journal import SaleLine, SaleTender, sale_content
 from pos.domain.payments import PaymentStatus
 from pos.domain.results import Code, Err
+from pos.domain.units import SaleUnit, sale_unit
 from pos.services._offline import PAYLOAD_VERSION
 
 
@@ -113,6 +114,7 @@ def _read_v1(payload: Mapping[str, Any]) -> Sale:
             "b_tax_rate": int(line["tax_rate_bp"]),
             "b_discount": int(line["discount_minor"]),
             "b_total": int(line["total_minor"]),
+            "b_unit": _unit(line.get("sale_unit", SaleUnit.PIECE.value)),
         }
         for line in payload["lines"]
     ]
@@ -192,3 +194,11 @@ def sale_entry(sale: Sale, paid: Sequence[tuple[Mapping[str, Any], int]]) -> dic
             if tender["b_status"] == PaymentStatus.PAID
         ),
     )
+
+
+def _unit(value: object) -> str:
+    """A line's sale unit as the till sent it (a sale from before weighed goods: a piece)."""
+    unit = sale_unit(value)
+    if unit is None or value == "":
+        raise ValueError("a line's sale unit is unknown")
+    return unit.value

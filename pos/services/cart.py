@@ -22,10 +22,11 @@ from sqlalchemy import Connection, Row, and_, bindparam, delete, insert, select,
 
 from pos.domain.approvals import price_override_needs_reason, void_needs_approval
 from pos.domain.money import DEFAULT_CURRENCY, MAX_PRICE_MINOR, is_currency
-from pos.domain.pricing import PriceLine, Quote
-from pos.domain.quantities import MAX_QUANTITY, read_quantity
+from pos.domain.pricing import PriceLine, Quote, line_amount
+from pos.domain.quantities import MAX_QUANTITY
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn
 from pos.domain.stock import clean_note
+from pos.domain.units import SaleUnit
 from pos.services._offline import stock_known_to_cover
 from pos.services._pricing import load_coupon, price_sale
 from pos.services._support import audit, is_id, use_case
@@ -38,13 +39,13 @@ from pos.services.reservations import (
     reserve_line,
 )
 from pos.services.users import acting_user
+from pos.services.weighing import line_quantity, scanned_line, unit_of
 from pos.store.models import (
     DEFAULT_TILL_ID,
     CartStatus,
     Role,
 )
 from pos.store.prepared import Prepared
-from pos.store.products import product_on_sale
 from pos.store.tables import cart_items, carts, locations, products, reservations, tills
 from pos.store.uow import UnitOfWork
 
@@ -79,6 +80,8 @@ class _ProductRow(NamedTuple):
     currency: str
     price_minor: int
     tax_rate_bp: int
+    name: str
+    sale_unit: str
 
 
 _PRODUCT = Prepared(
@@ -88,6 +91,8 @@ _PRODUCT = Prepared(
         products.c.currency,
         products.c.price_minor,
         products.c.tax_rate_bp,
+        products.c.name,
+        products.c.sale_unit,
     ).where(products.c.id == bindparam("b_product")),
     _ProductRow,
 )
@@ -102,7 +107,15 @@ _TOUCH_CART = Prepared(
 )
 _CART = Prepared(select(*CART_COLUMNS).where(carts.c.id == bindparam("b_cart")))
 _LINE = Prepared(
-    select(cart_items.c.id, cart_items.c.product_id, cart_items.c.quantity).where(
+    select(
+        cart_items.c.id,
+        cart_items.c.product_id,
+        cart_items.c.quantity,
+        products.c.name,
+        products.c.sale_unit,
+    )
+    .join(products, products.c.id == cart_items.c.product_id)
+    .where(
         cart_items.c.cart_id == bindparam("b_cart"),
         cart_items.c.product_id == bindparam("b_product"),
     )
@@ -128,6 +141,7 @@ _LINES = Prepared(
         cart_items.c.product_id,
         products.c.sku,
         products.c.name,
+        products.c.sale_unit,
         cart_items.c.quantity,
         cart_items.c.unit_price_minor,
         cart_items.c.tax_rate_bp,
@@ -165,6 +179,8 @@ class CartLine:
     """A manager approved this line's price at the till; checkout keeps it."""
     price_overridden_by: int | None = None
     """The manager who approved it, so the line can carry over to the replica as it is."""
+    sale_unit: SaleUnit = SaleUnit.PIECE
+    """Piece, or kg/l/m: then ``quantity`` is grams/ml/mm and the price is per kg/l/m."""
 
 
 @dataclass(frozen=True)
@@ -266,21 +282,26 @@ def start_cart(
 def add_scanned(
     uow: UnitOfWork, cart_id: int, code: object, quantity: object
 ) -> Result[CartSummary]:
-    """Ring up what the scanner (or the cashier) typed: a barcode or a SKU.
+    """Ring up what the scanner (or the cashier) typed: a barcode, a SKU or a scale
+    barcode with its weight or price.
 
-    A code that names no product on sale is refused with the code itself, so the
-    cashier sees what was read. The lookup and the add are one transaction.
+    ``quantity`` is as typed, in the product's unit (``"3"`` pieces, ``"1,250"`` kg), or an
+    int of its smallest units; None: one piece, and for a weighed product the refusal
+    ``WEIGHT_REQUIRED`` that asks for its weight. A code that names no product on sale is
+    refused with the code itself, so the cashier sees what was read. The lookup and the
+    add are one transaction.
     """
     text = scanned_code(code)  # an unreadable code is refused as such: it may well be known
-    added = read_quantity(quantity)
     with uow:
         now = uow.now()  # first, as when ringing up by id: one read of the store's clock
-        product = product_on_sale(uow.connection, text) if text is not None else None
-        if product is None:  # leaving the unit of work rolls it back: nothing was written
-            return Err(Code.BARCODE_NOT_FOUND, {"code": str(code)[:64]})
-        if isinstance(added, Err):
-            raise Refused.because(added)
-        rung = _ring_up(uow, now, cart_id, product, added)
+        found = (
+            scanned_line(uow.connection, text, quantity, uow.policy.scale)
+            if text is not None
+            else Err(Code.BARCODE_NOT_FOUND, {"code": str(code)[:64]})
+        )
+        if isinstance(found, Err):  # leaving the unit of work rolls it back: nothing written
+            return found
+        rung = _ring_up(uow, now, cart_id, *found)
         uow.commit()
     return rung.answer()
 
@@ -292,15 +313,17 @@ def add_to_cart(
     product_id: int,
     quantity: object,
 ) -> Result[CartSummary]:
-    """Ring up ``quantity`` more units of a product, reserving exactly those units.
+    """Ring up ``quantity`` more of a product (as ``add_scanned`` reads it), reserving
+    exactly those units.
 
     Every line of the cart is then held for the shop's hold time (``policy.cart_hold``).
     """
-    added = read_quantity(quantity)
-    if isinstance(added, Err):
-        raise Refused.because(added)
     with uow:
-        rung = _ring_up(uow, uow.now(), cart_id, _for_sale(uow.connection, product_id), added)
+        product = _for_sale(uow.connection, product_id)
+        if quantity is None and product.sale_unit == SaleUnit.PIECE:
+            raise Refused(Code.QUANTITY_NOT_WHOLE)  # a program's call says how many
+        added = line_quantity(product.name, unit_of(product.sale_unit), quantity, uow.policy.scale)
+        rung = _ring_up(uow, uow.now(), cart_id, product, added)
         uow.commit()
     return rung.answer()
 
@@ -400,11 +423,11 @@ def set_quantity(
     product_id: int,
     quantity: object,
 ) -> Result[CartSummary]:
-    """Set a line to ``quantity`` units, reserving or releasing the difference; 0 removes it."""
-    wanted = read_quantity(quantity, allow_zero=True)
-    if isinstance(wanted, Err):
-        raise Refused.because(wanted)
-    return _change_line(uow, cart_id, product_id, wanted)
+    """Set a line to ``quantity`` (as ``add_scanned`` reads it: ``"0,750"`` kg of a weighed
+    line), reserving or releasing the difference; 0 removes it."""
+    if quantity is None:
+        raise Refused(Code.QUANTITY_NOT_WHOLE)
+    return _change_line(uow, cart_id, product_id, quantity)
 
 
 @use_case
@@ -414,7 +437,7 @@ def remove_line(uow: UnitOfWork, cart_id: int, product_id: int) -> Result[CartSu
 
 
 def _change_line(
-    uow: UnitOfWork, cart_id: int, product_id: int, quantity: int
+    uow: UnitOfWork, cart_id: int, product_id: int, typed: object
 ) -> Result[CartSummary]:
     with uow:
         connection, now = uow.connection, uow.now()
@@ -426,6 +449,8 @@ def _change_line(
         )
         if line is None:
             raise Refused(Code.LINE_NOT_FOUND)
+        unit = unit_of(line.sale_unit)
+        quantity = line_quantity(line.name, unit, typed, uow.policy.scale, allow_zero=True)
         verified = _hold_line(uow, cart, line.product_id, quantity, line.quantity)
         if quantity == 0:
             _DROP_LINE.execute(connection, {"b_line": line.id})
@@ -487,17 +512,25 @@ def summarise(connection: Connection, cart: CartState, now: datetime) -> CartSum
             quantity=row.quantity,
             unit_price_minor=row.unit_price_minor,
             tax_rate_bp=row.tax_rate_bp,
-            line_total_minor=row.quantity * row.unit_price_minor,
+            line_total_minor=line_amount(
+                row.unit_price_minor, row.quantity, unit_of(row.sale_unit).per_unit
+            ),
             reserved=row.reserved or 0,
             reserved_until=row.expires_at,
             price_overridden=row.price_overridden_by is not None,
             price_overridden_by=row.price_overridden_by,
+            sale_unit=unit_of(row.sale_unit),
         )
         for row in _LINES.execute(connection, {"b_cart": cart.id})
     )
     coupon = load_coupon(connection, cart.coupon_id) if cart.coupon_id is not None else None
     priced = price_sale(
-        [PriceLine(line.unit_price_minor, line.quantity, line.tax_rate_bp) for line in lines],
+        [
+            PriceLine(
+                line.unit_price_minor, line.quantity, line.tax_rate_bp, line.sale_unit.per_unit
+            )
+            for line in lines
+        ],
         coupon,
         currency=cart.currency,
         prices_include_tax=cart.prices_include_tax,
@@ -509,7 +542,8 @@ def summarise(connection: Connection, cart: CartState, now: datetime) -> CartSum
         status=cart.status,
         currency=cart.currency,
         lines=lines,
-        item_count=sum(line.quantity for line in lines),
+        # A weighed line is one item, whatever it weighs.
+        item_count=sum(1 if line.sale_unit.measured else line.quantity for line in lines),
         quote=priced.quote,
         coupon_code=coupon.terms.code if coupon else None,
         coupon_problem=priced.coupon_problem,

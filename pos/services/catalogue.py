@@ -35,7 +35,9 @@ from pos.domain.money import (
     is_currency,
 )
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
+from pos.domain.scale_barcodes import normal_scale_code
 from pos.domain.text import readable, trimmed
+from pos.domain.units import SaleUnit, sale_unit
 from pos.services._support import audit, product_or_refuse, use_case
 from pos.services.users import acting_user
 from pos.store.models import (
@@ -70,6 +72,12 @@ class ProductDraft:
     currency: str = DEFAULT_CURRENCY
     active: bool | None = None
     """None: a new product goes on sale and an existing one keeps its state."""
+    sale_unit: object = None
+    """``piece``, ``kg``, ``l`` or ``m``; None: a new product is sold by the piece and an
+    existing one keeps its unit."""
+    scale_code: object = None
+    """The item code the shop's scale prints (digits); blank: none; None: a new product has
+    none and an existing one keeps its own."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,8 @@ class ProductView:
     currency: str
     tax_rate_bp: int
     active: bool
+    sale_unit: str = SaleUnit.PIECE.value
+    scale_code: str | None = None
 
 
 def validate_draft(draft: ProductDraft) -> ProductDraft | Err:
@@ -108,7 +118,22 @@ def validate_draft(draft: ProductDraft) -> ProductDraft | Err:
         return Err(Code.INVALID_CURRENCY)
     if draft.active is not None and not isinstance(draft.active, bool):
         return Err(Code.INVALID_ACTIVE_FLAG)
-    return replace(draft, sku=sku, name=name, barcode=barcode, tax_rate_bp=tax_rate)
+    unit = sale_unit(draft.sale_unit) if draft.sale_unit is not None else None
+    if draft.sale_unit is not None and unit is None:
+        return Err(Code.INVALID_SALE_UNIT)
+    try:
+        scale_code = None if draft.scale_code is None else normal_scale_code(draft.scale_code) or ""
+    except ValueError:
+        return Err(Code.INVALID_SCALE_CODE)
+    return replace(
+        draft,
+        sku=sku,
+        name=name,
+        barcode=barcode,
+        tax_rate_bp=tax_rate,
+        sale_unit=unit.value if unit else None,
+        scale_code=scale_code,
+    )
 
 
 # -- one product at a time ------------------------------------------------------------
@@ -297,7 +322,27 @@ def product_row(draft: ProductDraft) -> dict[str, object]:
         "price_minor": draft.price_minor,
         "currency": draft.currency,
         "tax_rate_bp": draft.tax_rate_bp,
+        "sale_unit": draft.sale_unit or SaleUnit.PIECE.value,
+        "scale_code": _scale_code(draft) or None,
     }
+
+
+def _scale_code(draft: ProductDraft) -> str | None:
+    """A checked draft's scale item code: digits, ``""`` to clear it, None to keep it."""
+    return draft.scale_code if isinstance(draft.scale_code, str) else None
+
+
+def refuse_unit_change_with_stock(connection: Connection, product_id: int) -> None:
+    """A product's unit changes only while none of it is on hand or held: its stock
+    counts pieces or grams, and a number of one is never read as the other."""
+    held = connection.execute(
+        select(inventory.c.product_id).where(
+            inventory.c.product_id == product_id,
+            (inventory.c.available != 0) | (inventory.c.reserved != 0),
+        )
+    ).first()
+    if held is not None:
+        raise Refused(Code.SALE_UNIT_CHANGE_WITH_STOCK)
 
 
 def refuse_unless_manager(session: Session, user_id: int | None) -> None:
@@ -330,6 +375,14 @@ def _refuse_duplicates(
         ).first()
         if other is not None:
             raise Refused(Code.DUPLICATE_BARCODE, barcode=draft.barcode)
+    if _scale_code(draft):
+        other = session.execute(
+            select(Product.id).where(
+                Product.scale_code == draft.scale_code, Product.id != (owner_id or 0)
+            )
+        ).first()
+        if other is not None:
+            raise Refused(Code.DUPLICATE_SCALE_CODE, scale_code=draft.scale_code)
 
 
 def _unique_write(
@@ -374,6 +427,8 @@ def _insert(uow: UnitOfWork, draft: ProductDraft) -> ProductView:
         currency=draft.currency,
         tax_rate_bp=draft.tax_rate_bp,
         active=bool(row["active"]),
+        sale_unit=str(row["sale_unit"]),
+        scale_code=_scale_code(draft) or None,
     )
 
 
@@ -387,16 +442,22 @@ def _apply(uow: UnitOfWork, before: ProductView, draft: ProductDraft) -> Product
         currency=draft.currency,
         tax_rate_bp=draft.tax_rate_bp,
         active=before.active if draft.active is None else draft.active,
+        sale_unit=str(draft.sale_unit or before.sale_unit),
+        scale_code=before.scale_code if draft.scale_code is None else _scale_code(draft) or None,
     )
     if after == before:
         return after
+    if after.sale_unit != before.sale_unit:
+        refuse_unit_change_with_stock(uow.connection, before.id)
     _unique_write(
         uow,
         draft,
         before.id,
         update(products)
         .where(products.c.id == before.id)
-        .values(**_fields(after), updated_at=uow.now()),
+        .values(
+            **{n: getattr(after, n) for n in (*_AUDITED, *_AUDITED_IF_SET)}, updated_at=uow.now()
+        ),
     )
     if after.name != before.name:
         _index_words(uow.connection, before.id, after.name, replace_old=True)
@@ -432,16 +493,22 @@ def _view(product: Product | ScannedProduct) -> ProductView:
 
 
 _AUDITED = ("sku", "barcode", "name", "price_minor", "currency", "tax_rate_bp", "active")
+_AUDITED_IF_SET = {"sale_unit": SaleUnit.PIECE.value, "scale_code": None}
+"""Audited where they are not their defaults (a product by the piece audits as before)."""
 
 
 def _fields(view: ProductView) -> dict[str, object]:
-    return {name: getattr(view, name) for name in _AUDITED}
+    return {name: getattr(view, name) for name in _AUDITED} | {
+        name: getattr(view, name)
+        for name, default in _AUDITED_IF_SET.items()
+        if getattr(view, name) != default
+    }
 
 
 def _changed_fields(before: ProductView, after: ProductView, *, old: bool) -> dict[str, object]:
     source = before if old else after
     return {
         name: getattr(source, name)
-        for name in _AUDITED
+        for name in (*_AUDITED, *_AUDITED_IF_SET)
         if getattr(before, name) != getattr(after, name)
     }

@@ -42,6 +42,7 @@ from sqlalchemy.sql.schema import ScalarElementColumnDefault
 from pos.domain.pricing import PriceLine
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
 from pos.domain.text import clean_text
+from pos.domain.units import SaleUnit
 from pos.services._offline import check_offline_sale, open_offline_sale
 from pos.services._pricing import load_coupon, price_sale
 from pos.services._support import audit, is_id, use_case
@@ -103,6 +104,7 @@ _LINES = Prepared(
         products.c.active,
         products.c.sku,
         products.c.name,
+        products.c.sale_unit,
     )
     .join(products, products.c.id == cart_items.c.product_id)
     .where(cart_items.c.cart_id == bindparam("b_cart"))
@@ -261,7 +263,12 @@ def _checkout_once(
         coupon = load_coupon(connection, cart.coupon_id) if cart.coupon_id is not None else None
         priced = price_sale(
             [
-                PriceLine(_unit_price(line), line.quantity, line.current_tax_rate_bp)
+                PriceLine(
+                    _unit_price(line),
+                    line.quantity,
+                    line.current_tax_rate_bp,
+                    SaleUnit(line.sale_unit).per_unit,
+                )
                 for line in lines
             ],
             coupon,
@@ -343,6 +350,7 @@ def _checkout_once(
                     discount_minor=priced_line.discount_minor,
                     total_minor=priced_line.total_minor,
                     returned_quantity=0,
+                    sale_unit=line.sale_unit,
                 )
                 for number, (line, priced_line) in enumerate(
                     zip(lines, priced.quote.lines, strict=True), start=1

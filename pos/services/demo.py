@@ -11,9 +11,13 @@ from sqlalchemy import func, select
 
 from pos.domain.coupons import CouponKind
 from pos.domain.results import Changed, Ok, Result, unwrap
+from pos.domain.units import SaleUnit
 from pos.services._support import use_case
 from pos.services.catalogue import (
+    ProductDraft,
+    ProductView,
     find_product,
+    update_product,
 )
 from pos.services.coupons import CouponDraft, create_coupon
 from pos.services.product_import import (
@@ -61,15 +65,33 @@ def load_demo_store(uow: UnitOfWork) -> Result[int]:
     report = unwrap(import_products_csv(uow, io.StringIO(text), user_id=manager_id))
     for row in csv.DictReader(io.StringIO(text)):
         product = unwrap(find_product(uow, row["sku"]))
+        if row["scale_code"]:  # the demo scale's item code, for its scale barcodes
+            product = unwrap(update_product(uow, product.id, _with_scale_code(product, row)))
+        # The file counts kilos of a weighed product; the store, grams.
+        per_unit = SaleUnit(product.sale_unit).per_unit
         if row["min_stock"]:  # a few under their minimum fill the low-stock list
-            unwrap(set_min_stock(uow, product.id, row["min_stock"], user_id=manager_id))
+            minimum = int(row["min_stock"]) * per_unit
+            unwrap(set_min_stock(uow, product.id, minimum, user_id=manager_id))
         if int(row["stock"]) == 0:
             continue  # sold out: shows the till's "out of stock" answer
-        unwrap(receive_stock(uow, product.id, row["stock"], user_id=manager_id, reason="demo"))
+        stock = int(row["stock"]) * per_unit
+        unwrap(receive_stock(uow, product.id, stock, user_id=manager_id, reason="demo"))
     for coupon in DEMO_COUPONS:
         unwrap(create_coupon(uow, coupon, user_id=manager_id))
     unwrap(update_shop_settings(uow, user_id=manager_id, receipt_header=DEMO_RECEIPT_HEADER))
     return Ok(report.created, Changed.CATALOGUE | Changed.STOCK | Changed.USERS | Changed.COUPONS)
+
+
+def _with_scale_code(product: ProductView, row: dict[str, str]) -> ProductDraft:
+    return ProductDraft(
+        sku=product.sku,
+        name=product.name,
+        price_minor=product.price_minor,
+        barcode=product.barcode,
+        tax_rate_bp=product.tax_rate_bp,
+        currency=product.currency,
+        scale_code=row["scale_code"],
+    )
 
 
 def _demo_user(

@@ -191,6 +191,7 @@ _LINE = Prepared(
         tax_rate_bp=bindparam("b_tax_rate"),
         discount_minor=bindparam("b_discount"),
         total_minor=bindparam("b_total"),
+        sale_unit=bindparam("b_unit"),
     )
 )
 # The shelf covers the line: taken in one statement. When it does not, what is there is

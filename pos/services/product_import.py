@@ -59,7 +59,9 @@ from pos.store.tables import inventory, products
 from pos.store.uow import UnitOfWork
 
 CSV_COLUMNS = ("sku", "name", "price")
-"""Required CSV columns; ``barcode``, ``tax_rate`` (percent) and ``currency`` are optional."""
+"""Required CSV columns; ``barcode``, ``tax_rate`` (percent), ``currency`` and ``unit``
+(``adet``/``piece``, ``kg``, ``l``, ``m``; blank: a new product is sold by the piece and an
+existing one keeps its unit) are optional."""
 DELIMITERS = (",", ";", "\t")
 """Between cells: a comma, or the semicolon a spreadsheet writes where the comma is the
 decimal mark (Excel in Turkish), or a tab."""
@@ -399,6 +401,7 @@ class _Import:
             barcode=cell("barcode") or None,
             tax_rate_bp=tax_rate,
             currency=currency,
+            sale_unit=cell("unit").strip() or None,
         )
         return validate_draft(draft)
 
@@ -450,7 +453,11 @@ class _Import:
                     products.c.price_minor,
                     products.c.currency,
                     products.c.tax_rate_bp,
-                ).where(products.c.sku.in_([draft.sku for _, draft in batch]))
+                    products.c.sale_unit,
+                    (inventory.c.available + inventory.c.reserved).label("stock"),
+                )
+                .outerjoin(inventory, inventory.c.product_id == products.c.id)
+                .where(products.c.sku.in_([draft.sku for _, draft in batch]))
             )
         }
         codes = [draft.barcode for _, draft in batch if draft.barcode is not None]
@@ -478,9 +485,14 @@ class _Import:
             if current is None:
                 new.append(draft)
                 continue
+            unit = str(draft.sale_unit or current.sale_unit)
+            if unit != current.sale_unit and current.stock:
+                # Its stock counts pieces or grams: never read as the other.
+                self.errors.append(_row_error(line, Err(Code.SALE_UNIT_CHANGE_WITH_STOCK)))
+                continue
             self.updated += 1
             values = (draft.barcode, draft.name, draft.price_minor, draft.currency)
-            if (*values, draft.tax_rate_bp) == tuple(current[2:]):
+            if (*values, draft.tax_rate_bp, unit) == tuple(current[2:8]):
                 continue  # the same as in the store: nothing to write
             row: dict[str, object] = {
                 "id": current.id,
@@ -488,6 +500,7 @@ class _Import:
                 "price_minor": draft.price_minor,
                 "currency": draft.currency,
                 "tax_rate_bp": draft.tax_rate_bp,
+                "sale_unit": unit,
             }
             if current.barcode != draft.barcode:
                 if current.barcode is not None:
@@ -624,7 +637,7 @@ def _element_type(column_type: Any) -> Any:
     return String() if isinstance(column_type, String) else column_type
 
 
-_ALL_COLUMNS = (*CSV_COLUMNS, "barcode", "tax_rate", "currency")
+_ALL_COLUMNS = (*CSV_COLUMNS, "barcode", "tax_rate", "currency", "unit")
 
 
 def _delimiter(header: str) -> str:

@@ -56,6 +56,9 @@ class ProductRow:
     min_stock: int
     on_hand: int
     """Units in the shop: free to sell plus held for carts at the tills."""
+    sale_unit: str = "piece"
+    """``piece``, or ``kg``/``l``/``m``: then ``on_hand`` and ``min_stock`` are grams/ml/mm."""
+    scale_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,8 @@ def _listing() -> Select[Any]:
         products.c.active,
         products.c.min_stock,
         on_hand.label("on_hand"),
+        products.c.sale_unit,
+        products.c.scale_code,
     )
 
 
@@ -297,6 +302,8 @@ def _row(row: Any) -> ProductRow:
         active=row.active,
         min_stock=row.min_stock,
         on_hand=int(row.on_hand),
+        sale_unit=row.sale_unit,
+        scale_code=row.scale_code,
     )
 
 

@@ -26,6 +26,7 @@ from pos.domain.receipt import (
     tax_summary,
 )
 from pos.domain.results import Code, Err, Ok, Refused, Result
+from pos.domain.units import SaleUnit
 from pos.services._support import use_case
 from pos.store.models import OrderStatus
 from pos.store.tables import locations, order_items, orders, payments, receipts, tills, users
@@ -150,10 +151,12 @@ def _load(connection: Connection, order_id: UUID) -> ReceiptData:
             tax_rate_bp=row.tax_rate_bp,
             discount_minor=row.discount_minor,
             total_minor=row.total_minor,
+            sale_unit=SaleUnit(row.sale_unit),
         )
         for row in connection.execute(
             select(
                 order_items.c.name,
+                order_items.c.sale_unit,
                 order_items.c.quantity,
                 order_items.c.unit_price_minor,
                 order_items.c.tax_rate_bp,

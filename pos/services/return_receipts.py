@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from uuid import UUID
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import aliased
 
 from pos.domain.document import Document
@@ -25,11 +25,14 @@ from pos.domain.return_receipt import (
     ReturnReceiptRefund,
     return_receipt_document,
 )
+from pos.domain.units import SaleUnit
 from pos.services._support import use_case
 from pos.services.receipts import MAX_ID_LENGTH
 from pos.store.tables import (
     locations,
+    order_items,
     orders,
+    products,
     refunds,
     return_lines,
     sale_returns,
@@ -114,7 +117,12 @@ def load_return_receipt(connection: Connection, return_id: UUID) -> ReturnReceip
         raise Refused(Code.RETURN_NOT_FOUND)
     lines = tuple(
         ReturnReceiptLine(
-            line.name, line.quantity, line.total_minor, line.restock, line.tax_rate_bp
+            line.name,
+            line.quantity,
+            line.total_minor,
+            line.restock,
+            line.tax_rate_bp,
+            SaleUnit(line.sale_unit),
         )
         for line in connection.execute(
             select(
@@ -123,7 +131,11 @@ def load_return_receipt(connection: Connection, return_id: UUID) -> ReturnReceip
                 return_lines.c.total_minor,
                 return_lines.c.restock,
                 return_lines.c.tax_rate_bp,
+                # The unit it was sold in; a return without a receipt: the product's.
+                func.coalesce(order_items.c.sale_unit, products.c.sale_unit).label("sale_unit"),
             )
+            .join(products, products.c.id == return_lines.c.product_id)
+            .outerjoin(order_items, order_items.c.id == return_lines.c.order_item_id)
             .where(return_lines.c.return_id == return_id)
             .order_by(return_lines.c.id)
         )

@@ -34,12 +34,13 @@ from sqlalchemy import Connection, insert, select, update
 
 from pos.domain.money import DEFAULT_CURRENCY, MAX_PRICE_MINOR
 from pos.domain.payments import PaymentMethod, PaymentStatus, RefundStatus
-from pos.domain.pricing import line_amounts_paid
+from pos.domain.pricing import line_amount, line_amounts_paid
 from pos.domain.receipt import receipt_label
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn
 from pos.domain.return_receipt import return_label
 from pos.domain.stock import RETURN_REASON
 from pos.domain.text import clean_text
+from pos.domain.units import SaleUnit
 from pos.services import journal
 from pos.services._offline import refuse_offline
 from pos.services._support import audit, is_id, use_case
@@ -292,7 +293,8 @@ def return_without_receipt(
                     item.quantity,
                     price,
                     product.tax_rate_bp,
-                    price * item.quantity,
+                    # A weighed product's quantity is grams, its price per kg.
+                    line_amount(price, item.quantity, SaleUnit(product.sale_unit).per_unit),
                     item.restock,
                 )
             )

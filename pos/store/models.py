@@ -45,6 +45,7 @@ from pos.domain.sales import CartStatus as CartStatus
 from pos.domain.sales import OrderStatus as OrderStatus
 from pos.domain.sales import ReservationStatus as ReservationStatus
 from pos.domain.stock import MoveKind as MoveKind
+from pos.domain.units import SaleUnit
 from pos.domain.users import Role as Role
 
 NAMING_CONVENTION = {
@@ -55,6 +56,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+SALE_UNIT_CHECK = "sale_unit IN ({})".format(", ".join(f"'{u.value}'" for u in SaleUnit))
 DEFAULT_LOCATION_ID = 1
 DEFAULT_TILL_ID = 1
 
@@ -164,6 +166,7 @@ class Product(Replicated, Base):
         CheckConstraint("price_minor >= 0", name="price_not_negative"),
         CheckConstraint("tax_rate_bp >= 0 AND tax_rate_bp <= 10000", name="tax_rate_range"),
         CheckConstraint("min_stock >= 0", name="min_stock_not_negative"),
+        CheckConstraint(SALE_UNIT_CHECK, name="sale_unit_known"),
         # Only products with a minimum can run low: the low-stock list reads this index.
         Index(
             "ix_products_min_stock",
@@ -186,6 +189,11 @@ class Product(Replicated, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     min_stock: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Below this many units on hand the product shows on the manager's low-stock list."""
+    sale_unit: Mapped[str] = mapped_column(String(8), server_default=SaleUnit.PIECE.value)
+    """``piece``, or ``kg``/``l``/``m``: then every quantity of it (stock, holds, lines) is
+    grams/ml/mm and its price is per kg/l/m (``pos.domain.units``)."""
+    scale_code: Mapped[str | None] = mapped_column(String(6), index=True, unique=True)
+    """The item code the shop's scale prints in its barcodes (its PLU number)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -431,6 +439,8 @@ class OrderItem(Base):
     total_minor: Mapped[int] = mapped_column(BigInteger)
     returned_quantity: Mapped[int] = mapped_column(Integer, server_default="0")
     """Units brought back so far; claimed by a conditional UPDATE, never past ``quantity``."""
+    sale_unit: Mapped[str] = mapped_column(String(8), server_default=SaleUnit.PIECE.value)
+    """The unit it was sold in: ``quantity`` and ``returned_quantity`` are its smallest."""
 
 
 class Payment(Base):

@@ -28,6 +28,8 @@ class ScannedProduct(NamedTuple):
     sku: str
     barcode: str | None
     name: str
+    sale_unit: str
+    scale_code: str | None
 
 
 _COLUMNS = (
@@ -39,11 +41,22 @@ _COLUMNS = (
     products.c.sku,
     products.c.barcode,
     products.c.name,
+    products.c.sale_unit,
+    products.c.scale_code,
 )
 _BY_BARCODE = Prepared(
     select(*_COLUMNS).where(products.c.barcode == bindparam("b_barcode")), ScannedProduct
 )
 _BY_SKU = Prepared(select(*_COLUMNS).where(products.c.sku == bindparam("b_sku")), ScannedProduct)
+_BY_SCALE_CODE = Prepared(
+    select(*_COLUMNS).where(products.c.scale_code == bindparam("b_item")), ScannedProduct
+)
+
+
+def product_by_scale_code(connection: Connection, item_code: str) -> ScannedProduct | None:
+    """The active product a scale barcode's item code names, or None."""
+    found = _BY_SCALE_CODE.first(connection, {"b_item": item_code})
+    return found if found is not None and found.active else None
 
 
 def product_on_sale(connection: Connection, code: str) -> ScannedProduct | None:

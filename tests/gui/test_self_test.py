@@ -21,7 +21,7 @@ def test_the_window_rings_up_and_pays_both_sales_and_the_store_agrees(qapp, caps
 
 def test_a_scan_the_till_refuses_fails_with_the_tills_own_words(qapp, capsys, monkeypatch):
     # A till whose catalogue lost its barcodes: the window says so in its banner.
-    monkeypatch.setattr("pos.services.cart.product_on_sale", lambda *args: None)
+    monkeypatch.setattr("pos.services.weighing.product_on_sale", lambda *args: None)
 
     code = main(["--self-test"], sell_in_window=sell_in_window)
 

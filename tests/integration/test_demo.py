@@ -72,7 +72,8 @@ def demo(uow, store):
 
 
 def test_the_catalogue_file_keeps_the_import_header():
-    assert demo_catalogue().splitlines()[0] == "sku,barcode,name,price,tax_rate,stock,min_stock"
+    header = "sku,barcode,name,price,tax_rate,stock,min_stock,unit,scale_code"
+    assert demo_catalogue().splitlines()[0] == header
     assert 55 <= len(ROWS) <= 70
 
 
@@ -96,7 +97,9 @@ def test_no_demo_price_sets_off_a_terminal_scenario():
 def test_the_demo_loads_every_product_with_its_stock(demo, uow, store):
     assert demo.value == len(ROWS)
     assert demo.changed == Changed.CATALOGUE | Changed.STOCK | Changed.USERS | Changed.COUPONS
-    assert stock(store) == {row["sku"]: int(row["stock"]) for row in ROWS}
+    # A weighed product's stock is in grams: 50 kg of tomatoes is 50,000 g.
+    grams = {"kg": 1000, "": 1}
+    assert stock(store) == {row["sku"]: int(row["stock"]) * grams[row["unit"]] for row in ROWS}
     assert_stock_invariant(store.engine)
 
 

@@ -1,4 +1,4 @@
-"""Random tills: add, set, remove, wait, sweep, receive and adjust; coupons on and off;
+"""Random tills: add, set, remove, weigh, wait, sweep, receive and adjust; coupons on and off;
 checkout in cash or by card, the card paid or failed, sales voided; part of a sale paid
 in cash and the rest in cash or by card, or the part-paid sale voided and its cash paid
 back; goods of cash sales returned, never more than sold; with the books checked after
@@ -23,7 +23,9 @@ from sqlalchemy import Engine
 
 from pos.domain.coupons import CouponKind
 from pos.domain.payments import PaymentStatus
+from pos.domain.pricing import line_amount
 from pos.domain.results import Code, Err, Ok, Result, Warn
+from pos.domain.units import SaleUnit, format_quantity
 from pos.services.cart import (
     CartSummary,
     add_to_cart,
@@ -58,6 +60,8 @@ from tests.machines import run_machine
 PRODUCTS = 3
 CARTS = 3
 PRICE = 100
+PRICE_PER_KG = 3490
+"""The weighed product's shelf price; its stock, holds and lines are grams."""
 ONCE, ALWAYS = "ONCE", "ALWAYS"
 """ONCE: 10 % off from 2 units up, for the first one or two sales; ALWAYS: 1.50 off, no limits."""
 OPEN, CHECKING_OUT, CLOSED = CartStatus.OPEN, CartStatus.CHECKING_OUT, CartStatus.CLOSED
@@ -105,9 +109,16 @@ class Tills(RuleBasedStateMachine):
         target=products,
         stocks=st.lists(st.integers(0, 15), min_size=PRODUCTS, max_size=PRODUCTS),
         limit=st.integers(1, 2),
+        grams=st.integers(0, 6000),
     )
-    def stock_the_shelves(self, stocks: list[int], limit: int):
+    def stock_the_shelves(self, stocks: list[int], limit: int, grams: int):
         self.manager = value(create_user(self.uow, "mudur", "Müdür", Role.MANAGER, "9999")).id
+        draft = ProductDraft(
+            sku="KG", name="Domates", price_minor=PRICE_PER_KG, sale_unit=SaleUnit.KG
+        )
+        self.weighed = value(create_product(self.uow, draft)).id
+        if grams:
+            value(receive_stock(self.uow, self.weighed, grams, user_id=self.manager))
         ids = []
         for number, stock in enumerate(stocks):
             draft = ProductDraft(sku=f"P{number}", name=f"Ürün {number}", price_minor=PRICE)
@@ -139,6 +150,20 @@ class Tills(RuleBasedStateMachine):
             self.expect_refusal(result, Code.CART_NOT_OPEN)
         elif isinstance(result, Ok):
             self.lines[cart, product] = self.lines.get((cart, product), 0) + quantity
+        else:
+            self.expect_refusal(result, Code.INSUFFICIENT_STOCK)
+        self.check_cart(cart)
+
+    @rule(cart=carts, grams=st.integers(1, 2500), typed=st.booleans())
+    def weigh(self, cart: int, grams: int, typed: bool) -> None:
+        """Tomatoes by weight: grams from the scale, or the kilos the cashier typed."""
+        quantity = format_quantity(grams, SaleUnit.KG, "tr", symbol=False) if typed else grams
+        result = add_to_cart(self.uow, cart, self.weighed, quantity)
+        if self.status[cart] is not OPEN:
+            self.expect_refusal(result, Code.CART_NOT_OPEN)
+        elif isinstance(result, Ok):
+            key = (cart, self.weighed)
+            self.lines[key] = self.lines.get(key, 0) + grams
         else:
             self.expect_refusal(result, Code.INSUFFICIENT_STOCK)
         self.check_cart(cart)
@@ -480,7 +505,12 @@ class Tills(RuleBasedStateMachine):
         self.check_cart(cart)
 
     def subtotal(self, cart: int) -> int:
-        return PRICE * sum(qty for (owner, _), qty in self.lines.items() if owner == cart)
+        """Each line's amount rounded once: pieces at PRICE, grams at PRICE_PER_KG a kilo."""
+        return sum(
+            line_amount(PRICE_PER_KG, qty, 1000) if product == self.weighed else PRICE * qty
+            for (owner, product), qty in self.lines.items()
+            if owner == cart
+        )
 
     def coupon_problem(self, cart: int, code: str | None) -> Code | None:
         """Why ``code`` takes nothing off this cart now, as the seed's ApplyCoupon says it."""

@@ -3,26 +3,21 @@ and import a supplier's price list from CSV."""
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 from typing import Any
 
 from babel.numbers import format_decimal, get_decimal_symbol
-from PySide6.QtCore import QModelIndex, QObject, QSignalBlocker, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QModelIndex, QSignalBlocker, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QDialog,
-    QFileDialog,
+    QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QProgressBar,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -30,9 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain.catalogue import DEFAULT_TAX_RATE_BP, parse_tax_rate
-from pos.domain.messages import encoding_name, render
 from pos.domain.money import format_money, minor_digits, parse_price
 from pos.domain.results import Changed, Code, Err, Result
+from pos.domain.units import SaleUnit, format_quantity
 from pos.services.catalogue import (
     LIST_LIMIT,
     ProductDraft,
@@ -42,9 +37,9 @@ from pos.services.catalogue import (
     reactivate_product,
     update_product,
 )
-from pos.services.product_import import UTF_8, ImportReport, import_products
 from pos.services.product_list import ProductCursor, ProductPage, ProductRow, list_products
-from ui.backoffice.common import Column, Context, MessageLine, Page, RowsModel, field_values
+from ui.backoffice.common import Column, Context, Page, RowsModel, field_values
+from ui.backoffice.product_file import ImportDialog
 from ui.i18n import N_, _, language
 
 SEARCH_DELAY_MS = 250
@@ -64,6 +59,20 @@ def _price_text(minor: int, currency: str) -> str:
     return f"{whole}{get_decimal_symbol(language())}{part:0{digits}d}"
 
 
+def _amount(quantity: int, unit: str) -> str:
+    """Pieces as a count, a weighed product's grams as kilos (``50,000 kg``)."""
+    return format_quantity(quantity, SaleUnit(unit), language())
+
+
+UNITS = (SaleUnit.PIECE, SaleUnit.KG, SaleUnit.LITRE, SaleUnit.METRE)
+UNIT_NAMES = {
+    SaleUnit.PIECE: N_("piece"),
+    SaleUnit.KG: N_("kg (by weight)"),
+    SaleUnit.LITRE: N_("litre"),
+    SaleUnit.METRE: N_("metre"),
+}
+
+
 def _yes_no(flag: bool) -> str:
     return _("Yes") if flag else _("No")
 
@@ -78,8 +87,8 @@ COLUMNS: tuple[Column[ProductRow], ...] = (
         align_right=True,
     ),
     Column(N_("Tax %"), lambda row: _tax_text(row.tax_rate_bp), align_right=True),
-    Column(N_("On hand"), lambda row: format_decimal(row.on_hand, locale=language()), True),
-    Column(N_("Minimum"), lambda row: format_decimal(row.min_stock, locale=language()), True),
+    Column(N_("On hand"), lambda row: _amount(row.on_hand, row.sale_unit), align_right=True),
+    Column(N_("Minimum"), lambda row: _amount(row.min_stock, row.sale_unit), align_right=True),
     Column(N_("On sale"), lambda row: _yes_no(row.active)),
 )
 NAME_COLUMN = 1
@@ -146,6 +155,12 @@ class ProductsPage(Page):
         self.name = QLineEdit(objectName="ProductName")
         self.price = QLineEdit(objectName="ProductPrice")
         self.tax = QLineEdit(objectName="ProductTax")
+        self.unit = QComboBox(objectName="ProductUnit")
+        for unit in UNITS:
+            self.unit.addItem("", unit.value)
+        self.scale_code = QLineEdit(objectName="ProductScaleCode")
+        self.scale_code.setMaxLength(6)
+        self.scale_code.returnPressed.connect(self.save)
         self.active = QCheckBox(objectName="ProductActive")
         for field in (self.sku, self.barcode, self.name, self.price, self.tax):
             field.returnPressed.connect(self.save)
@@ -177,7 +192,9 @@ class ProductsPage(Page):
         paging.addStretch(1)
 
         # Under the table, so the table has the window's width for long names.
-        self.labels = {field: QLabel() for field in ("sku", "barcode", "name", "price", "tax")}
+        self.labels = {
+            field: QLabel() for field in ("sku", "barcode", "name", "price", "tax", "unit", "scale")
+        }
         fields = QGridLayout()
         fields.addWidget(self.labels["sku"], 0, 0)
         fields.addWidget(self.sku, 0, 1)
@@ -190,6 +207,10 @@ class ProductsPage(Page):
         fields.addWidget(self.labels["tax"], 1, 2)
         fields.addWidget(self.tax, 1, 3)
         fields.addWidget(self.active, 1, 4, 1, 2)
+        fields.addWidget(self.labels["unit"], 2, 0)
+        fields.addWidget(self.unit, 2, 1)
+        fields.addWidget(self.labels["scale"], 2, 2)
+        fields.addWidget(self.scale_code, 2, 3)
         fields.setColumnStretch(1, 2)
         fields.setColumnStretch(3, 3)
         fields.setColumnStretch(5, 6)
@@ -281,6 +302,8 @@ class ProductsPage(Page):
         self.name.setText(product.name)
         self.price.setText(_price_text(product.price_minor, product.currency))
         self.tax.setText(_tax_text(product.tax_rate_bp))
+        self.unit.setCurrentIndex(max(self.unit.findData(product.sale_unit), 0))
+        self.scale_code.setText(product.scale_code or "")
         self.active.setChecked(product.active)
         self.loaded = self.form_values()
         self._show_form_state()
@@ -293,15 +316,18 @@ class ProductsPage(Page):
 
     def _clear_form(self) -> None:
         self.editing = None
-        for field in (self.sku, self.barcode, self.name, self.price):
+        for field in (self.sku, self.barcode, self.name, self.price, self.scale_code):
             field.clear()
+        self.unit.setCurrentIndex(0)
         self.tax.setText(_tax_text(DEFAULT_TAX_RATE_BP))
         self.active.setChecked(True)
         self.loaded = self.form_values()
         self._show_form_state()
 
     def form_values(self) -> tuple[object, ...]:
-        return field_values(self.sku, self.barcode, self.name, self.price, self.tax, self.active)
+        fields = (self.sku, self.barcode, self.name, self.price, self.tax, self.active)
+        # The unit, not its name: a change of language is no edit.
+        return (*field_values(*fields, self.scale_code), self.unit.currentData())
 
     def unsaved(self) -> str | None:
         if self.form_values() == self.loaded:
@@ -343,6 +369,8 @@ class ProductsPage(Page):
             tax_rate_bp=tax_rate,
             currency=self.currency,
             active=self.active.isChecked(),
+            sale_unit=self.unit.currentData(),
+            scale_code=self.scale_code.text(),
         )
 
     def save(self) -> None:
@@ -407,6 +435,10 @@ class ProductsPage(Page):
         self.labels["name"].setText(_("Name"))
         self.labels["price"].setText(_("Price"))
         self.labels["tax"].setText(_("Tax %"))
+        self.labels["unit"].setText(_("Sold by"))
+        self.labels["scale"].setText(_("Scale item code"))
+        for index, unit in enumerate(UNITS):
+            self.unit.setItemText(index, _(UNIT_NAMES[unit]))
         self.active.setText(_("On sale"))
         self.save_button.setText(_("Save"))
         self.new_button.setText(_("New"))
@@ -430,226 +462,6 @@ def _as_row(product: ProductView, shown: ProductRow | None) -> ProductRow:
         active=product.active,
         min_stock=shown.min_stock if shown is not None else 0,
         on_hand=shown.on_hand if shown is not None else 0,
+        sale_unit=product.sale_unit,
+        scale_code=product.scale_code,
     )
-
-
-def _imported_text(report: ImportReport) -> str:
-    lines = [
-        _("Imported: {created} new, {updated} updated.").format(
-            created=format_decimal(report.created, locale=language()),
-            updated=format_decimal(report.updated, locale=language()),
-        )
-    ]
-    if report.ignored_columns:
-        ignored = ", ".join(report.ignored_columns)
-        lines.append(_("Columns not imported: {columns}").format(columns=ignored))
-    if report.encoding != UTF_8:
-        encoding = encoding_name(report.encoding, language())
-        lines.append(_("The file was read as {encoding}").format(encoding=encoding))
-    return "\n".join(lines)
-
-
-class _Progress(QObject):
-    """Lives on the GUI thread; the import's worker emits, the dialog hears it queued."""
-
-    moved = Signal(object, object)  # bytes read, bytes in the file (0: not known)
-
-
-class ImportDialog(QDialog):
-    """Choose a CSV file, watch it go in, cancel it, and read which rows were wrong."""
-
-    imported = Signal(object)  # ImportReport
-
-    def __init__(self, context: Context, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("ImportDialog")
-        self.setModal(True)
-        self.resize(720, 480)
-        self.context = context
-        self.running = False
-        self.result: Result[ImportReport] | None = None
-        self._stop = threading.Event()
-        self._close_when_done = False
-        self._progress = _Progress(self)
-        self._progress.moved.connect(self._moved)
-
-        self.path_label = QLabel()
-        self.path_label.setWordWrap(True)
-        self.path = QLineEdit(objectName="ImportPath")
-        self.choose_button = QPushButton(objectName="ChooseFile")
-        self.choose_button.clicked.connect(self.choose_file)
-        self.start_button = QPushButton(objectName="StartImport")
-        self.start_button.setProperty("primary", True)
-        self.start_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton(objectName="CancelImport")
-        self.cancel_button.clicked.connect(self._cancel_or_close)
-        self.progress = QProgressBar(objectName="ImportProgress")
-        self.progress.setRange(0, 1000)
-        self.progress.setValue(0)
-        self.progress.setTextVisible(False)
-        self.summary = MessageLine(self)
-        self.errors_label = QLabel(objectName="Caption")
-        self.errors = QListWidget(objectName="ImportErrors")
-
-        choose = QHBoxLayout()
-        choose.addWidget(self.path, 1)
-        choose.addWidget(self.choose_button)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.start_button)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.path_label)
-        layout.addLayout(choose)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.errors_label)
-        layout.addWidget(self.errors, 10)
-        layout.addStretch(1)  # with no rows to show, the rest stays at the top
-        layout.addLayout(buttons)
-        self.retranslate()
-        self._show_state()
-
-    def file_picker(self) -> QFileDialog:
-        """Qt's own file dialog, not the desktop's: it speaks the manager's language."""
-        picker = QFileDialog(
-            self, _("Choose a CSV file"), self.path.text(), _("CSV files (*.csv);;All files (*)")
-        )
-        picker.setOption(QFileDialog.Option.DontUseNativeDialog)
-        picker.setFileMode(QFileDialog.FileMode.ExistingFile)
-        picker.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
-        # Qt's Turkish catalogue leaves these two out.
-        picker.setLabelText(QFileDialog.DialogLabel.LookIn, _("Look in:"))
-        picker.setLabelText(QFileDialog.DialogLabel.FileType, _("Files of type:"))
-        return picker
-
-    def choose_file(self) -> None:
-        picker = self.file_picker()
-        if picker.exec() and picker.selectedFiles():
-            self.path.setText(picker.selectedFiles()[0])
-        picker.deleteLater()
-
-    def start(self) -> None:
-        path = self.path.text().strip()
-        if self.running:
-            return
-        if not path:
-            self.summary.say("error", lambda: _("Choose a CSV file first."))
-            self._show_state()
-            return
-        self.running, self.result = True, None
-        self._stop.clear()
-        self.progress.setRange(0, 1000)
-        self.progress.setValue(0)
-        self.summary.say("info", lambda: _("Importing…"))
-        self._show_errors()
-        self._show_state()
-        context, stop, moved = self.context, self._stop, self._progress.moved
-        manager_id = context.manager.id
-        self.context.ops.run(
-            lambda: import_products(
-                context.uow(),
-                path,
-                user_id=manager_id,
-                progress=moved.emit,  # on the worker: only a signal, never a widget
-                cancelled=stop.is_set,
-            ),
-            self._finished,
-            self._failed,
-        )
-
-    def _moved(self, done: int, total: int) -> None:
-        if not self.running:
-            return
-        if total:
-            self.progress.setRange(0, 1000)
-            self.progress.setValue(min(1000, done * 1000 // total))
-        else:
-            self.progress.setRange(0, 0)  # size not known: a busy bar
-
-    def _finished(self, result: Result[ImportReport]) -> None:
-        self.running = False
-        self.result = result
-        if isinstance(result, Err):
-            self.progress.setRange(0, 1000)
-            self.progress.setValue(0)
-            self.summary.say("error", lambda: render(result, language()))
-        else:
-            report = result.value
-            self.progress.setRange(0, 1000)
-            self.progress.setValue(1000)
-            self.summary.say("info", lambda: _imported_text(report))
-            self.imported.emit(report)
-        self._show_errors()
-        self._show_state()
-        if self._close_when_done:
-            self._close_when_done = False
-            super().reject()
-
-    def _failed(self, error: BaseException) -> None:
-        self.running = False
-        self.summary.say(
-            "error", lambda: _("The store did not answer: {error}").format(error=error)
-        )
-        self._show_state()
-
-    def _show_errors(self) -> None:
-        self.errors.clear()
-        result = self.result
-        details = result.details if isinstance(result, Err) else ()
-        self.errors.addItems([render(detail, language()) for detail in details])
-        self.errors_label.setVisible(bool(details))
-        self.errors.setVisible(bool(details))
-
-    def _show_state(self) -> None:
-        # The bar shows an import going or gone in; after a refusal the message says it all.
-        self.progress.setVisible(self.running or (self.result is not None and self.result.ok))
-        self.summary.setVisible(bool(self.summary.text()))
-        self.start_button.setEnabled(not self.running)
-        self.choose_button.setEnabled(not self.running)
-        self.path.setEnabled(not self.running)
-        self.cancel_button.setText(_("Cancel import") if self.running else _("Close"))
-
-    def cancel(self) -> None:
-        """Ask the running import to stop; it rolls back and answers IMPORT_CANCELLED."""
-        if self.running:
-            self._stop.set()
-            self.summary.say("warning", lambda: _("Cancelling…"))
-
-    def _cancel_or_close(self) -> None:
-        if self.running:
-            self.cancel()  # the dialog stays, to show that nothing changed
-        else:
-            self.reject()
-
-    def reject(self) -> None:
-        if self.running:
-            self._close_when_done = True
-            self.cancel()
-            return
-        super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.running:
-            self._close_when_done = True
-            self.cancel()
-            event.ignore()
-            return
-        super().closeEvent(event)
-
-    def retranslate(self) -> None:
-        self.setWindowTitle(_("Import products from CSV"))
-        self.path_label.setText(
-            _(
-                "A UTF-8 CSV file, comma or semicolon separated as a spreadsheet saves it, with"
-                " the columns sku, name and price (barcode, tax_rate and currency if you have"
-                " them). Every row goes in, or none does."
-            )
-        )
-        self.path.setPlaceholderText(_("Path of the CSV file"))
-        self.choose_button.setText(_("Choose…"))
-        self.start_button.setText(_("Import"))
-        self.errors_label.setText(_("Rows to correct"))
-        self.summary.retranslate()
-        self._show_errors()
-        self._show_state()

@@ -10,11 +10,13 @@ from PySide6.QtWidgets import (
 
 from pos.domain.messages import render
 from pos.domain.money import format_money
-from pos.domain.quantities import read_quantity, split_quantity_prefix
-from pos.domain.results import Changed, Err, Result, Warn
+from pos.domain.quantities import MAX_QUANTITY, read_quantity, split_typed_prefix
+from pos.domain.results import Changed, Code, Err, Result, Warn
+from pos.domain.units import SaleUnit, read_measure
 from pos.services.cart import CartSummary
 from ui import sale as sale_ops
 from ui.i18n import _, language
+from ui.till.weighing import WEIGHT_REFUSALS
 
 TILL_FOLLOWS = Changed.CART | Changed.STOCK | Changed.CATALOGUE
 """What the till shows: the sale's lines, their holds and prices, and the products found."""
@@ -42,31 +44,28 @@ class SaleView:
         self.scan.clear()
         if not text or self.cart is None:
             return
-        prefix, code = split_quantity_prefix(text)
-        if isinstance(prefix, Err):
-            self.show_result(prefix)  # "2,5*code": the quantity is wrong, not the code
-            return
-        quantity = prefix or self.pending_quantity or 1
+        # As typed ("3", "1,250"): the product's unit says how it reads; none asks the
+        # scale or the cashier for a weighed product's weight.
+        prefix, code = split_typed_prefix(text)
+        quantity = prefix if prefix is not None else self.pending_quantity
         self.pending_quantity = None
         self._show_pending_quantity()
         cart_id = self.cart.cart_id
-        self.ops.run(
-            lambda: sale_ops.add_scanned(self.till, cart_id, code, quantity),
-            self._cart_answer,
-            self._store_failed,
-            originator=self,
-        )
+        self.ring_up(lambda typed: sale_ops.add_scanned(self.till, cart_id, code, typed), quantity)
 
     def take_quantity(self) -> None:
-        """F2: the digits in the scan field become how many units the next scan adds."""
+        """F2: what the scan field holds becomes how many units (or kg) the next scan adds."""
         text = self.scan.text().strip().rstrip("*")
         quantity = read_quantity(text)
+        if "," in text or "." in text:  # a weight: the product's unit judges it
+            quantity = read_measure(text, SaleUnit.KG, MAX_QUANTITY)
         if not text:
             self.show_banner("info", lambda: _("Type the quantity, then press F2 and scan"))
         elif isinstance(quantity, Err):
             self.show_result(quantity)
         else:
-            self.pending_quantity = quantity
+            weight = "," in text or "." in text
+            self.pending_quantity = text if weight else str(quantity)
             self.scan.clear()
             self._show_pending_quantity()
         self.focus_scan()
@@ -86,7 +85,9 @@ class SaleView:
 
     def step_quantity(self, step: int) -> None:
         line = self.cart_model.line(self.selected_line_row())
-        if line is not None:
+        if line is not None and line.sale_unit.measured:
+            self.show_banner("info", lambda: _("Type the new weight in the line's quantity"))
+        elif line is not None:
             self.set_line_quantity(line.product_id, max(0, line.quantity + step))
 
     def set_line_quantity(self, product_id: int, quantity: int) -> None:
@@ -113,6 +114,14 @@ class SaleView:
         )
 
     def _cart_answer(self, result: Result[CartSummary]) -> None:
+        if isinstance(result, Err) and result.code is Code.WEIGHT_REQUIRED:
+            self.weigh(result)  # a weighed product scanned without a weight
+            return
+        asked = self.weight_asked
+        self.weight_asked = None
+        if isinstance(result, Err) and result.code in WEIGHT_REFUSALS and asked is not None:
+            self.weigh(asked, result)  # the weight given was wrong: ask again, saying why
+            return
         if isinstance(result, Err):
             self.show_result(result)
             if self.cart is not None:

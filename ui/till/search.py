@@ -66,15 +66,12 @@ class SaleSearch:
         if product is None or self.cart is None:
             return
         cart_id = self.cart.cart_id
-        quantity = self.pending_quantity or 1
+        quantity = self.pending_quantity or (None if product.sale_unit != "piece" else "1")
         self.pending_quantity = None
         self._show_pending_quantity()
         self.close_search()
-        self.ops.run(
-            lambda: sale_ops.add_to_cart(self.till, cart_id, product.id, quantity),
-            self._cart_answer,
-            self._store_failed,
-            originator=self,
+        self.ring_up(
+            lambda typed: sale_ops.add_to_cart(self.till, cart_id, product.id, typed), quantity
         )
 
     def close_search(self) -> None:

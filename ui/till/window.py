@@ -63,6 +63,7 @@ from ui.till.sale_view import SaleView
 from ui.till.search import SaleSearch
 from ui.till.status import StatusBar
 from ui.till.tender_panel import TenderPanel
+from ui.till.weighing import SaleWeighing, WeightDialog
 from ui.till.widgets import repolish
 
 if TYPE_CHECKING:
@@ -106,6 +107,7 @@ KEYS_TYPED_IN_SCAN_FIELD = {"plus", "minus", "remove"}
 
 class TillWindow(
     SaleView,
+    SaleWeighing,
     SaleSearch,
     SaleCoupons,
     CashPaying,
@@ -149,7 +151,9 @@ class TillWindow(
         self._store_problem: Callable[[], str] | None = None
         self.user: UserView | None = None
         self.cart: CartSummary | None = None
-        self.pending_quantity: int | None = None
+        self.pending_quantity: str | None = None
+        self.weight_asked: Err | None = None
+        self.weight_dialog: WeightDialog | None = None
         self.attempt: Attempt | None = None
         self.tendered: SaleTenders | None = None
         self.last_paid_order: Any = None
