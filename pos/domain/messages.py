@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from babel.numbers import format_decimal
 
 from pos.domain.messages_day import DAY_MESSAGES
+from pos.domain.messages_discounts import DISCOUNT_MESSAGES
 from pos.domain.messages_journal import JOURNAL_MESSAGES
 from pos.domain.messages_offline import OFFLINE_MESSAGES
 from pos.domain.messages_replica import REPLICA_MESSAGES
@@ -604,6 +605,7 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
     **DAY_MESSAGES,
     **SYNC_CONFLICT_MESSAGES,
     **SYNC_MESSAGES,
+    **DISCOUNT_MESSAGES,
 }
 
 
