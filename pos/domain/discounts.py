@@ -3,7 +3,7 @@
 **The one rule by which discounts combine** (the README says the same to the shop):
 
 1. Each line's own discount comes off that line first: a percentage of the line's
-   amount (unit price × quantity), rounded once for the line, half-up; or an amount, as
+   amount (unit price times quantity), rounded once for the line, half-up; or an amount, as
    given. It never takes the line below zero.
 2. The coupon is worked out on what the lines come to after their own discounts (its
    minimum and its percentage see that sum) and spread over the lines in proportion to
@@ -61,6 +61,13 @@ class LineDiscount:
         else:
             off = self.value
         return max(0, min(off, gross_minor))
+
+
+def stored_discount(kind: str | None, value: int | None, reason: str | None) -> LineDiscount | None:
+    """A cart line's discount from its stored columns; None if it has none."""
+    if kind is None or value is None:
+        return None
+    return LineDiscount(DiscountKind(kind), value, reason or "")
 
 
 def read_kind(kind: object) -> DiscountKind | Code:

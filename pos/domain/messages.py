@@ -7,6 +7,7 @@ Placeholders use ``str.format`` names that match the result's parameters.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 
 from babel.numbers import format_decimal
 
@@ -629,7 +630,7 @@ def _param_text(value: object, locale: str) -> str:
         return render(value, locale)
     if isinstance(value, Money):
         return format_money(value.minor, value.currency, locale)
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
         return format_decimal(value, locale=locale)
     return str(value)
 

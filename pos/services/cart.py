@@ -18,9 +18,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import Connection, Row, and_, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    and_,
+    bindparam,
+    case,
+    delete,
+    insert,
+    null,
+    select,
+    update,
+)
 
 from pos.domain.approvals import price_override_needs_reason, void_needs_approval
+from pos.domain.discounts import DiscountKind, LineDiscount, stored_discount
 from pos.domain.money import DEFAULT_CURRENCY, MAX_PRICE_MINOR, is_currency
 from pos.domain.pricing import PriceLine, Quote
 from pos.domain.quantities import MAX_QUANTITY, read_quantity
@@ -117,10 +129,26 @@ _ADD_LINE = Prepared(
         added_at=bindparam("b_now"),
     )
 )
+# A new quantity keeps a percentage off the line and drops an amount off it: the amount
+# was given, and checked against the giver's limit, for the line as it was.
 _SET_LINE = Prepared(
     update(cart_items)
     .where(cart_items.c.id == bindparam("b_line"))
-    .values(quantity=bindparam("b_quantity"))
+    .values(
+        quantity=bindparam("b_quantity"),
+        **{
+            column.name: case(
+                (cart_items.c.discount_kind == DiscountKind.AMOUNT.value, null()), else_=column
+            )
+            for column in (
+                cart_items.c.discount_kind,
+                cart_items.c.discount_value,
+                cart_items.c.discount_reason,
+                cart_items.c.discount_by,
+                cart_items.c.discount_approved_by,
+            )
+        },
+    )
 )
 _DROP_LINE = Prepared(delete(cart_items).where(cart_items.c.id == bindparam("b_line")))
 _LINES = Prepared(
@@ -132,6 +160,10 @@ _LINES = Prepared(
         cart_items.c.unit_price_minor,
         cart_items.c.tax_rate_bp,
         cart_items.c.price_overridden_by,
+        cart_items.c.discount_kind,
+        cart_items.c.discount_value,
+        cart_items.c.discount_reason,
+        cart_items.c.discount_approved_by,
         reservations.c.quantity.label("reserved"),
         reservations.c.expires_at,
     )
@@ -165,6 +197,15 @@ class CartLine:
     """A manager approved this line's price at the till; checkout keeps it."""
     price_overridden_by: int | None = None
     """The manager who approved it, so the line can carry over to the replica as it is."""
+    discount: LineDiscount | None = None
+    """The line's own discount as given (``pos.domain.discounts``); None: none."""
+    discount_approved_by: int | None = None
+    """The manager whose PIN allowed the discount over the giver's limit."""
+
+    @property
+    def discount_minor(self) -> int:
+        """What the line's own discount takes off it."""
+        return self.discount.amount_for(self.line_total_minor) if self.discount else 0
 
 
 @dataclass(frozen=True)
@@ -492,12 +533,17 @@ def summarise(connection: Connection, cart: CartState, now: datetime) -> CartSum
             reserved_until=row.expires_at,
             price_overridden=row.price_overridden_by is not None,
             price_overridden_by=row.price_overridden_by,
+            discount=stored_discount(row.discount_kind, row.discount_value, row.discount_reason),
+            discount_approved_by=row.discount_approved_by,
         )
         for row in _LINES.execute(connection, {"b_cart": cart.id})
     )
     coupon = load_coupon(connection, cart.coupon_id) if cart.coupon_id is not None else None
     priced = price_sale(
-        [PriceLine(line.unit_price_minor, line.quantity, line.tax_rate_bp) for line in lines],
+        [
+            PriceLine(line.unit_price_minor, line.quantity, line.tax_rate_bp, line.discount_minor)
+            for line in lines
+        ],
         coupon,
         currency=cart.currency,
         prices_include_tax=cart.prices_include_tax,

@@ -39,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
+from pos.domain.discounts import stored_discount
 from pos.domain.pricing import PriceLine
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
 from pos.domain.text import clean_text
@@ -98,6 +99,9 @@ _LINES = Prepared(
         cart_items.c.unit_price_minor,
         cart_items.c.tax_rate_bp,
         cart_items.c.price_overridden_by,
+        cart_items.c.discount_kind,
+        cart_items.c.discount_value,
+        cart_items.c.discount_reason,
         products.c.price_minor,
         products.c.tax_rate_bp.label("current_tax_rate_bp"),
         products.c.active,
@@ -261,7 +265,12 @@ def _checkout_once(
         coupon = load_coupon(connection, cart.coupon_id) if cart.coupon_id is not None else None
         priced = price_sale(
             [
-                PriceLine(_unit_price(line), line.quantity, line.current_tax_rate_bp)
+                PriceLine(
+                    _unit_price(line),
+                    line.quantity,
+                    line.current_tax_rate_bp,
+                    _line_discount(line),
+                )
                 for line in lines
             ],
             coupon,
@@ -310,6 +319,7 @@ def _checkout_once(
                 prices_include_tax=cart.prices_include_tax,
                 subtotal_minor=priced.quote.subtotal_minor,
                 discount_minor=priced.quote.discount_minor,
+                line_discount_minor=priced.quote.line_discount_minor,
                 tax_minor=priced.quote.tax_minor,
                 total_minor=total,
                 coupon_id=coupon.id if coupon else None,
@@ -342,6 +352,10 @@ def _checkout_once(
                     tax_rate_bp=line.current_tax_rate_bp,
                     discount_minor=priced_line.discount_minor,
                     total_minor=priced_line.total_minor,
+                    line_discount_minor=priced_line.line_discount_minor,
+                    line_discount_reason=line.discount_reason
+                    if priced_line.line_discount_minor
+                    else None,
                     returned_quantity=0,
                 )
                 for number, (line, priced_line) in enumerate(
@@ -443,6 +457,12 @@ def _unit_price(line: Any) -> int:
     if line.price_overridden_by is not None:
         return int(line.unit_price_minor)
     return int(line.price_minor)
+
+
+def _line_discount(line: Any) -> int:
+    """What the line's own discount takes off it at the price it is charged."""
+    discount = stored_discount(line.discount_kind, line.discount_value, line.discount_reason)
+    return discount.amount_for(_unit_price(line) * line.quantity) if discount else 0
 
 
 def _refresh_prices(connection: Connection, stale: list[Any]) -> None:

@@ -38,8 +38,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 # The states and roles are the domain's (the window reads them there); the store keeps
 # their values, and these names stay importable from here.
 from pos.domain.coupons import CouponKind
-from pos.domain.discounts import DEFAULT_REASONS as DEFAULT_DISCOUNT_REASONS
 from pos.domain.coupons import RedemptionState as RedemptionState
+from pos.domain.discounts import DEFAULT_REASONS as DEFAULT_DISCOUNT_REASONS
 from pos.domain.payments import EventOutcome as EventOutcome
 from pos.domain.payments import PaymentMethod, PaymentStatus
 from pos.domain.sales import CartStatus as CartStatus

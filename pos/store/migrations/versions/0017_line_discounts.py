@@ -42,7 +42,9 @@ def upgrade() -> None:
     )
     op.add_column(
         "locations",
-        sa.Column("discount_limit_manager_bp", sa.Integer(), server_default="10000", nullable=False),
+        sa.Column(
+            "discount_limit_manager_bp", sa.Integer(), server_default="10000", nullable=False
+        ),
     )
     op.add_column(
         "locations",
