@@ -130,12 +130,15 @@ def read_discount(
     return LineDiscount(what, scaled, why)
 
 
-def over_limit(discount_minor: int, gross_minor: int, limit_bp: int | None) -> bool:
-    """Whether taking ``discount_minor`` off a line of ``gross_minor`` is more than a
-    role's limit (basis points of the line); None: no limit."""
+def over_limit(discount: LineDiscount, gross_minor: int, limit_bp: int | None) -> bool:
+    """Whether ``discount`` on a line of ``gross_minor`` is more than a role's limit
+    (basis points of the line; None: no limit): a percentage by itself, an amount by
+    its share of the line."""
     if limit_bp is None:
         return False
-    return discount_minor * BASIS_POINTS > gross_minor * limit_bp
+    if discount.kind is DiscountKind.PERCENT:
+        return discount.value > limit_bp
+    return discount.amount_for(gross_minor) * BASIS_POINTS > gross_minor * limit_bp
 
 
 def read_limit(value: object) -> int | None:

@@ -71,7 +71,7 @@ def discount_line(
             raise Refused(code, line=Money(gross, cart.currency))
         limit = read_settings(uow, cart.location_id).discount_limit_bp(giver.role)
         manager = None
-        if over_limit(read.amount_for(gross), gross, limit):
+        if over_limit(read, gross, limit):
             if approved_by is None:
                 raise Refused(Code.DISCOUNT_OVER_LIMIT, limit=Decimal(limit) / 100)
             # Checked in this transaction: a manager demoted since typing the PIN approves nothing.
