@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from babel.numbers import get_currency_symbol
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -161,7 +162,8 @@ class LineDiscountDialog(QDialog):
         for name, caption in self.captions.items():
             caption.setText(texts[name])
         self.kind.setItemText(0, _("Percentage (%)"))
-        self.kind.setItemText(1, _("Amount ({currency})").format(currency=self.currency))
+        sign = get_currency_symbol(self.currency, locale=language())
+        self.kind.setItemText(1, _("Amount ({currency})").format(currency=sign))
         self.value.setPlaceholderText(_("e.g. 10 or 2,50"))
         self.reason.setPlaceholderText(_("Choose or type a reason"))
         self.give_button.setText(shortcut_text(_("Give discount"), "Enter"))
