@@ -5,6 +5,7 @@ proportion on a return, carried offline and ingested at what the customer paid."
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
@@ -13,6 +14,7 @@ from sqlalchemy import select
 
 from pos.domain.coupons import CouponKind
 from pos.domain.day_layout import day_report_document
+from pos.domain.discounts import DiscountKind, LineDiscount
 from pos.domain.document import document_text
 from pos.domain.journal import Kind
 from pos.domain.messages import render
@@ -23,7 +25,7 @@ from pos.services.coupons import CouponDraft, apply_coupon, create_coupon
 from pos.services.day_reports import x_report
 from pos.services.discounts import discount_line, remove_discount
 from pos.services.ingest import ingest_sale
-from pos.services.offline import went_offline
+from pos.services.offline import carry_over, went_offline
 from pos.services.receipts import receipt_text
 from pos.services.returns import ReturnRequest, return_items
 from pos.services.shop import update_shop_settings
@@ -268,6 +270,33 @@ def test_an_offline_sale_with_a_discounted_line_goes_in_at_what_was_paid(
     (line,) = json.loads(content)["lines"]
     assert (line["line_discount"], line["reason"]) == (7_50, "Hasarlı")
     assert UUID(payload["order_id"]) == order.id
+
+
+def test_a_sale_carried_to_the_replica_keeps_its_lines_discounts(
+    store, uow, shelf, clock, manager, sqlite_template, tmp_path
+):
+    cart, first, second = two_line_cart(uow, shelf)
+    value(discount_line(uow, cart, first, "percent", "12,5", "Hasarlı", user_id=manager.id))
+    shown = value(cart_summary(uow, cart))
+    replica = replica_engine(sqlite_template, tmp_path)
+    try:
+        pull(store.engine, replica)
+        carried = carry_over(offline_uow(replica, clock), shown, cashier_id=None, till_id=1)
+        forged = replace(
+            shown,
+            lines=(
+                replace(shown.lines[0], discount=LineDiscount(DiscountKind.PERCENT, 10_001, "x")),
+            ),
+        )
+        refused = carry_over(offline_uow(replica, clock), forged, cashier_id=None, till_id=1)
+    finally:
+        replica.dispose()
+
+    summary = carried.value
+    assert line_of(summary, first).discount == LineDiscount(DiscountKind.PERCENT, 1250, "Hasarlı")
+    assert line_of(summary, second).discount is None
+    assert summary.total_minor == shown.total_minor == 51_87  # 12,5 % of 25,00 is 3,125: 3,13 off
+    assert error(refused).code is Code.DISCOUNT_KIND_UNKNOWN
 
 
 def test_a_discount_needs_an_open_cart_and_a_line_of_it(uow, shelf, manager, cashier):
