@@ -22,6 +22,7 @@ from typing import TypeVar
 import pytest
 from sqlalchemy import URL, Engine, create_engine, make_url, text
 
+from pos.domain.discounts import DEFAULT_REASONS
 from pos.domain.results import Err, Ok, Result, Warn
 from pos.services.catalogue import ProductDraft, create_product
 from pos.services.stock import receive_stock
@@ -115,8 +116,10 @@ def _empty_postgres(engine: Engine) -> None:
         connection.execute(
             text(
                 "UPDATE locations SET prices_include_tax = true, receipt_header = '',"
-                " time_zone = 'Europe/Istanbul'"
-            )
+                " time_zone = 'Europe/Istanbul', discount_limit_cashier_bp = 1000,"
+                " discount_limit_manager_bp = 10000, discount_reasons = :reasons"
+            ),
+            {"reasons": DEFAULT_REASONS},
         )
 
 

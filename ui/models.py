@@ -108,10 +108,14 @@ class CartModel(QAbstractTableModel):
         line, column = self._lines[index.row()], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == self.NAME:
-                return line.name
+                return self._name(line)
             if column == self.QUANTITY:
                 return format_quantity(line.quantity, line.sale_unit, language())
-            minor = line.unit_price_minor if column == self.UNIT_PRICE else line.line_total_minor
+            minor = (
+                line.unit_price_minor
+                if column == self.UNIT_PRICE
+                else line.line_total_minor - line.discount_minor
+            )
             money = format_money(minor, self._currency, language())
             if column == self.UNIT_PRICE and line.sale_unit.measured:
                 money = f"{money}/{line.sale_unit.symbol}"  # the price of a kilo
@@ -124,10 +128,19 @@ class CartModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column != self.NAME:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and column == self.NAME:
+            if line.discount is not None:
+                return f"{line.sku}\n{self._name(line)}"
             return line.sku
         if role == Qt.ItemDataRole.ToolTipRole and column == self.UNIT_PRICE:
             return _("Price set by a manager") if line.price_overridden else None
         return None
+
+    def _name(self, line: CartLine) -> str:
+        """The line's name, and its own discount with the reason, if it has one."""
+        if line.discount is None:
+            return line.name
+        off = format_money(-line.discount_minor, self._currency, language())
+        return f"{line.name}  [{off} {line.discount.reason}]"
 
     def setData(self, index: Index, value: object, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.EditRole or not index.isValid():

@@ -15,7 +15,7 @@ from uuid import UUID
 from pos.bootstrap import Till
 from pos.domain.results import Err, Ok, Result, Warn
 from pos.domain.sales import OrderStatus
-from pos.services import cart, catalogue, coupons, orders, refunds, shop, tenders
+from pos.services import cart, catalogue, coupons, discounts, orders, refunds, shop, tenders
 from pos.services.cart import DEFAULT_TILL_ID, CartSummary
 from pos.services.catalogue import ProductView
 from pos.services.checkout import Cash, Sale, checkout
@@ -218,3 +218,32 @@ def receipt_or_none(till: Till, order_id: UUID, locale: str) -> str | None:
 def check_store(till: Till) -> Result[bool]:
     """Whether the store answers: ``Err(STORE_UNREACHABLE)`` or ``Err(STORE_BUSY)`` if not."""
     return shop.check_store(till.uow())
+
+
+def discount_line(
+    till: Till,
+    cart_id: int,
+    product_id: int,
+    asked: Any,
+    user_id: int,
+    approved_by: int | None = None,
+) -> Result[CartSummary]:
+    """``asked``: the dialog's ``DiscountAsked``, as typed."""
+    return discounts.discount_line(
+        till.uow(),
+        cart_id,
+        product_id,
+        asked.kind.value,
+        asked.value,
+        asked.reason,
+        user_id=user_id,
+        approved_by=approved_by,
+    )
+
+
+def remove_discount(till: Till, cart_id: int, product_id: int, user_id: int) -> Result[CartSummary]:
+    return discounts.remove_discount(till.uow(), cart_id, product_id, user_id=user_id)
+
+
+def shop_settings(till: Till) -> Result[shop.ShopSettings]:
+    return shop.shop_settings(till.uow())

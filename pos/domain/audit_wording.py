@@ -111,6 +111,7 @@ _PAYMENT_STATES = {
 _APPROVED = {
     "sale.void": {"tr": "satışın iptali", "en": "voiding the sale"},
     "cart.price_override": {"tr": "fiyat değişikliği", "en": "a price change"},
+    "cart.line_discount": {"tr": "yetkiyi aşan indirim", "en": "a discount over the limit"},
     "payment.force_resolve": {"tr": "ödemenin elle sonuçlandırılması", "en": "settling a payment"},
     "sale.return_in_cash": {
         "tr": "iadenin kart yerine nakit ödenmesi",
@@ -435,6 +436,18 @@ WORDING: Mapping[str, Wording] = {
         "{who}: satıştaki {product} ürününün fiyatını {before} yerine {after} yaptı{why}",
         "{who} changed the price of {product} in the sale from {before} to {after}{why}",
         _params(before=_price("before"), after=_price("after"), why=_why),
+    ),
+    "cart.line_discount": Wording(
+        "{who}: satıştaki {product} ürününe {amount} indirim yaptı{why}",
+        "{who} took {amount} off {product} in the sale{why}",
+        _params(
+            amount=lambda facts, locale: _money(facts, facts.details.get("discount_minor"), locale),
+            why=_why,
+        ),
+    ),
+    "cart.line_discount_removed": Wording(
+        "{who}: satıştaki {product} ürününün indirimini kaldırdı",
+        "{who} took the discount off {product} in the sale",
     ),
     "receipt.reprint": Wording(
         "{who}: {sale} için fişi yeniden yazdırdı", "{who} reprinted the receipt of {sale}"

@@ -130,6 +130,15 @@ class DrawerLine:
 
 
 @dataclass(frozen=True)
+class DiscountLine:
+    """The lines given a discount of their own for one reason, and what it took off."""
+
+    reason: str
+    lines: int
+    amount_minor: int
+
+
+@dataclass(frozen=True)
 class DayReport:
     """An X report (``z_number`` None: the session so far) or a Z report (it closed)."""
 
@@ -148,6 +157,9 @@ class DayReport:
     first_receipt: str | None = None
     last_receipt: str | None = None
     discounts_minor: int = 0
+    """Every discount of the day's sales: the lines' own and the coupons'."""
+    line_discounts: tuple[DiscountLine, ...] = ()
+    """The lines' own discounts by reason, reasons in order (a part of ``discounts_minor``)."""
     returns: int = 0
     returns_minor: int = 0
     """What returns paid back (all of a return's worth, whichever tender took it)."""
@@ -197,6 +209,7 @@ def report_from_record(record: str) -> DayReport:
     data["tenders"] = tuple(TenderLine(**line) for line in data["tenders"])
     data["taxes"] = tuple(TaxRateLine(**line) for line in data["taxes"])
     data["cashiers"] = tuple(CashierLine(**line) for line in data["cashiers"])
+    data["line_discounts"] = tuple(DiscountLine(**line) for line in data.get("line_discounts", ()))
     data["movements"] = tuple(
         MovementLine(**{**line, "at": datetime.fromisoformat(line["at"])})
         for line in data["movements"]

@@ -36,6 +36,7 @@ DAY_LABELS: Mapping[str, Mapping[str, str]] = {
         "first": "İlk fiş",
         "last": "Son fiş",
         "discounts": "İndirimler",
+        "line_discounts": "  Satır indirimleri",
         "returns": "İadeler",
         "voids": "İptaller",
         "tenders": "ÖDEME TÜRLERİ",
@@ -81,6 +82,7 @@ DAY_LABELS: Mapping[str, Mapping[str, str]] = {
         "first": "First receipt",
         "last": "Last receipt",
         "discounts": "Discounts",
+        "line_discounts": "  Line discounts",
         "returns": "Returns",
         "voids": "Voids",
         "tenders": "TENDERS",
@@ -164,6 +166,11 @@ def day_report_document(
     slip.columns(text["first"], report.first_receipt or "-")
     slip.columns(text["last"], report.last_receipt or "-")
     slip.columns(text["discounts"], money(report.discounts_minor))
+    if report.line_discounts:
+        given = sum(reason.amount_minor for reason in report.line_discounts)
+        slip.columns(text["line_discounts"], money(given))
+        for reason in report.line_discounts:
+            slip.columns(f"    {reason.reason} ({reason.lines})", money(reason.amount_minor))
     slip.columns(f"{text['returns']} ({report.returns})", money(-report.returns_minor))
     slip.columns(f"{text['voids']} ({report.voids})", money(report.voids_minor))
     slip.rule("-")

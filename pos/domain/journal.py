@@ -117,7 +117,21 @@ class SaleLine(NamedTuple):
     unit_price: int
     tax_rate_bp: int
     discount: int
+    """Everything off the line: its own discount and its share of the coupon's."""
     total: int
+    line_discount: int = 0
+    """The line's own discount, a part of ``discount``."""
+    reason: str | None = None
+    """Why the line's own discount was given."""
+
+
+def _line_entry(line: SaleLine) -> dict[str, object]:
+    """A line as its entry gives it; a line with no discount of its own says nothing of
+    one, so the entries of sales before line discounts read as they always did."""
+    entry = line._asdict()
+    if not line.line_discount:
+        del entry["line_discount"], entry["reason"]
+    return entry
 
 
 class SaleTender(NamedTuple):
@@ -160,7 +174,7 @@ def sale_content(
         "tax": tax,
         "total": total,
         "coupon": coupon,
-        "lines": [line._asdict() for line in sorted(lines)],
+        "lines": [_line_entry(line) for line in sorted(lines, key=lambda line: line.line)],
         "tenders": [tender._asdict() for tender in sorted(tenders)],
     }
 

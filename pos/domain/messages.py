@@ -7,10 +7,12 @@ Placeholders use ``str.format`` names that match the result's parameters.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 
 from babel.numbers import format_decimal
 
 from pos.domain.messages_day import DAY_MESSAGES
+from pos.domain.messages_discounts import DISCOUNT_MESSAGES
 from pos.domain.messages_journal import JOURNAL_MESSAGES
 from pos.domain.messages_offline import OFFLINE_MESSAGES
 from pos.domain.messages_replica import REPLICA_MESSAGES
@@ -607,6 +609,7 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
     **SYNC_CONFLICT_MESSAGES,
     **SYNC_MESSAGES,
     **WEIGHT_MESSAGES,
+    **DISCOUNT_MESSAGES,
 }
 
 
@@ -632,7 +635,7 @@ def _param_text(value: object, locale: str) -> str:
         return format_money(value.minor, value.currency, locale)
     if isinstance(value, Measure):
         return value.text(locale)
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
         return format_decimal(value, locale=locale)
     return str(value)
 

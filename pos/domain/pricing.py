@@ -1,8 +1,12 @@
 """What a sale costs: line totals, the coupon's discount spread over the lines, tax per rate.
 
 Everything is integer minor units. The one rounding rule of the shop is
-:func:`round_half_up`; it is applied once per tax rate and once to a percentage
-discount, never line by line, so a receipt's figures always add up.
+:func:`round_half_up`; it is applied once per tax rate, once to a coupon's percentage
+and once to each line's own percentage discount, so a receipt's figures always add up.
+
+Discounts combine by one rule (``pos.domain.discounts``): each line's own discount
+first, then the coupon on what the lines come to after them, then the tax on what is
+left after both.
 
 Two ways to read a shelf price, chosen per store:
 
@@ -77,6 +81,8 @@ class PriceLine:
     quantity: int
     tax_rate_bp: int
     per_unit: int = 1
+    line_discount_minor: int = 0
+    """This line's own discount, already worked out (``LineDiscount.amount_for``)."""
 
 
 @dataclass(frozen=True)
@@ -87,9 +93,11 @@ class PricedLine:
     gross_minor: int
     """Unit price times quantity (:func:`line_amount`), before the discount."""
     discount_minor: int
-    """This line's share of the sale's discount."""
+    """Everything off this line: its own discount and its share of the coupon's."""
     total_minor: int
     """``gross_minor - discount_minor``: with tax in tax-inclusive mode, net otherwise."""
+    line_discount_minor: int = 0
+    """The part of ``discount_minor`` that is the line's own discount."""
 
 
 @dataclass(frozen=True)
@@ -109,36 +117,50 @@ class Quote:
     prices_include_tax: bool
     subtotal_minor: int
     discount_minor: int
+    """Every discount of the sale: the lines' own and the coupon's."""
     taxes: tuple[TaxLine, ...]
     tax_minor: int
     total_minor: int
     """What the customer pays."""
+    line_discount_minor: int = 0
+    """The part of ``discount_minor`` given on lines, one by one."""
+
+    @property
+    def coupon_discount_minor(self) -> int:
+        return self.discount_minor - self.line_discount_minor
 
 
 def quote(
     lines: Sequence[PriceLine], *, discount_minor: int = 0, prices_include_tax: bool = True
 ) -> Quote:
-    """Price a sale. ``discount_minor`` is capped at the subtotal."""
+    """Price a sale: each line's own discount first, then the coupon's ``discount_minor``
+    (capped at what the lines come to after theirs) spread over what is left of them,
+    then the tax on the rest."""
     for line in lines:
         if line.unit_price_minor < 0 or line.quantity < 0 or line.per_unit < 1:
             raise ValueError("prices and quantities must not be negative")
         if not 0 <= line.tax_rate_bp <= BASIS_POINTS:
             raise ValueError("tax rates lie between 0 and 100 %")
     gross = [line_amount(line.unit_price_minor, line.quantity, line.per_unit) for line in lines]
+    if any(not 0 <= line.line_discount_minor <= g for line, g in zip(lines, gross, strict=True)):
+        raise ValueError("a line's own discount lies between zero and the line")
+    left = [g - line.line_discount_minor for line, g in zip(lines, gross, strict=True)]
     subtotal = sum(gross)
-    discount = min(max(discount_minor, 0), subtotal)
-    shares = allocate(discount, gross) if discount else (0,) * len(gross)
+    discount = min(max(discount_minor, 0), sum(left))
+    shares = allocate(discount, left) if discount else (0,) * len(gross)
     priced = tuple(
         PricedLine(
             unit_price_minor=line.unit_price_minor,
             quantity=line.quantity,
             tax_rate_bp=line.tax_rate_bp,
             gross_minor=g,
-            discount_minor=share,
-            total_minor=g - share,
+            discount_minor=line.line_discount_minor + share,
+            total_minor=rest - share,
+            line_discount_minor=line.line_discount_minor,
         )
-        for line, g, share in zip(lines, gross, shares, strict=True)
+        for line, g, rest, share in zip(lines, gross, left, shares, strict=True)
     )
+    line_discount = subtotal - sum(left)
     per_rate: dict[int, int] = {}
     for priced_line in priced:
         rate = priced_line.tax_rate_bp
@@ -147,12 +169,13 @@ def quote(
         _tax_at(rate, amount, prices_include_tax) for rate, amount in sorted(per_rate.items())
     )
     tax = sum(t.tax_minor for t in taxes)
-    lines_total = subtotal - discount
+    lines_total = subtotal - line_discount - discount
     return Quote(
         lines=priced,
         prices_include_tax=prices_include_tax,
         subtotal_minor=subtotal,
-        discount_minor=discount,
+        discount_minor=line_discount + discount,
+        line_discount_minor=line_discount,
         taxes=taxes,
         tax_minor=tax,
         total_minor=lines_total if prices_include_tax else lines_total + tax,

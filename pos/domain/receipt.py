@@ -57,6 +57,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "cashier": "Kasiyer",
         "subtotal": "Ara toplam",
         "discount": "İndirim",
+        "line_discounts": "Satır indirimleri",
         "net_total": "KDV hariç toplam",
         "base": "Matrah",
         "tax": "KDV",
@@ -77,6 +78,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "cashier": "Cashier",
         "subtotal": "Subtotal",
         "discount": "Discount",
+        "line_discounts": "Line discounts",
         "net_total": "Total excl. VAT",
         "base": "Base",
         "tax": "VAT",
@@ -114,11 +116,14 @@ class ReceiptLine:
     unit_price_minor: int
     tax_rate_bp: int
     discount_minor: int
-    """This line's share of the sale's discount."""
+    """Everything off this line: its own discount and its share of the coupon's."""
     total_minor: int
-    """What the line came to after its share of the discount."""
+    """What the line came to after its discounts."""
     sale_unit: SaleUnit = SaleUnit.PIECE
     """Piece, or kg/l/m: then ``quantity`` is grams/ml/mm and the price per kg/l/m."""
+    line_discount_minor: int = 0
+    """The line's own discount, printed under it with its reason."""
+    discount_reason: str | None = None
 
     @property
     def gross_minor(self) -> int:
@@ -158,6 +163,7 @@ class ReceiptData:
     lines: tuple[ReceiptLine, ...]
     subtotal_minor: int
     discount_minor: int
+    """Every discount of the sale: the lines' own and the coupon's."""
     coupon_code: str | None
     taxes: tuple[TaxLine, ...]
     """The tax per rate, rates ascending; they add up to ``tax_minor``."""
@@ -169,6 +175,8 @@ class ReceiptData:
     """The shop's zone: the time printed is the shop's, whatever the machine's clock says."""
     order_id: str | None = None
     """The order's id, printed as a QR code so a return finds the sale; None: no code."""
+    line_discount_minor: int = 0
+    """The part of ``discount_minor`` given on lines; the rest is the coupon's."""
 
     def __post_init__(self) -> None:
         if self.issued_at.tzinfo is None:
@@ -177,6 +185,8 @@ class ReceiptData:
             raise ValueError("the taxes per rate do not add up to the sale's tax")
         if self.tenders and sum(t.amount_minor for t in self.tenders) != self.total_minor:
             raise ValueError("the tenders do not add up to the sale's total")
+        if sum(line.line_discount_minor for line in self.lines) != self.line_discount_minor:
+            raise ValueError("the lines' own discounts do not add up to the sale's")
 
     @property
     def change_minor(self) -> int | None:
@@ -388,13 +398,19 @@ class _Layout(SlipLayout):
                 f" x {self.money(item.unit_price_minor)}",
                 f"{self.percent(item.tax_rate_bp)} {self.money(item.gross_minor)}",
             )
+            if item.line_discount_minor:
+                reason = f": {item.discount_reason}" if item.discount_reason else ""
+                self.columns(f"  {text['discount']}{reason}", self.money(-item.line_discount_minor))
         self.rule("-")
         self.columns(text["subtotal"], self.money(data.subtotal_minor))
-        if data.discount_minor:
+        if data.line_discount_minor:
+            self.columns(text["line_discounts"], self.money(-data.line_discount_minor))
+        coupon_discount = data.discount_minor - data.line_discount_minor
+        if coupon_discount:
             label = text["discount"]
             if data.coupon_code:
                 label = f"{label} ({data.coupon_code})"
-            self.columns(label, self.money(-data.discount_minor))
+            self.columns(label, self.money(-coupon_discount))
         if not data.prices_include_tax:
             net = data.subtotal_minor - data.discount_minor
             self.columns(text["net_total"], self.money(net))

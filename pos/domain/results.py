@@ -221,6 +221,16 @@ class Code(enum.StrEnum):
     INVALID_SCALE_CODE = "invalid_scale_code"
     SALE_UNIT_CHANGE_WITH_STOCK = "sale_unit_change_with_stock"
     DUPLICATE_SCALE_CODE = "duplicate_scale_code"
+    # Line discounts (pos.domain.discounts, pos.services.discounts)
+    DISCOUNT_KIND_UNKNOWN = "discount_kind_unknown"
+    DISCOUNT_NOT_POSITIVE = "discount_not_positive"
+    DISCOUNT_OVER_100 = "discount_over_100"
+    DISCOUNT_OVER_LINE = "discount_over_line"
+    DISCOUNT_FRACTIONAL = "discount_fractional"
+    DISCOUNT_NEEDS_REASON = "discount_needs_reason"
+    DISCOUNT_REASON_UNPRINTABLE = "discount_reason_unprintable"
+    DISCOUNT_OVER_LIMIT = "discount_over_limit"
+    INVALID_DISCOUNT_LIMIT = "invalid_discount_limit"
 
 
 STORE_FAILURES = frozenset({Code.STORE_BUSY, Code.STORE_UNREACHABLE})

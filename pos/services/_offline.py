@@ -293,6 +293,7 @@ def sale_payload(connection: Connection, order_id: UUID, now: datetime) -> dict[
         "prices_include_tax": order.prices_include_tax,
         "subtotal_minor": order.subtotal_minor,
         "discount_minor": order.discount_minor,
+        "line_discount_minor": order.line_discount_minor,
         "tax_minor": order.tax_minor,
         "total_minor": order.total_minor,
         "coupon": (
@@ -318,6 +319,8 @@ def sale_payload(connection: Connection, order_id: UUID, now: datetime) -> dict[
                 "discount_minor": line.discount_minor,
                 "total_minor": line.total_minor,
                 "sale_unit": line.sale_unit,
+                "line_discount_minor": line.line_discount_minor,
+                "line_discount_reason": line.line_discount_reason,
             }
             for line in lines
         ],

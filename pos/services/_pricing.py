@@ -85,7 +85,8 @@ def price_sale(
     now: datetime,
     use_claimed: bool = False,
 ) -> Priced:
-    """The sale's figures, with the coupon's discount if the coupon applies now.
+    """The sale's figures, with the coupon's discount if the coupon applies now: on what
+    the lines come to after their own discounts, as ``pos.domain.discounts`` says.
 
     ``use_claimed``: the sale already holds one of the coupon's uses (its payment is
     in flight or done), so the usage limit no longer stands in its way.
@@ -96,10 +97,12 @@ def price_sale(
     if coupon.currency != currency:
         return Priced(undiscounted, Code.COUPON_INVALID)
     terms = replace(coupon.terms, usage_limit=None) if use_claimed else coupon.terms
-    problem = coupon_problem(terms, undiscounted.subtotal_minor, now)
+    # The coupon sees the sale after its lines' own discounts (pos.domain.discounts).
+    left = undiscounted.subtotal_minor - undiscounted.line_discount_minor
+    problem = coupon_problem(terms, left, now)
     if problem is not None:
         return Priced(undiscounted, problem)
-    discount = discount_for(coupon.terms, undiscounted.subtotal_minor)
+    discount = discount_for(coupon.terms, left)
     return Priced(
         quote(lines, discount_minor=discount, prices_include_tax=prices_include_tax), None
     )

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from pos.domain.discounts import read_reason
 from pos.domain.journal import SaleLine, SaleTender, sale_content
 from pos.domain.payments import PaymentStatus
 from pos.domain.results import Code, Err
@@ -39,6 +40,17 @@ def _when(value: object) -> datetime:
 
 def _maybe_when(value: object) -> datetime | None:
     return None if value is None else _when(value)
+
+
+def _reason(value: object) -> str | None:
+    """A line discount's reason as the till kept it; one the receipt could not print is
+    no sale this store takes in."""
+    if value is None:
+        return None
+    reason = read_reason(value)
+    if isinstance(reason, Code):
+        raise ValueError(f"not a discount's reason: {value!r}")
+    return reason
 
 
 def order_id_of(payload: Mapping[str, Any]) -> UUID:
@@ -89,6 +101,8 @@ def _read_v1(payload: Mapping[str, Any]) -> Sale:
         "b_include": bool(payload["prices_include_tax"]),
         "b_subtotal": int(payload["subtotal_minor"]),
         "b_discount": int(payload["discount_minor"]),
+        # A line's own discount: a part of the discount, absent from older tills' sales.
+        "b_line_discount": int(payload.get("line_discount_minor") or 0),
         "b_tax": int(payload["tax_minor"]),
         "b_total": int(payload["total_minor"]),
         "b_coupon": int(coupon["id"]) if coupon else None,
@@ -115,6 +129,8 @@ def _read_v1(payload: Mapping[str, Any]) -> Sale:
             "b_discount": int(line["discount_minor"]),
             "b_total": int(line["total_minor"]),
             "b_unit": _unit(line.get("sale_unit", SaleUnit.PIECE.value)),
+            "b_line_discount": int(line.get("line_discount_minor") or 0),
+            "b_line_reason": _reason(line.get("line_discount_reason")),
         }
         for line in payload["lines"]
     ]
@@ -179,6 +195,8 @@ def sale_entry(sale: Sale, paid: Sequence[tuple[Mapping[str, Any], int]]) -> dic
                 line["b_tax_rate"],
                 line["b_discount"],
                 line["b_total"],
+                line["b_line_discount"],
+                line["b_line_reason"],
             )
             for line in sale.lines
         ),

@@ -18,9 +18,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import Connection, Row, and_, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    and_,
+    bindparam,
+    case,
+    delete,
+    insert,
+    null,
+    select,
+    update,
+)
 
 from pos.domain.approvals import price_override_needs_reason, void_needs_approval
+from pos.domain.discounts import DiscountKind, LineDiscount, stored_discount
 from pos.domain.money import DEFAULT_CURRENCY, MAX_PRICE_MINOR, is_currency
 from pos.domain.pricing import PriceLine, Quote, line_amount
 from pos.domain.quantities import MAX_QUANTITY
@@ -130,10 +142,26 @@ _ADD_LINE = Prepared(
         added_at=bindparam("b_now"),
     )
 )
+# A new quantity keeps a percentage off the line and drops an amount off it: the amount
+# was given, and checked against the giver's limit, for the line as it was.
 _SET_LINE = Prepared(
     update(cart_items)
     .where(cart_items.c.id == bindparam("b_line"))
-    .values(quantity=bindparam("b_quantity"))
+    .values(
+        quantity=bindparam("b_quantity"),
+        **{
+            column.name: case(
+                (cart_items.c.discount_kind == DiscountKind.AMOUNT.value, null()), else_=column
+            )
+            for column in (
+                cart_items.c.discount_kind,
+                cart_items.c.discount_value,
+                cart_items.c.discount_reason,
+                cart_items.c.discount_by,
+                cart_items.c.discount_approved_by,
+            )
+        },
+    )
 )
 _DROP_LINE = Prepared(delete(cart_items).where(cart_items.c.id == bindparam("b_line")))
 _LINES = Prepared(
@@ -146,6 +174,10 @@ _LINES = Prepared(
         cart_items.c.unit_price_minor,
         cart_items.c.tax_rate_bp,
         cart_items.c.price_overridden_by,
+        cart_items.c.discount_kind,
+        cart_items.c.discount_value,
+        cart_items.c.discount_reason,
+        cart_items.c.discount_approved_by,
         reservations.c.quantity.label("reserved"),
         reservations.c.expires_at,
     )
@@ -181,6 +213,15 @@ class CartLine:
     """The manager who approved it, so the line can carry over to the replica as it is."""
     sale_unit: SaleUnit = SaleUnit.PIECE
     """Piece, or kg/l/m: then ``quantity`` is grams/ml/mm and the price is per kg/l/m."""
+    discount: LineDiscount | None = None
+    """The line's own discount as given (``pos.domain.discounts``); None: none."""
+    discount_approved_by: int | None = None
+    """The manager whose PIN allowed the discount over the giver's limit."""
+
+    @property
+    def discount_minor(self) -> int:
+        """What the line's own discount takes off it."""
+        return self.discount.amount_for(self.line_total_minor) if self.discount else 0
 
 
 @dataclass(frozen=True)
@@ -520,6 +561,8 @@ def summarise(connection: Connection, cart: CartState, now: datetime) -> CartSum
             price_overridden=row.price_overridden_by is not None,
             price_overridden_by=row.price_overridden_by,
             sale_unit=unit_of(row.sale_unit),
+            discount=stored_discount(row.discount_kind, row.discount_value, row.discount_reason),
+            discount_approved_by=row.discount_approved_by,
         )
         for row in _LINES.execute(connection, {"b_cart": cart.id})
     )
@@ -527,7 +570,11 @@ def summarise(connection: Connection, cart: CartState, now: datetime) -> CartSum
     priced = price_sale(
         [
             PriceLine(
-                line.unit_price_minor, line.quantity, line.tax_rate_bp, line.sale_unit.per_unit
+                line.unit_price_minor,
+                line.quantity,
+                line.tax_rate_bp,
+                line.sale_unit.per_unit,
+                line.discount_minor,
             )
             for line in lines
         ],

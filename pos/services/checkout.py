@@ -39,7 +39,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
-from pos.domain.pricing import PriceLine
+from pos.domain.discounts import stored_discount
+from pos.domain.pricing import PriceLine, line_amount
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
 from pos.domain.text import clean_text
 from pos.domain.units import SaleUnit
@@ -99,6 +100,9 @@ _LINES = Prepared(
         cart_items.c.unit_price_minor,
         cart_items.c.tax_rate_bp,
         cart_items.c.price_overridden_by,
+        cart_items.c.discount_kind,
+        cart_items.c.discount_value,
+        cart_items.c.discount_reason,
         products.c.price_minor,
         products.c.tax_rate_bp.label("current_tax_rate_bp"),
         products.c.active,
@@ -268,6 +272,7 @@ def _checkout_once(
                     line.quantity,
                     line.current_tax_rate_bp,
                     SaleUnit(line.sale_unit).per_unit,
+                    _line_discount(line),
                 )
                 for line in lines
             ],
@@ -317,6 +322,7 @@ def _checkout_once(
                 prices_include_tax=cart.prices_include_tax,
                 subtotal_minor=priced.quote.subtotal_minor,
                 discount_minor=priced.quote.discount_minor,
+                line_discount_minor=priced.quote.line_discount_minor,
                 tax_minor=priced.quote.tax_minor,
                 total_minor=total,
                 coupon_id=coupon.id if coupon else None,
@@ -349,6 +355,10 @@ def _checkout_once(
                     tax_rate_bp=line.current_tax_rate_bp,
                     discount_minor=priced_line.discount_minor,
                     total_minor=priced_line.total_minor,
+                    line_discount_minor=priced_line.line_discount_minor,
+                    line_discount_reason=line.discount_reason
+                    if priced_line.line_discount_minor
+                    else None,
                     returned_quantity=0,
                     sale_unit=line.sale_unit,
                 )
@@ -451,6 +461,15 @@ def _unit_price(line: Any) -> int:
     if line.price_overridden_by is not None:
         return int(line.unit_price_minor)
     return int(line.price_minor)
+
+
+def _line_discount(line: Any) -> int:
+    """What the line's own discount takes off it at the price it is charged."""
+    discount = stored_discount(line.discount_kind, line.discount_value, line.discount_reason)
+    if discount is None:
+        return 0
+    gross = line_amount(_unit_price(line), line.quantity, SaleUnit(line.sale_unit).per_unit)
+    return discount.amount_for(gross)
 
 
 def _refresh_prices(connection: Connection, stale: list[Any]) -> None:

@@ -371,7 +371,7 @@ def coupon_redemptions(
             tills.c.code.label("till_code"),
             orders.c.receipt_number,
             orders.c.total_minor,
-            orders.c.discount_minor,
+            (orders.c.discount_minor - orders.c.line_discount_minor).label("discount_minor"),
             orders.c.currency,
             redemptions.c.created_at,
             redemptions.c.ended_at,

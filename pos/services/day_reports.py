@@ -26,6 +26,7 @@ from pos.domain.day import (
     PAY_IN,
     CashierLine,
     DayReport,
+    DiscountLine,
     DrawerLine,
     MovementLine,
     TaxRateLine,
@@ -220,6 +221,7 @@ def build_report(
         first_receipt=_label(session.till_code, sales.first),
         last_receipt=_label(session.till_code, sales.last),
         discounts_minor=int(sales.discount),
+        line_discounts=_line_discounts(connection, sid),
         returns=int(returned.returns),
         returns_minor=int(returned.total),
         voids=voids,
@@ -357,6 +359,28 @@ def _movement_sums(connection: Connection, sid: int) -> dict[str, int]:
             .group_by(cash_movements.c.kind)
         )
     }
+
+
+def _line_discounts(connection: Connection, sid: int) -> tuple[DiscountLine, ...]:
+    """The session's sales' own line discounts, by reason."""
+    return tuple(
+        DiscountLine(row.reason or "-", int(row.lines), int(row.amount))
+        for row in connection.execute(
+            select(
+                order_items.c.line_discount_reason.label("reason"),
+                func.count().label("lines"),
+                func.sum(order_items.c.line_discount_minor).label("amount"),
+            )
+            .join(orders, orders.c.id == order_items.c.order_id)
+            .where(
+                orders.c.cash_session_id == sid,
+                orders.c.status == OrderStatus.PAID,
+                order_items.c.line_discount_minor > 0,
+            )
+            .group_by(order_items.c.line_discount_reason)
+            .order_by(order_items.c.line_discount_reason)
+        )
+    )
 
 
 def _taxes(connection: Connection, sid: int) -> tuple[TaxRateLine, ...]:

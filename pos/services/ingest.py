@@ -148,6 +148,7 @@ _ORDER_BINDS = {
     "prices_include_tax": "b_include",
     "subtotal_minor": "b_subtotal",
     "discount_minor": "b_discount",
+    "line_discount_minor": "b_line_discount",
     "tax_minor": "b_tax",
     "total_minor": "b_total",
     "coupon_id": "b_coupon",
@@ -192,6 +193,8 @@ _LINE = Prepared(
         discount_minor=bindparam("b_discount"),
         total_minor=bindparam("b_total"),
         sale_unit=bindparam("b_unit"),
+        line_discount_minor=bindparam("b_line_discount"),
+        line_discount_reason=bindparam("b_line_reason"),
     )
 )
 # The shelf covers the line: taken in one statement. When it does not, what is there is

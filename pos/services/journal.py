@@ -278,6 +278,8 @@ _SALE = Prepared(
         order_items.c.tax_rate_bp,
         order_items.c.discount_minor.label("line_discount_minor"),
         order_items.c.total_minor.label("line_total_minor"),
+        order_items.c.line_discount_minor.label("own_discount_minor"),
+        order_items.c.line_discount_reason,
     )
     .join(order_items, order_items.c.order_id == orders.c.id)
     .where(orders.c.id == bindparam("b_order"))
@@ -353,6 +355,8 @@ def sale_as_stored(connection: Connection, order_id: UUID) -> tuple[int, dict[st
                 line.tax_rate_bp,
                 line.line_discount_minor,
                 line.line_total_minor,
+                line.own_discount_minor,
+                line.line_discount_reason,
             )
             for line in lines
         ),

@@ -33,6 +33,7 @@ from pos.services.cart import (
     start_cart,
     summarise,
 )
+from pos.services.discounts import keep_discount
 from pos.store.models import CartStatus, Role
 from pos.store.tables import cart_items, carts, coupons, offline_state, tills, users
 from pos.store.uow import UnitOfWork
@@ -113,8 +114,9 @@ def carry_over(
 ) -> Result[CartSummary]:
     """Open the sale in progress, as the till last showed it, as a new cart on the replica.
 
-    Its lines keep their quantities and a manager's price; other lines take the replica's
-    price, as checkout would. Its coupon comes along if it is valid offline. Nothing is
+    Its lines keep their quantities, a manager's price and their own discounts (given,
+    and approved if they had to be, at the central store); other lines take the
+    replica's price, as checkout would. Its coupon comes along if it is valid offline. Nothing is
     reserved (``uow`` is the replica's); the central cart's holds simply expire.
 
     All or nothing for what is malformed (a quantity out of range, a price that is none):
@@ -149,6 +151,8 @@ def carry_over(
                 continue
             if line.price_overridden:
                 _keep_price(connection, cart.cart_id, line)
+            if line.discount is not None:
+                keep_discount(connection, cart.cart_id, line)
         coupon_problem = None
         if summary.coupon_code is not None:
             coupon_problem = _carry_coupon(uow, cart.cart_id, summary.coupon_code)

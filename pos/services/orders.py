@@ -160,6 +160,8 @@ class OrderDetail:
     events: tuple[OrderEvent, ...]
     """What the terminal reported about the sale's payments, oldest first."""
     refunds: tuple[OrderRefund, ...] = ()
+    line_discount_minor: int = 0
+    """The part of ``discount_minor`` given on lines one by one; the rest is the coupon's."""
     """What went back on its tenders, oldest first."""
 
 
@@ -542,4 +544,5 @@ def _detail(connection: Connection, order_id: UUID) -> OrderDetail:
         payments=paid_with,
         events=events,
         refunds=given_back,
+        line_discount_minor=order.line_discount_minor,
     )

@@ -104,6 +104,7 @@ def _load(connection: Connection, order_id: UUID) -> ReceiptData:
             orders.c.prices_include_tax,
             orders.c.subtotal_minor,
             orders.c.discount_minor,
+            orders.c.line_discount_minor,
             orders.c.tax_minor,
             orders.c.total_minor,
             orders.c.coupon_code,
@@ -152,6 +153,8 @@ def _load(connection: Connection, order_id: UUID) -> ReceiptData:
             discount_minor=row.discount_minor,
             total_minor=row.total_minor,
             sale_unit=SaleUnit(row.sale_unit),
+            line_discount_minor=row.line_discount_minor,
+            discount_reason=row.line_discount_reason,
         )
         for row in connection.execute(
             select(
@@ -162,6 +165,8 @@ def _load(connection: Connection, order_id: UUID) -> ReceiptData:
                 order_items.c.tax_rate_bp,
                 order_items.c.discount_minor,
                 order_items.c.total_minor,
+                order_items.c.line_discount_minor,
+                order_items.c.line_discount_reason,
             )
             .where(order_items.c.order_id == order_id)
             .order_by(order_items.c.line_no)
@@ -186,6 +191,7 @@ def _load(connection: Connection, order_id: UUID) -> ReceiptData:
         lines=lines,
         subtotal_minor=order.subtotal_minor,
         discount_minor=order.discount_minor,
+        line_discount_minor=order.line_discount_minor,
         coupon_code=order.coupon_code,
         taxes=taxes,
         tax_minor=order.tax_minor,

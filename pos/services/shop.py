@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, literal, select, update
 
 from pos.domain import clock
+from pos.domain.discounts import MAX_REASONS, read_limit, read_reason
+from pos.domain.pricing import BASIS_POINTS
 from pos.domain.results import Changed, Code, Ok, Refused, Result
 from pos.domain.text import clean_text
 from pos.services._support import audit, is_id, use_case
@@ -30,6 +32,18 @@ class ShopSettings:
     receipt_header: str
     time_zone: str
     """The IANA zone the shop keeps its clocks in (``Europe/Istanbul``)."""
+    discount_limit_cashier_bp: int = 1000
+    """The most a cashier takes off one line without a manager's PIN (basis points)."""
+    discount_limit_manager_bp: int = BASIS_POINTS
+    """The same for a manager; over it, another manager's PIN."""
+    discount_reasons: tuple[str, ...] = ()
+    """The reasons the till offers for a line discount; the cashier may type another."""
+
+    def discount_limit_bp(self, role: Role) -> int:
+        """The most ``role`` may take off one line without a manager's PIN."""
+        if role is Role.MANAGER:
+            return self.discount_limit_manager_bp
+        return self.discount_limit_cashier_bp
 
     @property
     def zone(self) -> ZoneInfo:
@@ -51,9 +65,25 @@ def update_shop_settings(
     prices_include_tax: bool | None = None,
     receipt_header: str | None = None,
     time_zone: str | None = None,
+    discount_limit_cashier_bp: object = None,
+    discount_limit_manager_bp: object = None,
+    discount_reasons: object = None,
 ) -> Result[ShopSettings]:
-    """Change the store's settings (managers only). Sales already begun keep their tax mode."""
+    """Change the store's settings (managers only). Sales already begun keep their tax mode.
+
+    A discount limit is basis points of a line (0..10000: 0 asks a manager for every
+    discount); the reasons are a sequence of short printable lines."""
     changes: dict[str, object] = {}
+    for name, limit in (
+        ("discount_limit_cashier_bp", discount_limit_cashier_bp),
+        ("discount_limit_manager_bp", discount_limit_manager_bp),
+    ):
+        if limit is not None:
+            if read_limit(limit) is None:
+                raise Refused(Code.INVALID_DISCOUNT_LIMIT)
+            changes[name] = limit
+    if discount_reasons is not None:
+        changes["discount_reasons"] = _clean_reasons(discount_reasons)
     if prices_include_tax is not None:
         if not isinstance(prices_include_tax, bool):
             raise Refused(Code.INVALID_SETTING, setting="prices_include_tax")
@@ -95,6 +125,9 @@ def read_settings(uow: UnitOfWork, location_id: int) -> ShopSettings:
                 locations.c.prices_include_tax,
                 locations.c.receipt_header,
                 locations.c.time_zone,
+                locations.c.discount_limit_cashier_bp,
+                locations.c.discount_limit_manager_bp,
+                locations.c.discount_reasons,
             ).where(locations.c.id == location_id)
         ).first()
         if is_id(location_id)
@@ -102,7 +135,18 @@ def read_settings(uow: UnitOfWork, location_id: int) -> ShopSettings:
     )
     if row is None:
         raise Refused(Code.LOCATION_NOT_FOUND)
-    return ShopSettings(*row)
+    reasons = tuple(line for line in row.discount_reasons.split("\n") if line)
+    return ShopSettings(*row[:-1], discount_reasons=reasons)
+
+
+def _clean_reasons(reasons: object) -> str:
+    """The shop's list of discount reasons, one a line, each one a receipt can print."""
+    if isinstance(reasons, str) or not isinstance(reasons, list | tuple):
+        raise Refused(Code.INVALID_SETTING, setting="discount_reasons")
+    kept = [read_reason(reason) for reason in reasons]
+    if len(kept) > MAX_REASONS or any(isinstance(reason, Code) for reason in kept):
+        raise Refused(Code.INVALID_SETTING, setting="discount_reasons")
+    return "\n".join(str(reason) for reason in dict.fromkeys(kept))
 
 
 def zone_of_shop(connection: Connection, location_id: int = DEFAULT_LOCATION_ID) -> ZoneInfo:

@@ -39,6 +39,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 # their values, and these names stay importable from here.
 from pos.domain.coupons import CouponKind
 from pos.domain.coupons import RedemptionState as RedemptionState
+from pos.domain.discounts import DEFAULT_REASONS as DEFAULT_DISCOUNT_REASONS
 from pos.domain.payments import EventOutcome as EventOutcome
 from pos.domain.payments import PaymentMethod, PaymentStatus
 from pos.domain.sales import CartStatus as CartStatus
@@ -123,6 +124,13 @@ class Location(Replicated, Base):
     """The shop's name, address and tax number, printed at the top of each receipt."""
     time_zone: Mapped[str] = mapped_column(String(64), server_default="Europe/Istanbul")
     """The IANA zone the shop keeps its clocks in: its days, receipts and screens."""
+    discount_limit_cashier_bp: Mapped[int] = mapped_column(Integer, server_default="1000")
+    """The most a cashier may take off one line without a manager's PIN (basis points)."""
+    discount_limit_manager_bp: Mapped[int] = mapped_column(Integer, server_default="10000")
+    """The same for a manager; over it, another manager's PIN."""
+    discount_reasons: Mapped[str] = mapped_column(Text, server_default=DEFAULT_DISCOUNT_REASONS)
+    """The reasons the till offers for a line discount, one a line; the cashier may type
+    another."""
 
 
 class TillRow(Replicated, Base):
@@ -282,6 +290,12 @@ class CartItem(Base):
     __table_args__ = (
         UniqueConstraint("cart_id", "product_id"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint(
+            "(discount_kind IS NULL AND discount_value IS NULL AND discount_reason IS NULL)"
+            " OR (discount_kind IN ('percent', 'amount') AND discount_value > 0"
+            " AND discount_reason IS NOT NULL)",
+            name="discount_whole",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -293,6 +307,14 @@ class CartItem(Base):
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())
     price_overridden_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     """The manager who approved a price typed at the till; checkout keeps such a price."""
+    discount_kind: Mapped[str | None] = mapped_column(String(8))
+    """``percent`` or ``amount`` (``pos.domain.discounts``); None: no discount."""
+    discount_value: Mapped[int | None] = mapped_column(BigInteger)
+    """Basis points for a percentage, minor units for an amount."""
+    discount_reason: Mapped[str | None] = mapped_column(String(80))
+    discount_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    discount_approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    """The manager whose PIN allowed a discount over the giver's limit."""
 
 
 class Reservation(Base):
@@ -397,6 +419,8 @@ class Order(Base):
     discount_minor: Mapped[int] = mapped_column(BigInteger)
     tax_minor: Mapped[int] = mapped_column(BigInteger)
     total_minor: Mapped[int] = mapped_column(BigInteger)
+    line_discount_minor: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    """The part of ``discount_minor`` given on lines one by one; the rest is the coupon's."""
     coupon_id: Mapped[int | None] = mapped_column(ForeignKey("coupons.id"))
     coupon_code: Mapped[str | None] = mapped_column(String(32))
     customer: Mapped[str | None] = mapped_column(Text)
@@ -424,6 +448,10 @@ class OrderItem(Base):
             "returned_quantity >= 0 AND returned_quantity <= quantity",
             name="returned_within_sold",
         ),
+        CheckConstraint(
+            "line_discount_minor >= 0 AND line_discount_minor <= discount_minor",
+            name="line_discount_within",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -436,7 +464,11 @@ class OrderItem(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     tax_rate_bp: Mapped[int] = mapped_column(Integer)
     discount_minor: Mapped[int] = mapped_column(BigInteger)
+    """Everything off the line: its own discount and its share of the coupon's."""
     total_minor: Mapped[int] = mapped_column(BigInteger)
+    line_discount_minor: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    """The part of ``discount_minor`` that was the line's own discount."""
+    line_discount_reason: Mapped[str | None] = mapped_column(String(80))
     returned_quantity: Mapped[int] = mapped_column(Integer, server_default="0")
     """Units brought back so far; claimed by a conditional UPDATE, never past ``quantity``."""
     sale_unit: Mapped[str] = mapped_column(String(8), server_default=SaleUnit.PIECE.value)

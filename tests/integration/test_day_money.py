@@ -1,4 +1,5 @@
-"""Money reconciles: random days at a till (cash, card and mixed tenders, change, voids
+"""Money reconciles: random days at a till (cash, card and mixed tenders, change, line
+discounts, voids
 of part-paid sales and of open carts, returns paid back in cash or to the card, cash
 paid in and out, drawer openings, days closed and opened again) and, after every step
 and for every closed day, to the kuruş:
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from hypothesis import strategies as st
@@ -22,12 +24,14 @@ from sqlalchemy import Engine, func, select
 
 from pos.domain.day import DayReport
 from pos.domain.payments import RefundStatus, Settler
+from pos.domain.pricing import round_half_up
 from pos.domain.results import Code, Err
 from pos.services.cart import add_to_cart, open_cart, void_sale
 from pos.services.cash_sessions import close_session, open_session, pay_in, pay_out
 from pos.services.catalogue import ProductDraft, create_product
 from pos.services.checkout import Card, Cash, checkout
 from pos.services.day_reports import x_report, z_report
+from pos.services.discounts import discount_line
 from pos.services.drawer import open_drawer_without_sale
 from pos.services.payments import mark_paid
 from pos.services.refunds import finalise_refund, void_tendered_sale
@@ -59,6 +63,7 @@ class Day:
     returns_minor: int = 0
     openings: int = 0
     voids: int = 0
+    line_discounts: int = 0
 
     @property
     def drawer(self) -> int:
@@ -127,6 +132,45 @@ class TillDays(RuleBasedStateMachine):
         assert sale.change_minor == extra  # type: ignore[attr-defined]
         self._sold(sale.receipt, total, basket, "cash")  # type: ignore[attr-defined]
         self.day.taken["cash"] += total
+
+    @rule(
+        basket=baskets,
+        percent=st.booleans(),
+        share=st.integers(1, 10_000),
+        extra=st.integers(0, 5_000),
+    )
+    def sell_with_a_line_discount(
+        self, basket: list[int], percent: bool, share: int, extra: int
+    ) -> None:
+        """Cash for a sale whose first line has its own discount (a manager approves
+        whatever is over the cashier's limit)."""
+        cart, _ = self._cart(basket, self.cashier)
+        index = next(i for i, quantity in enumerate(basket) if quantity)
+        gross = PRODUCTS[index][0] * basket[index]
+        if percent:
+            kind, off = "percent", round_half_up(gross * share, 10_000)
+            typed = str(Decimal(share) / 100)
+        else:
+            kind, off = "amount", max(1, gross * share // 10_000)
+            typed = str(Decimal(off) / 100)
+        summary = value(
+            discount_line(
+                self.uow,
+                cart,
+                self.products[index],
+                kind,
+                typed,
+                "Hasarlı",
+                user_id=self.cashier,
+                approved_by=self.manager,
+            )
+        )
+        assert summary.quote.line_discount_minor == off
+        total = summary.total_minor
+        sale = self._pay(cart, total, Cash(total + extra))
+        self._sold(sale.receipt, total, basket, "cash")  # type: ignore[attr-defined]
+        self.day.taken["cash"] += total
+        self.day.line_discounts += off
 
     @rule(basket=baskets)
     def sell_by_card(self, basket: list[int]) -> None:
@@ -296,6 +340,7 @@ class TillDays(RuleBasedStateMachine):
         assert sum(line.sold_minor for line in report.taxes) == report.sales_minor
         assert sum(line.total_minor for line in report.cashiers) == report.sales_minor
         assert (len(report.drawer_openings), report.voids) == (day.openings, day.voids)
+        assert sum(line.amount_minor for line in report.line_discounts) == day.line_discounts
         with self.engine.connect() as connection:
             receipts = connection.execute(
                 select(func.coalesce(func.sum(Order.total_minor), 0)).where(

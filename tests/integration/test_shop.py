@@ -7,6 +7,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from pos.domain.discounts import DEFAULT_REASONS
 from pos.domain.messages import render
 from pos.domain.results import Changed, Code, Ok
 from pos.services.shop import ShopSettings, check_store, shop_settings, update_shop_settings
@@ -37,6 +38,9 @@ def test_a_new_store_prices_with_tax_included_and_prints_no_header(uow):
         prices_include_tax=True,
         receipt_header="",
         time_zone="Europe/Istanbul",
+        discount_limit_cashier_bp=1000,
+        discount_limit_manager_bp=10_000,
+        discount_reasons=tuple(DEFAULT_REASONS.split("\n")),
     )
 
 

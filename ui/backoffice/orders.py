@@ -608,8 +608,11 @@ class OrdersPage(Page):
         totals = [
             _("Subtotal {amount}").format(amount=money(detail.subtotal_minor, detail.currency)),
         ]
-        if detail.discount_minor:
-            discount = money(-detail.discount_minor, detail.currency)
+        if detail.line_discount_minor:
+            given = money(-detail.line_discount_minor, detail.currency)
+            totals.append(_("Line discounts {amount}").format(amount=given))
+        if detail.discount_minor - detail.line_discount_minor:
+            discount = money(-(detail.discount_minor - detail.line_discount_minor), detail.currency)
             if detail.coupon_code:
                 totals.append(
                     _("Coupon {code}: {amount}").format(code=detail.coupon_code, amount=discount)

@@ -1,5 +1,7 @@
 """The shop: the store's own settings a manager may change — the receipt's header,
-whether shelf prices include KDV, and the time zone the shop keeps its clocks in.
+whether shelf prices include KDV, the time zone the shop keeps its clocks in, and how
+much a cashier or a manager may take off one line without another manager's PIN, with
+the reasons the till offers for it.
 
 Save sends only what the manager changed; a zone the store takes sets the shop clock
 of every open window at once (``ui.shop_time``).
@@ -15,6 +17,8 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QCompleter,
+    QDoubleSpinBox,
+    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -95,6 +99,23 @@ class ShopPage(Page):
         zone_layout.addWidget(self.time_zone)
         zone_layout.addWidget(self.zone_note)
 
+        self.discount_box = QGroupBox(objectName="DiscountBox")
+        self.cashier_limit = _percent_box("CashierDiscountLimit")
+        self.manager_limit = _percent_box("ManagerDiscountLimit")
+        self.discount_reasons = QPlainTextEdit(objectName="DiscountReasons")
+        self.discount_reasons.setTabChangesFocus(True)
+        self.discount_reasons.setFixedHeight(
+            self.discount_reasons.fontMetrics().lineSpacing() * 5 + 16
+        )
+        self.discount_note = QLabel(objectName="Caption")
+        self.discount_note.setWordWrap(True)
+        discount_form = QFormLayout(self.discount_box)
+        self.discount_captions = [QLabel(objectName="Caption") for _i in range(3)]
+        discount_form.addRow(self.discount_captions[0], self.cashier_limit)
+        discount_form.addRow(self.discount_captions[1], self.manager_limit)
+        discount_form.addRow(self.discount_captions[2], self.discount_reasons)
+        discount_form.addRow(self.discount_note)
+
         self.backup_box = QGroupBox(objectName="BackupBox")
         self.backup_line = QLabel(objectName="BackupStatus")
         self.backup_line.setWordWrap(True)
@@ -115,8 +136,11 @@ class ShopPage(Page):
         right.addWidget(self.zone_box)
         right.addWidget(self.backup_box)
         right.addStretch(1)
+        left = QVBoxLayout()
+        left.addWidget(self.header_box)
+        left.addWidget(self.discount_box)
         body = QHBoxLayout()
-        body.addWidget(self.header_box, 1)
+        body.addLayout(left, 1)
         body.addLayout(right, 1)
 
         self.layout_.addWidget(self.heading)
@@ -162,10 +186,19 @@ class ShopPage(Page):
         self.header.setPlainText(kept.receipt_header)
         self.prices_include_tax.setChecked(kept.prices_include_tax)
         self.time_zone.setCurrentText(kept.time_zone)
+        self.cashier_limit.setValue(kept.discount_limit_cashier_bp / 100)
+        self.manager_limit.setValue(kept.discount_limit_manager_bp / 100)
+        self.discount_reasons.setPlainText("\n".join(kept.discount_reasons))
         self._write_heading()
 
     def _set_editable(self, editable: bool) -> None:
-        for widget in (self.header_box, self.tax_box, self.zone_box, self.save_button):
+        for widget in (
+            self.header_box,
+            self.tax_box,
+            self.zone_box,
+            self.discount_box,
+            self.save_button,
+        ):
             widget.setEnabled(editable)
         self.undo_button.setEnabled(editable)
 
@@ -186,6 +219,18 @@ class ShopPage(Page):
             changed["prices_include_tax"] = include_tax
         if zone != kept.time_zone:
             changed["time_zone"] = zone
+        for name, box in (
+            ("discount_limit_cashier_bp", self.cashier_limit),
+            ("discount_limit_manager_bp", self.manager_limit),
+        ):
+            limit = round(box.value() * 100)
+            if limit != getattr(kept, name):
+                changed[name] = limit
+        reasons = tuple(
+            line.strip() for line in self.discount_reasons.toPlainText().split("\n") if line.strip()
+        )
+        if reasons != kept.discount_reasons:
+            changed["discount_reasons"] = reasons
         return changed
 
     def unsaved(self) -> str | None:
@@ -193,9 +238,12 @@ class ShopPage(Page):
             "receipt_header": _("Receipt header"),
             "prices_include_tax": _("Shelf prices"),
             "time_zone": _("Time zone"),
+            "discount_limit_cashier_bp": _("Line discounts"),
+            "discount_limit_manager_bp": _("Line discounts"),
+            "discount_reasons": _("Line discounts"),
         }
         changed = self.changes()
-        return ", ".join(names[name] for name in changed) if changed else None
+        return ", ".join(dict.fromkeys(names[name] for name in changed)) if changed else None
 
     def save(self) -> None:
         self.message.clear_message()
@@ -225,6 +273,8 @@ class ShopPage(Page):
         ):
             self.message.say("error", self._header_refused_text)
             self.header.setFocus()
+        elif refusal.params.get("setting") == "discount_reasons":
+            self.discount_reasons.setFocus()
         elif refusal.code == Code.UNKNOWN_TIME_ZONE:
             self.time_zone.setFocus()
             self.time_zone.lineEdit().selectAll()
@@ -283,7 +333,25 @@ class ShopPage(Page):
                 " part of its name (Istanbul, Berlin) to find it."
             )
         )
+        self.discount_box.setTitle(_("Line discounts"))
+        self.discount_captions[0].setText(_("A cashier may give up to"))
+        self.discount_captions[1].setText(_("A manager may give up to"))
+        self.discount_captions[2].setText(_("Reasons, one a line"))
+        self.discount_note.setText(
+            _(
+                "Of one line's amount. Over it, the till asks for a manager's PIN. The"
+                " cashier picks one of these reasons or types another."
+            )
+        )
         self.backup_box.setTitle(_("Backups"))
         self._write_backup_line()
         self.undo_button.setText(_("Undo changes"))
         self.save_button.setText(_("Save"))
+
+
+def _percent_box(name: str) -> QDoubleSpinBox:
+    box = QDoubleSpinBox(objectName=name)
+    box.setRange(0, 100)
+    box.setDecimals(2)
+    box.setSuffix(" %")
+    return box

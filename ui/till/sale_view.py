@@ -154,8 +154,10 @@ class SaleView:
     def _show_totals(self, summary: CartSummary) -> None:
         quote, currency = summary.quote, summary.currency
         rows: list[tuple[str, int]] = [(_("Subtotal"), quote.subtotal_minor)]
-        if quote.discount_minor:
-            rows.append((_("Discount"), -quote.discount_minor))
+        if quote.line_discount_minor:
+            rows.append((_("Line discounts"), -quote.line_discount_minor))
+        if quote.coupon_discount_minor:
+            rows.append((_("Discount"), -quote.coupon_discount_minor))
         for tax in quote.taxes:
             rate = format_percent(tax.rate_bp / 10_000, locale=language())
             rows.append((_("VAT {rate}").format(rate=rate), tax.tax_minor))

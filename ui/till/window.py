@@ -41,6 +41,7 @@ from ui import shop_time
 from ui.approval import ManagerApprovalDialog
 from ui.cart_table import CartTable
 from ui.dialogs import CardDialog, CashDialog, ConfirmDialog, ReceiptDialog, shortcut_text
+from ui.discount import LineDiscountDialog
 from ui.i18n import N_, _, language, other_language, set_language
 from ui.leftover import LeftoverPayments
 from ui.login import LoginWidget
@@ -54,6 +55,7 @@ from ui.till.cash import CashPaying
 from ui.till.connectivity import OfflineSelling
 from ui.till.coupons import SaleCoupons
 from ui.till.day import CashDay
+from ui.till.discounts import DISCOUNT_KEY, SaleDiscounts
 from ui.till.offline_sales import OFFLINE_SALES_KEY, OfflineSalesDialog
 from ui.till.paying import Attempt
 from ui.till.printing import ReceiptPrinting
@@ -87,6 +89,7 @@ ACTIONS = (
     Action("minus", N_("One less"), "-"),
     Action("remove", N_("Remove line"), "Del"),
     Action("price", N_("Price"), "F6"),
+    Action("discount", N_("Discount"), DISCOUNT_KEY),
     Action("return", N_("Return"), "F8"),
     Action("cash", N_("Cash"), "F9"),
     Action("card", N_("Card"), "F10"),
@@ -110,6 +113,7 @@ class TillWindow(
     SaleWeighing,
     SaleSearch,
     SaleCoupons,
+    SaleDiscounts,
     CashPaying,
     CardPaying,
     ReceiptPrinting,
@@ -171,6 +175,7 @@ class TillWindow(
         self.receipt_dialog: ReceiptDialog | None = None
         self.confirm_dialog: ConfirmDialog | None = None
         self.approval_dialog: ManagerApprovalDialog | None = None
+        self.discount_dialog: LineDiscountDialog | None = None
         self.return_dialog: ReturnDialog | None = None
         self.back_office: QMainWindow | None = None
 
@@ -297,11 +302,12 @@ class TillWindow(
             "minus": (1, 1, 1),
             "remove": (1, 2, 1),
             "price": (2, 0, 1),
-            "void": (2, 1, 1),
-            "language": (2, 2, 1),
+            "discount": (2, 1, 1),
+            "void": (2, 2, 1),
             "return": (3, 0, 1),
             "back_office": (3, 1, 1),
             "sign_out": (3, 2, 1),
+            "language": (4, 0, 3),
         }
         for action in ACTIONS:
             button = QPushButton(objectName=f"Action_{action.name}")
@@ -397,6 +403,7 @@ class TillWindow(
             self.approval_dialog,
             self.return_dialog,
             self.day_dialog,
+            self.discount_dialog,
         ):
             if dialog is not None:
                 dialog.retranslate()
@@ -481,6 +488,7 @@ class TillWindow(
             "minus": lambda: self.step_quantity(-1),
             "remove": self.remove_selected_line,
             "price": self.change_line_price,
+            "discount": self.give_discount,
             "return": self.start_return,
             "cash": self.pay_cash,
             "card": self.pay_card,
@@ -597,6 +605,7 @@ class TillWindow(
                 self.approval_dialog,
                 self.return_dialog,
                 self.day_dialog,
+                self.discount_dialog,
             )
         )
 

@@ -220,3 +220,24 @@ def test_the_page_fits_a_1024_by_768_screen(
     finally:
         set_language("tr")
         window.close()
+
+
+def test_a_manager_sets_each_roles_discount_limit_and_the_reasons(
+    qtbot: QtBot, shop: Shop, context: Context, store: Store
+) -> None:
+    page = open_page(qtbot, context)
+    assert page.cashier_limit.value() == 10
+    page.cashier_limit.setValue(12.5)
+    page.discount_reasons.setPlainText("Hasarlı ürün\n\nKampanya")
+    click(qtbot, context, page.save_button)
+
+    kept = value(shop_settings(shop.till.uow()))
+    assert (kept.discount_limit_cashier_bp, kept.discount_reasons) == (
+        1250,
+        ("Hasarlı ürün", "Kampanya"),
+    )
+    assert settings_changes(store)[-1]["after"]["discount_limit_cashier_bp"] == 1250
+    page.discount_reasons.setPlainText("Hasar\x1bp")
+    click(qtbot, context, page.save_button)
+    assert page.message.kind == "error"
+    assert value(shop_settings(shop.till.uow())).discount_reasons == ("Hasarlı ürün", "Kampanya")
