@@ -13,6 +13,7 @@ from babel.numbers import format_decimal
 from pos.domain.messages_day import DAY_MESSAGES
 from pos.domain.messages_journal import JOURNAL_MESSAGES
 from pos.domain.messages_offline import OFFLINE_MESSAGES
+from pos.domain.messages_parked import PARKED_MESSAGES
 from pos.domain.messages_replica import REPLICA_MESSAGES
 from pos.domain.messages_sync import SYNC_MESSAGES
 from pos.domain.messages_sync_conflicts import SYNC_CONFLICT_MESSAGES
@@ -604,6 +605,7 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
     **DAY_MESSAGES,
     **SYNC_CONFLICT_MESSAGES,
     **SYNC_MESSAGES,
+    **PARKED_MESSAGES,
 }
 
 

@@ -204,6 +204,14 @@ class Code(enum.StrEnum):
     SALE_FAULT = "sale_fault"
     SYNC_PROGRESS = "sync_progress"
     SYNC_INTERRUPTED = "sync_interrupted"
+    # Parked sales (pos.services.parked)
+    PARK_EMPTY = "park_empty"
+    PARKED_LIMIT_REACHED = "parked_limit_reached"
+    PARKED_SALE_NOT_FOUND = "parked_sale_not_found"
+    SALE_PARKED = "sale_parked"
+    SALE_IN_PROGRESS = "sale_in_progress"
+    PARKED_SALES_AT_CLOSE = "parked_sales_at_close"
+    RECALLED_SHORT = "recalled_short"
 
 
 STORE_FAILURES = frozenset({Code.STORE_BUSY, Code.STORE_UNREACHABLE})

@@ -57,6 +57,7 @@ CART_COLUMNS = (
     carts.c.coupon_id,
     carts.c.till_id,
     carts.c.cashier_id,
+    carts.c.parked_at,
 )
 
 
@@ -458,17 +459,23 @@ def lock_cart(connection: Connection, cart_id: int, now: datetime) -> CartState:
 
 def _open_cart_for_update(connection: Connection, cart_id: int, now: datetime) -> CartState:
     cart = lock_cart(connection, cart_id, now)
+    if cart.status is CartStatus.PARKED:
+        raise Refused(Code.SALE_PARKED)
     if cart.status is not CartStatus.OPEN:
         raise Refused(Code.CART_NOT_OPEN)
     return cart
 
 
 def cart_state(row: Row[Any]) -> CartState:
-    """A cart's row (its ``CART_COLUMNS``) as the use cases read it."""
+    """A cart's row (its ``CART_COLUMNS``) as the use cases read it; an open cart put
+    aside reads as ``parked``, so every rule for open carts leaves it alone."""
+    status = CartStatus(row.status)
+    if status is CartStatus.OPEN and row.parked_at is not None:
+        status = CartStatus.PARKED
     return CartState(
         id=row.id,
         location_id=row.location_id,
-        status=CartStatus(row.status),
+        status=status,
         currency=row.currency,
         prices_include_tax=row.prices_include_tax,
         coupon_id=row.coupon_id,
