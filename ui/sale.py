@@ -15,11 +15,12 @@ from uuid import UUID
 from pos.bootstrap import Till
 from pos.domain.results import Err, Ok, Result, Warn
 from pos.domain.sales import OrderStatus
-from pos.services import cart, catalogue, coupons, orders, refunds, shop, tenders
+from pos.services import cart, catalogue, coupons, orders, parked, refunds, shop, tenders
 from pos.services.cart import DEFAULT_TILL_ID, CartSummary
 from pos.services.catalogue import ProductView
 from pos.services.checkout import Cash, Sale, checkout
 from pos.services.coupons import CouponApplied
+from pos.services.parked import Parked, ParkedSale, Recalled
 from pos.services.receipts import receipt_text
 from pos.services.refunds import VoidOutcome
 from pos.services.tenders import SaleTenders
@@ -88,6 +89,27 @@ def override_price(
         user_id=user_id,
         approved_by=approved_by,
         reason=reason,
+    )
+
+
+def park_sale(till: Till, cart_id: int, user_id: int) -> Result[Parked]:
+    return parked.park_sale(till.uow(), cart_id, user_id=user_id)
+
+
+def parked_sales(till: Till) -> Result[tuple[ParkedSale, ...]]:
+    """The sales parked at this till (its carts are the default till's, as ``open_cart``)."""
+    return parked.parked_sales(till.uow(), DEFAULT_TILL_ID)
+
+
+def recall_sale(
+    till: Till, cart_id: int, user_id: int, current_cart_id: int | None
+) -> Result[Recalled]:
+    return parked.recall_sale(
+        till.uow(),
+        cart_id,
+        user_id=user_id,
+        till_id=DEFAULT_TILL_ID,
+        current_cart_id=current_cart_id,
     )
 
 
