@@ -84,6 +84,8 @@ class Parked:
 
     parked: ParkedSale
     next_sale: CartSummary
+    waiting: int
+    """Sales parked at the till now, this one with them."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,8 @@ class Recalled:
 
     summary: CartSummary
     short: tuple[ShortLine, ...] = ()
+    waiting: int = 0
+    """Sales still parked at the till."""
 
 
 @use_case
@@ -151,7 +155,7 @@ def park_sale(uow: UnitOfWork, cart_id: int, *, user_id: int) -> Result[Parked]:
         )
         parked = _parked_sale(cart.id, now, user.display_name, summary)
         uow.commit()
-    return Ok(Parked(parked, next_sale), Changed.CART)
+    return Ok(Parked(parked, next_sale, waiting + 1), Changed.CART)
 
 
 def _parked_sale(cart_id: int, at: datetime, by: str, summary: CartSummary) -> ParkedSale:
@@ -271,8 +275,9 @@ def recall_sale(
             currency=cart.currency,
             offline=uow.offline,
         )
+        waiting = parked_count(connection, till_id)
         uow.commit()
-    recalled = Recalled(summary, short)
+    recalled = Recalled(summary, short, waiting)
     changed = Changed.CART if uow.offline else Changed.CART | Changed.STOCK
     if short:
         names = ", ".join(line.name for line in short)

@@ -72,6 +72,7 @@ def test_parking_keeps_the_holds_and_their_time_and_starts_an_empty_sale(
     assert isinstance(parked, Ok)
     assert parked.changed == Changed.CART
     assert parked.value.next_sale.lines == ()
+    assert parked.value.waiting == 1
     assert parked.value.next_sale.cart_id != cart
     assert parked.value.parked.parked_by == cashier.display_name
     assert parked.value.parked.parked_at == START + timedelta(minutes=3)
@@ -205,6 +206,7 @@ def test_recalling_brings_the_sale_back_held_for_a_fresh_hold_time(
     recalled = recall(uow, cart, cashier, current=screen)
 
     assert isinstance(recalled, Ok)
+    assert recalled.value.waiting == 0
     summary = recalled.value.summary
     assert summary.status is CartStatus.OPEN
     assert [(line.quantity, line.reserved) for line in summary.lines] == [(3, 3)]

@@ -139,6 +139,12 @@ class SaleParking:
     """A room of ``TillWindow`` (see the module)."""
 
     parked_dialog: ParkedSalesDialog | None = None
+    parked_offline = False
+    """Sales wait parked on the replica: like a sale begun offline, they end offline, so
+    the till stays on its replica until they are recalled (``may_go_online``)."""
+
+    def _note_parked(self: Any, waiting: int) -> None:
+        self.parked_offline = self.till.offline and waiting > 0
 
     def park_sale(self: Any) -> None:
         """F1: the sale on the screen waits, held; an empty one takes its place."""
@@ -157,6 +163,7 @@ class SaleParking:
             self.show_result(result)
             self.focus_scan()
             return
+        self._note_parked(result.value.waiting)
         parked = result.value.parked
         total = money(parked.total_minor, parked.currency)
         self.coupon.clear()
@@ -207,6 +214,7 @@ class SaleParking:
         if self.parked_dialog is not None:
             self.parked_dialog.accept()
         recalled = result.value
+        self._note_parked(recalled.waiting)
         self.coupon.clear()
         self.show_cart(recalled.summary)
         if isinstance(result, Warn):
