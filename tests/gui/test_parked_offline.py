@@ -9,21 +9,19 @@ from pytestqt.qtbot import QtBot
 
 from pos.bootstrap import Till
 from tests.faultproxy import FaultProxy
+from tests.gui import test_offline
 from tests.gui.conftest import AYRAN, Shop, scan, settle, sign_in
-from tests.gui.test_offline import (  # noqa: F401 - the fixtures
-    MONITOR_SWITCH_MS,
-    goes_offline,
-    linked,
-    lines,
-    offline_window,
-    proxy,
-    replica,
-)
+from tests.gui.test_offline import MONITOR_SWITCH_MS, goes_offline, lines
 from tests.gui.test_parked import open_list, press
 from tests.offline_till import QUICK
 from ui.till import TillWindow
 
 pytestmark = pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+# The offline window's fixtures: a real proxy, a replica, the till linked to both.
+proxy = test_offline.proxy
+replica = test_offline.replica
+linked = test_offline.linked
+offline_window = test_offline.offline_window
 
 
 def test_a_sale_parked_offline_keeps_the_till_offline_until_it_is_recalled_and_ends(
