@@ -31,7 +31,7 @@ PARKED_KEY = "Shift+F1"
 def _holds(sale: ParkedSale) -> str:
     if sale.all_held and sale.held_until is not None:
         return _("Held until {time}").format(time=when(sale.held_until))
-    return _("Holds lapsed: held again on recall")
+    return _("Lapsed: held again on recall")
 
 
 COLUMNS: tuple[Column[ParkedSale], ...] = (
@@ -74,7 +74,7 @@ class ParkedSalesDialog(QDialog):
         layout.addWidget(self.summary)
         layout.addWidget(self.view, 1)
         layout.addLayout(buttons)
-        self.resize(760, 420)
+        self.resize(900, 420)
         self.retranslate()
         self.refresh()
 
