@@ -86,3 +86,21 @@ def test_parking_an_empty_sale_says_so(qtbot: QtBot, window: TillWindow, shop: S
     assert window.banner.text() == "Boş satış park edilemez: önce ürün okutun"
     scan(qtbot, window, PEYNIR)  # the sale on the screen is still the one in use
     assert window.cart_model.rowCount() == 1
+
+
+def test_a_sale_parked_by_one_cashier_waits_for_the_next(
+    qtbot: QtBot, window: TillWindow, shop: Shop
+) -> None:
+    sign_in(qtbot, window, shop.cashier, "1111")
+    scan(qtbot, window, SUT)
+    press(qtbot, window, Qt.Key.Key_F1)
+    settle(qtbot, window)
+    window.act("sign_out")
+
+    sign_in(qtbot, window, shop.manager, "9999")
+    dialog = open_list(qtbot, window)
+
+    assert [(sale.parked_by, sale.item_count) for sale in dialog.sales or ()] == [
+        ("Mehmet Demir", 1)
+    ]
+    assert reserved(shop, SUT) == 1
