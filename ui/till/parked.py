@@ -189,7 +189,8 @@ class SaleParking:
     def _parked_list_closed(self: Any) -> None:
         dialog, self.parked_dialog = self.parked_dialog, None
         if dialog is not None:
-            dialog.deleteLater()
+            # It may still wait for the store's answer (the list read again): it goes after.
+            self.after_queued_work(dialog.deleteLater)
         QTimer.singleShot(0, self.focus_scan)
 
     def recall_parked(self: Any, cart_id: int) -> None:
