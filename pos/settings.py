@@ -133,6 +133,9 @@ def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = N
     movement_approval = _approval_minor(
         till, currency, path, "cash_movement_approval_amount", CASH_MOVEMENT_APPROVAL_AMOUNT
     )
+    parked = till.get("parked_sales_limit", DEFAULTS.parked_limit)
+    if isinstance(parked, bool) or not isinstance(parked, int) or not 1 <= parked <= 50:
+        raise SettingsError(f"{path}: till.parked_sales_limit must be a count from 1 to 50")
     terminal = _table(document, "terminal", path)
     terminal_url = environ.get("POS_TERMINAL_URL") or terminal.get("url")
     if terminal_url is not None and (
@@ -173,6 +176,7 @@ def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = N
             card_answer_window=timedelta(minutes=window),
             void_approval_minor=void_approval,
             cash_movement_approval_minor=movement_approval,
+            parked_limit=parked,
             offline=_offline_policy(_table(document, "offline", path), currency, path),
             scale=scale,
         ),

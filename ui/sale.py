@@ -15,11 +15,23 @@ from uuid import UUID
 from pos.bootstrap import Till
 from pos.domain.results import Err, Ok, Result, Warn
 from pos.domain.sales import OrderStatus
-from pos.services import cart, catalogue, coupons, discounts, orders, refunds, shop, tenders
+from pos.services import (
+    cart,
+    catalogue,
+    coupons,
+    discounts,
+    orders,
+    parked,
+    price_override,
+    refunds,
+    shop,
+    tenders,
+)
 from pos.services.cart import DEFAULT_TILL_ID, CartSummary
 from pos.services.catalogue import ProductView
 from pos.services.checkout import Cash, Sale, checkout
 from pos.services.coupons import CouponApplied
+from pos.services.parked import Parked, ParkedSale, Recalled
 from pos.services.receipts import receipt_text
 from pos.services.refunds import VoidOutcome
 from pos.services.tenders import SaleTenders
@@ -82,7 +94,7 @@ def override_price(
     approved_by: int,
     reason: str | None = None,
 ) -> Result[CartSummary]:
-    return cart.override_price(
+    return price_override.override_price(
         till.uow(),
         cart_id,
         product_id,
@@ -90,6 +102,27 @@ def override_price(
         user_id=user_id,
         approved_by=approved_by,
         reason=reason,
+    )
+
+
+def park_sale(till: Till, cart_id: int, user_id: int) -> Result[Parked]:
+    return parked.park_sale(till.uow(), cart_id, user_id=user_id)
+
+
+def parked_sales(till: Till) -> Result[tuple[ParkedSale, ...]]:
+    """The sales parked at this till (its carts are the default till's, as ``open_cart``)."""
+    return parked.parked_sales(till.uow(), DEFAULT_TILL_ID)
+
+
+def recall_sale(
+    till: Till, cart_id: int, user_id: int, current_cart_id: int | None
+) -> Result[Recalled]:
+    return parked.recall_sale(
+        till.uow(),
+        cart_id,
+        user_id=user_id,
+        till_id=DEFAULT_TILL_ID,
+        current_cart_id=current_cart_id,
     )
 
 

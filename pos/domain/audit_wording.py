@@ -326,6 +326,16 @@ def _released(facts: AuditFacts, locale: Locale) -> str:
     return _count(len(released) if isinstance(released, list) else 0, locale)
 
 
+def _how_many(name: str) -> Callable[[AuditFacts, Locale], str]:
+    """How many items the list the details hold under ``name`` has (lines, holds)."""
+
+    def read(facts: AuditFacts, locale: Locale) -> str:
+        items = facts.details.get(name)
+        return _count(len(items) if isinstance(items, list) else 0, locale)
+
+    return read
+
+
 def _reason(facts: AuditFacts, locale: Locale) -> str:
     reason = facts.details.get("reason")
     return f" ({reason})" if reason else ""
@@ -413,6 +423,16 @@ WORDING: Mapping[str, Wording] = {
         "{who}: satışı iptal etti ({total}, {units} adet stoğa döndü)",
         "{who} voided the sale ({total}, {units} units back in stock)",
         _params(total=_detail("total_minor", "money"), units=_detail("units_released")),
+    ),
+    "sale.parked": Wording(
+        "{who}: satışı park etti ({total}, {lines} satır)",
+        "{who} parked the sale ({total}, {lines} lines)",
+        _params(total=_detail("total_minor", "money"), lines=_how_many("lines")),
+    ),
+    "sale.recalled": Wording(
+        "{who}: park edilmiş satışı geri çağırdı ({total}; stoğu yetmeyen {short} satır çıktı)",
+        "{who} recalled a parked sale ({total}; {short} lines short of stock taken off)",
+        _params(total=_detail("total_minor", "money"), short=_how_many("short")),
     ),
     "sale.returned": Wording(
         "{who}: iade aldı, {receipt} ({total}): {reason}",

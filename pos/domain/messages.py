@@ -15,6 +15,7 @@ from pos.domain.messages_day import DAY_MESSAGES
 from pos.domain.messages_discounts import DISCOUNT_MESSAGES
 from pos.domain.messages_journal import JOURNAL_MESSAGES
 from pos.domain.messages_offline import OFFLINE_MESSAGES
+from pos.domain.messages_parked import PARKED_MESSAGES
 from pos.domain.messages_replica import REPLICA_MESSAGES
 from pos.domain.messages_sync import SYNC_MESSAGES
 from pos.domain.messages_sync_conflicts import SYNC_CONFLICT_MESSAGES
@@ -610,6 +611,7 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
     **SYNC_MESSAGES,
     **WEIGHT_MESSAGES,
     **DISCOUNT_MESSAGES,
+    **PARKED_MESSAGES,
 }
 
 

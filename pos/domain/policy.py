@@ -18,6 +18,9 @@ CASH_MOVEMENT_APPROVAL_AMOUNT = 1000
 """Cash paid into or out of the drawer over this (major units) needs a manager's PIN."""
 """Voiding a sale over this, in the till's currency's major unit, needs a manager's PIN
 unless the settings say otherwise."""
+PARKED_SALES = 5
+"""Sales parked at one till at a time: enough for customers who ran back for milk, few
+enough that a forgotten one is noticed."""
 OFFLINE_SALE_AMOUNT = 5_000
 """One sale made while the central store cannot be reached may come to this, in the
 till's currency's major unit, before a manager's PIN is needed (``[offline]``)."""
@@ -85,3 +88,5 @@ class Policy:
     movement does; None: none does (``[till] cash_movement_approval_amount``)."""
     scale: ScalePolicy = ScalePolicy()
     """Weighed goods: the scale's capacity and the scale barcodes."""
+    parked_limit: int = PARKED_SALES
+    """How many sales may wait parked at one till (``[till] parked_sales_limit``)."""

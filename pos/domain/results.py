@@ -231,6 +231,14 @@ class Code(enum.StrEnum):
     DISCOUNT_REASON_UNPRINTABLE = "discount_reason_unprintable"
     DISCOUNT_OVER_LIMIT = "discount_over_limit"
     INVALID_DISCOUNT_LIMIT = "invalid_discount_limit"
+    # Parked sales (pos.services.parked)
+    PARK_EMPTY = "park_empty"
+    PARKED_LIMIT_REACHED = "parked_limit_reached"
+    PARKED_SALE_NOT_FOUND = "parked_sale_not_found"
+    SALE_PARKED = "sale_parked"
+    SALE_IN_PROGRESS = "sale_in_progress"
+    PARKED_SALES_AT_CLOSE = "parked_sales_at_close"
+    RECALLED_SHORT = "recalled_short"
 
 
 STORE_FAILURES = frozenset({Code.STORE_BUSY, Code.STORE_UNREACHABLE})

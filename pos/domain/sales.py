@@ -12,6 +12,10 @@ class CartStatus(enum.StrEnum):
     OPEN = "open"
     CHECKING_OUT = "checking_out"
     CLOSED = "closed"
+    PARKED = "parked"
+    """Never stored: a parked sale is an open cart with ``parked_at`` set (the store reads
+    it back as this). SQLite cannot widen the status column's CHECK without rebuilding
+    the carts table, which the orders point at."""
 
 
 class ReservationStatus(enum.StrEnum):

@@ -31,13 +31,12 @@ from sqlalchemy import (
     update,
 )
 
-from pos.domain.approvals import price_override_needs_reason, void_needs_approval
+from pos.domain.approvals import void_needs_approval
 from pos.domain.discounts import DiscountKind, LineDiscount, stored_discount
-from pos.domain.money import DEFAULT_CURRENCY, MAX_PRICE_MINOR, is_currency
+from pos.domain.money import DEFAULT_CURRENCY, is_currency
 from pos.domain.pricing import PriceLine, Quote, line_amount
 from pos.domain.quantities import MAX_QUANTITY
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn
-from pos.domain.stock import clean_note
 from pos.domain.units import SaleUnit
 from pos.services._offline import stock_known_to_cover
 from pos.services._pricing import load_coupon, price_sale
@@ -70,6 +69,7 @@ CART_COLUMNS = (
     carts.c.coupon_id,
     carts.c.till_id,
     carts.c.cashier_id,
+    carts.c.parked_at,
 )
 
 
@@ -427,7 +427,7 @@ def _ring_up(
 ) -> _Rung:
     """Add ``added`` units of an active product to the open cart, reserving them."""
     connection = uow.connection
-    cart = _open_cart_for_update(connection, cart_id, now)
+    cart = open_cart_for_update(connection, cart_id, now)
     if product.currency != cart.currency:
         raise Refused(
             Code.CURRENCY_MISMATCH,
@@ -482,7 +482,7 @@ def _change_line(
 ) -> Result[CartSummary]:
     with uow:
         connection, now = uow.connection, uow.now()
-        cart = _open_cart_for_update(connection, cart_id, now)
+        cart = open_cart_for_update(connection, cart_id, now)
         line = (
             _LINE.first(connection, {"b_cart": cart.id, "b_product": product_id})
             if is_id(product_id)
@@ -522,19 +522,25 @@ def lock_cart(connection: Connection, cart_id: int, now: datetime) -> CartState:
     return cart_state(row)
 
 
-def _open_cart_for_update(connection: Connection, cart_id: int, now: datetime) -> CartState:
+def open_cart_for_update(connection: Connection, cart_id: int, now: datetime) -> CartState:
     cart = lock_cart(connection, cart_id, now)
+    if cart.status is CartStatus.PARKED:
+        raise Refused(Code.SALE_PARKED)
     if cart.status is not CartStatus.OPEN:
         raise Refused(Code.CART_NOT_OPEN)
     return cart
 
 
 def cart_state(row: Row[Any]) -> CartState:
-    """A cart's row (its ``CART_COLUMNS``) as the use cases read it."""
+    """A cart's row (its ``CART_COLUMNS``) as the use cases read it; an open cart put
+    aside reads as ``parked``, so every rule for open carts leaves it alone."""
+    status = CartStatus(row.status)
+    if status is CartStatus.OPEN and row.parked_at is not None:
+        status = CartStatus.PARKED
     return CartState(
         id=row.id,
         location_id=row.location_id,
-        status=CartStatus(row.status),
+        status=status,
         currency=row.currency,
         prices_include_tax=row.prices_include_tax,
         coupon_id=row.coupon_id,
@@ -658,74 +664,3 @@ def void_sale(
     return Ok(
         VoidReport(cart.id, units, manager.id if manager else None), Changed.CART | Changed.STOCK
     )
-
-
-@use_case
-def override_price(
-    uow: UnitOfWork,
-    cart_id: int,
-    product_id: int,
-    price_minor: object,
-    *,
-    user_id: int,
-    approved_by: int,
-    reason: object = None,
-) -> Result[CartSummary]:
-    """Set a line's unit price by hand, approved by a manager (``approved_by``).
-
-    The line keeps the price through quantity changes and checkout (which would
-    otherwise take the catalogue's); what the line holds in stock does not change.
-    Audited with the cashier (``user_id``), the approving manager and the ``reason``,
-    which giving the item away (a price of 0) must have.
-    """
-    if (
-        not isinstance(price_minor, int)
-        or isinstance(price_minor, bool)
-        or not 0 <= price_minor <= MAX_PRICE_MINOR
-    ):
-        raise Refused(Code.INVALID_PRICE)
-    why = clean_note(reason)
-    if price_override_needs_reason(price_minor) and not why:
-        raise Refused(Code.FREE_ITEM_NEEDS_REASON)
-    if why is None:
-        raise Refused(Code.INVALID_NOTE)
-    with uow:
-        connection, now = uow.connection, uow.now()
-        cart = _open_cart_for_update(connection, cart_id, now)
-        cashier = acting_user(uow.session, user_id)
-        if approved_by is None:
-            raise Refused(Code.APPROVAL_REQUIRED)
-        manager = acting_user(uow.session, approved_by, role=Role.MANAGER)
-        line = (
-            connection.execute(
-                select(cart_items.c.id, cart_items.c.unit_price_minor).where(
-                    cart_items.c.cart_id == cart.id, cart_items.c.product_id == product_id
-                )
-            ).first()
-            if is_id(product_id)
-            else None
-        )
-        if line is None:
-            raise Refused(Code.LINE_NOT_FOUND)
-        connection.execute(
-            update(cart_items)
-            .where(cart_items.c.id == line.id)
-            .values(unit_price_minor=price_minor, price_overridden_by=manager.id)
-        )
-        audit(
-            uow.session,
-            at=now,
-            user_id=cashier.id,
-            approved_by=manager.id,
-            action="cart.price_override",
-            entity="cart",
-            entity_id=cart.id,
-            product_id=product_id,
-            currency=cart.currency,
-            before={"unit_price_minor": line.unit_price_minor},
-            after={"unit_price_minor": price_minor},
-            **({"reason": why} if why else {}),
-        )
-        summary = summarise(connection, cart, now)
-        uow.commit()
-    return Ok(summary, Changed.CART)

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, Table, insert, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, Select, Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pos.domain.approvals import cash_movement_needs_approval
@@ -61,7 +61,15 @@ from pos.services.day_reports import (
 )
 from pos.services.users import acting_user
 from pos.store.models import DEFAULT_TILL_ID, OrderStatus, Role
-from pos.store.tables import cash_movements, cash_sessions, orders, payments, refunds, tills
+from pos.store.tables import (
+    carts,
+    cash_movements,
+    cash_sessions,
+    orders,
+    payments,
+    refunds,
+    tills,
+)
 from pos.store.uow import UnitOfWork
 
 MIN_REASON_LENGTH = 3
@@ -388,7 +396,9 @@ def close_session(
 
     Refused ``CASH_SESSION_CLOSED`` for a session already closed (its Z stands as it
     was), ``SALE_OPEN_AT_CLOSE`` while money is in flight at the till (a sale part-paid,
-    a tender or a refund not yet answered): the Z would not add up.
+    a tender or a refund not yet answered): the Z would not add up;
+    ``PARKED_SALES_AT_CLOSE`` while sales wait parked at the till: their holds would
+    hang on past the day unseen.
     """
     count = clean_count(counted)
     with uow:
@@ -399,6 +409,10 @@ def close_session(
             raise Refused(Code.CASH_SESSION_CLOSED)
         if _money_in_flight(connection, session.till_id):
             raise Refused(Code.SALE_OPEN_AT_CLOSE)
+        # Their holds would outlive the day unseen: each is recalled, and paid or voided.
+        waiting = parked_count(connection, session.till_id)
+        if waiting:
+            raise Refused(Code.PARKED_SALES_AT_CLOSE, count=waiting)
         z_number = connection.execute(
             update(tills)
             .where(tills.c.id == session.till_id)
@@ -438,6 +452,17 @@ def close_session(
         journal_day.record_z(connection, session.till_id, session.id, report, now)
         uow.commit()
     return Ok(report, Changed.CASH)
+
+
+def parked_count(connection: Any, till_id: int) -> int:
+    """How many sales wait parked at the till (``pos.services.parked``)."""
+    return int(
+        connection.execute(
+            select(func.count())
+            .select_from(carts)
+            .where(carts.c.till_id == till_id, carts.c.parked_at.is_not(None))
+        ).scalar_one()
+    )
 
 
 def _money_in_flight(connection: Any, till_id: int) -> bool:

@@ -117,7 +117,11 @@ _LINES = Prepared(
 # Locks the cart and starts its checkout in one statement; no row if it is not open.
 _BEGIN_CHECKOUT = Prepared(
     update(carts)
-    .where(carts.c.id == bindparam("b_cart"), carts.c.status == literal_column("'open'"))
+    .where(
+        carts.c.id == bindparam("b_cart"),
+        carts.c.status == literal_column("'open'"),
+        carts.c.parked_at.is_(None),  # a parked sale is paid once it is recalled
+    )
     .values(status=CartStatus.CHECKING_OUT, updated_at=bindparam("b_now"))
     .returning(*CART_COLUMNS)
 )

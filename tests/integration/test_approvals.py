@@ -19,10 +19,10 @@ from pos.services.card_payments import force_resolve
 from pos.services.cart import (
     add_to_cart,
     cart_summary,
-    override_price,
     set_quantity,
     void_sale,
 )
+from pos.services.price_override import override_price
 from pos.services.users import UserView, create_user, sign_in
 from pos.store.models import (
     AuditEntry,

@@ -155,3 +155,17 @@ def test_a_product_change_shows_price_and_tax_rate_the_shops_way() -> None:
     assert describe(facts, "tr") == (
         "Mehmet Müdür: Ekmek ürününü değiştirdi: fiyat: ₺12,50 → ₺13,90, KDV oranı: %1 → %20"
     )
+
+
+def test_a_recalled_sale_says_how_many_lines_it_lost_for_want_of_stock() -> None:
+    facts = AuditFacts(
+        "sale.recalled",
+        "Mehmet Demir",
+        None,
+        {"total_minor": 2500, "currency": "TRY", "short": [{"product": 3}, {"product": 4}]},
+    )
+
+    assert describe(facts, "en") == (
+        f"Mehmet Demir recalled a parked sale ({format_money(2500, 'TRY', 'en')};"
+        " 2 lines short of stock taken off)"
+    )

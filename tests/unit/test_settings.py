@@ -86,6 +86,13 @@ def test_the_settings_file_points_the_till_at_postgresql(tmp_path):
     assert settings.locale == "en"
 
 
+def test_a_shop_sets_how_many_sales_a_till_may_park(tmp_path):
+    assert load_settings({}, write(tmp_path, "")).policy.parked_limit == 5
+    path = write(tmp_path, "[till]\nparked_sales_limit = 2\n")
+
+    assert load_settings({}, path).policy.parked_limit == 2
+
+
 def test_the_environment_overrides_the_settings_file(tmp_path):
     path = write(tmp_path, '[database]\nurl = "postgresql://kasa@db.shop/kasa"\n')
 
@@ -194,6 +201,9 @@ def test_a_settings_file_nested_too_deep_is_refused_naming_the_file(tmp_path):
         '[till]\nreservation_ttl_minutes = "15"\n',
         '[till]\nlocale = "de"\n',
         '[till]\ncurrency = "XXQ"\n',
+        "[till]\nparked_sales_limit = 0\n",
+        "[till]\nparked_sales_limit = 51\n",
+        "[till]\nparked_sales_limit = true\n",
         'till = "x"\n',
     ],
 )

@@ -98,8 +98,8 @@ class OfflineSelling:
 
     def _may_go_online(self) -> bool:
         """Asked on the monitor's thread: a sale begun offline ends offline (its lines and
-        tenders live on the replica)."""
-        return not self._offline_sale_open
+        tenders live on the replica), and so does one parked there."""
+        return not self._offline_sale_open and not self.parked_offline
 
     def _note_offline_sale(self, summary: CartSummary) -> None:
         self._offline_sale_open = self.till.offline and (

@@ -57,6 +57,7 @@ from ui.till.coupons import SaleCoupons
 from ui.till.day import CashDay
 from ui.till.discounts import DISCOUNT_KEY, SaleDiscounts
 from ui.till.offline_sales import OFFLINE_SALES_KEY, OfflineSalesDialog
+from ui.till.parked import PARK_KEY, PARKED_KEY, SaleParking
 from ui.till.paying import Attempt
 from ui.till.printing import ReceiptPrinting
 from ui.till.replica import ReplicaNotice
@@ -88,6 +89,8 @@ ACTIONS = (
     Action("plus", N_("One more"), "+"),
     Action("minus", N_("One less"), "-"),
     Action("remove", N_("Remove line"), "Del"),
+    Action("park", N_("Park sale"), PARK_KEY),
+    Action("parked", N_("Parked sales"), PARKED_KEY),
     Action("price", N_("Price"), "F6"),
     Action("discount", N_("Discount"), DISCOUNT_KEY),
     Action("return", N_("Return"), "F8"),
@@ -121,6 +124,7 @@ class TillWindow(
     Approvals,
     OfflineSelling,
     CashDay,
+    SaleParking,
     StatusBar,
     QMainWindow,
 ):
@@ -307,7 +311,9 @@ class TillWindow(
             "return": (3, 0, 1),
             "back_office": (3, 1, 1),
             "sign_out": (3, 2, 1),
-            "language": (4, 0, 3),
+            "park": (4, 0, 1),
+            "parked": (4, 1, 1),
+            "language": (4, 2, 1),
         }
         for action in ACTIONS:
             button = QPushButton(objectName=f"Action_{action.name}")
@@ -404,6 +410,7 @@ class TillWindow(
             self.return_dialog,
             self.day_dialog,
             self.discount_dialog,
+            self.parked_dialog,
         ):
             if dialog is not None:
                 dialog.retranslate()
@@ -498,6 +505,8 @@ class TillWindow(
             "sign_out": self.sign_out,
             "remove_coupon": self.remove_coupon,
             "offline_sales": self.show_offline_sales,
+            "park": self.park_sale,
+            "parked": self.show_parked_sales,
         }
         handlers[name]()
 
@@ -606,6 +615,7 @@ class TillWindow(
                 self.return_dialog,
                 self.day_dialog,
                 self.discount_dialog,
+                self.parked_dialog,
             )
         )
 
