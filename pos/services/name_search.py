@@ -9,20 +9,24 @@ SQLite walks ``product_words`` in that order and checks the other typed words of
 row against the same index: each row costs a microsecond or two there, so even a
 walk over every product of a common word ("sut", 60,000 products) is quick.
 
-PostgreSQL pays tens of microseconds a row for the same walk, and a search of two words
-that are each common but rare together ("kasar xl") walked all of the common word's
-products: 120-190 ms at a million. There the walk is given a budget of rows; a search
-that has not found its page within it has words rare together, and PostgreSQL's GIN
-index over each product's words (``product_search``, kept by a trigger) finds the
-products having all of them at once; their keys are then sorted, few as they are.
+PostgreSQL pays several microseconds a row for the same walk, and a search of two words
+that are each common but rare together ("paket sirma") walked all of the common word's
+products: 120-190 ms at a million. There the walk goes a budget of rows at a time and
+walks on while its hits say the page is near; a search whose words its walk shows are
+rare together asks PostgreSQL's GIN index over each product's words (``product_search``,
+kept by a trigger) for the products having all of them at once, and sorts their keys,
+few as they are.
 
-Two GIN indexes were measured for that second step at a million products (see the
-README, "Finding a product among a million"): ``pg_trgm`` over the words text, matched
-with ``LIKE '% word%'``, and a ``tsvector`` of the ``simple`` configuration matched with
-prefix queries (``word:*``). A prefix of a ``tsvector`` query unites the posting lists
-of every distinct word it starts (every word starting "g": 8-12 ms at 100,000 products),
-while a trigram index reads one list per trigram and skips through the long ones with
-the short ones; ``pg_trgm`` was faster on every kind of search and is kept.
+Two GIN indexes were measured for that question at a million products
+(``tests/benchmarks/search_indexes.py``): ``pg_trgm`` over the words text, matched with
+``LIKE '% word%'``, and a ``tsvector`` of the ``simple`` configuration matched with prefix
+queries (``word:*``). On whole words and prefixes of three letters or more they were
+level within the machine's noise (server time p50 7.9 against 9.2 ms for the rare pairs,
+p95 20 against 15 ms). On the two-letter prefixes a cashier types first ("ka xl") the
+trigram index was about twice as fast (9-11 against 18-21 ms): a ``tsvector`` prefix
+unites the lists of every distinct word it starts, a trigram index reads one list and
+skips through it. And ``LIKE`` on our own folded words is the word-prefix rule itself,
+where ``to_tsvector`` would split words again by its own parser. ``pg_trgm`` is kept.
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ product_search = table_of(ProductSearch)
 
 WALK_BUDGET = 1000
 """Rows of the (word, product) index a PostgreSQL search walks at a time (about 5 ms)."""
-WALK_AHEAD = 2
+WALK_AHEAD = 1
 """A search walks on while its hits so far say its page ends within this many budgets."""
 MAX_WALK = 4 * WALK_BUDGET
 """Rows a search walks at most before it asks the trigram index for the rest."""
