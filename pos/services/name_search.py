@@ -136,6 +136,14 @@ def _walked(
     else:
         rows = _lead_range(lead, after).limit(budget).subquery("walk")
         query = select(rows.c.word, rows.c.product_id).order_by(rows.c.word, rows.c.product_id)
+    for word in others:
+        other = product_words.alias()
+        query = query.where(
+            _first_of(
+                other, other.c.product_id == rows.c.product_id, prefix_match(other.c.word, word)
+            ).is_not(None)
+        )
+    # After the other words' checks, which leave out most rows of a rare pair.
     smaller = product_words.alias("smaller")
     query = query.where(
         _first_of(
@@ -145,13 +153,6 @@ def _walked(
             smaller.c.word < rows.c.word,
         ).is_(None)
     )
-    for word in others:
-        other = product_words.alias()
-        query = query.where(
-            _first_of(
-                other, other.c.product_id == rows.c.product_id, prefix_match(other.c.word, word)
-            ).is_not(None)
-        )
     if active_only:
         active = select(products.c.active).where(products.c.id == rows.c.product_id)
         query = query.where(active.scalar_subquery().is_(True))
