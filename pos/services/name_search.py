@@ -54,7 +54,7 @@ product_words = table_of(ProductWord)
 product_search = table_of(ProductSearch)
 
 WALK_BUDGET = 1000
-"""Rows of the (word, product) index a PostgreSQL search walks at a time (about 5 ms)."""
+"""Rows of the (word, product) index a PostgreSQL search walks at a time (about 3 ms)."""
 WALK_AHEAD = 1
 """A search walks on while its hits so far say its page ends within this many budgets."""
 MAX_WALK = 4 * WALK_BUDGET
