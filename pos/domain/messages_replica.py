@@ -52,4 +52,12 @@ REPLICA_MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "en": "The central store's schema is older ({schema}) than this Kasa needs "
         "({wanted}): run `pos db upgrade` first",
     },
+    Code.STORE_NEEDS_EXTENSION: {
+        "tr": "Merkezi mağazanın kullanıcısı {extension} eklentisini kuramıyor: veritabanı "
+        "yöneticisi {database} veritabanında `CREATE EXTENSION {extension};` çalıştırsın, "
+        "sonra `pos db upgrade` komutunu yeniden çalıştırın",
+        "en": "The central store's user may not create the {extension} extension: the "
+        "database administrator should run `CREATE EXTENSION {extension};` in the "
+        "{database} database, then run `pos db upgrade` again",
+    },
 }

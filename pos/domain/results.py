@@ -184,6 +184,7 @@ class Code(enum.StrEnum):
     REPLICA_NEEDS_CENTRAL = "replica_needs_central"
     STORE_SCHEMA_TOO_NEW = "store_schema_too_new"
     STORE_SCHEMA_TOO_OLD = "store_schema_too_old"
+    STORE_NEEDS_EXTENSION = "store_needs_extension"
     NO_CASH_SESSION = "no_cash_session"
     CASH_SESSION_OPEN = "cash_session_open"
     CASH_SESSION_CLOSED = "cash_session_closed"

@@ -7,18 +7,14 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Connection,
-    and_,
     delete,
-    exists,
     insert,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
 from pos.domain.catalogue import (
     DEFAULT_TAX_RATE_BP,
@@ -39,6 +35,7 @@ from pos.domain.scale_barcodes import normal_scale_code
 from pos.domain.text import readable, trimmed
 from pos.domain.units import SaleUnit, sale_unit
 from pos.services._support import audit, product_or_refuse, use_case
+from pos.services.name_search import name_hits
 from pos.services.users import acting_user
 from pos.store.models import (
     DEFAULT_LOCATION_ID,
@@ -259,10 +256,10 @@ def scanned_code(code: object) -> str | None:
 def search_products(
     uow: UnitOfWork, text: object, *, limit: int = SEARCH_LIMIT, include_inactive: bool = False
 ) -> Result[tuple[ProductView, ...]]:
-    """Products any of whose name words starts with each typed word, first ``limit`` hits.
+    """Products any of whose name words starts with each typed word, first ``limit`` hits
+    (in the order ``pos.services.name_search`` gives them).
 
-    "coc col" finds "Coca Cola 1 L"; "seker" finds "Toz Şeker". The longest typed word
-    drives an index range scan; the others must match some word of the same product.
+    "coc col" finds "Coca Cola 1 L"; "seker" finds "Toz Şeker".
     """
     if isinstance(text, str) and (len(text) > MAX_QUERY_LENGTH or not readable(text)):
         raise Refused(Code.INVALID_FILTER)
@@ -270,44 +267,16 @@ def search_products(
     if not words:
         return Ok(())
     limit = max(1, min(limit, 200))
-    lead, *others = sorted(words, key=len, reverse=True)
-    query = (
-        select(Product, ProductWord.word)
-        .join(ProductWord, ProductWord.product_id == Product.id)
-        .where(prefix_match(ProductWord.word, lead))
-    )
-    for word in others:
-        other = table_of(ProductWord).alias()
-        query = query.where(
-            # Correlated with the index row, not the product, so it is checked before
-            # the product row is read.
-            exists().where(
-                other.c.product_id == ProductWord.product_id, prefix_match(other.c.word, word)
-            )
-        )
-    if not include_inactive:
-        query = query.where(Product.active.is_(True))
-    # Walk the (word, product) index in order, a page at a time, until ``limit`` distinct
-    # products are found: no sort of all hits; one matching by several words counts once.
-    query = query.order_by(ProductWord.word, ProductWord.product_id)
-    page_size = limit * 2
     with uow.reading():
-        seen: dict[int, ProductView] = {}
-        after: tuple[str, int] | None = None
-        while len(seen) < limit:
-            page = query
-            if after is not None:
-                page = page.where(tuple_(ProductWord.word, ProductWord.product_id) > after)
-            rows = uow.session.execute(page.limit(page_size)).all()
-            for product, _word in rows:
-                seen.setdefault(product.id, _view(product))
-                if len(seen) == limit:
-                    break
-            if len(rows) < page_size:
-                break
-            last_product, last_word = rows[-1]
-            after = (last_word, last_product.id)
-        return Ok(tuple(seen.values()))
+        hits = name_hits(uow.connection, words, wanted=limit, active_only=not include_inactive)
+        if not hits:
+            return Ok(())
+        ids = [product_id for _word, product_id in hits]
+        found = {
+            row.id: ProductView(*row)
+            for row in uow.connection.execute(select(*_VIEW_COLUMNS).where(products.c.id.in_(ids)))
+        }
+        return Ok(tuple(found[product_id] for product_id in ids))
 
 
 # -- the back office's list -----------------------------------------------------------
@@ -469,23 +438,17 @@ def _index_words(connection: Connection, product_id: int, name: str, *, replace_
         connection.execute(delete(product_words).where(product_words.c.product_id == product_id))
     words = search_words(name)
     if words:
+        # One statement, not one per word: PostgreSQL's trigger then refreshes the
+        # product's search text once (migration 0018).
         connection.execute(
-            insert(product_words), [{"word": word, "product_id": product_id} for word in words]
+            insert(product_words).values(
+                [{"word": word, "product_id": product_id} for word in words]
+            )
         )
 
 
-def prefix_match(
-    column: ColumnElement[str] | InstrumentedAttribute[str], word: str
-) -> ColumnElement[bool]:
-    """``column`` starts with ``word``, as a range an index can scan (no LIKE escaping).
-
-    The range is exact under a byte-wise collation, which name words and SKUs have on
-    both dialects (``COLLATE "C"`` on PostgreSQL).
-    """
-    return and_(column >= word, column < word + "\U0010ffff")
-
-
 _VIEW_FIELDS = tuple(field.name for field in fields(ProductView))
+_VIEW_COLUMNS = tuple(products.c[name] for name in _VIEW_FIELDS)
 
 
 def _view(product: Product | ScannedProduct) -> ProductView:

@@ -14,7 +14,6 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    tuple_,
 )
 
 from pos.domain.catalogue import (
@@ -27,7 +26,8 @@ from pos.domain.catalogue import (
 from pos.domain.results import Code, Ok, Refused, Result
 from pos.domain.text import readable
 from pos.services._support import is_id, use_case
-from pos.services.catalogue import LIST_LIMIT, MAX_LIST_LIMIT, MAX_QUERY_LENGTH, prefix_match
+from pos.services.catalogue import LIST_LIMIT, MAX_LIST_LIMIT, MAX_QUERY_LENGTH
+from pos.services.name_search import name_hits, prefix_match
 from pos.services.users import acting_user
 from pos.store.models import (
     DEFAULT_LOCATION_ID,
@@ -224,58 +224,30 @@ def _named(
     barcode: str | None,
 ) -> list[tuple[ProductRow, ProductCursor]]:
     """The name part: products with a word starting with each typed word, in the order
-    of the (word, product) index at the first of their words the longest typed word starts.
-
-    The index is read by key, in steps that grow while few of its rows qualify, and
-    the other words are checked here on the few products read. One query joining it
-    all would leave the order to PostgreSQL's planner, which misjudges how many names
-    a prefix matches and sorts every one of them before keeping fifty.
-    """
+    ``pos.services.name_search`` finds them (by key, so a page follows the last one
+    shown), less those listed in an earlier part."""
     words = search_words(text)[:MAX_SEARCH_WORDS]
-    lead, *others = sorted(words, key=len, reverse=True)
     sku_prefix = text if _SKU in _phases(text) else None
     after = (start.word, start.product_id) if start is not None else None
-    step = max(2 * wanted, 100)
     found: list[tuple[ProductRow, ProductCursor]] = []
     while len(found) < wanted:
-        walk = select(product_words.c.word, product_words.c.product_id).where(
-            prefix_match(product_words.c.word, lead)
+        # A few more than wanted: some may be left out below.
+        step = wanted + 10
+        hits = name_hits(
+            connection, words, wanted=step, after=after, active_only=not include_inactive
         )
-        if after is not None:
-            walk = walk.where(tuple_(product_words.c.word, product_words.c.product_id) > after)
-        hits = connection.execute(
-            walk.order_by(product_words.c.word, product_words.c.product_id).limit(step)
-        ).all()
         if not hits:
             break
-        names: dict[int, list[str]] = {}
-        for product_id, name_word in connection.execute(
-            select(product_words.c.product_id, product_words.c.word).where(
-                product_words.c.product_id.in_({product_id for _, product_id in hits})
+        rows = {
+            row.id: row
+            for row in connection.execute(
+                _listing()
+                .select_from(_on_hand_join(products))
+                .where(products.c.id.in_([product_id for _, product_id in hits]))
             )
-        ):
-            names.setdefault(product_id, []).append(name_word)
-        matched = [
-            (hit_word, product_id)
-            for hit_word, product_id in hits
-            # Each product once: at the first of its words that the lead word starts.
-            if min(w for w in names[product_id] if w.startswith(lead)) == hit_word
-            and all(any(w.startswith(other) for w in names[product_id]) for other in others)
-        ]
-        rows = {}
-        if matched:
-            rows = {
-                row.id: row
-                for row in connection.execute(
-                    _listing()
-                    .select_from(_on_hand_join(products))
-                    .where(products.c.id.in_([product_id for _, product_id in matched]))
-                )
-            }
-        for hit_word, product_id in matched:
+        }
+        for hit_word, product_id in hits:
             row = rows[product_id]
-            if not include_inactive and not row.active:
-                continue
             if barcode is not None and row.barcode == barcode:
                 continue  # listed first, as the barcode's product
             if sku_prefix is not None and row.sku.startswith(sku_prefix):
@@ -285,8 +257,7 @@ def _named(
                 break
         if len(hits) < step:
             break
-        after = (hits[-1].word, hits[-1].product_id)
-        step = min(2 * step, 5000)
+        after = hits[-1]
     return found
 
 

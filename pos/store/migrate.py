@@ -82,14 +82,23 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         check_not_newer(connection)
         connection.commit()
         postgresql = connection.dialect.name == "postgresql"
+        driver = connection.connection.driver_connection
+        answer = getattr(driver, "answer_timeout", None)
         if postgresql:
             # A migration may rebuild a large table: the till's statement timeout is not
-            # meant for it (RESET goes back to the connection's own setting afterwards).
+            # meant for it (RESET goes back to the connection's own setting afterwards),
+            # nor is its wait for an answer (filling a million products' rows is quiet).
             connection.exec_driver_sql("SET statement_timeout = 0")
             connection.commit()
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
-        connection.commit()
+            if answer is not None:
+                driver.answer_timeout = None  # type: ignore[union-attr]
+        try:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+            connection.commit()
+        finally:
+            if answer is not None:
+                driver.answer_timeout = answer  # type: ignore[union-attr]
         if postgresql:
             connection.exec_driver_sql("RESET statement_timeout")
             connection.commit()

@@ -232,6 +232,34 @@ class ProductWord(Base):
     )
 
 
+class ProductSearch(Base):
+    """A product's folded name words in one text, each after a space (" kasar peyniri 1
+    kg"): on PostgreSQL, what its trigram index answers "which products have a word
+    starting with each of these" from, for a search whose words are each common but
+    rare together (``pos.services.name_search``).
+
+    Kept by a trigger on ``product_words`` (migration 0018), so it always holds the
+    same words as that index, however they were written. On SQLite it stays empty:
+    the (word, product) walk is fast enough there.
+    """
+
+    __tablename__ = "product_search"
+
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), primary_key=True
+    )
+    words: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        Index(
+            "ix_product_search_words",
+            "words",
+            postgresql_using="gin",
+            postgresql_ops={"words": "gin_trgm_ops"},
+        ),
+    )
+
+
 class Inventory(Replicated, Base):
     __tablename__ = "inventory"
     __table_args__ = (

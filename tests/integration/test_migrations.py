@@ -13,8 +13,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, inspect, make_url, select, text
 
+from pos.domain.messages import render
+from pos.domain.results import Code
 from pos.store.engine import make_engine
-from pos.store.migrate import alembic_config, upgrade
+from pos.store.migrate import StoreFault, alembic_config, store_revision, upgrade
 from pos.store.models import DEFAULT_LOCATION_ID, Base, Location
 from tests.conftest import PG_ENV, Store
 
@@ -136,3 +138,60 @@ def test_an_open_cart_survives_upgrading_to_tills_and_downgrading_again(bare_eng
     assert kept() == before
     columns = {column["name"] for column in inspect(bare_engine).get_columns("carts")}
     assert "till_id" not in columns
+
+
+def test_a_store_with_products_gets_their_search_text_when_upgraded(bare_engine: Engine):
+    upgrade(bare_engine, "0014")
+    at = "'2026-03-02 09:00:00'"
+    with bare_engine.begin() as connection:
+        for product_id, name, words in ((1, "Toz Şeker", "toz seker"), (2, "Çay", "cay")):
+            connection.execute(
+                text(
+                    "INSERT INTO products (id, sku, name, price_minor, currency, tax_rate_bp,"
+                    f" active, created_at, updated_at) VALUES ({product_id}, 'P-{product_id}',"
+                    f" '{name}', 100, 'TRY', 2000, true, {at}, {at})"
+                )
+            )
+            for word in words.split():
+                connection.execute(
+                    text(f"INSERT INTO product_words VALUES ('{word}', {product_id})")
+                )
+
+    upgrade(bare_engine)
+
+    with bare_engine.connect() as connection:
+        texts = connection.execute(text("SELECT product_id, words FROM product_search")).all()
+    if bare_engine.dialect.name == "postgresql":
+        assert sorted(texts) == [(1, " seker toz"), (2, " cay")]
+    else:  # SQLite searches by its word index alone
+        assert texts == []
+
+
+@pytest.mark.postgres
+def test_a_store_whose_user_may_not_create_pg_trgm_is_told_what_to_run(bare_engine: Engine):
+    if bare_engine.dialect.name != "postgresql":
+        pytest.skip("an extension is PostgreSQL's")
+    upgrade(bare_engine, "0014")
+    role = f"kasa_clerk_{uuid.uuid4().hex[:8]}"
+    with bare_engine.begin() as connection:
+        connection.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+        connection.execute(text(f'GRANT ALL ON SCHEMA public TO "{role}"'))
+        connection.execute(text(f'GRANT ALL ON ALL TABLES IN SCHEMA public TO "{role}"'))
+    clerk = make_engine(bare_engine.url.set(username=role, password=None))
+    try:
+        with pytest.raises(StoreFault) as refused:
+            upgrade(clerk)
+    finally:
+        clerk.dispose()
+        with bare_engine.begin() as connection:
+            connection.execute(text(f'DROP OWNED BY "{role}"'))
+            connection.execute(text(f'DROP ROLE "{role}"'))
+
+    assert refused.value.error.code is Code.STORE_NEEDS_EXTENSION
+    assert refused.value.error.params == {
+        "extension": "pg_trgm",
+        "database": bare_engine.url.database,
+    }
+    assert "CREATE EXTENSION pg_trgm;" in render(refused.value.error, "en")
+    with bare_engine.connect() as connection:
+        assert store_revision(connection) == "0014"
