@@ -23,7 +23,6 @@ from pos.services.cart import (
     add_to_cart,
     cart_summary,
     open_cart,
-    override_price,
     remove_line,
     set_quantity,
     void_sale,
@@ -39,6 +38,7 @@ from pos.services.offline import (
 )
 from pos.services.payment_events import apply_payment_event
 from pos.services.payments import mark_paid
+from pos.services.price_override import override_price
 from pos.services.refunds import void_tendered_sale
 from pos.services.returns import (
     LooseReturn,
