@@ -352,6 +352,32 @@ def make_products(count: int, seed: int) -> Iterator[ProductRow]:
 # ---------------------------------------------------------------------------------------
 
 
+def copy_products(cursor: Any, count: int, seed: int) -> None:
+    """``make_products(count, seed)`` into PostgreSQL's ``products`` by COPY, on a psycopg
+    cursor (the stock and word rows are each benchmark's own)."""
+    created = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    with cursor.copy(
+        "COPY products (id, sku, barcode, name, price_minor, currency, tax_rate_bp,"
+        " active, min_stock, created_at, updated_at) FROM STDIN"
+    ) as copy:
+        for row in make_products(count, seed):
+            copy.write_row(
+                (
+                    row.id,
+                    row.sku,
+                    row.barcode,
+                    row.name,
+                    row.price_minor,
+                    "TRY",
+                    row.tax_rate_bp,
+                    row.active,
+                    0,
+                    created,
+                    created,
+                )
+            )
+
+
 def sqlite_timestamp(at: datetime) -> str:
     """How the store's UTCDateTime columns keep an instant on SQLite."""
     return at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
@@ -469,33 +495,13 @@ def build_postgres(server: str, count: int, seed: int) -> None:
     upgrade(engine)
     engine.dispose()
     loader = create_engine(url)
-    created = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
     started = time.perf_counter()
     with loader.connect() as connection:
         connection.exec_driver_sql("SET statement_timeout = 0")
         driver = connection.connection.driver_connection
         assert driver is not None
         with driver.cursor() as cursor:
-            with cursor.copy(
-                "COPY products (id, sku, barcode, name, price_minor, currency, tax_rate_bp,"
-                " active, min_stock, created_at, updated_at) FROM STDIN"
-            ) as copy:
-                for row in make_products(count, seed):
-                    copy.write_row(
-                        (
-                            row.id,
-                            row.sku,
-                            row.barcode,
-                            row.name,
-                            row.price_minor,
-                            "TRY",
-                            row.tax_rate_bp,
-                            row.active,
-                            0,
-                            created,
-                            created,
-                        )
-                    )
+            copy_products(cursor, count, seed)
             print(f"  products copied  {time.perf_counter() - started:6.1f} s", flush=True)
             with cursor.copy(
                 "COPY inventory (location_id, product_id, available, reserved) FROM STDIN"

@@ -39,7 +39,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import URL, Engine, make_url, text
@@ -60,7 +60,7 @@ from pos.store.models import REPLICATED, table_of  # noqa: E402
 from pos.store.replica import open_replica  # noqa: E402
 from pos.store.uow import UnitOfWork  # noqa: E402
 from pos.sync.replica import build_replica, pull  # noqa: E402
-from tests.benchmarks.catalogue import make_products  # noqa: E402
+from tests.benchmarks.catalogue import copy_products  # noqa: E402
 from tests.benchmarks.harness import postgres_server, summary_line  # noqa: E402
 from tests.benchmarks.scratch import scratch_postgres_database  # noqa: E402
 
@@ -77,32 +77,12 @@ def ok(result: Result[object], what: str) -> object:
 
 def fill(central: Engine, count: int, seed: int) -> None:
     """``count`` products and their stock rows, by COPY."""
-    created = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
     with central.connect() as connection:
         connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
         driver = connection.connection.driver_connection
         assert driver is not None
         with driver.cursor() as cursor:
-            with cursor.copy(
-                "COPY products (id, sku, barcode, name, price_minor, currency, tax_rate_bp,"
-                " active, min_stock, created_at, updated_at) FROM STDIN"
-            ) as copy:
-                for row in make_products(count, seed):
-                    copy.write_row(
-                        (
-                            row.id,
-                            row.sku,
-                            row.barcode,
-                            row.name,
-                            row.price_minor,
-                            "TRY",
-                            row.tax_rate_bp,
-                            row.active,
-                            0,
-                            created,
-                            created,
-                        )
-                    )
+            copy_products(cursor, count, seed)
             with cursor.copy(
                 "COPY inventory (location_id, product_id, available, reserved) FROM STDIN"
             ) as copy:

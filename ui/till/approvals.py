@@ -201,11 +201,8 @@ class Approvals:
 
     def _ask_for_price(self) -> None:
         """F6: a new unit price for the selected line, approved by a manager."""
-        if self.dialog_open() or self.cart is None or self.user is None:
-            return
-        line = self.cart_model.line(self.selected_line_row())
-        if line is None:
-            self.show_result(Err(Code.CART_EMPTY))
+        line = self.line_to_change()
+        if line is None or self.cart is None or self.user is None:
             return
         cart_id, product_id, name = self.cart.cart_id, line.product_id, line.name
         user_id = self.user.id

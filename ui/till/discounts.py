@@ -24,11 +24,8 @@ class SaleDiscounts:
         self.after_queued_work(self._load_reasons)
 
     def _load_reasons(self) -> None:
-        if self.dialog_open() or self.cart is None or self.user is None:
-            return
-        line = self.cart_model.line(self.selected_line_row())
-        if line is None:
-            self.show_result(Err(Code.CART_EMPTY))
+        line = self.line_to_change()
+        if line is None or self.cart is None or self.user is None:
             return
         self.ops.run(
             lambda: sale_ops.shop_settings(self.till),

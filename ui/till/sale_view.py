@@ -13,7 +13,7 @@ from pos.domain.money import format_money
 from pos.domain.quantities import MAX_QUANTITY, read_quantity, split_typed_prefix
 from pos.domain.results import Changed, Code, Err, Result, Warn
 from pos.domain.units import SaleUnit, read_measure
-from pos.services.cart import CartSummary
+from pos.services.cart import CartLine, CartSummary
 from ui import sale as sale_ops
 from ui.i18n import _, language
 from ui.till.weighing import WEIGHT_REFUSALS
@@ -82,6 +82,16 @@ class SaleView:
         if rows:
             return rows[0].row()
         return self.cart_model.rowCount() - 1
+
+    def line_to_change(self) -> CartLine | None:
+        """The selected line, for a change a dialog asks about (a price, a discount); None,
+        saying so when the sale has no line, while another dialog is open or no sale is."""
+        if self.dialog_open() or self.cart is None or self.user is None:
+            return None
+        line = self.cart_model.line(self.selected_line_row())
+        if line is None:
+            self.show_result(Err(Code.CART_EMPTY))
+        return line
 
     def step_quantity(self, step: int) -> None:
         line = self.cart_model.line(self.selected_line_row())
