@@ -482,8 +482,8 @@ class SQLiteFloor(Floor):
                 raise Refusal("product unavailable")
             cart = x(q.touch_cart, (at, cart_id)).fetchone()
             location = open_cart_location(cart, product[2])
-            held = {row[1]: row for row in x(q.hold, (until, cart_id)).fetchall()}
             line = x(q.line, (cart_id, product_id)).fetchone()
+            held = {row[1]: row for row in x(q.hold, (until, cart_id)).fetchall()}
             if line is not None or product_id in held:
                 raise Refusal("the floor only rings up a new line")
             if quantity > MAX_QUANTITY:
@@ -576,10 +576,10 @@ class PostgresFloor(Floor):
                 raise Refusal("product unavailable")
             cart = x(q.touch_cart, {"b_cart": cart_id, "b_now": now}).fetchone()
             location = open_cart_location(cart, product[2])
+            line = x(q.line, {"b_cart": cart_id, "b_product": product_id}).fetchone()
             held = {
                 row[1]: row for row in x(q.hold, {"b_cart": cart_id, "b_expires": until}).fetchall()
             }
-            line = x(q.line, {"b_cart": cart_id, "b_product": product_id}).fetchone()
             if line is not None or product_id in held:
                 raise Refusal("the floor only rings up a new line")
             if quantity > MAX_QUANTITY:
