@@ -7,9 +7,11 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 
 from ui.models import CartModel, QuantityDelegate
 
-FIXED_WIDTHS = ((CartModel.QUANTITY, 100), (CartModel.UNIT_PRICE, 120), (CartModel.LINE_TOTAL, 108))
-"""The numbers' columns keep their widths, so they do not jump while the cashier scans; the
-product's name takes all the rest."""
+FIXED_WIDTHS = ((CartModel.QUANTITY, 104), (CartModel.UNIT_PRICE, 104), (CartModel.LINE_TOTAL, 96))
+"""The numbers' columns keep their widths, so they do not jump while the cashier scans: wide
+enough for a weight ("12,500 kg"), a price per kilo ("₺69,90/kg") and a line of
+₺9.999,99 at 1024 pixels; the product's name takes all the rest, still over half the
+table."""
 ROW_HEIGHT = 44
 
 
