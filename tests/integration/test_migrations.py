@@ -140,6 +140,10 @@ def test_an_open_cart_survives_upgrading_to_tills_and_downgrading_again(bare_eng
     assert "till_id" not in columns
 
 
+BEFORE_SEARCH = "0017"
+"""The revision before the one that needs ``pg_trgm`` (0018, the product search index)."""
+
+
 def test_a_store_with_products_gets_their_search_text_when_upgraded(bare_engine: Engine):
     upgrade(bare_engine, "0014")
     at = "'2026-03-02 09:00:00'"
@@ -171,7 +175,7 @@ def test_a_store_with_products_gets_their_search_text_when_upgraded(bare_engine:
 def test_a_store_whose_user_may_not_create_pg_trgm_is_told_what_to_run(bare_engine: Engine):
     if bare_engine.dialect.name != "postgresql":
         pytest.skip("an extension is PostgreSQL's")
-    upgrade(bare_engine, "0014")
+    upgrade(bare_engine, BEFORE_SEARCH)
     role = f"kasa_clerk_{uuid.uuid4().hex[:8]}"
     with bare_engine.begin() as connection:
         connection.execute(text(f'CREATE ROLE "{role}" LOGIN'))
@@ -194,4 +198,4 @@ def test_a_store_whose_user_may_not_create_pg_trgm_is_told_what_to_run(bare_engi
     }
     assert "CREATE EXTENSION pg_trgm;" in render(refused.value.error, "en")
     with bare_engine.connect() as connection:
-        assert store_revision(connection) == "0014"
+        assert store_revision(connection) == BEFORE_SEARCH
