@@ -18,7 +18,7 @@ Two ways to read a shelf price, chosen per store:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 BASIS_POINTS = 10_000
 """Rates are basis points: 2000 is 20 %."""
@@ -80,6 +80,7 @@ class PriceLine:
     unit_price_minor: int
     quantity: int
     tax_rate_bp: int
+    _: KW_ONLY
     per_unit: int = 1
     line_discount_minor: int = 0
     """This line's own discount, already worked out (``LineDiscount.amount_for``)."""

@@ -579,8 +579,8 @@ def summarise(connection: Connection, cart: CartState, now: datetime) -> CartSum
                 line.unit_price_minor,
                 line.quantity,
                 line.tax_rate_bp,
-                line.sale_unit.per_unit,
-                line.discount_minor,
+                per_unit=line.sale_unit.per_unit,
+                line_discount_minor=line.discount_minor,
             )
             for line in lines
         ],

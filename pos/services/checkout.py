@@ -275,8 +275,8 @@ def _checkout_once(
                     _unit_price(line),
                     line.quantity,
                     line.current_tax_rate_bp,
-                    SaleUnit(line.sale_unit).per_unit,
-                    _line_discount(line),
+                    per_unit=SaleUnit(line.sale_unit).per_unit,
+                    line_discount_minor=_line_discount(line),
                 )
                 for line in lines
             ],

@@ -50,7 +50,9 @@ def discounted_lines(draw: st.DrawFn) -> list[tuple[PriceLine, LineDiscount | No
             )
         )
         off = discount.amount_for(gross) if discount else 0
-        lines.append((PriceLine(price, quantity, draw(TAX_RATES), off), discount))
+        lines.append(
+            (PriceLine(price, quantity, draw(TAX_RATES), line_discount_minor=off), discount)
+        )
     return lines
 
 
@@ -96,7 +98,7 @@ def test_a_percentage_is_rounded_once_half_up_and_never_takes_more_than_the_line
 
 def test_a_percentage_coupon_is_a_share_of_what_the_lines_left():
     terms = CouponTerms("ON", CouponKind.PERCENT, 1000)
-    lines = [PriceLine(100_00, 1, 2000, 20_00), PriceLine(50_00, 1, 1000)]
+    lines = [PriceLine(100_00, 1, 2000, line_discount_minor=20_00), PriceLine(50_00, 1, 1000)]
     left = 130_00
 
     priced = quote(lines, discount_minor=discount_for(terms, left))
@@ -108,9 +110,9 @@ def test_a_percentage_coupon_is_a_share_of_what_the_lines_left():
 
 def test_a_line_discount_outside_the_line_is_a_fault_of_the_caller():
     with pytest.raises(ValueError, match="own discount"):
-        quote([PriceLine(10_00, 1, 0, 10_01)])
+        quote([PriceLine(10_00, 1, 0, line_discount_minor=10_01)])
     with pytest.raises(ValueError, match="own discount"):
-        quote([PriceLine(10_00, 1, 0, -1)])
+        quote([PriceLine(10_00, 1, 0, line_discount_minor=-1)])
 
 
 @pytest.mark.parametrize(

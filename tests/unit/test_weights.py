@@ -85,7 +85,7 @@ def test_a_line_amount_is_the_exact_product_rounded_once_half_up(price, quantity
 
 
 def test_a_sales_subtotal_is_its_lines_amounts():
-    priced = quote([PriceLine(3490, 1250, 100, 1000), PriceLine(3250, 2, 100)])
+    priced = quote([PriceLine(3490, 1250, 100, per_unit=1000), PriceLine(3250, 2, 100)])
 
     assert [line.gross_minor for line in priced.lines] == [4363, 6500]
     assert priced.subtotal_minor == 10863
