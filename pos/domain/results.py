@@ -74,6 +74,7 @@ class Code(enum.StrEnum):
     REFUND_FAILED = "refund_failed"
     REFUNDS_UNDER_WAY = "refunds_under_way"
     RETURN_TOO_MANY = "return_too_many"
+    RETURN_TOO_MUCH = "return_too_much"
     RETURN_LINE_NOT_IN_SALE = "return_line_not_in_sale"
     RETURN_OF_RETURN = "return_of_return"
     RETURN_NOTHING = "return_nothing"

@@ -101,13 +101,16 @@ def format_quantity(quantity: int, unit: SaleUnit, locale: str, *, symbol: bool 
 _MEASURE = re.compile(r"(?P<sign>[-+]?)(?P<whole>[0-9]{0,6})(?:(?P<sep>[,.])(?P<part>[0-9]*))?")
 
 
-def read_measure(value: object, unit: SaleUnit, maximum: int) -> int | Err:
+def read_measure(
+    value: object, unit: SaleUnit, maximum: int, *, allow_zero: bool = False
+) -> int | Err:
     """The smallest units of ``unit`` that ``value`` stands for, or why it is not one.
 
     A string is what the cashier typed, in the priced unit (``1,250`` kg is 1250 g); an
     int is already in smallest units (a scale's or a barcode's reading). Refused: zero
     or less, more than ``maximum`` smallest units (the scale's capacity), more than three
     decimals, a dot that could be a thousands separator, anything not a number.
+    ``allow_zero`` takes a zero (``0``, ``0,``): none of a line comes back.
     """
     if isinstance(value, bool):
         return Err(Code.WEIGHT_NOT_A_NUMBER)
@@ -128,6 +131,8 @@ def read_measure(value: object, unit: SaleUnit, maximum: int) -> int | Err:
             quantity = -quantity
     else:
         return Err(Code.WEIGHT_NOT_A_NUMBER)
+    if quantity == 0 and allow_zero:
+        return 0
     if quantity <= 0:
         return Err(Code.WEIGHT_NOT_POSITIVE)
     if quantity > maximum:
