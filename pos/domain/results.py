@@ -212,6 +212,7 @@ class Code(enum.StrEnum):
     WEIGHT_TOO_PRECISE = "weight_too_precise"
     WEIGHT_AMBIGUOUS = "weight_ambiguous"
     WEIGHT_OVER_MAXIMUM = "weight_over_maximum"
+    WEIGHT_TOO_LARGE = "weight_too_large"
     WEIGHT_ON_PIECE_PRODUCT = "weight_on_piece_product"
     SCALE_BARCODE_CHECK_DIGIT = "scale_barcode_check_digit"
     SCALE_ITEM_UNKNOWN = "scale_item_unknown"

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from babel.numbers import format_decimal
 
+from pos.domain.quantities import MAX_QUANTITY, parse_delta, parse_quantity
 from pos.domain.results import Code, Err
 
 DECIMALS = 3
@@ -138,3 +139,29 @@ def read_measure(
     if quantity > maximum:
         return Err(Code.WEIGHT_OVER_MAXIMUM, {"maximum": Measure(maximum, unit)})
     return quantity
+
+
+def read_stock_quantity(
+    value: object, unit: SaleUnit, *, signed: bool = False, allow_zero: bool = False
+) -> int | Err:
+    """What a manager typed for a product's stock, in its smallest units, or why not.
+
+    Pieces are whole numbers as ever (``parse_quantity``, or ``parse_delta`` when
+    ``signed``). A weighed (poured, cut) product's quantity is read as the till reads a
+    weight (``read_measure``): ``12,5`` kg is 12 500 g, an int is grams already; ``signed``
+    takes a leading minus (``-0,5`` takes half a kilo off) or a plus.
+    """
+    if not unit.measured:
+        whole = parse_delta(value) if signed else parse_quantity(value, allow_zero=allow_zero)
+        return Err(Code.INVALID_QUANTITY) if whole is None else whole
+    sign = 1
+    if signed and isinstance(value, str) and value.strip()[:1] in ("-", "+"):
+        sign, value = (-1 if value.strip()[0] == "-" else 1), value.strip()[1:]
+    elif signed and isinstance(value, int) and not isinstance(value, bool) and value < 0:
+        sign, value = -1, -value
+    read = read_measure(value, unit, MAX_QUANTITY, allow_zero=allow_zero and not signed)
+    if isinstance(read, Err):
+        if read.code is Code.WEIGHT_OVER_MAXIMUM:
+            return Err(Code.WEIGHT_TOO_LARGE, read.params)
+        return read
+    return sign * read
