@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
 from pos.domain.stock import AdjustReason, clean_note, parse_adjust_reason
 from pos.domain.text import clean_line
-from pos.domain.units import SaleUnit, read_stock_quantity
+from pos.domain.units import Measure, SaleUnit, read_stock_quantity
 from pos.services._delivery_lines import known_products, product_key, units_of
 from pos.services._support import LIST_PAGE, audit, is_id, page_size, product_or_refuse, use_case
 from pos.services.reservations import available_now
@@ -535,10 +535,10 @@ def _move(
         .returning(Inventory.available)
     ).scalar()
     if after is None:
-        raise Refused(
-            Code.ADJUSTMENT_BELOW_ZERO,
-            available=available_now(uow.connection, location_id, product_id),
-        )
+        available = available_now(uow.connection, location_id, product_id)
+        unit = units_of(session, [product_id])[product_id]
+        free = Measure(available, unit) if unit.measured else available  # "4,750 kg"
+        raise Refused(Code.ADJUSTMENT_BELOW_ZERO, available=free)
     now = uow.now()
     session.execute(
         insert(StockMove).values(
