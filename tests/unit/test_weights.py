@@ -60,7 +60,8 @@ def test_a_weight_that_is_no_weight_says_why(typed, code):
 def test_a_zero_weight_is_none_where_zero_is_allowed(typed, grams):
     assert read_measure(typed, KG, MAX, allow_zero=True) == grams
     refused = read_measure("-0,5", KG, MAX, allow_zero=True)
-    assert isinstance(refused, Err) and refused.code is Code.WEIGHT_NOT_POSITIVE
+    assert isinstance(refused, Err)
+    assert refused.code is Code.WEIGHT_NOT_POSITIVE
 
 
 def test_the_ambiguous_dot_is_named_and_the_comma_shown():
