@@ -20,7 +20,10 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from pos.domain.messages import render
 from pos.domain.money import format_money, parse_price
+from pos.domain.pricing import line_amount
+from pos.domain.quantities import MAX_QUANTITY
 from pos.domain.results import Code, Err
+from pos.domain.units import SaleUnit, format_quantity
 from pos.services.catalogue import ProductView
 from pos.services.returns import LooseReturn
 from ui.i18n import N_, _, language
@@ -29,6 +32,8 @@ from ui.return_dialog import CASH_INSTEAD_KEY, LinesModel, ReturnDialog
 PRICE_KEY = CASH_INSTEAD_KEY
 """F6, as for a line's price on the sale page; no card to choose here."""
 MAX_UNITS = 9999
+WEIGHT_STEP = 100
+"""+/- on a weighed line: 0,100 kg (or L, m) more or less."""
 
 
 @dataclass(frozen=True)
@@ -37,12 +42,23 @@ class LooseLine:
 
     product: ProductView
     quantity: int = 1
+    """Pieces, or grams (ml, mm) of a weighed product."""
     restock: bool = True
     price_minor: int | None = None
 
     @property
     def unit_minor(self) -> int:
+        """The price of a piece, or of a kilo (litre, metre)."""
         return self.product.price_minor if self.price_minor is None else self.price_minor
+
+    @property
+    def unit(self) -> SaleUnit:
+        return SaleUnit(self.product.sale_unit)
+
+    @property
+    def worth_minor(self) -> int:
+        """What the line gives back, priced as the store prices it."""
+        return line_amount(self.unit_minor, self.quantity, self.unit.per_unit)
 
 
 @dataclass(frozen=True)
@@ -80,13 +96,15 @@ class LooseLinesModel(LinesModel):
                 return line.product.name
             if column == self.PRICE:
                 price = format_money(line.unit_minor, currency, language())
+                if line.unit.measured:
+                    price = f"{price}/{line.unit.symbol}"  # the price of a kilo
                 return price if line.price_minor is None else f"{price} *"
             if column == self.BACK:
-                return str(line.quantity)
+                return format_quantity(line.quantity, line.unit, language())
             if column == self.WHERE:
                 return _("Shelf") if line.restock else _("Damaged")
             if column == self.WORTH:
-                return format_money(line.unit_minor * line.quantity, currency, language())
+                return format_money(line.worth_minor, currency, language())
         if role == Qt.ItemDataRole.TextAlignmentRole and column != self.NAME:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and column == self.PRICE and line.price_minor:
@@ -94,20 +112,32 @@ class LooseLinesModel(LinesModel):
         return None
 
     def add(self, product: ProductView) -> int:
-        """One more of ``product`` (a line of its own the first time); its row."""
+        """One more of ``product`` (a line of its own the first time); its row. A weighed
+        product's line starts at none: the cashier types its weight."""
+        weighed = SaleUnit(product.sale_unit).measured
         for row, line in enumerate(self.items):
-            if line.product.id == product.id and line.quantity < MAX_UNITS:
-                self._change(row, replace(line, quantity=line.quantity + 1))
+            if line.product.id == product.id and (weighed or line.quantity < MAX_UNITS):
+                if not weighed:
+                    self._change(row, replace(line, quantity=line.quantity + 1))
                 return row
         row = len(self.items)
         self.beginInsertRows(QModelIndex(), row, row)
-        self.items.append(LooseLine(product))
+        self.items.append(LooseLine(product, quantity=0 if weighed else 1))
         self.endInsertRows()
         return row
 
+    def unit(self, row: int) -> SaleUnit:
+        return self.items[row].unit
+
+    def stepped(self, row: int, by: int) -> int:
+        if self.unit(row).measured:
+            return max(0, self.items[row].quantity + by * WEIGHT_STEP)
+        return super().stepped(row, by)
+
     def set_back(self, row: int, count: int) -> Err | None:
-        """``count`` units of the line ``row`` (0 leaves it out of the return)."""
-        if 0 <= row < len(self.items) and 0 <= count <= MAX_UNITS:
+        """``count`` units (grams) of the line ``row`` (0 leaves it out of the return)."""
+        most = MAX_QUANTITY if 0 <= row < len(self.items) and self.unit(row).measured else MAX_UNITS
+        if 0 <= row < len(self.items) and 0 <= count <= most:
             self._change(row, replace(self.items[row], quantity=count))
         return None
 
@@ -131,7 +161,7 @@ class LooseLinesModel(LinesModel):
         )
 
     def total_minor(self) -> int:
-        return sum(line.unit_minor * line.quantity for line in self.items)
+        return sum(line.worth_minor for line in self.items)
 
     def currency(self) -> str | None:
         return self.items[0].product.currency if self.items else None

@@ -4,8 +4,9 @@ It only shows and asks; the till runs the operations (``ui.till.returns``) and t
 the answers. Everything works from the keyboard: the receipt's number (typed, or
 scanned from its QR code) and Enter load the sale; F7 says the customer has none (see
 ``ui.loose_return``). In the lines, ↑/↓ choose a line, +/- or a number set how many come
-back, Space says whether they go back on the shelf or are damaged; Tab reaches the
-reason; Enter takes the goods back, Esc goes back.
+back (of a weighed line, the weight in kg as the till reads it: ``0,5``; + the whole of
+what is left of it, - none), Space says whether they go back on the shelf or are damaged;
+Tab reaches the reason; Enter takes the goods back, Esc goes back.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ from PySide6.QtWidgets import (
 
 from pos.domain.messages import render
 from pos.domain.money import format_money
+from pos.domain.quantities import MAX_QUANTITY
 from pos.domain.results import Code, Err
+from pos.domain.units import SaleUnit, format_quantity, read_measure
 from pos.services.returns import MAX_REASON_LENGTH, ReturnableSale, ReturnRequest
 from ui.dialogs import shortcut_text
 from ui.i18n import N_, _, language
@@ -42,6 +45,8 @@ CASH_INSTEAD_KEY = "F6"
 NO_RECEIPT_KEY = "F7"
 MAX_TYPED_DIGITS = 4
 """A quantity typed on a line: more digits than any line holds start again."""
+MAX_TYPED_WEIGHT = 10
+"""A weight typed on a line ("1234,567"): longer starts again."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,20 @@ class LinesModel(QAbstractTableModel):
             return _(self.HEADERS[section])
         return None
 
+    def unit(self, row: int) -> SaleUnit:
+        """What the line ``row`` counts: pieces, or grams typed as kilos."""
+        raise NotImplementedError
+
+    def stepped(self, row: int, by: int) -> int:
+        """What +/- (``by`` is 1 or -1) make of how many of the line ``row`` come back."""
+        return max(0, self.back[row] + by)
+
+    def set_back(self, row: int, count: int) -> Err | None:
+        raise NotImplementedError
+
+    def toggle_restock(self, row: int) -> None:
+        raise NotImplementedError
+
 
 class ReturnLinesModel(LinesModel):
     """The sale's lines with how many of each come back and where they go."""
@@ -117,11 +136,11 @@ class ReturnLinesModel(LinesModel):
             if column == self.NAME:
                 return line.name
             if column == self.SOLD:
-                return str(line.quantity)
+                return format_quantity(line.quantity, line.unit, language())
             if column == self.RETURNED:
-                return str(line.returned)
+                return format_quantity(line.returned, line.unit, language())
             if column == self.BACK:
-                return str(self.back[row])
+                return format_quantity(self.back[row], line.unit, language())
             if column == self.WHERE:
                 if not self.back[row]:
                     return ""
@@ -143,10 +162,19 @@ class ReturnLinesModel(LinesModel):
             return None
         line = self.sale.lines[row]
         if count > line.left:
-            return Err(Code.RETURN_TOO_MANY, {"name": line.name, "left": line.left})
+            return line.too_many()
         self.back[row] = count
         self.dataChanged.emit(self.index(row, self.BACK), self.index(row, self.WORTH))
         return None
+
+    def unit(self, row: int) -> SaleUnit:
+        return self.sale.lines[row].unit if self.sale is not None else SaleUnit.PIECE
+
+    def stepped(self, row: int, by: int) -> int:
+        """A weighed line comes back whole or not at all by +/-; a part of it is typed."""
+        if self.sale is not None and self.unit(row).measured:
+            return self.sale.lines[row].left if by > 0 else 0
+        return super().stepped(row, by)
 
     def toggle_restock(self, row: int) -> None:
         if 0 <= row < len(self.restock):
@@ -355,6 +383,10 @@ class ReturnDialog(QDialog):
         if key == Qt.Key.Key_Space:
             self.model.toggle_restock(row)
             return True
+        if self.model.unit(row).measured and text and text in "0123456789,.":
+            self._typed = (self._typed + text)[-MAX_TYPED_WEIGHT:]
+            self._set_typed_weight(row)
+            return True
         if text.isdigit() and text.isascii():
             self._typed = (self._typed + text)[-MAX_TYPED_DIGITS:]
             self._set(row, int(self._typed))
@@ -366,7 +398,16 @@ class ReturnDialog(QDialog):
 
     def step(self, row: int, by: int) -> None:
         self._typed = ""
-        self._set(row, max(0, self.model.back[row] + by))
+        self._set(row, self.model.stepped(row, by))
+
+    def _set_typed_weight(self, row: int) -> None:
+        """The weight typed so far, in kg as the till reads it ("0,5"; "0," is none yet)."""
+        weight = read_measure(self._typed, self.model.unit(row), MAX_QUANTITY, allow_zero=True)
+        if isinstance(weight, Err):
+            self._typed = ""
+            self.show_result(weight)
+        else:
+            self._set(row, weight)
 
     def _set(self, row: int, count: int) -> None:
         refused = self.model.set_back(row, count)

@@ -28,6 +28,8 @@ from uuid import UUID
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from pos.domain.units import SaleUnit
+
 GENESIS = "0" * 64
 """What the first entry of a till's chain names as its previous hash."""
 MAX_EVENT_LENGTH = 64
@@ -123,14 +125,21 @@ class SaleLine(NamedTuple):
     """The line's own discount, a part of ``discount``."""
     reason: str | None = None
     """Why the line's own discount was given."""
+    unit: str = SaleUnit.PIECE.value
+    """What ``quantity`` counts: pieces, or grams of a line sold by the kg (ml of one by the
+    litre, mm of one by the metre), its ``unit_price`` being per kg (l, m)."""
 
 
 def _line_entry(line: SaleLine) -> dict[str, object]:
     """A line as its entry gives it; a line with no discount of its own says nothing of
-    one, so the entries of sales before line discounts read as they always did."""
+    one, and a line of pieces nothing of its unit, so the entries of sales before line
+    discounts and weighed goods read as they always did. A weighed line says ``"unit":
+    "kg"``: its quantity of 1250 is grams, 1,250 kg at its price per kg."""
     entry = line._asdict()
     if not line.line_discount:
         del entry["line_discount"], entry["reason"]
+    if line.unit == SaleUnit.PIECE.value:
+        del entry["unit"]
     return entry
 
 

@@ -249,6 +249,10 @@ MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "İade adedi satılandan fazla: {name} için en çok {left} adet iade edilebilir",
         "en": "More than was sold: at most {left} of {name} can be returned",
     },
+    Code.RETURN_TOO_MUCH: {
+        "tr": "İade miktarı satılandan fazla: {name} için en çok {left} iade edilebilir",
+        "en": "More than was sold: at most {left} of {name} can be returned",
+    },
     Code.RETURN_LINE_NOT_IN_SALE: {
         "tr": "Bu satır bu satışta yok: {line}",
         "en": "This line is not in this sale: {line}",

@@ -32,6 +32,10 @@ WEIGHT_MESSAGES: Mapping[Code, Mapping[str, str]] = {
         "tr": "Ağırlık terazinin sınırını aşıyor - en çok: {maximum}",
         "en": "The weight is over the scale's maximum - at most: {maximum}",
     },
+    Code.WEIGHT_TOO_LARGE: {
+        "tr": "Ağırlık çok büyük - en çok: {maximum}",
+        "en": "The weight is too large - at most: {maximum}",
+    },
     Code.WEIGHT_ON_PIECE_PRODUCT: {
         "tr": "{name} adetle satılır: ağırlık girilemez, tam sayı yazın",
         "en": "{name} is sold by the piece: no weight, type a whole number",

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from babel.numbers import format_decimal
 
+from pos.domain.quantities import MAX_QUANTITY, parse_delta, parse_quantity
 from pos.domain.results import Code, Err
 
 DECIMALS = 3
@@ -101,13 +102,16 @@ def format_quantity(quantity: int, unit: SaleUnit, locale: str, *, symbol: bool 
 _MEASURE = re.compile(r"(?P<sign>[-+]?)(?P<whole>[0-9]{0,6})(?:(?P<sep>[,.])(?P<part>[0-9]*))?")
 
 
-def read_measure(value: object, unit: SaleUnit, maximum: int) -> int | Err:
+def read_measure(
+    value: object, unit: SaleUnit, maximum: int, *, allow_zero: bool = False
+) -> int | Err:
     """The smallest units of ``unit`` that ``value`` stands for, or why it is not one.
 
     A string is what the cashier typed, in the priced unit (``1,250`` kg is 1250 g); an
     int is already in smallest units (a scale's or a barcode's reading). Refused: zero
     or less, more than ``maximum`` smallest units (the scale's capacity), more than three
     decimals, a dot that could be a thousands separator, anything not a number.
+    ``allow_zero`` takes a zero (``0``, ``0,``): none of a line comes back.
     """
     if isinstance(value, bool):
         return Err(Code.WEIGHT_NOT_A_NUMBER)
@@ -128,8 +132,36 @@ def read_measure(value: object, unit: SaleUnit, maximum: int) -> int | Err:
             quantity = -quantity
     else:
         return Err(Code.WEIGHT_NOT_A_NUMBER)
+    if quantity == 0 and allow_zero:
+        return 0
     if quantity <= 0:
         return Err(Code.WEIGHT_NOT_POSITIVE)
     if quantity > maximum:
         return Err(Code.WEIGHT_OVER_MAXIMUM, {"maximum": Measure(maximum, unit)})
     return quantity
+
+
+def read_stock_quantity(
+    value: object, unit: SaleUnit, *, signed: bool = False, allow_zero: bool = False
+) -> int | Err:
+    """What a manager typed for a product's stock, in its smallest units, or why not.
+
+    Pieces are whole numbers as ever (``parse_quantity``, or ``parse_delta`` when
+    ``signed``). A weighed (poured, cut) product's quantity is read as the till reads a
+    weight (``read_measure``): ``12,5`` kg is 12 500 g, an int is grams already; ``signed``
+    takes a leading minus (``-0,5`` takes half a kilo off) or a plus.
+    """
+    if not unit.measured:
+        whole = parse_delta(value) if signed else parse_quantity(value, allow_zero=allow_zero)
+        return Err(Code.INVALID_QUANTITY) if whole is None else whole
+    sign = 1
+    if signed and isinstance(value, str) and value.strip()[:1] in ("-", "+"):
+        sign, value = (-1 if value.strip()[0] == "-" else 1), value.strip()[1:]
+    elif signed and isinstance(value, int) and not isinstance(value, bool) and value < 0:
+        sign, value = -1, -value
+    read = read_measure(value, unit, MAX_QUANTITY, allow_zero=allow_zero and not signed)
+    if isinstance(read, Err):
+        if read.code is Code.WEIGHT_OVER_MAXIMUM:
+            return Err(Code.WEIGHT_TOO_LARGE, read.params)
+        return read
+    return sign * read

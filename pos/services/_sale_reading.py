@@ -197,6 +197,7 @@ def sale_entry(sale: Sale, paid: Sequence[tuple[Mapping[str, Any], int]]) -> dic
                 line["b_total"],
                 line["b_line_discount"],
                 line["b_line_reason"],
+                line["b_unit"],
             )
             for line in sale.lines
         ),

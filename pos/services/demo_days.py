@@ -22,6 +22,7 @@ from pos.domain.clock import Clock, shop_zone
 from pos.domain.day import DENOMINATIONS
 from pos.domain.payments import Settler
 from pos.domain.results import Code, Err, Ok, Refused, Result, unwrap
+from pos.domain.units import SaleUnit
 from pos.services.cart import add_to_cart, open_cart, void_sale
 from pos.services.cash_sessions import close_session, open_session, pay_in, pay_out
 from pos.services.checkout import checkout
@@ -29,7 +30,7 @@ from pos.services.day_reports import expected_cash, open_session_id, session_row
 from pos.services.demo import DEMO_CASHIER, DEMO_MANAGER, load_demo_store
 from pos.services.drawer import open_drawer_without_sale
 from pos.services.payments import mark_paid
-from pos.services.returns import ReturnRequest, return_items
+from pos.services.returns import ReturnRequest, return_items, returnable_sale
 from pos.services.shop import shop_settings
 from pos.services.stock import receive_stock
 from pos.services.tenders import Card, Cash, Sale, add_tender
@@ -93,9 +94,12 @@ def _fill(
         if open_session_id(uow.connection, 1) is not None:
             raise Refused(Code.CASH_SESSION_OPEN)
         people = dict(uow.connection.execute(select(User.username, User.id)).all())
-        products = list(
-            uow.connection.execute(select(Product.id).where(Product.active.is_(True))).scalars()
-        )
+        products = {
+            product: SaleUnit(unit)
+            for product, unit in uow.connection.execute(
+                select(Product.id, Product.sale_unit).where(Product.active.is_(True))
+            )
+        }
         now = uow.now()
     cashier, manager = people[DEMO_CASHIER[0]], people[DEMO_MANAGER[0]]
     today = (until or now).astimezone(zone).date()
@@ -108,8 +112,10 @@ def _fill(
 
 
 class _Played:
-    def __init__(self, rng: random.Random, products: list[int], cashier: int, manager: int):
-        self.rng, self.products = rng, products
+    def __init__(
+        self, rng: random.Random, units: dict[int, SaleUnit], cashier: int, manager: int
+    ) -> None:
+        self.rng, self.units, self.products = rng, units, sorted(units)
         self.cashier, self.manager = cashier, manager
         self.sales, self.returns = 0, 0
         self.z: list[int] = []
@@ -159,20 +165,24 @@ class _Played:
         self.z.append(report.z_number)
 
     def _restock(self, uow: UnitOfWork) -> None:
-        """The morning's delivery: 40 more of whatever is running low."""
+        """The morning's delivery: 40 more (pieces, or kilos) of whatever is under 20."""
         with uow.reading():
-            low = (
-                uow.connection.execute(
-                    select(Inventory.product_id).where(
-                        Inventory.location_id == DEFAULT_LOCATION_ID, Inventory.available < 20
-                    )
+            levels = uow.connection.execute(
+                select(Inventory.product_id, Inventory.available).where(
+                    Inventory.location_id == DEFAULT_LOCATION_ID
                 )
-                .scalars()
-                .all()
-            )
-        for product in low:
-            if product in self.products:
-                unwrap(receive_stock(uow, product, 40, user_id=self.manager, reason="demo"))
+            ).all()
+        for product, available in levels:
+            unit = self.units.get(product)
+            if unit is not None and available < 20 * unit.per_unit:
+                delivery = 40 * unit.per_unit
+                unwrap(receive_stock(uow, product, delivery, user_id=self.manager, reason="demo"))
+
+    def _quantity(self, product: int) -> int:
+        """A piece or a few; of a weighed product, a weight from 0,250 to 2,500 kg in grams."""
+        if self.units[product].measured:
+            return self.rng.randint(250, 2_500)
+        return self.rng.choice((1, 1, 1, 2, 3))
 
     def _customer(self, uow: UnitOfWork) -> str | None:
         rng = self.rng
@@ -180,7 +190,7 @@ class _Played:
         cart = unwrap(open_cart(uow, cashier_id=cashier)).cart_id
         total = 0
         for product in rng.sample(self.products, rng.randint(1, 5)):
-            answer = add_to_cart(uow, cart, product, rng.choice((1, 1, 1, 2, 3)))
+            answer = add_to_cart(uow, cart, product, self._quantity(product))
             if not isinstance(answer, Err):
                 total = answer.value.total_minor
         if total == 0:
@@ -203,8 +213,14 @@ class _Played:
         return receipt
 
     def _return(self, uow: UnitOfWork, receipt: str) -> None:
+        """The first line comes back: one piece, or all of a weighed line."""
+        sale = returnable_sale(uow, receipt)
+        if isinstance(sale, Err) or not sale.value.lines[0].left:
+            return  # the line is back already
+        line = sale.value.lines[0]
+        back = line.left if line.unit.measured else 1
         answer = return_items(
-            uow, receipt, [ReturnRequest(1, 1)], reason="Müşteri vazgeçti",
+            uow, receipt, [ReturnRequest(1, back)], reason="Müşteri vazgeçti",
             user_id=self.manager, cash_instead=True,
         )  # fmt: skip
         if not isinstance(answer, Err):  # the line may be back already
@@ -212,7 +228,8 @@ class _Played:
 
     def _void(self, uow: UnitOfWork) -> None:
         cart = unwrap(open_cart(uow, cashier_id=self.cashier)).cart_id
-        add_to_cart(uow, cart, self.rng.choice(self.products), 1)  # sold out: voided empty
+        product = self.rng.choice(self.products)
+        add_to_cart(uow, cart, product, self._quantity(product))  # sold out: voided empty
         unwrap(void_sale(uow, cart, user_id=self.manager))
 
 

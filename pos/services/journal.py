@@ -280,6 +280,7 @@ _SALE = Prepared(
         order_items.c.total_minor.label("line_total_minor"),
         order_items.c.line_discount_minor.label("own_discount_minor"),
         order_items.c.line_discount_reason,
+        order_items.c.sale_unit,
     )
     .join(order_items, order_items.c.order_id == orders.c.id)
     .where(orders.c.id == bindparam("b_order"))
@@ -357,6 +358,7 @@ def sale_as_stored(connection: Connection, order_id: UUID) -> tuple[int, dict[st
                 line.line_total_minor,
                 line.own_discount_minor,
                 line.line_discount_reason,
+                line.sale_unit,
             )
             for line in lines
         ),

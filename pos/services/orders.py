@@ -89,6 +89,8 @@ class OrderLine:
     discount_minor: int
     total_minor: int
     tax_rate_bp: int
+    sale_unit: str = "piece"
+    """What ``quantity`` counts: pieces, or grams of a line sold by the kg."""
 
 
 @dataclass(frozen=True)
@@ -441,6 +443,7 @@ def _detail(connection: Connection, order_id: UUID) -> OrderDetail:
             discount_minor=row.discount_minor,
             total_minor=row.total_minor,
             tax_rate_bp=row.tax_rate_bp,
+            sale_unit=row.sale_unit,
         )
         for row in connection.execute(
             select(order_items)

@@ -40,7 +40,7 @@ from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn
 from pos.domain.return_receipt import return_label
 from pos.domain.stock import RETURN_REASON
 from pos.domain.text import clean_text
-from pos.domain.units import SaleUnit
+from pos.domain.units import Measure, SaleUnit
 from pos.services import journal
 from pos.services._offline import refuse_offline
 from pos.services._support import audit, is_id, use_case
@@ -92,15 +92,28 @@ class ReturnableLine:
     unit_price_minor: int
     total_minor: int
     """What the customer paid for the whole line: its tax in, its share of the discount out."""
+    unit: SaleUnit = SaleUnit.PIECE
+    """What its quantities count: pieces, or grams of a weighed product."""
 
     @property
     def left(self) -> int:
         return self.quantity - self.returned
 
+    def too_many(self) -> Err:
+        """The refusal of more than is left of this line, in its unit."""
+        return too_many(self.name, self.left, self.unit)
+
     def worth(self, count: int) -> int:
         """What ``count`` more units of this line are worth back (the till shows it before
         the return is made; the return computes it the same way)."""
         return returned_worth(self.total_minor, self.quantity, self.returned, count)
+
+
+def too_many(name: str, left: int, unit: SaleUnit) -> Err:
+    """More than is left of a line comes back: so many pieces, or so many kilos."""
+    if unit.measured:
+        return Err(Code.RETURN_TOO_MUCH, {"name": name, "left": Measure(left, unit)})
+    return Err(Code.RETURN_TOO_MANY, {"name": name, "left": left})
 
 
 def returned_worth(total_minor: int, quantity: int, before: int, count: int) -> int:
@@ -527,6 +540,7 @@ def _returnable(connection: Connection, order: Any) -> ReturnableSale:
             order_items.c.quantity,
             order_items.c.returned_quantity,
             order_items.c.unit_price_minor,
+            order_items.c.sale_unit,
         )
         .where(order_items.c.order_id == order.id)
         .order_by(order_items.c.line_no)
@@ -535,7 +549,7 @@ def _returnable(connection: Connection, order: Any) -> ReturnableSale:
         order.id,
         receipt_label(code, order.receipt_number),
         order.currency,
-        tuple(ReturnableLine(*row, paid[row.line_no]) for row in rows),
+        tuple(ReturnableLine(*row[:5], paid[row.line_no], SaleUnit(row.sale_unit)) for row in rows),
     )
 
 
@@ -572,6 +586,7 @@ def _claim(
             order_items.c.quantity,
             order_items.c.unit_price_minor,
             order_items.c.tax_rate_bp,
+            order_items.c.sale_unit,
         ).where(order_items.c.order_id == order.id, order_items.c.line_no == request.line_no)
     ).first()
     if item is None:
@@ -590,7 +605,8 @@ def _claim(
         returned = connection.execute(
             select(order_items.c.returned_quantity).where(order_items.c.id == item.id)
         ).scalar_one()
-        raise Refused(Code.RETURN_TOO_MANY, name=item.name, left=item.quantity - returned)
+        left = item.quantity - returned
+        raise Refused.because(too_many(item.name, left, SaleUnit(item.sale_unit)))
     worth = returned_worth(
         paid[request.line_no], item.quantity, after - request.quantity, request.quantity
     )

@@ -21,11 +21,11 @@ from typing import Any
 from sqlalchemy import Select, and_, func, insert, literal_column, or_, select, update
 from sqlalchemy.orm import Session
 
-from pos.domain.catalogue import clean_barcode
-from pos.domain.quantities import parse_delta, parse_quantity
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
 from pos.domain.stock import AdjustReason, clean_note, parse_adjust_reason
-from pos.domain.text import clean_line, trimmed
+from pos.domain.text import clean_line
+from pos.domain.units import Measure, SaleUnit, read_stock_quantity
+from pos.services._delivery_lines import known_products, product_key, units_of
 from pos.services._support import LIST_PAGE, audit, is_id, page_size, product_or_refuse, use_case
 from pos.services.reservations import available_now
 from pos.services.users import acting_user
@@ -43,7 +43,6 @@ from pos.store.uow import UnitOfWork
 MAX_REASON_LENGTH = 200
 MAX_DELIVERY_LINES = 500
 """A delivery note of more lines than this is an import, not a delivery."""
-MAX_CODE_LENGTH = 64
 HISTORY_PAGE = 50
 
 
@@ -56,10 +55,16 @@ class StockLevel:
     """Free to sell."""
     reserved: int
     """Held for carts at the tills."""
+    sale_unit: str = SaleUnit.PIECE.value
+    """What the quantities count: pieces, or grams (ml, mm) of a weighed product."""
 
     @property
     def on_hand(self) -> int:
         return self.available + self.reserved
+
+    @property
+    def unit(self) -> SaleUnit:
+        return SaleUnit(self.sale_unit)
 
 
 @dataclass(frozen=True)
@@ -75,10 +80,15 @@ class ProductStock:
     reserved: int
     min_stock: int
     """0 means no minimum: the product never shows as low."""
+    sale_unit: str = SaleUnit.PIECE.value
 
     @property
     def on_hand(self) -> int:
         return self.available + self.reserved
+
+    @property
+    def unit(self) -> SaleUnit:
+        return SaleUnit(self.sale_unit)
 
     @property
     def low(self) -> bool:
@@ -117,14 +127,13 @@ def receive_stock(
     reason: str = "goods received",
     location_id: int = DEFAULT_LOCATION_ID,
 ) -> Result[StockLevel]:
-    """Goods came in: ``quantity`` more units are free to sell."""
-    received = parse_quantity(quantity)
-    if received is None:
-        raise Refused(Code.INVALID_QUANTITY)
+    """Goods came in: ``quantity`` more units are free to sell (typed: kg of a weighed
+    product, ``read_stock_quantity``)."""
     note = _reason(reason)
     with uow:
         user = acting_user(uow.session, user_id)
         product = product_or_refuse(uow.session, product_id)
+        received = _typed(quantity, product)
         _move(uow, product.id, location_id, MoveKind.RECEIVE, received, note, user.id)
         (level,) = _levels(uow.session, [product.id], location_id)
         uow.commit()
@@ -147,7 +156,8 @@ def receive_delivery(
     details (``DELIVERY_BAD_LINE``), so the manager fixes them all in one go.
     A product on two lines is received once with the quantities summed, as a
     delivery note often splits one product over cartons: one stock move and one
-    audit row per product, which names the lines it came from.
+    audit row per product, which names the lines it came from. A weighed product's
+    quantity is typed in kg (``12,5``) and received in grams.
     """
     text = clean_note(note)
     if text is None:
@@ -158,18 +168,19 @@ def receive_delivery(
         raise Refused(Code.DELIVERY_TOO_LARGE, limit=MAX_DELIVERY_LINES)
     with uow:
         user = acting_user(uow.session, user_id, role=Role.MANAGER)
-        known = _known_products(uow.session, lines)
+        known = known_products(uow.session, lines)
+        units = units_of(uow.session, known.values())
         totals: dict[int, int] = defaultdict(int)
         numbers: dict[int, list[int]] = defaultdict(list)
         bad: list[Err] = []
         for number, line in enumerate(lines, start=1):
             pair = tuple(line) if isinstance(line, list | tuple) else ()
-            key = _product_key(pair[0]) if len(pair) == 2 else None
+            key = product_key(pair[0]) if len(pair) == 2 else None
             product = known.get(key) if key is not None else None
-            quantity = parse_quantity(pair[1]) if len(pair) == 2 else None
-            if product is None or quantity is None:
-                problem = Code.PRODUCT_UNAVAILABLE if product is None else Code.INVALID_QUANTITY
-                bad.append(Err(Code.DELIVERY_BAD_LINE, {"line": number, "problem": Err(problem)}))
+            quantity = read_stock_quantity(pair[1], units[product]) if product is not None else None
+            if product is None or not isinstance(quantity, int):
+                problem = quantity if isinstance(quantity, Err) else Err(Code.PRODUCT_UNAVAILABLE)
+                bad.append(Err(Code.DELIVERY_BAD_LINE, {"line": number, "problem": problem}))
                 continue
             totals[product] += quantity
             numbers[product].append(number)
@@ -207,9 +218,6 @@ def adjust_stock(
     It can take away only units that are free; units held for a cart are the
     customer's until the cart lets them go.
     """
-    change = parse_delta(delta)
-    if change is None:
-        raise Refused(Code.INVALID_QUANTITY)
     why = parse_adjust_reason(reason)
     if why is None:
         raise Refused(Code.INVALID_REASON)
@@ -219,6 +227,7 @@ def adjust_stock(
     with uow:
         user = acting_user(uow.session, user_id, role=Role.MANAGER)
         product = product_or_refuse(uow.session, product_id)
+        change = _typed(delta, product, signed=True)
         _move(uow, product.id, location_id, MoveKind.ADJUST, change, text, user.id, reason_code=why)
         (level,) = _levels(uow.session, [product.id], location_id)
         uow.commit()
@@ -241,15 +250,13 @@ def count_stock(
     what is free; the difference is recorded as a count adjustment. A count that
     matches changes nothing but is still on the audit log: the shelf was checked.
     """
-    shelf = parse_quantity(counted, allow_zero=True)
-    if shelf is None:
-        raise Refused(Code.INVALID_QUANTITY)
     text = clean_note(note)
     if text is None:
         raise Refused(Code.INVALID_STOCK_NOTE)
     with uow:
         user = acting_user(uow.session, user_id, role=Role.MANAGER)
         product = product_or_refuse(uow.session, product_id)
+        shelf = _typed(counted, product, allow_zero=True)
         _ensure_inventory_row(uow.session, location_id, product.id)
         # Locked, so no till takes a unit between reading the books and writing the count.
         available = uow.session.execute(
@@ -300,13 +307,15 @@ def set_min_stock(
     user_id: int,
     location_id: int = DEFAULT_LOCATION_ID,
 ) -> Result[ProductStock]:
-    """Below ``minimum`` free units the product shows on the low-stock list; 0 takes it off."""
-    wanted = parse_quantity(minimum, allow_zero=True)
-    if wanted is None:
-        raise Refused(Code.INVALID_MINIMUM)
+    """Below ``minimum`` free units the product shows on the low-stock list; 0 takes it off.
+    A weighed product's minimum is typed in kg, as its stock is."""
     with uow:
         user = acting_user(uow.session, user_id, role=Role.MANAGER)
         product = product_or_refuse(uow.session, product_id)
+        unit = SaleUnit(product.sale_unit)
+        wanted = read_stock_quantity(minimum, unit, allow_zero=True)
+        if isinstance(wanted, Err):
+            raise Refused.because(wanted if unit.measured else Err(Code.INVALID_MINIMUM))
         # Locked, so of two managers setting it at once each audits the other's value.
         before = uow.session.execute(
             select(Product.min_stock).where(Product.id == product.id).with_for_update()
@@ -384,8 +393,8 @@ def delivery_product(
     (a barcode first, then a SKU), with its stock: the manager sees what was typed."""
     with uow.reading():
         acting_user(uow.session, manager_id, role=Role.MANAGER)
-        key = _product_key(code)
-        product = _known_products(uow.session, [(code, 0)]).get(key) if key is not None else None
+        key = product_key(code)
+        product = known_products(uow.session, [(code, 0)]).get(key) if key is not None else None
         if product is None:
             raise Refused(Code.PRODUCT_UNAVAILABLE)
         return Ok(_product_stock(uow.session, product, location_id))
@@ -526,10 +535,10 @@ def _move(
         .returning(Inventory.available)
     ).scalar()
     if after is None:
-        raise Refused(
-            Code.ADJUSTMENT_BELOW_ZERO,
-            available=available_now(uow.connection, location_id, product_id),
-        )
+        available = available_now(uow.connection, location_id, product_id)
+        unit = units_of(session, [product_id])[product_id]
+        free = Measure(available, unit) if unit.measured else available  # "4,750 kg"
+        raise Refused(Code.ADJUSTMENT_BELOW_ZERO, available=free)
     now = uow.now()
     session.execute(
         insert(StockMove).values(
@@ -563,6 +572,14 @@ def _move(
     )
 
 
+def _typed(value: object, product: Product, **how: bool) -> int:
+    """A quantity a manager typed for ``product``, in its smallest units; refused if none."""
+    read = read_stock_quantity(value, SaleUnit(product.sale_unit), **how)
+    if isinstance(read, Err):
+        raise Refused.because(read)
+    return read
+
+
 def _ensure_inventory_row(session: Session, location_id: int, product_id: int) -> None:
     exists = session.execute(
         select(Inventory.product_id).where(
@@ -576,9 +593,16 @@ def _ensure_inventory_row(session: Session, location_id: int, product_id: int) -
         session.flush()
 
 
-def _levels_query(location_id: int) -> Select[int, str, str, int, int]:
+def _levels_query(location_id: int) -> Select[int, str, str, int, int, str]:
     return (
-        select(Product.id, Product.sku, Product.name, Inventory.available, Inventory.reserved)
+        select(
+            Product.id,
+            Product.sku,
+            Product.name,
+            Inventory.available,
+            Inventory.reserved,
+            Product.sale_unit,
+        )
         .join(Inventory, Inventory.product_id == Product.id)
         .where(Inventory.location_id == location_id)
     )
@@ -599,6 +623,7 @@ def _stock_query(location_id: int) -> Select[*tuple[Any, ...]]:
         func.coalesce(Inventory.available, 0),
         func.coalesce(Inventory.reserved, 0),
         Product.min_stock,
+        Product.sale_unit,
     ).outerjoin(
         Inventory,
         and_(Inventory.product_id == Product.id, Inventory.location_id == location_id),
@@ -608,56 +633,6 @@ def _stock_query(location_id: int) -> Select[*tuple[Any, ...]]:
 def _product_stock(session: Session, product_id: int, location_id: int) -> ProductStock:
     row = session.execute(_stock_query(location_id).where(Product.id == product_id)).one()
     return ProductStock(*row)
-
-
-# -- delivery lines ------------------------------------------------------------------
-
-
-def _product_key(ref: object) -> int | str | None:
-    """What a delivery line names: a product id, or a code as typed (trimmed)."""
-    if is_id(ref):
-        assert isinstance(ref, int)
-        return ref
-    # Control characters never name a product (and a NUL would upset PostgreSQL).
-    code = trimmed(ref)
-    if code is not None and 0 < len(code) <= MAX_CODE_LENGTH:
-        return code
-    return None
-
-
-def _known_products(session: Session, lines: Sequence[object]) -> dict[int | str, int]:
-    """The products the lines name that exist: id or code -> product id.
-
-    A code is a barcode first, as at the till, then a SKU.
-    """
-    ids: set[int] = set()
-    codes: set[str] = set()
-    for line in lines:
-        if isinstance(line, list | tuple) and len(line) == 2:
-            key = _product_key(line[0])
-            if isinstance(key, int):
-                ids.add(key)
-            elif isinstance(key, str):
-                codes.add(key)
-    known: dict[int | str, int] = {}
-    if ids:
-        found = session.execute(select(Product.id).where(Product.id.in_(ids))).scalars()
-        known.update({product: product for product in found})
-    if codes:
-        by_barcode: dict[str, list[str]] = defaultdict(list)
-        for code in codes:
-            barcode = clean_barcode(code)
-            if barcode is not None:
-                by_barcode[barcode].append(code)
-        for barcode, product in session.execute(
-            select(Product.barcode, Product.id).where(Product.barcode.in_(by_barcode))
-        ):
-            known.update({code: product for code in by_barcode[barcode or ""]})
-        for sku, product in session.execute(
-            select(Product.sku, Product.id).where(Product.sku.in_(codes))
-        ):
-            known.setdefault(sku, product)
-    return known
 
 
 # -- cursors ---------------------------------------------------------------------------

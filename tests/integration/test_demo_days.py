@@ -16,7 +16,7 @@ from pos.services.demo import load_demo_store
 from pos.services.demo_days import fill_days
 from pos.services.users import UserView
 from pos.store.engine import make_engine
-from pos.store.models import Order, SaleReturn
+from pos.store.models import Inventory, Order, OrderItem, Product, SaleReturn
 from pos.store.uow import UnitOfWork
 from tests.conftest import FakeClock, Store, error, value
 from tests.invariants import assert_invariants
@@ -84,3 +84,24 @@ def test_no_day_is_played_inside_a_real_one(store: Store, manager: UserView) -> 
     value(open_session(uow, user_id=manager.id, float_minor=0))
 
     assert error(fill_days(uows(store), days=1, until=UNTIL)).code is Code.CASH_SESSION_OPEN
+
+
+def test_weighed_goods_are_sold_by_realistic_weights_in_whole_grams(store: Store) -> None:
+    value(fill_days(uows(store), days=2, seed=11, until=UNTIL))
+
+    with store.engine.connect() as connection:
+        weighed = connection.execute(
+            select(OrderItem.quantity, OrderItem.returned_quantity).where(
+                OrderItem.sale_unit == "kg"
+            )
+        ).all()
+        low = connection.execute(
+            select(func.min(Inventory.available))
+            .join(Product, Product.id == Inventory.product_id)
+            .where(Product.sale_unit == "kg", Product.min_stock == 0)
+        ).scalar_one()
+    assert len(weighed) > 10
+    assert all(250 <= grams <= 2_500 for grams, _ in weighed)  # 0,250 to 2,500 kg
+    assert all(back in (0, grams) for grams, back in weighed)  # a weighed line comes back whole
+    assert low >= 10_000  # restocked by the kilo: the weighed shelves never run to grams
+    assert_invariants(store.engine)

@@ -23,7 +23,7 @@ from pos.services.offline import went_offline
 from pos.services.product_import import import_products_csv
 from pos.services.receipts import receipt_text
 from pos.services.return_receipts import return_receipt_data
-from pos.services.returns import ReturnRequest, return_items
+from pos.services.returns import ReturnRequest, return_items, returnable_sale
 from pos.services.stock import receive_stock
 from pos.store.tables import order_items, outbox
 from pos.store.uow import UnitOfWork
@@ -265,6 +265,30 @@ def test_a_weighed_sale_keeps_its_grams_and_unit_and_its_receipt_shows_kilos(
     slip = render_return_receipt(value(return_receipt_data(uow, back.return_id)), "tr")
     assert "  0,500 kg x (" in slip
     assert stock_books(store.engine)[product][0] == 49_250
+    assert_invariants(store.engine)
+
+
+def test_more_of_a_weighed_line_than_is_left_is_refused_in_kilos(uow, store, shelf, cashier):
+    product = tomatoes(shelf)
+    cart = new_cart(uow)
+    value(add_to_cart(uow, cart, product, "1,250"))
+    sale = value(pay_cash(uow, cart))
+    line = value(returnable_sale(uow, sale.receipt)).lines[0]
+    assert (line.quantity, line.unit.value) == (1250, "kg")
+
+    refused = error(
+        return_items(uow, sale.receipt, [ReturnRequest(1, 1251)], reason="x", user_id=cashier.id)
+    )
+
+    assert refused.code is Code.RETURN_TOO_MUCH
+    assert render(refused, "tr") == (
+        "İade miktarı satılandan fazla: Domates için en çok 1,250 kg iade edilebilir"
+    )
+    assert (
+        render(refused, "en") == "More than was sold: at most 1.250 kg of Domates can be returned"
+    )
+    assert render(line.too_many(), "tr") == render(refused, "tr")
+    assert stock_books(store.engine)[product][0] == 48_750
     assert_invariants(store.engine)
 
 

@@ -56,6 +56,14 @@ def test_a_weight_that_is_no_weight_says_why(typed, code):
     assert render(refused, "tr") != render(refused, "en")
 
 
+@pytest.mark.parametrize(("typed", "grams"), [("0", 0), ("0,", 0), ("0,000", 0), ("0,5", 500)])
+def test_a_zero_weight_is_none_where_zero_is_allowed(typed, grams):
+    assert read_measure(typed, KG, MAX, allow_zero=True) == grams
+    refused = read_measure("-0,5", KG, MAX, allow_zero=True)
+    assert isinstance(refused, Err)
+    assert refused.code is Code.WEIGHT_NOT_POSITIVE
+
+
 def test_the_ambiguous_dot_is_named_and_the_comma_shown():
     refused = read_measure("1.250", KG, MAX)
 

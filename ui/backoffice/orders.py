@@ -37,6 +37,7 @@ from pos.domain.payments import EventOutcome, PaymentMethod, RefundStatus
 from pos.domain.receipt import RECEIPT_WIDTH
 from pos.domain.results import Changed, Code, Err
 from pos.domain.sales import OrderStatus
+from pos.domain.units import SaleUnit, format_quantity
 from pos.services import UnitOfWork
 from pos.services.orders import (
     MIXED,
@@ -133,11 +134,15 @@ class PricedLine:
     def money(self, minor: int) -> str:
         return money(minor, self.currency)
 
+    def quantity(self) -> str:
+        """``2`` pieces, ``1,250 kg``."""
+        return format_quantity(self.line.quantity, SaleUnit(self.line.sale_unit), language())
+
 
 LINE_COLUMNS: tuple[Column[PricedLine], ...] = (
     Column(N_("SKU"), lambda row: row.line.sku),
     Column(N_("Product"), lambda row: row.line.name),
-    Column(N_("Qty"), lambda row: str(row.line.quantity), align_right=True),
+    Column(N_("Qty"), lambda row: row.quantity(), align_right=True),
     Column(N_("Unit price"), lambda row: row.money(row.line.unit_price_minor), align_right=True),
     Column(N_("Discount"), lambda row: row.money(row.line.discount_minor), align_right=True),
     Column(N_("Line total"), lambda row: row.money(row.line.total_minor), align_right=True),

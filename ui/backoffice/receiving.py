@@ -28,7 +28,7 @@ from pos.domain.messages import render
 from pos.domain.results import Err, Result
 from pos.domain.stock import MAX_NOTE_LENGTH
 from pos.services.stock import ProductStock, StockLevel, delivery_product, receive_delivery
-from ui.backoffice.sections import Section
+from ui.backoffice.sections import Section, shown
 from ui.backoffice.widgets import button
 from ui.i18n import N_, _, language
 
@@ -240,7 +240,8 @@ class ReceiveTab(Section):
         if isinstance(found, Err):
             self.lines.show_product(row, render(found, language()), known=False)
         else:
-            text = _("{name} — in stock: {free}").format(name=found.name, free=found.available)
+            free = shown(found.available, found.unit)
+            text = _("{name} — in stock: {free}").format(name=found.name, free=free)
             self.lines.show_product(row, text, known=True)
 
     def unsaved(self) -> bool:

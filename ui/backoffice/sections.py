@@ -6,6 +6,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QTableView, QVBoxLayout, QWidget
 
+from pos.domain.units import SaleUnit, format_quantity
+from ui.i18n import language
+
 if TYPE_CHECKING:
     from ui.backoffice.stock import StockPage
 
@@ -46,3 +49,8 @@ class Section(QWidget):
 
     def retranslate(self) -> None:
         """Write this tab's texts in the current language."""
+
+
+def shown(quantity: int, unit: SaleUnit) -> str:
+    """A stock quantity as the manager reads it: ``12`` pieces, ``12,500 kg``."""
+    return format_quantity(quantity, unit, language())

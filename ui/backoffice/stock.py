@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from pos.domain.results import Changed, Err, Ok, Result
 from pos.domain.stock import MAX_NOTE_LENGTH, AdjustReason, MoveKind
+from pos.domain.units import SaleUnit, format_quantity
 from pos.services import UnitOfWork
 from pos.services.catalogue import ProductView, find_product, search_products
 from pos.services.stock import (
@@ -44,9 +45,9 @@ from pos.services.stock import (
 from ui.backoffice.common import Column, Context, Page, RowsModel, when
 from ui.backoffice.holds import OversellsTab, ReservationsTab
 from ui.backoffice.receiving import ReceiveTab
-from ui.backoffice.sections import PAGE_SIZE, Section, fit_columns
+from ui.backoffice.sections import PAGE_SIZE, Section, fit_columns, shown
 from ui.backoffice.widgets import button, table
-from ui.i18n import N_, _
+from ui.i18n import N_, _, language
 
 SEARCH_DELAY_MS = 250
 LEFT_PANEL_WIDTH = 230
@@ -64,8 +65,16 @@ KINDS: dict[MoveKind, str] = {
 }
 
 
-def _signed(quantity: int) -> str:
-    return f"{quantity:+d}"
+def _signed(quantity: int, unit: SaleUnit) -> str:
+    """``+12`` pieces, ``-0,250 kg``."""
+    if not unit.measured:
+        return f"{quantity:+d}"
+    return ("-" if quantity < 0 else "+") + shown(abs(quantity), unit)
+
+
+def _typed(quantity: int, unit: SaleUnit) -> str:
+    """A quantity as the manager would type it back: ``12``, ``2,500`` (kg)."""
+    return format_quantity(quantity, unit, language(), symbol=False)
 
 
 class StockPage(Page):
@@ -170,9 +179,9 @@ class StockPage(Page):
             stock.name,
             stock.sku,
             *([stock.barcode] if stock.barcode else []),
-            _("Free: {free}").format(free=stock.available),
-            _("Held at tills: {held}").format(held=stock.reserved),
-            _("Minimum: {minimum}").format(minimum=stock.min_stock)
+            _("Free: {free}").format(free=shown(stock.available, stock.unit)),
+            _("Held at tills: {held}").format(held=shown(stock.reserved, stock.unit)),
+            _("Minimum: {minimum}").format(minimum=shown(stock.min_stock, stock.unit))
             if stock.min_stock
             else _("No minimum"),
         ]
@@ -327,8 +336,8 @@ class AdjustTab(Section):
     def _applied(self, level: StockLevel) -> None:
         self.quantity.clear()
         self.note.clear()
-        free = level.available
-        self.page.say(lambda: _("Stock updated. Free now: {free}").format(free=free))
+        free, unit = level.available, level.unit
+        self.page.say(lambda: _("Stock updated. Free now: {free}").format(free=shown(free, unit)))
         self.page.after_change()
 
     def retranslate(self) -> None:
@@ -342,9 +351,18 @@ class AdjustTab(Section):
             label.setText(text)
         self.by.setText(_("Change by"))
         self.to.setText(_("Counted on the shelf"))
-        self.quantity.setPlaceholderText(
-            _("Units on the shelf, e.g. 12") if self.counting else _("e.g. -3 or +5")
-        )
+        picked = self.page.product
+        if picked is not None and picked.unit.measured:  # typed as the till reads a weight
+            symbol = picked.unit.symbol
+            self.quantity.setPlaceholderText(
+                _("{unit} on the shelf, e.g. 12,5").format(unit=symbol)
+                if self.counting
+                else _("In {unit}: e.g. -0,5 or +12,5").format(unit=symbol)
+            )
+        else:
+            self.quantity.setPlaceholderText(
+                _("Units on the shelf, e.g. 12") if self.counting else _("e.g. -3 or +5")
+            )
         for index in range(self.reason.count()):
             self.reason.setItemText(index, _(REASONS[AdjustReason(self.reason.itemData(index))]))
         self.note.setPlaceholderText(_("Optional"))
@@ -370,7 +388,7 @@ class HistoryTab(Section):
             [
                 Column(N_("Time"), lambda m: when(m.at)),
                 Column(N_("Kind"), lambda m: _(KINDS[m.kind])),
-                Column(N_("Quantity"), lambda m: _signed(m.quantity), align_right=True),
+                Column(N_("Quantity"), lambda m: _signed(m.quantity, self.unit), align_right=True),
                 Column(N_("Reason"), lambda m: _(REASONS[m.reason_code]) if m.reason_code else ""),
                 Column(N_("By"), lambda m: m.user_name),
                 Column(N_("Note"), lambda m: m.note),
@@ -382,6 +400,11 @@ class HistoryTab(Section):
         self.more.setEnabled(False)
         self.layout_.addWidget(self.view, 1)
         self.layout_.addWidget(self.more, 0, Qt.AlignmentFlag.AlignRight)
+
+    @property
+    def unit(self) -> SaleUnit:
+        picked = self.page.product
+        return picked.unit if picked is not None else SaleUnit.PIECE
 
     def refresh(self) -> None:
         self._load(None)
@@ -430,9 +453,9 @@ class LowStockTab(Section):
             [
                 Column(N_("SKU"), lambda p: p.sku),
                 Column(N_("Name"), lambda p: p.name),
-                Column(N_("Free"), lambda p: str(p.available), align_right=True),
-                Column(N_("Held"), lambda p: str(p.reserved), align_right=True),
-                Column(N_("Minimum"), lambda p: str(p.min_stock), align_right=True),
+                Column(N_("Free"), lambda p: shown(p.available, p.unit), align_right=True),
+                Column(N_("Held"), lambda p: shown(p.reserved, p.unit), align_right=True),
+                Column(N_("Minimum"), lambda p: shown(p.min_stock, p.unit), align_right=True),
             ]
         )
         self.view = table(self.model, "LowStock", stretch=1, fit_to_contents=False)
@@ -461,7 +484,7 @@ class LowStockTab(Section):
         picked = self.page.product
         self.set_button.setEnabled(picked is not None)
         self.minimum.setEnabled(picked is not None)
-        self.minimum.setText(str(picked.min_stock) if picked is not None else "")
+        self.minimum.setText(_typed(picked.min_stock, picked.unit) if picked is not None else "")
         self.retranslate()
 
     def refresh(self) -> None:
@@ -498,7 +521,7 @@ class LowStockTab(Section):
         )
 
     def _set(self, stock: ProductStock) -> None:
-        name, minimum = stock.name, stock.min_stock
+        name, minimum = stock.name, shown(stock.min_stock, stock.unit)
         self.page.say(lambda: _("Minimum of {name}: {minimum}").format(name=name, minimum=minimum))
         self.page.after_change()
 
