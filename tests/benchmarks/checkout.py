@@ -110,17 +110,28 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import psycopg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, event, insert, make_url, select, text
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # for tests.invariants, and pos without `pip install -e .`
     sys.path.insert(0, str(ROOT))
 
+from pos.domain.journal import (  # noqa: E402
+    SaleLine,
+    SaleTender,
+    canonical,
+    content_digest,
+    entry_hash,
+    sale_content,
+    utc_text,
+)
 from pos.domain.payments import PaymentStatus, sources_of  # noqa: E402
 from pos.domain.policy import Policy  # noqa: E402
 from pos.domain.pricing import PriceLine, quote  # noqa: E402
 from pos.domain.receipt import receipt_label  # noqa: E402
 from pos.domain.results import Err, Ok, Result  # noqa: E402
+from pos.journal_keys import public_bytes, till_key  # noqa: E402
 from pos.services.cart import add_to_cart, open_cart  # noqa: E402
 from pos.services.catalogue import ProductDraft, create_product  # noqa: E402
 from pos.services.checkout import Cash, checkout  # noqa: E402
@@ -179,6 +190,11 @@ class FloorSQL:
     order_paid: str
     close_cart: str
     outbox: str
+    take_head: str
+    key_id: str
+    new_key: str
+    write_entry: str
+    move_head: str
 
 
 SQL = FloorSQL(
@@ -256,6 +272,21 @@ SQL = FloorSQL(
         'INSERT INTO outbox (topic, "key", payload, created_at) '
         "VALUES ('order.paid', :order_key, :payload, :now)"
     ),
+    take_head=(
+        "UPDATE tills SET journal_seq = journal_seq + 1 WHERE id = :till "
+        "RETURNING journal_seq, journal_hash, code"
+    ),
+    key_id="SELECT id FROM till_keys WHERE till_id = :till AND public_key = :public",
+    new_key=(
+        "INSERT INTO till_keys (till_id, public_key, created_at) "
+        "VALUES (:till, :public, :now) RETURNING id"
+    ),
+    write_entry=(
+        "INSERT INTO journal (till_id, seq, kind, event_id, at, content, prev_hash, hash, "
+        "key_id, signature) VALUES (:till, :seq, 'sale', :event, :entry_at, :content, :prev, "
+        ":hash, :key_id, :signature)"
+    ),
+    move_head="UPDATE tills SET journal_hash = :hash WHERE id = :till",
 )
 
 
@@ -325,6 +356,7 @@ class Floor:
         self.cursor: Cursor
         self.statements = 0
         self.trace: list[str] | None = None
+        self.keys: dict[str, Ed25519PrivateKey] = {}
 
     # -- what differs between the drivers ----------------------------------------------
 
@@ -489,11 +521,78 @@ class Floor:
                 ensure_ascii=False,
             )
             x(q.outbox, {**at, "order_key": str(order_id), "payload": payload})
+            self.journal(
+                till_id,
+                order_id,
+                sale_content(
+                    order_id,
+                    receipt=number,
+                    cashier=cashier_id,
+                    currency=currency,
+                    prices_include_tax=bool(include_tax),
+                    subtotal=priced.subtotal_minor,
+                    discount=priced.discount_minor,
+                    tax=priced.tax_minor,
+                    total=total,
+                    coupon=None,
+                    lines=(
+                        SaleLine(
+                            n,
+                            line[7],
+                            line[8],
+                            line[1],
+                            line[4],
+                            line[5],
+                            p.discount_minor,
+                            p.total_minor,
+                        )
+                        for n, (line, p) in enumerate(
+                            zip(lines, priced.lines, strict=True), start=1
+                        )
+                    ),
+                    tenders=(SaleTender(payment_id, "cash", total, cart.given_minor, change),),
+                ),
+            )
             self.commit()
         except BaseException:
             self.rollback()
             raise
         return order_id
+
+    def journal(self, till_id: int, order_id: uuid.UUID, content: dict[str, object]) -> None:
+        """The sale's entry in the till's journal, as the services write it: the head taken
+        under the till's row, the key's id (recorded on the till's first entry), the
+        content hashed and signed with the till's Ed25519 key, and the head moved."""
+        q, x = self.sql, self.x
+        seq, prev, code = x(q.take_head, {"till": till_id}).fetchone()
+        key = self.keys.get(code) or self.keys.setdefault(code, till_key(code))
+        public = public_bytes(key)
+        known = x(q.key_id, {"till": till_id, "public": public}).fetchone()
+        when = datetime.now(UTC)
+        if known is None:
+            known = x(q.new_key, {**self.instant(), "till": till_id, "public": public}).fetchone()
+        body = canonical(content)
+        event = str(order_id)
+        digest = entry_hash(prev, code, seq, "sale", event, utc_text(when), content_digest(body))
+        x(
+            q.write_entry,
+            {
+                "till": till_id,
+                "seq": seq,
+                "event": event,
+                "entry_at": self.stored(when),
+                "content": body,
+                "prev": prev,
+                "hash": digest,
+                "key_id": known[0],
+                "signature": key.sign(bytes.fromhex(digest)),
+            },
+        )
+        x(q.move_head, {"till": till_id, "hash": digest})
+
+    def stored(self, when: datetime) -> object:
+        """An instant as the store keeps it."""
+        return when
 
 
 class SQLiteFloor(Floor):
@@ -527,6 +626,9 @@ class SQLiteFloor(Floor):
 
     def order_value(self, order_id: uuid.UUID) -> object:
         return order_id.hex  # SQLAlchemy's Uuid on SQLite: 32 hex digits
+
+    def stored(self, when: datetime) -> object:
+        return when.replace(tzinfo=None).isoformat(" ", "microseconds")
 
     def close(self) -> None:
         self.connection.close()

@@ -564,12 +564,12 @@ class PostgresFloor(Floor):
         q, x = self.sql, self._x
         try:
             assert q.now is not None
-            now: datetime = x(q.now, {}).fetchone()[0]
-            until = now + Policy().cart_hold
             if code is None:
                 product = x(q.product, {"b_product": product_id}).fetchone()
             else:
                 product = x(q.scan, {"b_barcode": code}).fetchone()
+            now: datetime = x(q.now, {}).fetchone()[0]
+            until = now + Policy().cart_hold
             if product is not None and product[0] != product_id:
                 raise Refusal("the code names another product")
             if product is None or not product[1]:
@@ -860,11 +860,17 @@ def capture_services(
     return trace
 
 
-_SERVER_TIMEOUTS = ("statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout")
+_SERVER_TIMEOUTS = (
+    "statement_timeout",
+    "lock_timeout",
+    "idle_in_transaction_session_timeout",
+    "jit",
+)
 
 
 def server_options(engine: Engine) -> str:
-    """The timeouts make_engine sets on the server, as the floor's connection options."""
+    """The settings make_engine gives the server (its timeouts, JIT off), as the floor's
+    connection options."""
     settings = services_settings(engine)
     return " ".join(f"-c {name}={settings[name]}" for name in _SERVER_TIMEOUTS)
 
