@@ -30,7 +30,6 @@ from pos.store.migrate import SchemaTooNew, StoreFault, upgrade
 from pos.store.models import DEFAULT_TILL_ID
 from pos.store.replica import ReplicaFault, open_replica
 from pos.store.uow import UnitOfWork
-from pos.sync.push import push_outbox
 
 log = logging.getLogger(__name__)
 
@@ -410,6 +409,10 @@ def rejoin_central(till: Till) -> bool:
 
 
 def _rejoin(till: Till) -> bool:
+    # The sync (its journal signing, cryptography) loads when a till first rejoins its
+    # central store, on the monitor's thread, not at start-up.
+    from pos.sync.push import push_outbox
+
     pushed = push_outbox(till.central_uow, till.replica_uow, progress=till.sync.tell)
     if isinstance(pushed, Err):
         log.info("connectivity: the offline sales are not all home yet: %s", pushed.params)

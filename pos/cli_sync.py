@@ -13,7 +13,6 @@ from pos.domain.results import Code, Err
 from pos.settings import Settings
 from pos.store.engine import reconnect
 from pos.store.migrate import upgrade
-from pos.sync.push import push_outbox, sync_status
 
 NO_REPLICA = (
     "pos: this till keeps no replica (`pos replica init` builds one): it has no offline "
@@ -50,6 +49,8 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
     if till is None:
         return 2
     try:
+        from pos.sync.push import sync_status  # the sync loads for its commands only
+
         result = sync_status(till.replica_uow())
         if isinstance(result, Err):
             print(render(result, settings.locale), file=sys.stderr)
@@ -78,6 +79,8 @@ def _push(args: argparse.Namespace, settings: Settings) -> int:
     # administrator asks for the push, so the central store is tried for it.
     reconnect(till.engine)
     try:
+        from pos.sync.push import push_outbox  # the sync loads for its commands only
+
         result = push_outbox(till.central_uow, till.replica_uow, progress=progress)
         print(file=sys.stderr)
         if isinstance(result, Err):

@@ -10,11 +10,13 @@ or by python-escpos's automatic switching, would print "ş" as some other letter
 from __future__ import annotations
 
 import unicodedata
-
-from escpos.printer import Dummy
+from typing import TYPE_CHECKING
 
 from pos.domain.document import Cut, Document, Line, QrCode, Size, placed
 from pos.printing.profile import PrinterProfile
+
+if TYPE_CHECKING:
+    from escpos.printer import Dummy
 
 QR_MODULE_DOTS = 5
 """Dots per QR module: a 36-character id is 29 modules, 145 dots, on paper 384 dots wide."""
@@ -82,6 +84,8 @@ def for_code_page(text: str, encoding: str) -> str:
 
 
 def _start(profile: PrinterProfile) -> Dummy:
+    from escpos.printer import Dummy  # slow to import (its printer profiles): when printing
+
     printer = Dummy()
     printer.hw("INIT")
     printer.charcode(profile.code_page)

@@ -20,13 +20,15 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
-
-from escpos.escpos import Escpos
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pos.domain.document import Document
 from pos.printing.commands import document_bytes, drawer_bytes
 from pos.printing.profile import PrinterProfile
+
+if TYPE_CHECKING:  # python-escpos loads its printer profiles at import: a printer's
+    # first job imports it (pos.printing.commands), never the till's start-up
+    from escpos.escpos import Escpos
 
 log = logging.getLogger(__name__)
 
