@@ -439,7 +439,7 @@ class Tills(RuleBasedStateMachine):
         receipt = data.draw(st.sampled_from(sorted(self.sold)), label="receipt")
         lines = self.sold[receipt]
         line_no = data.draw(st.integers(1, len(lines)), label="line")
-        sold, returned = lines[line_no - 1]
+        sold, returned, weighed = lines[line_no - 1]
         result = return_items(
             self.uow,
             receipt,
@@ -448,7 +448,8 @@ class Tills(RuleBasedStateMachine):
             user_id=self.manager,
         )
         if returned + quantity > sold:
-            self.expect_refusal(result, Code.RETURN_TOO_MANY)
+            # More than is left: so many pieces, or (a weighed line) so many kilos.
+            self.expect_refusal(result, Code.RETURN_TOO_MUCH if weighed else Code.RETURN_TOO_MANY)
             return
         made = value(result)
         self.returns += 1
@@ -497,7 +498,7 @@ class Tills(RuleBasedStateMachine):
         assert sorted(line.quantity for line in sale.lines) == sorted(
             qty for (owner, _), qty in self.lines.items() if owner == cart
         )
-        self.sold[receipt] = [[line.quantity, 0] for line in sale.lines]
+        self.sold[receipt] = [[line.quantity, 0, line.unit.measured] for line in sale.lines]
 
     def close(self, cart: int) -> None:
         """The sale is paid: its coupon's use stays spent and its cart closes."""
