@@ -18,11 +18,9 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -37,7 +35,7 @@ from pos.domain.users import Role
 from pos.services.approvals import Approval, approve
 from pos.services.card_payments import MAX_NOTE_LENGTH
 from pos.services.users import UserView, list_users
-from ui.dialogs import shortcut_text
+from ui.dialogs import lay_out_question, shortcut_text
 from ui.i18n import N_, _, language
 from ui.operations import Operations
 
@@ -155,25 +153,11 @@ class ManagerApprovalDialog(QDialog):
 
         self.approve_button = QPushButton(objectName="ApproveButton")
         self.approve_button.setProperty("primary", True)
-        self.approve_button.setMinimumHeight(56)
-        self.approve_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.approve_button.clicked.connect(self.submit)
         self.cancel_button = QPushButton(objectName="CancelApproval")
-        self.cancel_button.setMinimumHeight(56)
-        self.cancel_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.cancel_button.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.approve_button, 2)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 20)
-        layout.setSpacing(14)
-        layout.addWidget(self.question)
-        layout.addLayout(form)
-        layout.addWidget(self.problem)
-        layout.addStretch(1)
-        layout.addLayout(buttons)
-        self.setMinimumWidth(560)
+        buttons = ((self.cancel_button, 0), (self.approve_button, 2))
+        lay_out_question(self, self.question, form, self.problem, buttons)
         self.retranslate()
         self.first_field().setFocus()
         self.ops.run(lambda: list_users(self.till.uow()), self._users_loaded, self._failed)

@@ -5,6 +5,8 @@ They only show and ask; the till window runs the operations and tells them the o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from babel.numbers import get_decimal_symbol
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut, QTextOption
@@ -13,6 +15,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -32,6 +35,31 @@ QUICK_KEYS = ("F6", "F7", "F8", "F11")
 def shortcut_text(label: str, key: str) -> str:
     """A button's text with its key, e.g. "Cash (F9)"."""
     return f"{label} ({key})"
+
+
+def lay_out_question(
+    dialog: QDialog,
+    question: QWidget,
+    form: QLayout,
+    problem: QWidget,
+    buttons: Sequence[tuple[QPushButton, int]],
+) -> None:
+    """A dialog that asks something of the cashier: the question, its fields, the line
+    that says what is wrong, and its buttons (each with its stretch) along the bottom."""
+    row = QHBoxLayout()
+    for button, stretch in buttons:
+        button.setMinimumHeight(56)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        row.addWidget(button, stretch)
+    layout = QVBoxLayout(dialog)
+    layout.setContentsMargins(24, 20, 24, 20)
+    layout.setSpacing(14)
+    layout.addWidget(question)
+    layout.addLayout(form)
+    layout.addWidget(problem)
+    layout.addStretch(1)
+    layout.addLayout(row)
+    dialog.setMinimumWidth(560)
 
 
 def _button(parent: QWidget, key: str | None, name: str) -> QPushButton:

@@ -19,17 +19,15 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from pos.domain.discounts import MAX_REASON_LENGTH, DiscountKind, LineDiscount
 from pos.domain.money import format_money
-from ui.dialogs import shortcut_text
+from ui.dialogs import lay_out_question, shortcut_text
 from ui.i18n import _, language
 
 
@@ -106,25 +104,11 @@ class LineDiscountDialog(QDialog):
         self.remove_button = QPushButton(objectName="RemoveDiscount")
         self.remove_button.setVisible(given is not None)
         self.cancel_button = QPushButton(objectName="CancelDiscount")
-        for button in (self.give_button, self.remove_button, self.cancel_button):
-            button.setMinimumHeight(56)
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.give_button.clicked.connect(self.submit)
         self.remove_button.clicked.connect(self.removal_asked.emit)
         self.cancel_button.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.remove_button)
-        buttons.addWidget(self.give_button, 2)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 20)
-        layout.setSpacing(14)
-        layout.addWidget(self.question)
-        layout.addLayout(form)
-        layout.addWidget(self.problem)
-        layout.addStretch(1)
-        layout.addLayout(buttons)
-        self.setMinimumWidth(560)
+        buttons = ((self.cancel_button, 0), (self.remove_button, 0), (self.give_button, 2))
+        lay_out_question(self, self.question, form, self.problem, buttons)
         self.retranslate()
         self.value.setFocus()
 
