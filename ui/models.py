@@ -23,6 +23,10 @@ from ui.i18n import _, language
 
 Index = QModelIndex | QPersistentModelIndex
 _NO_INDEX = QModelIndex()
+# Asked for every cell at every paint: made once.
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_SELECTABLE = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_EDITABLE = _SELECTABLE | Qt.ItemFlag.ItemIsEditable
 
 
 class CartModel(QAbstractTableModel):
@@ -126,7 +130,7 @@ class CartModel(QAbstractTableModel):
                 return format_quantity(line.quantity, line.sale_unit, language(), symbol=False)
             return line.quantity
         if role == Qt.ItemDataRole.TextAlignmentRole and column != self.NAME:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return _RIGHT
         if role == Qt.ItemDataRole.ToolTipRole and column == self.NAME:
             if line.discount is not None:
                 return f"{line.sku}\n{self._name(line)}"
@@ -167,10 +171,7 @@ class CartModel(QAbstractTableModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if index.column() == self.QUANTITY:
-            flags |= Qt.ItemFlag.ItemIsEditable
-        return flags
+        return _EDITABLE if index.column() == self.QUANTITY else _SELECTABLE
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole

@@ -16,6 +16,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from babel.numbers import format_decimal
 
@@ -90,6 +91,12 @@ class Measure:
 def format_quantity(quantity: int, unit: SaleUnit, locale: str, *, symbol: bool = True) -> str:
     """``3`` for three pieces; ``1,250 kg`` for 1250 grams in Turkish (``1.250 kg`` in
     English): always three decimals, so a weight never reads as a count."""
+    return _format_quantity(quantity, unit, locale, symbol)
+
+
+@lru_cache(maxsize=4096)
+def _format_quantity(quantity: int, unit: SaleUnit, locale: str, symbol: bool) -> str:
+    """Remembered, like money: the cart's table asks at every paint."""
     if not unit.measured:
         return format_decimal(quantity, locale=locale)
     whole, part = divmod(quantity, unit.per_unit)
