@@ -70,9 +70,20 @@ class StoreTimeouts:
 
 
 def make_engine(
-    url: str | URL, *, timeouts: StoreTimeouts | None = None, **engine_options: Any
+    url: str | URL,
+    *,
+    timeouts: StoreTimeouts | None = None,
+    pooled: bool = False,
+    **engine_options: Any,
 ) -> Engine:
-    """An engine for ``url`` with the per-dialect set-up; built at start-up, never at import."""
+    """An engine for ``url`` with the per-dialect set-up; built at start-up, never at import.
+
+    ``pooled``: the PostgreSQL URL reaches the store through a pooler in transaction mode
+    (PgBouncer, ``[database] transaction_pooled``), which hands each transaction whichever
+    server connection is free. Nothing may then outlive a transaction: the server settings
+    are sent with every transaction (``SET LOCAL``) instead of once at connect, and
+    statements are never prepared on the server (psycopg prepares a statement it has run
+    five times, under a name another server connection does not know)."""
     url = make_url(url)
     timeouts = timeouts or StoreTimeouts()
     if url.get_backend_name() == "sqlite":
@@ -80,7 +91,7 @@ def make_engine(
     if url.get_backend_name() == "postgresql":
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
-        return _postgresql_engine(url, timeouts, **engine_options)
+        return _postgresql_engine(url, timeouts, pooled, **engine_options)
     raise ValueError(f"unsupported database {url.get_backend_name()!r}: use SQLite or PostgreSQL")
 
 
@@ -180,20 +191,23 @@ def reconnect(engine: Engine) -> None:
             links.refused = False
 
 
-def _postgresql_engine(url: URL, timeouts: StoreTimeouts, **engine_options: Any) -> Engine:
-    server_timeouts = " ".join(
-        f"-c {name}={_ms(seconds)}"
-        for name, seconds in (
-            ("statement_timeout", timeouts.statement),
-            ("lock_timeout", timeouts.lock),
-            ("idle_in_transaction_session_timeout", timeouts.idle_in_transaction),
-        )
-    )
-    # A till's statements take milliseconds: compiling one with JIT takes longer than
-    # running it (a name search whose rows PostgreSQL overestimates: 6 ms, 0.4 ms without).
-    server_timeouts += " -c jit=off"
-    given_options = url.query.get("options")
-    connect_args = {
+def server_settings(timeouts: StoreTimeouts) -> dict[str, str]:
+    """What every session of the till sets on the server: its timeouts, and no JIT."""
+    return {
+        "statement_timeout": str(_ms(timeouts.statement)),
+        "lock_timeout": str(_ms(timeouts.lock)),
+        "idle_in_transaction_session_timeout": str(_ms(timeouts.idle_in_transaction)),
+        # A till's statements take milliseconds: compiling one with JIT takes longer than
+        # running it (a name search whose rows PostgreSQL overestimates: 6 ms, 0.4 ms without).
+        "jit": "off",
+    }
+
+
+def _postgresql_engine(
+    url: URL, timeouts: StoreTimeouts, pooled: bool, **engine_options: Any
+) -> Engine:
+    settings = server_settings(timeouts)
+    connect_args: dict[str, Any] = {
         "connect_timeout": max(2, math.ceil(timeouts.connect)),  # libpq's least is 2 s
         "keepalives": 1,
         "keepalives_idle": max(1, math.ceil(timeouts.keepalive)),
@@ -201,9 +215,16 @@ def _postgresql_engine(url: URL, timeouts: StoreTimeouts, **engine_options: Any)
         "keepalives_count": 3,
         # Data sent but never acknowledged (the cable is out) ends the connection too.
         "tcp_user_timeout": _ms(timeouts.answer),
-        "options": f"{given_options} {server_timeouts}" if given_options else server_timeouts,
-        **engine_options.pop("connect_args", {}),
     }
+    if pooled:
+        # PgBouncer refuses the startup "options", and a session SET would stay on a server
+        # connection other tills get next: each transaction sets them itself, as it begins.
+        connect_args["prepare_threshold"] = None
+    else:
+        given_options = url.query.get("options")
+        session = " ".join(f"-c {name}={value}" for name, value in settings.items())
+        connect_args["options"] = f"{given_options} {session}" if given_options else session
+    connect_args.update(engine_options.pop("connect_args", {}))
     engine = create_engine(
         url,
         isolation_level="READ COMMITTED",
@@ -223,6 +244,19 @@ def _postgresql_engine(url: URL, timeouts: StoreTimeouts, **engine_options: Any)
         with links.lock:
             links.open.add(connection)
         return connection
+
+    if pooled:
+        # Utility statements only: they take no snapshot, so a SET TRANSACTION ISOLATION
+        # LEVEL may still follow. One round trip, after psycopg's BEGIN.
+        set_locally = "; ".join(f"SET LOCAL {name} = {value}" for name, value in settings.items())
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            driver = connection.connection.driver_connection
+            try:
+                driver.execute(set_locally)
+            except psycopg.Error as error:
+                raise DBAPIError.instance(set_locally, (), error, psycopg.Error) from error
 
     return engine
 
