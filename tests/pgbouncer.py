@@ -58,7 +58,8 @@ def pgbouncer(
 ) -> Iterator[URL]:
     """PgBouncer in transaction mode in front of ``server``'s PostgreSQL: ``server``'s URL
     pointed at PgBouncer instead (same database and user). ``pool_size`` server
-    connections at most per database and user, ``max_clients`` clients."""
+    connections at most per database and user, ``max_clients`` clients. The same user may
+    read PgBouncer's console (database ``pgbouncer``: ``SHOW POOLS``)."""
     binary = pgbouncer_binary()
     if binary is None:
         raise FileNotFoundError("no pgbouncer program (Debian: apt install pgbouncer)")
@@ -81,6 +82,7 @@ def pgbouncer(
                     f"listen_port = {port}",
                     "unix_socket_dir =",
                     "auth_type = trust",
+                    f"admin_users = {user}",
                     f"auth_file = {users}",
                     "pool_mode = transaction",
                     f"default_pool_size = {pool_size}",
