@@ -37,6 +37,9 @@ READ_ONLY = "kasa_read_only"
 """Execution option: the transaction only reads, so SQLite need not take the write lock."""
 REPLICA = "kasa_replica"
 """Execution option: the transaction runs on the till's replica while it sells offline."""
+UNTIMED = "kasa_untimed"
+"""Execution option: the connection's transactions run without the statement timeout (a
+migration), where the till sets its settings per transaction (``pooled``)."""
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,7 @@ class _Links:
 
     open: weakref.WeakSet[psycopg.Connection[Any]] = field(default_factory=weakref.WeakSet)
     refused: bool = False
+    pooled: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -181,6 +185,13 @@ def sever(engine: Engine) -> int:
                 link.shutdown(socket.SHUT_RDWR)
             shut += 1
     return shut
+
+
+def is_pooled(engine: Engine) -> bool:
+    """Whether ``engine`` reaches PostgreSQL through a pooler in transaction mode, so it
+    sets the server's settings per transaction (see ``make_engine``)."""
+    links = _LINKS.get(engine)
+    return links is not None and links.pooled
 
 
 def reconnect(engine: Engine) -> None:
@@ -233,7 +244,7 @@ def _postgresql_engine(
         **engine_options,
     )
 
-    links = _LINKS[engine] = _Links()
+    links = _LINKS[engine] = _Links(pooled=pooled)
 
     @event.listens_for(engine, "do_connect")
     def _connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
@@ -248,11 +259,15 @@ def _postgresql_engine(
     if pooled:
         # Utility statements only: they take no snapshot, so a SET TRANSACTION ISOLATION
         # LEVEL may still follow. One round trip, after psycopg's BEGIN.
-        set_locally = "; ".join(f"SET LOCAL {name} = {value}" for name, value in settings.items())
+        timed, untimed = (
+            "; ".join(f"SET LOCAL {name} = {value}" for name, value in chosen.items())
+            for chosen in (settings, {**settings, "statement_timeout": "0"})
+        )
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Any) -> None:
             driver = connection.connection.driver_connection
+            set_locally = untimed if connection.get_execution_options().get(UNTIMED) else timed
             try:
                 driver.execute(set_locally)
             except psycopg.Error as error:

@@ -12,13 +12,14 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from sqlalchemy import URL, Engine, text
+from sqlalchemy import URL, Connection, Engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from pos.domain.results import Code
 from pos.services.cart import add_to_cart, open_cart
 from pos.services.checkout import Cash, checkout
-from pos.store.engine import StoreTimeouts, make_engine, store_failure
+from pos.store.engine import UNTIMED, StoreTimeouts, make_engine, store_failure
+from pos.store.migrate import upgrade
 from pos.store.uow import UnitOfWork
 from tests.conftest import Shelf, Store, value
 from tests.invariants import assert_invariants
@@ -124,3 +125,23 @@ def test_a_till_set_up_for_a_direct_connection_is_refused_by_pgbouncer(bouncer: 
             connection.exec_driver_sql("SELECT 1")
     finally:
         direct.dispose()
+
+
+def test_migrating_through_pgbouncer_lifts_the_statement_timeout_for_itself_only(
+    pooled: Engine,
+):
+    lifted: list[str] = []
+
+    @event.listens_for(pooled, "commit")
+    def _seen_at_commit(connection: Connection) -> None:
+        if connection.get_execution_options().get(UNTIMED):
+            shown = connection.exec_driver_sql("SHOW statement_timeout").scalar_one()
+            lifted.append(shown)
+
+    upgrade(pooled)  # at head already: its check still commits on the lifted connection
+
+    assert lifted
+    assert set(lifted) == {"0"}
+    with pooled.connect() as connection:
+        shown = connection.exec_driver_sql("SHOW statement_timeout").scalar_one()
+    assert shown == "1500ms"
