@@ -106,12 +106,16 @@ def store_failure(error: DBAPIError) -> Code | None:
         if original.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
             return Code.STORE_BUSY
         return None
-    if not isinstance(original, psycopg.OperationalError):
+    if not isinstance(original, psycopg.Error):
         return None
     state = original.sqlstate or ""
     if state in _PG_BUSY:
         return Code.STORE_BUSY
-    if error.connection_invalidated or not state or state.startswith("08") or state in _PG_GONE:
+    if state in _PG_GONE:  # the idle-in-transaction timeout comes as an InternalError
+        return Code.STORE_UNREACHABLE
+    if not isinstance(original, psycopg.OperationalError):
+        return None
+    if error.connection_invalidated or not state or state.startswith("08"):
         return Code.STORE_UNREACHABLE
     return None
 

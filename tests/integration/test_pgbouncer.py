@@ -145,3 +145,15 @@ def test_migrating_through_pgbouncer_lifts_the_statement_timeout_for_itself_only
     with pooled.connect() as connection:
         shown = connection.exec_driver_sql("SHOW statement_timeout").scalar_one()
     assert shown == "1500ms"
+
+
+def test_a_transaction_left_open_is_ended_by_the_server_through_pgbouncer(pooled: Engine):
+    with pooled.connect() as connection:
+        connection.exec_driver_sql("SELECT 1")
+        time.sleep(FAST.idle_in_transaction + 1)  # a till gone quiet in the middle of a sale
+        with pytest.raises(DBAPIError) as raised:
+            connection.exec_driver_sql("SELECT 1")
+
+    assert store_failure(raised.value) is Code.STORE_UNREACHABLE
+    with pooled.connect() as connection:  # and the till's next transaction goes through
+        assert connection.exec_driver_sql("SELECT 1").scalar_one() == 1
