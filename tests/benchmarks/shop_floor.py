@@ -102,8 +102,8 @@ COUPON_SHARE = 0.15
 VOID_SHARE = 0.05
 CARD_SHARE = 0.40
 TAIL_STOCK = 100_000
-HOT_STOCK = 200
-DELIVERY_UNITS = 10
+HOT_STOCK = 50
+DELIVERY_UNITS = 8
 DELIVERY_EVERY_S = (2.0, 6.0)
 LIMITED_USES = 60
 RETRIES = 3
@@ -567,6 +567,12 @@ def report(
         f"PgBouncer {100 * cpu.pgbouncer / capacity:.0f} %, "
         f"tills {100 * cpu.tills / capacity:.0f} % "
         f"(of all cores; the rest: other work on the machine)"
+    )
+    customers = len(day.timed.get("open", [])) or 1
+    print(
+        f"cpu per customer ({customers:,}): tills {1000 * cpu.tills / customers:.1f} ms, "
+        f"the store's backends {1000 * cpu.backends / customers:.1f} ms, "
+        f"PgBouncer {1000 * cpu.pgbouncer / customers:.1f} ms"
     )
     scan99 = percentile(day.timed["scan"], 0.99)
     sale99 = percentile(day.timed["sale"], 0.99)
