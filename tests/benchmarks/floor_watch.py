@@ -57,6 +57,9 @@ class Watcher(threading.Thread):
         self.samples: list[dict[str, int]] = []
         self.backends: set[int] = set()
         """The server processes that served the store's connections."""
+        self.totals: dict[str, int] = {}
+        """PgBouncer's totals for the store at the end (``SHOW STATS``): transactions,
+        queries, and the microseconds spent in them and waiting for a server."""
 
     def run(self) -> None:
         with (
@@ -70,6 +73,31 @@ class Watcher(threading.Thread):
                 self.samples.append(seen)
                 for name, number in seen.items():
                     self.peak[name] = max(self.peak[name], number)
+            cursor = console.cursor().execute("SHOW STATS")
+            names = [column.name for column in cursor.description or ()]
+            for row in cursor.fetchall():
+                values = dict(zip(names, row, strict=True))
+                if values["database"] == self.database:
+                    self.totals = {
+                        name: int(value)
+                        for name, value in values.items()
+                        if name.startswith("total_")
+                    }
+
+    def in_pgbouncer(self) -> str:
+        """What PgBouncer saw: the mean transaction and query at the server, the mean wait."""
+        totals = self.totals
+        transactions = totals.get("total_xact_count", 0)
+        queries = totals.get("total_query_count", 0)
+        if not transactions or not queries:
+            return "PgBouncer counted nothing"
+        return (
+            f"PgBouncer: {transactions:,} transactions, a mean "
+            f"{totals['total_xact_time'] / transactions / 1000:.1f} ms each on a server "
+            f"connection, of which {totals['total_query_time'] / queries / 1000:.2f} ms per "
+            f"query ({queries / transactions:.1f} queries each); a mean "
+            f"{totals['total_wait_time'] / transactions / 1000:.2f} ms waiting for a server"
+        )
 
     def sample(
         self, server: psycopg.Connection[Any], console: psycopg.Connection[Any]

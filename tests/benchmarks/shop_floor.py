@@ -558,6 +558,7 @@ def report(
         f"{peak['server connections']} (PgBouncer's {peak['sv_total']} at most), "
         f"{peak['server active']} active at once"
     )
+    print(watcher.in_pgbouncer())
     capacity = cpu.seconds * (os.cpu_count() or 1)
     print(
         f"cpu over {cpu.seconds:.0f} s on {os.cpu_count()} cores: machine busy "
