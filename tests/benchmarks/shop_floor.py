@@ -26,7 +26,10 @@ without the crowd.
 Reported: p50/p95/p99 of a scan and of a sale (and of the others: ``open``, a new sale,
 also carries each till's first connection), the floor and the
 ratios to it, PgBouncer's clients and the server connections it used (peak, sampled every
-second), and the CPU the server, PgBouncer and the tills used, against the machine's.
+second), what PgBouncer counted (its transactions, which include every probe and every
+pool pre-ping, their mean time on a server connection and waiting for one), and the CPU
+the store's server processes, PgBouncer and the tills used, against the machine's (on a
+shared machine the rest is other work), in all and per customer.
 Checked at the end, or the script exits 1: no product oversold (no ``oversells`` row, no
 negative stock), the stock and coupon books balance (``tests/invariants.py``), and every
 sale a till was told was paid is in the store exactly once, paid, with one receipt,
