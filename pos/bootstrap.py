@@ -182,7 +182,7 @@ def bootstrap(
     till must start offline on it."""
     settings = settings or load_settings(environ)
     url = with_password(settings.database_url, environ)
-    engine = make_engine(url, timeouts=settings.store_timeouts)
+    engine = make_engine(url, timeouts=settings.store_timeouts, pooled=settings.store_pooled)
     if engine.dialect.name != "postgresql":
         return Till(settings, engine, clock)
     replica_path = replica_file(settings)
@@ -274,7 +274,7 @@ def attach_replica(
 
 
 def _monitor(settings: Settings, url: str | URL) -> ConnectivityMonitor:
-    probing = probe_engine(url, settings.connectivity.probe_timeout)
+    probing = probe_engine(url, settings.connectivity.probe_timeout, pooled=settings.store_pooled)
     return ConnectivityMonitor(central_probe(probing), settings.connectivity)
 
 
@@ -373,7 +373,7 @@ def _let_go(engine: Engine, state: Connectivity) -> None:
         sever(engine)
 
 
-def probe_engine(url: str | URL, timeout: float) -> Engine:
+def probe_engine(url: str | URL, timeout: float, *, pooled: bool = False) -> Engine:
     """An engine for the monitor's probes: a fresh connection each time (so a probe also
     proves the store takes connections), waiting ``timeout`` seconds at most."""
     return make_engine(
@@ -385,6 +385,7 @@ def probe_engine(url: str | URL, timeout: float) -> Engine:
             idle_in_transaction=timeout,
             keepalive=1,
         ),
+        pooled=pooled,
         poolclass=NullPool,
     )
 

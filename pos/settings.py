@@ -58,6 +58,9 @@ class Settings:
     """The hold times, windows and limits the rules read: the till hands it to every use
     case through the unit of work."""
     store_timeouts: StoreTimeouts = field(default_factory=StoreTimeouts)
+    store_pooled: bool = False
+    """``[database] transaction_pooled``: the URL reaches PostgreSQL through a pooler in
+    transaction mode (PgBouncer), so the till keeps no state past a transaction."""
     printer: PrinterProfile | None = None
     """This till's receipt printer; None: receipts are shown on screen only."""
     backup: BackupPolicy = field(default_factory=BackupPolicy)
@@ -183,6 +186,7 @@ def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = N
         scale_device=scale_device,
         scale_baud=scale_baud,
         store_timeouts=_store_timeouts(database, path),
+        store_pooled=_pooled(database, path),
         printer=_printer(_table(document, "printer", path), environ, path),
         backup=_backup_policy(_table(document, "backup", path), path),
         connectivity=_connectivity(_table(document, "connectivity", path), path),
@@ -309,6 +313,13 @@ def _store_timeouts(database: Mapping[str, object], path: Path) -> StoreTimeouts
             )
         given[name] = float(seconds)
     return StoreTimeouts(**given)
+
+
+def _pooled(database: Mapping[str, object], path: Path) -> bool:
+    pooled = database.get("transaction_pooled", False)
+    if not isinstance(pooled, bool):
+        raise SettingsError(f"{path}: database.transaction_pooled must be true or false")
+    return pooled
 
 
 _PRINTER_KEYS: dict[str, type | tuple[type, ...]] = {

@@ -37,6 +37,9 @@ READ_ONLY = "kasa_read_only"
 """Execution option: the transaction only reads, so SQLite need not take the write lock."""
 REPLICA = "kasa_replica"
 """Execution option: the transaction runs on the till's replica while it sells offline."""
+UNTIMED = "kasa_untimed"
+"""Execution option: the connection's transactions run without the statement timeout (a
+migration), where the till sets its settings per transaction (``pooled``)."""
 
 
 @dataclass(frozen=True)
@@ -70,9 +73,20 @@ class StoreTimeouts:
 
 
 def make_engine(
-    url: str | URL, *, timeouts: StoreTimeouts | None = None, **engine_options: Any
+    url: str | URL,
+    *,
+    timeouts: StoreTimeouts | None = None,
+    pooled: bool = False,
+    **engine_options: Any,
 ) -> Engine:
-    """An engine for ``url`` with the per-dialect set-up; built at start-up, never at import."""
+    """An engine for ``url`` with the per-dialect set-up; built at start-up, never at import.
+
+    ``pooled``: the PostgreSQL URL reaches the store through a pooler in transaction mode
+    (PgBouncer, ``[database] transaction_pooled``), which hands each transaction whichever
+    server connection is free. Nothing may then outlive a transaction: the server settings
+    are sent with every transaction (``SET LOCAL``) instead of once at connect, and
+    statements are never prepared on the server (psycopg prepares a statement it has run
+    five times, under a name another server connection does not know)."""
     url = make_url(url)
     timeouts = timeouts or StoreTimeouts()
     if url.get_backend_name() == "sqlite":
@@ -80,7 +94,7 @@ def make_engine(
     if url.get_backend_name() == "postgresql":
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
-        return _postgresql_engine(url, timeouts, **engine_options)
+        return _postgresql_engine(url, timeouts, pooled, **engine_options)
     raise ValueError(f"unsupported database {url.get_backend_name()!r}: use SQLite or PostgreSQL")
 
 
@@ -92,12 +106,16 @@ def store_failure(error: DBAPIError) -> Code | None:
         if original.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
             return Code.STORE_BUSY
         return None
-    if not isinstance(original, psycopg.OperationalError):
+    if not isinstance(original, psycopg.Error):
         return None
     state = original.sqlstate or ""
     if state in _PG_BUSY:
         return Code.STORE_BUSY
-    if error.connection_invalidated or not state or state.startswith("08") or state in _PG_GONE:
+    if state in _PG_GONE:  # the idle-in-transaction timeout comes as an InternalError
+        return Code.STORE_UNREACHABLE
+    if not isinstance(original, psycopg.OperationalError):
+        return None
+    if error.connection_invalidated or not state or state.startswith("08"):
         return Code.STORE_UNREACHABLE
     return None
 
@@ -146,6 +164,7 @@ class _Links:
 
     open: weakref.WeakSet[psycopg.Connection[Any]] = field(default_factory=weakref.WeakSet)
     refused: bool = False
+    pooled: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -172,6 +191,13 @@ def sever(engine: Engine) -> int:
     return shut
 
 
+def is_pooled(engine: Engine) -> bool:
+    """Whether ``engine`` reaches PostgreSQL through a pooler in transaction mode, so it
+    sets the server's settings per transaction (see ``make_engine``)."""
+    links = _LINKS.get(engine)
+    return links is not None and links.pooled
+
+
 def reconnect(engine: Engine) -> None:
     """Try the store again after ``sever``."""
     links = _LINKS.get(engine)
@@ -180,20 +206,23 @@ def reconnect(engine: Engine) -> None:
             links.refused = False
 
 
-def _postgresql_engine(url: URL, timeouts: StoreTimeouts, **engine_options: Any) -> Engine:
-    server_timeouts = " ".join(
-        f"-c {name}={_ms(seconds)}"
-        for name, seconds in (
-            ("statement_timeout", timeouts.statement),
-            ("lock_timeout", timeouts.lock),
-            ("idle_in_transaction_session_timeout", timeouts.idle_in_transaction),
-        )
-    )
-    # A till's statements take milliseconds: compiling one with JIT takes longer than
-    # running it (a name search whose rows PostgreSQL overestimates: 6 ms, 0.4 ms without).
-    server_timeouts += " -c jit=off"
-    given_options = url.query.get("options")
-    connect_args = {
+def server_settings(timeouts: StoreTimeouts) -> dict[str, str]:
+    """What every session of the till sets on the server: its timeouts, and no JIT."""
+    return {
+        "statement_timeout": str(_ms(timeouts.statement)),
+        "lock_timeout": str(_ms(timeouts.lock)),
+        "idle_in_transaction_session_timeout": str(_ms(timeouts.idle_in_transaction)),
+        # A till's statements take milliseconds: compiling one with JIT takes longer than
+        # running it (a name search whose rows PostgreSQL overestimates: 6 ms, 0.4 ms without).
+        "jit": "off",
+    }
+
+
+def _postgresql_engine(
+    url: URL, timeouts: StoreTimeouts, pooled: bool, **engine_options: Any
+) -> Engine:
+    settings = server_settings(timeouts)
+    connect_args: dict[str, Any] = {
         "connect_timeout": max(2, math.ceil(timeouts.connect)),  # libpq's least is 2 s
         "keepalives": 1,
         "keepalives_idle": max(1, math.ceil(timeouts.keepalive)),
@@ -201,9 +230,16 @@ def _postgresql_engine(url: URL, timeouts: StoreTimeouts, **engine_options: Any)
         "keepalives_count": 3,
         # Data sent but never acknowledged (the cable is out) ends the connection too.
         "tcp_user_timeout": _ms(timeouts.answer),
-        "options": f"{given_options} {server_timeouts}" if given_options else server_timeouts,
-        **engine_options.pop("connect_args", {}),
     }
+    if pooled:
+        # PgBouncer refuses the startup "options", and a session SET would stay on a server
+        # connection other tills get next: each transaction sets them itself, as it begins.
+        connect_args["prepare_threshold"] = None
+    else:
+        given_options = url.query.get("options")
+        session = " ".join(f"-c {name}={value}" for name, value in settings.items())
+        connect_args["options"] = f"{given_options} {session}" if given_options else session
+    connect_args.update(engine_options.pop("connect_args", {}))
     engine = create_engine(
         url,
         isolation_level="READ COMMITTED",
@@ -212,7 +248,7 @@ def _postgresql_engine(url: URL, timeouts: StoreTimeouts, **engine_options: Any)
         **engine_options,
     )
 
-    links = _LINKS[engine] = _Links()
+    links = _LINKS[engine] = _Links(pooled=pooled)
 
     @event.listens_for(engine, "do_connect")
     def _connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
@@ -223,6 +259,23 @@ def _postgresql_engine(url: URL, timeouts: StoreTimeouts, **engine_options: Any)
         with links.lock:
             links.open.add(connection)
         return connection
+
+    if pooled:
+        # Utility statements only: they take no snapshot, so a SET TRANSACTION ISOLATION
+        # LEVEL may still follow. One round trip, after psycopg's BEGIN.
+        timed, untimed = (
+            "; ".join(f"SET LOCAL {name} = {value}" for name, value in chosen.items())
+            for chosen in (settings, {**settings, "statement_timeout": "0"})
+        )
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            driver = connection.connection.driver_connection
+            set_locally = untimed if connection.get_execution_options().get(UNTIMED) else timed
+            try:
+                driver.execute(set_locally)
+            except psycopg.Error as error:
+                raise DBAPIError.instance(set_locally, (), error, psycopg.Error) from error
 
     return engine
 

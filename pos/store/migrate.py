@@ -16,6 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
 
 from pos.domain.results import Code, Err
+from pos.store.engine import UNTIMED, is_pooled
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -84,12 +85,17 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         postgresql = connection.dialect.name == "postgresql"
         driver = connection.connection.driver_connection
         answer = getattr(driver, "answer_timeout", None)
+        pooled = is_pooled(engine)
         if postgresql:
             # A migration may rebuild a large table: the till's statement timeout is not
             # meant for it (RESET goes back to the connection's own setting afterwards),
             # nor is its wait for an answer (filling a million products' rows is quiet).
-            connection.exec_driver_sql("SET statement_timeout = 0")
-            connection.commit()
+            # Through a pooler each transaction lifts it itself: a session's SET would
+            # stay on a server connection that other tills get next.
+            connection.execution_options(**{UNTIMED: True})
+            if not pooled:
+                connection.exec_driver_sql("SET statement_timeout = 0")
+                connection.commit()
             if answer is not None:
                 driver.answer_timeout = None  # type: ignore[union-attr]
         try:
@@ -99,6 +105,6 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         finally:
             if answer is not None:
                 driver.answer_timeout = answer  # type: ignore[union-attr]
-        if postgresql:
+        if postgresql and not pooled:
             connection.exec_driver_sql("RESET statement_timeout")
             connection.commit()

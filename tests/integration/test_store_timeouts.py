@@ -11,12 +11,13 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, event, text
+from sqlalchemy.exc import DBAPIError
 
 from pos.domain.messages import render
 from pos.domain.results import Code, Result
 from pos.services.cart import add_to_cart, open_cart
 from pos.services.checkout import Cash, checkout
-from pos.store.engine import StoreTimeouts, make_engine
+from pos.store.engine import StoreTimeouts, make_engine, store_failure
 from pos.store.migrate import upgrade
 from pos.store.uow import UnitOfWork
 from tests.conftest import Shelf, Store, error, value
@@ -153,3 +154,21 @@ def test_the_server_side_timeouts_reach_every_connection_and_migrating_leaves_th
         "lock_timeout": "1s",
         "idle_in_transaction_session_timeout": "500ms",
     }
+
+
+def test_a_till_whose_open_transaction_the_server_ended_hears_the_store_is_gone(
+    store: Store,
+):
+    till = make_engine(store.url, timeouts=FAST)
+    try:
+        with till.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+            time.sleep(FAST.idle_in_transaction + 1)  # the till stalled in the middle of a sale
+            with pytest.raises(DBAPIError) as raised:
+                connection.exec_driver_sql("SELECT 1")
+        with till.connect() as connection:  # its next transaction goes through
+            assert connection.exec_driver_sql("SELECT 1").scalar_one() == 1
+    finally:
+        till.dispose()
+
+    assert store_failure(raised.value) is Code.STORE_UNREACHABLE

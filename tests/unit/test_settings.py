@@ -173,6 +173,14 @@ def test_bad_timeouts_are_refused_with_the_setting_named(tmp_path, text):
         load_settings({}, write(tmp_path, text))
 
 
+def test_a_till_behind_a_transaction_pooler_says_so_in_the_settings(tmp_path):
+    assert load_settings({}, tmp_path / "missing.toml").store_pooled is False
+    pooled = write(tmp_path, "[database]\ntransaction_pooled = true\n")
+    assert load_settings({}, pooled).store_pooled is True
+    with pytest.raises(SettingsError, match=r"database\.transaction_pooled"):
+        load_settings({}, write(tmp_path, '[database]\ntransaction_pooled = "yes"\n'))
+
+
 def test_a_settings_file_that_is_not_utf8_is_refused_naming_the_file(tmp_path):
     path = tmp_path / "settings.toml"
     path.write_bytes('[till]\nlocale = "tr"  # Türkçe\n'.encode("cp1254"))
