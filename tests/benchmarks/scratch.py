@@ -10,8 +10,9 @@ from sqlalchemy import URL, create_engine, make_url
 
 
 @contextmanager
-def scratch_postgres_database(server_url: str) -> Iterator[URL]:
-    """A fresh database on the server of ``server_url``, dropped afterwards."""
+def scratch_postgres_database(server_url: str, template: str | None = None) -> Iterator[URL]:
+    """A fresh database on the server of ``server_url`` (a copy of the database
+    ``template``, if given), dropped afterwards."""
     url = make_url(server_url)
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
@@ -19,7 +20,8 @@ def scratch_postgres_database(server_url: str) -> Iterator[URL]:
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            copied = f' TEMPLATE "{template}"' if template else ""
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"{copied}')
         try:
             yield url.set(database=name)
         finally:

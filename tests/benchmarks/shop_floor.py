@@ -57,21 +57,19 @@ import json
 import multiprocessing
 import os
 import random
-import secrets
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, create_engine, insert, make_url, select, text
+from sqlalchemy import URL, insert, select, text
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
@@ -95,6 +93,7 @@ from pos.store.uow import UnitOfWork  # noqa: E402
 from tests.benchmarks.catalogue import postgres_store  # noqa: E402
 from tests.benchmarks.floor_watch import Watcher, cpu_ticks, machine_ticks, spent_s  # noqa: E402
 from tests.benchmarks.harness import percentile, postgres_server  # noqa: E402
+from tests.benchmarks.scratch import scratch_postgres_database  # noqa: E402
 from tests.invariants import assert_invariants  # noqa: E402
 from tests.pgbouncer import pgbouncer, pgbouncer_binary  # noqa: E402
 
@@ -298,25 +297,6 @@ def ok(result: Result[Any], what: str) -> Any:
     if isinstance(result, Err):
         raise SystemExit(f"{what} refused: {result.code.value} {dict(result.params)}")
     return result.value
-
-
-@contextmanager
-def floor_database(server: str, catalogue: URL) -> Iterator[URL]:
-    """A copy of the kept catalogue for this run, dropped afterwards."""
-    name = f"kasa_bench_floor_{secrets.token_hex(4)}"
-    admin = create_engine(
-        catalogue.set(database=make_url(server).database), isolation_level="AUTOCOMMIT"
-    )
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{catalogue.database}"')
-        try:
-            yield catalogue.set(database=name)
-        finally:
-            with admin.connect() as connection:
-                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        admin.dispose()
 
 
 @dataclass(frozen=True)
@@ -610,7 +590,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     catalogue = postgres_store(server, args.products, SEED)
     with (
-        floor_database(server, catalogue) as url,
+        scratch_postgres_database(server, template=catalogue.database) as url,
         tempfile.TemporaryDirectory(prefix="kasa-floor-") as folder,
     ):
         started = time.perf_counter()
