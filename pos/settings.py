@@ -36,6 +36,7 @@ from pos.settings_file import (
     chosen_locale,
     chosen_url,
     read_document,
+    replica_place,
 )
 from pos.settings_file import data_dir as data_dir
 from pos.settings_file import default_database_url as default_database_url
@@ -78,7 +79,7 @@ class Settings:
 
 def replica_file(settings: Settings) -> Path:
     """Where the till keeps its replica of the central store."""
-    return settings.replica_path or data_dir() / "replica.sqlite3"
+    return replica_place(settings.replica_path)
 
 
 def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = None) -> Settings:

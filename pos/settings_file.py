@@ -33,6 +33,12 @@ def data_dir() -> Path:
     return platformdirs.user_data_path(APP_NAME)
 
 
+def replica_place(configured: Path | None) -> Path:
+    """Where the till keeps its replica of a central store: as configured, else
+    ``replica.sqlite3`` in the data directory."""
+    return configured or data_dir() / "replica.sqlite3"
+
+
 def default_database_url() -> str:
     return f"sqlite:///{data_dir() / 'kasa.sqlite3'}"
 

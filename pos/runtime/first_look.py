@@ -1,7 +1,9 @@
 """What the till's first screen needs before the rest of Kasa loads: the language, and
-the cashiers to choose from when the store is a local SQLite file (read with the standard
-library). Whatever this cannot tell without the rest (a settings file it cannot read, a
-central store) is left to the start that follows, which says what is wrong."""
+the cashiers to choose from, read with the standard library from the store when it is a
+local SQLite file, or from the till's replica of a central store (the till lists them
+again from the central store once it has started). Whatever this cannot tell without the
+rest (a settings file it cannot read, no replica yet) is left to the start that follows,
+which says what is wrong."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from pos.settings_file import (
     chosen_url,
     demo_database_url,
     read_document,
+    replica_place,
     settings_path,
     system_locale,
 )
@@ -31,8 +34,8 @@ USERS_TIMEOUT_S = 0.5
 class FirstLook:
     locale: str
     store_file: Path | None
-    """The local SQLite store to list the cashiers from; None: the till lists them once
-    it has started (a central store, a URL with options)."""
+    """The SQLite file to list the cashiers from (the store, or a central store's
+    replica); None: the till lists them once it has started."""
 
     def users(self) -> tuple[UserView, ...] | None:
         """The cashiers, or None when the first screen cannot list them (not on a window's
@@ -52,7 +55,16 @@ def first_look(*, demo: bool, environ: Mapping[str, str] = os.environ) -> FirstL
         return FirstLook(system_locale(environ), None)
     locale = chosen_locale(till, environ)
     url = demo_database_url() if demo else chosen_url(database, environ)
-    return FirstLook(
-        locale if locale in LOCALES else DEFAULT_LOCALE,
-        sqlite_store_file(url) if isinstance(url, str) else None,
-    )
+    store_file = sqlite_store_file(url) if isinstance(url, str) else None
+    if store_file is None and isinstance(url, str) and url.startswith("postgresql"):
+        store_file = _replica(document.get("connectivity", {}))
+    return FirstLook(locale if locale in LOCALES else DEFAULT_LOCALE, store_file)
+
+
+def _replica(connectivity: object) -> Path | None:
+    configured = connectivity.get("replica_path") if isinstance(connectivity, dict) else None
+    if configured is None:
+        return replica_place(None)
+    if isinstance(configured, str) and Path(configured).is_absolute():
+        return replica_place(Path(configured))
+    return None  # the start says what is wrong with it
