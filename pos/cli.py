@@ -62,6 +62,7 @@ from pos.services.reservations import release_expired
 from pos.services.restore import restore_backup, verify_backup
 from pos.services.stock import stock_levels
 from pos.settings import Settings, SettingsError, data_dir, load_settings, system_locale
+from pos.settings_file import demo_database_url
 from pos.store.engine import store_failure
 from pos.store.migrate import StoreFault, upgrade
 
@@ -99,8 +100,7 @@ def main(
         if getattr(args, "url", None):
             settings = replace(settings, database_url=args.url)
         if args.demo:
-            demo_url = f"sqlite:///{data_dir() / 'demo.sqlite3'}"
-            settings = replace(settings, database_url=demo_url)
+            settings = replace(settings, database_url=demo_database_url())
         code: int = args.command(args, settings)
         return code
     except SettingsError as error:

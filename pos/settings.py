@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import math
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import TypeGuard
 
-import platformdirs
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
 
 from pos.domain.backups import BackupPolicy
-from pos.domain.messages import DEFAULT_LOCALE, LOCALES
+from pos.domain.messages import LOCALES
 from pos.domain.money import DEFAULT_CURRENCY, is_currency, minor_digits, parse_price
 from pos.domain.policy import (
     CASH_MOVEMENT_APPROVAL_AMOUNT,
@@ -32,15 +30,22 @@ from pos.domain.policy import (
 )
 from pos.printing.profile import PrinterProfile, printer_profile
 from pos.runtime.connectivity import ConnectivityPolicy
+from pos.settings_file import APP_NAME as APP_NAME
+from pos.settings_file import SettingsError as SettingsError
+from pos.settings_file import (
+    chosen_locale,
+    chosen_url,
+    read_document,
+    replica_place,
+)
+from pos.settings_file import data_dir as data_dir
+from pos.settings_file import default_database_url as default_database_url
+from pos.settings_file import settings_path as settings_path
+from pos.settings_file import system_locale as system_locale
 from pos.settings_scale import scale_settings
 from pos.store.engine import StoreTimeouts
 
-APP_NAME = "kasa"
 DEFAULTS = Policy()
-
-
-class SettingsError(Exception):
-    """The settings cannot be used; the message says what to change."""
 
 
 @dataclass(frozen=True)
@@ -75,39 +80,15 @@ class Settings:
     directory); unused by a till whose store is a local SQLite file."""
 
 
-def settings_path(environ: Mapping[str, str] = os.environ) -> Path:
-    override = environ.get("POS_SETTINGS_FILE")
-    if override:
-        return Path(override)
-    return platformdirs.user_config_path(APP_NAME) / "settings.toml"
-
-
-def data_dir() -> Path:
-    return platformdirs.user_data_path(APP_NAME)
-
-
 def replica_file(settings: Settings) -> Path:
     """Where the till keeps its replica of the central store."""
-    return settings.replica_path or data_dir() / "replica.sqlite3"
-
-
-def default_database_url() -> str:
-    return f"sqlite:///{data_dir() / 'kasa.sqlite3'}"
+    return replica_place(settings.replica_path)
 
 
 def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = None) -> Settings:
     """Settings from the file at ``path`` (or the default place), then the environment."""
     path = path or settings_path(environ)
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise SettingsError(f"cannot read {path}: {error}") from error
-    except UnicodeDecodeError as error:
-        raise SettingsError(
-            f"cannot read {path}: it is not UTF-8 text (byte {error.start}); save it as UTF-8"
-        ) from None
-    except RecursionError:
-        raise SettingsError(f"cannot read {path}: its values are nested too deep") from None
+    document = read_document(path)
 
     database = _table(document, "database", path)
     till = _table(document, "till", path)
@@ -118,13 +99,13 @@ def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = N
             f"{path} holds a database password. Remove it from the URL and run "
             "`pos db set-password` to keep it in the OS keyring instead."
         )
-    url = str(environ.get("POS_DATABASE_URL") or file_url or default_database_url())
+    url = str(chosen_url(database, environ))
     _has_password(url, "POS_DATABASE_URL")  # validates the URL's form
 
     minutes = till.get("reservation_ttl_minutes", _minutes(DEFAULTS.cart_hold))
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 24 * 60:
         raise SettingsError(f"{path}: till.reservation_ttl_minutes must be 1-1440 minutes")
-    locale = environ.get("POS_LOCALE") or till.get("locale") or system_locale(environ)
+    locale = chosen_locale(till, environ)
     if locale not in LOCALES:
         raise SettingsError(f"locale must be one of {', '.join(LOCALES)}, not {locale!r}")
     currency = till.get("currency", DEFAULT_CURRENCY)
@@ -192,16 +173,6 @@ def load_settings(environ: Mapping[str, str] = os.environ, path: Path | None = N
         connectivity=_connectivity(_table(document, "connectivity", path), path),
         replica_path=_replica_path(_table(document, "connectivity", path), path),
     )
-
-
-def system_locale(environ: Mapping[str, str] = os.environ) -> str:
-    """The operating system's language if Kasa speaks it, else Turkish."""
-    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = environ.get(variable, "")
-        if value:
-            language = value.split("_")[0].split(".")[0].lower()
-            return language if language in LOCALES else DEFAULT_LOCALE
-    return DEFAULT_LOCALE
 
 
 def _minutes(duration: timedelta) -> int:

@@ -16,7 +16,7 @@ from importlib import resources
 from babel.messages.pofile import read_po
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QTranslator
 
-from pos.domain.messages import DEFAULT_LOCALE, LOCALES
+from pos.domain.locales import DEFAULT_LOCALE, LOCALES
 
 DOMAIN = "kasa"
 

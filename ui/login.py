@@ -15,9 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos.domain.users import Role
-from pos.services.demo import DEMO_CASHIER, DEMO_MANAGER
-from pos.services.users import UserView
+from pos.domain.users import DEMO_CASHIER, DEMO_MANAGER, Role, UserView
 from ui.i18n import _
 
 
@@ -104,7 +102,9 @@ class LoginWidget(QWidget):
     def show_users(self, users: tuple[UserView, ...]) -> None:
         """The users to choose from, none chosen: whoever comes to the till picks their
         own name, so a PIN is never tried against the last user's account (and its
-        lockout). A shop of one user has them chosen."""
+        lockout). A shop of one user has them chosen; so is whoever was chosen already
+        (listed again as the till starts, or the store comes back)."""
+        chosen = self.selected_user_id()
         for button in self.user_group.buttons():
             self.user_group.removeButton(button)
             button.deleteLater()
@@ -116,7 +116,7 @@ class LoginWidget(QWidget):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             self.user_group.addButton(button, user.id)
             self.user_box.addWidget(button)
-            button.setChecked(len(users) == 1)
+            button.setChecked(len(users) == 1 or user.id == chosen)
         self.retranslate()
         self.pin.setFocus()
 

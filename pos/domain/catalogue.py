@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from pos.domain.money import parse_scaled
 from pos.domain.text import clean_line, trimmed
+from pos.domain.words import MAX_SEARCH_WORDS as MAX_SEARCH_WORDS
+from pos.domain.words import MAX_WORD_LENGTH as MAX_WORD_LENGTH
+from pos.domain.words import search_words as search_words
 
 MAX_NAME_LENGTH = 200
 MAX_TAX_RATE_BP = 10_000
@@ -66,40 +68,3 @@ def valid_tax_rate(value: object) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         return None
     return value if 0 <= value <= MAX_TAX_RATE_BP else None
-
-
-# Turkish letters fold to their Latin base so "seker" finds "Şeker" and "ICEC" finds
-# "İçecek"; the dotless ı and dotted İ need their own entries before lower().
-_FOLD = str.maketrans(
-    {
-        "İ": "i",
-        "I": "i",
-        "ı": "i",
-        "ş": "s",
-        "Ş": "s",
-        "ğ": "g",
-        "Ğ": "g",
-        "ü": "u",
-        "Ü": "u",
-        "ö": "o",
-        "Ö": "o",
-        "ç": "c",
-        "Ç": "c",
-    }
-)
-_WORD = re.compile(r"[^\W_]+")
-
-MAX_SEARCH_WORDS = 8
-MAX_WORD_LENGTH = 40
-
-
-def search_words(text: str) -> list[str]:
-    """The folded words of ``text`` as the name search indexes and matches them."""
-    folded = unicodedata.normalize("NFKD", text.translate(_FOLD).lower())
-    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    words: list[str] = []
-    for word in _WORD.findall(plain):
-        word = word[:MAX_WORD_LENGTH]
-        if word not in words:
-            words.append(word)
-    return words

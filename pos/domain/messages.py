@@ -11,6 +11,8 @@ from decimal import Decimal
 
 from babel.numbers import format_decimal
 
+from pos.domain.locales import DEFAULT_LOCALE as DEFAULT_LOCALE
+from pos.domain.locales import LOCALES as LOCALES
 from pos.domain.messages_day import DAY_MESSAGES
 from pos.domain.messages_discounts import DISCOUNT_MESSAGES
 from pos.domain.messages_journal import JOURNAL_MESSAGES
@@ -23,9 +25,6 @@ from pos.domain.messages_weights import WEIGHT_MESSAGES
 from pos.domain.money import Money, format_money
 from pos.domain.results import Code, Err, Warn
 from pos.domain.units import Measure
-
-LOCALES = ("tr", "en")
-DEFAULT_LOCALE = "tr"
 
 MESSAGES: Mapping[Code, Mapping[str, str]] = {
     Code.INVALID_QUANTITY: {

@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from pos.domain.coupons import CouponKind
 from pos.domain.results import Changed, Ok, Result, unwrap
 from pos.domain.units import SaleUnit
+from pos.domain.users import DEMO_CASHIER as DEMO_CASHIER
+from pos.domain.users import DEMO_MANAGER as DEMO_MANAGER
 from pos.services._support import use_case
 from pos.services.catalogue import (
     ProductDraft,
@@ -29,9 +31,6 @@ from pos.services.users import create_user
 from pos.store.models import Product, Role, User
 from pos.store.uow import UnitOfWork
 
-DEMO_CASHIER = ("kasiyer", "Ayşe Kasiyer", "1111")
-DEMO_MANAGER = ("mudur", "Mehmet Müdür", "9999")
-"""(username, display name, PIN) of the demo shop's two users."""
 DEMO_COUPONS = (
     # 10 % off a basket of 100 TL or more, at most 50 TL off: a week's shopping, not a simit.
     CouponDraft("HOSGELDIN10", CouponKind.PERCENT, 1000, min_cart_minor=100_00, cap_minor=50_00),

@@ -18,9 +18,10 @@ from typing import Any, NoReturn
 from sqlalchemy import ColumnElement, Row, case, literal, or_, select, update
 from sqlalchemy.orm import Session
 
-from pos.domain.catalogue import search_words
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
 from pos.domain.text import clean_line, readable, trimmed
+from pos.domain.users import UserView as UserView
+from pos.domain.users import sign_in_order
 from pos.services._support import audit, is_id, use_case
 from pos.store.models import Role, User
 from pos.store.tables import users
@@ -37,15 +38,6 @@ LOCKOUT = timedelta(minutes=5)
 MAX_DISPLAY_NAME_LENGTH = 200
 USERS_LIMIT = 500
 """Users a list shows at once: a shop's staff fits on one page."""
-
-
-@dataclass(frozen=True)
-class UserView:
-    id: int
-    username: str
-    display_name: str
-    role: Role
-    active: bool
 
 
 @dataclass(frozen=True)
@@ -135,10 +127,8 @@ def list_users(uow: UnitOfWork) -> Result[tuple[UserView, ...]]:
     """The active users for the login picker, by display name."""
     with uow.reading():
         found = uow.session.execute(select(User).where(User.active.is_(True))).scalars().all()
-        views = [user_view(user) for user in found]
-    # Sorted here, not by the database: SQLite and PostgreSQL collate "Ç" and "Ş" differently.
-    views.sort(key=lambda u: (search_words(u.display_name), u.display_name, u.id))
-    return Ok(tuple(views))
+        views = sign_in_order(user_view(user) for user in found)
+    return Ok(views)
 
 
 @use_case

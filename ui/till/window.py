@@ -149,6 +149,7 @@ class TillWindow(
         search_delay_ms: int = 150,
         card_poll_ms: int = 250,
         status_interval_ms: int = 3000,
+        login: LoginWidget | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("TillWindow")
@@ -184,7 +185,8 @@ class TillWindow(
         self.back_office: QMainWindow | None = None
 
         self.stack = QStackedWidget()
-        self.login = LoginWidget(demo_hint=demo)
+        # The sign-in screen shown before this window was built, if any, as it was left.
+        self.login = login or LoginWidget(demo_hint=demo)
         self.login.sign_in_requested.connect(self._sign_in)
         self.login.language_requested.connect(self.switch_language)
         self.sale_page = self._build_sale_page()
