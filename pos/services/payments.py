@@ -117,9 +117,11 @@ _ORDER = Prepared(
         order_items.c.product_id,
         order_items.c.quantity,
         offline_sales.c.order_id.label("made_offline"),
+        tills.c.code.label("till_code"),
     )
     .join(order_items, order_items.c.order_id == orders.c.id)
     .outerjoin(offline_sales, offline_sales.c.order_id == orders.c.id)
+    .outerjoin(tills, tills.c.id == orders.c.till_id)
     .where(orders.c.id == bindparam("b_order"))
     .order_by(order_items.c.product_id)
 )
@@ -238,6 +240,9 @@ class SaleToPay:
     """Each line's product and quantity, in product order (the order stock is locked in)."""
     facts: journal.SaleFacts | None = None
     """What its journal entry says, from the transaction that wrote it; None: read back."""
+    till_code: str | None = None
+    """The till's code, where known before its row is taken: its key's id is then looked
+    up in the same round trip as the till's journal head."""
 
 
 @dataclass(frozen=True)
@@ -391,7 +396,11 @@ def finalise_paid(
         entry = journal.read_sale(connection, order_id)
     with pipelined(connection):
         numbering = _NEXT_RECEIPT.send(connection, {"b_till": sale.till_id})
-        heading = journal.take_head(connection, sale.till_id) if entry is not None else None
+        heading = (
+            journal.take_head(connection, sale.till_id, till_code=sale.till_code)
+            if entry is not None
+            else None
+        )
         ((number, till_code),) = numbering()
         head = heading(now) if heading is not None else None
     with pipelined(connection):
@@ -442,6 +451,7 @@ def _sale_to_pay(connection: Connection, order_id: UUID) -> SaleToPay:
         shipping_method=order.shipping_method,
         offline=order.made_offline is not None,
         items=tuple((line.product_id, line.quantity) for line in lines),
+        till_code=order.till_code,
     )
 
 
