@@ -41,7 +41,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, Table, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from pos.domain.approvals import cash_movement_needs_approval
@@ -61,6 +71,7 @@ from pos.services.day_reports import (
 )
 from pos.services.users import acting_user
 from pos.store.models import DEFAULT_TILL_ID, OrderStatus, Role
+from pos.store.prepared import Prepared, pipelined
 from pos.store.tables import (
     carts,
     cash_movements,
@@ -131,26 +142,43 @@ def held_session(till: ColumnElement[Any] | int) -> Select[Any]:
     )
 
 
+_HOLD_SESSION = Prepared(held_session(bindparam("b_till")))
+_LATEST_SESSION = Prepared(
+    select(cash_sessions.c.closed_at)
+    .where(cash_sessions.c.till_id == bindparam("b_till"))
+    .order_by(cash_sessions.c.id.desc())
+    .limit(1)
+)
+
+
 def hold_session(connection: Any, till_id: int, *, required: bool = False) -> int | None:
     """Take the session open at the till ``FOR KEY SHARE`` and answer its id (None when
     none is open): the first lock of a path that writes money into it, before the
     till's row (the rule above). A close in progress is waited for, and then its
     session is no longer open. ``required``: refused ``NO_CASH_SESSION`` at a till that
     keeps sessions and has none open."""
-    sid = connection.execute(held_session(till_id)).scalar()
-    if sid is None and required:
-        refuse_sale_outside_session(connection, till_id)
-    return None if sid is None else int(sid)
+    params = {"b_till": till_id}
+    if not required or connection.dialect.name != "postgresql":
+        held = _HOLD_SESSION.first(connection, params)
+        if held is None and required:
+            refuse_sale_outside_session(connection, till_id)
+        return None if held is None else int(held.id)
+    with pipelined(connection):
+        holding = _HOLD_SESSION.send(connection, params)
+        # The till's last session, asked in the same round trip: it runs once the hold
+        # is granted, so it sees the close the hold waited for.
+        latest = _LATEST_SESSION.send(connection, params)
+        held_rows, latest_rows = holding(), latest()
+    if held_rows:
+        return int(held_rows[0].id)
+    if latest_rows and latest_rows[0].closed_at is not None:
+        raise Refused(Code.NO_CASH_SESSION)  # the till keeps sessions, and none is open
+    return None
 
 
 def refuse_sale_outside_session(connection: Any, till_id: int) -> None:
     """Refuse ``NO_CASH_SESSION`` at a till that keeps sessions and has none open."""
-    latest = connection.execute(
-        select(cash_sessions.c.closed_at)
-        .where(cash_sessions.c.till_id == till_id)
-        .order_by(cash_sessions.c.id.desc())
-        .limit(1)
-    ).first()
+    latest = _LATEST_SESSION.first(connection, {"b_till": till_id})
     if latest is not None and latest.closed_at is not None:
         raise Refused(Code.NO_CASH_SESSION)
 

@@ -40,6 +40,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from pos.domain.discounts import stored_discount
+from pos.domain.journal import SaleLine
 from pos.domain.pricing import PriceLine, line_amount
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result
 from pos.domain.text import clean_text
@@ -49,6 +50,8 @@ from pos.services._pricing import load_coupon, price_sale
 from pos.services._support import audit, is_id, use_case
 from pos.services.cart import CART_COLUMNS, CartState, cart_state, lock_cart
 from pos.services.cash_sessions import hold_session
+from pos.services.journal import SaleFacts
+from pos.services.payments import SaleToPay
 from pos.services.reservations import hold_cart_reservations, reserve_line
 from pos.services.tenders import Card as Card
 from pos.services.tenders import (
@@ -345,30 +348,44 @@ def _checkout_once(
             connection, {"b_coupon": coupon.id, "b_now": now}
         ):
             raise Refused(Code.COUPON_LIMIT_REACHED)
+        sold = [
+            SaleLine(
+                number,
+                line.sku,
+                line.name,
+                line.quantity,
+                _unit_price(line),
+                line.current_tax_rate_bp,
+                priced_line.discount_minor,
+                priced_line.total_minor,
+                priced_line.line_discount_minor,
+                line.discount_reason if priced_line.line_discount_minor else None,
+                line.sale_unit,
+            )
+            for number, (line, priced_line) in enumerate(
+                zip(lines, priced.quote.lines, strict=True), start=1
+            )
+        ]
         _INSERT_ITEM.execute_many(
             connection,
             [
                 _bound(
                     order_id=order_id,
-                    line_no=number,
+                    line_no=item.line,
                     product_id=line.product_id,
-                    sku=line.sku,
-                    name=line.name,
-                    unit_price_minor=_unit_price(line),
-                    quantity=line.quantity,
-                    tax_rate_bp=line.current_tax_rate_bp,
-                    discount_minor=priced_line.discount_minor,
-                    total_minor=priced_line.total_minor,
-                    line_discount_minor=priced_line.line_discount_minor,
-                    line_discount_reason=line.discount_reason
-                    if priced_line.line_discount_minor
-                    else None,
+                    sku=item.sku,
+                    name=item.name,
+                    unit_price_minor=item.unit_price,
+                    quantity=item.quantity,
+                    tax_rate_bp=item.tax_rate_bp,
+                    discount_minor=item.discount,
+                    total_minor=item.total,
+                    line_discount_minor=item.line_discount,
+                    line_discount_reason=item.reason,
                     returned_quantity=0,
-                    sale_unit=line.sale_unit,
+                    sale_unit=item.unit,
                 )
-                for number, (line, priced_line) in enumerate(
-                    zip(lines, priced.quote.lines, strict=True), start=1
-                )
+                for line, item in zip(lines, sold, strict=True)
             ],
         )
         if coupon is not None:
@@ -383,6 +400,32 @@ def _checkout_once(
             )
         if cashier != cart.cashier_id:
             _hand_over(uow, cart, cashier, order_id, now)
+        # Cash pays it in this transaction, from what was just written (nothing read back).
+        fresh = SaleToPay(
+            till_id=cart.till_id,
+            location_id=cart.location_id,
+            cart_id=cart.id,
+            total_minor=total,
+            coupon_id=coupon.id if coupon else None,
+            shipping_address=extra["shipping_address"],
+            shipping_method=extra["shipping_method"],
+            offline=uow.offline,
+            items=tuple(
+                (line.product_id, line.quantity)
+                for line in sorted(lines, key=lambda line: line.product_id)
+            ),
+            facts=SaleFacts(
+                cashier=cashier,
+                currency=cart.currency,
+                prices_include_tax=cart.prices_include_tax,
+                subtotal=priced.quote.subtotal_minor,
+                discount=priced.quote.discount_minor,
+                tax=priced.quote.tax_minor,
+                total=total,
+                coupon=coupon.terms.code if coupon else None,
+                lines=tuple(sold),
+            ),
+        )
         payment_id, settled = take_tender(
             connection,
             now,
@@ -391,6 +434,7 @@ def _checkout_once(
             currency=cart.currency,
             tender=tender,
             key=key,
+            fresh=fresh,
         )
         sale = tender_answer(
             order_id,

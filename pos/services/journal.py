@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -310,6 +311,37 @@ class UnnumberedSale:
     order_id: UUID
     till_id: int
     content: dict[str, object]
+
+
+class SaleFacts(NamedTuple):
+    """What a sale's entry says of it but its receipt and tenders, as the transaction that
+    writes the sale knows it (``sale_content``'s arguments of the same names)."""
+
+    cashier: int | None
+    currency: str
+    prices_include_tax: bool
+    subtotal: int
+    discount: int
+    tax: int
+    total: int
+    coupon: str | None
+    lines: tuple[SaleLine, ...]
+
+
+def fresh_sale(
+    connection: Connection,
+    order_id: UUID,
+    till_id: int,
+    facts: SaleFacts,
+    tenders: Iterable[SaleTender],
+) -> UnnumberedSale | None:
+    """The sale ``order_id`` that the caller's transaction has just written and paid by
+    ``tenders``, as its entry will hold it: what ``read_sale`` would read back, from what
+    was written. None on a till's replica, where the journal is not kept."""
+    if connection.get_execution_options().get(REPLICA, False):
+        return None
+    content = sale_content(order_id, receipt=None, tenders=tenders, **facts._asdict())
+    return UnnumberedSale(order_id, till_id, content)
 
 
 def read_sale(connection: Connection, order_id: UUID) -> UnnumberedSale | None:

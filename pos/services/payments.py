@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, bindparam, func, insert, literal_column, select, update
 
+from pos.domain.journal import SaleTender
 from pos.domain.payments import MAX_TERMINAL_ID_LENGTH, PaymentStatus, Settler, sources_of
 from pos.domain.receipt import receipt_label
 from pos.domain.results import Changed, Code, Err, Ok, Refused, Result, Warn
@@ -84,7 +86,13 @@ def _move_payment(target: PaymentStatus) -> Prepared:
             payments.c.status.in_([literal_column(f"'{state}'") for state in allowed]),
         )
         .values(status=target, updated_at=bindparam("b_now"), **settled)
-        .returning(payments.c.order_id, payments.c.change_minor, payments.c.amount_minor)
+        .returning(
+            payments.c.order_id,
+            payments.c.change_minor,
+            payments.c.amount_minor,
+            payments.c.method,
+            payments.c.tendered_minor,
+        )
     )
 
 
@@ -109,9 +117,11 @@ _ORDER = Prepared(
         order_items.c.product_id,
         order_items.c.quantity,
         offline_sales.c.order_id.label("made_offline"),
+        tills.c.code.label("till_code"),
     )
     .join(order_items, order_items.c.order_id == orders.c.id)
     .outerjoin(offline_sales, offline_sales.c.order_id == orders.c.id)
+    .outerjoin(tills, tills.c.id == orders.c.till_id)
     .where(orders.c.id == bindparam("b_order"))
     .order_by(order_items.c.product_id)
 )
@@ -208,6 +218,31 @@ class _Moved:
     order_id: UUID
     change_minor: int | None
     amount_minor: int
+    method: str
+    tendered_minor: int | None
+
+
+@dataclass(frozen=True)
+class SaleToPay:
+    """What paying a sale needs of it: read back from the store, or handed over by the
+    transaction that has just written it and pays it at once (cash at checkout)."""
+
+    till_id: int
+    location_id: int
+    cart_id: int
+    total_minor: int
+    coupon_id: int | None
+    shipping_address: str | None
+    shipping_method: str | None
+    offline: bool
+    """Sold on the till's replica: its stock is left as pulled, it goes home instead."""
+    items: tuple[tuple[int, int], ...]
+    """Each line's product and quantity, in product order (the order stock is locked in)."""
+    facts: journal.SaleFacts | None = None
+    """What its journal entry says, from the transaction that wrote it; None: read back."""
+    till_code: str | None = None
+    """The till's code, where known before its row is taken: its key's id is then looked
+    up in the same round trip as the till's journal head."""
 
 
 @dataclass(frozen=True)
@@ -298,7 +333,12 @@ def settled_changes(settled: Settlement) -> Changed:
 
 
 def finalise_paid(
-    connection: Connection, payment_id: int, now: datetime, settler: Settler | None = None
+    connection: Connection,
+    payment_id: int,
+    now: datetime,
+    settler: Settler | None = None,
+    *,
+    fresh: SaleToPay | None = None,
 ) -> Settlement | Err:
     """Settle the tender, and make its sale paid if the settled tenders now cover the
     total, inside the caller's transaction; each exactly once.
@@ -308,21 +348,30 @@ def finalise_paid(
     row is locked before the tender moves (the order, then its payments, as everywhere),
     so of two tenders settling at once the second sees the first and the order is paid
     by whichever completes it, once.
+
+    ``fresh``: the sale as the caller's transaction has just written it, with this
+    payment its first tender (cash at checkout). Its order's row is that transaction's
+    own, which no other can see yet, and the till's session is held already, so
+    neither is locked again, and nothing of the sale is read back.
     """
-    order_row = _lock_order_of(connection, payment_id)
-    if order_row is not None:  # the session before the tender names it and the till's row
-        hold_session(connection, order_row.till_id)
+    order_row = None
+    if fresh is None:
+        order_row = _lock_order_of(connection, payment_id)
+        if order_row is not None:  # the session before the tender names it and the till's row
+            hold_session(connection, order_row.till_id)
     moved = _move(connection, payment_id, PaymentStatus.PAID, now, settler)
     if isinstance(moved, Settlement | Err):
         return moved
     assert isinstance(payment_id, int)
-    assert order_row is not None  # the payment exists, so does its order, locked above
     order_id = moved.order_id
-    if moved.amount_minor >= order_row.total_minor:
-        due = 0  # one tender for the whole sale: no other can be settled beside it
+    if fresh is not None:
+        total, pending = fresh.total_minor, True
     else:
-        due = order_row.total_minor - settled_minor(connection, order_id)
-    if order_row.status != OrderStatus.PENDING or due > 0:
+        assert order_row is not None  # the payment exists, so does its order, locked above
+        total, pending = order_row.total_minor, order_row.status == OrderStatus.PENDING
+    # One tender for the whole sale: no other can be settled beside it.
+    due = 0 if moved.amount_minor >= total else total - settled_minor(connection, order_id)
+    if not pending or due > 0:
         return Settlement(
             payment_id,
             order_id,
@@ -331,54 +380,78 @@ def finalise_paid(
             change_minor=moved.change_minor,
             due_minor=max(due, 0),
         )
-    lines = _ORDER.execute(connection, {"b_order": order_id})
-    order = lines[0]
-    offline = order.made_offline is not None
+    sale = fresh or _sale_to_pay(connection, order_id)
     oversold = 0
-    if not offline:  # offline the replica's stock is the central store's, left as pulled
-        items = [(line.product_id, line.quantity) for line in lines]
-        oversold = _consume_stock(connection, order_id, order.location_id, items, now)
-    # The entry is read before the till's row is taken: the row is then held for two
+    if not sale.offline:  # offline the replica's stock is the central store's, left as pulled
+        oversold = _consume_stock(connection, order_id, sale.location_id, sale.items, now)
+    # The entry is made before the till's row is taken: the row is then held for two
     # round trips (its receipt number and journal head; the rows that name them) and the
     # COMMIT, and the till's other paid sales wait no longer than that.
-    entry = journal.read_sale(connection, order_id)
+    if sale.facts is not None:
+        tender = SaleTender(
+            payment_id, moved.method, moved.amount_minor, moved.tendered_minor, moved.change_minor
+        )
+        entry = journal.fresh_sale(connection, order_id, sale.till_id, sale.facts, (tender,))
+    else:
+        entry = journal.read_sale(connection, order_id)
     with pipelined(connection):
-        numbering = _NEXT_RECEIPT.send(connection, {"b_till": order.till_id})
-        heading = journal.take_head(connection, order.till_id) if entry is not None else None
+        numbering = _NEXT_RECEIPT.send(connection, {"b_till": sale.till_id})
+        heading = (
+            journal.take_head(connection, sale.till_id, till_code=sale.till_code)
+            if entry is not None
+            else None
+        )
         ((number, till_code),) = numbering()
         head = heading(now) if heading is not None else None
     with pipelined(connection):
         _ISSUE_RECEIPT.execute(
             connection,
-            {"b_till": order.till_id, "b_number": number, "b_order": order_id, "b_now": now},
+            {"b_till": sale.till_id, "b_number": number, "b_order": order_id, "b_now": now},
         )
         _ORDER_PAID.execute(connection, {"b_order": order_id, "b_number": number, "b_now": now})
-        if order.coupon_id is not None:
+        if sale.coupon_id is not None:
             _CONFIRM_COUPON.execute(connection, {"b_order": order_id, "b_now": now})
         label = receipt_label(till_code, number)
-        if not offline:
+        if not sale.offline:
             _publish(
-                connection, TOPIC_ORDER_PAID, order_id, now, receipt=label, total=order.total_minor
+                connection, TOPIC_ORDER_PAID, order_id, now, receipt=label, total=sale.total_minor
             )
-        if order.shipping_address and not offline:
+        if sale.shipping_address and not sale.offline:
             _publish(
                 connection,
                 TOPIC_FULFILMENT,
                 order_id,
                 now,
-                address=order.shipping_address,
-                method=order.shipping_method,
+                address=sale.shipping_address,
+                method=sale.shipping_method,
             )
-        _CLOSE_CART.execute(connection, {"b_cart": order.cart_id, "b_now": now})
+        _CLOSE_CART.execute(connection, {"b_cart": sale.cart_id, "b_now": now})
         if entry is not None and head is not None:
             journal.record_sale(connection, entry, number, head, now)
-    if offline:
+    if sale.offline:
         # The whole sale goes home in one record, written before the receipt is shown (it
         # reads the sale back, so after the pipeline); the central store publishes it
         # once it has made it again.
         record_offline_sale(connection, order_id, now)
     return Settlement(
         payment_id, order_id, PaymentStatus.PAID, True, label, moved.change_minor, oversold
+    )
+
+
+def _sale_to_pay(connection: Connection, order_id: UUID) -> SaleToPay:
+    lines = _ORDER.execute(connection, {"b_order": order_id})
+    order = lines[0]
+    return SaleToPay(
+        till_id=order.till_id,
+        location_id=order.location_id,
+        cart_id=order.cart_id,
+        total_minor=order.total_minor,
+        coupon_id=order.coupon_id,
+        shipping_address=order.shipping_address,
+        shipping_method=order.shipping_method,
+        offline=order.made_offline is not None,
+        items=tuple((line.product_id, line.quantity) for line in lines),
+        till_code=order.till_code,
     )
 
 
@@ -475,7 +548,9 @@ def _move(
         connection, {"b_payment": payment_id, "b_now": now, "b_settler": settler}
     )
     if row is not None:
-        return _Moved(row.order_id, row.change_minor, row.amount_minor)
+        return _Moved(
+            row.order_id, row.change_minor, row.amount_minor, row.method, row.tendered_minor
+        )
     current = _PAYMENT.first(connection, {"b_payment": payment_id})
     if current is None:
         return Err(Code.PAYMENT_NOT_FOUND)
@@ -525,7 +600,7 @@ def _consume_stock(
     connection: Connection,
     order_id: UUID,
     location_id: int,
-    items: list[tuple[int, int]],
+    items: Sequence[tuple[int, int]],
     now: datetime,
 ) -> int:
     """Turn the order's held units into sold ones; take lapsed ones again, or record them.

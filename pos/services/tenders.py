@@ -34,6 +34,7 @@ from pos.domain.results import Changed, Code, Ok, Refused, Result
 from pos.domain.tenders import part_problem
 from pos.services._support import is_id, use_case
 from pos.services.payments import (
+    SaleToPay,
     Settlement,
     finalise_paid,
     lock_order,
@@ -221,12 +222,14 @@ def take_tender(
     currency: str,
     tender: Tender,
     key: str,
+    fresh: SaleToPay | None = None,
 ) -> tuple[int, Settlement | None]:
     """Write the tender's payment for an order whose row the caller holds locked.
 
     A cash tender is settled at once, in the caller's transaction (the money is in the
     drawer); a card tender is left ``initiated`` for the terminal. Returns the payment
-    and, for cash, how it settled.
+    and, for cash, how it settled. ``fresh``: the sale, when the caller's transaction
+    has just written it and this is its first tender (``finalise_paid``).
     """
     paying, tendered, change = tender_amounts(tender, due_minor, currency)
     payment_id = _INSERT_PAYMENT.one(
@@ -245,7 +248,7 @@ def take_tender(
     ).id
     if isinstance(tender, Card):
         return payment_id, None
-    settled = finalise_paid(connection, payment_id, now, Settler.CASH)
+    settled = finalise_paid(connection, payment_id, now, Settler.CASH, fresh=fresh)
     assert isinstance(settled, Settlement), settled  # it was made initiated above
     return payment_id, settled
 

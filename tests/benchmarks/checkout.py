@@ -24,12 +24,15 @@ carts rung up the same way, as the issue lists it, and nothing more:
   paid; cart -> closed; the ``order.paid`` outbox message; COMMIT.
 
 That is 28 statements in 2 transactions (18 with ``--held``), counting the 5 order items
-as one ``executemany``, as the issue describes the floor. The services run the same
-statements in one transaction (a crash must not leave a cash sale halfway), so they commit
-once where the floor commits twice, and on PostgreSQL they add one ``SELECT now()`` and one
-pool pre-ping. Their finalisation, which is also a card's and a webhook's,
-reads the order and its lines back where the floor carries them over from checkout, and a
-key they have seen before is looked up only when the cart is already past checkout. The
+as one ``executemany``, as the issue describes the floor; the sale's signed journal entry
+adds 4 (the till's head, its key's id, the entry, the head moved), 32 in all. The services
+run the same statements in one transaction (a crash must not leave a cash sale halfway),
+so they commit once where the floor commits twice. They hold the till's cash session
+first (``SELECT ... FOR KEY SHARE``; at a till that never opened one, as here, a second
+SELECT asks whether it ever did, in the same round trip on PostgreSQL), and on PostgreSQL
+they add one ``SELECT now()`` and one pool pre-ping. A cash sale's finalisation takes the
+sale from what checkout wrote, as the floor carries it over, and a key they have seen
+before is looked up only when the cart is already past checkout. The
 script counts both sides' statements on one sale before measuring and prints them
 (``--show-statements`` lists them).
 
@@ -1067,11 +1070,17 @@ def kind(statement: str) -> str:
 def counting_services(engine: Engine, into: list[str]) -> Iterator[Counter[str]]:
     """Record the statements the services hand the driver, through Prepared or SQLAlchemy."""
     counts: Counter[str] = Counter()
-    real_execute = Prepared.__dict__["execute"]
+    # ``execute`` goes through ``send``; ``execute_many`` counts once, as the floor's does.
+    real_send = Prepared.__dict__["send"]
+    real_many = Prepared.__dict__["execute_many"]
 
-    def recording_execute(self: Prepared, connection: Any, params: Mapping[str, Any]) -> Any:
+    def recording_send(self: Prepared, connection: Any, params: Mapping[str, Any]) -> Any:
         into.append(str(self.statement.compile(dialect=connection.dialect)))
-        return real_execute(self, connection, params)
+        return real_send(self, connection, params)
+
+    def recording_many(self: Prepared, connection: Any, rows: Any) -> Any:
+        into.append(str(self.statement.compile(dialect=connection.dialect)))
+        return real_many(self, connection, rows)
 
     def on_execute(*event_args: Any) -> None:
         into.append(event_args[2])
@@ -1090,11 +1099,13 @@ def counting_services(engine: Engine, into: list[str]) -> Iterator[Counter[str]]
     event.listen(engine, "before_cursor_execute", on_execute)
     event.listen(engine, "begin", on_begin)
     dialect.do_ping = counting_ping
-    setattr(Prepared, "execute", recording_execute)  # noqa: B010
+    setattr(Prepared, "send", recording_send)  # noqa: B010
+    setattr(Prepared, "execute_many", recording_many)  # noqa: B010
     try:
         yield counts
     finally:
-        setattr(Prepared, "execute", real_execute)  # noqa: B010
+        setattr(Prepared, "send", real_send)  # noqa: B010
+        setattr(Prepared, "execute_many", real_many)  # noqa: B010
         del dialect.do_ping
         event.remove(engine, "before_cursor_execute", on_execute)
         event.remove(engine, "begin", on_begin)

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from sqlalchemy import URL, Engine, func, select
+from sqlalchemy import URL, Engine, func, insert, select
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # for tests.invariants, and pos without `pip install -e .`
@@ -64,7 +64,14 @@ from pos.services.stock import receive_stock  # noqa: E402
 from pos.services.users import create_user  # noqa: E402
 from pos.store.engine import make_engine  # noqa: E402
 from pos.store.migrate import upgrade  # noqa: E402
-from pos.store.models import Payment, Receipt, Role  # noqa: E402
+from pos.store.models import (  # noqa: E402
+    DEFAULT_LOCATION_ID,
+    Payment,
+    Receipt,
+    Role,
+    TillRow,
+    table_of,
+)
 from pos.store.uow import UnitOfWork  # noqa: E402
 from tests.benchmarks.harness import percentile, summary_line  # noqa: E402
 from tests.benchmarks.scratch import scratch_postgres_database  # noqa: E402
@@ -121,8 +128,22 @@ def event(n: int, terminal_id: str, sale: Any) -> bytes:
     return json.dumps(document).encode()
 
 
-def pending_card_sales(engine: Engine, count: int) -> list[bytes]:
-    """Ring up ``count`` card sales whose payments wait for the terminal; their events."""
+def add_tills(engine: Engine, tills: int) -> list[int]:
+    """The shop's tills, the one it starts with first: ``tills`` of them."""
+    table = table_of(TillRow)
+    with engine.begin() as connection:
+        have = list(connection.execute(select(table.c.id).order_by(table.c.id)).scalars())
+        for n in range(len(have) + 1, tills + 1):
+            connection.execute(
+                insert(table).values(code=f"W{n:02d}", location_id=DEFAULT_LOCATION_ID)
+            )
+        return list(connection.execute(select(table.c.id).order_by(table.c.id)).scalars())[:tills]
+
+
+def pending_card_sales(engine: Engine, count: int, tills: int = 1) -> list[bytes]:
+    """Ring up ``count`` card sales whose payments wait for the terminal, at ``tills``
+    tills in turn; their events."""
+    till_ids = add_tills(engine, tills)
     uow = UnitOfWork(engine)
     manager = ok(create_user(uow, "mudur", "Ayşe Yılmaz", Role.MANAGER, "4321"))
     products = []
@@ -133,7 +154,7 @@ def pending_card_sales(engine: Engine, count: int) -> list[bytes]:
         products.append(product)
     bodies = []
     for n in range(count):
-        cart = ok(open_cart(uow)).cart_id
+        cart = ok(open_cart(uow, till_id=till_ids[n % len(till_ids)])).cart_id
         ok(add_to_cart(uow, cart, products[n % PRODUCTS], 1))
         ok(add_to_cart(uow, cart, products[(n * 7 + 3) % PRODUCTS], 2))
         total = ok(cart_summary(uow, cart)).total_minor
@@ -192,22 +213,26 @@ def check(engine: Engine, events: int) -> None:
         statuses = dict(
             connection.execute(select(Payment.status, func.count()).group_by(Payment.status)).all()
         )
-        numbers = list(
-            connection.execute(select(Receipt.number).order_by(Receipt.number)).scalars()
-        )
+        numbers: dict[int, list[int]] = {}
+        for till, number in connection.execute(
+            select(Receipt.till_id, Receipt.number).order_by(Receipt.number)
+        ):
+            numbers.setdefault(till, []).append(number)
     if statuses != {PaymentStatus.PAID: events}:
         raise SystemExit(f"payments are not all paid: {statuses}")
-    if numbers != list(range(1, events + 1)):
-        raise SystemExit("the receipts are not numbered 1..N without gaps")
+    if sum(map(len, numbers.values())) != events or any(
+        each != list(range(1, len(each) + 1)) for each in numbers.values()
+    ):
+        raise SystemExit("the receipts of a till are not numbered 1..N without gaps")
     assert_invariants(engine)
 
 
-def run(name: str, url: str | URL, events: int, senders: int) -> Figures:
+def run(name: str, url: str | URL, events: int, senders: int, tills: int = 1) -> Figures:
     engine = make_engine(url)
     try:
         upgrade(engine)
         prepared = time.perf_counter()
-        bodies = pending_card_sales(engine, events)
+        bodies = pending_card_sales(engine, events, tills)
         print(
             f"{name}: {events} pending card sales rung up in "
             f"{time.perf_counter() - prepared:.1f} s",
@@ -225,7 +250,7 @@ def run(name: str, url: str | URL, events: int, senders: int) -> Figures:
         engine.dispose()
     print(
         f"{name}: {figures.per_second:,.0f} events applied/s "
-        f"({events} in {figures.seconds:.2f} s, {senders} senders); "
+        f"({events} in {figures.seconds:.2f} s, {senders} senders, {tills} till(s)); "
         f"latency p50 {figures.percentile(0.50):.1f} ms, p99 {figures.percentile(0.99):.1f} ms, "
         f"mean {statistics.fmean(figures.latencies_ms):.1f} ms",
         flush=True,
@@ -237,18 +262,29 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=1000, help="events (and sales), default 1000")
     parser.add_argument("--senders", type=int, default=8, help="sender threads, default 8")
+    parser.add_argument(
+        "--tills",
+        type=int,
+        default=1,
+        help="tills the sales are rung up at, in turn; default 1 (every event waits for the "
+        "same till's receipt number and journal head)",
+    )
     parser.add_argument("--pg-url", default=os.environ.get(PG_ENV), help=f"default ${PG_ENV}")
     args = parser.parse_args(argv)
     # Eight senders keep waitress's queue a little deep, as intended; it warns each time.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory() as directory:
-        sqlite = run("sqlite", f"sqlite:///{directory}/store.sqlite3", args.events, args.senders)
+        sqlite = run(
+            "sqlite", f"sqlite:///{directory}/store.sqlite3", args.events, args.senders, args.tills
+        )
     results = [("sqlite", sqlite)]
     if not args.pg_url:
         print(f"postgresql: skipped ({PG_ENV} is not set)")
     else:
         with scratch_postgres_database(args.pg_url) as url:
-            results.append(("postgresql", run("postgresql", url, args.events, args.senders)))
+            results.append(
+                ("postgresql", run("postgresql", url, args.events, args.senders, args.tills))
+            )
     print(
         summary_line(
             "webhooks",
