@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ from pos.domain.results import Code, Err, Ok, Result
 from pos.domain.sync import Answer
 from pos.services._offline import TOPIC_OFFLINE_SALE
 from pos.services.ingest import Ingested, ingest_sale
+from pos.services.ingest_burst import ingest_sales
 from pos.store.prepared import Prepared
 from pos.store.tables import outbox
 from pos.store.uow import UnitOfWork
@@ -134,23 +135,42 @@ def push_outbox(
         records = _next_batch(replica, after, batch)
         if not records:
             break
-        for record_id, key, body in records:
-            answer = _send(central_uow_factory, key, body, tries, pause, sleep)
-            if isinstance(answer, Err):
-                _mark_sent(replica, marks)
-                sent = sum(tally.values())
-                log.info("sync: stopped after %d of %d sales: %s", sent, total, answer.code)
-                return Err(
-                    Code.SYNC_INTERRUPTED,
-                    {"sent": sent, "total": total, "cause": answer.code.value},
-                )
-            marks.append((record_id, answer.answer))
-            if len(marks) >= mark_every:
-                _mark_sent(replica, marks)
-            tally[answer.answer] += 1
-            after = record_id
-            if progress is not None:
-                progress(sum(tally.values()), max(total, sum(tally.values())))
+        while records:
+            answered = _push_batch(central_uow_factory, records)
+            for record_id, key, body in records:
+                result = next(answered, None)
+                alone = result is None or isinstance(result, Err)
+                if alone:
+                    # The store did not take it now: the sale alone, with pauses, then
+                    # the rest of the batch afresh.
+                    answered.close()
+                    sent_alone = _send(central_uow_factory, key, body, tries, pause, sleep)
+                    if isinstance(sent_alone, Err):
+                        _mark_sent(replica, marks)
+                        sent = sum(tally.values())
+                        log.info(
+                            "sync: stopped after %d of %d sales: %s", sent, total, sent_alone.code
+                        )
+                        return Err(
+                            Code.SYNC_INTERRUPTED,
+                            {"sent": sent, "total": total, "cause": sent_alone.code.value},
+                        )
+                    answer = sent_alone
+                else:
+                    assert result is not None
+                    assert not isinstance(result, Err)
+                    answer = result.value
+                marks.append((record_id, answer.answer))
+                if len(marks) >= mark_every:
+                    _mark_sent(replica, marks)
+                tally[answer.answer] += 1
+                after = record_id
+                if progress is not None:
+                    progress(sum(tally.values()), max(total, sum(tally.values())))
+                if alone:
+                    break
+            answered.close()
+            records = [record for record in records if record[0] > after]
     _mark_sent(replica, marks)
     return Ok(
         PushReport(
@@ -161,6 +181,14 @@ def push_outbox(
             left=_count_unsent(replica),
         )
     )
+
+
+def _push_batch(
+    central_uow_factory: UowFactory, records: list[tuple[int, str, str]]
+) -> Generator[Result[Ingested], None, None]:
+    """The central store's answers to the records' sales, in order, each after its
+    commit (in bursts where it can: ``pos.services.ingest_burst``)."""
+    return ingest_sales(central_uow_factory, [_payload(key, body) for _, key, body in records])
 
 
 def _send(
