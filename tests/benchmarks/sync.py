@@ -14,22 +14,23 @@ What each arriving sale also gets, in its own transaction: the till's open cash
 session (on the order and its paid tender), the end of an open conflict of the same
 sale, and its entry in the till's journal, signed with the till's Ed25519 key.
 
-The floor is the same inserts and updates through the bare drivers (``psycopg`` for the
-central store, ``sqlite3`` for the replica) and nothing more, in the services' two round
-trips. First what takes locks, in their order: per product the conditional ``UPDATE
-inventory ... WHERE available >= :quantity RETURNING``, then the till's row (``UPDATE
-tills`` raising its counter and taking the journal's head, ``RETURNING`` the sequence,
-the previous hash and the code), with the till's key id looked up and the payment's id
-taken from its sequence. Then, with the entry's content, hash and Ed25519 signature
-computed in the floor as well: the cart and the order in one statement (its session by
-a sub-select of the till's open one), the 5 lines (one ``executemany``), the payment
-under its id (its session likewise), the receipt, the outbox record, the ``UPDATE
-sync_conflicts`` that ends an open conflict of the sale, the ``INSERT`` of the entry and
-the ``UPDATE`` that moves the head, and COMMIT; and every 25 sales the replica's
-``UPDATE outbox SET sent_at, answer`` and its COMMIT, as the services mark them. The
-floor sells as another till (its own receipt series and journal) from its own 10,000
-payloads. The two alternate in rounds of ``--round`` sales so the machine's mood falls
-on both alike.
+The floor is the same inserts and updates through the bare drivers (libpq through
+``psycopg.pq`` for the central store, ``sqlite3`` for the replica) and nothing more, in
+the services' shape (``pos.services.ingest_burst``): bursts of 100 sales, each burst one
+round trip that looks at the till's journal head and key and takes the payments' ids,
+then each sale its own transaction between two pipeline syncs, the sales of the burst
+back to back: the stock of its 5 lines in one statement (locked in product order,
+failing unless the shelf covers them), the till's row (its counter raised and the
+journal's head moved on by compare-and-set), the cart and the order in one statement
+(its session by a sub-select of the till's open one), the 5 lines in one statement,
+the payment under its id (its session likewise), the receipt, the outbox record, the
+``UPDATE sync_conflicts`` that ends an open conflict of the sale and the ``INSERT`` of
+the entry (its content, hash and Ed25519 signature computed in the floor as well); each
+commit without waiting for the disk, and the burst's last transaction waiting for it
+(for all of them), as the services do. Every 25 sales the replica's ``UPDATE outbox SET
+sent_at, answer`` and its COMMIT, as the services mark them. The floor sells as another
+till (its own receipt series and journal) from its own 10,000 payloads. The two
+alternate in rounds of ``--round`` sales so the machine's mood falls on both alike.
 
 Afterwards, or the script exits 1: every sale of both paths is in the central store
 once, each till's receipts run 1..n without gaps, the stock books balance
