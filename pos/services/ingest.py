@@ -180,23 +180,22 @@ ORDER_WITH_CART = Prepared(
         select(_NEW_CART.c.id, *_ORDER_VALUES.values()),
     )
 )
-LINE = Prepared(
-    insert(order_items).values(
-        order_id=bindparam("b_order"),
-        line_no=bindparam("b_line_no"),
-        product_id=bindparam("b_product"),
-        sku=bindparam("b_sku"),
-        name=bindparam("b_name"),
-        unit_price_minor=bindparam("b_price"),
-        quantity=bindparam("b_quantity"),
-        tax_rate_bp=bindparam("b_tax_rate"),
-        discount_minor=bindparam("b_discount"),
-        total_minor=bindparam("b_total"),
-        sale_unit=bindparam("b_unit"),
-        line_discount_minor=bindparam("b_line_discount"),
-        line_discount_reason=bindparam("b_line_reason"),
-    )
-)
+LINE_BINDS = {
+    "order_id": "b_order",
+    "line_no": "b_line_no",
+    "product_id": "b_product",
+    "sku": "b_sku",
+    "name": "b_name",
+    "unit_price_minor": "b_price",
+    "quantity": "b_quantity",
+    "tax_rate_bp": "b_tax_rate",
+    "discount_minor": "b_discount",
+    "total_minor": "b_total",
+    "sale_unit": "b_unit",
+    "line_discount_minor": "b_line_discount",
+    "line_discount_reason": "b_line_reason",
+}
+LINE = Prepared(insert(order_items).values({c: bindparam(b) for c, b in LINE_BINDS.items()}))
 # The shelf covers the line: taken in one statement. When it does not, what is there is
 # taken as the online finalisation takes it, and the rest recorded as an oversell.
 _TAKE = Prepared(

@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ARRAY, Uuid, any_, bindparam, func, or_, select, text
+from sqlalchemy import ARRAY, Uuid, any_, bindparam, func, insert, or_, select, text
 from sqlalchemy.exc import DBAPIError
 
 from pos.domain.journal import Kind
@@ -47,7 +47,7 @@ from pos.services._sale_reading import Sale, Unfit, read_sale, sale_entry
 from pos.services.ingest import (
     END_CONFLICT,
     HOLD_SESSION,
-    LINE,
+    LINE_BINDS,
     ORDER_WITH_CART,
     PAYMENT_IDS,
     RECEIPT,
@@ -59,7 +59,7 @@ from pos.services.payments import TOPIC_ORDER_PAID, published
 from pos.store.burst import Burst
 from pos.store.engine import store_failure
 from pos.store.prepared import Prepared, pipelined
-from pos.store.tables import orders
+from pos.store.tables import order_items, orders
 from pos.store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -98,6 +98,21 @@ _TAKE_ALL = Prepared(
         " = cardinality(CAST(:b_products AS bigint[])) AS integer) AS taken"
     )
 )
+
+
+_LINES: dict[int, Prepared] = {}
+
+
+def _lines(count: int) -> Prepared:
+    """The sale's ``count`` lines in one statement (``ingest_sale``'s ``LINE``, as rows)."""
+    lines = _LINES.get(count)
+    if lines is None:
+        rows = [
+            {column: bindparam(f"{bind}_{n}") for column, bind in LINE_BINDS.items()}
+            for n in range(count)
+        ]
+        lines = _LINES[count] = Prepared(insert(order_items).values(rows))
+    return lines
 
 
 def ingest_sales(
@@ -246,8 +261,14 @@ def _send(
     entry = journal.Entry.of(Kind.SALE, order_id, sale_entry(sale, paid))
     head = journal.chain(burst, head, entry, now, receipt=order["b_number"])
     burst.send(ORDER_WITH_CART, {**order, "b_now": now})
-    for line in sale.lines:
-        burst.send(LINE, line)
+    burst.send(
+        _lines(len(sale.lines)),
+        {
+            f"{bind}_{n}": line[bind]
+            for n, line in enumerate(sale.lines)
+            for bind in LINE_BINDS.values()
+        },
+    )
     for tender, id_ in paid:
         burst.send(TENDER_WITH_ID, {**tender, "b_till": order["b_till"], "b_id": id_})
     burst.send(RECEIPT, order)
