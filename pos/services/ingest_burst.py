@@ -107,7 +107,7 @@ def _lines(count: int) -> Prepared:
     """The sale's ``count`` lines in one statement (``ingest_sale``'s ``LINE``, as rows)."""
     lines = _LINES.get(count)
     if lines is None:
-        rows = [
+        rows: list[dict[str, Any]] = [
             {column: bindparam(f"{bind}_{n}") for column, bind in LINE_BINDS.items()}
             for n in range(count)
         ]
