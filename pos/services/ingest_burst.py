@@ -116,11 +116,14 @@ def _lines(count: int) -> Prepared:
 
 
 def ingest_sales(
-    central_uow_factory: Callable[[], UnitOfWork], payloads: Sequence[Mapping[str, Any]]
+    central_uow_factory: Callable[[], UnitOfWork],
+    payloads: Sequence[Mapping[str, Any]],
+    *,
+    burst: int = BURST,
 ) -> Generator[Result[Ingested], None, None]:
-    """``ingest_sale`` of each payload, answered in order (see the module). After an
-    ``Err`` (the store busy or gone) nothing more is answered: the caller tries that
-    sale again later, and the rest after it."""
+    """``ingest_sale`` of each payload, answered in order (see the module), ``burst``
+    sales in a burst at most. After an ``Err`` (the store busy or gone) nothing more is
+    answered: the caller tries that sale again later, and the rest after it."""
     uow = central_uow_factory()
     if uow.engine.dialect.name != "postgresql":
         for payload in payloads:
@@ -134,7 +137,7 @@ def ingest_sales(
         at = 0
         while at < len(payloads):
             sale = sales[at]
-            run = _run(sales, at) if sale is not None else []
+            run = _run(sales, at, burst) if sale is not None else []
             answers: list[Ingested] = []
             if run:
                 try:
@@ -166,12 +169,12 @@ def _plain(payload: Mapping[str, Any]) -> Sale | None:
     return sale
 
 
-def _run(sales: Sequence[Sale | None], at: int) -> list[Sale]:
+def _run(sales: Sequence[Sale | None], at: int, most: int) -> list[Sale]:
     """The plain sales of one till from ``at`` on, up to a burst's worth."""
     first = sales[at]
     assert first is not None
     run = [first]
-    for sale in sales[at + 1 : at + BURST]:
+    for sale in sales[at + 1 : at + most]:
         if sale is None or sale.order["b_till"] != first.order["b_till"]:
             break
         run.append(sale)

@@ -1,7 +1,8 @@
 """Sending the till's offline sales home: its outbox, oldest first, exactly once.
 
 Each unsent ``sale.offline`` record of the replica's outbox goes to the central store's
-``ingest_sale`` (one central transaction per sale); only after the central commit is
+``ingest_sale`` (one central transaction per sale; on PostgreSQL many of them to a round
+trip, ``burst`` at most: ``pos.services.ingest_burst``); only after the central commit is
 the record marked sent on the replica (a few records at a time, ``mark_every``), with
 what the central store answered (``ingested``, ``already_here`` or ``conflict``). A
 crash between the two leaves the record unsent: the next push sends it again and hears
@@ -29,7 +30,7 @@ from pos.domain.results import Code, Err, Ok, Result
 from pos.domain.sync import Answer
 from pos.services._offline import TOPIC_OFFLINE_SALE
 from pos.services.ingest import Ingested, ingest_sale
-from pos.services.ingest_burst import ingest_sales
+from pos.services.ingest_burst import BURST, ingest_sales
 from pos.store.prepared import Prepared
 from pos.store.tables import outbox
 from pos.store.uow import UnitOfWork
@@ -113,6 +114,7 @@ def push_outbox(
     *,
     progress: Progress | None = None,
     batch: int = BATCH,
+    burst: int = BURST,
     mark_every: int = MARK_EVERY,
     tries: int = TRIES,
     pause: float = FIRST_PAUSE,
@@ -136,9 +138,13 @@ def push_outbox(
         if not records:
             break
         while records:
-            answered = _push_batch(central_uow_factory, records)
+            answered = _push_batch(central_uow_factory, records, burst)
             for record_id, key, body in records:
-                result = next(answered, None)
+                try:
+                    result = next(answered, None)
+                except Exception as error:  # the store went before the burst could say
+                    log.warning("sync: a burst stopped: %s", error)
+                    result = None
                 alone = result is None or isinstance(result, Err)
                 if alone:
                     # The store did not take it now: the sale alone, with pauses, then
@@ -184,11 +190,12 @@ def push_outbox(
 
 
 def _push_batch(
-    central_uow_factory: UowFactory, records: list[tuple[int, str, str]]
+    central_uow_factory: UowFactory, records: list[tuple[int, str, str]], burst: int
 ) -> Generator[Result[Ingested], None, None]:
     """The central store's answers to the records' sales, in order, each after its
     commit (in bursts where it can: ``pos.services.ingest_burst``)."""
-    return ingest_sales(central_uow_factory, [_payload(key, body) for _, key, body in records])
+    payloads = [_payload(key, body) for _, key, body in records]
+    return ingest_sales(central_uow_factory, payloads, burst=burst)
 
 
 def _send(

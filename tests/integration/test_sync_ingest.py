@@ -20,6 +20,7 @@ from pos.services.ingest import ingest_sale
 from pos.services.journal import sale_as_stored
 from pos.services.journal_verify import verify
 from pos.store.burst import Burst
+from pos.store.engine import StoreTimeouts, make_engine
 from pos.store.models import AuditEntry
 from pos.store.tables import (
     coupons,
@@ -339,3 +340,30 @@ def test_a_burst_whose_journal_head_moved_meanwhile_writes_nothing(
     assert value(verify(uow)).holds
     assert count(store.engine, journal) == 6
     assert_exactly_once(store.engine, offline_orders(replica))
+
+
+def test_a_push_to_a_central_postgresql_that_does_not_answer_is_interrupted_not_raised(
+    replica, clock, store, shelf
+):
+    """The burst's own connection, refused: the push says it stopped, and sent nothing."""
+    products_ = [shelf.product(stock=10)]
+    pull(store.engine, replica)
+    sell_offline(offline_uow(replica, clock), products_, 2, lines=1)
+    gone = make_engine(
+        "postgresql+psycopg://postgres@127.0.0.1:9/kasa",
+        timeouts=StoreTimeouts(connect=2, statement=2, lock=1, idle_in_transaction=2, keepalive=1),
+    )
+    try:
+        result = push_outbox(
+            lambda: UnitOfWork(gone, clock),
+            lambda: offline_uow(replica, clock),
+            sleep=lambda _seconds: None,
+            tries=2,
+        )
+    finally:
+        gone.dispose()
+
+    assert isinstance(result, Err)
+    assert result.code is Code.SYNC_INTERRUPTED
+    assert result.params["sent"] == 0
+    assert unsent(replica) == 2
