@@ -132,29 +132,43 @@ def ingest_sales(
             if isinstance(result, Err):
                 return
         return
+    try:
+        with uow:  # one connection for the whole push, checked once
+            yield from _in_bursts(uow, central_uow_factory, payloads, burst)
+    except DBAPIError as error:  # the connection went: even its rollback could not go
+        if store_failure(error) is None:
+            raise
+        log.info("ingest: the bursts' connection went: %s", error.orig)
+
+
+def _in_bursts(
+    uow: UnitOfWork,
+    central_uow_factory: Callable[[], UnitOfWork],
+    payloads: Sequence[Mapping[str, Any]],
+    burst: int,
+) -> Generator[Result[Ingested], None, None]:
     sales = [_plain(payload) for payload in payloads]
-    with uow:  # one connection for the whole push, checked once
-        at = 0
-        while at < len(payloads):
-            sale = sales[at]
-            run = _run(sales, at, burst) if sale is not None else []
-            answers: list[Ingested] = []
-            if run:
-                try:
-                    answers = _burst(uow, run)
-                except DBAPIError as error:
-                    log.info("ingest: a burst failed on the way: %s", error.orig)
-                    yield Err(store_failure(error) or Code.STORE_UNREACHABLE)
-                    return
-            for answer in answers:
-                yield Ok(answer)
-            at += len(answers)
-            if at < len(payloads) and len(answers) < len(run or [None]):
-                result = ingest_sale(central_uow_factory(), payloads[at])
-                yield result
-                if isinstance(result, Err):
-                    return
-                at += 1
+    at = 0
+    while at < len(payloads):
+        sale = sales[at]
+        run = _run(sales, at, burst) if sale is not None else []
+        answers: list[Ingested] = []
+        if run:
+            try:
+                answers = _burst(uow, run)
+            except DBAPIError as error:
+                log.info("ingest: a burst failed on the way: %s", error.orig)
+                yield Err(store_failure(error) or Code.STORE_UNREACHABLE)
+                return
+        for answer in answers:
+            yield Ok(answer)
+        at += len(answers)
+        if at < len(payloads) and len(answers) < len(run or [None]):
+            result = ingest_sale(central_uow_factory(), payloads[at])
+            yield result
+            if isinstance(result, Err):
+                return
+            at += 1
 
 
 def _plain(payload: Mapping[str, Any]) -> Sale | None:
