@@ -17,6 +17,10 @@ from pos.store.engine import StoreTimeouts, make_engine
 from pos.store.uow import UnitOfWork
 from pos.sync.push import push_outbox
 
+BURST = 10
+"""Sales in one central burst: few, so the kills land between bursts and inside them
+many times over a push (a burst of the till's 100 would take a fifth of the 500 sales
+before the first kill could)."""
 FAST = StoreTimeouts(connect=2, statement=3, lock=2, idle_in_transaction=2, keepalive=1)
 
 
@@ -29,6 +33,7 @@ def main(argv: list[str]) -> int:
             lambda: UnitOfWork(replica, offline=True),
             progress=lambda sent, _total: print(f"sent {sent}", flush=True),
             pause=0.05,
+            burst=BURST,
         )
         if not isinstance(result, Err) and result.value.left == 0:
             print("done", flush=True)

@@ -174,29 +174,28 @@ _ORDER = Prepared(insert(orders).values(cart_id=bindparam("b_cart"), **_ORDER_VA
 # On PostgreSQL the closed cart and the order go in one statement (the cart's id is the
 # order's ``cart_id``), so the sale needs no round trip for it.
 _NEW_CART = _CART.statement.cte("new_cart")  # type: ignore[attr-defined]
-_ORDER_WITH_CART = Prepared(
+ORDER_WITH_CART = Prepared(
     insert(orders).from_select(
         ["cart_id", *_ORDER_VALUES],
         select(_NEW_CART.c.id, *_ORDER_VALUES.values()),
     )
 )
-_LINE = Prepared(
-    insert(order_items).values(
-        order_id=bindparam("b_order"),
-        line_no=bindparam("b_line_no"),
-        product_id=bindparam("b_product"),
-        sku=bindparam("b_sku"),
-        name=bindparam("b_name"),
-        unit_price_minor=bindparam("b_price"),
-        quantity=bindparam("b_quantity"),
-        tax_rate_bp=bindparam("b_tax_rate"),
-        discount_minor=bindparam("b_discount"),
-        total_minor=bindparam("b_total"),
-        sale_unit=bindparam("b_unit"),
-        line_discount_minor=bindparam("b_line_discount"),
-        line_discount_reason=bindparam("b_line_reason"),
-    )
-)
+LINE_BINDS = {
+    "order_id": "b_order",
+    "line_no": "b_line_no",
+    "product_id": "b_product",
+    "sku": "b_sku",
+    "name": "b_name",
+    "unit_price_minor": "b_price",
+    "quantity": "b_quantity",
+    "tax_rate_bp": "b_tax_rate",
+    "discount_minor": "b_discount",
+    "total_minor": "b_total",
+    "sale_unit": "b_unit",
+    "line_discount_minor": "b_line_discount",
+    "line_discount_reason": "b_line_reason",
+}
+LINE = Prepared(insert(order_items).values({c: bindparam(b) for c, b in LINE_BINDS.items()}))
 # The shelf covers the line: taken in one statement. When it does not, what is there is
 # taken as the online finalisation takes it, and the rest recorded as an oversell.
 _TAKE = Prepared(
@@ -236,13 +235,13 @@ _TENDER = Prepared(
 )
 # The tenders' ids, taken before they are written (PostgreSQL): the sale's journal entry
 # names them, and is made before the pipeline that writes them is answered.
-_PAYMENT_IDS = Prepared(
+PAYMENT_IDS = Prepared(
     select(func.nextval(func.pg_get_serial_sequence("payments", "id")).label("id")).select_from(
         func.generate_series(1, bindparam("b_count"))
     )
 )
-_TENDER_WITH_ID = Prepared(_TENDER.statement.values(id=bindparam("b_id")))  # type: ignore[attr-defined]
-_RECEIPT = Prepared(
+TENDER_WITH_ID = Prepared(_TENDER.statement.values(id=bindparam("b_id")))  # type: ignore[attr-defined]
+RECEIPT = Prepared(
     insert(receipts).values(
         till_id=bindparam("b_till"),
         number=bindparam("b_number"),
@@ -251,9 +250,9 @@ _RECEIPT = Prepared(
     )
 )
 # The till's open session, before its counter's row: the order of locks of cash_sessions.
-_HOLD_SESSION = Prepared(held_session(bindparam("b_till")))
+HOLD_SESSION = Prepared(held_session(bindparam("b_till")))
 # A re-push of a sale left as a conflict ends the conflict as the sale arrives.
-_END_CONFLICT = Prepared(
+END_CONFLICT = Prepared(
     update(sync_conflicts)
     .where(
         sync_conflicts.c.order_id == bindparam("b_order"),
@@ -397,7 +396,7 @@ def _make(uow: UnitOfWork, sale: Sale) -> Ingested:
     for line in sale.lines:
         wanted[line["b_product"]] = wanted.get(line["b_product"], 0) + line["b_quantity"]
     with pipelined(connection):
-        holding = _HOLD_SESSION.send(connection, order)
+        holding = HOLD_SESSION.send(connection, order)
         finding = _FIND.send(connection, {"b_order": order_id, "b_key": order["b_key"]})
         taking = [
             (product, wanted[product], _TAKE.send(connection, _want(location, product, wanted)))
@@ -407,7 +406,7 @@ def _make(uow: UnitOfWork, sale: Sale) -> Ingested:
             connection, till, till_code=order["till_code"], receipt=order["b_number"]
         )
         numbering = (
-            _PAYMENT_IDS.send(connection, {"b_count": len(sale.tenders)})
+            PAYMENT_IDS.send(connection, {"b_count": len(sale.tenders)})
             if postgres and sale.tenders
             else None
         )
@@ -428,16 +427,16 @@ def _make(uow: UnitOfWork, sale: Sale) -> Ingested:
     finishing = bool(short or sale.events or sale.coupon_id is not None)
     with pipelined(connection):
         if postgres:
-            _ORDER_WITH_CART.send(connection, {**order, "b_now": now})
+            ORDER_WITH_CART.send(connection, {**order, "b_now": now})
         else:
             cart_id = _CART.one(connection, {**order, "b_now": now}).id
             _ORDER.execute(connection, {**order, "b_cart": cart_id})
-        _LINE.execute_many(connection, sale.lines)
+        LINE.execute_many(connection, sale.lines)
         paid = [
             (tender, _tender(connection, {**tender, "b_till": till}, ids[n] if ids else None))
             for n, tender in enumerate(sale.tenders)
         ]
-        _RECEIPT.send(connection, order)
+        RECEIPT.send(connection, order)
         using = None
         if sale.coupon_id is not None:
             using = _USE_COUPON.send(connection, {"b_coupon": sale.coupon_id, "b_now": now})
@@ -452,7 +451,7 @@ def _make(uow: UnitOfWork, sale: Sale) -> Ingested:
                 address=order["b_shipping"],
                 method=order["b_method"],
             )
-        _END_CONFLICT.send(connection, {"b_order": order_id, "b_now": now})
+        END_CONFLICT.send(connection, {"b_order": order_id, "b_now": now})
         entry = journal.Entry.of(Kind.SALE, order_id, sale_entry(sale, paid))
         if not finishing:
             journal.write(connection, head, entry, now)
@@ -482,7 +481,7 @@ def _tender(connection: Connection, tender: Mapping[str, Any], id_: int | None) 
     the statement is pipelined and answers nothing), else the one the store gives."""
     if id_ is None:
         return int(_TENDER.one(connection, tender).id)
-    _TENDER_WITH_ID.send(connection, {**tender, "b_id": id_})
+    TENDER_WITH_ID.send(connection, {**tender, "b_id": id_})
     return id_
 
 

@@ -22,10 +22,13 @@ from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import (
+    BigInteger,
     Connection,
     bindparam,
     case,
+    func,
     insert,
+    literal,
     literal_column,
     select,
     update,
@@ -43,6 +46,7 @@ from pos.domain.journal import (
     utc_text,
 )
 from pos.journal_keys import public_bytes, till_key
+from pos.store.burst import Burst
 from pos.store.engine import REPLICA
 from pos.store.prepared import Prepared
 from pos.store.tables import (
@@ -76,6 +80,35 @@ _TAKE_HEAD_COUNTING = Prepared(
 )
 _MOVE_HEAD = Prepared(
     update(tills).where(tills.c.id == bindparam("b_till")).values(journal_hash=bindparam("b_hash"))
+)
+_HEAD = Prepared(
+    select(tills.c.journal_seq, tills.c.journal_hash, tills.c.code).where(
+        tills.c.id == bindparam("b_till")
+    )
+)
+# The head moved from the entry it is at to the next, only if it is still there: the
+# statement divides by the rows it moved, so a head moved meanwhile (another push, an
+# entry made centrally) fails it, and the transaction with it. A sale that arrives
+# from its till raises the till's receipt counter in the same update.
+_MOVED = (
+    update(tills)
+    .where(
+        tills.c.id == bindparam("b_till"),
+        tills.c.journal_seq == bindparam("b_seq", type_=BigInteger) - 1,
+        tills.c.journal_hash == bindparam("b_prev", type_=tills.c.journal_hash.type),
+    )
+    .values(
+        journal_seq=bindparam("b_seq", type_=BigInteger),
+        journal_hash=bindparam("b_hash", type_=tills.c.journal_hash.type),
+        last_receipt_number=func.greatest(
+            tills.c.last_receipt_number, bindparam("b_number", type_=BigInteger)
+        ),
+    )
+    .returning(tills.c.id)
+    .cte("moved")
+)
+_MOVE_HEAD_FROM = Prepared(
+    select((literal(1, BigInteger) // func.count()).label("moved")).select_from(_MOVED)
 )
 _KEY = Prepared(
     select(till_keys.c.id).where(
@@ -216,33 +249,77 @@ def write(connection: Connection, head: Head, entry: Entry, now: datetime) -> Ap
     """Write ``entry`` at ``head`` (taken in the same transaction, and only once), signed,
     and move the till's head to it. In a psycopg pipeline the two statements go
     together, answered at the pipeline's end."""
-    at = utc_text(now)
+    row = _sealed(head, entry, now)
+    _WRITE.execute(connection, row)
+    _MOVE_HEAD.execute(connection, {"b_till": head.till_id, "b_hash": row["b_hash"]})
+    return Appended(head.till_id, head.seq, str(row["b_hash"]))
+
+
+def _sealed(head: Head, entry: Entry, now: datetime) -> dict[str, object]:
+    """The journal's row for ``entry`` at ``head``: hashed on the entry it follows, signed."""
     digest = entry_hash(
         head.prev,
         head.code,
         head.seq,
         entry.kind.value,
         entry.event,
-        at,
+        utc_text(now),
         content_digest(entry.body),
     )
-    _WRITE.execute(
-        connection,
+    return {
+        "b_till": head.till_id,
+        "b_seq": head.seq,
+        "b_kind": entry.kind.value,
+        "b_event": entry.event,
+        "b_at": now,
+        "b_content": entry.body,
+        "b_prev": head.prev,
+        "b_hash": digest,
+        "b_key_id": head.key_id,
+        "b_signature": head.key.sign(bytes.fromhex(digest)),
+    }
+
+
+def look_head(connection: Connection, till_id: int, *, till_code: str) -> Callable[[], Head | None]:
+    """Send the look for ``till_id``'s head as it stands, without a lock (for ``chain``,
+    which moves it only if it is still there), and for the id of ``till_code``'s key: in
+    a psycopg pipeline both go in the caller's round trip. The call returned fetches
+    them: the head, or None for a till that is not there, whose code is another, or
+    whose key the store does not know yet (its first entry records it: ``take_head``)."""
+    looking = _HEAD.send(connection, {"b_till": till_id})
+    key = till_key(till_code)
+    keying = _KEY.send(connection, {"b_till": till_id, "b_key": public_bytes(key)})
+
+    def fetch() -> Head | None:
+        rows, known = looking(), keying()
+        if not rows or not known or rows[0].code != till_code:
+            return None
+        (row,) = rows
+        return Head(
+            till_id, int(row.journal_seq) + 1, str(row.journal_hash), till_code, key, known[0].id
+        )
+
+    return fetch
+
+
+def chain(burst: Burst, head: Head, entry: Entry, now: datetime, *, receipt: int | None) -> Head:
+    """Queue in ``burst``'s transaction the till's head moved on to ``entry`` from
+    ``head`` (a compare-and-set: a head moved meanwhile fails the statement, and with it
+    the transaction), its receipt counter raised to ``receipt``, and the entry written,
+    signed. The head after it: the next entry of the same burst follows this one."""
+    row = _sealed(head, entry, now)
+    burst.send(
+        _MOVE_HEAD_FROM,
         {
             "b_till": head.till_id,
             "b_seq": head.seq,
-            "b_kind": entry.kind.value,
-            "b_event": entry.event,
-            "b_at": now,
-            "b_content": entry.body,
             "b_prev": head.prev,
-            "b_hash": digest,
-            "b_key_id": head.key_id,
-            "b_signature": head.key.sign(bytes.fromhex(digest)),
+            "b_hash": row["b_hash"],
+            "b_number": receipt,
         },
     )
-    _MOVE_HEAD.execute(connection, {"b_till": head.till_id, "b_hash": digest})
-    return Appended(head.till_id, head.seq, digest)
+    burst.send(_WRITE, row)
+    return Head(head.till_id, head.seq + 1, str(row["b_hash"]), head.code, head.key, head.key_id)
 
 
 def _key_id(connection: Connection, till_id: int, public: bytes, now: datetime) -> int:

@@ -677,7 +677,13 @@ def release_coupon(connection: Connection, order_id: UUID, now: datetime) -> Non
 def _publish(
     connection: Connection, topic: str, order_id: UUID, now: datetime, **payload: object
 ) -> None:
+    _OUTBOX.execute(connection, published(topic, order_id, now, **payload)[1])
+
+
+def published(
+    topic: str, order_id: UUID, now: datetime, **payload: object
+) -> tuple[Prepared, dict[str, object]]:
+    """What ``_publish`` writes: the outbox's statement and its row (for a caller that
+    sends the statement itself, as a burst of arriving sales does)."""
     body = json.dumps({"order_id": str(order_id), **payload}, ensure_ascii=False, default=str)
-    _OUTBOX.execute(
-        connection, {"b_topic": topic, "b_key": str(order_id), "b_payload": body, "b_now": now}
-    )
+    return _OUTBOX, {"b_topic": topic, "b_key": str(order_id), "b_payload": body, "b_now": now}

@@ -15,6 +15,7 @@ what reaches a use case is typed; the typed reads live beside their tables in
 
 from __future__ import annotations
 
+import re
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -56,6 +57,7 @@ class Prepared(Generic[R]):
         self.statement = statement
         self.row = row
         self._plans: dict[str, _Plan] = {}
+        self._numbered: dict[str, tuple[str, Sequence[str]]] = {}
 
     def execute(self, connection: Connection, params: Mapping[str, Any]) -> list[R]:
         return self.send(connection, params)()
@@ -129,6 +131,14 @@ class Prepared(Generic[R]):
             values[name] = process(values[name])  # type: ignore[misc]
         return values if plan.names is None else [values[name] for name in plan.names]
 
+    def arguments(self, dialect: Dialect, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The statement's parameters as the driver takes them, by name (``Burst``)."""
+        plan = self._plans.get(dialect.name) or self._plan(dialect)
+        assert plan.names is None, "named parameters only"
+        arguments = self._arguments(plan, params)
+        assert isinstance(arguments, Mapping)
+        return arguments
+
     def first(self, connection: Connection, params: Mapping[str, Any]) -> R | None:
         rows = self.execute(connection, params)
         return rows[0] if rows else None
@@ -169,6 +179,30 @@ class Prepared(Generic[R]):
         )
         self._plans[dialect.name] = plan
         return plan
+
+
+_PYFORMAT = re.compile(r"%\((\w+)\)s|%%")
+
+
+def placeholders(statement: Prepared[Any], dialect: Dialect) -> tuple[str, Sequence[str]]:
+    """The statement's SQL for the protocol (``$1``, ``$2``...) and its parameters' names
+    in that order: for a driver's prepared statements (PostgreSQL's pyformat only)."""
+    cached = statement._numbered.get(dialect.name)
+    if cached is not None:
+        return cached
+    plan = statement._plans.get(dialect.name) or statement._plan(dialect)
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        if match.group(1) is None:
+            return "%"
+        if match.group(1) not in names:
+            names.append(match.group(1))
+        return f"${names.index(match.group(1)) + 1}"
+
+    numbered = (_PYFORMAT.sub(number, plan.sql), tuple(names))
+    statement._numbered[dialect.name] = numbered
+    return numbered
 
 
 def _as_sqlalchemy_error(plan: _Plan, arguments: Any, error: Exception, dialect: Dialect) -> Any:

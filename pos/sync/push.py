@@ -1,7 +1,8 @@
 """Sending the till's offline sales home: its outbox, oldest first, exactly once.
 
 Each unsent ``sale.offline`` record of the replica's outbox goes to the central store's
-``ingest_sale`` (one central transaction per sale); only after the central commit is
+``ingest_sale`` (one central transaction per sale; on PostgreSQL many of them to a round
+trip, ``burst`` at most: ``pos.services.ingest_burst``); only after the central commit is
 the record marked sent on the replica (a few records at a time, ``mark_every``), with
 what the central store answered (``ingested``, ``already_here`` or ``conflict``). A
 crash between the two leaves the record unsent: the next push sends it again and hears
@@ -19,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ from pos.domain.results import Code, Err, Ok, Result
 from pos.domain.sync import Answer
 from pos.services._offline import TOPIC_OFFLINE_SALE
 from pos.services.ingest import Ingested, ingest_sale
+from pos.services.ingest_burst import BURST, ingest_sales
 from pos.store.prepared import Prepared
 from pos.store.tables import outbox
 from pos.store.uow import UnitOfWork
@@ -112,6 +114,7 @@ def push_outbox(
     *,
     progress: Progress | None = None,
     batch: int = BATCH,
+    burst: int = BURST,
     mark_every: int = MARK_EVERY,
     tries: int = TRIES,
     pause: float = FIRST_PAUSE,
@@ -134,23 +137,46 @@ def push_outbox(
         records = _next_batch(replica, after, batch)
         if not records:
             break
-        for record_id, key, body in records:
-            answer = _send(central_uow_factory, key, body, tries, pause, sleep)
-            if isinstance(answer, Err):
-                _mark_sent(replica, marks)
-                sent = sum(tally.values())
-                log.info("sync: stopped after %d of %d sales: %s", sent, total, answer.code)
-                return Err(
-                    Code.SYNC_INTERRUPTED,
-                    {"sent": sent, "total": total, "cause": answer.code.value},
-                )
-            marks.append((record_id, answer.answer))
-            if len(marks) >= mark_every:
-                _mark_sent(replica, marks)
-            tally[answer.answer] += 1
-            after = record_id
-            if progress is not None:
-                progress(sum(tally.values()), max(total, sum(tally.values())))
+        while records:
+            answered = _push_batch(central_uow_factory, records, burst)
+            for record_id, key, body in records:
+                try:
+                    result = next(answered, None)
+                except Exception as error:  # the store went before the burst could say
+                    log.warning("sync: a burst stopped: %s", error)
+                    result = None
+                alone = result is None or isinstance(result, Err)
+                if alone:
+                    # The store did not take it now: the sale alone, with pauses, then
+                    # the rest of the batch afresh.
+                    answered.close()
+                    sent_alone = _send(central_uow_factory, key, body, tries, pause, sleep)
+                    if isinstance(sent_alone, Err):
+                        _mark_sent(replica, marks)
+                        sent = sum(tally.values())
+                        log.info(
+                            "sync: stopped after %d of %d sales: %s", sent, total, sent_alone.code
+                        )
+                        return Err(
+                            Code.SYNC_INTERRUPTED,
+                            {"sent": sent, "total": total, "cause": sent_alone.code.value},
+                        )
+                    answer = sent_alone
+                else:
+                    assert result is not None
+                    assert not isinstance(result, Err)
+                    answer = result.value
+                marks.append((record_id, answer.answer))
+                if len(marks) >= mark_every:
+                    _mark_sent(replica, marks)
+                tally[answer.answer] += 1
+                after = record_id
+                if progress is not None:
+                    progress(sum(tally.values()), max(total, sum(tally.values())))
+                if alone:
+                    break
+            answered.close()
+            records = [record for record in records if record[0] > after]
     _mark_sent(replica, marks)
     return Ok(
         PushReport(
@@ -161,6 +187,15 @@ def push_outbox(
             left=_count_unsent(replica),
         )
     )
+
+
+def _push_batch(
+    central_uow_factory: UowFactory, records: list[tuple[int, str, str]], burst: int
+) -> Generator[Result[Ingested], None, None]:
+    """The central store's answers to the records' sales, in order, each after its
+    commit (in bursts where it can: ``pos.services.ingest_burst``)."""
+    payloads = [_payload(key, body) for _, key, body in records]
+    return ingest_sales(central_uow_factory, payloads, burst=burst)
 
 
 def _send(

@@ -14,22 +14,23 @@ What each arriving sale also gets, in its own transaction: the till's open cash
 session (on the order and its paid tender), the end of an open conflict of the same
 sale, and its entry in the till's journal, signed with the till's Ed25519 key.
 
-The floor is the same inserts and updates through the bare drivers (``psycopg`` for the
-central store, ``sqlite3`` for the replica) and nothing more, in the services' two round
-trips. First what takes locks, in their order: per product the conditional ``UPDATE
-inventory ... WHERE available >= :quantity RETURNING``, then the till's row (``UPDATE
-tills`` raising its counter and taking the journal's head, ``RETURNING`` the sequence,
-the previous hash and the code), with the till's key id looked up and the payment's id
-taken from its sequence. Then, with the entry's content, hash and Ed25519 signature
-computed in the floor as well: the cart and the order in one statement (its session by
-a sub-select of the till's open one), the 5 lines (one ``executemany``), the payment
-under its id (its session likewise), the receipt, the outbox record, the ``UPDATE
-sync_conflicts`` that ends an open conflict of the sale, the ``INSERT`` of the entry and
-the ``UPDATE`` that moves the head, and COMMIT; and every 25 sales the replica's
-``UPDATE outbox SET sent_at, answer`` and its COMMIT, as the services mark them. The
-floor sells as another till (its own receipt series and journal) from its own 10,000
-payloads. The two alternate in rounds of ``--round`` sales so the machine's mood falls
-on both alike.
+The floor is the same inserts and updates through the bare drivers (libpq through
+``psycopg.pq`` for the central store, ``sqlite3`` for the replica) and nothing more, in
+the services' shape (``pos.services.ingest_burst``): bursts of 100 sales, each burst one
+round trip that looks at the till's journal head and key and takes the payments' ids,
+then each sale its own transaction between two pipeline syncs, the sales of the burst
+back to back: the stock of its 5 lines in one statement (locked in product order,
+failing unless the shelf covers them), the till's row (its counter raised and the
+journal's head moved on by compare-and-set), the cart and the order in one statement
+(its session by a sub-select of the till's open one), the 5 lines in one statement,
+the payment under its id (its session likewise), the receipt, the outbox record, the
+``UPDATE sync_conflicts`` that ends an open conflict of the sale and the ``INSERT`` of
+the entry (its content, hash and Ed25519 signature computed in the floor as well); each
+commit without waiting for the disk, and the burst's last transaction waiting for it
+(for all of them), as the services do. Every 25 sales the replica's ``UPDATE outbox SET
+sent_at, answer`` and its COMMIT, as the services mark them. The floor sells as another
+till (its own receipt series and journal) from its own 10,000 payloads. The two
+alternate in rounds of ``--round`` sales so the machine's mood falls on both alike.
 
 Afterwards, or the script exits 1: every sale of both paths is in the central store
 once, each till's receipts run 1..n without gaps, the stock books balance
@@ -63,6 +64,9 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg import pq
+from psycopg.generators import fetch_many
+from psycopg.generators import send as send_all
 from sqlalchemy import func, insert, select, update
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,6 +101,8 @@ STOCK = 1_000_000
 LINES = 5
 TARGET_SECONDS = 20.0
 TARGET_RATIO = 2.0
+BURST = 100
+"""Sales in one burst, as the services send them (``pos.services.ingest_burst.BURST``)."""
 MARK_EVERY = 25
 """As the services mark the replica's records: a few sales at a time."""
 
@@ -228,183 +234,274 @@ def fill_outbox(path: Path, sales: list[dict[str, Any]]) -> None:
     connection.close()
 
 
+FLOOR_STATEMENTS = {
+    b"floor_lazy": "SELECT set_config('synchronous_commit', 'off', true)",
+    b"floor_durable": "SELECT txid_current()",
+    b"floor_stock": (
+        "WITH wanted AS (SELECT * FROM unnest($1::bigint[], $2::bigint[])"
+        " AS w (product_id, quantity)),"
+        " locked AS MATERIALIZED (SELECT i.product_id FROM inventory AS i JOIN wanted AS w"
+        " ON w.product_id = i.product_id WHERE i.location_id = $3"
+        " ORDER BY i.product_id FOR UPDATE OF i),"
+        " taken AS (UPDATE inventory AS i SET available = i.available - w.quantity"
+        " FROM wanted AS w WHERE i.location_id = $3 AND i.product_id = w.product_id"
+        " AND i.available >= w.quantity AND i.product_id IN (SELECT product_id FROM locked)"
+        " RETURNING i.product_id)"
+        " SELECT 1 / ((SELECT count(*) FROM taken) = cardinality($1::bigint[]))::int"
+    ),
+    b"floor_head": (
+        "WITH moved AS (UPDATE tills SET journal_seq = $1, journal_hash = $2,"
+        " last_receipt_number = greatest(last_receipt_number, $3) WHERE id = $4"
+        " AND journal_seq = $1 - 1 AND journal_hash = $5 RETURNING id)"
+        " SELECT 1 / count(*) FROM moved"
+    ),
+    b"floor_order": (
+        "WITH cart AS (INSERT INTO carts (status, currency, location_id, cashier_id,"
+        " till_id, prices_include_tax, coupon_id, created_at, updated_at)"
+        " VALUES ('closed', $1, $2, NULL, $3, true, NULL, $4, $4) RETURNING id)"
+        " INSERT INTO orders (id, cart_id, till_id, location_id, cashier_id, status,"
+        " idempotency_key, request_digest, currency, prices_include_tax, subtotal_minor,"
+        " discount_minor, tax_minor, total_minor, receipt_number, created_at, paid_at,"
+        " ended_at, cash_session_id) SELECT $5, cart.id, $3, $2, NULL, 'paid', $6, $7, $1,"
+        " true, $8, $9, $10, $11, $12, $4, $4, $4, (SELECT id FROM cash_sessions"
+        " WHERE till_id = $3 AND closed_at IS NULL) FROM cart"
+    ),
+    b"floor_payment": (
+        "INSERT INTO payments (id, order_id, method, provider, provider_payment_id,"
+        " idempotency_key, status, amount_minor, currency, tendered_minor, change_minor,"
+        " created_at, updated_at, settled_by, cash_session_id) VALUES ($1, $2, 'cash',"
+        " NULL, NULL, $3, 'paid', $4, $5, $6, $7, $8, $8, 'cash', (SELECT id FROM"
+        " cash_sessions WHERE till_id = $9 AND closed_at IS NULL))"
+    ),
+    b"floor_receipt": (
+        "INSERT INTO receipts (till_id, number, order_id, issued_at) VALUES ($1, $2, $3, $4)"
+    ),
+    b"floor_outbox": (
+        "INSERT INTO outbox (topic, key, payload, created_at) VALUES ('order.paid', $1, $2, $3)"
+    ),
+    b"floor_conflict": (
+        "UPDATE sync_conflicts SET status = 'resolved', resolved_at = $1"
+        " WHERE order_id = $2 AND status = 'open'"
+    ),
+    b"floor_entry": (
+        "INSERT INTO journal (till_id, seq, kind, event_id, at, content, prev_hash, hash,"
+        " key_id, signature) VALUES ($1, $2, 'sale', $3, $4, $5, $6, $7, $8, $9)"
+    ),
+}
+"""The floor's statements, prepared once."""
+
+
 class Floor:
-    """The same inserts and updates through the bare drivers."""
+    """The same inserts and updates through the bare drivers (libpq through ``psycopg.pq``,
+    and ``sqlite3``), in the services' shape: a look per burst, then each sale its own
+    transaction, the sales of a burst back to back in one pipeline, the disk waited for
+    once at the burst's end."""
+
+    LINE = (
+        "INSERT INTO order_items (order_id, line_no, product_id, sku, name,"
+        " unit_price_minor, quantity, tax_rate_bp, discount_minor, total_minor,"
+        " returned_quantity) VALUES "
+    )
 
     def __init__(self, conninfo: str, replica: Path, till_code: str) -> None:
-        self.central = psycopg.connect(conninfo, autocommit=False, prepare_threshold=0)
+        self.central = psycopg.connect(conninfo, autocommit=True)
         self.replica = sqlite3.connect(replica, isolation_level=None)
         self.replica.execute("PRAGMA journal_mode=WAL")
         self.replica.execute("PRAGMA synchronous=NORMAL")
         # The till's signing key, recorded as the services record one on a first entry.
         self.key = till_key(till_code)
         self.public = public_bytes(self.key)
-        with self.central.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO till_keys (till_id, public_key, created_at)"
-                " SELECT id, %s, now() FROM tills WHERE code = %s",
-                (self.public, till_code),
-            )
-        self.central.commit()
+        self.central.execute(
+            "INSERT INTO till_keys (till_id, public_key, created_at)"
+            " SELECT id, %s, now() FROM tills WHERE code = %s",
+            (self.public, till_code),
+        )
+        pgconn = self.central.pgconn
+        pgconn.enter_pipeline_mode()
+        for name, sql in FLOOR_STATEMENTS.items():
+            pgconn.send_prepare(name, sql.encode())
+        for lines in range(1, LINES + 1):
+            pgconn.send_prepare(b"floor_lines_%d" % lines, self._lines_sql(lines).encode())
+        pgconn.pipeline_sync()
+        self._answer(1)
+
+    @classmethod
+    def _lines_sql(cls, count: int) -> str:
+        return cls.LINE + ", ".join(
+            "(" + ", ".join(f"${n * 10 + k}" for k in range(1, 11)) + ", 0)" for n in range(count)
+        )
 
     def push(self, sales: list[dict[str, Any]], first_record: int) -> None:
         marks: list[int] = []
-        for index, sale in enumerate(sales):
-            with self.central.pipeline():
-                taken = self.take(self.central.cursor(), sale)
-            with self.central.pipeline():
-                self.write(self.central.cursor(), sale, *taken)
-                self.journal(self.central.cursor(), sale, *taken)
-                self.central.commit()
-            marks.append(first_record + index)
-            if len(marks) >= MARK_EVERY or index == len(sales) - 1:
-                self.replica.execute("BEGIN IMMEDIATE")
-                self.replica.executemany(
-                    "UPDATE outbox SET sent_at = ?, answer = ? WHERE id = ? AND sent_at IS NULL",
-                    [(datetime.now(UTC).isoformat(sep=" "), "ingested", mark) for mark in marks],
-                )
-                self.replica.execute("COMMIT")
-                marks.clear()
+        for start in range(0, len(sales), BURST):
+            burst = sales[start : start + BURST]
+            self.burst(burst)
+            for index in range(start, start + len(burst)):
+                marks.append(first_record + index)
+                if len(marks) >= MARK_EVERY or index == len(sales) - 1:
+                    self.replica.execute("BEGIN IMMEDIATE")
+                    self.replica.executemany(
+                        "UPDATE outbox SET sent_at = ?, answer = ?"
+                        " WHERE id = ? AND sent_at IS NULL",
+                        [(datetime.now(UTC).isoformat(sep=" "), "ingested", m) for m in marks],
+                    )
+                    self.replica.execute("COMMIT")
+                    marks.clear()
 
-    def take(self, cursor: Any, sale: dict[str, Any]) -> tuple[datetime, int, Any, Any]:
-        """What needs locks, in the services' order (the stock in product order, then the
-        till's counter and journal head in one update), the key's id and the payment's id
-        from its sequence: the time, the payment's id, the head and the key's id."""
-        now = datetime.now(UTC)
-        wanted: dict[int, int] = {}
-        for line in sale["lines"]:
-            wanted[line["product_id"]] = wanted.get(line["product_id"], 0) + line["quantity"]
-        takes = []
-        for product in sorted(wanted):
-            take = cursor.connection.cursor()
-            take.execute(
-                "UPDATE inventory SET available = available - %s WHERE location_id = %s"
-                " AND product_id = %s AND available >= %s RETURNING available",
-                (wanted[product], sale["location_id"], product, wanted[product]),
+    def look(self, till_id: int, count: int) -> tuple[int, str, str, int, list[int]]:
+        """The till's head and key's id, and ``count`` payment ids, in one round trip."""
+        pgconn = self.central.pgconn
+        for sql, params in (
+            ("SELECT journal_seq, journal_hash, code FROM tills WHERE id = $1", [till_id]),
+            ("SELECT id FROM till_keys WHERE till_id = $1 AND public_key = $2", [till_id, None]),
+            (
+                "SELECT nextval(pg_get_serial_sequence('payments', 'id'))"
+                " FROM generate_series(1, $1)",
+                [count],
+            ),
+        ):
+            encoded = [
+                b"\\x" + self.public.hex().encode() if p is None else b"%d" % p for p in params
+            ]
+            pgconn.send_query_params(sql.encode(), encoded)
+        pgconn.pipeline_sync()
+        results = self._answer(1)
+        head, key, ids = results
+        seq, prev, code = (head.get_value(0, n).decode() for n in range(3))
+        return (
+            int(seq),
+            prev,
+            code,
+            int(key.get_value(0, 0).decode()),
+            [int(ids.get_value(n, 0).decode()) for n in range(ids.ntuples)],
+        )
+
+    def burst(self, sales: list[dict[str, Any]]) -> None:
+        pgconn = self.central.pgconn
+        seq, prev, code, key_id, ids = self.look(sales[0]["till_id"], len(sales))
+        for sale, payment in zip(sales, ids, strict=False):
+            now = datetime.now(UTC)
+            at = now.isoformat().encode()
+            order_id = sale["order_id"].encode()
+            seq += 1
+            content = self.content(sale, payment)
+            digest = entry_hash(
+                prev, code, seq, "sale", sale["order_id"], utc_text(now), content_digest(content)
             )
-            takes.append(take)
-        head = cursor.connection.cursor()
-        head.execute(
-            "UPDATE tills SET journal_seq = journal_seq + 1, last_receipt_number ="
-            " greatest(last_receipt_number, %s) WHERE id = %s"
-            " RETURNING journal_seq, journal_hash, code",
-            (sale["receipt_number"], sale["till_id"]),
-        )
-        key = cursor.connection.cursor()
-        key.execute(
-            "SELECT id FROM till_keys WHERE till_id = %s AND public_key = %s",
-            (sale["till_id"], self.public),
-        )
-        payment = cursor.connection.cursor()
-        payment.execute("SELECT nextval(pg_get_serial_sequence('payments', 'id'))")
-        assert all(take.fetchone() is not None for take in takes)
-        (payment_id,) = payment.fetchone()
-        (key_id,) = key.fetchone()
-        return now, payment_id, head.fetchone(), key_id
-
-    def write(
-        self, cursor: Any, sale: dict[str, Any], now: datetime, payment: int, *_: Any
-    ) -> None:
-        """The sale's rows: the closed cart and the order in one statement, the lines,
-        the payment under its id, the receipt, ``order.paid`` and a conflict's end."""
-        order_id = uuid.UUID(sale["order_id"])
-        cursor.execute(
-            "WITH cart AS (INSERT INTO carts (status, currency, location_id, cashier_id,"
-            " till_id, prices_include_tax, coupon_id, created_at, updated_at)"
-            " VALUES ('closed', %s, %s, %s, %s, %s, NULL, %s, %s) RETURNING id)"
-            " INSERT INTO orders (id, cart_id, till_id, location_id, cashier_id, status,"
-            " idempotency_key, request_digest, currency, prices_include_tax, subtotal_minor,"
-            " discount_minor, tax_minor, total_minor, receipt_number, created_at, paid_at,"
-            " ended_at, cash_session_id) SELECT %s, cart.id, %s, %s, NULL, 'paid', %s, %s, %s,"
-            " true, %s, %s, %s, %s, %s, %s, %s, %s, (SELECT id FROM cash_sessions"
-            " WHERE till_id = %s AND closed_at IS NULL) FROM cart",
-            (
-                sale["currency"],
-                sale["location_id"],
-                None,
-                sale["till_id"],
-                True,
-                now,
-                now,
-                order_id,
-                sale["till_id"],
-                sale["location_id"],
-                sale["idempotency_key"],
-                sale["request_digest"],
-                sale["currency"],
-                sale["subtotal_minor"],
-                sale["discount_minor"],
-                sale["tax_minor"],
-                sale["total_minor"],
-                sale["receipt_number"],
-                now,
-                now,
-                now,
-                sale["till_id"],
-            ),
-        )
-        cursor.executemany(
-            "INSERT INTO order_items (order_id, line_no, product_id, sku, name,"
-            " unit_price_minor, quantity, tax_rate_bp, discount_minor, total_minor,"
-            " returned_quantity) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0)",
-            [
-                (
+            wanted: dict[int, int] = {}
+            for line in sale["lines"]:
+                wanted[line["product_id"]] = wanted.get(line["product_id"], 0) + line["quantity"]
+            products = sorted(wanted)
+            till = b"%d" % sale["till_id"]
+            tender = sale["tenders"][0]
+            send = pgconn.send_query_prepared
+            send(b"floor_lazy", None)
+            send(
+                b"floor_stock",
+                [
+                    ("{" + ",".join(map(str, products)) + "}").encode(),
+                    ("{" + ",".join(str(wanted[p]) for p in products) + "}").encode(),
+                    b"%d" % sale["location_id"],
+                ],
+            )
+            send(
+                b"floor_head",
+                [b"%d" % seq, digest.encode(), b"%d" % sale["receipt_number"], till, prev.encode()],
+            )
+            send(
+                b"floor_order",
+                [
+                    sale["currency"].encode(),
+                    b"%d" % sale["location_id"],
+                    till,
+                    at,
                     order_id,
-                    line["line_no"],
-                    line["product_id"],
-                    line["sku"],
-                    line["name"],
-                    line["unit_price_minor"],
-                    line["quantity"],
-                    line["tax_rate_bp"],
-                    line["discount_minor"],
-                    line["total_minor"],
-                )
-                for line in sale["lines"]
-            ],
-        )
-        tender = sale["tenders"][0]
-        cursor.execute(
-            "INSERT INTO payments (id, order_id, method, provider, provider_payment_id,"
-            " idempotency_key, status, amount_minor, currency, tendered_minor, change_minor,"
-            " created_at, updated_at, settled_by, cash_session_id) VALUES (%s, %s, 'cash',"
-            " NULL, NULL, %s, 'paid', %s, %s, %s, %s, %s, %s, 'cash', (SELECT id FROM"
-            " cash_sessions WHERE till_id = %s AND closed_at IS NULL))",
-            (
-                payment,
-                order_id,
-                tender["idempotency_key"],
-                tender["amount_minor"],
-                tender["currency"],
-                tender["tendered_minor"],
-                tender["change_minor"],
-                now,
-                now,
-                sale["till_id"],
-            ),
-        )
-        cursor.execute(
-            "INSERT INTO receipts (till_id, number, order_id, issued_at) VALUES (%s, %s, %s, %s)",
-            (sale["till_id"], sale["receipt_number"], order_id, now),
-        )
-        cursor.execute(
-            "INSERT INTO outbox (topic, key, payload, created_at)"
-            " VALUES ('order.paid', %s, %s, %s)",
-            (str(order_id), json.dumps({"order_id": str(order_id)}), now),
-        )
-        cursor.execute(
-            "UPDATE sync_conflicts SET status = 'resolved', resolved_at = %s"
-            " WHERE order_id = %s AND status = 'open'",
-            (now, order_id),
-        )
+                    sale["idempotency_key"].encode(),
+                    sale["request_digest"].encode(),
+                    b"%d" % sale["subtotal_minor"],
+                    b"%d" % sale["discount_minor"],
+                    b"%d" % sale["tax_minor"],
+                    b"%d" % sale["total_minor"],
+                    b"%d" % sale["receipt_number"],
+                ],
+            )
+            send(
+                b"floor_lines_%d" % len(sale["lines"]),
+                [
+                    value
+                    for line in sale["lines"]
+                    for value in (
+                        order_id,
+                        b"%d" % line["line_no"],
+                        b"%d" % line["product_id"],
+                        line["sku"].encode(),
+                        line["name"].encode(),
+                        b"%d" % line["unit_price_minor"],
+                        b"%d" % line["quantity"],
+                        b"%d" % line["tax_rate_bp"],
+                        b"%d" % line["discount_minor"],
+                        b"%d" % line["total_minor"],
+                    )
+                ],
+            )
+            send(
+                b"floor_payment",
+                [
+                    b"%d" % payment,
+                    order_id,
+                    tender["idempotency_key"].encode(),
+                    b"%d" % tender["amount_minor"],
+                    tender["currency"].encode(),
+                    b"%d" % tender["tendered_minor"],
+                    b"%d" % tender["change_minor"],
+                    at,
+                    till,
+                ],
+            )
+            send(b"floor_receipt", [till, b"%d" % sale["receipt_number"], order_id, at])
+            body = json.dumps({"order_id": sale["order_id"]}).encode()
+            send(b"floor_outbox", [order_id, body, at])
+            send(b"floor_conflict", [at, order_id])
+            signature = self.key.sign(bytes.fromhex(digest))
+            send(
+                b"floor_entry",
+                [
+                    till,
+                    b"%d" % seq,
+                    order_id,
+                    at,
+                    content.encode(),
+                    prev.encode(),
+                    digest.encode(),
+                    b"%d" % key_id,
+                    b"\\x" + signature.hex().encode(),
+                ],
+            )
+            pgconn.pipeline_sync()
+            prev = digest
+        send(b"floor_durable", None)
+        pgconn.pipeline_sync()
+        self._answer(len(sales) + 1)
 
-    def journal(
-        self, cursor: Any, sale: dict[str, Any], now: datetime, payment: int, head: Any, key: Any
-    ) -> None:
-        """The sale's entry, hashed and signed here, and the till's head moved to it."""
-        seq, prev, code = head
+    def _answer(self, syncs: int) -> list[Any]:
+        """Flush, then read up to ``syncs`` syncs; every statement must have succeeded."""
+        pgconn = self.central.pgconn
+        self.central.wait(send_all(pgconn))
+        results = []
+        while syncs:
+            for result in self.central.wait(fetch_many(pgconn)):
+                if result.status == pq.ExecStatus.PIPELINE_SYNC:
+                    syncs -= 1
+                elif result.status == pq.ExecStatus.FATAL_ERROR:
+                    raise AssertionError(result.error_message.decode())
+                else:
+                    results.append(result)
+        return results
+
+    @staticmethod
+    def content(sale: dict[str, Any], payment: int) -> str:
         tender = sale["tenders"][0]
-        content = canonical(
+        return canonical(
             {
                 "order": sale["order_id"],
                 "receipt": sale["receipt_number"],
@@ -440,29 +537,9 @@ class Floor:
                 ],
             }
         )
-        digest = entry_hash(
-            prev, code, seq, "sale", sale["order_id"], utc_text(now), content_digest(content)
-        )
-        cursor.execute(
-            "INSERT INTO journal (till_id, seq, kind, event_id, at, content, prev_hash, hash,"
-            " key_id, signature) VALUES (%s, %s, 'sale', %s, %s, %s, %s, %s, %s, %s)",
-            (
-                sale["till_id"],
-                seq,
-                sale["order_id"],
-                now,
-                content,
-                prev,
-                digest,
-                key,
-                self.key.sign(bytes.fromhex(digest)),
-            ),
-        )
-        cursor.execute(
-            "UPDATE tills SET journal_hash = %s WHERE id = %s", (digest, sale["till_id"])
-        )
 
     def close(self) -> None:
+        self.central.pgconn.exit_pipeline_mode()
         self.central.close()
         self.replica.close()
 

@@ -12,12 +12,15 @@ from sqlalchemy import func, insert, select, update
 from pos.domain.journal import Kind, canonical
 from pos.domain.results import Code, Err
 from pos.domain.sync import Answer, ConflictStatus
+from pos.services import journal as journal_service
 from pos.services.cart import add_to_cart, open_cart
 from pos.services.cash_sessions import open_session
 from pos.services.coupons import CouponDraft, CouponKind, apply_coupon, create_coupon
 from pos.services.ingest import ingest_sale
 from pos.services.journal import sale_as_stored
 from pos.services.journal_verify import verify
+from pos.store.burst import Burst
+from pos.store.engine import StoreTimeouts, make_engine
 from pos.store.models import AuditEntry
 from pos.store.tables import (
     coupons,
@@ -295,3 +298,72 @@ def test_each_sale_arriving_joins_the_open_session_ends_its_conflict_and_is_jour
         connection.execute(update(outbox).values(sent_at=None, answer=None))
     assert value(push(store, replica, clock)).already_here == 4
     assert count(store.engine, journal, journal.c.kind == Kind.SALE) == 4
+
+
+def test_a_burst_whose_journal_head_moved_meanwhile_writes_nothing(
+    uow, store, replica, clock, shelf
+):
+    """The bursts of arriving sales chain their entries on the head they looked at: an
+    entry made centrally in between fails the transaction that follows it, and the one
+    chained behind, and leaves the chain whole."""
+    if store.dialect != "postgresql":
+        pytest.skip("the sales go in bursts to a central PostgreSQL")
+    products_ = [shelf.product(stock=100) for _ in range(3)]
+    pull(store.engine, replica)
+    sell_offline(offline_uow(replica, clock), products_, 2, lines=2)
+    value(push(store, replica, clock))  # the till's key is recorded with its first entry
+    till, code = payloads(replica)[0]["till_id"], payloads(replica)[0]["till_code"]
+    with store.engine.connect() as connection:
+        stale = journal_service.look_head(connection, till, till_code=code)()
+    assert stale is not None
+    with store.engine.begin() as connection:  # an entry made centrally meanwhile
+        journal_service.append(
+            connection, till, Kind.DRAWER, "drawer-1", {"why": "change"}, clock()
+        )
+    with store.engine.connect() as connection:
+        burst = Burst(connection)
+        first = journal_service.Entry.of(Kind.DRAWER, "drawer-2", {"why": "late"})
+        after = journal_service.chain(burst, stale, first, clock(), receipt=None)
+        burst.end()
+        second = journal_service.Entry.of(Kind.DRAWER, "drawer-3", {"why": "later"})
+        journal_service.chain(burst, after, second, clock(), receipt=None)
+        burst.end()
+        failed = burst.run()
+
+    assert [answer and answer.sqlstate for answer in failed] == ["22012", "22012"]
+    assert count(store.engine, journal) == 3  # the 2 sales and the drawer opened centrally
+    checked = value(verify(uow))
+    assert checked.holds
+    # The next push looks again and chains on.
+    sell_offline(offline_uow(replica, clock), products_, 3, lines=2, seed=7)
+    assert value(push(store, replica, clock)).ingested == 3
+    assert value(verify(uow)).holds
+    assert count(store.engine, journal) == 6
+    assert_exactly_once(store.engine, offline_orders(replica))
+
+
+def test_a_push_to_a_central_postgresql_that_does_not_answer_is_interrupted_not_raised(
+    replica, clock, store, shelf
+):
+    """The burst's own connection, refused: the push says it stopped, and sent nothing."""
+    products_ = [shelf.product(stock=10)]
+    pull(store.engine, replica)
+    sell_offline(offline_uow(replica, clock), products_, 2, lines=1)
+    gone = make_engine(
+        "postgresql+psycopg://postgres@127.0.0.1:9/kasa",
+        timeouts=StoreTimeouts(connect=2, statement=2, lock=1, idle_in_transaction=2, keepalive=1),
+    )
+    try:
+        result = push_outbox(
+            lambda: UnitOfWork(gone, clock),
+            lambda: offline_uow(replica, clock),
+            sleep=lambda _seconds: None,
+            tries=2,
+        )
+    finally:
+        gone.dispose()
+
+    assert isinstance(result, Err)
+    assert result.code is Code.SYNC_INTERRUPTED
+    assert result.params["sent"] == 0
+    assert unsent(replica) == 2
