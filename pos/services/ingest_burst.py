@@ -57,7 +57,7 @@ from pos.services.ingest import (
 )
 from pos.services.payments import TOPIC_ORDER_PAID, published
 from pos.store.burst import Burst
-from pos.store.engine import store_failure
+from pos.store.engine import is_pooled, store_failure
 from pos.store.prepared import Prepared, pipelined
 from pos.store.tables import order_items, orders
 from pos.store.uow import UnitOfWork
@@ -125,7 +125,9 @@ def ingest_sales(
     sales in a burst at most. After an ``Err`` (the store busy or gone) nothing more is
     answered: the caller tries that sale again later, and the rest after it."""
     uow = central_uow_factory()
-    if uow.engine.dialect.name != "postgresql":
+    # Behind a pooler in transaction mode, the statements a burst prepares by name on one
+    # server connection are unknown to the next transaction's: there, one sale at a time.
+    if uow.engine.dialect.name != "postgresql" or is_pooled(uow.engine):
         for payload in payloads:
             result = ingest_sale(central_uow_factory(), payload)
             yield result

@@ -1,7 +1,8 @@
 """Tills on a central store through PgBouncer in transaction pooling mode: each transaction
 gets whichever server connection is free, so the till may keep nothing on one past its
-transaction. They sell, their server timeouts still fire, and a till set up as for a
-direct connection is turned away at the door (so nobody finds out in the middle of a day).
+transaction. They sell, push their offline sales, their server timeouts still fire, and a
+till set up as for a direct connection is turned away at the door (so nobody finds out in
+the middle of a day).
 Skipped without the ``pgbouncer`` program."""
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ from pos.services.checkout import Cash, checkout
 from pos.store.engine import UNTIMED, StoreTimeouts, make_engine, store_failure
 from pos.store.migrate import upgrade
 from pos.store.uow import UnitOfWork
+from pos.sync.push import push_outbox
 from tests.conftest import Shelf, Store, value
 from tests.invariants import assert_invariants
+from tests.offline import offline_uow, pull, replica_engine
 from tests.pgbouncer import pgbouncer, pgbouncer_binary
 from tests.sales import key, shown_total
+from tests.syncing import assert_exactly_once, offline_orders, sell_offline
 
 FAST = StoreTimeouts(connect=2, statement=1.5, lock=1, idle_in_transaction=0.5, keepalive=1)
 
@@ -157,3 +161,32 @@ def test_a_transaction_left_open_is_ended_by_the_server_through_pgbouncer(pooled
     assert store_failure(raised.value) is Code.STORE_UNREACHABLE
     with pooled.connect() as connection:  # and the till's next transaction goes through
         assert connection.exec_driver_sql("SELECT 1").scalar_one() == 1
+
+
+def test_offline_sales_pushed_through_pgbouncer_arrive_once_and_leave_nothing_prepared(
+    store: Store, shelf: Shelf, pooled: Engine, sqlite_template, tmp_path, clock
+):
+    products = [shelf.product(stock=100) for _ in range(3)]
+    replica = replica_engine(sqlite_template, tmp_path)
+    try:
+        pull(store.engine, replica)
+        sell_offline(offline_uow(replica, clock), products, 6, lines=2)
+
+        report = value(
+            push_outbox(
+                lambda: UnitOfWork(pooled, clock),
+                lambda: offline_uow(replica, clock),
+                sleep=lambda _seconds: None,
+            )
+        )
+
+        assert (report.ingested, report.left) == (6, 0)
+        assert_exactly_once(store.engine, offline_orders(replica))
+    finally:
+        replica.dispose()
+    # A burst prepares its statements by name on its server connection, where the next
+    # till's transaction would find them missing or, worse, someone else's: none here.
+    with pooled.connect() as connection:
+        left = connection.exec_driver_sql("SELECT count(*) FROM pg_prepared_statements")
+        assert left.scalar_one() == 0
+    assert_invariants(store.engine)
