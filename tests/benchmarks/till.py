@@ -2,10 +2,11 @@
 
 * Scan to screen: the key events of a barcode plus Enter are sent to the scan field, and
   the time runs until the product's row is in the cart model and the cart table has
-  painted it (``--scans``, 200 different products). Targets: p95 < 50 ms.
+  painted it (``--scans``, 200 different products, one sale that grows a line a scan).
+  Targets: p95 < 16 ms, and < 25 ms with the store on PostgreSQL.
 * Scan to screen offline: the same scans on a till selling on its replica (the same file
   opened as the till's replica, every unit of work ``offline``: no reservation, the last
-  known stock minus the unsent sales). Target: p95 < 50 ms.
+  known stock minus the unsent sales). Target: p95 < 16 ms.
 * Cold start: a fresh interpreter runs the ``pos`` command (``python -m ui.launcher``,
   the store named by ``POS_DATABASE_URL``, an empty settings file) with
   ``POS_EXIT_WHEN_SHOWN=1``; the time runs from launching the process to the sign-in
@@ -77,6 +78,8 @@ SCAN_P95_TARGET_MS = 16.0
 PG_SCAN_P95_TARGET_MS = 25.0
 START_TARGET_S = 0.5
 PIN = "1111"
+SALE_PART = 50
+"""Scans compared at the start and at the end of the benchmark's one long sale."""
 
 
 class PaintClock(QObject):
@@ -271,6 +274,15 @@ def scan_line(name: str, timings: list[float], target_ms: float) -> str:
         f"{name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {max(timings):.1f} ms"
         f"  (target p95 < {target_ms:.0f} ms: {verdict})"
     )
+    # All the scans ring up one sale, which grows a line a scan; each scan holds the whole
+    # sale again, so a long sale's scans cost more: the first and the last lines apart.
+    if len(timings) >= 2 * SALE_PART:
+        first, last = timings[:SALE_PART], timings[-SALE_PART:]
+        print(
+            f"  lines 1-{SALE_PART} of the sale: p95 {percentile(first, 0.95):.1f} ms;"
+            f" lines {len(timings) - SALE_PART + 1}-{len(timings)}:"
+            f" p95 {percentile(last, 0.95):.1f} ms"
+        )
     return f"{p95:.1f} ms"
 
 
