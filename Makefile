@@ -40,9 +40,15 @@ bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/till.py
 	$(BIN)/python tests/benchmarks/backoffice.py
 	$(BIN)/python tests/benchmarks/backup.py
-	@# The replica is built from a central PostgreSQL: only where there is one to measure.
-	if [ -n "$$POS_TEST_DATABASE_URL" ]; then $(BIN)/python tests/benchmarks/replica.py; \
-	else echo "replica.py skipped: set POS_TEST_DATABASE_URL to a PostgreSQL"; fi
+	$(BIN)/python tests/benchmarks/journal.py
+	@# The replica, the push home and the shop floor need a central PostgreSQL (the shop
+	@# floor PgBouncer too, and it loads the whole machine for a few minutes).
+	if [ -n "$$POS_TEST_DATABASE_URL" ]; then $(BIN)/python tests/benchmarks/replica.py \
+		&& $(BIN)/python tests/benchmarks/sync.py \
+		&& $(BIN)/python tests/benchmarks/search_indexes.py \
+		&& $(BIN)/python tests/benchmarks/shop_floor.py; \
+	else echo "replica.py, sync.py, search_indexes.py, shop_floor.py skipped:" \
+		"set POS_TEST_DATABASE_URL to a PostgreSQL"; fi
 
 # The bundle a shop installs: dist/kasa/ (run dist/kasa/kasa --self-test to check it) and,
 # on Linux, dist/kasa-<version>-linux-<machine>.tar.gz with its install script.
