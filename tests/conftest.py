@@ -19,8 +19,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
+import psycopg
 import pytest
 from sqlalchemy import URL, Engine, create_engine, make_url, text
+from sqlalchemy.exc import OperationalError
 
 from pos.domain.discounts import DEFAULT_REASONS
 from pos.domain.results import Err, Ok, Result, Warn
@@ -101,7 +103,22 @@ KEPT = ("locations", "tills")
 
 
 def _empty_postgres(engine: Engine) -> None:
-    """Back to what the migrations leave: emptied tables, the first location and till reset."""
+    """Back to what the migrations leave: emptied tables, the first location and till reset.
+
+    A window the test before closed may still have a worker's query on its way; when
+    that query and the TRUNCATE's locks deadlock, PostgreSQL ends the TRUNCATE, which is
+    then tried again once the query is through."""
+    for attempt in range(5):
+        try:
+            _empty_postgres_once(engine)
+            return
+        except OperationalError as error:
+            if not isinstance(error.orig, psycopg.errors.DeadlockDetected) or attempt == 4:
+                raise
+            time.sleep(0.2)
+
+
+def _empty_postgres_once(engine: Engine) -> None:
     tables = [t.name for t in Base.metadata.sorted_tables if t.name not in KEPT]
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))

@@ -146,6 +146,8 @@ def window(qtbot: QtBot, shop: Shop) -> Iterator[TillWindow]:
     till_window = make_window(qtbot, shop, None)
     yield till_window
     till_window.close()
+    # A call still on its way would meet the next test's emptying of the store.
+    qtbot.waitUntil(lambda: till_window.ops.idle, timeout=10_000)
 
 
 def settle(qtbot: QtBot, window: TillWindow) -> None:
