@@ -338,8 +338,8 @@ def replica(sqlite_template, tmp_path):
     engine.dispose()
 
 
-def test_a_weighed_sale_made_offline_goes_home_in_grams(uow, store, replica, clock, shelf):
-    product = tomatoes(shelf)
+def weighed_sale_offline(store, replica, clock) -> dict[str, Any]:
+    """2,345 kg of tomatoes (their scale barcode) sold and paid offline: the sale's payload."""
     pull(store.engine, replica)
     off = offline_uow(replica, clock)
     value(went_offline(off, 1))
@@ -347,7 +347,15 @@ def test_a_weighed_sale_made_offline_goes_home_in_grams(uow, store, replica, clo
     value(add_scanned(off, cart, scale_barcode(WEIGHT, "101", 2345), None))
     value(pay_cash(off, cart))
     with replica.connect() as connection:
-        payload = json.loads(connection.execute(select(outbox.c.payload)).scalar_one())
+        payload: dict[str, Any] = json.loads(
+            connection.execute(select(outbox.c.payload)).scalar_one()
+        )
+    return payload
+
+
+def test_a_weighed_sale_made_offline_goes_home_in_grams(uow, store, replica, clock, shelf):
+    product = tomatoes(shelf)
+    payload = weighed_sale_offline(store, replica, clock)
     assert [(line["quantity"], line["sale_unit"]) for line in payload["lines"]] == [(2345, "kg")]
 
     value(ingest_sale(uow, payload))

@@ -11,16 +11,17 @@ from uuid import UUID
 from sqlalchemy import select
 
 from pos.domain.journal import Kind, canonical
-from pos.domain.scale_barcodes import scale_barcode
-from pos.services.cart import add_scanned, add_to_cart
+from pos.services.cart import add_to_cart
 from pos.services.ingest import ingest_sale
 from pos.services.journal import sale_as_stored
 from pos.services.journal_verify import verify
-from pos.services.offline import went_offline
-from pos.store.tables import journal, outbox
+from pos.store.tables import journal
 from tests.conftest import value
-from tests.integration.test_weighed_goods import WEIGHT, replica, tomatoes  # noqa: F401
-from tests.offline import offline_uow, pull
+from tests.integration.test_weighed_goods import (  # noqa: F401
+    replica,
+    tomatoes,
+    weighed_sale_offline,
+)
 from tests.sales import new_cart, pay_cash
 
 PIECE_LINE_KEYS = {
@@ -66,14 +67,7 @@ def test_a_weighed_sale_made_offline_is_journalled_in_the_same_shape(
     shelf,
 ):
     tomatoes(shelf)
-    pull(store.engine, replica)
-    off = offline_uow(replica, clock)
-    value(went_offline(off, 1))
-    cart = new_cart(off)
-    value(add_scanned(off, cart, scale_barcode(WEIGHT, "101", 2345), None))
-    value(pay_cash(off, cart))
-    with replica.connect() as connection:
-        payload = json.loads(connection.execute(select(outbox.c.payload)).scalar_one())
+    payload = weighed_sale_offline(store, replica, clock)
 
     value(ingest_sale(uow, payload))
 
