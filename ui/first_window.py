@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QMainWindow, QWidget
 from pos.runtime.first_look import first_look
 from ui.app import EXIT_WHEN_SHOWN, application, fill_screen, report_ready, start_till
 from ui.collector import GuiThreadCollector
-from ui.i18n import other_language, set_language
+from ui.i18n import _, other_language, set_language
 from ui.login import LoginWidget
 
 if TYPE_CHECKING:
@@ -56,6 +56,8 @@ class FirstWindow(QMainWindow):
 
     def _hold(self, user_id: int, pin: str) -> None:
         self.pending = (user_id, pin)
+        # The PIN field is empty again: say the PIN was taken, not lost.
+        self.login.hint.setText(_("The till is starting: you are signed in as soon as it is ready"))
 
     def _switch_language(self) -> None:
         set_language(other_language())
@@ -155,6 +157,7 @@ class TillStart(QObject):
     def _show_till(self, ready: tuple[Any, ...]) -> None:
         till, demo, runtime, printer = ready
         login = self.first.hand_over()
+        login.retranslate()  # the usual hint again, in place of "starting"
         pending, self.first.pending = self.first.pending, None
         self.running = start_till(till, demo=demo, runtime=runtime, printer=printer, login=login)
         self.first.close()

@@ -75,6 +75,9 @@ def test_a_pin_sent_before_the_till_has_started_signs_the_cashier_in(
     qtbot.keyClicks(first.login.pin, "1111")
     qtbot.keyClick(first.login.pin, Qt.Key.Key_Return)
     assert first.pending == (shop.cashier.id, "1111")  # held: there is no till yet
+    # The PIN field is empty again, and the cashier is told why nothing happens yet.
+    assert first.login.pin.text() == ""
+    assert first.login.hint.text() == "Kasa açılıyor: hazır olunca giriş yapılacak"
 
     start = begin(first, starts)
     qtbot.waitUntil(lambda: start.running is not None, timeout=START_MS)
@@ -85,6 +88,7 @@ def test_a_pin_sent_before_the_till_has_started_signs_the_cashier_in(
     qtbot.waitUntil(lambda: window.user is not None, timeout=10_000)
     assert window.user == shop.cashier
     assert window.stack.currentWidget() is window.sale_page
+    assert window.login.hint.text().startswith("Adınızı seçin")  # the usual hint again
     window.close()
     assert start.finish(0) == 0  # the start closed the till and returned the window's code
 
