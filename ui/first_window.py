@@ -13,6 +13,7 @@ after saying why on the command line, as before.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -199,4 +200,6 @@ def run_from_sign_in(argv: Sequence[str], *, demo: bool) -> int:
 def _list_users(first: FirstWindow, users: Callable[[], tuple[UserView, ...] | None]) -> None:
     listed = users()
     if listed:
-        first.users_listed.emit(listed)
+        # The window gone before the list came (RuntimeError): nobody to show it to.
+        with contextlib.suppress(RuntimeError):
+            first.users_listed.emit(listed)
