@@ -21,7 +21,6 @@ from typing import Any, NamedTuple, Protocol
 from sqlalchemy import (
     Connection,
     Row,
-    and_,
     bindparam,
     case,
     delete,
@@ -45,7 +44,7 @@ from pos.services.catalogue import scanned_code
 from pos.services.reservations import (
     IS_ACTIVE,
     CartRow,
-    hold_cart_reservations,
+    keep_cart_held,
     release_holds,
     reserve_line,
 )
@@ -164,6 +163,8 @@ _SET_LINE = Prepared(
     )
 )
 _DROP_LINE = Prepared(delete(cart_items).where(cart_items.c.id == bindparam("b_line")))
+
+
 _LINES = Prepared(
     select(
         cart_items.c.product_id,
@@ -178,20 +179,17 @@ _LINES = Prepared(
         cart_items.c.discount_value,
         cart_items.c.discount_reason,
         cart_items.c.discount_approved_by,
-        reservations.c.quantity.label("reserved"),
-        reservations.c.expires_at,
     )
     .join(products, products.c.id == cart_items.c.product_id)
-    .outerjoin(
-        reservations,
-        and_(
-            reservations.c.cart_id == cart_items.c.cart_id,
-            reservations.c.product_id == cart_items.c.product_id,
-            IS_ACTIVE,
-        ),
-    )
     .where(cart_items.c.cart_id == bindparam("b_cart"))
     .order_by(cart_items.c.id)
+)
+# The cart's holds, read apart from its lines: a range of the unique index on active
+# holds, whatever plan the store would pick for joining them to the lines.
+_HOLDS = Prepared(
+    select(reservations.c.product_id, reservations.c.quantity, reservations.c.expires_at).where(
+        reservations.c.cart_id == bindparam("b_cart"), IS_ACTIVE
+    )
 )
 
 
@@ -357,7 +355,8 @@ def add_to_cart(
     """Ring up ``quantity`` more of a product (as ``add_scanned`` reads it), reserving
     exactly those units.
 
-    Every line of the cart is then held for the shop's hold time (``policy.cart_hold``).
+    Every line of the cart is then held at least the shop's hold time
+    (``policy.cart_hold``): see ``keep_cart_held``.
     """
     with uow:
         product = _for_sale(uow.connection, product_id)
@@ -409,13 +408,12 @@ def _hold_line(
         if quantity <= before:
             return True  # fewer units than before: nothing new to check
         return stock_known_to_cover(connection, cart.location_id, product_id, quantity)
-    held = hold_cart_reservations(connection, cart.id, now + ttl)
     reserve_line(
         connection,
         cart=cart,
         product_id=product_id,
         quantity=quantity,
-        held=held.get(product_id),
+        held=keep_cart_held(connection, cart.id, product_id, now, ttl),
         now=now,
         ttl=ttl,
     )
@@ -551,25 +549,9 @@ def cart_state(row: Row[Any]) -> CartState:
 
 def summarise(connection: Connection, cart: CartState, now: datetime) -> CartSummary:
     """The cart as the till shows it, priced as checkout would price it ``now``."""
+    holds = {row.product_id: row for row in _HOLDS.execute(connection, {"b_cart": cart.id})}
     lines = tuple(
-        CartLine(
-            product_id=row.product_id,
-            sku=row.sku,
-            name=row.name,
-            quantity=row.quantity,
-            unit_price_minor=row.unit_price_minor,
-            tax_rate_bp=row.tax_rate_bp,
-            line_total_minor=line_amount(
-                row.unit_price_minor, row.quantity, unit_of(row.sale_unit).per_unit
-            ),
-            reserved=row.reserved or 0,
-            reserved_until=row.expires_at,
-            price_overridden=row.price_overridden_by is not None,
-            price_overridden_by=row.price_overridden_by,
-            sale_unit=unit_of(row.sale_unit),
-            discount=stored_discount(row.discount_kind, row.discount_value, row.discount_reason),
-            discount_approved_by=row.discount_approved_by,
-        )
+        _cart_line(row, holds.get(row.product_id))
         for row in _LINES.execute(connection, {"b_cart": cart.id})
     )
     coupon = load_coupon(connection, cart.coupon_id) if cart.coupon_id is not None else None
@@ -600,6 +582,28 @@ def summarise(connection: Connection, cart: CartState, now: datetime) -> CartSum
         quote=priced.quote,
         coupon_code=coupon.terms.code if coupon else None,
         coupon_problem=priced.coupon_problem,
+    )
+
+
+def _cart_line(row: Any, hold: Any) -> CartLine:
+    """A line as the till shows it, from its row and its active hold (None: not held)."""
+    return CartLine(
+        product_id=row.product_id,
+        sku=row.sku,
+        name=row.name,
+        quantity=row.quantity,
+        unit_price_minor=row.unit_price_minor,
+        tax_rate_bp=row.tax_rate_bp,
+        line_total_minor=line_amount(
+            row.unit_price_minor, row.quantity, unit_of(row.sale_unit).per_unit
+        ),
+        reserved=hold.quantity if hold else 0,
+        reserved_until=hold.expires_at if hold else None,
+        price_overridden=row.price_overridden_by is not None,
+        price_overridden_by=row.price_overridden_by,
+        sale_unit=unit_of(row.sale_unit),
+        discount=stored_discount(row.discount_kind, row.discount_value, row.discount_reason),
+        discount_approved_by=row.discount_approved_by,
     )
 
 

@@ -112,14 +112,10 @@ _SCAN_COLUMNS = f"{_PRODUCT_COLUMNS}, products.sku, products.barcode, products.n
 _LINE_COLUMNS = "cart_items.id, cart_items.product_id, cart_items.quantity"
 _SUMMARY_COLUMNS = (
     "cart_items.product_id, products.sku, products.name, cart_items.quantity, "
-    "cart_items.unit_price_minor, cart_items.tax_rate_bp, reservations.quantity AS reserved, "
-    "reservations.expires_at"
+    "cart_items.unit_price_minor, cart_items.tax_rate_bp"
 )
-_SUMMARY_FROM = (
-    "FROM cart_items JOIN products ON products.id = cart_items.product_id "
-    "LEFT OUTER JOIN reservations ON reservations.cart_id = cart_items.cart_id "
-    "AND reservations.product_id = cart_items.product_id AND reservations.status = 'active'"
-)
+_SUMMARY_FROM = "FROM cart_items JOIN products ON products.id = cart_items.product_id"
+_HOLDS_COLUMNS = "reservations.product_id, reservations.quantity, reservations.expires_at"
 
 
 @dataclass(frozen=True)
@@ -140,6 +136,8 @@ class FloorSQL:
     give_back: str
     delete_line: str
     summary: str
+    holds: str
+    """The cart's active holds, read before its lines (``summary``)."""
 
 
 SQLITE_SQL = FloorSQL(
@@ -152,7 +150,8 @@ SQLITE_SQL = FloorSQL(
     ),
     hold=(
         "UPDATE reservations SET expires_at=? WHERE reservations.cart_id = ? "
-        "AND reservations.status = 'active' RETURNING id, product_id, quantity"
+        "AND reservations.status = 'active' AND (reservations.expires_at < ? "
+        "OR reservations.product_id = ?) RETURNING id, product_id, quantity"
     ),
     line=(
         f"SELECT {_LINE_COLUMNS} \nFROM cart_items \n"
@@ -185,6 +184,10 @@ SQLITE_SQL = FloorSQL(
         f"SELECT {_SUMMARY_COLUMNS} \n{_SUMMARY_FROM} \n"
         "WHERE cart_items.cart_id = ? ORDER BY cart_items.id"
     ),
+    holds=(
+        f"SELECT {_HOLDS_COLUMNS} \nFROM reservations \n"
+        "WHERE reservations.cart_id = ? AND reservations.status = 'active'"
+    ),
 )
 
 _I = "::INTEGER"
@@ -203,8 +206,9 @@ POSTGRES_SQL = FloorSQL(
     ),
     hold=(
         f"UPDATE reservations SET expires_at=%(b_expires)s{_TS} WHERE reservations.cart_id = "
-        f"%(b_cart)s{_I} AND reservations.status = 'active' RETURNING reservations.id, "
-        "reservations.product_id, reservations.quantity"
+        f"%(b_cart)s{_I} AND reservations.status = 'active' AND (reservations.expires_at < "
+        f"%(b_due)s{_TS} OR reservations.product_id = %(b_product)s{_I}) RETURNING "
+        "reservations.id, reservations.product_id, reservations.quantity"
     ),
     line=(
         f"SELECT {_LINE_COLUMNS} \nFROM cart_items \nWHERE cart_items.cart_id = "
@@ -242,6 +246,10 @@ POSTGRES_SQL = FloorSQL(
     summary=(
         f"SELECT {_SUMMARY_COLUMNS} \n{_SUMMARY_FROM} \n"
         f"WHERE cart_items.cart_id = %(b_cart)s{_I} ORDER BY cart_items.id"
+    ),
+    holds=(
+        f"SELECT {_HOLDS_COLUMNS} \nFROM reservations \n"
+        f"WHERE reservations.cart_id = %(b_cart)s{_I} AND reservations.status = 'active'"
     ),
 )
 
@@ -471,7 +479,9 @@ class SQLiteFloor(Floor):
         try:
             now = datetime.now(UTC).replace(tzinfo=None)
             at = now.isoformat(" ", "microseconds")
-            until = (now + Policy().cart_hold).isoformat(" ", "microseconds")
+            hold = Policy().cart_hold
+            until = (now + hold).isoformat(" ", "microseconds")
+            kept = (now + hold * 1.1).isoformat(" ", "microseconds")
             if code is None:
                 product = x(q.product, (product_id,)).fetchone()
             else:
@@ -483,7 +493,7 @@ class SQLiteFloor(Floor):
             cart = x(q.touch_cart, (at, cart_id)).fetchone()
             location = open_cart_location(cart, product[2])
             line = x(q.line, (cart_id, product_id)).fetchone()
-            held = {row[1]: row for row in x(q.hold, (until, cart_id)).fetchall()}
+            held = {row[1]: row for row in x(q.hold, (kept, cart_id, until, product_id))}
             if line is not None or product_id in held:
                 raise Refusal("the floor only rings up a new line")
             if quantity > MAX_QUANTITY:
@@ -496,6 +506,7 @@ class SQLiteFloor(Floor):
                 (cart_id, product_id, location, quantity, ACTIVE, until, at),
             )
             x(q.insert_line, (cart_id, product_id, quantity, product[3], product[4], at))
+            x(q.holds, (cart_id,)).fetchall()
             x(q.summary, (cart_id,)).fetchall()
             self._commit()
         except BaseException:
@@ -508,19 +519,22 @@ class SQLiteFloor(Floor):
         try:
             now = datetime.now(UTC).replace(tzinfo=None)
             at = now.isoformat(" ", "microseconds")
-            until = (now + Policy().cart_hold).isoformat(" ", "microseconds")
+            hold_time = Policy().cart_hold
+            until = (now + hold_time).isoformat(" ", "microseconds")
+            kept = (now + hold_time * 1.1).isoformat(" ", "microseconds")
             cart = x(q.touch_cart, (at, cart_id)).fetchone()
             open_cart_location(cart)
             line = x(q.line, (cart_id, product_id)).fetchone()
             if line is None:
                 raise Refusal("line not found")
-            held = {row[1]: row for row in x(q.hold, (until, cart_id)).fetchall()}
+            held = {row[1]: row for row in x(q.hold, (kept, cart_id, until, line[1]))}
             hold = held.get(line[1])
             if hold is not None:
                 ended = x(q.release, (RELEASED, at, hold[0])).fetchone()
                 if ended is not None:
                     x(q.give_back, (ended[2], ended[2], ended[0], ended[1]))
             x(q.delete_line, (line[0],))
+            x(q.holds, (cart_id,)).fetchall()
             x(q.summary, (cart_id,)).fetchall()
             self._commit()
         except BaseException:
@@ -570,6 +584,7 @@ class PostgresFloor(Floor):
                 product = x(q.scan, {"b_barcode": code}).fetchone()
             now: datetime = x(q.now, {}).fetchone()[0]
             until = now + Policy().cart_hold
+            kept = now + Policy().cart_hold * 1.1
             if product is not None and product[0] != product_id:
                 raise Refusal("the code names another product")
             if product is None or not product[1]:
@@ -577,9 +592,8 @@ class PostgresFloor(Floor):
             cart = x(q.touch_cart, {"b_cart": cart_id, "b_now": now}).fetchone()
             location = open_cart_location(cart, product[2])
             line = x(q.line, {"b_cart": cart_id, "b_product": product_id}).fetchone()
-            held = {
-                row[1]: row for row in x(q.hold, {"b_cart": cart_id, "b_expires": until}).fetchall()
-            }
+            keep = {"b_cart": cart_id, "b_product": product_id, "b_due": until, "b_expires": kept}
+            held = {row[1]: row for row in x(q.hold, keep).fetchall()}
             if line is not None or product_id in held:
                 raise Refusal("the floor only rings up a new line")
             if quantity > MAX_QUANTITY:
@@ -613,6 +627,7 @@ class PostgresFloor(Floor):
                     "b_now": now,
                 },
             ).fetchone()
+            x(q.holds, {"b_cart": cart_id}).fetchall()
             x(q.summary, {"b_cart": cart_id}).fetchall()
             self._commit()
         except BaseException:
@@ -625,14 +640,14 @@ class PostgresFloor(Floor):
             assert q.now is not None
             now: datetime = x(q.now, {}).fetchone()[0]
             until = now + Policy().cart_hold
+            kept = now + Policy().cart_hold * 1.1
             cart = x(q.touch_cart, {"b_now": now, "b_cart": cart_id}).fetchone()
             open_cart_location(cart)
             line = x(q.line, {"b_cart": cart_id, "b_product": product_id}).fetchone()
             if line is None:
                 raise Refusal("line not found")
-            held = {
-                row[1]: row for row in x(q.hold, {"b_expires": until, "b_cart": cart_id}).fetchall()
-            }
+            keep = {"b_cart": cart_id, "b_product": line[1], "b_due": until, "b_expires": kept}
+            held = {row[1]: row for row in x(q.hold, keep).fetchall()}
             hold = held.get(line[1])
             if hold is not None:
                 ended = x(
@@ -644,6 +659,7 @@ class PostgresFloor(Floor):
                         {"b_quantity": ended[2], "b_location": ended[0], "b_product": ended[1]},
                     )
             x(q.delete_line, {"b_line": line[0]})
+            x(q.holds, {"b_cart": cart_id}).fetchall()
             x(q.summary, {"b_cart": cart_id}).fetchall()
             self._commit()
         except BaseException:

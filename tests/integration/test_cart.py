@@ -304,6 +304,53 @@ def test_working_on_a_cart_keeps_all_of_its_lines_held(uow, shelf, clock: FakeCl
     assert [line.reserved for line in lines] == [1, 1]
 
 
+def holds_until(uow: UnitOfWork, cart: int) -> dict[int, object]:
+    return {line.product_id: line.reserved_until for line in value(cart_summary(uow, cart)).lines}
+
+
+def test_every_line_is_held_the_hold_time_after_each_scan_and_at_most_a_tenth_more(
+    uow, shelf, clock: FakeClock
+):
+    hold = Policy().cart_hold
+    products = [shelf.product(stock=5) for _ in range(4)]
+    cart = new_cart(uow)
+    for seconds in (0, 20, 45, 95):  # a cashier scanning now quickly, now slowly
+        clock.advance(seconds=seconds)
+        for product in products:
+            value(add_to_cart(uow, cart, product, 1))
+        for until in holds_until(uow, cart).values():
+            assert clock.current + hold <= until <= clock.current + hold * 1.1
+
+    clock.advance(seconds=hold.total_seconds() - 1)
+    assert value(release_expired(uow)).expired == 0
+
+
+def test_ringing_up_a_line_leaves_the_holds_that_have_not_aged_as_they_were(
+    uow, shelf, clock: FakeClock
+):
+    """A long sale's scan writes the line's own hold and the aged ones, not every line's."""
+    hold = Policy().cart_hold
+    first, second, third = (shelf.product(stock=5) for _ in range(3))
+    cart = new_cart(uow)
+    value(add_to_cart(uow, cart, first, 1))
+    clock.advance(seconds=1)
+    value(add_to_cart(uow, cart, second, 1))  # the first is held anew, a tenth longer
+    held = holds_until(uow, cart)
+    assert held[first] == clock.current + hold * 1.1
+    assert held[second] == clock.current + hold
+
+    clock.advance(seconds=30)
+    value(add_to_cart(uow, cart, third, 1))
+
+    now = holds_until(uow, cart)
+    assert now[first] == held[first]  # still a full hold time ahead: not written again
+    assert now[second] == clock.current + hold * 1.1  # had aged below the hold time
+    assert now[third] == clock.current + hold
+    clock.advance(seconds=hold.total_seconds() * 1.1 - 1)
+    value(add_to_cart(uow, cart, third, 1))  # the third grows: its own hold is kept
+    assert holds_until(uow, cart)[third] == clock.current + hold * 1.1
+
+
 def test_the_reservation_ttl_is_configurable(uow, shelf, clock: FakeClock):
     product = shelf.product(stock=3)
     cart = new_cart(uow)
