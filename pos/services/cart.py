@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import (
@@ -585,8 +586,14 @@ def summarise(connection: Connection, cart: CartState, now: datetime) -> CartSum
     )
 
 
+@lru_cache(maxsize=4096)
 def _cart_line(row: Any, hold: Any) -> CartLine:
-    """A line as the till shows it, from its row and its active hold (None: not held)."""
+    """A line as the till shows it, from its row and its active hold (None: not held).
+
+    Remembered by the two rows: every scan reads the whole sale again, its unchanged
+    lines come back as equal rows, and building 200 lines anew was most of the Python
+    time of a long sale's scan. A ``CartLine`` is frozen, so sharing one is safe.
+    """
     return CartLine(
         product_id=row.product_id,
         sku=row.sku,
