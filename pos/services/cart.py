@@ -164,8 +164,6 @@ _SET_LINE = Prepared(
     )
 )
 _DROP_LINE = Prepared(delete(cart_items).where(cart_items.c.id == bindparam("b_line")))
-
-
 _LINES = Prepared(
     select(
         cart_items.c.product_id,

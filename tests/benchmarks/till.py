@@ -286,8 +286,8 @@ def scan_line(name: str, timings: list[float], target_ms: float) -> str:
         f"{name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {max(timings):.1f} ms"
         f"  (target p95 < {target_ms:.0f} ms: {verdict})"
     )
-    # All the scans ring up one sale, which grows a line a scan; each scan holds the whole
-    # sale again, so a long sale's scans cost more: the first and the last lines apart.
+    # All the scans ring up one sale, which grows a line a scan, and each scan reads the
+    # whole sale back: the first and the last lines apart, to see what a long sale costs.
     if len(timings) >= 2 * SALE_PART:
         first, last = timings[:SALE_PART], timings[-SALE_PART:]
         print(

@@ -3,8 +3,8 @@
 Before the clock starts, N card sales are rung up and checked out through the services
 (``open_cart``, ``add_to_cart``, ``checkout`` with ``Card()``, ``mark_pending`` with the
 terminal's id), so each has a pending payment with two lines of held stock. Then 8 sender
-threads, each with its own ``requests.Session`` (kept-alive connections, as a terminal
-gateway keeps them), take the sales' events from one queue and post them, signed with
+threads, each with its own kept-alive ``http.client`` connection (as a terminal gateway
+keeps them), take the sales' events from one queue and post them, signed with
 ``Pos-Signature``, to a ``WebhookListener`` on 127.0.0.1 (waitress, 8 threads). The
 senders run in a process of their own, like the gateway they stand for, so they do not
 take the interpreter lock from the listener's threads. Each event is verified, parsed,
