@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from babel.dates import format_time
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox,
@@ -65,7 +65,7 @@ from ui.backoffice.widgets import money, percent, table
 from ui.i18n import N_, _, language
 from ui.printing import problem
 from ui.receipt_pdf import write_pdf
-from ui.shop_time import local, today
+from ui.shop_time import follow_today, local
 
 PAGE_SIZE = 100
 RETURNS_TAB = 4
@@ -241,7 +241,7 @@ class OrdersPage(Page):
 
         self.day_caption, self.day = QLabel(), QDateEdit(objectName="Day")
         self.day.setCalendarPopup(True)
-        self.day.setDate(QDate(today()))
+        follow_today(self.day)
         self.status_caption, self.status = QLabel(), QComboBox(objectName="StatusFilter")
         self.till_caption, self.till = QLabel(), QComboBox(objectName="TillFilter")
         self.cashier_caption, self.cashier = QLabel(), QComboBox(objectName="CashierFilter")

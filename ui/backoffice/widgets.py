@@ -96,7 +96,7 @@ class OptionalDate(QWidget):
         self.enabled = QCheckBox(objectName=f"{name}Set")
         self.date = QDateEdit(objectName=f"{name}Date")
         self.date.setCalendarPopup(True)
-        self.date.setDate(QDate(shop_time.today()))
+        shop_time.follow_today(self.date)
         self.date.setEnabled(False)
         self.enabled.toggled.connect(self.date.setEnabled)
         layout = QHBoxLayout(self)
