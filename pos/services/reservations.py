@@ -71,10 +71,11 @@ _HOLD = Prepared(
     .values(expires_at=bindparam("b_expires"))
     .returning(reservations.c.id, reservations.c.product_id, reservations.c.quantity)
 )
-# Ringing up one line: the line's own hold, and those of the others that have aged by a
-# tenth of the hold time (each one's expiry below now + the hold time), get a fresh
-# expiry; the rest stand as they are. So one scan writes two or three rows, not the whole
-# sale's (a write per line per scan left a long sale's index full of dead rows).
+# Ringing up one line: the line's own hold, and every other hold whose expiry is below
+# now + the hold time (one made since the last renewal, or renewed a tenth of the hold
+# time ago), get a fresh expiry; the rest stand as they are. So one scan writes two or
+# three rows, not the whole sale's (a write per line per scan left a long sale's index
+# full of dead rows).
 _KEEP = Prepared(
     update(reservations)
     .where(
