@@ -1,5 +1,6 @@
-"""What ``shop_floor.py`` watches while the tills sell: the connections to the store
-(PostgreSQL's and PgBouncer's view, every second) and the CPU each side used."""
+"""What the benchmarks watch while the store works: the connections to the store
+(PostgreSQL's and PgBouncer's view, every second), what the store's sessions wait for
+(``Waits``, every few milliseconds) and the CPU each side used."""
 
 from __future__ import annotations
 
@@ -124,3 +125,53 @@ class Watcher(threading.Thread):
                     int(values["maxwait"]) * 1000 + int(values["maxwait_us"]) // 1000
                 )
         return seen
+
+
+class Waits(threading.Thread):
+    """Every ``every`` seconds, what each of a database's sessions is doing, as
+    ``pg_stat_activity`` tells it: waiting for another transaction's lock (and in which
+    statement), waiting for its client (a statement answered, the next not yet sent) or
+    running. ``mean()`` is how many sessions were in each state, on average, while any
+    session was open."""
+
+    def __init__(self, direct: URL, every: float = 0.02) -> None:
+        super().__init__(daemon=True)
+        self.direct = direct.set(drivername="postgresql").render_as_string(hide_password=False)
+        self.database = direct.database
+        self.every = every
+        self.stop = threading.Event()
+        self.seen: Counter[str] = Counter()
+        self.samples = 0
+        self.pid: int | None = None
+        """The server process that answers the sampling (its CPU is not the store's work)."""
+
+    def run(self) -> None:
+        with psycopg.connect(self.direct, autocommit=True) as server:
+            self.pid = server.info.backend_pid
+            while not self.stop.wait(self.every):
+                rows = server.execute(
+                    "SELECT state, wait_event_type, wait_event, left(query, 60)"
+                    " FROM pg_stat_activity"
+                    " WHERE datname = %s AND pid <> pg_backend_pid()"
+                    " AND backend_type = 'client backend' AND state <> 'idle'",
+                    (self.database,),
+                ).fetchall()
+                self.samples += 1
+                for state, kind, event, query in rows:
+                    self.seen[_waiting_for(state, kind, event, query)] += 1
+
+    def mean(self) -> list[tuple[str, float]]:
+        """Each state and the mean number of sessions in it, most first."""
+        samples = self.samples or 1
+        return [(what, count / samples) for what, count in self.seen.most_common()]
+
+
+def _waiting_for(state: str, kind: str | None, event: str | None, query: str) -> str:
+    if kind == "Lock":
+        statement = " ".join(query.split()[:3])
+        return f"waiting for a lock ({statement} ...)"
+    if kind == "Client" or state == "idle in transaction":
+        return "waiting for its client"
+    if kind == "IO":
+        return f"waiting for the disk ({event})"
+    return "running"

@@ -74,6 +74,12 @@ from pos.store.models import (  # noqa: E402
     table_of,
 )
 from pos.store.uow import UnitOfWork  # noqa: E402
+from tests.benchmarks.floor_watch import (  # noqa: E402
+    Waits,
+    cpu_ticks,
+    machine_ticks,
+    spent_s,
+)
 from tests.benchmarks.harness import percentile, summary_line  # noqa: E402
 from tests.benchmarks.scratch import scratch_postgres_database  # noqa: E402
 from tests.invariants import assert_invariants  # noqa: E402
@@ -92,6 +98,8 @@ class Figures:
     events: int
     seconds: float
     latencies_ms: list[float]
+    senders_cpu_s: float
+    """The CPU the senders' process used while they sent."""
 
     @property
     def per_second(self) -> float:
@@ -210,13 +218,14 @@ def send_all(url: str, bodies: list[bytes], senders: int) -> Figures:
     for thread in threads:
         thread.start()
     start.wait()
-    began = time.perf_counter()
+    began, used = time.perf_counter(), os.times()
     for thread in threads:
         thread.join()
-    seconds = time.perf_counter() - began
+    seconds, spent = time.perf_counter() - began, os.times()
     if failures:
         raise SystemExit(f"{len(failures)} events were not applied, e.g. {failures[0]}")
-    return Figures(len(bodies), seconds, latencies)
+    cpu = spent.user + spent.system - used.user - used.system
+    return Figures(len(bodies), seconds, latencies, cpu)
 
 
 def check(engine: Engine, events: int) -> None:
@@ -249,13 +258,24 @@ def run(name: str, url: str | URL, events: int, senders: int, tills: int = 1) ->
             f"{time.perf_counter() - prepared:.1f} s",
             flush=True,
         )
+        on_postgres = engine.dialect.name == "postgresql"
         with (
             WebhookListener(lambda: UnitOfWork(engine), lambda: [SECRET]) as listener,
             ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as terminal,
         ):
+            terminal.submit(int).result()  # the senders' process is up before the clock starts
+            waits = Waits(engine.url) if on_postgres else None
+            if waits is not None:
+                waits.start()
+            before = Cpu.now()
             # The senders are another program, as a terminal gateway is: in this one
             # they would take the interpreter's lock from the listener's threads.
             figures = terminal.submit(send_all, listener.url, bodies, senders).result()
+            spent = Cpu.now().since(before)
+            if waits is not None:
+                waits.stop.set()
+                waits.join()
+                spent.postgres.pop(waits.pid or 0, None)
         check(engine, events)
     finally:
         engine.dispose()
@@ -266,7 +286,54 @@ def run(name: str, url: str | URL, events: int, senders: int, tills: int = 1) ->
         f"mean {statistics.fmean(figures.latencies_ms):.1f} ms",
         flush=True,
     )
+    print(f"  {spent.per_event(events, figures.senders_cpu_s, on_postgres)}", flush=True)
+    if waits is not None:
+        print(
+            "  the store's sessions in a transaction, on average (sampled every 20 ms): "
+            + "; ".join(f"{mean:.2f} {what}" for what, mean in waits.mean() if mean >= 0.05),
+            flush=True,
+        )
     return figures
+
+
+@dataclass(frozen=True)
+class Cpu:
+    """CPU seconds used so far: by this process (the listener's), by PostgreSQL's
+    processes, by the whole machine; and the machine's capacity in CPU seconds."""
+
+    listener: float
+    postgres: dict[int, int]
+    busy: int
+    capacity: int
+
+    @classmethod
+    def now(cls) -> Cpu:
+        used = os.times()
+        busy, capacity = machine_ticks()
+        return cls(used.user + used.system, cpu_ticks("postgres"), busy, capacity)
+
+    def since(self, before: Cpu) -> Cpu:
+        return Cpu(
+            self.listener - before.listener,
+            {pid: ticks - before.postgres.get(pid, 0) for pid, ticks in self.postgres.items()},
+            self.busy - before.busy,
+            self.capacity - before.capacity,
+        )
+
+    def per_event(self, events: int, senders: float, on_postgres: bool) -> str:
+        hz = os.sysconf("SC_CLK_TCK")
+        server = (
+            f"PostgreSQL {1000 * spent_s({}, self.postgres) / events:.2f} ms, "
+            if on_postgres
+            else ""
+        )
+        return (
+            f"cpu per event: the listener's process {1000 * self.listener / events:.2f} ms, "
+            f"{server}the senders' process {1000 * senders / events:.2f} ms, "
+            f"the machine {1000 * self.busy / hz / events:.2f} ms "
+            f"(busy {100 * self.busy / max(self.capacity, 1):.0f} % of "
+            f"{os.cpu_count()} cores)"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
