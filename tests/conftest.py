@@ -132,7 +132,8 @@ def _empty_postgres_once(engine: Engine) -> None:
         connection.execute(text("DELETE FROM locations WHERE code <> 'main'"))
         connection.execute(
             text(
-                "UPDATE locations SET prices_include_tax = true, receipt_header = '',"
+                "UPDATE locations SET name = 'Shop floor', prices_include_tax = true,"
+                " receipt_header = '',"
                 " time_zone = 'Europe/Istanbul', discount_limit_cashier_bp = 1000,"
                 " discount_limit_manager_bp = 10000, discount_reasons = :reasons"
             ),

@@ -21,6 +21,8 @@ from pos.store.uow import UnitOfWork
 
 MAX_HEADER_LINES = 8
 MAX_HEADER_LINE_LENGTH = 48
+MAX_NAME_LENGTH = 80
+"""A shop's name: what the back office and the tills call it (the receipt prints its header)."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ def update_shop_settings(
     *,
     user_id: int,
     location_id: int = DEFAULT_LOCATION_ID,
+    name: object = None,
     prices_include_tax: bool | None = None,
     receipt_header: str | None = None,
     time_zone: str | None = None,
@@ -72,8 +75,14 @@ def update_shop_settings(
     """Change the store's settings (managers only). Sales already begun keep their tax mode.
 
     A discount limit is basis points of a line (0..10000: 0 asks a manager for every
-    discount); the reasons are a sequence of short printable lines."""
+    discount); the reasons are a sequence of short printable lines; the name is one line
+    of 1 to ``MAX_NAME_LENGTH`` printable characters."""
     changes: dict[str, object] = {}
+    if name is not None:
+        cleaned = clean_text(name, MAX_NAME_LENGTH, min_length=1)
+        if cleaned is None:
+            raise Refused(Code.INVALID_SETTING, setting="name")
+        changes["name"] = cleaned
     for name, limit in (
         ("discount_limit_cashier_bp", discount_limit_cashier_bp),
         ("discount_limit_manager_bp", discount_limit_manager_bp),

@@ -153,6 +153,43 @@ def test_a_header_with_control_characters_or_too_many_or_too_long_lines_is_refus
     assert value(shop_settings(uow)).prices_include_tax is True
 
 
+def test_a_manager_names_the_shop_on_one_tidy_line(uow, manager, store):
+    settings = value(
+        update_shop_settings(uow, user_id=manager.id, name="  Çiçek   Pazarı\n— Şişli\t")
+    )
+
+    assert settings.name == "Çiçek Pazarı — Şişli"
+    assert value(shop_settings(uow)).name == "Çiçek Pazarı — Şişli"
+    with store.engine.connect() as connection:
+        [entry] = connection.execute(
+            select(AuditEntry).where(AuditEntry.action == "shop.settings_changed")
+        ).all()
+    details = json.loads(entry.details)
+    assert (details["before"], details["after"]) == (
+        {"name": "Shop floor"},
+        {"name": "Çiçek Pazarı — Şişli"},
+    )
+
+
+def test_a_name_of_eighty_characters_fits(uow, manager):
+    assert value(update_shop_settings(uow, user_id=manager.id, name="ş" * 80)).name == "ş" * 80
+
+
+@pytest.mark.parametrize(
+    "name", ["", "   ", "\n\t", "x" * 81, "Kasa\x00Market", "Kasa\x1b[2JMarket", 42, b"Kasa"]
+)
+def test_an_empty_long_or_unprintable_name_is_refused(uow, manager, store, name):
+    before = (locations(store), audit_count(store))
+
+    refused = error(
+        update_shop_settings(uow, user_id=manager.id, prices_include_tax=False, name=name)
+    )
+
+    assert refused.code is Code.INVALID_SETTING
+    assert refused.params == {"setting": "name"}
+    assert (locations(store), audit_count(store)) == before
+
+
 @pytest.mark.parametrize("flag", ["no", 0, 1, "false"])
 def test_a_tax_mode_that_is_not_true_or_false_is_refused(uow, manager, store, flag):
     before = (locations(store), audit_count(store))

@@ -1,4 +1,4 @@
-"""The shop: the store's own settings a manager may change — the receipt's header,
+"""The shop: the store's own settings a manager may change — the shop's name, the receipt's header,
 whether shelf prices include KDV, the time zone the shop keeps its clocks in, and how
 much a cashier or a manager may take off one line without another manager's PIN, with
 the reasons the till offers for it.
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QVBoxLayout,
     QWidget,
@@ -34,6 +35,7 @@ from pos.services.backups import BackupStatus
 from pos.services.shop import (
     MAX_HEADER_LINE_LENGTH,
     MAX_HEADER_LINES,
+    MAX_NAME_LENGTH,
     ShopSettings,
     shop_settings,
     update_shop_settings,
@@ -45,6 +47,10 @@ from ui.backups import backup_details, read_status, status_text
 from ui.i18n import N_, _
 
 HEADER_LIMITS = N_("{lines} / {max_lines} lines · longest line {width} / {max_width} characters")
+NAME_REFUSED = N_(
+    "The shop's name was not saved: it takes one line of 1 to {max_length} characters,"
+    " printable text only."
+)
 HEADER_REFUSED = N_(
     "The receipt header was not saved: it takes up to {max_lines} lines of"
     " {max_width} characters, printable text only."
@@ -61,6 +67,11 @@ class ShopPage(Page):
         """The settings as the store last answered them: what Save compares with."""
 
         self.heading = QLabel(objectName="PageHeading")
+
+        self.name_box = QGroupBox(objectName="ShopNameBox")
+        self.shop_name = QLineEdit(objectName="ShopName")
+        self.shop_name.setMaxLength(MAX_NAME_LENGTH)
+        QVBoxLayout(self.name_box).addWidget(self.shop_name)
 
         self.header_box = QGroupBox(objectName="ReceiptHeaderBox")
         self.header = QPlainTextEdit(objectName="ReceiptHeader")
@@ -137,6 +148,7 @@ class ShopPage(Page):
         right.addWidget(self.backup_box)
         right.addStretch(1)
         left = QVBoxLayout()
+        left.addWidget(self.name_box)
         left.addWidget(self.header_box)
         left.addWidget(self.discount_box)
         body = QHBoxLayout()
@@ -183,6 +195,7 @@ class ShopPage(Page):
         kept = self.kept
         if kept is None:
             return
+        self.shop_name.setText(kept.name)
         self.header.setPlainText(kept.receipt_header)
         self.prices_include_tax.setChecked(kept.prices_include_tax)
         self.time_zone.setCurrentText(kept.time_zone)
@@ -193,6 +206,7 @@ class ShopPage(Page):
 
     def _set_editable(self, editable: bool) -> None:
         for widget in (
+            self.name_box,
             self.header_box,
             self.tax_box,
             self.zone_box,
@@ -213,6 +227,8 @@ class ShopPage(Page):
         zone = self.time_zone.currentText().strip()
         include_tax = self.prices_include_tax.isChecked()
         changed: dict[str, Any] = {}
+        if self.shop_name.text().strip() != kept.name:
+            changed["name"] = self.shop_name.text()
         if header != kept.receipt_header:
             changed["receipt_header"] = header
         if include_tax != kept.prices_include_tax:
@@ -235,6 +251,7 @@ class ShopPage(Page):
 
     def unsaved(self) -> str | None:
         names = {
+            "name": _("Shop name"),
             "receipt_header": _("Receipt header"),
             "prices_include_tax": _("Shelf prices"),
             "time_zone": _("Time zone"),
@@ -268,9 +285,12 @@ class ShopPage(Page):
 
     def _refused(self, refusal: Err) -> None:
         self.save_button.setEnabled(True)
-        if refusal.code == Code.INVALID_SETTING and refusal.params.get("setting") == (
-            "receipt_header"
-        ):
+        setting = refusal.params.get("setting") if refusal.code == Code.INVALID_SETTING else None
+        if setting == "name":
+            self.message.say("error", lambda: _(NAME_REFUSED).format(max_length=MAX_NAME_LENGTH))
+            self.shop_name.setFocus()
+            self.shop_name.selectAll()
+        elif setting == "receipt_header":
             self.message.say("error", self._header_refused_text)
             self.header.setFocus()
         elif refusal.params.get("setting") == "discount_reasons":
@@ -313,6 +333,8 @@ class ShopPage(Page):
     def retranslate(self) -> None:
         super().retranslate()
         self._write_heading()
+        self.name_box.setTitle(_("Shop name"))
+        self.shop_name.setPlaceholderText(_("What the back office and the tills call the shop"))
         self.header_box.setTitle(_("Receipt header"))
         self.header.setPlaceholderText(_("The shop's name and address, printed atop each receipt"))
         self._header_edited()

@@ -106,6 +106,42 @@ def test_a_manager_changes_the_zone_and_header_and_the_clock_follows(
     shoot(page, "shop-saved")
 
 
+def test_a_manager_renames_the_shop_and_the_heading_follows(
+    qtbot: QtBot, shop: Shop, context: Context, store: Store
+) -> None:
+    page = open_page(qtbot, context)
+    assert page.shop_name.text() == "Shop floor"
+    assert page.heading.text() == "Mağaza ayarları: Shop floor"
+
+    page.shop_name.setText("  Köşe   Bakkal ")
+    assert page.unsaved() == "Mağaza adı"
+    click(qtbot, context, page.save_button)
+
+    assert value(shop_settings(shop.till.uow())).name == "Köşe Bakkal"
+    assert settings_changes(store)[-1]["after"] == {"name": "Köşe Bakkal"}
+    assert page.shop_name.text() == "Köşe Bakkal"
+    assert page.heading.text() == "Mağaza ayarları: Köşe Bakkal"
+    assert page.unsaved() is None
+
+
+def test_a_blank_name_is_refused_and_the_shop_keeps_its_own(
+    qtbot: QtBot, shop: Shop, context: Context, store: Store
+) -> None:
+    page = open_page(qtbot, context)
+    before = settings_changes(store)
+
+    page.shop_name.setText("   ")
+    click(qtbot, context, page.save_button)
+
+    assert page.message.kind == "error"
+    assert page.message.text().startswith("Mağaza adı kaydedilmedi")
+    assert "80" in page.message.text()
+    assert page.shop_name.hasFocus()
+    assert value(shop_settings(shop.till.uow())).name == "Shop floor"
+    assert settings_changes(store) == before
+    assert page.heading.text() == "Mağaza ayarları: Shop floor"
+
+
 def test_a_zone_is_found_by_any_part_of_its_name(
     qtbot: QtBot, shop: Shop, context: Context
 ) -> None:
