@@ -136,7 +136,7 @@ class ShopPage(Page):
         self.save_button = button("SaveShopSettings", primary=True)
         self.save_button.clicked.connect(self.save)
         self.undo_button = button("UndoShopSettings")
-        self.undo_button.clicked.connect(self._show_kept)
+        self.undo_button.clicked.connect(self._undo)
         actions = QHBoxLayout()
         actions.addStretch(1)
         actions.addWidget(self.undo_button)
@@ -203,6 +203,11 @@ class ShopPage(Page):
         self.manager_limit.setValue(kept.discount_limit_manager_bp / 100)
         self.discount_reasons.setPlainText("\n".join(kept.discount_reasons))
         self._write_heading()
+
+    def _undo(self) -> None:
+        """Back to the settings as kept: a refusal of what was typed no longer stands."""
+        self.message.clear_message()
+        self._show_kept()
 
     def _set_editable(self, editable: bool) -> None:
         for widget in (

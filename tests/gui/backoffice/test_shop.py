@@ -141,6 +141,11 @@ def test_a_blank_name_is_refused_and_the_shop_keeps_its_own(
     assert settings_changes(store) == before
     assert page.heading.text() == "Mağaza ayarları: Shop floor"
 
+    click(qtbot, context, page.undo_button)
+    assert page.shop_name.text() == "Shop floor"
+    assert page.message.kind != "error"
+    assert page.unsaved() is None
+
 
 def test_a_zone_is_found_by_any_part_of_its_name(
     qtbot: QtBot, shop: Shop, context: Context
