@@ -83,14 +83,14 @@ def update_shop_settings(
         if cleaned is None:
             raise Refused(Code.INVALID_SETTING, setting="name")
         changes["name"] = cleaned
-    for name, limit in (
+    for setting, limit in (
         ("discount_limit_cashier_bp", discount_limit_cashier_bp),
         ("discount_limit_manager_bp", discount_limit_manager_bp),
     ):
         if limit is not None:
             if read_limit(limit) is None:
                 raise Refused(Code.INVALID_DISCOUNT_LIMIT)
-            changes[name] = limit
+            changes[setting] = limit
     if discount_reasons is not None:
         changes["discount_reasons"] = _clean_reasons(discount_reasons)
     if prices_include_tax is not None:

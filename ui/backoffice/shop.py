@@ -1,7 +1,7 @@
-"""The shop: the store's own settings a manager may change — the shop's name, the receipt's header,
-whether shelf prices include KDV, the time zone the shop keeps its clocks in, and how
-much a cashier or a manager may take off one line without another manager's PIN, with
-the reasons the till offers for it.
+"""The shop: the store's own settings a manager may change — the shop's name, the
+receipt's header, whether shelf prices include KDV, the time zone the shop keeps its
+clocks in, and how much a cashier or a manager may take off one line without another
+manager's PIN, with the reasons the till offers for it.
 
 Save sends only what the manager changed; a zone the store takes sets the shop clock
 of every open window at once (``ui.shop_time``).
