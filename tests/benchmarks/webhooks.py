@@ -12,7 +12,11 @@ stored once and applied (payment paid, stock consumed, receipt numbered, outbox 
 in its own transaction.
 
 Printed per database: events applied per second (all events / wall time from the first
-post to the last answer) and the p50 / p99 of one post's round trip. Checked afterwards,
+post to the last answer) and the p50 / p99 of one post's round trip; the CPU each event
+cost the listener's process, the senders' and the whole machine (and PostgreSQL's
+processes); and on PostgreSQL what the store's sessions were doing while the events were
+sent (``floor_watch.Waits``: waiting for another transaction's lock, in which statement,
+or for their client, or running), which says what the figures wait on. Checked afterwards,
 or the script stops: every answer was 200 "applied", every payment is paid, the till's
 receipts run 1..N, and the stock books balance (``tests/invariants.py``).
 
@@ -74,12 +78,7 @@ from pos.store.models import (  # noqa: E402
     table_of,
 )
 from pos.store.uow import UnitOfWork  # noqa: E402
-from tests.benchmarks.floor_watch import (  # noqa: E402
-    Waits,
-    cpu_ticks,
-    machine_ticks,
-    spent_s,
-)
+from tests.benchmarks.floor_watch import Waits, cpu_ticks, machine_ticks  # noqa: E402
 from tests.benchmarks.harness import percentile, summary_line  # noqa: E402
 from tests.benchmarks.scratch import scratch_postgres_database  # noqa: E402
 from tests.invariants import assert_invariants  # noqa: E402
@@ -271,11 +270,11 @@ def run(name: str, url: str | URL, events: int, senders: int, tills: int = 1) ->
             # The senders are another program, as a terminal gateway is: in this one
             # they would take the interpreter's lock from the listener's threads.
             figures = terminal.submit(send_all, listener.url, bodies, senders).result()
-            spent = Cpu.now().since(before)
             if waits is not None:
                 waits.stop.set()
                 waits.join()
-                spent.postgres.pop(waits.pid or 0, None)
+            # The sampler's own server process is not the store's work.
+            spent = Cpu.now().since(before, leave_out=waits.pid if waits is not None else None)
         check(engine, events)
     finally:
         engine.dispose()
@@ -298,8 +297,9 @@ def run(name: str, url: str | URL, events: int, senders: int, tills: int = 1) ->
 
 @dataclass(frozen=True)
 class Cpu:
-    """CPU seconds used so far: by this process (the listener's), by PostgreSQL's
-    processes, by the whole machine; and the machine's capacity in CPU seconds."""
+    """CPU used so far: by this process (the listener's), in seconds; by each of
+    PostgreSQL's processes and by the whole machine, in clock ticks; and the machine's
+    capacity, in clock ticks."""
 
     listener: float
     postgres: dict[int, int]
@@ -312,10 +312,15 @@ class Cpu:
         busy, capacity = machine_ticks()
         return cls(used.user + used.system, cpu_ticks("postgres"), busy, capacity)
 
-    def since(self, before: Cpu) -> Cpu:
+    def since(self, before: Cpu, *, leave_out: int | None = None) -> Cpu:
+        """What was used from ``before`` to this, without the process ``leave_out``."""
         return Cpu(
             self.listener - before.listener,
-            {pid: ticks - before.postgres.get(pid, 0) for pid, ticks in self.postgres.items()},
+            {
+                pid: ticks - before.postgres.get(pid, 0)
+                for pid, ticks in self.postgres.items()
+                if pid != leave_out
+            },
             self.busy - before.busy,
             self.capacity - before.capacity,
         )
@@ -323,7 +328,7 @@ class Cpu:
     def per_event(self, events: int, senders: float, on_postgres: bool) -> str:
         hz = os.sysconf("SC_CLK_TCK")
         server = (
-            f"PostgreSQL {1000 * spent_s({}, self.postgres) / events:.2f} ms, "
+            f"PostgreSQL {1000 * sum(self.postgres.values()) / hz / events:.2f} ms, "
             if on_postgres
             else ""
         )

@@ -298,7 +298,7 @@ class ShopPage(Page):
         elif setting == "receipt_header":
             self.message.say("error", self._header_refused_text)
             self.header.setFocus()
-        elif refusal.params.get("setting") == "discount_reasons":
+        elif setting == "discount_reasons":
             self.discount_reasons.setFocus()
         elif refusal.code == Code.UNKNOWN_TIME_ZONE:
             self.time_zone.setFocus()
